@@ -1,0 +1,216 @@
+//! The composition root: opens the store, builds the services, starts the workers and
+//! the HTTP server, and shuts them down in order (HTTP -> workers -> store flush).
+
+use crate::config::Config;
+use crate::domain::Clock;
+use crate::domain::account::SessionPolicy;
+use crate::service::{Keys, ServiceError, ServiceSettings, Services};
+use crate::store::{Store, StoreError, StoreOptions};
+use crate::web::{AppState, WebSettings};
+use crate::workers::Workers;
+use actix_web::dev::ServerHandle;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Why the application could not start or stop cleanly.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl AppError {
+    /// The process exit code for this error: 2 when the data directory is busy.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            AppError::Store(StoreError::Locked(_))
+            | AppError::Service(ServiceError::Store(StoreError::Locked(_))) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Opens the store described by the configuration.
+pub fn open_store(cfg: &Config) -> Result<Arc<Store>, AppError> {
+    let opts = StoreOptions {
+        path: cfg.storage.path.clone(),
+        cache_capacity: cfg.storage.cache_capacity.0,
+        flush_every_ms: Some(cfg.storage.flush_every_ms).filter(|&ms| ms > 0),
+    };
+    Ok(Arc::new(Store::open(&opts)?))
+}
+
+/// The signing key: configured, or generated once into `<data>/secret.key` (mode 0600).
+pub fn load_keys(cfg: &Config, data: &Path) -> Result<Keys, AppError> {
+    if let Some(k) = &cfg.security.secret_key {
+        return Ok(Keys::new(k.expose().as_bytes()));
+    }
+    let path = data.join("secret.key");
+    let io = |e: std::io::Error| AppError::Other(format!("{}: {e}", path.display()));
+    match std::fs::read_to_string(&path) {
+        Ok(s) if s.trim().len() >= 32 => Ok(Keys::new(s.trim().as_bytes())),
+        Ok(_) => Err(AppError::Other(format!(
+            "{} is shorter than 32 characters; delete it to generate a new one",
+            path.display()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = crate::service::random_token(32);
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            let mut f = opts.open(&path).map_err(io)?;
+            std::io::Write::write_all(&mut f, key.as_bytes()).map_err(io)?;
+            f.sync_all().map_err(io)?;
+            Ok(Keys::new(key.as_bytes()))
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
+/// Builds the services over an open store.
+pub fn build_services(
+    cfg: &Config,
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<Services>, AppError> {
+    let keys = load_keys(cfg, store.path())?;
+    let a = &cfg.auth;
+    let settings = ServiceSettings {
+        session: SessionPolicy {
+            idle_secs: (a.session_idle_minutes * 60) as i64,
+            absolute_secs: (a.session_max_days * 86_400) as i64,
+            touch_after_secs: 60,
+        },
+        max_concurrent_hashes: a.max_concurrent_hashes,
+        max_failures_per_account: a.login_max_failures_per_account,
+        max_failures_per_ip: a.login_max_failures_per_ip,
+        throttle_window_secs: a.login_throttle_window_seconds as i64,
+    };
+    Ok(Arc::new(Services::new(store, clock, keys, settings)?))
+}
+
+/// A started server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub services: Arc<Services>,
+    handle: ServerHandle,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    workers: Workers,
+}
+
+/// Options of `start` that tests change.
+pub struct StartOptions {
+    pub clock: Arc<dyn Clock>,
+    /// Let actix stop gracefully on SIGTERM/SIGINT (the real binary); tests stop by hand.
+    pub handle_signals: bool,
+}
+
+/// Opens everything and starts listening. `server.listen` may use port 0.
+pub async fn start(cfg: &Config, opts: StartOptions) -> Result<Running, AppError> {
+    let store = open_store(cfg)?;
+    let services = build_services(cfg, store, opts.clock)?;
+    let state = actix_web::web::Data::new(AppState {
+        services: services.clone(),
+        settings: WebSettings {
+            secure_cookies: cfg.server.secure_cookies,
+            public_url: cfg.server.public_url.clone(),
+            max_form_bytes: cfg.server.max_form_bytes.0 as usize,
+            max_json_bytes: cfg.server.max_json_bytes.0 as usize,
+        },
+    });
+    let listener =
+        std::net::TcpListener::bind(&cfg.server.listen).map_err(|source| AppError::Bind {
+            addr: cfg.server.listen.clone(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| AppError::Bind {
+        addr: cfg.server.listen.clone(),
+        source,
+    })?;
+    let mut server = actix_web::HttpServer::new(move || crate::web::app(state.clone()))
+        .shutdown_timeout(cfg.server.shutdown_timeout_seconds)
+        .listen(listener)
+        .map_err(|source| AppError::Bind {
+            addr: cfg.server.listen.clone(),
+            source,
+        })?;
+    if cfg.server.workers > 0 {
+        server = server.workers(cfg.server.workers);
+    }
+    if !opts.handle_signals {
+        server = server.disable_signals();
+    }
+    let server = server.run();
+    let handle = server.handle();
+    let workers = Workers::start(services.clone());
+    Ok(Running {
+        addr,
+        services,
+        handle,
+        server: tokio::spawn(server),
+        workers,
+    })
+}
+
+impl Running {
+    /// Waits until the HTTP server has stopped (signal or `stop`), then stops the
+    /// workers and flushes the store.
+    pub async fn wait(self) -> Result<(), AppError> {
+        let served = self.server.await;
+        tracing::info!("HTTP server stopped; stopping workers");
+        self.workers.shutdown().await;
+        let store = self.services.store.clone();
+        tokio::task::spawn_blocking(move || store.flush_blocking())
+            .await
+            .map_err(|e| AppError::Other(e.to_string()))??;
+        tracing::info!("store flushed; bye");
+        match served {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(AppError::Other(format!("server error: {e}"))),
+            Err(e) => Err(AppError::Other(format!("server task: {e}"))),
+        }
+    }
+
+    /// Stops gracefully: no new connections, in-flight requests finish, then `wait`.
+    pub async fn stop(self) -> Result<(), AppError> {
+        self.handle.stop(true).await;
+        self.wait().await
+    }
+}
+
+/// `charla serve`: start, log where, run until a signal.
+pub async fn serve(cfg: &Config) -> Result<(), AppError> {
+    let t0 = Instant::now();
+    let running = start(
+        cfg,
+        StartOptions {
+            clock: Arc::new(crate::domain::SystemClock),
+            handle_signals: true,
+        },
+    )
+    .await?;
+    let setup = if running.services.setup_done() {
+        ""
+    } else {
+        " (first run: open it to create the first admin)"
+    };
+    tracing::info!(
+        data = %cfg.storage.path.display(),
+        startup_ms = t0.elapsed().as_millis() as u64,
+        "Charla is listening on http://{}{setup}",
+        running.addr
+    );
+    running.wait().await
+}

@@ -1,0 +1,1 @@
+//! Channel adapters: one per provider (pure parsers, clients, signature checks).

@@ -1,0 +1,590 @@
+//! Configuration: defaults -> file (`--config`, else `./charla.toml` if present) ->
+//! `CHARLA__SECTION__KEY` environment variables -> command-line flags.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The whole configuration. Every key is documented in `config.example.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub storage: StorageConfig,
+    pub auth: AuthConfig,
+    pub security: SecurityConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: String,
+    /// The URL people use to reach charla (for links in invites); empty: derived from
+    /// each request's Host header.
+    pub public_url: String,
+    /// HTTP worker threads; 0 means one per CPU core.
+    pub workers: usize,
+    /// Mark cookies `Secure` even when the request did not arrive over HTTPS (set this
+    /// behind a TLS-terminating proxy).
+    pub secure_cookies: bool,
+    /// Largest accepted form body.
+    pub max_form_bytes: ByteSize,
+    /// Largest accepted JSON body.
+    pub max_json_bytes: ByteSize,
+    /// Seconds to let in-flight requests finish on shutdown.
+    pub shutdown_timeout_seconds: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            public_url: String::new(),
+            workers: 0,
+            secure_cookies: false,
+            max_form_bytes: ByteSize(64 << 10),
+            max_json_bytes: ByteSize(1 << 20),
+            shutdown_timeout_seconds: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StorageConfig {
+    /// The data directory.
+    pub path: PathBuf,
+    /// Memory the embedded database may use for its page cache.
+    pub cache_capacity: ByteSize,
+    /// Background flush interval of the database, in ms (acknowledged writes are always
+    /// flushed before the acknowledgement regardless).
+    pub flush_every_ms: u64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            path: "./data".into(),
+            cache_capacity: ByteSize(64 << 20),
+            flush_every_ms: 500,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthConfig {
+    /// A session ends after this many minutes without a request.
+    pub session_idle_minutes: u64,
+    /// A session ends this many days after sign-in, active or not.
+    pub session_max_days: u64,
+    /// Password hashes computed at the same time (each takes about 19 MiB).
+    pub max_concurrent_hashes: usize,
+    /// Failed sign-ins per account within the window before 429.
+    pub login_max_failures_per_account: u32,
+    /// Failed sign-ins per client IP within the window before 429.
+    pub login_max_failures_per_ip: u32,
+    /// The throttling window, in seconds.
+    pub login_throttle_window_seconds: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            session_idle_minutes: 12 * 60,
+            session_max_days: 30,
+            max_concurrent_hashes: 2,
+            login_max_failures_per_account: 5,
+            login_max_failures_per_ip: 20,
+            login_throttle_window_seconds: 900,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct SecurityConfig {
+    /// Key for signing (CSRF tokens before sign-in, and later channel secrets). Empty:
+    /// generated once into `<storage.path>/secret.key`.
+    pub secret_key: Option<Secret>,
+    /// Read `secret_key` from this file instead.
+    pub secret_key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogConfig {
+    /// `error`, `warn`, `info`, `debug`, `trace`, or a tracing filter
+    /// (`info,charla=debug`). `RUST_LOG` overrides it.
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: "info".into(),
+        }
+    }
+}
+
+/// A secret string: never printed by `Debug`, `Display` or `check-config`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    /// The secret itself; call only where it is used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("<redacted>")
+    }
+}
+
+/// A size in bytes, written as an integer or as `"64MiB"`, `"512KiB"`, `"1GiB"`, `"2MB"`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub u64);
+
+impl fmt::Debug for ByteSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_string())
+    }
+}
+
+impl fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0;
+        for (unit, size) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
+            if n >= size && n % size == 0 {
+                return write!(f, "{}{unit}", n / size);
+            }
+        }
+        write!(f, "{n}B")
+    }
+}
+
+impl std::str::FromStr for ByteSize {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let (num, unit) = s.split_at(split);
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("invalid size {s:?} (expected for example 64MiB)"))?;
+        let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 1,
+            "k" | "kb" => 1000,
+            "kib" => 1 << 10,
+            "m" | "mb" => 1_000_000,
+            "mib" => 1 << 20,
+            "g" | "gb" => 1_000_000_000,
+            "gib" => 1 << 30,
+            other => {
+                return Err(format!(
+                    "unknown size unit {other:?} in {s:?} (use B, KiB, MiB, GiB)"
+                ));
+            }
+        };
+        n.checked_mul(mult)
+            .map(ByteSize)
+            .ok_or_else(|| format!("size {s:?} is too large"))
+    }
+}
+
+impl Serialize for ByteSize {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            N(u64),
+            S(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::N(n) => Ok(ByteSize(n)),
+            Raw::S(s) => s.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("invalid environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("invalid configuration: {0}")]
+    Value(String),
+}
+
+/// Values from command-line flags, applied last.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub data: Option<PathBuf>,
+}
+
+/// A loaded configuration plus what the loader noticed.
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Config,
+    /// The file read, if any.
+    pub file: Option<PathBuf>,
+    /// Unknown keys and other non-fatal remarks.
+    pub warnings: Vec<String>,
+}
+
+const ENV_PREFIX: &str = "CHARLA__";
+
+/// Loads the configuration from the layers, in order.
+pub fn load(
+    file: Option<&Path>,
+    env: &[(String, String)],
+    flags: &Overrides,
+) -> Result<Loaded, ConfigError> {
+    let mut warnings = Vec::new();
+    let default_file = Path::new("charla.toml");
+    let file = match file {
+        Some(p) => Some(p.to_path_buf()),
+        None if default_file.exists() => Some(default_file.to_path_buf()),
+        None => None,
+    };
+    let mut table = toml::Table::new();
+    if let Some(path) = &file {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let invalid = |message| ConfigError::Invalid {
+            path: path.clone(),
+            message,
+        };
+        // Check the file on its own first, so an error names its line.
+        let de = toml::Deserializer::parse(&text).map_err(|e| invalid(describe(&text, &e)))?;
+        let mut unknown = Vec::new();
+        let _: Config = serde_ignored::deserialize(de, |p| unknown.push(p.to_string()))
+            .map_err(|e: toml::de::Error| invalid(describe(&text, &e)))?;
+        for key in unknown {
+            warnings.push(format!("{}: unknown key `{key}` ignored", path.display()));
+        }
+        table = text
+            .parse::<toml::Table>()
+            .map_err(|e| invalid(describe(&text, &e)))?;
+    }
+    let defaults =
+        toml::Table::try_from(Config::default()).map_err(|e| ConfigError::Value(e.to_string()))?;
+    for (var, value) in env {
+        let Some(rest) = var.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        let parts: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+        let [section, key] = parts.as_slice() else {
+            warnings.push(format!(
+                "environment variable {var} ignored: expected CHARLA__SECTION__KEY"
+            ));
+            continue;
+        };
+        let default = defaults
+            .get(section)
+            .and_then(|s| s.as_table())
+            .and_then(|s| s.get(key));
+        let known_optional =
+            section == "security" && (key == "secret_key" || key == "secret_key_file");
+        if default.is_none() && !known_optional {
+            warnings.push(format!(
+                "environment variable {var} ignored: unknown key `{section}.{key}`"
+            ));
+            continue;
+        }
+        let v = typed_env_value(default, value).map_err(|message| ConfigError::Env {
+            var: var.clone(),
+            message,
+        })?;
+        let sec = table
+            .entry(section.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if let Some(t) = sec.as_table_mut() {
+            t.insert(key.clone(), v);
+        }
+    }
+    let mut config: Config = Config::deserialize(toml::Value::Table(table)).map_err(|e| {
+        ConfigError::Value(format!("{} (from an environment variable)", e.message()))
+    })?;
+    if let Some(l) = &flags.listen {
+        config.server.listen = l.clone();
+    }
+    if let Some(d) = &flags.data {
+        config.storage.path = d.clone();
+    }
+    resolve_secret_files(&mut config)?;
+    validate(&config)?;
+    Ok(Loaded {
+        config,
+        file,
+        warnings,
+    })
+}
+
+/// Parses an environment value as the type of the key's default.
+fn typed_env_value(default: Option<&toml::Value>, raw: &str) -> Result<toml::Value, String> {
+    Ok(match default {
+        Some(toml::Value::Integer(_)) => toml::Value::Integer(
+            raw.trim()
+                .parse()
+                .map_err(|_| format!("expected a whole number, got {raw:?}"))?,
+        ),
+        Some(toml::Value::Boolean(_)) => match raw.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => toml::Value::Boolean(true),
+            "false" | "0" | "no" | "off" => toml::Value::Boolean(false),
+            _ => return Err(format!("expected true or false, got {raw:?}")),
+        },
+        _ => toml::Value::String(raw.to_string()),
+    })
+}
+
+/// "line N: message (`the line`)" for an error with a span into `text`.
+fn describe(text: &str, e: &toml::de::Error) -> String {
+    match e.span() {
+        Some(span) => {
+            let start = span.start.min(text.len());
+            let line_no = text[..start].matches('\n').count() + 1;
+            let line = text.lines().nth(line_no - 1).unwrap_or("").trim();
+            format!("line {line_no}: {} (`{line}`)", e.message().trim())
+        }
+        None => e.message().trim().to_string(),
+    }
+}
+
+fn resolve_secret_files(c: &mut Config) -> Result<(), ConfigError> {
+    if let Some(path) = &c.security.secret_key_file {
+        if c.security.secret_key.is_some() {
+            return Err(ConfigError::Value(
+                "set only one of security.secret_key and security.secret_key_file".into(),
+            ));
+        }
+        let s = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        c.security.secret_key = Some(Secret::new(s.trim_end_matches(['\n', '\r'])));
+    }
+    Ok(())
+}
+
+fn validate(c: &Config) -> Result<(), ConfigError> {
+    let bad = |m: String| Err(ConfigError::Value(m));
+    if c.server.listen.trim().is_empty() || !c.server.listen.contains(':') {
+        return bad(format!(
+            "server.listen: expected HOST:PORT, got {:?}",
+            c.server.listen
+        ));
+    }
+    if c.storage.cache_capacity.0 < (1 << 20) {
+        return bad("storage.cache_capacity: must be at least 1MiB".into());
+    }
+    if c.auth.max_concurrent_hashes == 0 {
+        return bad("auth.max_concurrent_hashes: must be at least 1".into());
+    }
+    if c.auth.session_idle_minutes == 0 || c.auth.session_max_days == 0 {
+        return bad(
+            "auth.session_idle_minutes and auth.session_max_days: must be at least 1".into(),
+        );
+    }
+    if let Some(k) = &c.security.secret_key
+        && k.expose().len() < 32
+    {
+        return bad("security.secret_key: must be at least 32 characters".into());
+    }
+    if !c.server.public_url.is_empty() && !c.server.public_url.starts_with("http") {
+        return bad(format!(
+            "server.public_url: expected http(s)://…, got {:?}",
+            c.server.public_url
+        ));
+    }
+    Ok(())
+}
+
+impl Config {
+    /// The effective configuration as TOML, secrets redacted (for `check-config`).
+    pub fn to_redacted_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot print config: {e}\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_str(text: &str, env: &[(&str, &str)], flags: Overrides) -> Result<Loaded, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, text).unwrap();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        load(Some(&p), &env, &flags)
+    }
+
+    #[test]
+    fn defaults_without_file() {
+        let l = load(None, &[], &Overrides::default()).unwrap();
+        assert_eq!(l.config.server.listen, "127.0.0.1:8080");
+        assert_eq!(l.config.storage.path, PathBuf::from("./data"));
+        assert_eq!(l.config.storage.cache_capacity, ByteSize(64 << 20));
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        let l = load_str(
+            "[server]\nlisten = \"0.0.0.0:1\"\nworkers = 3\n[storage]\npath = \"/f\"\n",
+            &[
+                ("CHARLA__SERVER__LISTEN", "0.0.0.0:2"),
+                ("CHARLA__STORAGE__PATH", "/e"),
+                ("CHARLA__SERVER__SECURE_COOKIES", "true"),
+            ],
+            Overrides {
+                listen: None,
+                data: Some("/flag".into()),
+            },
+        )
+        .unwrap();
+        assert_eq!(l.config.server.listen, "0.0.0.0:2", "env beats file");
+        assert_eq!(l.config.server.workers, 3, "file beats default");
+        assert!(l.config.server.secure_cookies);
+        assert_eq!(
+            l.config.storage.path,
+            PathBuf::from("/flag"),
+            "flag beats env"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_warn() {
+        let l = load_str(
+            "[server]\nlisten = \"a:1\"\nlisen = 1\n[nope]\nx = 1\n",
+            &[("CHARLA__SERVER__NOPE", "1")],
+            Overrides::default(),
+        )
+        .unwrap();
+        let w = l.warnings.join("\n");
+        assert!(w.contains("server.lisen"), "{w}");
+        assert!(w.contains("nope"), "{w}");
+        assert!(w.contains("CHARLA__SERVER__NOPE"), "{w}");
+    }
+
+    #[test]
+    fn invalid_file_names_key_and_line() {
+        let e = load_str(
+            "[server]\nlisten = \"a:1\"\nworkers = \"many\"\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("line 3"), "{e}");
+        assert!(e.contains("workers"), "{e}");
+        let e = load_str("[server\nlisten = 1", &[], Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn invalid_env_names_var() {
+        let e = load_str(
+            "",
+            &[("CHARLA__SERVER__WORKERS", "lots")],
+            Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("CHARLA__SERVER__WORKERS"), "{e}");
+    }
+
+    #[test]
+    fn sizes_parse_in_units() {
+        assert_eq!("64MiB".parse::<ByteSize>().unwrap(), ByteSize(64 << 20));
+        assert_eq!("512 KiB".parse::<ByteSize>().unwrap(), ByteSize(512 << 10));
+        assert_eq!("2MB".parse::<ByteSize>().unwrap(), ByteSize(2_000_000));
+        assert!("12 parsecs".parse::<ByteSize>().is_err());
+        let l = load_str(
+            "[storage]\ncache_capacity = 134217728\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(l.config.storage.cache_capacity.to_string(), "128MiB");
+    }
+
+    #[test]
+    fn secrets_are_redacted_and_read_from_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("key");
+        std::fs::write(&key, "k".repeat(40) + "\n").unwrap();
+        let l = load_str(
+            &format!("[security]\nsecret_key_file = {:?}\n", key),
+            &[],
+            Overrides::default(),
+        )
+        .unwrap();
+        let secret = l.config.security.secret_key.as_ref().unwrap();
+        assert_eq!(secret.expose(), "k".repeat(40));
+        assert!(!format!("{:?}", l.config).contains("kkkk"));
+        assert!(!l.config.to_redacted_toml().contains("kkkk"));
+        assert!(l.config.to_redacted_toml().contains("<redacted>"));
+        let both = format!(
+            "[security]\nsecret_key = \"{}\"\nsecret_key_file = {:?}\n",
+            "x".repeat(40),
+            key
+        );
+        assert!(load_str(&both, &[], Overrides::default()).is_err());
+    }
+
+    #[test]
+    fn example_file_is_valid_and_complete() {
+        let text = include_str!("../config.example.toml");
+        let l = load_str(text, &[], Overrides::default()).unwrap();
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+        // Every default key is documented, with its env var.
+        let defaults = toml::Table::try_from(Config::default()).unwrap();
+        for (section, keys) in defaults {
+            for key in keys.as_table().unwrap().keys() {
+                let var = format!("CHARLA__{}__{}", section.to_uppercase(), key.to_uppercase());
+                assert!(
+                    text.contains(&var),
+                    "config.example.toml does not document {section}.{key} ({var})"
+                );
+            }
+        }
+        assert!(text.contains("CHARLA__SECURITY__SECRET_KEY_FILE"));
+    }
+}

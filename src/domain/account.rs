@@ -1,0 +1,256 @@
+//! Agents, their sessions and tokens, teams, inboxes and the audit trail.
+
+use super::clock::Timestamp;
+use super::ids::{AgentId, InboxId, TeamId, TokenId};
+use serde::{Deserialize, Serialize};
+
+/// What an agent may do: admins manage the workspace, agents answer conversations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Manages agents, teams, inboxes and settings; sees every conversation.
+    Admin,
+    /// Answers conversations of the inboxes they are a member of.
+    Agent,
+}
+
+impl Role {
+    /// The role's name as shown and as written in forms and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Agent => "agent",
+        }
+    }
+}
+
+/// A person who answers customers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Agent {
+    pub id: AgentId,
+    pub name: String,
+    /// Normalised (trimmed, lower case); unique.
+    pub email: String,
+    pub role: Role,
+    /// PHC string (argon2id); `None` until an invited agent sets a password.
+    pub password_hash: Option<String>,
+    pub active: bool,
+    pub created_at: Timestamp,
+    pub password_changed_at: Timestamp,
+}
+
+impl Agent {
+    /// Whether this agent may sign in at all.
+    pub fn can_sign_in(&self) -> bool {
+        self.active && self.password_hash.is_some()
+    }
+    /// Whether this agent administers the workspace.
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// A signed-in browser. The store keeps it under the hash of its token.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub agent_id: AgentId,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    /// The CSRF token bound to this session (hex).
+    pub csrf: String,
+}
+
+/// Session lifetimes, from configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionPolicy {
+    pub idle_secs: i64,
+    pub absolute_secs: i64,
+    /// Touching `last_seen_at` on every request would be a write per request; this is
+    /// how stale it may get before a request refreshes it.
+    pub touch_after_secs: i64,
+}
+
+/// What to do with a session presented at `now`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SessionCheck {
+    Valid,
+    /// Valid, and old enough that `last_seen_at` should be written again.
+    ValidTouch,
+    Expired,
+}
+
+impl Session {
+    /// Applies the idle and absolute expiry rules.
+    pub fn check(&self, now: Timestamp, p: SessionPolicy) -> SessionCheck {
+        if now.secs_since(self.created_at) >= p.absolute_secs
+            || now.secs_since(self.last_seen_at) >= p.idle_secs
+        {
+            SessionCheck::Expired
+        } else if now.secs_since(self.last_seen_at) >= p.touch_after_secs {
+            SessionCheck::ValidTouch
+        } else {
+            SessionCheck::Valid
+        }
+    }
+}
+
+/// A personal API token. The store keeps it under the hash of its secret.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApiToken {
+    pub id: TokenId,
+    pub agent_id: AgentId,
+    pub label: String,
+    pub created_at: Timestamp,
+}
+
+/// A one-time link that lets an invited agent choose a password.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Invite {
+    pub agent_id: AgentId,
+    pub expires_at: Timestamp,
+}
+
+impl Invite {
+    /// Invites last this long.
+    pub const TTL_SECS: i64 = 7 * 24 * 3600;
+
+    /// Whether the invite can still be used at `now`.
+    pub fn usable(&self, now: Timestamp) -> bool {
+        now < self.expires_at
+    }
+}
+
+/// A group of agents for a topic.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Team {
+    pub id: TeamId,
+    pub name: String,
+    pub members: Vec<AgentId>,
+    pub created_at: Timestamp,
+}
+
+/// The kind of channel an inbox connects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelKind {
+    /// Any system posts messages in and receives replies by webhook.
+    Api,
+}
+
+impl ChannelKind {
+    /// Every kind, in the order shown in forms.
+    pub const ALL: [ChannelKind; 1] = [ChannelKind::Api];
+
+    /// The form and JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Api => "api",
+        }
+    }
+    /// The name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            ChannelKind::Api => "API",
+        }
+    }
+}
+
+/// One connected channel instance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Inbox {
+    pub id: InboxId,
+    pub name: String,
+    pub channel: ChannelKind,
+    pub members: Vec<AgentId>,
+    pub created_at: Timestamp,
+}
+
+/// One administrative action, for the audit log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: Timestamp,
+    /// `None` when the command line or the system acted.
+    pub actor: Option<AgentId>,
+    pub actor_name: String,
+    /// A stable code such as `agent.create`.
+    pub action: String,
+    /// What was acted on, in words ("agent ana@example.com").
+    pub target: String,
+    pub detail: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> SessionPolicy {
+        SessionPolicy {
+            idle_secs: 100,
+            absolute_secs: 1000,
+            touch_after_secs: 10,
+        }
+    }
+
+    fn session(created: i64, seen: i64) -> Session {
+        Session {
+            agent_id: AgentId(1),
+            created_at: Timestamp(created * 1000),
+            last_seen_at: Timestamp(seen * 1000),
+            csrf: String::new(),
+        }
+    }
+
+    #[test]
+    fn session_valid_then_touch_then_idle_expired() {
+        let s = session(0, 0);
+        assert_eq!(s.check(Timestamp(5_000), policy()), SessionCheck::Valid);
+        assert_eq!(
+            s.check(Timestamp(10_000), policy()),
+            SessionCheck::ValidTouch
+        );
+        assert_eq!(
+            s.check(Timestamp(99_000), policy()),
+            SessionCheck::ValidTouch
+        );
+        assert_eq!(s.check(Timestamp(100_000), policy()), SessionCheck::Expired);
+    }
+
+    #[test]
+    fn session_absolute_expiry_wins_over_activity() {
+        let s = session(0, 990);
+        assert_eq!(s.check(Timestamp(995_000), policy()), SessionCheck::Valid);
+        assert_eq!(
+            s.check(Timestamp(1_000_000), policy()),
+            SessionCheck::Expired
+        );
+    }
+
+    #[test]
+    fn invite_expires() {
+        let i = Invite {
+            agent_id: AgentId(1),
+            expires_at: Timestamp(10),
+        };
+        assert!(i.usable(Timestamp(9)));
+        assert!(!i.usable(Timestamp(10)));
+    }
+
+    #[test]
+    fn agent_sign_in_needs_password_and_active() {
+        let mut a = Agent {
+            id: AgentId(1),
+            name: "A".into(),
+            email: "a@x.io".into(),
+            role: Role::Agent,
+            password_hash: None,
+            active: true,
+            created_at: Timestamp(0),
+            password_changed_at: Timestamp(0),
+        };
+        assert!(!a.can_sign_in());
+        a.password_hash = Some("h".into());
+        assert!(a.can_sign_in());
+        a.active = false;
+        assert!(!a.can_sign_in());
+    }
+}

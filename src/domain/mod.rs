@@ -1,0 +1,11 @@
+//! Pure types and rules. Imports nothing of the crate's infrastructure: no sled, actix,
+//! tokio or reqwest, so every rule here is testable without I/O.
+
+pub mod account;
+pub mod clock;
+pub mod ids;
+pub mod validate;
+
+pub use account::{Agent, ApiToken, AuditEntry, ChannelKind, Inbox, Invite, Role, Session, Team};
+pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use ids::{AgentId, InboxId, TeamId, TokenId};

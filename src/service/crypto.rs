@@ -1,0 +1,182 @@
+//! Password hashing off the async workers, random tokens and signing.
+
+use super::{Result, ServiceError};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// A random token of `bytes` bytes, hex-encoded (16 bytes = 128 bits).
+pub fn random_token(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// The SHA-256 of a token: what the store keeps instead of the token itself.
+pub fn hash_token(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// argon2id (crate defaults, the OWASP minimum) on blocking threads, with a cap on
+/// concurrent hashes so a burst of sign-ins cannot exhaust memory.
+pub struct Hasher {
+    permits: Arc<Semaphore>,
+    /// Verified against when the email is unknown, so both cases cost the same.
+    dummy: tokio::sync::OnceCell<String>,
+}
+
+impl Hasher {
+    /// A hasher allowing `max` hashes at once.
+    pub fn new(max: usize) -> Self {
+        Hasher {
+            permits: Arc::new(Semaphore::new(max.max(1))),
+            dummy: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))
+    }
+
+    /// Hashes a password into a PHC string.
+    pub async fn hash(&self, password: &str) -> Result<String> {
+        let pw = password.to_owned();
+        self.blocking(move || hash_sync(&pw)).await?
+    }
+
+    /// Checks a password against a PHC string; `None` checks against a dummy hash and
+    /// always fails, taking the same time.
+    pub async fn verify(&self, password: &str, phc: Option<&str>) -> Result<bool> {
+        let phc = match phc {
+            Some(p) => p.to_owned(),
+            None => self
+                .dummy
+                .get_or_try_init(|| self.hash("not a real password"))
+                .await?
+                .clone(),
+        };
+        let real = phc.starts_with('$');
+        let pw = password.to_owned();
+        let ok = self.blocking(move || verify_sync(&pw, &phc)).await?;
+        Ok(ok && real)
+    }
+}
+
+/// Hashes synchronously (for the command line, which has no async workers to protect).
+pub fn hash_sync(password: &str) -> Result<String> {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    let salt =
+        SaltString::encode_b64(&bytes).map_err(|e| ServiceError::Internal(format!("salt: {e}")))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ServiceError::Internal(format!("hashing failed: {e}")))
+}
+
+fn verify_sync(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// The installation's secret key, for signing.
+#[derive(Clone)]
+pub struct Keys {
+    secret: Arc<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keys(<redacted>)")
+    }
+}
+
+impl Keys {
+    /// Keys derived from the configured or generated secret.
+    pub fn new(secret: &[u8]) -> Self {
+        Keys {
+            secret: Arc::new(secret.to_vec()),
+        }
+    }
+
+    /// HMAC-SHA256 of `purpose` and `data`, hex-encoded.
+    pub fn sign(&self, purpose: &str, data: &str) -> String {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.secret) else {
+            return String::new();
+        };
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(data.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Checks a signature made by `sign`, in constant time.
+    pub fn verify(&self, purpose: &str, data: &str, sig: &str) -> bool {
+        let Ok(sig) = hex::decode(sig) else {
+            return false;
+        };
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.secret) else {
+            return false;
+        };
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(data.as_bytes());
+        mac.verify_slice(&sig).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hash_and_verify() {
+        let h = Hasher::new(2);
+        let phc = h.hash("correct horse").await.unwrap();
+        assert!(phc.starts_with("$argon2id$"));
+        assert!(h.verify("correct horse", Some(&phc)).await.unwrap());
+        assert!(!h.verify("wrong horse", Some(&phc)).await.unwrap());
+        assert!(
+            !h.verify("not a real password", None).await.unwrap(),
+            "dummy never matches"
+        );
+        assert!(!h.verify("x", Some("garbage")).await.unwrap());
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashes_stable() {
+        let (a, b) = (random_token(16), random_token(16));
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
+        assert_eq!(hash_token(&a), hash_token(&a));
+        assert_ne!(hash_token(&a), hash_token(&b));
+    }
+
+    #[test]
+    fn signatures_verify_only_for_same_purpose_and_data() {
+        let k = Keys::new(b"0123456789abcdef0123456789abcdef");
+        let s = k.sign("csrf", "nonce");
+        assert!(k.verify("csrf", "nonce", &s));
+        assert!(!k.verify("csrf", "other", &s));
+        assert!(!k.verify("invite", "nonce", &s));
+        assert!(!k.verify("csrf", "nonce", "zz"));
+        assert!(!Keys::new(b"another key another key another!").verify("csrf", "nonce", &s));
+    }
+}

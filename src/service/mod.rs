@@ -1,0 +1,166 @@
+//! Use-cases. Each method is one store transaction; permission checks live here so the
+//! browser, the API and the command line all obey the same rules.
+
+mod accounts;
+mod backup;
+mod crypto;
+mod org;
+mod throttle;
+
+pub use accounts::{NewSession, SessionAuth};
+pub use crypto::{Hasher, Keys, hash_token, random_token};
+pub use throttle::Throttle;
+
+use crate::domain::account::SessionPolicy;
+use crate::domain::validate::Invalid;
+use crate::domain::{Agent, AuditEntry, Clock};
+use crate::store::{Abort, Store, StoreError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Why a use-case refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    Invalid(Invalid),
+    #[error("not found")]
+    NotFound,
+    #[error("you are not allowed to do that")]
+    NotAllowed,
+    #[error("wrong email or password")]
+    BadCredentials,
+    #[error("too many failed sign-in attempts; try again in {} minute(s)", retry_after_secs.div_ceil(60).max(1))]
+    Throttled { retry_after_secs: u64 },
+    #[error("setup has already been completed")]
+    AlreadySetUp,
+    #[error("an agent with that email already exists")]
+    DuplicateEmail,
+    #[error("this invite link is invalid, already used or expired; ask an admin for a new one")]
+    InviteInvalid,
+    #[error("the current password is wrong")]
+    WrongCurrentPassword,
+    #[error("{0}")]
+    Conflict(&'static str),
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<Invalid> for ServiceError {
+    fn from(i: Invalid) -> Self {
+        ServiceError::Invalid(i)
+    }
+}
+
+/// Maps transaction aborts to their use-case meaning.
+fn from_store(e: StoreError) -> ServiceError {
+    match e {
+        StoreError::Abort(Abort::DuplicateEmail) => ServiceError::DuplicateEmail,
+        StoreError::Abort(Abort::AlreadySetUp) => ServiceError::AlreadySetUp,
+        StoreError::Abort(Abort::NotFound) => ServiceError::NotFound,
+        e => ServiceError::Store(e),
+    }
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// Settings the services need from configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceSettings {
+    pub session: SessionPolicy,
+    pub max_concurrent_hashes: usize,
+    pub max_failures_per_account: u32,
+    pub max_failures_per_ip: u32,
+    pub throttle_window_secs: i64,
+}
+
+/// Every use-case, sharing the store, the clock and the security helpers.
+pub struct Services {
+    pub store: Arc<Store>,
+    pub clock: Arc<dyn Clock>,
+    pub hasher: Hasher,
+    pub keys: Keys,
+    pub throttle: Throttle,
+    pub settings: ServiceSettings,
+    setup_done: AtomicBool,
+}
+
+impl Services {
+    /// Builds the services over an open store.
+    pub fn new(
+        store: Arc<Store>,
+        clock: Arc<dyn Clock>,
+        keys: Keys,
+        settings: ServiceSettings,
+    ) -> Result<Services> {
+        let setup_done = store.setup_done()?;
+        Ok(Services {
+            hasher: Hasher::new(settings.max_concurrent_hashes),
+            throttle: Throttle::new(
+                clock.clone(),
+                settings.max_failures_per_account,
+                settings.max_failures_per_ip,
+                settings.throttle_window_secs,
+            ),
+            store,
+            clock,
+            keys,
+            settings,
+            setup_done: AtomicBool::new(setup_done),
+        })
+    }
+
+    /// Whether the first admin exists (cached; it never becomes false again).
+    pub fn setup_done(&self) -> bool {
+        self.setup_done.load(Ordering::Acquire)
+    }
+
+    fn mark_setup_done(&self) {
+        self.setup_done.store(true, Ordering::Release);
+    }
+
+    /// An audit entry with a fresh id, stamped now.
+    fn audit(
+        &self,
+        actor: Option<&Agent>,
+        action: &str,
+        target: String,
+        detail: String,
+    ) -> Result<(u64, AuditEntry)> {
+        let id = self.store.generate_id()?;
+        Ok((
+            id,
+            AuditEntry {
+                at: self.clock.now(),
+                actor: actor.map(|a| a.id),
+                actor_name: actor
+                    .map(|a| a.name.clone())
+                    .unwrap_or_else(|| "command line".into()),
+                action: action.into(),
+                target,
+                detail,
+            },
+        ))
+    }
+
+    /// Admin-only use-cases call this first.
+    fn require_admin(actor: &Agent) -> Result<()> {
+        if actor.is_admin() && actor.active {
+            Ok(())
+        } else {
+            Err(ServiceError::NotAllowed)
+        }
+    }
+
+    /// A page of the audit log, newest first (admins only).
+    pub fn audit_page(
+        &self,
+        actor: &Agent,
+        before: Option<(i64, u64)>,
+        limit: usize,
+    ) -> Result<(Vec<AuditEntry>, Option<(i64, u64)>)> {
+        Self::require_admin(actor)?;
+        Ok(self.store.audit_page(before, limit)?)
+    }
+}

@@ -1,0 +1,370 @@
+//! Agents, sessions, personal API tokens and invites.
+
+use super::schema::{self, meta_keys};
+use super::{Abort, Result, Store, dec, enc, keys};
+use crate::domain::{Agent, AgentId, ApiToken, AuditEntry, Invite, Session, TokenId};
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError as TxErr, TransactionalTree};
+
+/// A row of an agent's token list: the token and the hash it is stored under.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TokenRow {
+    pub hash: Vec<u8>,
+    pub token: ApiToken,
+}
+
+fn abort<T>(a: Abort) -> std::result::Result<T, TxErr<Abort>> {
+    Err(TxErr::Abort(a))
+}
+
+/// Encodes inside a transaction closure.
+fn tx_enc<T: Serialize>(v: &T) -> std::result::Result<Vec<u8>, TxErr<Abort>> {
+    enc(v).map_err(|e| TxErr::Storage(sled::Error::Unsupported(e.to_string())))
+}
+
+pub(super) fn put_audit(
+    t: &TransactionalTree,
+    audit: Option<&(u64, AuditEntry)>,
+) -> std::result::Result<(), TxErr<Abort>> {
+    if let Some((id, entry)) = audit {
+        t.insert(&keys::time_id(entry.at.0, *id), tx_enc(entry)?)?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// One agent by id.
+    pub fn agent(&self, id: AgentId) -> Result<Option<Agent>> {
+        self.t
+            .agentid_agent
+            .get(keys::id(id.0))?
+            .map(|v| dec(schema::AGENTID_AGENT, &v))
+            .transpose()
+    }
+
+    /// One agent by normalised email.
+    pub fn agent_by_email(&self, email: &str) -> Result<Option<Agent>> {
+        match self.t.email_agentid.get(email.as_bytes())? {
+            Some(id) => match keys::read_u64(&id) {
+                Some(id) => self.agent(AgentId(id)),
+                None => Ok(None),
+            },
+            None => Ok(None),
+        }
+    }
+
+    /// Agents in id order after `after`, at most `limit`.
+    pub fn agents(&self, after: Option<AgentId>, limit: usize) -> Result<Vec<Agent>> {
+        let start = after.map(|a| a.0.saturating_add(1)).unwrap_or(0);
+        self.t
+            .agentid_agent
+            .range(keys::id(start)..)
+            .take(limit)
+            .map(|kv| {
+                let (_, v) = kv?;
+                dec(schema::AGENTID_AGENT, &v)
+            })
+            .collect()
+    }
+
+    /// Whether the first admin has been created.
+    pub fn setup_done(&self) -> Result<bool> {
+        Ok(self.t.meta.get(meta_keys::SETUP_DONE)?.is_some())
+    }
+
+    /// Creates the first admin, once: a second call aborts with `AlreadySetUp`.
+    pub fn create_first_admin(&self, agent: &Agent, audit: &(u64, AuditEntry)) -> Result<()> {
+        let _g = self.write_gate();
+        let t = &self.t;
+        (
+            &t.meta,
+            &t.agentid_agent,
+            &t.email_agentid,
+            &t.auditkey_entry,
+        )
+            .transaction(|(meta, agents, emails, aud)| {
+                if meta.get(meta_keys::SETUP_DONE)?.is_some() {
+                    return abort(Abort::AlreadySetUp);
+                }
+                if emails.get(agent.email.as_bytes())?.is_some() {
+                    return abort(Abort::DuplicateEmail);
+                }
+                meta.insert(meta_keys::SETUP_DONE, &keys::id(agent.id.0))?;
+                agents.insert(&keys::id(agent.id.0), tx_enc(agent)?)?;
+                emails.insert(agent.email.as_bytes(), &keys::id(agent.id.0))?;
+                put_audit(aud, Some(audit))
+            })?;
+        Ok(())
+    }
+
+    /// Creates an agent (email must be unused), with an optional invite
+    /// (hash, invite). Marks setup done when the agent is an admin.
+    pub fn insert_agent(
+        &self,
+        agent: &Agent,
+        invite: Option<(&[u8; 32], &Invite)>,
+        audit: &(u64, AuditEntry),
+    ) -> Result<()> {
+        let _g = self.write_gate();
+        let t = &self.t;
+        (
+            &t.meta,
+            &t.agentid_agent,
+            &t.email_agentid,
+            &t.invitehash_invite,
+            &t.agentid_invitehash,
+            &t.auditkey_entry,
+        )
+            .transaction(|(meta, agents, emails, invites, agent_invite, aud)| {
+                if emails.get(agent.email.as_bytes())?.is_some() {
+                    return abort(Abort::DuplicateEmail);
+                }
+                agents.insert(&keys::id(agent.id.0), tx_enc(agent)?)?;
+                emails.insert(agent.email.as_bytes(), &keys::id(agent.id.0))?;
+                if agent.is_admin() && meta.get(meta_keys::SETUP_DONE)?.is_none() {
+                    meta.insert(meta_keys::SETUP_DONE, &keys::id(agent.id.0))?;
+                }
+                if let Some((hash, inv)) = invite {
+                    invites.insert(&hash[..], tx_enc(inv)?)?;
+                    agent_invite.insert(&keys::id(agent.id.0), &hash[..])?;
+                }
+                put_audit(aud, Some(audit))
+            })?;
+        Ok(())
+    }
+
+    /// Replaces an agent's record (name, email, role, password, active), keeping the
+    /// email index in step. Aborts with `DuplicateEmail` or `NotFound`.
+    pub fn update_agent(&self, agent: &Agent, audit: Option<&(u64, AuditEntry)>) -> Result<()> {
+        let _g = self.write_gate();
+        let t = &self.t;
+        (&t.agentid_agent, &t.email_agentid, &t.auditkey_entry).transaction(
+            |(agents, emails, aud)| {
+                let Some(old) = agents.get(keys::id(agent.id.0))? else {
+                    return abort(Abort::NotFound);
+                };
+                let old: Agent = dec(schema::AGENTID_AGENT, &old)
+                    .map_err(|e| TxErr::Storage(sled::Error::Unsupported(e.to_string())))?;
+                if old.email != agent.email {
+                    if emails.get(agent.email.as_bytes())?.is_some() {
+                        return abort(Abort::DuplicateEmail);
+                    }
+                    emails.remove(old.email.as_bytes())?;
+                    emails.insert(agent.email.as_bytes(), &keys::id(agent.id.0))?;
+                }
+                agents.insert(&keys::id(agent.id.0), tx_enc(agent)?)?;
+                put_audit(aud, audit)
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Stores a new session under the hash of its token.
+    pub fn insert_session(&self, hash: &[u8; 32], s: &Session) -> Result<()> {
+        let _g = self.write_gate();
+        let t = &self.t;
+        (&t.sessionhash_session, &t.agentsession_unit).transaction(|(sessions, by_agent)| {
+            sessions.insert(&hash[..], tx_enc(s)?)?;
+            by_agent.insert(&keys::id_hash(s.agent_id.0, hash)[..], &[][..])?;
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// The session stored under `hash`.
+    pub fn session(&self, hash: &[u8; 32]) -> Result<Option<Session>> {
+        self.t
+            .sessionhash_session
+            .get(hash)?
+            .map(|v| dec(schema::SESSIONHASH_SESSION, &v))
+            .transpose()
+    }
+
+    /// Rewrites a session (its `last_seen_at`), if it still exists.
+    pub fn touch_session(&self, hash: &[u8; 32], s: &Session) -> Result<()> {
+        let _g = self.write_gate();
+        let new = enc(s)?;
+        // compare_and_swap-free: a concurrent delete wins because we only update present keys.
+        self.t
+            .sessionhash_session
+            .fetch_and_update(hash, |old| old.map(|_| new.clone()))?;
+        Ok(())
+    }
+
+    /// Ends one session.
+    pub fn delete_session(&self, hash: &[u8; 32], agent: AgentId) -> Result<()> {
+        let _g = self.write_gate();
+        let t = &self.t;
+        (&t.sessionhash_session, &t.agentsession_unit).transaction(|(sessions, by_agent)| {
+            sessions.remove(&hash[..])?;
+            by_agent.remove(&keys::id_hash(agent.0, hash)[..])?;
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// Ends every session of `agent` except `keep`; returns how many ended.
+    pub fn delete_agent_sessions(&self, agent: AgentId, keep: Option<&[u8; 32]>) -> Result<usize> {
+        let prefix = keys::id(agent.0);
+        let mut n = 0;
+        for kv in self.t.agentsession_unit.scan_prefix(prefix) {
+            let (k, _) = kv?;
+            let Ok(hash) = <[u8; 32]>::try_from(&k[8..]) else {
+                continue;
+            };
+            if keep == Some(&hash) {
+                continue;
+            }
+            self.delete_session(&hash, agent)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Removes sessions for which `expired` says so; returns how many (maintenance task).
+    pub fn purge_sessions(&self, expired: impl Fn(&Session) -> bool) -> Result<usize> {
+        let mut n = 0;
+        for kv in self.t.sessionhash_session.iter() {
+            let (k, v) = kv?;
+            let s: Session = dec(schema::SESSIONHASH_SESSION, &v)?;
+            if let (true, Ok(hash)) = (expired(&s), <[u8; 32]>::try_from(&k[..])) {
+                self.delete_session(&hash, s.agent_id)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Stores a personal API token under the hash of its secret.
+    pub fn insert_token(
+        &self,
+        hash: &[u8; 32],
+        token: &ApiToken,
+        audit: &(u64, AuditEntry),
+    ) -> Result<()> {
+        let _g = self.write_gate();
+        let t = &self.t;
+        let row = TokenRow {
+            hash: hash.to_vec(),
+            token: token.clone(),
+        };
+        (
+            &t.tokenhash_apitoken,
+            &t.agenttoken_tokenrow,
+            &t.auditkey_entry,
+        )
+            .transaction(|(tokens, rows, aud)| {
+                tokens.insert(&hash[..], tx_enc(token)?)?;
+                rows.insert(
+                    &keys::id_pair(token.agent_id.0, token.id.0)[..],
+                    tx_enc(&row)?,
+                )?;
+                put_audit(aud, Some(audit))
+            })?;
+        Ok(())
+    }
+
+    /// The token stored under `hash`.
+    pub fn token_by_hash(&self, hash: &[u8; 32]) -> Result<Option<ApiToken>> {
+        self.t
+            .tokenhash_apitoken
+            .get(hash)?
+            .map(|v| dec(schema::TOKENHASH_APITOKEN, &v))
+            .transpose()
+    }
+
+    /// An agent's tokens, oldest first (one range scan).
+    pub fn tokens_of(&self, agent: AgentId) -> Result<Vec<ApiToken>> {
+        self.t
+            .agenttoken_tokenrow
+            .scan_prefix(keys::id(agent.0))
+            .map(|kv| {
+                let (_, v) = kv?;
+                Ok(dec::<TokenRow>(schema::AGENTTOKEN_TOKENROW, &v)?.token)
+            })
+            .collect()
+    }
+
+    /// Revokes one of an agent's tokens; `NotFound` if it is not theirs.
+    pub fn delete_token(
+        &self,
+        agent: AgentId,
+        id: TokenId,
+        audit: &(u64, AuditEntry),
+    ) -> Result<()> {
+        let _g = self.write_gate();
+        let t = &self.t;
+        let key = keys::id_pair(agent.0, id.0);
+        (
+            &t.tokenhash_apitoken,
+            &t.agenttoken_tokenrow,
+            &t.auditkey_entry,
+        )
+            .transaction(|(tokens, rows, aud)| {
+                let Some(row) = rows.remove(&key[..])? else {
+                    return abort(Abort::NotFound);
+                };
+                let row: TokenRow = dec(schema::AGENTTOKEN_TOKENROW, &row)
+                    .map_err(|e| TxErr::Storage(sled::Error::Unsupported(e.to_string())))?;
+                tokens.remove(row.hash)?;
+                put_audit(aud, Some(audit))
+            })?;
+        Ok(())
+    }
+
+    /// The invite stored under `hash`.
+    pub fn invite(&self, hash: &[u8; 32]) -> Result<Option<Invite>> {
+        self.t
+            .invitehash_invite
+            .get(hash)?
+            .map(|v| dec(schema::INVITEHASH_INVITE, &v))
+            .transpose()
+    }
+
+    /// Replaces an agent's invite with a new one (the old link stops working).
+    pub fn replace_invite(
+        &self,
+        hash: &[u8; 32],
+        invite: &Invite,
+        audit: &(u64, AuditEntry),
+    ) -> Result<()> {
+        let _g = self.write_gate();
+        let t = &self.t;
+        (
+            &t.invitehash_invite,
+            &t.agentid_invitehash,
+            &t.auditkey_entry,
+        )
+            .transaction(|(invites, by_agent, aud)| {
+                if let Some(old) = by_agent.get(keys::id(invite.agent_id.0))? {
+                    invites.remove(old)?;
+                }
+                invites.insert(&hash[..], tx_enc(invite)?)?;
+                by_agent.insert(&keys::id(invite.agent_id.0), &hash[..])?;
+                put_audit(aud, Some(audit))
+            })?;
+        Ok(())
+    }
+
+    /// Uses an invite once: removes it and stores the agent with its new password.
+    /// Aborts with `NotFound` if the invite was already used or replaced.
+    pub fn accept_invite(&self, hash: &[u8; 32], agent: &Agent) -> Result<()> {
+        let _g = self.write_gate();
+        let t = &self.t;
+        (
+            &t.invitehash_invite,
+            &t.agentid_invitehash,
+            &t.agentid_agent,
+        )
+            .transaction(|(invites, by_agent, agents)| {
+                if invites.remove(&hash[..])?.is_none() {
+                    return abort(Abort::NotFound);
+                }
+                by_agent.remove(&keys::id(agent.id.0))?;
+                agents.insert(&keys::id(agent.id.0), tx_enc(agent)?)?;
+                Ok(())
+            })?;
+        Ok(())
+    }
+}

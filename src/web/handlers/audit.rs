@@ -1,0 +1,39 @@
+//! Admin: the audit log, newest first, with keyset pagination.
+
+use crate::web::AppState;
+use crate::web::auth::Admin;
+use crate::web::error::WebError;
+use crate::web::views::{AuditView, Page};
+use actix_web::web;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    before: Option<String>,
+}
+
+/// `"<ms>.<id>"` to a cursor.
+fn parse_cursor(s: &str) -> Option<(i64, u64)> {
+    let (t, id) = s.split_once('.')?;
+    Some((t.parse().ok()?, id.parse().ok()?))
+}
+
+pub async fn audit_list(
+    Admin(auth): Admin,
+    st: web::Data<AppState>,
+    q: web::Query<AuditQuery>,
+) -> Result<AuditView, WebError> {
+    let before = match q.before.as_deref() {
+        Some(s) => Some(
+            parse_cursor(s)
+                .ok_or_else(|| WebError::BadRequest("before: not a valid cursor".into()))?,
+        ),
+        None => None,
+    };
+    let (entries, next) = st.services.audit_page(&auth.agent, before, 50)?;
+    Ok(AuditView {
+        page: Page::signed(&auth.agent, &auth.session.csrf, "Audit log", "audit"),
+        entries,
+        next: next.map(|(t, id)| format!("{t}.{id}")),
+    })
+}

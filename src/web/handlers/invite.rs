@@ -1,0 +1,68 @@
+//! An invited agent chooses a password through a one-time link.
+
+use super::{pre_csrf, render, see_other};
+use crate::service::ServiceError;
+use crate::web::AppState;
+use crate::web::auth::session_cookie;
+use crate::web::error::WebError;
+use crate::web::forms::Form;
+use crate::web::views::{InviteView, Page};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    password: String,
+}
+
+fn gone(e: ServiceError) -> WebError {
+    match e {
+        ServiceError::InviteInvalid => WebError::BadRequest(e.to_string()),
+        e => e.into(),
+    }
+}
+
+pub async fn invite_form(
+    req: HttpRequest,
+    st: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let agent = st.services.invite(&token).map_err(gone)?;
+    let (csrf, cookies) = pre_csrf(&req, &st);
+    let view = InviteView {
+        page: Page::anonymous(&csrf, "Choose your password"),
+        error: None,
+        name: agent.name,
+        email: agent.email,
+    };
+    render(&view, StatusCode::OK, cookies)
+}
+
+pub async fn invite_submit(
+    req: HttpRequest,
+    st: web::Data<AppState>,
+    token: web::Path<String>,
+    Form(f): Form<InviteForm>,
+) -> Result<HttpResponse, WebError> {
+    match st.services.accept_invite(&token, &f.password).await {
+        Ok((_, session)) => {
+            let mut resp = see_other("/?flash=password_set");
+            resp.add_cookie(&session_cookie(&req, &st, &session))
+                .map_err(|e| WebError::Internal(e.to_string()))?;
+            Ok(resp)
+        }
+        Err(e @ ServiceError::Invalid(_)) => {
+            let agent = st.services.invite(&token).map_err(gone)?;
+            let (csrf, cookies) = pre_csrf(&req, &st);
+            let view = InviteView {
+                page: Page::anonymous(&csrf, "Choose your password"),
+                error: Some(e.to_string()),
+                name: agent.name,
+                email: agent.email,
+            };
+            render(&view, StatusCode::BAD_REQUEST, cookies)
+        }
+        Err(e) => Err(gone(e)),
+    }
+}

@@ -1,0 +1,82 @@
+//! One file per resource; functions named `<resource>_<action>`.
+
+pub mod agents;
+pub mod api;
+pub mod audit;
+pub mod health;
+pub mod home;
+pub mod inboxes;
+pub mod invite;
+pub mod profile;
+pub mod session;
+pub mod setup;
+pub mod teams;
+
+use super::AppState;
+use super::auth::{PRE_COOKIE, pre_cookie};
+use super::error::WebError;
+use actix_web::cookie::Cookie;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+/// A form with nothing but its CSRF token.
+#[derive(Deserialize)]
+pub struct CsrfOnly {}
+
+/// `?flash=` on pages after a redirect.
+#[derive(Deserialize)]
+pub struct FlashQuery {
+    pub flash: Option<String>,
+}
+
+/// 303 to `to`.
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+/// Renders a view with a status and extra cookies.
+pub fn render(
+    view: &impl Template,
+    status: StatusCode,
+    cookies: Vec<Cookie<'static>>,
+) -> Result<HttpResponse, WebError> {
+    let body = view
+        .render()
+        .map_err(|e| WebError::Internal(format!("template: {e}")))?;
+    let mut resp = HttpResponse::build(status);
+    for c in cookies {
+        resp.cookie(c);
+    }
+    Ok(resp.content_type("text/html; charset=utf-8").body(body))
+}
+
+/// The CSRF token for a form shown before sign-in, and the nonce cookie to set if the
+/// browser has none yet.
+pub fn pre_csrf(req: &HttpRequest, st: &AppState) -> (String, Vec<Cookie<'static>>) {
+    match req.cookie(PRE_COOKIE).map(|c| c.value().to_string()) {
+        Some(nonce) if nonce.len() == 32 && nonce.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            (st.services.keys.sign("csrf", &nonce), vec![])
+        }
+        _ => {
+            let nonce = crate::service::random_token(16);
+            (
+                st.services.keys.sign("csrf", &nonce),
+                vec![pre_cookie(req, st, &nonce)],
+            )
+        }
+    }
+}
+
+/// The base URL for links we hand out (invites).
+pub fn base_url(req: &HttpRequest, st: &AppState) -> String {
+    if st.settings.public_url.is_empty() {
+        let ci = req.connection_info();
+        format!("{}://{}", ci.scheme(), ci.host())
+    } else {
+        st.settings.public_url.trim_end_matches('/').to_string()
+    }
+}

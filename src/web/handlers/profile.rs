@@ -1,0 +1,108 @@
+//! The signed-in agent's own profile: name, password, personal API tokens.
+
+use super::{CsrfOnly, FlashQuery, render, see_other};
+use crate::domain::TokenId;
+use crate::service::ServiceError;
+use crate::web::AppState;
+use crate::web::auth::{Signed, session_cookie};
+use crate::web::error::WebError;
+use crate::web::forms::Form;
+use crate::web::views::{Page, ProfileView};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct NameForm {
+    name: String,
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    label: String,
+}
+
+fn view(
+    st: &AppState,
+    auth: &crate::service::SessionAuth,
+    csrf: &str,
+) -> Result<ProfileView, WebError> {
+    Ok(ProfileView {
+        page: Page::signed(&auth.agent, csrf, "Your profile", "profile"),
+        tokens: st.services.tokens(&auth.agent)?,
+        new_token: None,
+        error: None,
+    })
+}
+
+pub async fn profile_show(
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    q: web::Query<FlashQuery>,
+) -> Result<ProfileView, WebError> {
+    let mut v = view(&st, &auth, &auth.session.csrf)?;
+    v.page = v.page.with_flash(q.flash.as_deref());
+    Ok(v)
+}
+
+pub async fn profile_update(
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    Form(f): Form<NameForm>,
+) -> Result<HttpResponse, WebError> {
+    st.services.update_profile(&auth.agent, &f.name).await?;
+    Ok(see_other("/profile?flash=profile_saved"))
+}
+
+pub async fn profile_password(
+    req: HttpRequest,
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    Form(f): Form<PasswordForm>,
+) -> Result<HttpResponse, WebError> {
+    match st
+        .services
+        .change_password(&auth, &f.current_password, &f.new_password)
+        .await
+    {
+        Ok(session) => {
+            let mut resp = see_other("/profile?flash=password_changed");
+            resp.add_cookie(&session_cookie(&req, &st, &session))
+                .map_err(|e| WebError::Internal(e.to_string()))?;
+            Ok(resp)
+        }
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::WrongCurrentPassword)) => {
+            let mut v = view(&st, &auth, &auth.session.csrf)?;
+            v.error = Some(e.to_string());
+            render(&v, StatusCode::BAD_REQUEST, vec![])
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn token_create(
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    Form(f): Form<TokenForm>,
+) -> Result<HttpResponse, WebError> {
+    let (token, secret) = st.services.create_token(&auth.agent, &f.label).await?;
+    let mut v = view(&st, &auth, &auth.session.csrf)?;
+    v.new_token = Some((token.label, secret));
+    render(&v, StatusCode::OK, vec![])
+}
+
+pub async fn token_revoke(
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    _f: Form<CsrfOnly>,
+) -> Result<HttpResponse, WebError> {
+    st.services.revoke_token(&auth.agent, TokenId(*id)).await?;
+    Ok(see_other("/profile?flash=token_revoked"))
+}

@@ -1,0 +1,125 @@
+//! Sign in and sign out.
+
+use super::{CsrfOnly, pre_csrf, render, see_other};
+use crate::service::ServiceError;
+use crate::web::AppState;
+use crate::web::auth::{Signed, clear_session_cookies, current_session, session_cookie};
+use crate::web::error::WebError;
+use crate::web::forms::Form;
+use crate::web::views::{LoginView, Page};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    flash: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Only same-site paths: never an open redirect.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/"
+    }
+}
+
+pub async fn login_form(
+    req: HttpRequest,
+    st: web::Data<AppState>,
+    q: web::Query<LoginQuery>,
+) -> Result<HttpResponse, WebError> {
+    if current_session(&req)?.is_some() {
+        return Ok(see_other(safe_next(q.next.as_deref().unwrap_or("/"))));
+    }
+    let (csrf, cookies) = pre_csrf(&req, &st);
+    let view = LoginView {
+        page: Page::anonymous(&csrf, "Sign in").with_flash(q.flash.as_deref()),
+        error: None,
+        email: String::new(),
+        next: q.next.clone().unwrap_or_default(),
+    };
+    render(&view, StatusCode::OK, cookies)
+}
+
+pub async fn login_submit(
+    req: HttpRequest,
+    st: web::Data<AppState>,
+    Form(f): Form<LoginForm>,
+) -> Result<HttpResponse, WebError> {
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let (error, status) = match st.services.login(&f.email, &f.password, &ip).await {
+        Ok((_, session)) => {
+            let mut resp = see_other(safe_next(&f.next));
+            resp.add_cookie(&session_cookie(&req, &st, &session))
+                .map_err(|e| WebError::Internal(e.to_string()))?;
+            return Ok(resp);
+        }
+        Err(ServiceError::BadCredentials) => (
+            "Wrong email or password.".to_string(),
+            StatusCode::UNAUTHORIZED,
+        ),
+        Err(e @ ServiceError::Throttled { .. }) => {
+            let mut m = e.to_string();
+            if let Some(first) = m.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            (format!("{m}."), StatusCode::TOO_MANY_REQUESTS)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let (csrf, cookies) = pre_csrf(&req, &st);
+    let view = LoginView {
+        page: Page::anonymous(&csrf, "Sign in"),
+        error: Some(error),
+        email: f.email,
+        next: f.next,
+    };
+    render(&view, status, cookies)
+}
+
+pub async fn logout(
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    _f: Form<CsrfOnly>,
+) -> Result<HttpResponse, WebError> {
+    st.services.logout(&auth)?;
+    let mut resp = see_other("/login?flash=signed_out");
+    for c in clear_session_cookies() {
+        resp.add_cookie(&c)
+            .map_err(|e| WebError::Internal(e.to_string()))?;
+    }
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_never_an_open_redirect() {
+        assert_eq!(safe_next("/admin/agents?x=1"), "/admin/agents?x=1");
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad}");
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Admin: teams and their members.
+
+use super::{CsrfOnly, FlashQuery, see_other};
+use crate::domain::{Agent, AgentId, TeamId};
+use crate::service::SessionAuth;
+use crate::web::AppState;
+use crate::web::auth::Admin;
+use crate::web::error::WebError;
+use crate::web::forms::{Form, parse_ids};
+use crate::web::views::{GroupRow, Page, Pick, TeamEditView, TeamsView};
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+/// A team or inbox form: a name and the chosen members.
+#[derive(Deserialize)]
+pub struct GroupForm {
+    pub name: String,
+    #[serde(default)]
+    pub member_ids: Vec<String>,
+    #[serde(default)]
+    pub channel: String,
+}
+
+/// The member picker: every agent, the given ones ticked.
+pub fn picks(agents: &[Agent], members: &[AgentId]) -> Vec<Pick> {
+    agents
+        .iter()
+        .map(|a| Pick {
+            id: a.id.0,
+            name: a.name.clone(),
+            email: a.email.clone(),
+            checked: members.contains(&a.id),
+        })
+        .collect()
+}
+
+/// Member names for a list row, from the agents already loaded (no read per row).
+pub fn names(agents: &[Agent], members: &[AgentId]) -> Vec<String> {
+    members
+        .iter()
+        .filter_map(|m| agents.iter().find(|a| a.id == *m))
+        .map(|a| a.name.clone())
+        .collect()
+}
+
+fn page(auth: &SessionAuth, title: impl Into<String>) -> Page {
+    Page::signed(&auth.agent, &auth.session.csrf, title, "teams")
+}
+
+pub async fn teams_list(
+    Admin(auth): Admin,
+    st: web::Data<AppState>,
+    q: web::Query<FlashQuery>,
+) -> Result<TeamsView, WebError> {
+    let agents = st.services.agents(&auth.agent)?;
+    let teams = st
+        .services
+        .teams()?
+        .into_iter()
+        .map(|t| GroupRow {
+            member_names: names(&agents, &t.members),
+            item: t,
+        })
+        .collect();
+    Ok(TeamsView {
+        page: page(&auth, "Teams").with_flash(q.flash.as_deref()),
+        teams,
+        picks: picks(&agents, &[]),
+    })
+}
+
+pub async fn teams_create(
+    Admin(auth): Admin,
+    st: web::Data<AppState>,
+    Form(f): Form<GroupForm>,
+) -> Result<HttpResponse, WebError> {
+    let members = parse_ids("member_ids", &f.member_ids, AgentId)?;
+    st.services
+        .save_team(&auth.agent, None, &f.name, &members)
+        .await?;
+    Ok(see_other("/admin/teams?flash=team_saved"))
+}
+
+pub async fn teams_edit(
+    Admin(auth): Admin,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+) -> Result<TeamEditView, WebError> {
+    let team = st.services.team(TeamId(*id))?;
+    let agents = st.services.agents(&auth.agent)?;
+    Ok(TeamEditView {
+        page: page(&auth, team.name.clone()),
+        picks: picks(&agents, &team.members),
+        team,
+    })
+}
+
+pub async fn teams_update(
+    Admin(auth): Admin,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    Form(f): Form<GroupForm>,
+) -> Result<HttpResponse, WebError> {
+    let members = parse_ids("member_ids", &f.member_ids, AgentId)?;
+    st.services
+        .save_team(&auth.agent, Some(TeamId(*id)), &f.name, &members)
+        .await?;
+    Ok(see_other("/admin/teams?flash=team_saved"))
+}
+
+pub async fn teams_delete(
+    Admin(auth): Admin,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    _f: Form<CsrfOnly>,
+) -> Result<HttpResponse, WebError> {
+    st.services.delete_team(&auth.agent, TeamId(*id)).await?;
+    Ok(see_other("/admin/teams?flash=team_deleted"))
+}

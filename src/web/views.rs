@@ -1,0 +1,267 @@
+//! One view struct per template, each carrying the shared `Page` context.
+
+use super::assets;
+use crate::domain::{Agent, ApiToken, AuditEntry, ChannelKind, Inbox, Team};
+use askama::Template;
+use askama_web::WebTemplate;
+
+/// What every page needs: title, who is signed in, the CSRF token, notices.
+pub struct Page {
+    pub title: String,
+    pub agent: Option<Agent>,
+    pub csrf: String,
+    /// The navigation entry to highlight.
+    pub section: &'static str,
+    pub flash: Option<&'static str>,
+}
+
+impl Page {
+    /// A page for a signed-in agent.
+    pub fn signed(
+        agent: &Agent,
+        csrf: &str,
+        title: impl Into<String>,
+        section: &'static str,
+    ) -> Page {
+        Page {
+            title: title.into(),
+            agent: Some(agent.clone()),
+            csrf: csrf.to_string(),
+            section,
+            flash: None,
+        }
+    }
+
+    /// A page shown before sign-in, with its signed CSRF token.
+    pub fn anonymous(csrf: &str, title: impl Into<String>) -> Page {
+        Page {
+            title: title.into(),
+            agent: None,
+            csrf: csrf.to_string(),
+            section: "",
+            flash: None,
+        }
+    }
+
+    /// Adds the notice for a `?flash=` code (codes only: no user text is echoed).
+    pub fn with_flash(mut self, code: Option<&str>) -> Page {
+        self.flash = code.and_then(flash_message);
+        self
+    }
+
+    /// The hashed URL of an embedded asset.
+    pub fn asset(&self, path: &str) -> String {
+        assets::url(path)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.agent.as_ref().is_some_and(Agent::is_admin)
+    }
+
+    /// The signed-in agent's initials, for the avatar.
+    pub fn initials(&self) -> String {
+        self.agent
+            .as_ref()
+            .map(|a| initials(&a.name))
+            .unwrap_or_default()
+    }
+}
+
+/// Up to two initials of a name.
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+fn flash_message(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "welcome" => "Welcome to Charla. Next: add your agents, teams and inboxes.",
+        "signed_out" => "You have signed out.",
+        "agent_saved" => "Agent saved.",
+        "agent_deactivated" => "Agent deactivated. Their sessions have ended.",
+        "agent_reactivated" => "Agent reactivated.",
+        "team_saved" => "Team saved.",
+        "team_deleted" => "Team deleted.",
+        "inbox_saved" => "Inbox saved.",
+        "inbox_deleted" => "Inbox deleted.",
+        "profile_saved" => "Profile saved.",
+        "password_changed" => "Password changed. Every other session has been signed out.",
+        "token_revoked" => "Token revoked.",
+        "password_set" => "Your password is set. Welcome!",
+        _ => return None,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+pub struct ErrorView {
+    pub page: Page,
+    pub status: u16,
+    pub heading: &'static str,
+    pub message: String,
+}
+
+impl ErrorView {
+    pub fn new(status: u16, heading: &'static str, message: String) -> Self {
+        ErrorView {
+            page: Page::anonymous("", heading),
+            status,
+            heading,
+            message,
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/setup.html")]
+pub struct SetupView {
+    pub page: Page,
+    pub error: Option<String>,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/login.html")]
+pub struct LoginView {
+    pub page: Page,
+    pub error: Option<String>,
+    pub email: String,
+    pub next: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/invite.html")]
+pub struct InviteView {
+    pub page: Page,
+    pub error: Option<String>,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+pub struct HomeView {
+    pub page: Page,
+    pub inboxes: Vec<Inbox>,
+    pub teams: Vec<Team>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "profile.html")]
+pub struct ProfileView {
+    pub page: Page,
+    pub tokens: Vec<ApiToken>,
+    pub new_token: Option<(String, String)>,
+    pub error: Option<String>,
+}
+
+/// An agent with what the list shows about them.
+pub struct AgentRow {
+    pub agent: Agent,
+    pub initials: String,
+    pub pending_invite: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/agents.html")]
+pub struct AgentsView {
+    pub page: Page,
+    pub agents: Vec<AgentRow>,
+    /// (agent name, invite link) right after an invite was made: shown once.
+    pub invite: Option<(String, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/agent_edit.html")]
+pub struct AgentEditView {
+    pub page: Page,
+    pub agent: Agent,
+    pub invite: Option<String>,
+}
+
+/// A team or inbox with its members' names resolved.
+pub struct GroupRow<T> {
+    pub item: T,
+    pub member_names: Vec<String>,
+}
+
+/// An agent in a member picker.
+pub struct Pick {
+    pub id: u64,
+    pub name: String,
+    pub email: String,
+    pub checked: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/teams.html")]
+pub struct TeamsView {
+    pub page: Page,
+    pub teams: Vec<GroupRow<Team>>,
+    pub picks: Vec<Pick>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/team_edit.html")]
+pub struct TeamEditView {
+    pub page: Page,
+    pub team: Team,
+    pub picks: Vec<Pick>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/inboxes.html")]
+pub struct InboxesView {
+    pub page: Page,
+    pub inboxes: Vec<GroupRow<Inbox>>,
+    pub picks: Vec<Pick>,
+    pub kinds: Vec<ChannelKind>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/inbox_edit.html")]
+pub struct InboxEditView {
+    pub page: Page,
+    pub inbox: Inbox,
+    pub picks: Vec<Pick>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/audit.html")]
+pub struct AuditView {
+    pub page: Page,
+    pub entries: Vec<AuditEntry>,
+    pub next: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_of_names() {
+        assert_eq!(initials("ana maría lópez"), "AM");
+        assert_eq!(initials("Ünal"), "Ü");
+        assert_eq!(initials("  "), "");
+    }
+
+    #[test]
+    fn unknown_flash_codes_show_nothing() {
+        assert!(
+            Page::anonymous("", "t")
+                .with_flash(Some("<script>"))
+                .flash
+                .is_none()
+        );
+        assert!(
+            Page::anonymous("", "t")
+                .with_flash(Some("team_saved"))
+                .flash
+                .is_some()
+        );
+    }
+}
