@@ -1,0 +1,148 @@
+//! Shared test helpers: start the app, a cookie-keeping client, form helpers.
+#![allow(dead_code)]
+
+use charla::app::{Running, StartOptions};
+use charla::config::{Config, Overrides};
+use charla::domain::{ManualClock, Timestamp};
+use reqwest::StatusCode;
+use std::sync::Arc;
+
+pub const ADMIN_EMAIL: &str = "ana@example.com";
+pub const ADMIN_PASSWORD: &str = "correct horse battery";
+
+/// The real application on 127.0.0.1:0 with a temporary data directory and a clock
+/// the test moves by hand.
+pub struct TestApp {
+    pub url: String,
+    pub clock: Arc<ManualClock>,
+    pub dir: tempfile::TempDir,
+    running: Option<Running>,
+}
+
+/// A test configuration on a temporary directory.
+pub fn test_config(dir: &std::path::Path) -> Config {
+    let mut cfg = charla::config::load(None, &[], &Overrides::default()).unwrap().config;
+    cfg.server.listen = "127.0.0.1:0".into();
+    cfg.server.workers = 2;
+    cfg.server.shutdown_timeout_seconds = 5;
+    cfg.storage.path = dir.join("data");
+    cfg.storage.cache_capacity = charla::config::ByteSize(16 << 20);
+    cfg
+}
+
+impl TestApp {
+    pub async fn start() -> TestApp {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = test_config(dir.path());
+        tweak(&mut cfg);
+        Self::start_in(dir, cfg).await
+    }
+
+    pub async fn start_in(dir: tempfile::TempDir, cfg: Config) -> TestApp {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let clock = Arc::new(ManualClock::new(Timestamp(1_780_000_000_000)));
+        let running = charla::app::start(&cfg, StartOptions { clock: clock.clone(), handle_signals: false }).await.unwrap();
+        TestApp { url: format!("http://{}", running.addr), clock, dir, running: Some(running) }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.url)
+    }
+
+    /// Completes first-run setup and returns the admin's signed-in client.
+    pub async fn admin(&self) -> Client {
+        let c = self.client();
+        let r = c.submit("/setup", "/setup", &[("name", "Ana López"), ("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "setup failed");
+        c
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.unwrap();
+        }
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        let http = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Client { base: base.to_string(), http }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
+    pub async fn get_text(&self, path: &str) -> (StatusCode, String) {
+        let r = self.get(path).await;
+        let s = r.status();
+        (s, r.text().await.unwrap())
+    }
+
+    /// The CSRF token of the first form on `page`.
+    pub async fn csrf(&self, page: &str) -> String {
+        let (status, body) = self.get_text(page).await;
+        assert!(status.is_success(), "GET {page} -> {status}");
+        csrf_in(&body).unwrap_or_else(|| panic!("no csrf token on {page}"))
+    }
+
+    /// POSTs a form with exactly these fields (no token added).
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.http.post(format!("{}{path}", self.base)).form(fields).send().await.unwrap()
+    }
+
+    /// Loads `page` for its CSRF token, then POSTs the form to `action` with it.
+    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf(page).await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post(action, &all).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.submit("/login", "/login", &[("email", email), ("password", password)]).await
+    }
+}
+
+/// The value of the first `name="csrf"` input in an HTML page.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let i = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    let end = html[i..].find('"')?;
+    Some(html[i..i + end].to_string())
+}
+
+/// The redirect target of a response.
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+/// The text between `start` and the next `end` after it.
+pub fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let i = s.find(start)? + start.len();
+    let j = s[i..].find(end)?;
+    Some(&s[i..i + j])
+}
+
+/// Creates an agent as admin (with a password) and returns their id.
+pub async fn create_agent(admin: &Client, name: &str, email: &str, role: &str, password: &str) -> u64 {
+    let r = admin
+        .submit("/admin/agents", "/admin/agents", &[("name", name), ("email", email), ("role", role), ("password", password)])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "create agent {email}");
+    let (_, body) = admin.get_text("/admin/agents").await;
+    // The edit link precedes... find the row with this email and its /admin/agents/{id} link.
+    let row_start = body.find(email).expect("agent listed");
+    let link = body[row_start..].find("/admin/agents/").unwrap() + row_start + "/admin/agents/".len();
+    body[link..].split('"').next().unwrap().parse().unwrap()
+}

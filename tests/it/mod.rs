@@ -1,0 +1,6 @@
+pub mod common;
+
+mod admin;
+mod auth;
+mod browser;
+mod cli;
