@@ -61,6 +61,7 @@ impl Hasher {
     /// Checks a password against a PHC string; `None` checks against a dummy hash and
     /// always fails, taking the same time.
     pub async fn verify(&self, password: &str, phc: Option<&str>) -> Result<bool> {
+        let real = phc.is_some();
         let phc = match phc {
             Some(p) => p.to_owned(),
             None => self
@@ -69,7 +70,6 @@ impl Hasher {
                 .await?
                 .clone(),
         };
-        let real = phc.starts_with('$');
         let pw = password.to_owned();
         let ok = self.blocking(move || verify_sync(&pw, &phc)).await?;
         Ok(ok && real)

@@ -26,10 +26,12 @@ pub enum WebError {
 impl fmt::Display for WebError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            WebError::LoginRequired { .. } => f.write_str("please sign in"),
+            WebError::LoginRequired { .. } => f.write_str("Please sign in."),
             WebError::Forbidden(m) | WebError::BadRequest(m) => f.write_str(m),
             WebError::NotFound => f.write_str("not found"),
-            WebError::TooLarge(n) => write!(f, "the request is larger than the limit of {n} bytes"),
+            WebError::TooLarge(n) => {
+                write!(f, "The request is larger than the limit of {n} bytes.")
+            }
             WebError::Throttled(s) => {
                 write!(
                     f,
@@ -53,7 +55,8 @@ impl From<ServiceError> for WebError {
             }
             ServiceError::Throttled { retry_after_secs } => WebError::Throttled(retry_after_secs),
             ServiceError::Store(_) | ServiceError::Internal(_) => WebError::Internal(e.to_string()),
-            other => WebError::BadRequest(other.to_string()),
+            ServiceError::Invalid(i) => WebError::BadRequest(i.to_string()),
+            other => WebError::BadRequest(capitalise(&other.to_string())),
         }
     }
 }
@@ -94,7 +97,7 @@ impl ResponseError for WebError {
             WebError::NotFound => {
                 "There is nothing here. It may have been moved or deleted.".to_string()
             }
-            other => capitalise(&other.to_string()),
+            other => other.to_string(),
         };
         let view = ErrorView::new(status.as_u16(), title, message);
         let mut resp = HttpResponse::build(status);

@@ -45,14 +45,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
             let mut body = Vec::new();
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk
-                    .map_err(|e| WebError::BadRequest(format!("could not read the form: {e}")))?;
+                    .map_err(|e| WebError::BadRequest(format!("Could not read the form: {e}")))?;
                 if body.len() + chunk.len() > limit {
                     return Err(WebError::TooLarge(limit));
                 }
                 body.extend_from_slice(&chunk);
             }
             let pairs: Vec<(String, String)> = serde_html_form::from_bytes(&body)
-                .map_err(|e| WebError::BadRequest(format!("the form is malformed: {e}")))?;
+                .map_err(|e| WebError::BadRequest(format!("The form is malformed: {e}")))?;
             let sent = pairs
                 .iter()
                 .find(|(k, _)| k == "csrf")
@@ -75,7 +75,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
                 ));
             }
             let value: T = serde_html_form::from_bytes(&body)
-                .map_err(|e| WebError::BadRequest(format!("invalid form: {e}")))?;
+                .map_err(|e| WebError::BadRequest(format!("Invalid form: {e}")))?;
             Ok(Form(value))
         })
     }

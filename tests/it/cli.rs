@@ -21,7 +21,7 @@ fn charla(args: &[&str], stdin: Option<&str>) -> Output {
     {
         let mut sin = child.stdin.take().unwrap();
         if let Some(s) = stdin {
-            sin.write_all(s.as_bytes()).unwrap();
+            let _ = sin.write_all(s.as_bytes()); // the process may exit before reading
         }
     }
     child.wait_with_output().unwrap()
@@ -41,7 +41,13 @@ struct Server {
 impl Server {
     fn start(data: &Path) -> Server {
         let mut child = Command::new(BIN)
-            .args(["--data", data.to_str().unwrap(), "serve", "--listen", "127.0.0.1:0"])
+            .args([
+                "--data",
+                data.to_str().unwrap(),
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+            ])
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -56,10 +62,20 @@ impl Server {
         });
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         loop {
-            let line = rx.recv_timeout(deadline - std::time::Instant::now()).expect("server did not start");
+            let line = rx
+                .recv_timeout(deadline - std::time::Instant::now())
+                .expect("server did not start");
             if let Some(i) = line.find("listening on http://") {
-                let url = line[i + "listening on ".len()..].split_whitespace().next().unwrap().to_string();
-                return Server { child, url, log: rx };
+                let url = line[i + "listening on ".len()..]
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .to_string();
+                return Server {
+                    child,
+                    url,
+                    log: rx,
+                };
             }
         }
     }
@@ -67,7 +83,13 @@ impl Server {
     /// Sends SIGTERM and returns the exit status and the rest of the log.
     fn terminate(mut self) -> (std::process::ExitStatus, String) {
         let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
         let status = self.child.wait().unwrap();
         let rest: Vec<String> = self.log.try_iter().collect();
         (status, rest.join("\n"))
@@ -94,54 +116,169 @@ fn provision_by_script_then_serve_then_refuse_while_running() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let d = data.to_str().unwrap();
-    let o = charla(&["--data", d, "admin", "create", "--email", "Boss@Example.com", "--name", "Boss", "--password-stdin"], Some("boss password\n"));
+    let o = charla(
+        &[
+            "--data",
+            d,
+            "admin",
+            "create",
+            "--email",
+            "Boss@Example.com",
+            "--name",
+            "Boss",
+            "--password-stdin",
+        ],
+        Some("boss password\n"),
+    );
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("created admin Boss <boss@example.com>"));
-    let o = charla(&["--data", d, "admin", "create", "--email", "x@example.com", "--name", "X", "--password-stdin"], Some("short\n"));
+    let o = charla(
+        &[
+            "--data",
+            d,
+            "admin",
+            "create",
+            "--email",
+            "x@example.com",
+            "--name",
+            "X",
+            "--password-stdin",
+        ],
+        Some("short\n"),
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("password: must be at least 8 characters"));
-    let o = charla(&["--data", d, "admin", "token", "--email", "boss@example.com", "--label", "provisioning"], None);
+    let o = charla(
+        &[
+            "--data",
+            d,
+            "admin",
+            "token",
+            "--email",
+            "boss@example.com",
+            "--label",
+            "provisioning",
+        ],
+        None,
+    );
     assert!(o.status.success(), "{}", text(&o.stderr));
     let token = text(&o.stdout).trim().to_string();
     assert!(token.starts_with("charla_pat_"));
-    let o = charla(&["--data", d, "admin", "token", "--email", "nobody@example.com", "--label", "x"], None);
+    let o = charla(
+        &[
+            "--data",
+            d,
+            "admin",
+            "token",
+            "--email",
+            "nobody@example.com",
+            "--label",
+            "x",
+        ],
+        None,
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("not found"));
 
     let server = Server::start(&data);
     // Setup is complete (an admin exists), sign-in works, the token works.
-    assert!(login_works(&server.url, "boss@example.com", "boss password"));
-    let me = std::process::Command::new("curl").args(["-s", "-H", &format!("Authorization: Bearer {token}"), &format!("{}/api/v1/me", server.url)]).output();
+    assert!(login_works(
+        &server.url,
+        "boss@example.com",
+        "boss password"
+    ));
+    let me = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-H",
+            &format!("Authorization: Bearer {token}"),
+            &format!("{}/api/v1/me", server.url),
+        ])
+        .output();
     if let Ok(me) = me {
         assert!(text(&me.stdout).contains("boss@example.com"));
     }
     // While the server holds the directory: exit code 2 and a clear message.
     for args in [
-        vec!["--data", d, "admin", "create", "--email", "y@example.com", "--name", "Y", "--password-stdin"],
-        vec!["--data", d, "admin", "token", "--email", "boss@example.com", "--label", "again"],
-        vec!["--data", d, "admin", "reset-password", "--email", "boss@example.com", "--password-stdin"],
+        vec![
+            "--data",
+            d,
+            "admin",
+            "create",
+            "--email",
+            "y@example.com",
+            "--name",
+            "Y",
+            "--password-stdin",
+        ],
+        vec![
+            "--data",
+            d,
+            "admin",
+            "token",
+            "--email",
+            "boss@example.com",
+            "--label",
+            "again",
+        ],
+        vec![
+            "--data",
+            d,
+            "admin",
+            "reset-password",
+            "--email",
+            "boss@example.com",
+            "--password-stdin",
+        ],
     ] {
         let o = charla(&args, Some("another password\n"));
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
-        assert!(text(&o.stderr).contains("in use by another charla process"), "{}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains("in use by another charla process"),
+            "{}",
+            text(&o.stderr)
+        );
     }
     let (status, log) = server.terminate();
     assert!(status.success(), "SIGTERM should exit 0: {status:?}\n{log}");
     assert!(log.contains("store flushed"), "{log}");
 
     // reset-password once stopped.
-    let o = charla(&["--data", d, "admin", "reset-password", "--email", "boss@example.com", "--password-stdin"], Some("brand new password\n"));
+    let o = charla(
+        &[
+            "--data",
+            d,
+            "admin",
+            "reset-password",
+            "--email",
+            "boss@example.com",
+            "--password-stdin",
+        ],
+        Some("brand new password\n"),
+    );
     assert!(o.status.success(), "{}", text(&o.stderr));
     let server = Server::start(&data);
-    assert!(!login_works(&server.url, "boss@example.com", "boss password"));
-    assert!(login_works(&server.url, "boss@example.com", "brand new password"));
+    assert!(!login_works(
+        &server.url,
+        "boss@example.com",
+        "boss password"
+    ));
+    assert!(login_works(
+        &server.url,
+        "boss@example.com",
+        "brand new password"
+    ));
 }
 
 #[test]
 fn invalid_config_fails_naming_key_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("charla.toml");
-    std::fs::write(&cfg, "[server]\nlisten = \"127.0.0.1:0\"\nworkers = \"many\"\n").unwrap();
+    std::fs::write(
+        &cfg,
+        "[server]\nlisten = \"127.0.0.1:0\"\nworkers = \"many\"\n",
+    )
+    .unwrap();
     let o = charla(&["--config", cfg.to_str().unwrap(), "check-config"], None);
     assert_ne!(o.status.code(), Some(0));
     let err = text(&o.stderr);
@@ -150,10 +287,21 @@ fn invalid_config_fails_naming_key_and_line() {
     let o = charla(&["--config", cfg.to_str().unwrap(), "serve"], None);
     assert_ne!(o.status.code(), Some(0));
     assert!(text(&o.stderr).contains("line 1"));
-    let o = charla(&["--config", dir.path().join("missing.toml").to_str().unwrap(), "check-config"], None);
+    let o = charla(
+        &[
+            "--config",
+            dir.path().join("missing.toml").to_str().unwrap(),
+            "check-config",
+        ],
+        None,
+    );
     assert_ne!(o.status.code(), Some(0));
     assert!(text(&o.stderr).contains("cannot read config file"));
-    let o = Command::new(BIN).args(["check-config"]).env("CHARLA__SERVER__WORKERS", "lots").output().unwrap();
+    let o = Command::new(BIN)
+        .args(["check-config"])
+        .env("CHARLA__SERVER__WORKERS", "lots")
+        .output()
+        .unwrap();
     assert_ne!(o.status.code(), Some(0));
     assert!(text(&o.stderr).contains("CHARLA__SERVER__WORKERS"));
 }
@@ -165,18 +313,37 @@ fn check_config_shows_layers_and_redacts_secrets() {
     let secret = "s3cr3t-".repeat(6);
     std::fs::write(&cfg, format!("[server]\nlisten = \"0.0.0.0:9000\"\nlisen = 1\n[security]\nsecret_key = \"{secret}\"\n")).unwrap();
     let o = Command::new(BIN)
-        .args(["--config", cfg.to_str().unwrap(), "--data", "/tmp/flagdata", "check-config"])
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "--data",
+            "/tmp/flagdata",
+            "check-config",
+        ])
         .env("CHARLA__SERVER__LISTEN", "127.0.0.1:7000")
         .env("CHARLA__STORAGE__PATH", "/tmp/envdata")
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = text(&o.stdout);
-    assert!(out.contains("listen = \"127.0.0.1:7000\""), "env beats file: {out}");
-    assert!(out.contains("path = \"/tmp/flagdata\""), "flag beats env: {out}");
-    assert!(out.contains("<redacted>") && !out.contains("s3cr3t"), "{out}");
+    assert!(
+        out.contains("listen = \"127.0.0.1:7000\""),
+        "env beats file: {out}"
+    );
+    assert!(
+        out.contains("path = \"/tmp/flagdata\""),
+        "flag beats env: {out}"
+    );
+    assert!(
+        out.contains("<redacted>") && !out.contains("s3cr3t"),
+        "{out}"
+    );
     assert!(!text(&o.stderr).contains("s3cr3t"));
-    assert!(text(&o.stderr).contains("unknown key `server.lisen`"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("unknown key `server.lisen`"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]
@@ -184,24 +351,70 @@ fn backup_from_running_server_restores_equal() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let d = data.to_str().unwrap();
-    let o = charla(&["--data", d, "admin", "create", "--email", "boss@example.com", "--name", "Boss", "--password-stdin"], Some("boss password\n"));
+    let o = charla(
+        &[
+            "--data",
+            d,
+            "admin",
+            "create",
+            "--email",
+            "boss@example.com",
+            "--name",
+            "Boss",
+            "--password-stdin",
+        ],
+        Some("boss password\n"),
+    );
     assert!(o.status.success());
-    let token = text(&charla(&["--data", d, "admin", "token", "--email", "boss@example.com", "--label", "backup"], None).stdout).trim().to_string();
+    let token = text(
+        &charla(
+            &[
+                "--data",
+                d,
+                "admin",
+                "token",
+                "--email",
+                "boss@example.com",
+                "--label",
+                "backup",
+            ],
+            None,
+        )
+        .stdout,
+    )
+    .trim()
+    .to_string();
     let server = Server::start(&data);
-    assert!(login_works(&server.url, "boss@example.com", "boss password"));
+    assert!(login_works(
+        &server.url,
+        "boss@example.com",
+        "boss password"
+    ));
 
     let file = dir.path().join("snap.charla-backup");
     let f = file.to_str().unwrap();
     // Without a token: a clear refusal, no file.
-    let o = Command::new(BIN).args(["--data", d, "backup", "--to", f, "--url", &server.url]).env_remove("CHARLA_TOKEN").output().unwrap();
+    let o = Command::new(BIN)
+        .args(["--data", d, "backup", "--to", f, "--url", &server.url])
+        .env_remove("CHARLA_TOKEN")
+        .output()
+        .unwrap();
     assert_ne!(o.status.code(), Some(0));
     assert!(text(&o.stderr).contains("--token"), "{}", text(&o.stderr));
     assert!(!file.exists());
-    let o = Command::new(BIN).args(["--data", d, "backup", "--to", f, "--url", &server.url]).env("CHARLA_TOKEN", "charla_pat_wrong").output().unwrap();
+    let o = Command::new(BIN)
+        .args(["--data", d, "backup", "--to", f, "--url", &server.url])
+        .env("CHARLA_TOKEN", "charla_pat_wrong")
+        .output()
+        .unwrap();
     assert_ne!(o.status.code(), Some(0));
     assert!(text(&o.stderr).contains("401"));
     // With an admin token, while the server runs.
-    let o = Command::new(BIN).args(["--data", d, "backup", "--to", f, "--url", &server.url]).env("CHARLA_TOKEN", &token).output().unwrap();
+    let o = Command::new(BIN)
+        .args(["--data", d, "backup", "--to", f, "--url", &server.url])
+        .env("CHARLA_TOKEN", &token)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("backup written"));
     drop(server);
@@ -216,12 +429,23 @@ fn backup_from_running_server_restores_equal() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     // Round trip: a backup of the restored directory is byte-identical.
     let again = dir.path().join("again.charla-backup");
-    let o = charla(&["--data", r, "backup", "--to", again.to_str().unwrap()], None);
+    let o = charla(
+        &["--data", r, "backup", "--to", again.to_str().unwrap()],
+        None,
+    );
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert_eq!(std::fs::read(&file).unwrap(), std::fs::read(&again).unwrap(), "restore changed the data");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        std::fs::read(&again).unwrap(),
+        "restore changed the data"
+    );
     // And the restored data serves: the same admin signs in, the same token works.
     let server = Server::start(&restored);
-    assert!(login_works(&server.url, "boss@example.com", "boss password"));
+    assert!(login_works(
+        &server.url,
+        "boss@example.com",
+        "boss password"
+    ));
     let (status, _) = server.terminate();
     assert!(status.success());
     // A damaged backup restores nothing.

@@ -21,7 +21,9 @@ pub struct TestApp {
 
 /// A test configuration on a temporary directory.
 pub fn test_config(dir: &std::path::Path) -> Config {
-    let mut cfg = charla::config::load(None, &[], &Overrides::default()).unwrap().config;
+    let mut cfg = charla::config::load(None, &[], &Overrides::default())
+        .unwrap()
+        .config;
     cfg.server.listen = "127.0.0.1:0".into();
     cfg.server.workers = 2;
     cfg.server.shutdown_timeout_seconds = 5;
@@ -45,8 +47,21 @@ impl TestApp {
     pub async fn start_in(dir: tempfile::TempDir, cfg: Config) -> TestApp {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let clock = Arc::new(ManualClock::new(Timestamp(1_780_000_000_000)));
-        let running = charla::app::start(&cfg, StartOptions { clock: clock.clone(), handle_signals: false }).await.unwrap();
-        TestApp { url: format!("http://{}", running.addr), clock, dir, running: Some(running) }
+        let running = charla::app::start(
+            &cfg,
+            StartOptions {
+                clock: clock.clone(),
+                handle_signals: false,
+            },
+        )
+        .await
+        .unwrap();
+        TestApp {
+            url: format!("http://{}", running.addr),
+            clock,
+            dir,
+            running: Some(running),
+        }
     }
 
     pub fn client(&self) -> Client {
@@ -56,7 +71,17 @@ impl TestApp {
     /// Completes first-run setup and returns the admin's signed-in client.
     pub async fn admin(&self) -> Client {
         let c = self.client();
-        let r = c.submit("/setup", "/setup", &[("name", "Ana López"), ("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)]).await;
+        let r = c
+            .submit(
+                "/setup",
+                "/setup",
+                &[
+                    ("name", "Ana López"),
+                    ("email", ADMIN_EMAIL),
+                    ("password", ADMIN_PASSWORD),
+                ],
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "setup failed");
         c
     }
@@ -76,12 +101,23 @@ pub struct Client {
 
 impl Client {
     pub fn new(base: &str) -> Client {
-        let http = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Client { base: base.to_string(), http }
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Client {
+            base: base.to_string(),
+            http,
+        }
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn get_text(&self, path: &str) -> (StatusCode, String) {
@@ -99,11 +135,21 @@ impl Client {
 
     /// POSTs a form with exactly these fields (no token added).
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        self.http.post(format!("{}{path}", self.base)).form(fields).send().await.unwrap()
+        self.http
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Loads `page` for its CSRF token, then POSTs the form to `action` with it.
-    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn submit(
+        &self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
         let token = self.csrf(page).await;
         let mut all: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
         all.extend_from_slice(fields);
@@ -111,7 +157,12 @@ impl Client {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
-        self.submit("/login", "/login", &[("email", email), ("password", password)]).await
+        self.submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
     }
 }
 
@@ -124,7 +175,10 @@ pub fn csrf_in(html: &str) -> Option<String> {
 
 /// The redirect target of a response.
 pub fn location(r: &reqwest::Response) -> String {
-    r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+    r.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
 }
 
 /// The text between `start` and the next `end` after it.
@@ -135,14 +189,30 @@ pub fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
 }
 
 /// Creates an agent as admin (with a password) and returns their id.
-pub async fn create_agent(admin: &Client, name: &str, email: &str, role: &str, password: &str) -> u64 {
+pub async fn create_agent(
+    admin: &Client,
+    name: &str,
+    email: &str,
+    role: &str,
+    password: &str,
+) -> u64 {
     let r = admin
-        .submit("/admin/agents", "/admin/agents", &[("name", name), ("email", email), ("role", role), ("password", password)])
+        .submit(
+            "/admin/agents",
+            "/admin/agents",
+            &[
+                ("name", name),
+                ("email", email),
+                ("role", role),
+                ("password", password),
+            ],
+        )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "create agent {email}");
     let (_, body) = admin.get_text("/admin/agents").await;
     // The edit link precedes... find the row with this email and its /admin/agents/{id} link.
     let row_start = body.find(email).expect("agent listed");
-    let link = body[row_start..].find("/admin/agents/").unwrap() + row_start + "/admin/agents/".len();
+    let link =
+        body[row_start..].find("/admin/agents/").unwrap() + row_start + "/admin/agents/".len();
     body[link..].split('"').next().unwrap().parse().unwrap()
 }

@@ -18,7 +18,9 @@ pub struct InviteForm {
 
 fn gone(e: ServiceError) -> WebError {
     match e {
-        ServiceError::InviteInvalid => WebError::BadRequest(e.to_string()),
+        ServiceError::InviteInvalid => WebError::BadRequest(format!(
+            "This invite link is invalid, already used or expired; ask an admin for a new one."
+        )),
         e => e.into(),
     }
 }
