@@ -2,6 +2,7 @@
 //! tokio or reqwest, so every rule here is testable without I/O.
 
 pub mod account;
+pub mod conversation;
 pub mod clock;
 pub mod ids;
 pub mod validate;

@@ -1,0 +1,352 @@
+//! Conversations, messages and timeline events, and the lifecycle rules between them.
+//! Pure: every rule takes the current state and "now" and returns the new state plus
+//! the events to record.
+
+use super::clock::Timestamp;
+use super::ids::{AgentId, InboxId, TeamId};
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub u64);
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A conversation.
+    ConversationId
+);
+id_type!(
+    /// A message, note or timeline event.
+    MessageId
+);
+id_type!(
+    /// A contact (customer).
+    ContactId
+);
+
+/// Where a conversation stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub enum Status {
+    Open,
+    Snoozed { until: Timestamp },
+    Closed,
+}
+
+impl Status {
+    /// The name used in the API and forms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Snoozed { .. } => "snoozed",
+            Status::Closed => "closed",
+        }
+    }
+}
+
+/// The thread between one contact and the business in one inbox.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub inbox_id: InboxId,
+    pub contact_id: ContactId,
+    pub status: Status,
+    pub assignee: Option<AgentId>,
+    pub team: Option<TeamId>,
+    pub created_at: Timestamp,
+    /// The time of the latest message (any direction, notes included): the list order.
+    pub last_activity_at: Timestamp,
+    /// The latest inbound message, for unread markers.
+    pub last_inbound_at: Option<Timestamp>,
+    /// The oldest inbound message not yet answered by an agent (for "missed").
+    pub waiting_since: Option<Timestamp>,
+    /// Whether any agent has replied yet ("new" conversations have not).
+    pub agent_replied: bool,
+    /// A short plain-text preview of the latest message.
+    pub preview: String,
+    /// Contact name, copied for list rows (kept in step by the store).
+    pub contact_name: String,
+    /// A random 128-bit token for anything a visitor sees (hex).
+    pub token: String,
+}
+
+/// Who did something.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "id", rename_all = "lowercase")]
+pub enum Actor {
+    Agent(AgentId),
+    Contact,
+    System,
+}
+
+/// What happened, for the timeline. Each is shown as one line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    Created,
+    Assigned { to: Option<AgentId> },
+    TeamChanged { to: Option<TeamId> },
+    Closed { note: Option<String> },
+    Reopened,
+    Snoozed { until: Timestamp },
+    Woke,
+    ContactBlocked,
+    ContactUnblocked,
+}
+
+/// One timeline event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub actor: Actor,
+    pub at: Timestamp,
+    pub kind: EventKind,
+}
+
+/// Why a rule refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    #[error("the conversation is already {0}")]
+    AlreadyInState(&'static str),
+    #[error("a snooze must end in the future")]
+    SnoozeInPast,
+}
+
+fn ev(actor: Actor, at: Timestamp, kind: EventKind) -> Event {
+    Event { actor, at, kind }
+}
+
+impl Conversation {
+    /// A new open, unassigned conversation started by a contact's first message.
+    pub fn start(
+        id: ConversationId,
+        inbox_id: InboxId,
+        contact_id: ContactId,
+        contact_name: String,
+        token: String,
+        now: Timestamp,
+    ) -> (Conversation, Vec<Event>) {
+        let c = Conversation {
+            id,
+            inbox_id,
+            contact_id,
+            status: Status::Open,
+            assignee: None,
+            team: None,
+            created_at: now,
+            last_activity_at: now,
+            last_inbound_at: None,
+            waiting_since: None,
+            agent_replied: false,
+            preview: String::new(),
+            contact_name,
+            token,
+        };
+        (c, vec![ev(Actor::Contact, now, EventKind::Created)])
+    }
+
+    /// An inbound message arrived. A closed conversation reopens and a snoozed one wakes,
+    /// unless the contact is blocked (then it is only stored).
+    pub fn on_inbound(&mut self, preview: &str, blocked: bool, now: Timestamp) -> Vec<Event> {
+        self.touch(preview, now);
+        self.last_inbound_at = Some(now);
+        if self.waiting_since.is_none() {
+            self.waiting_since = Some(now);
+        }
+        if blocked {
+            return vec![];
+        }
+        match self.status {
+            Status::Closed => {
+                self.status = Status::Open;
+                vec![ev(Actor::Contact, now, EventKind::Reopened)]
+            }
+            Status::Snoozed { .. } => {
+                self.status = Status::Open;
+                vec![ev(Actor::Contact, now, EventKind::Woke)]
+            }
+            Status::Open => vec![],
+        }
+    }
+
+    /// An agent replied. Replying to an unassigned conversation assigns it to them.
+    pub fn on_reply(&mut self, agent: AgentId, preview: &str, now: Timestamp) -> Vec<Event> {
+        self.touch(preview, now);
+        self.agent_replied = true;
+        self.waiting_since = None;
+        if self.assignee.is_none() {
+            self.assignee = Some(agent);
+            return vec![ev(Actor::Agent(agent), now, EventKind::Assigned { to: Some(agent) })];
+        }
+        vec![]
+    }
+
+    /// An agent wrote an internal note: it moves the conversation up but changes nothing else.
+    pub fn on_note(&mut self, preview: &str, now: Timestamp) {
+        self.touch(preview, now);
+    }
+
+    fn touch(&mut self, preview: &str, now: Timestamp) {
+        self.last_activity_at = self.last_activity_at.max(now);
+        self.preview = preview_of(preview);
+    }
+
+    /// Assigns to an agent, or unassigns with `None`.
+    pub fn assign(&mut self, actor: Actor, to: Option<AgentId>, now: Timestamp) -> Vec<Event> {
+        if self.assignee == to {
+            return vec![];
+        }
+        self.assignee = to;
+        vec![ev(actor, now, EventKind::Assigned { to })]
+    }
+
+    /// Moves to a team, or out of any team with `None`.
+    pub fn set_team(&mut self, actor: Actor, to: Option<TeamId>, now: Timestamp) -> Vec<Event> {
+        if self.team == to {
+            return vec![];
+        }
+        self.team = to;
+        vec![ev(actor, now, EventKind::TeamChanged { to })]
+    }
+
+    /// Closes, unassigning, with an optional closing note.
+    pub fn close(&mut self, actor: Actor, note: Option<String>, now: Timestamp) -> Result<Vec<Event>, RuleError> {
+        if self.status == Status::Closed {
+            return Err(RuleError::AlreadyInState("closed"));
+        }
+        self.status = Status::Closed;
+        self.waiting_since = None;
+        let mut events = vec![];
+        if self.assignee.is_some() {
+            self.assignee = None;
+        }
+        let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        events.push(ev(actor, now, EventKind::Closed { note }));
+        Ok(events)
+    }
+
+    /// Reopens a closed or snoozed conversation.
+    pub fn reopen(&mut self, actor: Actor, now: Timestamp) -> Result<Vec<Event>, RuleError> {
+        if self.status == Status::Open {
+            return Err(RuleError::AlreadyInState("open"));
+        }
+        self.status = Status::Open;
+        Ok(vec![ev(actor, now, EventKind::Reopened)])
+    }
+
+    /// Snoozes until a time in the future.
+    pub fn snooze(&mut self, actor: Actor, until: Timestamp, now: Timestamp) -> Result<Vec<Event>, RuleError> {
+        if until <= now {
+            return Err(RuleError::SnoozeInPast);
+        }
+        if self.status == (Status::Snoozed { until }) {
+            return Ok(vec![]);
+        }
+        self.status = Status::Snoozed { until };
+        Ok(vec![ev(actor, now, EventKind::Snoozed { until })])
+    }
+
+    /// The snooze timer fired: back to open if still snoozed and due.
+    pub fn wake_if_due(&mut self, now: Timestamp) -> Vec<Event> {
+        match self.status {
+            Status::Snoozed { until } if until <= now => {
+                self.status = Status::Open;
+                vec![ev(Actor::System, now, EventKind::Woke)]
+            }
+            _ => vec![],
+        }
+    }
+
+    /// Missed: a contact has waited longer than `after_secs` for an agent's reply.
+    pub fn missed(&self, now: Timestamp, after_secs: i64) -> bool {
+        self.status == Status::Open && self.waiting_since.is_some_and(|t| now.secs_since(t) >= after_secs)
+    }
+
+    /// New: open, unassigned and not yet answered.
+    pub fn is_new(&self) -> bool {
+        self.status == Status::Open && self.assignee.is_none() && !self.agent_replied
+    }
+}
+
+/// The first line-ish of a message, at most 140 characters.
+pub fn preview_of(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= 140 {
+        flat
+    } else {
+        flat.chars().take(139).collect::<String>() + "…"
+    }
+}
+
+/// Snooze presets offered in the UI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnoozePreset {
+    OneHour,
+    ThisEvening,
+    Tomorrow,
+    NextWeek,
+}
+
+/// When a preset ends, for a workspace `offset_minutes` east of UTC: one hour from now;
+/// 18:00 today (or tomorrow once past 17:00); tomorrow 09:00; next Monday 09:00.
+pub fn snooze_until(preset: SnoozePreset, now: Timestamp, offset_minutes: i64) -> Timestamp {
+    const DAY: i64 = 86_400_000;
+    let local = now.0 + offset_minutes * 60_000;
+    let midnight = local.div_euclid(DAY) * DAY;
+    let at = |day_start: i64, hour: i64| Timestamp(day_start + hour * 3_600_000 - offset_minutes * 60_000);
+    match preset {
+        SnoozePreset::OneHour => now.plus_secs(3600),
+        SnoozePreset::ThisEvening => {
+            if local - midnight < 17 * 3_600_000 {
+                at(midnight, 18)
+            } else {
+                at(midnight + DAY, 18)
+            }
+        }
+        SnoozePreset::Tomorrow => at(midnight + DAY, 9),
+        SnoozePreset::NextWeek => {
+            // 1970-01-01 was a Thursday: weekday 0 = Monday.
+            let weekday = (local.div_euclid(DAY) + 3).rem_euclid(7);
+            at(midnight + (7 - weekday) * DAY, 9)
+        }
+    }
+}
+
+/// Agents @mentioned in a note: `@Name` matched against the candidates' names, longest
+/// first, case-insensitive, so "@Ana María" wins over "@Ana".
+pub fn mentions(text: &str, candidates: &[(AgentId, String)]) -> Vec<AgentId> {
+    let lower = text.to_lowercase();
+    let mut sorted: Vec<&(AgentId, String)> = candidates.iter().collect();
+    sorted.sort_by_key(|(_, n)| std::cmp::Reverse(n.chars().count()));
+    let mut found = Vec::new();
+    let mut taken: Vec<(usize, usize)> = Vec::new();
+    for (id, name) in sorted {
+        let needle = format!("@{}", name.to_lowercase());
+        let mut from = 0;
+        while let Some(pos) = lower[from..].find(&needle) {
+            let start = from + pos;
+            let end = start + needle.len();
+            let boundary = lower[end..].chars().next().is_none_or(|c| !c.is_alphanumeric());
+            if boundary && !taken.iter().any(|&(s, e)| start < e && s < end) {
+                taken.push((start, end));
+                if !found.contains(id) {
+                    found.push(*id);
+                }
+            }
+            from = end;
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests;
