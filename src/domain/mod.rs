@@ -2,7 +2,9 @@
 //! tokio or reqwest, so every rule here is testable without I/O.
 
 pub mod account;
+pub mod contact;
 pub mod conversation;
+pub mod message;
 pub mod clock;
 pub mod ids;
 pub mod validate;

@@ -1,0 +1,214 @@
+//! Messages and their delivery status, which only ever moves forward.
+
+use super::clock::Timestamp;
+use super::conversation::{ConversationId, Event, MessageId};
+use super::ids::AgentId;
+use serde::{Deserialize, Serialize};
+
+/// Which way a message went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// From the contact.
+    Inbound,
+    /// From an agent to the contact.
+    Outbound,
+    /// An internal note: agents only, never sent.
+    Note,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+            Direction::Note => "note",
+        }
+    }
+}
+
+/// Delivery status of an outgoing message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    Pending,
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Read => "read",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    /// Parses the API spelling.
+    pub fn parse(s: &str) -> Option<DeliveryStatus> {
+        Some(match s {
+            "pending" => DeliveryStatus::Pending,
+            "sent" => DeliveryStatus::Sent,
+            "delivered" => DeliveryStatus::Delivered,
+            "read" => DeliveryStatus::Read,
+            "failed" => DeliveryStatus::Failed,
+            _ => return None,
+        })
+    }
+
+    /// Progress rank; `Failed` has none of its own.
+    fn rank(self) -> Option<u8> {
+        match self {
+            DeliveryStatus::Pending => Some(0),
+            DeliveryStatus::Sent => Some(1),
+            DeliveryStatus::Delivered => Some(2),
+            DeliveryStatus::Read => Some(3),
+            DeliveryStatus::Failed => None,
+        }
+    }
+}
+
+/// One message of a conversation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub direction: Direction,
+    /// The agent who wrote an outbound message or a note.
+    pub author: Option<AgentId>,
+    pub content: String,
+    pub created_at: Timestamp,
+    pub status: DeliveryStatus,
+    /// When each status was reached, in order.
+    pub status_times: Vec<(DeliveryStatus, Timestamp)>,
+    /// The channel's error text when delivery failed.
+    pub error: Option<String>,
+    /// The provider's id for this message (dedupe key for inbound).
+    pub source_id: Option<String>,
+    /// Agents @mentioned in a note.
+    pub mentions: Vec<AgentId>,
+}
+
+impl Message {
+    /// Applies a status callback. Statuses only move forward (pending < sent <
+    /// delivered < read), whatever order callbacks arrive in; `failed` applies to a
+    /// message not yet delivered and keeps its error; a later success clears it.
+    /// Returns whether anything changed.
+    pub fn advance(&mut self, to: DeliveryStatus, error: Option<String>, at: Timestamp) -> bool {
+        let changed = match (self.status.rank(), to.rank()) {
+            (_, None) => {
+                if self.status >= DeliveryStatus::Delivered && self.status != DeliveryStatus::Failed {
+                    false
+                } else {
+                    let new_error = error.or_else(|| self.error.clone()).or_else(|| Some("delivery failed".into()));
+                    let changed = self.status != DeliveryStatus::Failed || self.error != new_error;
+                    self.status = DeliveryStatus::Failed;
+                    self.error = new_error;
+                    changed
+                }
+            }
+            (None, Some(_)) => {
+                self.status = to;
+                self.error = None;
+                true
+            }
+            (Some(from), Some(new)) if new > from => {
+                self.status = to;
+                true
+            }
+            _ => false,
+        };
+        if changed && !self.status_times.iter().any(|(s, _)| *s == self.status) {
+            self.status_times.push((self.status, at));
+        }
+        changed
+    }
+}
+
+/// One entry of a conversation's timeline: a message or an event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum TimelineItem {
+    Message(Message),
+    Event(MessageId, Event),
+}
+
+impl TimelineItem {
+    pub fn id(&self) -> MessageId {
+        match self {
+            TimelineItem::Message(m) => m.id,
+            TimelineItem::Event(id, _) => *id,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn msg() -> Message {
+        Message {
+            id: MessageId(1),
+            conversation_id: ConversationId(1),
+            direction: Direction::Outbound,
+            author: Some(AgentId(1)),
+            content: "hi".into(),
+            created_at: Timestamp(0),
+            status: DeliveryStatus::Pending,
+            status_times: vec![(DeliveryStatus::Pending, Timestamp(0))],
+            error: None,
+            source_id: None,
+            mentions: vec![],
+        }
+    }
+
+    #[test]
+    fn statuses_only_move_forward() {
+        let mut m = msg();
+        assert!(m.advance(DeliveryStatus::Read, None, Timestamp(3)));
+        assert!(!m.advance(DeliveryStatus::Delivered, None, Timestamp(4)));
+        assert!(!m.advance(DeliveryStatus::Sent, None, Timestamp(5)));
+        assert!(!m.advance(DeliveryStatus::Failed, Some("late".into()), Timestamp(6)), "read is final");
+        assert_eq!(m.status, DeliveryStatus::Read);
+    }
+
+    #[test]
+    fn failed_keeps_error_and_a_later_success_clears_it() {
+        let mut m = msg();
+        assert!(m.advance(DeliveryStatus::Failed, Some("21610: unsubscribed".into()), Timestamp(1)));
+        assert_eq!(m.error.as_deref(), Some("21610: unsubscribed"));
+        assert!(!m.advance(DeliveryStatus::Failed, None, Timestamp(2)), "same failure twice");
+        assert_eq!(m.error.as_deref(), Some("21610: unsubscribed"));
+        assert!(m.advance(DeliveryStatus::Delivered, None, Timestamp(3)));
+        assert_eq!(m.error, None);
+    }
+
+    proptest! {
+        /// Whatever order callbacks arrive in, the final status is the highest
+        /// progress reached (or failed if nothing beyond sent was ever reported and a
+        /// failure came), and the rank never decreases.
+        #[test]
+        fn any_callback_order_converges(seq in proptest::collection::vec(0u8..5, 0..12)) {
+            let all = [DeliveryStatus::Pending, DeliveryStatus::Sent, DeliveryStatus::Delivered, DeliveryStatus::Read, DeliveryStatus::Failed];
+            let mut m = msg();
+            let mut best = 0u8;
+            for (i, s) in seq.iter().enumerate() {
+                let to = all[*s as usize];
+                m.advance(to, None, Timestamp(i as i64));
+                if let Some(r) = m.status.rank() {
+                    prop_assert!(r >= best || best <= 1);
+                    best = best.max(r);
+                }
+            }
+            let max_ok = seq.iter().filter(|s| **s < 4).map(|s| *s).max().unwrap_or(0);
+            if max_ok >= 2 {
+                prop_assert_eq!(m.status.rank(), Some(max_ok));
+            }
+        }
+    }
+}
