@@ -97,6 +97,8 @@ pub fn build_services(
         max_failures_per_account: a.login_max_failures_per_account,
         max_failures_per_ip: a.login_max_failures_per_ip,
         throttle_window_secs: a.login_throttle_window_seconds as i64,
+        missed_after_secs: cfg.inbox.missed_after_seconds as i64,
+        max_message_chars: cfg.inbox.max_message_chars,
     };
     Ok(Arc::new(Services::new(store, clock, keys, settings)?))
 }

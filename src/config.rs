@@ -13,7 +13,28 @@ pub struct Config {
     pub storage: StorageConfig,
     pub auth: AuthConfig,
     pub security: SecurityConfig,
+    pub inbox: InboxConfig,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InboxConfig {
+    /// A conversation is "missed" (red dot) after this many seconds without an agent reply.
+    pub missed_after_seconds: u64,
+    /// Longest message content accepted, in characters (longer: 422).
+    pub max_message_chars: usize,
+    /// Webhook deliveries of agent replies are retried this many times before the
+    /// message is marked failed.
+    pub webhook_max_attempts: u32,
+    /// Seconds a webhook receiver gets to answer.
+    pub webhook_timeout_seconds: u64,
+}
+
+impl Default for InboxConfig {
+    fn default() -> Self {
+        InboxConfig { missed_after_seconds: 30, max_message_chars: 10_000, webhook_max_attempts: 8, webhook_timeout_seconds: 10 }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -171,7 +192,7 @@ impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0;
         for (unit, size) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
-            if n >= size && n % size == 0 {
+            if n >= size && n.is_multiple_of(size) {
                 return write!(f, "{}{unit}", n / size);
             }
         }

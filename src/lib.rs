@@ -7,6 +7,7 @@ pub mod channels;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod search;
 pub mod service;
 pub mod store;
 pub mod web;

@@ -163,6 +163,19 @@ pub struct Inbox {
     pub channel: ChannelKind,
     pub members: Vec<AgentId>,
     pub created_at: Timestamp,
+    /// API inbox: the secret that authenticates incoming posts and signs webhooks.
+    #[serde(default)]
+    pub api_token: Option<String>,
+    /// API inbox: where agent replies are POSTed.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+}
+
+impl Inbox {
+    /// Whether `agent` may see this inbox's conversations.
+    pub fn visible_to(&self, agent: &Agent) -> bool {
+        agent.is_admin() || self.members.contains(&agent.id)
+    }
 }
 
 /// One administrative action, for the audit log.

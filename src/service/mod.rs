@@ -3,13 +3,22 @@
 
 mod accounts;
 mod backup;
+mod contacts;
+mod conversations;
 mod crypto;
+mod directory;
+pub mod live;
 mod org;
 mod throttle;
 
 pub use accounts::{NewSession, SessionAuth};
 pub use crypto::{Hasher, Keys, hash_token, random_token};
 pub use throttle::Throttle;
+pub use contacts::ContactInput;
+pub use conversations::{ApiIncoming, ConversationPage, Counts, ListPage, NewOutbound, Row, StatusChange, parse_view};
+pub use directory::Directory;
+pub use live::{Live, LiveBus};
+pub use org::InboxInput;
 
 use crate::domain::account::SessionPolicy;
 use crate::domain::validate::Invalid;
@@ -41,6 +50,10 @@ pub enum ServiceError {
     WrongCurrentPassword,
     #[error("{0}")]
     Conflict(&'static str),
+    #[error("{0}")]
+    Rule(crate::domain::conversation::RuleError),
+    #[error("the content is longer than {0} characters")]
+    TooLong(usize),
     #[error("internal error: {0}")]
     Internal(String),
     #[error(transparent)]
@@ -59,11 +72,16 @@ fn from_store(e: StoreError) -> ServiceError {
         StoreError::Abort(Abort::DuplicateEmail) => ServiceError::DuplicateEmail,
         StoreError::Abort(Abort::AlreadySetUp) => ServiceError::AlreadySetUp,
         StoreError::Abort(Abort::NotFound) => ServiceError::NotFound,
+        StoreError::Abort(Abort::ContactTaken) => ServiceError::Conflict("another contact already has that email or phone"),
+        StoreError::Abort(Abort::Rule(r)) => ServiceError::Rule(r),
         e => ServiceError::Store(e),
     }
 }
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// A page of the audit log and the cursor of the next one.
+pub type AuditPage = (Vec<AuditEntry>, Option<(i64, u64)>);
 
 /// Settings the services need from configuration.
 #[derive(Debug, Clone, Copy)]
@@ -73,6 +91,10 @@ pub struct ServiceSettings {
     pub max_failures_per_account: u32,
     pub max_failures_per_ip: u32,
     pub throttle_window_secs: i64,
+    /// A conversation is "missed" after this long without an agent reply.
+    pub missed_after_secs: i64,
+    /// Longest message an API or agent may send, in characters.
+    pub max_message_chars: usize,
 }
 
 /// Every use-case, sharing the store, the clock and the security helpers.
@@ -83,6 +105,9 @@ pub struct Services {
     pub keys: Keys,
     pub throttle: Throttle,
     pub settings: ServiceSettings,
+    pub live: Arc<LiveBus>,
+    pub contacts_index: crate::search::ContactIndex,
+    directory: std::sync::RwLock<Arc<Directory>>,
     setup_done: AtomicBool,
 }
 
@@ -95,7 +120,7 @@ impl Services {
         settings: ServiceSettings,
     ) -> Result<Services> {
         let setup_done = store.setup_done()?;
-        Ok(Services {
+        Services {
             hasher: Hasher::new(settings.max_concurrent_hashes),
             throttle: Throttle::new(
                 clock.clone(),
@@ -107,8 +132,18 @@ impl Services {
             clock,
             keys,
             settings,
+            live: Arc::new(LiveBus::default()),
+            contacts_index: crate::search::ContactIndex::default(),
+            directory: std::sync::RwLock::new(Arc::new(Directory::default())),
             setup_done: AtomicBool::new(setup_done),
-        })
+        }
+        .with_directory()
+    }
+
+    fn with_directory(self) -> Result<Services> {
+        self.refresh_directory()?;
+        self.rebuild_search()?;
+        Ok(self)
     }
 
     /// Whether the first admin exists (cached; it never becomes false again).
@@ -159,7 +194,7 @@ impl Services {
         actor: &Agent,
         before: Option<(i64, u64)>,
         limit: usize,
-    ) -> Result<(Vec<AuditEntry>, Option<(i64, u64)>)> {
+    ) -> Result<AuditPage> {
         Self::require_admin(actor)?;
         Ok(self.store.audit_page(before, limit)?)
     }

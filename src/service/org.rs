@@ -88,6 +88,7 @@ impl Services {
         )?;
         self.store.delete_team(id, &audit).map_err(from_store)?;
         self.store.durable().await?;
+        self.refresh_directory()?;
         Ok(())
     }
 
@@ -113,56 +114,63 @@ impl Services {
         }
     }
 
-    /// Creates (`id` None) or updates an inbox (admins only).
-    pub async fn save_inbox(
-        &self,
-        actor: &Agent,
-        id: Option<InboxId>,
-        name: &str,
-        channel: ChannelKind,
-        members: &[AgentId],
-    ) -> Result<Inbox> {
+    /// Creates (`id` None) or updates an inbox (admins only). A new API inbox gets its
+    /// secret token, returned once.
+    pub async fn save_inbox(&self, actor: &Agent, id: Option<InboxId>, input: InboxInput) -> Result<(Inbox, Option<String>)> {
         Self::require_admin(actor)?;
-        let name = validate::name("name", name, 100)?;
-        let members = self.members(members)?;
+        let name = validate::name("name", &input.name, 100)?;
+        let members = self.members(&input.members)?;
+        let webhook = match input.webhook_url {
+            Some(w) => Some(webhook_url(&w)?),
+            None => None,
+        };
+        let mut new_token = None;
         let inbox = match id {
             Some(id) => {
                 let old = self.inbox(actor, id)?;
-                if old.channel != channel {
-                    return Err(ServiceError::Conflict(
-                        "an inbox's channel type cannot change; create a new inbox",
-                    ));
+                if input.channel.is_some_and(|c| c != old.channel) {
+                    return Err(ServiceError::Conflict("an inbox's channel type cannot change; create a new inbox"));
                 }
+                Inbox { name, members, webhook_url: webhook.unwrap_or(old.webhook_url.clone()), ..old }
+            }
+            None => {
+                let channel = input.channel.unwrap_or(ChannelKind::Api);
+                let token = (channel == ChannelKind::Api).then(|| format!("charla_inbox_{}", super::random_token(16)));
+                new_token = token.clone();
                 Inbox {
+                    id: InboxId(self.store.generate_id()?),
                     name,
+                    channel,
                     members,
-                    ..old
+                    created_at: self.clock.now(),
+                    api_token: token,
+                    webhook_url: webhook.flatten(),
                 }
             }
-            None => Inbox {
-                id: InboxId(self.store.generate_id()?),
-                name,
-                channel,
-                members,
-                created_at: self.clock.now(),
-            },
         };
-        let action = if id.is_some() {
-            "inbox.update"
-        } else {
-            "inbox.create"
-        };
-        let detail = format!(
-            "{} channel, {} member(s)",
-            inbox.channel.label(),
-            inbox.members.len()
-        );
+        let action = if id.is_some() { "inbox.update" } else { "inbox.create" };
+        let detail = format!("{} channel, {} member(s)", inbox.channel.label(), inbox.members.len());
         let audit = self.audit(Some(actor), action, format!("inbox {}", inbox.name), detail)?;
-        self.store
-            .put_inbox(&inbox, id.is_some(), &audit)
-            .map_err(from_store)?;
+        self.store.put_inbox(&inbox, id.is_some(), &audit).map_err(from_store)?;
         self.store.durable().await?;
-        Ok(inbox)
+        self.refresh_directory()?;
+        Ok((inbox, new_token))
+    }
+
+    /// Replaces an API inbox's secret token; the old one stops working at once.
+    pub async fn rotate_inbox_token(&self, actor: &Agent, id: InboxId) -> Result<String> {
+        Self::require_admin(actor)?;
+        let mut inbox = self.inbox(actor, id)?;
+        if inbox.channel != ChannelKind::Api {
+            return Err(ServiceError::Conflict("only API inboxes have a token"));
+        }
+        let token = format!("charla_inbox_{}", super::random_token(16));
+        inbox.api_token = Some(token.clone());
+        let audit = self.audit(Some(actor), "inbox.rotate_token", format!("inbox {}", inbox.name), String::new())?;
+        self.store.put_inbox(&inbox, true, &audit).map_err(from_store)?;
+        self.store.durable().await?;
+        self.refresh_directory()?;
+        Ok(token)
     }
 
     /// Deletes an inbox (admins only).
@@ -177,6 +185,34 @@ impl Services {
         )?;
         self.store.delete_inbox(id, &audit).map_err(from_store)?;
         self.store.durable().await?;
+        self.refresh_directory()?;
         Ok(())
+    }
+}
+
+/// What an admin sets on an inbox. `webhook_url`: `None` keeps it, `Some("")` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct InboxInput {
+    pub name: String,
+    /// Required when creating; when updating it must match.
+    pub channel: Option<ChannelKind>,
+    pub members: Vec<AgentId>,
+    pub webhook_url: Option<String>,
+}
+
+/// Checks a webhook URL: empty clears it; otherwise http(s) with a host.
+fn webhook_url(raw: &str) -> Result<Option<String>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let ok = (raw.starts_with("https://") || raw.starts_with("http://"))
+        && raw.len() <= 2000
+        && raw.split("://").nth(1).is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
+        && !raw.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(Some(raw.to_string()))
+    } else {
+        Err(validate::Invalid { field: "webhook_url", reason: "must be an http:// or https:// URL".into() }.into())
     }
 }

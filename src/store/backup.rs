@@ -73,7 +73,7 @@ impl Store {
                 w.put_chunk(&k).map_err(io)?;
                 w.put_chunk(&v).map_err(io)?;
                 entries += 1;
-                if entries % 4096 == 0 {
+                if entries.is_multiple_of(4096) {
                     progress(w.written);
                 }
             }
@@ -258,7 +258,7 @@ pub fn restore(file: &Path, dir: &Path, mut progress: impl FnMut(u64)) -> Result
                     t.insert(k.as_slice(), v.as_slice())?;
                 }
                 n += 1;
-                if n % 4096 == 0 {
+                if n.is_multiple_of(4096) {
                     progress(read);
                 }
             }

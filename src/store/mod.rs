@@ -3,6 +3,9 @@
 
 mod accounts;
 mod audit;
+mod contacts;
+mod conversations;
+mod jobs;
 pub mod backup;
 pub mod codec;
 mod durable;
@@ -19,6 +22,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use accounts::TokenRow;
+pub use conversations::{Change, Ingested, InboundMessage, View, ViewPage};
+pub use jobs::{Job, JobKind};
 pub use migrations::CURRENT_SCHEMA;
 
 /// Why a store operation failed.
@@ -56,14 +61,20 @@ pub enum StoreError {
 }
 
 /// A rule checked inside a transaction that refused the write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Abort {
+    #[error("{0}")]
+    Rule(crate::domain::conversation::RuleError),
+    #[error("the value could not be encoded or decoded: {0}")]
+    Codec(String),
     #[error("an agent with that email already exists")]
     DuplicateEmail,
     #[error("setup has already been completed")]
     AlreadySetUp,
     #[error("not found")]
     NotFound,
+    #[error("another contact already has that email or phone")]
+    ContactTaken,
 }
 
 impl From<sled::Error> for StoreError {
@@ -105,6 +116,20 @@ pub(crate) struct Trees {
     pub teamid_team: sled::Tree,
     pub inboxid_inbox: sled::Tree,
     pub auditkey_entry: sled::Tree,
+    pub convid_conversation: sled::Tree,
+    pub timeline_item: sled::Tree,
+    pub msgid_convid: sled::Tree,
+    pub extref_msgref: sled::Tree,
+    pub viewidx_unit: sled::Tree,
+    pub viewcount_n: sled::Tree,
+    pub contactid_contact: sled::Tree,
+    pub contactkey_contactid: sled::Tree,
+    pub contactconv_unit: sled::Tree,
+    pub contactinbox_convid: sled::Tree,
+    pub readstate_time: sled::Tree,
+    pub mention_time: sled::Tree,
+    pub wakedue_unit: sled::Tree,
+    pub jobdue_job: sled::Tree,
 }
 
 /// How many ids the generator reserves per write of its high-water mark.
@@ -176,6 +201,20 @@ impl Store {
             teamid_team: open(schema::TEAMID_TEAM)?,
             inboxid_inbox: open(schema::INBOXID_INBOX)?,
             auditkey_entry: open(schema::AUDITKEY_ENTRY)?,
+            convid_conversation: open(schema::CONVID_CONVERSATION)?,
+            timeline_item: open(schema::TIMELINE_ITEM)?,
+            msgid_convid: open(schema::MSGID_CONVID)?,
+            extref_msgref: open(schema::EXTREF_MSGREF)?,
+            viewidx_unit: open(schema::VIEWIDX_UNIT)?,
+            viewcount_n: open(schema::VIEWCOUNT_N)?,
+            contactid_contact: open(schema::CONTACTID_CONTACT)?,
+            contactkey_contactid: open(schema::CONTACTKEY_CONTACTID)?,
+            contactconv_unit: open(schema::CONTACTCONV_UNIT)?,
+            contactinbox_convid: open(schema::CONTACTINBOX_CONVID)?,
+            readstate_time: open(schema::READSTATE_TIME)?,
+            mention_time: open(schema::MENTION_TIME)?,
+            wakedue_unit: open(schema::WAKEDUE_UNIT)?,
+            jobdue_job: open(schema::JOBDUE_JOB)?,
         };
         let hwm = match t.meta.get(meta_keys::ID_HWM)? {
             Some(v) => keys::read_u64(&v).unwrap_or(1),

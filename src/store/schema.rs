@@ -15,6 +15,25 @@
 //! | `teamid_team`            | team id (u64 BE)                      | `Team`                         |
 //! | `inboxid_inbox`          | inbox id (u64 BE)                     | `Inbox`                        |
 //! | `auditkey_entry`         | time ms (u64 BE) · id (u64 BE)        | `AuditEntry`                   |
+//! | `convid_conversation`    | conversation id                       | `Conversation`                 |
+//! | `timeline_item`          | conversation id · item id             | `TimelineItem` (message/event) |
+//! | `msgid_convid`           | message id                            | conversation id                |
+//! | `extref_msgref`          | inbox id · source id (UTF-8)          | conversation id · message id   |
+//! | `viewidx_unit`           | view tag (1) · inbox · sub · time · conversation id | empty (one ordered view) |
+//! | `viewcount_n`            | view tag (1) · inbox · sub            | count (u64 BE)                 |
+//! | `contactid_contact`      | contact id                            | `Contact`                      |
+//! | `contactkey_contactid`   | kind (1: e, p, i) · [inbox ·] value   | contact id (find by email, phone, identifier) |
+//! | `contactconv_unit`       | contact id · conversation id          | empty (a contact's conversations) |
+//! | `contactinbox_convid`    | contact id · inbox id                 | latest conversation id         |
+//! | `readstate_time`         | agent id · conversation id            | time read up to (time BE)      |
+//! | `mention_time`           | agent id · conversation id            | time of the latest mention     |
+//! | `wakedue_unit`           | wake time · conversation id           | empty (snooze timers)          |
+//! | `jobdue_job`             | due time · job id                     | `Job` (durable outbox)         |
+//!
+//! Views (`viewidx_unit` tags): 1 all open, 2 mine (sub = agent), 3 unassigned,
+//! 4 team (sub = team), 5 snoozed, 6 closed, 7 mentions (sub = agent). "time" is the
+//! conversation's last activity (the mention time for 7), so each view is one ordered
+//! range scan, newest first with `.rev()`; counts change in the same transaction.
 //!
 //! `meta` keys: `schema_version` (u64 BE), `id_hwm` (u64 BE, id generator high-water
 //! mark), `setup_done` (agent id of the first admin).
@@ -33,6 +52,20 @@ pub const TREES: &[&str] = &[
     TEAMID_TEAM,
     INBOXID_INBOX,
     AUDITKEY_ENTRY,
+    CONVID_CONVERSATION,
+    TIMELINE_ITEM,
+    MSGID_CONVID,
+    EXTREF_MSGREF,
+    VIEWIDX_UNIT,
+    VIEWCOUNT_N,
+    CONTACTID_CONTACT,
+    CONTACTKEY_CONTACTID,
+    CONTACTCONV_UNIT,
+    CONTACTINBOX_CONVID,
+    READSTATE_TIME,
+    MENTION_TIME,
+    WAKEDUE_UNIT,
+    JOBDUE_JOB,
 ];
 
 pub const META: &str = "meta";
@@ -47,6 +80,20 @@ pub const AGENTID_INVITEHASH: &str = "agentid_invitehash";
 pub const TEAMID_TEAM: &str = "teamid_team";
 pub const INBOXID_INBOX: &str = "inboxid_inbox";
 pub const AUDITKEY_ENTRY: &str = "auditkey_entry";
+pub const CONVID_CONVERSATION: &str = "convid_conversation";
+pub const TIMELINE_ITEM: &str = "timeline_item";
+pub const MSGID_CONVID: &str = "msgid_convid";
+pub const EXTREF_MSGREF: &str = "extref_msgref";
+pub const VIEWIDX_UNIT: &str = "viewidx_unit";
+pub const VIEWCOUNT_N: &str = "viewcount_n";
+pub const CONTACTID_CONTACT: &str = "contactid_contact";
+pub const CONTACTKEY_CONTACTID: &str = "contactkey_contactid";
+pub const CONTACTCONV_UNIT: &str = "contactconv_unit";
+pub const CONTACTINBOX_CONVID: &str = "contactinbox_convid";
+pub const READSTATE_TIME: &str = "readstate_time";
+pub const MENTION_TIME: &str = "mention_time";
+pub const WAKEDUE_UNIT: &str = "wakedue_unit";
+pub const JOBDUE_JOB: &str = "jobdue_job";
 
 /// Keys of the `meta` tree.
 pub mod meta_keys {

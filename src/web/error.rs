@@ -168,6 +168,8 @@ impl From<ServiceError> for ApiError {
             | ServiceError::DuplicateEmail
             | ServiceError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ServiceError::InviteInvalid => (StatusCode::GONE, "gone"),
+            ServiceError::Rule(_) => (StatusCode::CONFLICT, "conflict"),
+            ServiceError::TooLong(_) => (StatusCode::UNPROCESSABLE_ENTITY, "too_long"),
             ServiceError::Store(_) | ServiceError::Internal(_) => {
                 tracing::error!(error = %e, "api request failed");
                 return Self::new(

@@ -91,6 +91,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/admin/inboxes/{id}/delete",
             web::post().to(inboxes::inboxes_delete),
         )
+        .route("/admin/inboxes/{id}/token", web::post().to(inboxes::inboxes_rotate))
         .route("/admin/audit", web::get().to(audit::audit_list))
         .route("/api/v1/me", web::get().to(api::me))
         .route("/api/v1/admin/backup", web::post().to(api::backup));

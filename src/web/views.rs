@@ -228,6 +228,10 @@ pub struct InboxEditView {
     pub page: Page,
     pub inbox: Inbox,
     pub picks: Vec<Pick>,
+    /// The API endpoint for incoming messages.
+    pub endpoint: String,
+    /// A token just created or rotated: shown once.
+    pub new_token: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]

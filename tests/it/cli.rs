@@ -39,6 +39,8 @@ struct Server {
 }
 
 impl Server {
+    // The child is waited for in Drop; on a failed start the test panics anyway.
+    #[allow(clippy::zombie_processes)]
     fn start(data: &Path) -> Server {
         let mut child = Command::new(BIN)
             .args([

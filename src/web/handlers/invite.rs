@@ -18,9 +18,9 @@ pub struct InviteForm {
 
 fn gone(e: ServiceError) -> WebError {
     match e {
-        ServiceError::InviteInvalid => WebError::BadRequest(format!(
-            "This invite link is invalid, already used or expired; ask an admin for a new one."
-        )),
+        ServiceError::InviteInvalid => WebError::BadRequest(
+            "This invite link is invalid, already used or expired; ask an admin for a new one.".into(),
+        ),
         e => e.into(),
     }
 }

@@ -17,8 +17,6 @@ pub struct GroupForm {
     pub name: String,
     #[serde(default)]
     pub member_ids: Vec<String>,
-    #[serde(default)]
-    pub channel: String,
 }
 
 /// The member picker: every agent, the given ones ticked.

@@ -1,0 +1,539 @@
+//! The shared inbox's use-cases: views, the conversation page, ingest, replies and
+//! notes, assignment, status changes and read state. Every one checks that the actor
+//! may see the conversation's inbox; anything out of reach is `NotFound`.
+
+use super::{Live, Result, ServiceError, Services, from_store, random_token};
+use crate::domain::contact::Contact;
+use crate::domain::conversation::{self as conv, Actor, ContactId, Conversation, ConversationId, MessageId, RuleError, Status};
+use crate::domain::message::{DeliveryStatus, Direction, Message, TimelineItem};
+use crate::domain::validate::Invalid;
+use crate::domain::{Agent, AgentId, InboxId, TeamId, Timestamp};
+use crate::store::{Abort, Change, Ingested, InboundMessage, Job, JobKind, View};
+
+/// One row of a conversation list, with what the row shows.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub conversation: Conversation,
+    pub unread: bool,
+    pub missed: bool,
+    pub is_new: bool,
+    pub inbox_name: String,
+    pub channel: &'static str,
+    pub assignee_name: Option<String>,
+    pub team_name: Option<String>,
+}
+
+/// Counts of every view the actor can open.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    pub mine: u64,
+    pub unassigned: u64,
+    pub all: u64,
+    pub snoozed: u64,
+    pub closed: u64,
+    pub mentions: u64,
+    pub teams: Vec<(TeamId, String, u64)>,
+}
+
+/// A page of a view.
+#[derive(Debug, Clone)]
+pub struct ListPage {
+    pub rows: Vec<Row>,
+    pub next: Option<String>,
+}
+
+/// A conversation with its contact and a page of its timeline (newest first).
+#[derive(Debug, Clone)]
+pub struct ConversationPage {
+    pub row: Row,
+    pub contact: Option<Contact>,
+    pub items: Vec<TimelineItem>,
+    pub next: Option<MessageId>,
+}
+
+/// A status change asked for by an agent.
+#[derive(Debug, Clone)]
+pub enum StatusChange {
+    Open,
+    Closed { note: Option<String> },
+    Snoozed { until: Timestamp },
+}
+
+/// An inbound message posted to an API inbox.
+#[derive(Debug, Clone, Default)]
+pub struct ApiIncoming {
+    pub source_id: Option<String>,
+    pub identifier: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub content: String,
+}
+
+/// "New message": start a conversation with a phone number or email address.
+#[derive(Debug, Clone)]
+pub struct NewOutbound {
+    pub inbox: InboxId,
+    pub to: String,
+    pub content: String,
+}
+
+/// Parses `mine|unassigned|all|snoozed|closed|mentions|team:{id}` for `actor`.
+pub fn parse_view(s: &str, actor: &Agent) -> std::result::Result<View, Invalid> {
+    Ok(match s {
+        "" | "mine" => View::Mine(actor.id),
+        "unassigned" => View::Unassigned,
+        "all" => View::All,
+        "snoozed" => View::Snoozed,
+        "closed" => View::Closed,
+        "mentions" => View::Mentions(actor.id),
+        t => match t.strip_prefix("team:").and_then(|n| n.parse().ok()) {
+            Some(id) => View::Team(TeamId(id)),
+            None => return Err(Invalid { field: "view", reason: format!("unknown view {t:?}") }),
+        },
+    })
+}
+
+fn cursor_str(c: (i64, u64)) -> String {
+    format!("{}.{}", c.0, c.1)
+}
+
+fn parse_cursor(s: &str) -> std::result::Result<(i64, u64), Invalid> {
+    let bad = || Invalid { field: "cursor", reason: "not a valid cursor".into() };
+    let (t, c) = s.split_once('.').ok_or_else(bad)?;
+    Ok((t.parse().map_err(|_| bad())?, c.parse().map_err(|_| bad())?))
+}
+
+fn rule(e: RuleError) -> Abort {
+    Abort::Rule(e)
+}
+
+impl Services {
+    fn content(&self, raw: &str) -> Result<String> {
+        let c = raw.trim();
+        if c.is_empty() {
+            return Err(Invalid { field: "content", reason: "must not be empty".into() }.into());
+        }
+        if c.chars().count() > self.settings.max_message_chars {
+            return Err(ServiceError::TooLong(self.settings.max_message_chars));
+        }
+        Ok(c.to_string())
+    }
+
+    /// The conversation, if `actor` may see it.
+    pub fn conversation_for(&self, actor: &Agent, id: ConversationId) -> Result<Conversation> {
+        let c = self.store.conversation(id)?.ok_or(ServiceError::NotFound)?;
+        let dir = self.directory();
+        match dir.inbox(c.inbox_id) {
+            Some(i) if i.visible_to(actor) => Ok(c),
+            _ => Err(ServiceError::NotFound),
+        }
+    }
+
+    fn row(&self, actor: &Agent, c: Conversation, dir: &super::Directory) -> Result<Row> {
+        let read = self.store.read_time(actor.id, c.id)?;
+        let unread = c.last_inbound_at.is_some_and(|t| read.is_none_or(|r| t > r));
+        let inbox = dir.inbox(c.inbox_id);
+        Ok(Row {
+            unread,
+            missed: c.missed(self.clock.now(), self.settings.missed_after_secs),
+            is_new: c.is_new(),
+            inbox_name: inbox.map(|i| i.name.clone()).unwrap_or_default(),
+            channel: inbox.map(|i| i.channel.as_str()).unwrap_or("api"),
+            assignee_name: c.assignee.map(|a| dir.agent_name(a)),
+            team_name: c.team.and_then(|t| dir.team(t)).map(|t| t.name.clone()),
+            conversation: c,
+        })
+    }
+
+    /// A page of a view, newest activity first.
+    pub fn list(&self, actor: &Agent, view: View, cursor: Option<&str>, limit: usize) -> Result<ListPage> {
+        let dir = self.directory();
+        let inboxes = dir.visible_inboxes(actor);
+        let before = cursor.filter(|c| !c.is_empty()).map(parse_cursor).transpose()?;
+        let page = self.store.view_page(view, &inboxes, before, limit)?;
+        let rows = page.conversations.into_iter().map(|c| self.row(actor, c, &dir)).collect::<Result<_>>()?;
+        Ok(ListPage { rows, next: page.next.map(cursor_str) })
+    }
+
+    /// Every view's count for `actor` (kept counters, no scans).
+    pub fn counts(&self, actor: &Agent) -> Result<Counts> {
+        let dir = self.directory();
+        let inboxes = dir.visible_inboxes(actor);
+        let n = |v| self.store.view_count(v, &inboxes);
+        let teams = dir
+            .teams
+            .iter()
+            .filter(|t| actor.is_admin() || t.members.contains(&actor.id))
+            .map(|t| Ok((t.id, t.name.clone(), n(View::Team(t.id))?)))
+            .collect::<Result<_>>()?;
+        Ok(Counts {
+            mine: n(View::Mine(actor.id))?,
+            unassigned: n(View::Unassigned)?,
+            all: n(View::All)?,
+            snoozed: n(View::Snoozed)?,
+            closed: n(View::Closed)?,
+            mentions: n(View::Mentions(actor.id))?,
+            teams,
+        })
+    }
+
+    /// A conversation with its contact and latest timeline page.
+    pub fn conversation_page(&self, actor: &Agent, id: ConversationId, before: Option<MessageId>, limit: usize) -> Result<ConversationPage> {
+        let c = self.conversation_for(actor, id)?;
+        let contact = self.store.contact(c.contact_id)?;
+        let (items, next) = self.store.timeline_page(id, before, limit)?;
+        let dir = self.directory();
+        Ok(ConversationPage { row: self.row(actor, c, &dir)?, contact, items, next })
+    }
+
+    fn publish(&self, c: &Conversation) {
+        self.live.publish(Live::Conversation { inbox: c.inbox_id, id: c.id });
+    }
+
+    /// `POST /api/v1/inboxes/{id}/incoming`: authenticates the inbox token and stores the
+    /// message durably before answering.
+    pub async fn ingest_api(&self, inbox_id: InboxId, token: &str, m: ApiIncoming) -> Result<Ingested> {
+        self.api_inbox(inbox_id, token)?;
+        let content = self.content(&m.content)?;
+        let source_id = m.source_id.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        if source_id.as_ref().is_some_and(|s| s.len() > 500) {
+            return Err(Invalid { field: "source_id", reason: "must be at most 500 bytes".into() }.into());
+        }
+        let email = match m.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+            Some(e) => Some(crate::domain::validate::email(e).map_err(|mut i| {
+                i.field = "contact.email";
+                i
+            })?),
+            None => None,
+        };
+        let phone = crate::domain::contact::phone(m.phone.as_deref()).map_err(|mut i| {
+            i.field = "contact.phone";
+            i
+        })?;
+        let identifier = crate::domain::contact::optional("contact.identifier", m.identifier.as_deref(), 500)?;
+        let name = crate::domain::contact::optional("contact.name", m.name.as_deref(), crate::domain::contact::NAME_MAX)?;
+        if identifier.is_none() && email.is_none() && phone.is_none() && source_id.is_none() {
+            return Err(Invalid { field: "contact", reason: "needs an identifier, email or phone".into() }.into());
+        }
+        let ids = [
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+        ];
+        let msg = InboundMessage {
+            inbox_id,
+            source_id,
+            identifier: identifier.or_else(|| email.clone()).or_else(|| phone.clone()),
+            name,
+            email,
+            phone,
+            content,
+            at: self.clock.now(),
+            token: random_token(16),
+        };
+        let store = self.store.clone();
+        let r = tokio::task::spawn_blocking(move || store.ingest(&msg, ids))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?
+            .map_err(from_store)?;
+        self.store.durable().await?;
+        if !r.duplicate {
+            self.publish(&r.conversation);
+        }
+        Ok(r)
+    }
+
+    /// The API inbox behind `token`, checked in constant time.
+    pub fn api_inbox(&self, inbox_id: InboxId, token: &str) -> Result<crate::domain::Inbox> {
+        let dir = self.directory();
+        let inbox = dir.inbox(inbox_id).ok_or(ServiceError::NotFound)?;
+        let expected = inbox.api_token.as_deref().unwrap_or("");
+        let same = !expected.is_empty()
+            && expected.len() == token.len()
+            && expected.bytes().zip(token.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0;
+        if same { Ok(inbox.clone()) } else { Err(ServiceError::BadCredentials) }
+    }
+
+    /// An agent's reply (`private` false) or internal note (`private` true). A reply to an
+    /// unassigned conversation assigns it to the agent; a reply in an API inbox with a
+    /// webhook goes into the durable outbox.
+    pub async fn send_message(&self, actor: &Agent, id: ConversationId, content: &str, private: bool) -> Result<Message> {
+        let c = self.conversation_for(actor, id)?;
+        let content = self.content(content)?;
+        let dir = self.directory();
+        let inbox = dir.inbox(c.inbox_id).ok_or(ServiceError::NotFound)?.clone();
+        let mentions = if private {
+            let candidates: Vec<(AgentId, String)> =
+                dir.agents.iter().filter(|a| a.active && inbox.visible_to(a)).map(|a| (a.id, a.name.clone())).collect();
+            conv::mentions(&content, &candidates)
+        } else {
+            vec![]
+        };
+        let (ev_id, msg_id, job_id) = (self.store.generate_id()?, self.store.generate_id()?, self.store.generate_id()?);
+        let now = self.clock.now();
+        let webhook = (!private && inbox.webhook_url.is_some()).then_some(());
+        let msg = Message {
+            id: MessageId(msg_id),
+            conversation_id: id,
+            direction: if private { Direction::Note } else { Direction::Outbound },
+            author: Some(actor.id),
+            content: content.clone(),
+            created_at: now,
+            status: if webhook.is_some() { DeliveryStatus::Pending } else { DeliveryStatus::Sent },
+            status_times: vec![(if webhook.is_some() { DeliveryStatus::Pending } else { DeliveryStatus::Sent }, now)],
+            error: None,
+            source_id: None,
+            mentions: mentions.clone(),
+        };
+        let agent = actor.id;
+        let (conv, _) = self
+            .store
+            .update_conversation(id, |c| {
+                let mut items = Vec::new();
+                if private {
+                    c.on_note(&content, now);
+                } else {
+                    for e in c.on_reply(agent, &content, now) {
+                        items.push(TimelineItem::Event(MessageId(ev_id), e));
+                    }
+                }
+                items.push(TimelineItem::Message(msg.clone()));
+                let job = webhook.map(|_| Job {
+                    id: job_id,
+                    kind: JobKind::Webhook { inbox_id: c.inbox_id, conversation_id: c.id, message_id: MessageId(msg_id) },
+                    due: now,
+                    attempts: 0,
+                    last_error: None,
+                });
+                Ok(Change { items, job, mentions: mentions.clone(), audit: None })
+            })
+            .map_err(from_store)?;
+        self.store.set_read(actor.id, id, Some(now))?;
+        self.store.durable().await?;
+        self.publish(&conv);
+        Ok(msg)
+    }
+
+    /// Assigns to an agent (or nobody) and, when `team` is given, moves to a team (or
+    /// out of any). The agent must be able to see the inbox.
+    pub async fn assign(&self, actor: &Agent, id: ConversationId, agent: Option<AgentId>, team: Option<Option<TeamId>>) -> Result<Conversation> {
+        let c = self.conversation_for(actor, id)?;
+        let dir = self.directory();
+        let inbox = dir.inbox(c.inbox_id).ok_or(ServiceError::NotFound)?;
+        if let Some(a) = agent {
+            let ok = dir.agent(a).is_some_and(|ag| ag.active && inbox.visible_to(ag));
+            if !ok {
+                return Err(Invalid { field: "agent_id", reason: "is not an active member of this inbox".into() }.into());
+            }
+        }
+        if let Some(Some(t)) = team
+            && dir.team(t).is_none()
+        {
+            return Err(Invalid { field: "team_id", reason: "no such team".into() }.into());
+        }
+        let ids = [self.store.generate_id()?, self.store.generate_id()?];
+        let now = self.clock.now();
+        let by = Actor::Agent(actor.id);
+        let (conv, _) = self
+            .store
+            .update_conversation(id, |c| {
+                let mut events = c.assign(by.clone(), agent, now);
+                if let Some(t) = team {
+                    events.extend(c.set_team(by.clone(), t, now));
+                }
+                let items = events.into_iter().zip(ids).map(|(e, i)| TimelineItem::Event(MessageId(i), e)).collect();
+                Ok(Change { items, ..Change::default() })
+            })
+            .map_err(from_store)?;
+        self.store.durable().await?;
+        self.publish(&conv);
+        Ok(conv)
+    }
+
+    /// Opens, closes (with an optional note) or snoozes a conversation.
+    pub async fn change_status(&self, actor: &Agent, id: ConversationId, to: StatusChange) -> Result<Conversation> {
+        self.conversation_for(actor, id)?;
+        if let StatusChange::Closed { note: Some(n) } = &to
+            && n.chars().count() > self.settings.max_message_chars
+        {
+            return Err(ServiceError::TooLong(self.settings.max_message_chars));
+        }
+        let ev = self.store.generate_id()?;
+        let now = self.clock.now();
+        let by = Actor::Agent(actor.id);
+        let (conv, _) = self
+            .store
+            .update_conversation(id, |c| {
+                let events = match &to {
+                    StatusChange::Open => c.reopen(by.clone(), now),
+                    StatusChange::Closed { note } => c.close(by.clone(), note.clone(), now),
+                    StatusChange::Snoozed { until } => c.snooze(by.clone(), *until, now),
+                }
+                .map_err(rule)?;
+                let items = events.into_iter().map(|e| TimelineItem::Event(MessageId(ev), e)).collect();
+                Ok(Change { items, ..Change::default() })
+            })
+            .map_err(from_store)?;
+        self.store.durable().await?;
+        self.publish(&conv);
+        Ok(conv)
+    }
+
+    /// Marks a conversation unread (or read up to now) for `actor` only.
+    pub async fn set_read(&self, actor: &Agent, id: ConversationId, read: bool) -> Result<()> {
+        let c = self.conversation_for(actor, id)?;
+        self.store.set_read(actor.id, id, read.then(|| self.clock.now()))?;
+        self.store.durable().await?;
+        self.publish(&c);
+        Ok(())
+    }
+
+    /// Deletes a conversation (admins only; audit-logged).
+    pub async fn delete_conversation(&self, actor: &Agent, id: ConversationId) -> Result<()> {
+        Self::require_admin(actor)?;
+        let c = self.conversation_for(actor, id)?;
+        let audit = self.audit(Some(actor), "conversation.delete", format!("conversation #{id} with {}", c.contact_name), String::new())?;
+        self.store.delete_conversation(id, &audit).map_err(from_store)?;
+        self.store.durable().await?;
+        self.publish(&c);
+        Ok(())
+    }
+
+    /// A delivery-status callback for an API inbox message, by message id or the
+    /// provider's source id. Statuses only move forward.
+    pub async fn message_status(
+        &self,
+        inbox_id: InboxId,
+        token: &str,
+        message_id: Option<MessageId>,
+        source_id: Option<&str>,
+        status: DeliveryStatus,
+        error: Option<String>,
+    ) -> Result<Message> {
+        self.api_inbox(inbox_id, token)?;
+        let (conv_id, msg_id) = match (message_id, source_id) {
+            (Some(m), _) => (self.store.conversation_of_message(m)?.ok_or(ServiceError::NotFound)?, m),
+            (None, Some(s)) => self.store.message_by_source(inbox_id, s)?.ok_or(ServiceError::NotFound)?,
+            (None, None) => return Err(Invalid { field: "message_id", reason: "give message_id or source_id".into() }.into()),
+        };
+        let c = self.store.conversation(conv_id)?.ok_or(ServiceError::NotFound)?;
+        if c.inbox_id != inbox_id {
+            return Err(ServiceError::NotFound);
+        }
+        let now = self.clock.now();
+        let changed = self.store.update_message(conv_id, msg_id, |m| m.direction == Direction::Outbound && m.advance(status, error.clone(), now)).map_err(from_store)?;
+        self.store.durable().await?;
+        if changed.is_some() {
+            self.publish(&c);
+        }
+        self.store.message(conv_id, msg_id)?.ok_or(ServiceError::NotFound)
+    }
+
+    /// Starts a conversation with a phone number or email address in an inbox the actor
+    /// belongs to, with a first outgoing message.
+    pub async fn start_conversation(&self, actor: &Agent, n: NewOutbound) -> Result<Conversation> {
+        let dir = self.directory();
+        let inbox = dir.inbox(n.inbox).filter(|i| i.visible_to(actor)).ok_or(ServiceError::NotFound)?.clone();
+        let content = self.content(&n.content)?;
+        let to = n.to.trim();
+        let (email, phone) = if to.contains('@') {
+            (Some(crate::domain::validate::email(to).map_err(|mut i| {
+                i.field = "to";
+                i
+            })?), None)
+        } else {
+            (None, crate::domain::contact::phone(Some(to)).map_err(|mut i| {
+                i.field = "to";
+                i
+            })?)
+        };
+        let contact = self.find_or_create_contact(email, phone).await?;
+        let now = self.clock.now();
+        let (c, events) = Conversation::start(ConversationId(self.store.generate_id()?), inbox.id, contact.id, contact.display_name(), random_token(16), now);
+        let mut c = c;
+        let ev_id = self.store.generate_id()?;
+        let mut items: Vec<TimelineItem> = events.into_iter().map(|mut e| {
+            e.actor = Actor::Agent(actor.id);
+            TimelineItem::Event(MessageId(ev_id), e)
+        }).collect();
+        let mut more = c.on_reply(actor.id, &content, now);
+        let ev2 = self.store.generate_id()?;
+        items.extend(more.drain(..).map(|e| TimelineItem::Event(MessageId(ev2), e)));
+        let msg_id = MessageId(self.store.generate_id()?);
+        let webhook = inbox.webhook_url.is_some();
+        let st = if webhook { DeliveryStatus::Pending } else { DeliveryStatus::Sent };
+        items.push(TimelineItem::Message(Message {
+            id: msg_id,
+            conversation_id: c.id,
+            direction: Direction::Outbound,
+            author: Some(actor.id),
+            content,
+            created_at: now,
+            status: st,
+            status_times: vec![(st, now)],
+            error: None,
+            source_id: None,
+            mentions: vec![],
+        }));
+        let job = webhook.then(|| -> Result<Job> {
+            Ok(Job { id: self.store.generate_id()?, kind: JobKind::Webhook { inbox_id: inbox.id, conversation_id: c.id, message_id: msg_id }, due: now, attempts: 0, last_error: None })
+        }).transpose()?;
+        c.agent_replied = true;
+        self.store.insert_conversation(&c, &Change { items, job, ..Change::default() })?;
+        self.store.durable().await?;
+        self.publish(&c);
+        Ok(c)
+    }
+
+    /// Wakes snoozed conversations whose time has come (timer worker); returns how many.
+    pub async fn wake_due(&self) -> Result<usize> {
+        let now = self.clock.now();
+        let due = self.store.due_wakes(now, 500)?;
+        let mut n = 0;
+        for id in due {
+            let ev = self.store.generate_id()?;
+            let r = self.store.update_conversation(id, |c| {
+                let items = c.wake_if_due(now).into_iter().map(|e| TimelineItem::Event(MessageId(ev), e)).collect();
+                Ok(Change { items, ..Change::default() })
+            });
+            match r {
+                Ok((c, _)) => {
+                    n += 1;
+                    self.publish(&c);
+                }
+                Err(crate::store::StoreError::Abort(Abort::NotFound)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if n > 0 {
+            self.store.durable().await?;
+        }
+        Ok(n)
+    }
+
+    /// The contact of a conversation by its id, for `actor`.
+    pub fn contact_of(&self, actor: &Agent, id: ConversationId) -> Result<(Conversation, Option<Contact>)> {
+        let c = self.conversation_for(actor, id)?;
+        let contact = self.store.contact(c.contact_id)?;
+        Ok((c, contact))
+    }
+
+    /// Whether `status` of a conversation is snoozed (helper for views).
+    pub fn is_snoozed(c: &Conversation) -> bool {
+        matches!(c.status, Status::Snoozed { .. })
+    }
+
+    /// Contacts of a contact id (internal helper for contact pages).
+    pub fn contact_conversations(&self, actor: &Agent, id: ContactId) -> Result<Vec<Row>> {
+        let dir = self.directory();
+        self.store
+            .conversations_of_contact(id, 200)?
+            .into_iter()
+            .filter(|c| dir.inbox(c.inbox_id).is_some_and(|i| i.visible_to(actor)))
+            .map(|c| self.row(actor, c, &dir))
+            .collect()
+    }
+}

@@ -1,0 +1,47 @@
+//! A read-only, in-memory copy of the small tables every page needs (agents, teams,
+//! inboxes), rebuilt after each change to them, so list pages never scan these trees.
+
+use super::{Result, Services};
+use crate::domain::{Agent, AgentId, Inbox, InboxId, Team, TeamId};
+use std::sync::Arc;
+
+/// Agents, teams and inboxes as of the last change.
+#[derive(Debug, Default)]
+pub struct Directory {
+    pub agents: Vec<Agent>,
+    pub teams: Vec<Team>,
+    pub inboxes: Vec<Inbox>,
+}
+
+impl Directory {
+    pub fn agent(&self, id: AgentId) -> Option<&Agent> {
+        self.agents.iter().find(|a| a.id == id)
+    }
+    pub fn agent_name(&self, id: AgentId) -> String {
+        self.agent(id).map(|a| a.name.clone()).unwrap_or_else(|| format!("agent #{id}"))
+    }
+    pub fn team(&self, id: TeamId) -> Option<&Team> {
+        self.teams.iter().find(|t| t.id == id)
+    }
+    pub fn inbox(&self, id: InboxId) -> Option<&Inbox> {
+        self.inboxes.iter().find(|i| i.id == id)
+    }
+    /// The inboxes whose conversations `agent` may see.
+    pub fn visible_inboxes(&self, agent: &Agent) -> Vec<InboxId> {
+        self.inboxes.iter().filter(|i| i.visible_to(agent)).map(|i| i.id).collect()
+    }
+}
+
+impl Services {
+    /// The current directory.
+    pub fn directory(&self) -> Arc<Directory> {
+        self.directory.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Rebuilds the directory from the store (after a change to agents, teams or inboxes).
+    pub fn refresh_directory(&self) -> Result<()> {
+        let d = Directory { agents: self.store.agents(None, 10_000)?, teams: self.store.teams(10_000)?, inboxes: self.store.inboxes(10_000)? };
+        *self.directory.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(d);
+        Ok(())
+    }
+}

@@ -1,0 +1,73 @@
+//! The durable job queue (outbox): work that must happen once, survive restarts and be
+//! retried with backoff. Ordered by due time.
+
+use super::schema;
+use super::{Abort, Result, Store, dec, enc, keys};
+use crate::domain::conversation::{ConversationId, MessageId};
+use crate::domain::{InboxId, Timestamp};
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+use sled::transaction::ConflictableTransactionError as TxErr;
+
+/// What a job does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobKind {
+    /// POST an agent's reply to the API inbox's webhook.
+    Webhook { inbox_id: InboxId, conversation_id: ConversationId, message_id: MessageId },
+}
+
+/// One unit of durable work.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: u64,
+    pub kind: JobKind,
+    pub due: Timestamp,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
+
+impl Job {
+    pub(super) fn key(&self) -> [u8; 16] {
+        keys::time_id(self.due.0, self.id)
+    }
+}
+
+impl Store {
+    /// Jobs due at `now`, oldest first.
+    pub fn due_jobs(&self, now: Timestamp, limit: usize) -> Result<Vec<Job>> {
+        self.t
+            .jobdue_job
+            .range(..keys::time_id(now.0, u64::MAX))
+            .values()
+            .take(limit)
+            .map(|v| dec(schema::JOBDUE_JOB, &v?))
+            .collect()
+    }
+
+    /// The next due time of any job (for the worker's sleep).
+    pub fn next_job_due(&self) -> Result<Option<Timestamp>> {
+        Ok(self.t.jobdue_job.first()?.and_then(|(k, _)| keys::read_time(&k)).map(Timestamp))
+    }
+
+    /// Moves a job to a new due time (a retry), or removes it with `None` (done or
+    /// given up). Aborts `NotFound` if the job is gone (another worker finished it).
+    pub fn reschedule_job(&self, job: &Job, next: Option<&Job>) -> Result<()> {
+        let _g = self.write_gate();
+        let bytes = next.map(enc).transpose()?;
+        (&self.t.jobdue_job,).transaction(|(t,)| {
+            if t.remove(&job.key()[..])?.is_none() {
+                return Err(TxErr::Abort(Abort::NotFound));
+            }
+            if let (Some(n), Some(b)) = (next, &bytes) {
+                t.insert(&n.key()[..], b.clone())?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// How many jobs wait (for health and the load tool).
+    pub fn jobs_pending(&self) -> usize {
+        self.t.jobdue_job.len()
+    }
+}
