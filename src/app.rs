@@ -12,7 +12,7 @@ use actix_web::dev::ServerHandle;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Why the application could not start or stop cleanly.
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +99,7 @@ pub fn build_services(
         throttle_window_secs: a.login_throttle_window_seconds as i64,
         missed_after_secs: cfg.inbox.missed_after_seconds as i64,
         max_message_chars: cfg.inbox.max_message_chars,
+        webhook_max_attempts: cfg.inbox.webhook_max_attempts.max(1),
     };
     Ok(Arc::new(Services::new(store, clock, keys, settings)?))
 }
@@ -156,7 +157,10 @@ pub async fn start(cfg: &Config, opts: StartOptions) -> Result<Running, AppError
     }
     let server = server.run();
     let handle = server.handle();
-    let workers = Workers::start(services.clone());
+    let workers = Workers::start(
+        services.clone(),
+        Duration::from_secs(cfg.inbox.webhook_timeout_seconds.max(1)),
+    );
     Ok(Running {
         addr,
         services,

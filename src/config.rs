@@ -33,7 +33,12 @@ pub struct InboxConfig {
 
 impl Default for InboxConfig {
     fn default() -> Self {
-        InboxConfig { missed_after_seconds: 30, max_message_chars: 10_000, webhook_max_attempts: 8, webhook_timeout_seconds: 10 }
+        InboxConfig {
+            missed_after_seconds: 30,
+            max_message_chars: 10_000,
+            webhook_max_attempts: 8,
+            webhook_timeout_seconds: 10,
+        }
     }
 }
 

@@ -1,1 +1,4 @@
-//! Channel adapters: one per provider (pure parsers, clients, signature checks).
+//! Channel adapters: one per provider (pure parsers, clients, signature checks). They
+//! know the domain and nothing of the store, the services or the web.
+
+pub mod api;

@@ -28,14 +28,23 @@ pub const PROPERTIES_MAX: usize = 100;
 pub const PROPERTY_VALUE_MAX: usize = 2000;
 
 fn bad(field: &'static str, reason: impl Into<String>) -> Invalid {
-    Invalid { field, reason: reason.into() }
+    Invalid {
+        field,
+        reason: reason.into(),
+    }
 }
 
 /// Trims an optional field; empty becomes `None`.
-pub fn optional(field: &'static str, v: Option<&str>, max: usize) -> Result<Option<String>, Invalid> {
+pub fn optional(
+    field: &'static str,
+    v: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, Invalid> {
     match v.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) if s.chars().count() > max => Err(bad(field, format!("must be at most {max} characters"))),
+        Some(s) if s.chars().count() > max => {
+            Err(bad(field, format!("must be at most {max} characters")))
+        }
         Some(s) => Ok(Some(s.to_string())),
     }
 }
@@ -43,14 +52,21 @@ pub fn optional(field: &'static str, v: Option<&str>, max: usize) -> Result<Opti
 /// Normalises a phone number: keeps a leading `+` and digits, drops spaces, dots,
 /// dashes and brackets; refuses anything else.
 pub fn phone(v: Option<&str>) -> Result<Option<String>, Invalid> {
-    let Some(raw) = v.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
+    let Some(raw) = v.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
     let mut out = String::new();
     for (i, c) in raw.chars().enumerate() {
         match c {
             '+' if i == 0 => out.push(c),
             '0'..='9' => out.push(c),
             ' ' | '-' | '.' | '(' | ')' => {}
-            _ => return Err(bad("phone", "may contain only digits, spaces, - . ( ) and a leading +")),
+            _ => {
+                return Err(bad(
+                    "phone",
+                    "may contain only digits, spaces, - . ( ) and a leading +",
+                ));
+            }
         }
     }
     let digits = out.chars().filter(char::is_ascii_digit).count();
@@ -91,7 +107,10 @@ pub fn properties(raw: &[(String, String)]) -> Result<Vec<(String, String)>, Inv
             return Err(bad("properties", "a property needs a name"));
         }
         if k.chars().count() > 100 || v.chars().count() > PROPERTY_VALUE_MAX {
-            return Err(bad("properties", format!("names up to 100 and values up to {PROPERTY_VALUE_MAX} characters")));
+            return Err(bad(
+                "properties",
+                format!("names up to 100 and values up to {PROPERTY_VALUE_MAX} characters"),
+            ));
         }
         if let Some(slot) = out.iter_mut().find(|(ek, _)| ek == k) {
             slot.1 = v.clone();
@@ -100,7 +119,10 @@ pub fn properties(raw: &[(String, String)]) -> Result<Vec<(String, String)>, Inv
         }
     }
     if out.len() > PROPERTIES_MAX {
-        return Err(bad("properties", format!("at most {PROPERTIES_MAX} properties")));
+        return Err(bad(
+            "properties",
+            format!("at most {PROPERTIES_MAX} properties"),
+        ));
     }
     Ok(out)
 }
@@ -111,12 +133,21 @@ impl Contact {
         if !self.name.trim().is_empty() {
             return self.name.clone();
         }
-        self.email.clone().or_else(|| self.phone.clone()).unwrap_or_else(|| "Visitor".into())
+        self.email
+            .clone()
+            .or_else(|| self.phone.clone())
+            .unwrap_or_else(|| "Visitor".into())
     }
 
     /// Lower-case text the search matches against (name, email, phone, tags, properties).
     pub fn search_text(&self) -> String {
-        let mut s = format!("{} {} {} {}", self.name, self.email.as_deref().unwrap_or(""), self.phone.as_deref().unwrap_or(""), self.tags.join(" "));
+        let mut s = format!(
+            "{} {} {} {}",
+            self.name,
+            self.email.as_deref().unwrap_or(""),
+            self.phone.as_deref().unwrap_or(""),
+            self.tags.join(" ")
+        );
         for (k, v) in &self.properties {
             s.push(' ');
             s.push_str(k);
@@ -133,7 +164,10 @@ mod tests {
 
     #[test]
     fn phones_normalise() {
-        assert_eq!(phone(Some(" +34 600-00.00 (00) ")).unwrap().as_deref(), Some("+34600000000"));
+        assert_eq!(
+            phone(Some(" +34 600-00.00 (00) ")).unwrap().as_deref(),
+            Some("+34600000000")
+        );
         assert_eq!(phone(Some("")).unwrap(), None);
         assert!(phone(Some("call me")).is_err());
         assert!(phone(Some("12")).is_err());
@@ -142,13 +176,21 @@ mod tests {
 
     #[test]
     fn tags_normalise() {
-        assert_eq!(tags(&["VIP, vip ,  ".into(), "Delivery".into()]).unwrap(), vec!["vip", "delivery"]);
+        assert_eq!(
+            tags(&["VIP, vip ,  ".into(), "Delivery".into()]).unwrap(),
+            vec!["vip", "delivery"]
+        );
         assert!(tags(&["x".repeat(51)]).is_err());
     }
 
     #[test]
     fn properties_dedupe_and_need_names() {
-        let p = properties(&[("plan".into(), "pro".into()), ("plan".into(), "max".into()), ("".into(), "".into())]).unwrap();
+        let p = properties(&[
+            ("plan".into(), "pro".into()),
+            ("plan".into(), "max".into()),
+            ("".into(), "".into()),
+        ])
+        .unwrap();
         assert_eq!(p, vec![("plan".to_string(), "max".to_string())]);
         assert!(properties(&[("".into(), "orphan".into())]).is_err());
     }

@@ -35,7 +35,6 @@ id_type!(
 
 /// Where a conversation stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "lowercase")]
 pub enum Status {
     Open,
     Snoozed { until: Timestamp },
@@ -81,7 +80,6 @@ pub struct Conversation {
 
 /// Who did something.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "id", rename_all = "lowercase")]
 pub enum Actor {
     Agent(AgentId),
     Contact,
@@ -90,7 +88,6 @@ pub enum Actor {
 
 /// What happened, for the timeline. Each is shown as one line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     Created,
     Assigned { to: Option<AgentId> },
@@ -109,6 +106,23 @@ pub struct Event {
     pub actor: Actor,
     pub at: Timestamp,
     pub kind: EventKind,
+}
+
+impl EventKind {
+    /// The API name of the event.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EventKind::Created => "created",
+            EventKind::Assigned { .. } => "assigned",
+            EventKind::TeamChanged { .. } => "team_changed",
+            EventKind::Closed { .. } => "closed",
+            EventKind::Reopened => "reopened",
+            EventKind::Snoozed { .. } => "snoozed",
+            EventKind::Woke => "woke",
+            EventKind::ContactBlocked => "contact_blocked",
+            EventKind::ContactUnblocked => "contact_unblocked",
+        }
+    }
 }
 
 /// Why a rule refused.
@@ -184,7 +198,11 @@ impl Conversation {
         self.waiting_since = None;
         if self.assignee.is_none() {
             self.assignee = Some(agent);
-            return vec![ev(Actor::Agent(agent), now, EventKind::Assigned { to: Some(agent) })];
+            return vec![ev(
+                Actor::Agent(agent),
+                now,
+                EventKind::Assigned { to: Some(agent) },
+            )];
         }
         vec![]
     }
@@ -218,7 +236,12 @@ impl Conversation {
     }
 
     /// Closes, unassigning, with an optional closing note.
-    pub fn close(&mut self, actor: Actor, note: Option<String>, now: Timestamp) -> Result<Vec<Event>, RuleError> {
+    pub fn close(
+        &mut self,
+        actor: Actor,
+        note: Option<String>,
+        now: Timestamp,
+    ) -> Result<Vec<Event>, RuleError> {
         if self.status == Status::Closed {
             return Err(RuleError::AlreadyInState("closed"));
         }
@@ -243,7 +266,12 @@ impl Conversation {
     }
 
     /// Snoozes until a time in the future.
-    pub fn snooze(&mut self, actor: Actor, until: Timestamp, now: Timestamp) -> Result<Vec<Event>, RuleError> {
+    pub fn snooze(
+        &mut self,
+        actor: Actor,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<Vec<Event>, RuleError> {
         if until <= now {
             return Err(RuleError::SnoozeInPast);
         }
@@ -267,7 +295,10 @@ impl Conversation {
 
     /// Missed: a contact has waited longer than `after_secs` for an agent's reply.
     pub fn missed(&self, now: Timestamp, after_secs: i64) -> bool {
-        self.status == Status::Open && self.waiting_since.is_some_and(|t| now.secs_since(t) >= after_secs)
+        self.status == Status::Open
+            && self
+                .waiting_since
+                .is_some_and(|t| now.secs_since(t) >= after_secs)
     }
 
     /// New: open, unassigned and not yet answered.
@@ -302,7 +333,9 @@ pub fn snooze_until(preset: SnoozePreset, now: Timestamp, offset_minutes: i64) -
     const DAY: i64 = 86_400_000;
     let local = now.0 + offset_minutes * 60_000;
     let midnight = local.div_euclid(DAY) * DAY;
-    let at = |day_start: i64, hour: i64| Timestamp(day_start + hour * 3_600_000 - offset_minutes * 60_000);
+    let at = |day_start: i64, hour: i64| {
+        Timestamp(day_start + hour * 3_600_000 - offset_minutes * 60_000)
+    };
     match preset {
         SnoozePreset::OneHour => now.plus_secs(3600),
         SnoozePreset::ThisEvening => {
@@ -335,7 +368,10 @@ pub fn mentions(text: &str, candidates: &[(AgentId, String)]) -> Vec<AgentId> {
         while let Some(pos) = lower[from..].find(&needle) {
             let start = from + pos;
             let end = start + needle.len();
-            let boundary = lower[end..].chars().next().is_none_or(|c| !c.is_alphanumeric());
+            let boundary = lower[end..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric());
             if boundary && !taken.iter().any(|&(s, e)| start < e && s < end) {
                 taken.push((start, end));
                 if !found.contains(id) {

@@ -102,10 +102,13 @@ impl Message {
     pub fn advance(&mut self, to: DeliveryStatus, error: Option<String>, at: Timestamp) -> bool {
         let changed = match (self.status.rank(), to.rank()) {
             (_, None) => {
-                if self.status >= DeliveryStatus::Delivered && self.status != DeliveryStatus::Failed {
+                if self.status >= DeliveryStatus::Delivered && self.status != DeliveryStatus::Failed
+                {
                     false
                 } else {
-                    let new_error = error.or_else(|| self.error.clone()).or_else(|| Some("delivery failed".into()));
+                    let new_error = error
+                        .or_else(|| self.error.clone())
+                        .or_else(|| Some("delivery failed".into()));
                     let changed = self.status != DeliveryStatus::Failed || self.error != new_error;
                     self.status = DeliveryStatus::Failed;
                     self.error = new_error;
@@ -173,16 +176,26 @@ mod tests {
         assert!(m.advance(DeliveryStatus::Read, None, Timestamp(3)));
         assert!(!m.advance(DeliveryStatus::Delivered, None, Timestamp(4)));
         assert!(!m.advance(DeliveryStatus::Sent, None, Timestamp(5)));
-        assert!(!m.advance(DeliveryStatus::Failed, Some("late".into()), Timestamp(6)), "read is final");
+        assert!(
+            !m.advance(DeliveryStatus::Failed, Some("late".into()), Timestamp(6)),
+            "read is final"
+        );
         assert_eq!(m.status, DeliveryStatus::Read);
     }
 
     #[test]
     fn failed_keeps_error_and_a_later_success_clears_it() {
         let mut m = msg();
-        assert!(m.advance(DeliveryStatus::Failed, Some("21610: unsubscribed".into()), Timestamp(1)));
+        assert!(m.advance(
+            DeliveryStatus::Failed,
+            Some("21610: unsubscribed".into()),
+            Timestamp(1)
+        ));
         assert_eq!(m.error.as_deref(), Some("21610: unsubscribed"));
-        assert!(!m.advance(DeliveryStatus::Failed, None, Timestamp(2)), "same failure twice");
+        assert!(
+            !m.advance(DeliveryStatus::Failed, None, Timestamp(2)),
+            "same failure twice"
+        );
         assert_eq!(m.error.as_deref(), Some("21610: unsubscribed"));
         assert!(m.advance(DeliveryStatus::Delivered, None, Timestamp(3)));
         assert_eq!(m.error, None);

@@ -2,11 +2,11 @@
 //! tokio or reqwest, so every rule here is testable without I/O.
 
 pub mod account;
+pub mod clock;
 pub mod contact;
 pub mod conversation;
-pub mod message;
-pub mod clock;
 pub mod ids;
+pub mod message;
 pub mod validate;
 
 pub use account::{Agent, ApiToken, AuditEntry, ChannelKind, Inbox, Invite, Role, Session, Team};

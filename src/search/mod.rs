@@ -38,7 +38,12 @@ impl ContactIndex {
             return vec![];
         }
         let e = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        e.iter().rev().filter(|(_, text)| words.iter().all(|w| text.contains(w.as_str()))).map(|(id, _)| *id).take(limit).collect()
+        e.iter()
+            .rev()
+            .filter(|(_, text)| words.iter().all(|w| text.contains(w.as_str())))
+            .map(|(id, _)| *id)
+            .take(limit)
+            .collect()
     }
 }
 

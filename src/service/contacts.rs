@@ -1,10 +1,10 @@
 //! Contacts: the address book, editing in place, blocking, and search.
 
 use super::{Live, Result, ServiceError, Services, from_store};
+use crate::domain::Agent;
 use crate::domain::contact::{self, Contact};
 use crate::domain::conversation::{ContactId, ConversationId};
 use crate::domain::validate::{self, Invalid};
-use crate::domain::Agent;
 
 /// Fields of a contact as edited in a form or sent to the API; `None` leaves a field
 /// unchanged.
@@ -48,17 +48,30 @@ impl Services {
         }
         let convs = self.store.conversations_of_contact(id, 200)?;
         let dir = self.directory();
-        Ok(convs.is_empty() || convs.iter().any(|c| dir.inbox(c.inbox_id).is_some_and(|i| i.visible_to(actor))))
+        Ok(convs.is_empty()
+            || convs
+                .iter()
+                .any(|c| dir.inbox(c.inbox_id).is_some_and(|i| i.visible_to(actor))))
     }
 
     /// One contact, if visible to `actor`.
     pub fn contact(&self, actor: &Agent, id: ContactId) -> Result<Contact> {
         let c = self.store.contact(id)?.ok_or(ServiceError::NotFound)?;
-        if self.contact_visible(actor, id)? { Ok(c) } else { Err(ServiceError::NotFound) }
+        if self.contact_visible(actor, id)? {
+            Ok(c)
+        } else {
+            Err(ServiceError::NotFound)
+        }
     }
 
     /// Contacts matching `q` (or the newest ones), visible to `actor`.
-    pub fn contacts(&self, actor: &Agent, q: &str, before: Option<ContactId>, limit: usize) -> Result<(Vec<Contact>, Option<ContactId>)> {
+    pub fn contacts(
+        &self,
+        actor: &Agent,
+        q: &str,
+        before: Option<ContactId>,
+        limit: usize,
+    ) -> Result<(Vec<Contact>, Option<ContactId>)> {
         if q.trim().is_empty() {
             let (mut list, next) = self.store.contacts_page(before, limit)?;
             if !actor.is_admin() {
@@ -81,18 +94,32 @@ impl Services {
     }
 
     /// Conversations whose contact or team matches `q`, visible to `actor`, newest first.
-    pub fn search_conversations(&self, actor: &Agent, q: &str, limit: usize) -> Result<Vec<super::conversations::Row>> {
+    pub fn search_conversations(
+        &self,
+        actor: &Agent,
+        q: &str,
+        limit: usize,
+    ) -> Result<Vec<super::conversations::Row>> {
         let dir = self.directory();
         let mut rows = Vec::new();
         for id in self.contacts_index.search(q, 200) {
             rows.extend(self.contact_conversations(actor, id)?);
         }
         let ql = q.trim().to_lowercase();
-        for t in dir.teams.iter().filter(|t| !ql.is_empty() && t.name.to_lowercase().contains(&ql)) {
+        for t in dir
+            .teams
+            .iter()
+            .filter(|t| !ql.is_empty() && t.name.to_lowercase().contains(&ql))
+        {
             let page = self.list(actor, crate::store::View::Team(t.id), None, limit)?;
             rows.extend(page.rows);
         }
-        rows.sort_by(|a, b| b.conversation.last_activity_at.cmp(&a.conversation.last_activity_at).then(b.conversation.id.cmp(&a.conversation.id)));
+        rows.sort_by(|a, b| {
+            b.conversation
+                .last_activity_at
+                .cmp(&a.conversation.last_activity_at)
+                .then(b.conversation.id.cmp(&a.conversation.id))
+        });
         rows.dedup_by_key(|r| r.conversation.id);
         rows.truncate(limit);
         Ok(rows)
@@ -102,7 +129,14 @@ impl Services {
         if let Some(n) = input.name {
             let n = n.trim();
             if n.chars().count() > contact::NAME_MAX || n.chars().any(char::is_control) {
-                return Err(Invalid { field: "name", reason: format!("must be at most {} characters, without control characters", contact::NAME_MAX) }.into());
+                return Err(Invalid {
+                    field: "name",
+                    reason: format!(
+                        "must be at most {} characters, without control characters",
+                        contact::NAME_MAX
+                    ),
+                }
+                .into());
             }
             c.name = n.to_string();
         }
@@ -139,7 +173,11 @@ impl Services {
         };
         Self::apply(&mut c, input)?;
         if c.name.is_empty() && c.email.is_none() && c.phone.is_none() {
-            return Err(Invalid { field: "name", reason: "give at least a name, email or phone".into() }.into());
+            return Err(Invalid {
+                field: "name",
+                reason: "give at least a name, email or phone".into(),
+            }
+            .into());
         }
         self.store.put_contact(&c, false).map_err(from_store)?;
         self.store.durable().await?;
@@ -148,7 +186,12 @@ impl Services {
     }
 
     /// Edits a contact in place.
-    pub async fn update_contact(&self, actor: &Agent, id: ContactId, input: ContactInput) -> Result<Contact> {
+    pub async fn update_contact(
+        &self,
+        actor: &Agent,
+        id: ContactId,
+        input: ContactInput,
+    ) -> Result<Contact> {
         let mut c = self.contact(actor, id)?;
         Self::apply(&mut c, input)?;
         self.store.put_contact(&c, true).map_err(from_store)?;
@@ -160,7 +203,12 @@ impl Services {
 
     /// Blocks or unblocks a contact: a blocked contact's messages are kept but neither
     /// reopen conversations nor notify.
-    pub async fn set_blocked(&self, actor: &Agent, id: ContactId, blocked: bool) -> Result<Contact> {
+    pub async fn set_blocked(
+        &self,
+        actor: &Agent,
+        id: ContactId,
+        blocked: bool,
+    ) -> Result<Contact> {
         let mut c = self.contact(actor, id)?;
         c.blocked = blocked;
         self.store.put_contact(&c, true).map_err(from_store)?;
@@ -171,16 +219,25 @@ impl Services {
 
     fn publish_contact(&self, id: ContactId) -> Result<()> {
         for c in self.store.conversations_of_contact(id, 200)? {
-            self.live.publish(Live::Conversation { inbox: c.inbox_id, id: c.id });
+            self.live.publish(Live::Conversation {
+                inbox: c.inbox_id,
+                id: c.id,
+            });
         }
         Ok(())
     }
 
     /// Finds a contact by email or phone, or creates one.
-    pub async fn find_or_create_contact(&self, email: Option<String>, phone: Option<String>) -> Result<Contact> {
+    pub async fn find_or_create_contact(
+        &self,
+        email: Option<String>,
+        phone: Option<String>,
+    ) -> Result<Contact> {
         let key = email.clone().or_else(|| phone.clone()).unwrap_or_default();
         if let Some(id) = self.contacts_index.search(&key, 20).into_iter().find(|id| {
-            self.store.contact(*id).ok().flatten().is_some_and(|c| c.email == email && email.is_some() || c.phone == phone && phone.is_some())
+            self.store.contact(*id).ok().flatten().is_some_and(|c| {
+                c.email == email && email.is_some() || c.phone == phone && phone.is_some()
+            })
         }) && let Some(c) = self.store.contact(id)?
         {
             return Ok(c);

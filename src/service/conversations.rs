@@ -4,11 +4,13 @@
 
 use super::{Live, Result, ServiceError, Services, from_store, random_token};
 use crate::domain::contact::Contact;
-use crate::domain::conversation::{self as conv, Actor, ContactId, Conversation, ConversationId, MessageId, RuleError, Status};
+use crate::domain::conversation::{
+    self as conv, Actor, ContactId, Conversation, ConversationId, MessageId, RuleError, Status,
+};
 use crate::domain::message::{DeliveryStatus, Direction, Message, TimelineItem};
 use crate::domain::validate::Invalid;
 use crate::domain::{Agent, AgentId, InboxId, TeamId, Timestamp};
-use crate::store::{Abort, Change, Ingested, InboundMessage, Job, JobKind, View};
+use crate::store::{Abort, Change, InboundMessage, Ingested, Job, JobKind, View};
 
 /// One row of a conversation list, with what the row shows.
 #[derive(Debug, Clone)]
@@ -89,7 +91,12 @@ pub fn parse_view(s: &str, actor: &Agent) -> std::result::Result<View, Invalid> 
         "mentions" => View::Mentions(actor.id),
         t => match t.strip_prefix("team:").and_then(|n| n.parse().ok()) {
             Some(id) => View::Team(TeamId(id)),
-            None => return Err(Invalid { field: "view", reason: format!("unknown view {t:?}") }),
+            None => {
+                return Err(Invalid {
+                    field: "view",
+                    reason: format!("unknown view {t:?}"),
+                });
+            }
         },
     })
 }
@@ -99,7 +106,10 @@ fn cursor_str(c: (i64, u64)) -> String {
 }
 
 fn parse_cursor(s: &str) -> std::result::Result<(i64, u64), Invalid> {
-    let bad = || Invalid { field: "cursor", reason: "not a valid cursor".into() };
+    let bad = || Invalid {
+        field: "cursor",
+        reason: "not a valid cursor".into(),
+    };
     let (t, c) = s.split_once('.').ok_or_else(bad)?;
     Ok((t.parse().map_err(|_| bad())?, c.parse().map_err(|_| bad())?))
 }
@@ -112,7 +122,11 @@ impl Services {
     fn content(&self, raw: &str) -> Result<String> {
         let c = raw.trim();
         if c.is_empty() {
-            return Err(Invalid { field: "content", reason: "must not be empty".into() }.into());
+            return Err(Invalid {
+                field: "content",
+                reason: "must not be empty".into(),
+            }
+            .into());
         }
         if c.chars().count() > self.settings.max_message_chars {
             return Err(ServiceError::TooLong(self.settings.max_message_chars));
@@ -132,7 +146,9 @@ impl Services {
 
     fn row(&self, actor: &Agent, c: Conversation, dir: &super::Directory) -> Result<Row> {
         let read = self.store.read_time(actor.id, c.id)?;
-        let unread = c.last_inbound_at.is_some_and(|t| read.is_none_or(|r| t > r));
+        let unread = c
+            .last_inbound_at
+            .is_some_and(|t| read.is_none_or(|r| t > r));
         let inbox = dir.inbox(c.inbox_id);
         Ok(Row {
             unread,
@@ -147,13 +163,29 @@ impl Services {
     }
 
     /// A page of a view, newest activity first.
-    pub fn list(&self, actor: &Agent, view: View, cursor: Option<&str>, limit: usize) -> Result<ListPage> {
+    pub fn list(
+        &self,
+        actor: &Agent,
+        view: View,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<ListPage> {
         let dir = self.directory();
         let inboxes = dir.visible_inboxes(actor);
-        let before = cursor.filter(|c| !c.is_empty()).map(parse_cursor).transpose()?;
+        let before = cursor
+            .filter(|c| !c.is_empty())
+            .map(parse_cursor)
+            .transpose()?;
         let page = self.store.view_page(view, &inboxes, before, limit)?;
-        let rows = page.conversations.into_iter().map(|c| self.row(actor, c, &dir)).collect::<Result<_>>()?;
-        Ok(ListPage { rows, next: page.next.map(cursor_str) })
+        let rows = page
+            .conversations
+            .into_iter()
+            .map(|c| self.row(actor, c, &dir))
+            .collect::<Result<_>>()?;
+        Ok(ListPage {
+            rows,
+            next: page.next.map(cursor_str),
+        })
     }
 
     /// Every view's count for `actor` (kept counters, no scans).
@@ -179,26 +211,52 @@ impl Services {
     }
 
     /// A conversation with its contact and latest timeline page.
-    pub fn conversation_page(&self, actor: &Agent, id: ConversationId, before: Option<MessageId>, limit: usize) -> Result<ConversationPage> {
+    pub fn conversation_page(
+        &self,
+        actor: &Agent,
+        id: ConversationId,
+        before: Option<MessageId>,
+        limit: usize,
+    ) -> Result<ConversationPage> {
         let c = self.conversation_for(actor, id)?;
         let contact = self.store.contact(c.contact_id)?;
         let (items, next) = self.store.timeline_page(id, before, limit)?;
         let dir = self.directory();
-        Ok(ConversationPage { row: self.row(actor, c, &dir)?, contact, items, next })
+        Ok(ConversationPage {
+            row: self.row(actor, c, &dir)?,
+            contact,
+            items,
+            next,
+        })
     }
 
     fn publish(&self, c: &Conversation) {
-        self.live.publish(Live::Conversation { inbox: c.inbox_id, id: c.id });
+        self.live.publish(Live::Conversation {
+            inbox: c.inbox_id,
+            id: c.id,
+        });
     }
 
     /// `POST /api/v1/inboxes/{id}/incoming`: authenticates the inbox token and stores the
     /// message durably before answering.
-    pub async fn ingest_api(&self, inbox_id: InboxId, token: &str, m: ApiIncoming) -> Result<Ingested> {
+    pub async fn ingest_api(
+        &self,
+        inbox_id: InboxId,
+        token: &str,
+        m: ApiIncoming,
+    ) -> Result<Ingested> {
         self.api_inbox(inbox_id, token)?;
         let content = self.content(&m.content)?;
-        let source_id = m.source_id.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let source_id = m
+            .source_id
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
         if source_id.as_ref().is_some_and(|s| s.len() > 500) {
-            return Err(Invalid { field: "source_id", reason: "must be at most 500 bytes".into() }.into());
+            return Err(Invalid {
+                field: "source_id",
+                reason: "must be at most 500 bytes".into(),
+            }
+            .into());
         }
         let email = match m.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
             Some(e) => Some(crate::domain::validate::email(e).map_err(|mut i| {
@@ -211,10 +269,19 @@ impl Services {
             i.field = "contact.phone";
             i
         })?;
-        let identifier = crate::domain::contact::optional("contact.identifier", m.identifier.as_deref(), 500)?;
-        let name = crate::domain::contact::optional("contact.name", m.name.as_deref(), crate::domain::contact::NAME_MAX)?;
+        let identifier =
+            crate::domain::contact::optional("contact.identifier", m.identifier.as_deref(), 500)?;
+        let name = crate::domain::contact::optional(
+            "contact.name",
+            m.name.as_deref(),
+            crate::domain::contact::NAME_MAX,
+        )?;
         if identifier.is_none() && email.is_none() && phone.is_none() && source_id.is_none() {
-            return Err(Invalid { field: "contact", reason: "needs an identifier, email or phone".into() }.into());
+            return Err(Invalid {
+                field: "contact",
+                reason: "needs an identifier, email or phone".into(),
+            }
+            .into());
         }
         let ids = [
             self.store.generate_id()?,
@@ -226,7 +293,9 @@ impl Services {
         let msg = InboundMessage {
             inbox_id,
             source_id,
-            identifier: identifier.or_else(|| email.clone()).or_else(|| phone.clone()),
+            identifier: identifier
+                .or_else(|| email.clone())
+                .or_else(|| phone.clone()),
             name,
             email,
             phone,
@@ -253,37 +322,74 @@ impl Services {
         let expected = inbox.api_token.as_deref().unwrap_or("");
         let same = !expected.is_empty()
             && expected.len() == token.len()
-            && expected.bytes().zip(token.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0;
-        if same { Ok(inbox.clone()) } else { Err(ServiceError::BadCredentials) }
+            && expected
+                .bytes()
+                .zip(token.bytes())
+                .fold(0u8, |a, (x, y)| a | (x ^ y))
+                == 0;
+        if same {
+            Ok(inbox.clone())
+        } else {
+            Err(ServiceError::BadCredentials)
+        }
     }
 
     /// An agent's reply (`private` false) or internal note (`private` true). A reply to an
     /// unassigned conversation assigns it to the agent; a reply in an API inbox with a
     /// webhook goes into the durable outbox.
-    pub async fn send_message(&self, actor: &Agent, id: ConversationId, content: &str, private: bool) -> Result<Message> {
+    pub async fn send_message(
+        &self,
+        actor: &Agent,
+        id: ConversationId,
+        content: &str,
+        private: bool,
+    ) -> Result<Message> {
         let c = self.conversation_for(actor, id)?;
         let content = self.content(content)?;
         let dir = self.directory();
         let inbox = dir.inbox(c.inbox_id).ok_or(ServiceError::NotFound)?.clone();
         let mentions = if private {
-            let candidates: Vec<(AgentId, String)> =
-                dir.agents.iter().filter(|a| a.active && inbox.visible_to(a)).map(|a| (a.id, a.name.clone())).collect();
+            let candidates: Vec<(AgentId, String)> = dir
+                .agents
+                .iter()
+                .filter(|a| a.active && inbox.visible_to(a))
+                .map(|a| (a.id, a.name.clone()))
+                .collect();
             conv::mentions(&content, &candidates)
         } else {
             vec![]
         };
-        let (ev_id, msg_id, job_id) = (self.store.generate_id()?, self.store.generate_id()?, self.store.generate_id()?);
+        let (ev_id, msg_id, job_id) = (
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+        );
         let now = self.clock.now();
         let webhook = (!private && inbox.webhook_url.is_some()).then_some(());
         let msg = Message {
             id: MessageId(msg_id),
             conversation_id: id,
-            direction: if private { Direction::Note } else { Direction::Outbound },
+            direction: if private {
+                Direction::Note
+            } else {
+                Direction::Outbound
+            },
             author: Some(actor.id),
             content: content.clone(),
             created_at: now,
-            status: if webhook.is_some() { DeliveryStatus::Pending } else { DeliveryStatus::Sent },
-            status_times: vec![(if webhook.is_some() { DeliveryStatus::Pending } else { DeliveryStatus::Sent }, now)],
+            status: if webhook.is_some() {
+                DeliveryStatus::Pending
+            } else {
+                DeliveryStatus::Sent
+            },
+            status_times: vec![(
+                if webhook.is_some() {
+                    DeliveryStatus::Pending
+                } else {
+                    DeliveryStatus::Sent
+                },
+                now,
+            )],
             error: None,
             source_id: None,
             mentions: mentions.clone(),
@@ -303,36 +409,64 @@ impl Services {
                 items.push(TimelineItem::Message(msg.clone()));
                 let job = webhook.map(|_| Job {
                     id: job_id,
-                    kind: JobKind::Webhook { inbox_id: c.inbox_id, conversation_id: c.id, message_id: MessageId(msg_id) },
+                    kind: JobKind::Webhook {
+                        inbox_id: c.inbox_id,
+                        conversation_id: c.id,
+                        message_id: MessageId(msg_id),
+                    },
                     due: now,
                     attempts: 0,
                     last_error: None,
                 });
-                Ok(Change { items, job, mentions: mentions.clone(), audit: None })
+                Ok(Change {
+                    items,
+                    job,
+                    mentions: mentions.clone(),
+                    audit: None,
+                })
             })
             .map_err(from_store)?;
         self.store.set_read(actor.id, id, Some(now))?;
         self.store.durable().await?;
         self.publish(&conv);
+        if webhook.is_some() {
+            self.outbox_ready.notify_one();
+        }
         Ok(msg)
     }
 
     /// Assigns to an agent (or nobody) and, when `team` is given, moves to a team (or
     /// out of any). The agent must be able to see the inbox.
-    pub async fn assign(&self, actor: &Agent, id: ConversationId, agent: Option<AgentId>, team: Option<Option<TeamId>>) -> Result<Conversation> {
+    pub async fn assign(
+        &self,
+        actor: &Agent,
+        id: ConversationId,
+        agent: Option<AgentId>,
+        team: Option<Option<TeamId>>,
+    ) -> Result<Conversation> {
         let c = self.conversation_for(actor, id)?;
         let dir = self.directory();
         let inbox = dir.inbox(c.inbox_id).ok_or(ServiceError::NotFound)?;
         if let Some(a) = agent {
-            let ok = dir.agent(a).is_some_and(|ag| ag.active && inbox.visible_to(ag));
+            let ok = dir
+                .agent(a)
+                .is_some_and(|ag| ag.active && inbox.visible_to(ag));
             if !ok {
-                return Err(Invalid { field: "agent_id", reason: "is not an active member of this inbox".into() }.into());
+                return Err(Invalid {
+                    field: "agent_id",
+                    reason: "is not an active member of this inbox".into(),
+                }
+                .into());
             }
         }
         if let Some(Some(t)) = team
             && dir.team(t).is_none()
         {
-            return Err(Invalid { field: "team_id", reason: "no such team".into() }.into());
+            return Err(Invalid {
+                field: "team_id",
+                reason: "no such team".into(),
+            }
+            .into());
         }
         let ids = [self.store.generate_id()?, self.store.generate_id()?];
         let now = self.clock.now();
@@ -344,8 +478,15 @@ impl Services {
                 if let Some(t) = team {
                     events.extend(c.set_team(by.clone(), t, now));
                 }
-                let items = events.into_iter().zip(ids).map(|(e, i)| TimelineItem::Event(MessageId(i), e)).collect();
-                Ok(Change { items, ..Change::default() })
+                let items = events
+                    .into_iter()
+                    .zip(ids)
+                    .map(|(e, i)| TimelineItem::Event(MessageId(i), e))
+                    .collect();
+                Ok(Change {
+                    items,
+                    ..Change::default()
+                })
             })
             .map_err(from_store)?;
         self.store.durable().await?;
@@ -354,7 +495,12 @@ impl Services {
     }
 
     /// Opens, closes (with an optional note) or snoozes a conversation.
-    pub async fn change_status(&self, actor: &Agent, id: ConversationId, to: StatusChange) -> Result<Conversation> {
+    pub async fn change_status(
+        &self,
+        actor: &Agent,
+        id: ConversationId,
+        to: StatusChange,
+    ) -> Result<Conversation> {
         self.conversation_for(actor, id)?;
         if let StatusChange::Closed { note: Some(n) } = &to
             && n.chars().count() > self.settings.max_message_chars
@@ -373,8 +519,14 @@ impl Services {
                     StatusChange::Snoozed { until } => c.snooze(by.clone(), *until, now),
                 }
                 .map_err(rule)?;
-                let items = events.into_iter().map(|e| TimelineItem::Event(MessageId(ev), e)).collect();
-                Ok(Change { items, ..Change::default() })
+                let items = events
+                    .into_iter()
+                    .map(|e| TimelineItem::Event(MessageId(ev), e))
+                    .collect();
+                Ok(Change {
+                    items,
+                    ..Change::default()
+                })
             })
             .map_err(from_store)?;
         self.store.durable().await?;
@@ -385,7 +537,8 @@ impl Services {
     /// Marks a conversation unread (or read up to now) for `actor` only.
     pub async fn set_read(&self, actor: &Agent, id: ConversationId, read: bool) -> Result<()> {
         let c = self.conversation_for(actor, id)?;
-        self.store.set_read(actor.id, id, read.then(|| self.clock.now()))?;
+        self.store
+            .set_read(actor.id, id, read.then(|| self.clock.now()))?;
         self.store.durable().await?;
         self.publish(&c);
         Ok(())
@@ -395,8 +548,15 @@ impl Services {
     pub async fn delete_conversation(&self, actor: &Agent, id: ConversationId) -> Result<()> {
         Self::require_admin(actor)?;
         let c = self.conversation_for(actor, id)?;
-        let audit = self.audit(Some(actor), "conversation.delete", format!("conversation #{id} with {}", c.contact_name), String::new())?;
-        self.store.delete_conversation(id, &audit).map_err(from_store)?;
+        let audit = self.audit(
+            Some(actor),
+            "conversation.delete",
+            format!("conversation #{id} with {}", c.contact_name),
+            String::new(),
+        )?;
+        self.store
+            .delete_conversation(id, &audit)
+            .map_err(from_store)?;
         self.store.durable().await?;
         self.publish(&c);
         Ok(())
@@ -415,56 +575,107 @@ impl Services {
     ) -> Result<Message> {
         self.api_inbox(inbox_id, token)?;
         let (conv_id, msg_id) = match (message_id, source_id) {
-            (Some(m), _) => (self.store.conversation_of_message(m)?.ok_or(ServiceError::NotFound)?, m),
-            (None, Some(s)) => self.store.message_by_source(inbox_id, s)?.ok_or(ServiceError::NotFound)?,
-            (None, None) => return Err(Invalid { field: "message_id", reason: "give message_id or source_id".into() }.into()),
+            (Some(m), _) => (
+                self.store
+                    .conversation_of_message(m)?
+                    .ok_or(ServiceError::NotFound)?,
+                m,
+            ),
+            (None, Some(s)) => self
+                .store
+                .message_by_source(inbox_id, s)?
+                .ok_or(ServiceError::NotFound)?,
+            (None, None) => {
+                return Err(Invalid {
+                    field: "message_id",
+                    reason: "give message_id or source_id".into(),
+                }
+                .into());
+            }
         };
-        let c = self.store.conversation(conv_id)?.ok_or(ServiceError::NotFound)?;
+        let c = self
+            .store
+            .conversation(conv_id)?
+            .ok_or(ServiceError::NotFound)?;
         if c.inbox_id != inbox_id {
             return Err(ServiceError::NotFound);
         }
         let now = self.clock.now();
-        let changed = self.store.update_message(conv_id, msg_id, |m| m.direction == Direction::Outbound && m.advance(status, error.clone(), now)).map_err(from_store)?;
+        let changed = self
+            .store
+            .update_message(conv_id, msg_id, |m| {
+                m.direction == Direction::Outbound && m.advance(status, error.clone(), now)
+            })
+            .map_err(from_store)?;
         self.store.durable().await?;
         if changed.is_some() {
             self.publish(&c);
         }
-        self.store.message(conv_id, msg_id)?.ok_or(ServiceError::NotFound)
+        self.store
+            .message(conv_id, msg_id)?
+            .ok_or(ServiceError::NotFound)
     }
 
     /// Starts a conversation with a phone number or email address in an inbox the actor
     /// belongs to, with a first outgoing message.
     pub async fn start_conversation(&self, actor: &Agent, n: NewOutbound) -> Result<Conversation> {
         let dir = self.directory();
-        let inbox = dir.inbox(n.inbox).filter(|i| i.visible_to(actor)).ok_or(ServiceError::NotFound)?.clone();
+        let inbox = dir
+            .inbox(n.inbox)
+            .filter(|i| i.visible_to(actor))
+            .ok_or(ServiceError::NotFound)?
+            .clone();
         let content = self.content(&n.content)?;
         let to = n.to.trim();
         let (email, phone) = if to.contains('@') {
-            (Some(crate::domain::validate::email(to).map_err(|mut i| {
-                i.field = "to";
-                i
-            })?), None)
+            (
+                Some(crate::domain::validate::email(to).map_err(|mut i| {
+                    i.field = "to";
+                    i
+                })?),
+                None,
+            )
         } else {
-            (None, crate::domain::contact::phone(Some(to)).map_err(|mut i| {
-                i.field = "to";
-                i
-            })?)
+            (
+                None,
+                crate::domain::contact::phone(Some(to)).map_err(|mut i| {
+                    i.field = "to";
+                    i
+                })?,
+            )
         };
         let contact = self.find_or_create_contact(email, phone).await?;
         let now = self.clock.now();
-        let (c, events) = Conversation::start(ConversationId(self.store.generate_id()?), inbox.id, contact.id, contact.display_name(), random_token(16), now);
+        let (c, events) = Conversation::start(
+            ConversationId(self.store.generate_id()?),
+            inbox.id,
+            contact.id,
+            contact.display_name(),
+            random_token(16),
+            now,
+        );
         let mut c = c;
         let ev_id = self.store.generate_id()?;
-        let mut items: Vec<TimelineItem> = events.into_iter().map(|mut e| {
-            e.actor = Actor::Agent(actor.id);
-            TimelineItem::Event(MessageId(ev_id), e)
-        }).collect();
+        let mut items: Vec<TimelineItem> = events
+            .into_iter()
+            .map(|mut e| {
+                e.actor = Actor::Agent(actor.id);
+                TimelineItem::Event(MessageId(ev_id), e)
+            })
+            .collect();
         let mut more = c.on_reply(actor.id, &content, now);
         let ev2 = self.store.generate_id()?;
-        items.extend(more.drain(..).map(|e| TimelineItem::Event(MessageId(ev2), e)));
+        items.extend(
+            more.drain(..)
+                .map(|e| TimelineItem::Event(MessageId(ev2), e)),
+        );
         let msg_id = MessageId(self.store.generate_id()?);
         let webhook = inbox.webhook_url.is_some();
-        let st = if webhook { DeliveryStatus::Pending } else { DeliveryStatus::Sent };
+        let st = if webhook {
+            DeliveryStatus::Pending
+        } else {
+            DeliveryStatus::Sent
+        };
         items.push(TimelineItem::Message(Message {
             id: msg_id,
             conversation_id: c.id,
@@ -478,13 +689,36 @@ impl Services {
             source_id: None,
             mentions: vec![],
         }));
-        let job = webhook.then(|| -> Result<Job> {
-            Ok(Job { id: self.store.generate_id()?, kind: JobKind::Webhook { inbox_id: inbox.id, conversation_id: c.id, message_id: msg_id }, due: now, attempts: 0, last_error: None })
-        }).transpose()?;
+        let job = webhook
+            .then(|| -> Result<Job> {
+                Ok(Job {
+                    id: self.store.generate_id()?,
+                    kind: JobKind::Webhook {
+                        inbox_id: inbox.id,
+                        conversation_id: c.id,
+                        message_id: msg_id,
+                    },
+                    due: now,
+                    attempts: 0,
+                    last_error: None,
+                })
+            })
+            .transpose()?;
         c.agent_replied = true;
-        self.store.insert_conversation(&c, &Change { items, job, ..Change::default() })?;
+        let has_job = job.is_some();
+        self.store.insert_conversation(
+            &c,
+            &Change {
+                items,
+                job,
+                ..Change::default()
+            },
+        )?;
         self.store.durable().await?;
         self.publish(&c);
+        if has_job {
+            self.outbox_ready.notify_one();
+        }
         Ok(c)
     }
 
@@ -496,8 +730,15 @@ impl Services {
         for id in due {
             let ev = self.store.generate_id()?;
             let r = self.store.update_conversation(id, |c| {
-                let items = c.wake_if_due(now).into_iter().map(|e| TimelineItem::Event(MessageId(ev), e)).collect();
-                Ok(Change { items, ..Change::default() })
+                let items = c
+                    .wake_if_due(now)
+                    .into_iter()
+                    .map(|e| TimelineItem::Event(MessageId(ev), e))
+                    .collect();
+                Ok(Change {
+                    items,
+                    ..Change::default()
+                })
             });
             match r {
                 Ok((c, _)) => {
@@ -515,7 +756,11 @@ impl Services {
     }
 
     /// The contact of a conversation by its id, for `actor`.
-    pub fn contact_of(&self, actor: &Agent, id: ConversationId) -> Result<(Conversation, Option<Contact>)> {
+    pub fn contact_of(
+        &self,
+        actor: &Agent,
+        id: ConversationId,
+    ) -> Result<(Conversation, Option<Contact>)> {
         let c = self.conversation_for(actor, id)?;
         let contact = self.store.contact(c.contact_id)?;
         Ok((c, contact))

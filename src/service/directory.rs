@@ -18,7 +18,9 @@ impl Directory {
         self.agents.iter().find(|a| a.id == id)
     }
     pub fn agent_name(&self, id: AgentId) -> String {
-        self.agent(id).map(|a| a.name.clone()).unwrap_or_else(|| format!("agent #{id}"))
+        self.agent(id)
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| format!("agent #{id}"))
     }
     pub fn team(&self, id: TeamId) -> Option<&Team> {
         self.teams.iter().find(|t| t.id == id)
@@ -28,19 +30,30 @@ impl Directory {
     }
     /// The inboxes whose conversations `agent` may see.
     pub fn visible_inboxes(&self, agent: &Agent) -> Vec<InboxId> {
-        self.inboxes.iter().filter(|i| i.visible_to(agent)).map(|i| i.id).collect()
+        self.inboxes
+            .iter()
+            .filter(|i| i.visible_to(agent))
+            .map(|i| i.id)
+            .collect()
     }
 }
 
 impl Services {
     /// The current directory.
     pub fn directory(&self) -> Arc<Directory> {
-        self.directory.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.directory
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Rebuilds the directory from the store (after a change to agents, teams or inboxes).
     pub fn refresh_directory(&self) -> Result<()> {
-        let d = Directory { agents: self.store.agents(None, 10_000)?, teams: self.store.teams(10_000)?, inboxes: self.store.inboxes(10_000)? };
+        let d = Directory {
+            agents: self.store.agents(None, 10_000)?,
+            teams: self.store.teams(10_000)?,
+            inboxes: self.store.inboxes(10_000)?,
+        };
         *self.directory.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(d);
         Ok(())
     }

@@ -25,7 +25,10 @@ pub struct LiveBus {
 
 impl Default for LiveBus {
     fn default() -> Self {
-        LiveBus { tx: broadcast::channel(4096).0, online: Mutex::new(HashMap::new()) }
+        LiveBus {
+            tx: broadcast::channel(4096).0,
+            online: Mutex::new(HashMap::new()),
+        }
     }
 }
 
@@ -51,7 +54,10 @@ impl LiveBus {
         if first {
             self.publish(Live::Presence);
         }
-        Presence { bus: self.clone(), agent }
+        Presence {
+            bus: self.clone(),
+            agent,
+        }
     }
 
     /// Agents with at least one live page.
@@ -64,7 +70,10 @@ impl LiveBus {
 
     /// Whether `agent` has a live page.
     pub fn is_online(&self, agent: AgentId) -> bool {
-        self.online.lock().unwrap_or_else(|e| e.into_inner()).contains_key(&agent)
+        self.online
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&agent)
     }
 }
 

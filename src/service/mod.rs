@@ -9,16 +9,20 @@ mod crypto;
 mod directory;
 pub mod live;
 mod org;
+mod outbox;
 mod throttle;
 
 pub use accounts::{NewSession, SessionAuth};
-pub use crypto::{Hasher, Keys, hash_token, random_token};
-pub use throttle::Throttle;
 pub use contacts::ContactInput;
-pub use conversations::{ApiIncoming, ConversationPage, Counts, ListPage, NewOutbound, Row, StatusChange, parse_view};
+pub use conversations::{
+    ApiIncoming, ConversationPage, Counts, ListPage, NewOutbound, Row, StatusChange, parse_view,
+};
+pub use crypto::{Hasher, Keys, hash_token, random_token};
 pub use directory::Directory;
 pub use live::{Live, LiveBus};
 pub use org::InboxInput;
+pub use outbox::Delivery;
+pub use throttle::Throttle;
 
 use crate::domain::account::SessionPolicy;
 use crate::domain::validate::Invalid;
@@ -72,7 +76,9 @@ fn from_store(e: StoreError) -> ServiceError {
         StoreError::Abort(Abort::DuplicateEmail) => ServiceError::DuplicateEmail,
         StoreError::Abort(Abort::AlreadySetUp) => ServiceError::AlreadySetUp,
         StoreError::Abort(Abort::NotFound) => ServiceError::NotFound,
-        StoreError::Abort(Abort::ContactTaken) => ServiceError::Conflict("another contact already has that email or phone"),
+        StoreError::Abort(Abort::ContactTaken) => {
+            ServiceError::Conflict("another contact already has that email or phone")
+        }
         StoreError::Abort(Abort::Rule(r)) => ServiceError::Rule(r),
         e => ServiceError::Store(e),
     }
@@ -95,6 +101,8 @@ pub struct ServiceSettings {
     pub missed_after_secs: i64,
     /// Longest message an API or agent may send, in characters.
     pub max_message_chars: usize,
+    /// Webhook attempts before a reply is marked failed.
+    pub webhook_max_attempts: u32,
 }
 
 /// Every use-case, sharing the store, the clock and the security helpers.
@@ -107,6 +115,8 @@ pub struct Services {
     pub settings: ServiceSettings,
     pub live: Arc<LiveBus>,
     pub contacts_index: crate::search::ContactIndex,
+    /// Signalled when new outbox work was committed, so the sender need not poll.
+    pub outbox_ready: tokio::sync::Notify,
     directory: std::sync::RwLock<Arc<Directory>>,
     setup_done: AtomicBool,
 }
@@ -134,6 +144,7 @@ impl Services {
             settings,
             live: Arc::new(LiveBus::default()),
             contacts_index: crate::search::ContactIndex::default(),
+            outbox_ready: tokio::sync::Notify::new(),
             directory: std::sync::RwLock::new(Arc::new(Directory::default())),
             setup_done: AtomicBool::new(setup_done),
         }

@@ -116,7 +116,12 @@ impl Services {
 
     /// Creates (`id` None) or updates an inbox (admins only). A new API inbox gets its
     /// secret token, returned once.
-    pub async fn save_inbox(&self, actor: &Agent, id: Option<InboxId>, input: InboxInput) -> Result<(Inbox, Option<String>)> {
+    pub async fn save_inbox(
+        &self,
+        actor: &Agent,
+        id: Option<InboxId>,
+        input: InboxInput,
+    ) -> Result<(Inbox, Option<String>)> {
         Self::require_admin(actor)?;
         let name = validate::name("name", &input.name, 100)?;
         let members = self.members(&input.members)?;
@@ -129,13 +134,21 @@ impl Services {
             Some(id) => {
                 let old = self.inbox(actor, id)?;
                 if input.channel.is_some_and(|c| c != old.channel) {
-                    return Err(ServiceError::Conflict("an inbox's channel type cannot change; create a new inbox"));
+                    return Err(ServiceError::Conflict(
+                        "an inbox's channel type cannot change; create a new inbox",
+                    ));
                 }
-                Inbox { name, members, webhook_url: webhook.unwrap_or(old.webhook_url.clone()), ..old }
+                Inbox {
+                    name,
+                    members,
+                    webhook_url: webhook.unwrap_or(old.webhook_url.clone()),
+                    ..old
+                }
             }
             None => {
                 let channel = input.channel.unwrap_or(ChannelKind::Api);
-                let token = (channel == ChannelKind::Api).then(|| format!("charla_inbox_{}", super::random_token(16)));
+                let token = (channel == ChannelKind::Api)
+                    .then(|| format!("charla_inbox_{}", super::random_token(16)));
                 new_token = token.clone();
                 Inbox {
                     id: InboxId(self.store.generate_id()?),
@@ -148,10 +161,20 @@ impl Services {
                 }
             }
         };
-        let action = if id.is_some() { "inbox.update" } else { "inbox.create" };
-        let detail = format!("{} channel, {} member(s)", inbox.channel.label(), inbox.members.len());
+        let action = if id.is_some() {
+            "inbox.update"
+        } else {
+            "inbox.create"
+        };
+        let detail = format!(
+            "{} channel, {} member(s)",
+            inbox.channel.label(),
+            inbox.members.len()
+        );
         let audit = self.audit(Some(actor), action, format!("inbox {}", inbox.name), detail)?;
-        self.store.put_inbox(&inbox, id.is_some(), &audit).map_err(from_store)?;
+        self.store
+            .put_inbox(&inbox, id.is_some(), &audit)
+            .map_err(from_store)?;
         self.store.durable().await?;
         self.refresh_directory()?;
         Ok((inbox, new_token))
@@ -166,8 +189,15 @@ impl Services {
         }
         let token = format!("charla_inbox_{}", super::random_token(16));
         inbox.api_token = Some(token.clone());
-        let audit = self.audit(Some(actor), "inbox.rotate_token", format!("inbox {}", inbox.name), String::new())?;
-        self.store.put_inbox(&inbox, true, &audit).map_err(from_store)?;
+        let audit = self.audit(
+            Some(actor),
+            "inbox.rotate_token",
+            format!("inbox {}", inbox.name),
+            String::new(),
+        )?;
+        self.store
+            .put_inbox(&inbox, true, &audit)
+            .map_err(from_store)?;
         self.store.durable().await?;
         self.refresh_directory()?;
         Ok(token)
@@ -208,11 +238,18 @@ fn webhook_url(raw: &str) -> Result<Option<String>> {
     }
     let ok = (raw.starts_with("https://") || raw.starts_with("http://"))
         && raw.len() <= 2000
-        && raw.split("://").nth(1).is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
+        && raw
+            .split("://")
+            .nth(1)
+            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
         && !raw.chars().any(|c| c.is_whitespace() || c.is_control());
     if ok {
         Ok(Some(raw.to_string()))
     } else {
-        Err(validate::Invalid { field: "webhook_url", reason: "must be an http:// or https:// URL".into() }.into())
+        Err(validate::Invalid {
+            field: "webhook_url",
+            reason: "must be an http:// or https:// URL".into(),
+        }
+        .into())
     }
 }

@@ -11,14 +11,29 @@ use sled::transaction::ConflictableTransactionError as TxErr;
 impl Store {
     /// One contact.
     pub fn contact(&self, id: ContactId) -> Result<Option<Contact>> {
-        self.t.contactid_contact.get(keys::id(id.0))?.map(|v| dec(schema::CONTACTID_CONTACT, &v)).transpose()
+        self.t
+            .contactid_contact
+            .get(keys::id(id.0))?
+            .map(|v| dec(schema::CONTACTID_CONTACT, &v))
+            .transpose()
     }
 
     /// Contacts newest first, before `before` (keyset), at most `limit`.
-    pub fn contacts_page(&self, before: Option<ContactId>, limit: usize) -> Result<(Vec<Contact>, Option<ContactId>)> {
+    pub fn contacts_page(
+        &self,
+        before: Option<ContactId>,
+        limit: usize,
+    ) -> Result<(Vec<Contact>, Option<ContactId>)> {
         let hi = keys::id(before.map(|b| b.0).unwrap_or(u64::MAX));
         let mut out: Vec<Contact> = Vec::with_capacity(limit + 1);
-        for v in self.t.contactid_contact.range(..hi).values().rev().take(limit + 1) {
+        for v in self
+            .t
+            .contactid_contact
+            .range(..hi)
+            .values()
+            .rev()
+            .take(limit + 1)
+        {
             out.push(dec(schema::CONTACTID_CONTACT, &v?)?);
         }
         let next = if out.len() > limit {
@@ -33,7 +48,13 @@ impl Store {
     /// Every contact in id order after `after` (for rebuilding the search index).
     pub fn contacts_after(&self, after: Option<ContactId>, limit: usize) -> Result<Vec<Contact>> {
         let start = after.map(|a| a.0.saturating_add(1)).unwrap_or(0);
-        self.t.contactid_contact.range(keys::id(start)..).values().take(limit).map(|v| dec(schema::CONTACTID_CONTACT, &v?)).collect()
+        self.t
+            .contactid_contact
+            .range(keys::id(start)..)
+            .values()
+            .take(limit)
+            .map(|v| dec(schema::CONTACTID_CONTACT, &v?))
+            .collect()
     }
 
     /// Creates or replaces a contact, keeping its email/phone keys unique and the name
@@ -50,12 +71,18 @@ impl Store {
         self.conv_tx(|tx: &Tx<'_>| {
             let old: Option<Contact> = tx.0[6]
                 .get(keys::id(contact.id.0))?
-                .map(|v| dec(schema::CONTACTID_CONTACT, &v).map_err(|e| TxErr::Abort(Abort::Codec(e.to_string()))))
+                .map(|v| {
+                    dec(schema::CONTACTID_CONTACT, &v)
+                        .map_err(|e| TxErr::Abort(Abort::Codec(e.to_string())))
+                })
                 .transpose()?;
             if must_exist && old.is_none() {
                 return Err(TxErr::Abort(Abort::NotFound));
             }
-            let old_keys = old.as_ref().map(|o| contact_keys(o, None)).unwrap_or_default();
+            let old_keys = old
+                .as_ref()
+                .map(|o| contact_keys(o, None))
+                .unwrap_or_default();
             let new_keys = contact_keys(contact, None);
             for k in &new_keys {
                 if let Some(owner) = tx.0[7].get(k)?
@@ -70,14 +97,22 @@ impl Store {
             for k in &new_keys {
                 tx.0[7].insert(k.as_slice(), &keys::id(contact.id.0))?;
             }
-            tx.0[6].insert(&keys::id(contact.id.0), super::codec::encode(contact).map_err(|e| TxErr::Abort(Abort::Codec(e.to_string())))?)?;
+            tx.0[6].insert(
+                &keys::id(contact.id.0),
+                super::codec::encode(contact)
+                    .map_err(|e| TxErr::Abort(Abort::Codec(e.to_string())))?,
+            )?;
             let name = contact.display_name();
             for &c in &convs {
                 if let Some(mut conv) = tx.conv(ConversationId(c))?
                     && conv.contact_name != name
                 {
                     conv.contact_name = name.clone();
-                    tx.0[0].insert(&keys::id(c), super::codec::encode(&conv).map_err(|e| TxErr::Abort(Abort::Codec(e.to_string())))?)?;
+                    tx.0[0].insert(
+                        &keys::id(c),
+                        super::codec::encode(&conv)
+                            .map_err(|e| TxErr::Abort(Abort::Codec(e.to_string())))?,
+                    )?;
                 }
             }
             Ok(())

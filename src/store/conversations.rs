@@ -7,7 +7,9 @@ use super::jobs::Job;
 use super::schema;
 use super::{Abort, Result, Store, dec, keys};
 use crate::domain::contact::Contact;
-use crate::domain::conversation::{ContactId, Conversation, ConversationId, Event, MessageId, Status};
+use crate::domain::conversation::{
+    ContactId, Conversation, ConversationId, Event, MessageId, Status,
+};
 use crate::domain::message::{Message, TimelineItem};
 use crate::domain::{AgentId, AuditEntry, InboxId, TeamId, Timestamp};
 use serde::Serialize;
@@ -152,11 +154,17 @@ const AUDIT: usize = 13;
 
 impl Tx<'_> {
     pub(super) fn conv(&self, id: ConversationId) -> TxResult<Option<Conversation>> {
-        self.0[CONV].get(keys::id(id.0))?.map(|v| tx_dec(schema::CONVID_CONVERSATION, &v)).transpose()
+        self.0[CONV]
+            .get(keys::id(id.0))?
+            .map(|v| tx_dec(schema::CONVID_CONVERSATION, &v))
+            .transpose()
     }
 
     fn count_add(&self, key: &[u8], delta: i64) -> TxResult<()> {
-        let cur = self.0[CNT].get(key)?.and_then(|v| keys::read_u64(&v)).unwrap_or(0) as i64;
+        let cur = self.0[CNT]
+            .get(key)?
+            .and_then(|v| keys::read_u64(&v))
+            .unwrap_or(0) as i64;
         let new = (cur + delta).max(0) as u64;
         if new == 0 {
             self.0[CNT].remove(key)?;
@@ -174,7 +182,8 @@ impl Tx<'_> {
         let new_views = views_of(new);
         if let Some(o) = old {
             for &(tag, sub) in &old_views {
-                self.0[IDX].remove(&idx_key(tag, o.inbox_id.0, sub, o.last_activity_at.0, o.id.0)[..])?;
+                self.0[IDX]
+                    .remove(&idx_key(tag, o.inbox_id.0, sub, o.last_activity_at.0, o.id.0)[..])?;
                 if !new_views.contains(&(tag, sub)) {
                     self.count_add(&count_key(tag, o.inbox_id.0, sub), -1)?;
                 }
@@ -184,7 +193,10 @@ impl Tx<'_> {
             }
         }
         for &(tag, sub) in &new_views {
-            self.0[IDX].insert(&idx_key(tag, inbox, sub, new.last_activity_at.0, new.id.0)[..], &[][..])?;
+            self.0[IDX].insert(
+                &idx_key(tag, inbox, sub, new.last_activity_at.0, new.id.0)[..],
+                &[][..],
+            )?;
             if !old_views.contains(&(tag, sub)) {
                 self.count_add(&count_key(tag, inbox, sub), 1)?;
             }
@@ -215,7 +227,10 @@ impl Tx<'_> {
             }
             None => self.count_add(&count_key(MENTIONS_TAG, inbox, agent.0), 1)?,
         }
-        self.0[IDX].insert(&idx_key(MENTIONS_TAG, inbox, agent.0, at.0, conv.id.0)[..], &[][..])?;
+        self.0[IDX].insert(
+            &idx_key(MENTIONS_TAG, inbox, agent.0, at.0, conv.id.0)[..],
+            &[][..],
+        )?;
         Ok(())
     }
 
@@ -301,7 +316,13 @@ impl Store {
                 let conv_id = ConversationId(keys::read_u64(&v).unwrap_or(0));
                 let msg_id = MessageId(keys::read_u64(&v[8..]).unwrap_or(0));
                 let conversation = tx.conv(conv_id)?.ok_or(TxErr::Abort(Abort::NotFound))?;
-                return Ok(Ingested { conversation, message_id: msg_id, duplicate: true, created: false, events: vec![] });
+                return Ok(Ingested {
+                    conversation,
+                    message_id: msg_id,
+                    duplicate: true,
+                    created: false,
+                    events: vec![],
+                });
             }
             // The contact: by identifier, then email, then phone; else a new one.
             let probe = Contact {
@@ -324,7 +345,10 @@ impl Store {
                 }
             }
             let existing: Option<Contact> = match found {
-                Some(id) => tx.0[CONTACT].get(keys::id(id.0))?.map(|v| tx_dec(schema::CONTACTID_CONTACT, &v)).transpose()?,
+                Some(id) => tx.0[CONTACT]
+                    .get(keys::id(id.0))?
+                    .map(|v| tx_dec(schema::CONTACTID_CONTACT, &v))
+                    .transpose()?,
                 None => None,
             };
             let contact = match existing {
@@ -383,7 +407,10 @@ impl Store {
             };
             events.extend(conv.on_inbound(&m.content, contact.blocked, m.at));
             for (i, e) in events.iter().enumerate() {
-                tx.push(conv.id, &TimelineItem::Event(MessageId(ids[2 + i.min(1)]), e.clone()))?;
+                tx.push(
+                    conv.id,
+                    &TimelineItem::Event(MessageId(ids[2 + i.min(1)]), e.clone()),
+                )?;
             }
             let msg = Message {
                 id: MessageId(ids[4]),
@@ -406,7 +433,13 @@ impl Store {
             }
             conv.contact_name = contact.display_name();
             tx.put_conv(old.as_ref(), &conv)?;
-            Ok(Ingested { conversation: conv, message_id: MessageId(ids[4]), duplicate: false, created, events: events.clone() })
+            Ok(Ingested {
+                conversation: conv,
+                message_id: MessageId(ids[4]),
+                duplicate: false,
+                created,
+                events: events.clone(),
+            })
         })
     }
 
@@ -429,7 +462,10 @@ impl Store {
     /// Starts a conversation from the agents' side ("new message" to a contact).
     pub fn insert_conversation(&self, conv: &Conversation, change: &Change) -> Result<()> {
         self.conv_tx(|tx| {
-            tx.0[CINBOX].insert(&keys::id_pair(conv.contact_id.0, conv.inbox_id.0)[..], &keys::id(conv.id.0))?;
+            tx.0[CINBOX].insert(
+                &keys::id_pair(conv.contact_id.0, conv.inbox_id.0)[..],
+                &keys::id(conv.id.0),
+            )?;
             tx.0[CCONV].insert(&keys::id_pair(conv.contact_id.0, conv.id.0)[..], &[][..])?;
             tx.put_conv(None, conv)?;
             tx.apply_change(conv, change)
@@ -438,15 +474,35 @@ impl Store {
 
     /// Deletes a conversation with its timeline and index entries. Inbound dedupe keys
     /// stay, so a channel re-sending the same message does not bring it back.
-    pub fn delete_conversation(&self, id: ConversationId, audit: &(u64, AuditEntry)) -> Result<Conversation> {
-        let items: Vec<sled::IVec> =
-            self.t.timeline_item.scan_prefix(keys::id(id.0)).keys().collect::<std::result::Result<_, _>>()?;
-        let mentions: Vec<sled::IVec> =
-            self.t.mention_time.scan_prefix(keys::id(id.0)).keys().collect::<std::result::Result<_, _>>()?;
+    pub fn delete_conversation(
+        &self,
+        id: ConversationId,
+        audit: &(u64, AuditEntry),
+    ) -> Result<Conversation> {
+        let items: Vec<sled::IVec> = self
+            .t
+            .timeline_item
+            .scan_prefix(keys::id(id.0))
+            .keys()
+            .collect::<std::result::Result<_, _>>()?;
+        let mentions: Vec<sled::IVec> = self
+            .t
+            .mention_time
+            .scan_prefix(keys::id(id.0))
+            .keys()
+            .collect::<std::result::Result<_, _>>()?;
         self.conv_tx(|tx| {
             let conv = tx.conv(id)?.ok_or(TxErr::Abort(Abort::NotFound))?;
             for &(tag, sub) in &views_of(&conv) {
-                tx.0[IDX].remove(&idx_key(tag, conv.inbox_id.0, sub, conv.last_activity_at.0, conv.id.0)[..])?;
+                tx.0[IDX].remove(
+                    &idx_key(
+                        tag,
+                        conv.inbox_id.0,
+                        sub,
+                        conv.last_activity_at.0,
+                        conv.id.0,
+                    )[..],
+                )?;
                 tx.count_add(&count_key(tag, conv.inbox_id.0, sub), -1)?;
             }
             if let Status::Snoozed { until } = conv.status {
@@ -462,7 +518,8 @@ impl Store {
                 let agent = keys::read_u64(&k[8..]).unwrap_or(0);
                 if let Some(t) = tx.0[MENTION].remove(k)? {
                     let t = keys::read_time(&t).unwrap_or(0);
-                    tx.0[IDX].remove(&idx_key(MENTIONS_TAG, conv.inbox_id.0, agent, t, conv.id.0)[..])?;
+                    tx.0[IDX]
+                        .remove(&idx_key(MENTIONS_TAG, conv.inbox_id.0, agent, t, conv.id.0)[..])?;
                     tx.count_add(&count_key(MENTIONS_TAG, conv.inbox_id.0, agent), -1)?;
                 }
             }
@@ -479,25 +536,47 @@ impl Store {
 
     /// One conversation.
     pub fn conversation(&self, id: ConversationId) -> Result<Option<Conversation>> {
-        self.t.convid_conversation.get(keys::id(id.0))?.map(|v| dec(schema::CONVID_CONVERSATION, &v)).transpose()
+        self.t
+            .convid_conversation
+            .get(keys::id(id.0))?
+            .map(|v| dec(schema::CONVID_CONVERSATION, &v))
+            .transpose()
     }
 
     /// The conversation a message belongs to.
     pub fn conversation_of_message(&self, id: MessageId) -> Result<Option<ConversationId>> {
-        Ok(self.t.msgid_convid.get(keys::id(id.0))?.and_then(|v| keys::read_u64(&v)).map(ConversationId))
+        Ok(self
+            .t
+            .msgid_convid
+            .get(keys::id(id.0))?
+            .and_then(|v| keys::read_u64(&v))
+            .map(ConversationId))
     }
 
     /// The message an inbox's provider knows by `source_id`.
-    pub fn message_by_source(&self, inbox: InboxId, source_id: &str) -> Result<Option<(ConversationId, MessageId)>> {
+    pub fn message_by_source(
+        &self,
+        inbox: InboxId,
+        source_id: &str,
+    ) -> Result<Option<(ConversationId, MessageId)>> {
         let mut k = keys::id(inbox.0).to_vec();
         k.extend_from_slice(source_id.as_bytes());
         Ok(self.t.extref_msgref.get(k)?.and_then(|v| {
-            Some((ConversationId(keys::read_u64(&v)?), MessageId(keys::read_u64(v.get(8..)?)?)))
+            Some((
+                ConversationId(keys::read_u64(&v)?),
+                MessageId(keys::read_u64(v.get(8..)?)?),
+            ))
         }))
     }
 
     /// Records the provider's id for an outbound message (so status callbacks can name it).
-    pub fn set_message_source(&self, inbox: InboxId, source_id: &str, conv: ConversationId, msg: MessageId) -> Result<()> {
+    pub fn set_message_source(
+        &self,
+        inbox: InboxId,
+        source_id: &str,
+        conv: ConversationId,
+        msg: MessageId,
+    ) -> Result<()> {
         let _g = self.write_gate();
         let mut k = keys::id(inbox.0).to_vec();
         k.extend_from_slice(source_id.as_bytes());
@@ -528,8 +607,11 @@ impl Store {
         let _g = self.write_gate();
         let key = keys::id_pair(conv.0, id.0);
         Ok(self.t.timeline_item.transaction(|t| {
-            let Some(v) = t.get(key)? else { return Err(TxErr::Abort(Abort::NotFound)) };
-            let TimelineItem::Message(mut m) = tx_dec::<TimelineItem>(schema::TIMELINE_ITEM, &v)? else {
+            let Some(v) = t.get(key)? else {
+                return Err(TxErr::Abort(Abort::NotFound));
+            };
+            let TimelineItem::Message(mut m) = tx_dec::<TimelineItem>(schema::TIMELINE_ITEM, &v)?
+            else {
                 return Err(TxErr::Abort(Abort::NotFound));
             };
             if !f(&mut m) {
@@ -542,7 +624,13 @@ impl Store {
 
     /// A page of a view over some inboxes, newest first: one range scan per inbox,
     /// merged; fetches `limit + 1` to know whether there is a next page.
-    pub fn view_page(&self, view: View, inboxes: &[InboxId], before: Option<(i64, u64)>, limit: usize) -> Result<ViewPage> {
+    pub fn view_page(
+        &self,
+        view: View,
+        inboxes: &[InboxId],
+        before: Option<(i64, u64)>,
+        limit: usize,
+    ) -> Result<ViewPage> {
         let (tag, sub) = view.tag_sub();
         let mut iters: Vec<std::iter::Peekable<_>> = inboxes
             .iter()
@@ -591,7 +679,10 @@ impl Store {
                 last = Some((time, conv_id));
             }
         }
-        Ok(ViewPage { conversations: out, next: if more { last } else { None } })
+        Ok(ViewPage {
+            conversations: out,
+            next: if more { last } else { None },
+        })
     }
 
     /// The number of conversations in a view over some inboxes (kept, never counted).
@@ -599,13 +690,23 @@ impl Store {
         let (tag, sub) = view.tag_sub();
         let mut n = 0;
         for i in inboxes {
-            n += self.t.viewcount_n.get(count_key(tag, i.0, sub))?.and_then(|v| keys::read_u64(&v)).unwrap_or(0);
+            n += self
+                .t
+                .viewcount_n
+                .get(count_key(tag, i.0, sub))?
+                .and_then(|v| keys::read_u64(&v))
+                .unwrap_or(0);
         }
         Ok(n)
     }
 
     /// A page of a conversation's timeline, newest first, before `before`.
-    pub fn timeline_page(&self, conv: ConversationId, before: Option<MessageId>, limit: usize) -> Result<(Vec<TimelineItem>, Option<MessageId>)> {
+    pub fn timeline_page(
+        &self,
+        conv: ConversationId,
+        before: Option<MessageId>,
+        limit: usize,
+    ) -> Result<(Vec<TimelineItem>, Option<MessageId>)> {
         let lo = keys::id_pair(conv.0, 0);
         let hi = keys::id_pair(conv.0, before.map(|b| b.0).unwrap_or(u64::MAX));
         let mut out = Vec::with_capacity(limit + 1);
@@ -624,11 +725,21 @@ impl Store {
 
     /// When `agent` last read `conv`.
     pub fn read_time(&self, agent: AgentId, conv: ConversationId) -> Result<Option<Timestamp>> {
-        Ok(self.t.readstate_time.get(keys::id_pair(agent.0, conv.0))?.and_then(|v| keys::read_time(&v)).map(Timestamp))
+        Ok(self
+            .t
+            .readstate_time
+            .get(keys::id_pair(agent.0, conv.0))?
+            .and_then(|v| keys::read_time(&v))
+            .map(Timestamp))
     }
 
     /// Marks `conv` read by `agent` up to `at`, or unread with `None`.
-    pub fn set_read(&self, agent: AgentId, conv: ConversationId, at: Option<Timestamp>) -> Result<()> {
+    pub fn set_read(
+        &self,
+        agent: AgentId,
+        conv: ConversationId,
+        at: Option<Timestamp>,
+    ) -> Result<()> {
         let _g = self.write_gate();
         let k = keys::id_pair(agent.0, conv.0);
         match at {
@@ -651,7 +762,11 @@ impl Store {
     }
 
     /// Every conversation (id order), for rebuilding derived state; bounded by `limit`.
-    pub fn conversations_after(&self, after: Option<ConversationId>, limit: usize) -> Result<Vec<Conversation>> {
+    pub fn conversations_after(
+        &self,
+        after: Option<ConversationId>,
+        limit: usize,
+    ) -> Result<Vec<Conversation>> {
         let start = after.map(|a| a.0.saturating_add(1)).unwrap_or(0);
         self.t
             .convid_conversation
@@ -663,14 +778,119 @@ impl Store {
     }
 
     /// A contact's conversations, newest id first.
-    pub fn conversations_of_contact(&self, contact: ContactId, limit: usize) -> Result<Vec<Conversation>> {
+    pub fn conversations_of_contact(
+        &self,
+        contact: ContactId,
+        limit: usize,
+    ) -> Result<Vec<Conversation>> {
         let mut out = Vec::new();
-        for k in self.t.contactconv_unit.scan_prefix(keys::id(contact.0)).keys().rev().take(limit) {
+        for k in self
+            .t
+            .contactconv_unit
+            .scan_prefix(keys::id(contact.0))
+            .keys()
+            .rev()
+            .take(limit)
+        {
             let k = k?;
-            if let Some(c) = self.conversation(ConversationId(keys::read_u64(&k[8..]).unwrap_or(0)))? {
+            if let Some(c) =
+                self.conversation(ConversationId(keys::read_u64(&k[8..]).unwrap_or(0)))?
+            {
                 out.push(c);
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::conversation::{Actor, EventKind};
+    use crate::domain::message::{DeliveryStatus, Direction};
+
+    /// Every stored shape survives the codec (enums with data, unit variants, options).
+    #[test]
+    fn every_timeline_and_conversation_shape_round_trips() {
+        let kinds = vec![
+            EventKind::Created,
+            EventKind::Assigned {
+                to: Some(AgentId(1)),
+            },
+            EventKind::Assigned { to: None },
+            EventKind::TeamChanged {
+                to: Some(TeamId(2)),
+            },
+            EventKind::Closed {
+                note: Some("n".into()),
+            },
+            EventKind::Closed { note: None },
+            EventKind::Reopened,
+            EventKind::Snoozed {
+                until: Timestamp(5),
+            },
+            EventKind::Woke,
+            EventKind::ContactBlocked,
+            EventKind::ContactUnblocked,
+        ];
+        for (i, kind) in kinds.into_iter().enumerate() {
+            for actor in [Actor::Agent(AgentId(3)), Actor::Contact, Actor::System] {
+                let item = TimelineItem::Event(
+                    MessageId(i as u64),
+                    Event {
+                        actor,
+                        at: Timestamp(9),
+                        kind: kind.clone(),
+                    },
+                );
+                let back: TimelineItem =
+                    super::super::codec::decode(&super::super::codec::encode(&item).unwrap())
+                        .unwrap();
+                assert_eq!(back, item);
+            }
+        }
+        let m = TimelineItem::Message(Message {
+            id: MessageId(1),
+            conversation_id: ConversationId(2),
+            direction: Direction::Note,
+            author: Some(AgentId(1)),
+            content: "x".into(),
+            created_at: Timestamp(1),
+            status: DeliveryStatus::Failed,
+            status_times: vec![(DeliveryStatus::Pending, Timestamp(1))],
+            error: Some("e".into()),
+            source_id: None,
+            mentions: vec![AgentId(4)],
+        });
+        assert_eq!(
+            super::super::codec::decode::<TimelineItem>(&super::super::codec::encode(&m).unwrap())
+                .unwrap(),
+            m
+        );
+        for status in [
+            Status::Open,
+            Status::Closed,
+            Status::Snoozed {
+                until: Timestamp(7),
+            },
+        ] {
+            let (mut c, _) = Conversation::start(
+                ConversationId(1),
+                InboxId(1),
+                ContactId(1),
+                "n".into(),
+                "t".into(),
+                Timestamp(0),
+            );
+            c.status = status;
+            c.team = Some(TeamId(3));
+            assert_eq!(
+                super::super::codec::decode::<Conversation>(
+                    &super::super::codec::encode(&c).unwrap()
+                )
+                .unwrap(),
+                c
+            );
+        }
     }
 }

@@ -13,7 +13,11 @@ use sled::transaction::ConflictableTransactionError as TxErr;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JobKind {
     /// POST an agent's reply to the API inbox's webhook.
-    Webhook { inbox_id: InboxId, conversation_id: ConversationId, message_id: MessageId },
+    Webhook {
+        inbox_id: InboxId,
+        conversation_id: ConversationId,
+        message_id: MessageId,
+    },
 }
 
 /// One unit of durable work.
@@ -46,7 +50,12 @@ impl Store {
 
     /// The next due time of any job (for the worker's sleep).
     pub fn next_job_due(&self) -> Result<Option<Timestamp>> {
-        Ok(self.t.jobdue_job.first()?.and_then(|(k, _)| keys::read_time(&k)).map(Timestamp))
+        Ok(self
+            .t
+            .jobdue_job
+            .first()?
+            .and_then(|(k, _)| keys::read_time(&k))
+            .map(Timestamp))
     }
 
     /// Moves a job to a new due time (a retry), or removes it with `None` (done or

@@ -3,12 +3,12 @@
 
 mod accounts;
 mod audit;
-mod contacts;
-mod conversations;
-mod jobs;
 pub mod backup;
 pub mod codec;
+mod contacts;
+mod conversations;
 mod durable;
+mod jobs;
 pub mod keys;
 mod migrations;
 mod org;
@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use accounts::TokenRow;
-pub use conversations::{Change, Ingested, InboundMessage, View, ViewPage};
+pub use conversations::{Change, InboundMessage, Ingested, View, ViewPage};
 pub use jobs::{Job, JobKind};
 pub use migrations::CURRENT_SCHEMA;
 

@@ -6,6 +6,8 @@ mod auth;
 mod error;
 mod forms;
 mod handlers;
+mod inbox_views;
+mod json;
 mod middleware;
 mod views;
 
@@ -34,67 +36,180 @@ pub struct AppState {
 /// Every route, in one table.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use handlers::*;
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/static/{path:.*}", web::get().to(assets::serve))
-        .route("/setup", web::get().to(setup::setup_form))
-        .route("/setup", web::post().to(setup::setup_submit))
-        .route("/login", web::get().to(session::login_form))
-        .route("/login", web::post().to(session::login_submit))
-        .route("/logout", web::post().to(session::logout))
-        .route("/invite/{token}", web::get().to(invite::invite_form))
-        .route("/invite/{token}", web::post().to(invite::invite_submit))
-        .route("/", web::get().to(home::home))
-        .route("/profile", web::get().to(profile::profile_show))
-        .route("/profile", web::post().to(profile::profile_update))
+    use web::{delete, get, patch, post};
+    cfg.route("/healthz", get().to(health::healthz))
+        .route("/static/{path:.*}", get().to(assets::serve))
+        // first run, sign-in, invites
+        .route("/setup", get().to(setup::setup_form))
+        .route("/setup", post().to(setup::setup_submit))
+        .route("/login", get().to(session::login_form))
+        .route("/login", post().to(session::login_submit))
+        .route("/logout", post().to(session::logout))
+        .route("/invite/{token}", get().to(invite::invite_form))
+        .route("/invite/{token}", post().to(invite::invite_submit))
+        // the inbox
+        .route("/", get().to(inbox::inbox_page))
+        .route("/inbox/list", get().to(inbox::inbox_list))
+        .route("/inbox/views", get().to(inbox::inbox_views))
+        .route("/inbox/presence", get().to(inbox::inbox_presence))
+        .route("/events", get().to(inbox::events))
         .route(
-            "/profile/password",
-            web::post().to(profile::profile_password),
+            "/conversations/new",
+            post().to(conversation::conversation_new),
         )
-        .route("/profile/tokens", web::post().to(profile::token_create))
+        .route(
+            "/conversations/{id}",
+            get().to(conversation::conversation_show),
+        )
+        .route(
+            "/conversations/{id}/pane",
+            get().to(conversation::conversation_pane),
+        )
+        .route(
+            "/conversations/{id}/messages",
+            post().to(conversation::conversation_message),
+        )
+        .route(
+            "/conversations/{id}/assign",
+            post().to(conversation::conversation_assign),
+        )
+        .route(
+            "/conversations/{id}/status",
+            post().to(conversation::conversation_status),
+        )
+        .route(
+            "/conversations/{id}/read",
+            post().to(conversation::conversation_read),
+        )
+        .route(
+            "/conversations/{id}/unread",
+            post().to(conversation::conversation_unread),
+        )
+        .route(
+            "/conversations/{id}/delete",
+            post().to(conversation::conversation_delete),
+        )
+        .route("/contacts", get().to(contacts::contacts_list))
+        .route("/contacts", post().to(contacts::contacts_create))
+        .route("/contacts/{id}", get().to(contacts::contacts_show))
+        .route("/contacts/{id}", post().to(contacts::contacts_update))
+        .route("/contacts/{id}/block", post().to(contacts::contacts_block))
+        .route(
+            "/contacts/{id}/unblock",
+            post().to(contacts::contacts_unblock),
+        )
+        // profile and administration
+        .route("/profile", get().to(profile::profile_show))
+        .route("/profile", post().to(profile::profile_update))
+        .route("/profile/password", post().to(profile::profile_password))
+        .route("/profile/tokens", post().to(profile::token_create))
         .route(
             "/profile/tokens/{id}/revoke",
-            web::post().to(profile::token_revoke),
+            post().to(profile::token_revoke),
         )
-        .route("/admin", web::get().to(agents::admin_index))
-        .route("/admin/agents", web::get().to(agents::agents_list))
-        .route("/admin/agents", web::post().to(agents::agents_create))
-        .route("/admin/agents/{id}", web::get().to(agents::agents_edit))
-        .route("/admin/agents/{id}", web::post().to(agents::agents_update))
+        .route("/admin", get().to(agents::admin_index))
+        .route("/admin/agents", get().to(agents::agents_list))
+        .route("/admin/agents", post().to(agents::agents_create))
+        .route("/admin/agents/{id}", get().to(agents::agents_edit))
+        .route("/admin/agents/{id}", post().to(agents::agents_update))
         .route(
             "/admin/agents/{id}/deactivate",
-            web::post().to(agents::agents_deactivate),
+            post().to(agents::agents_deactivate),
         )
         .route(
             "/admin/agents/{id}/reactivate",
-            web::post().to(agents::agents_reactivate),
+            post().to(agents::agents_reactivate),
         )
         .route(
             "/admin/agents/{id}/invite",
-            web::post().to(agents::agents_invite),
+            post().to(agents::agents_invite),
         )
-        .route("/admin/teams", web::get().to(teams::teams_list))
-        .route("/admin/teams", web::post().to(teams::teams_create))
-        .route("/admin/teams/{id}", web::get().to(teams::teams_edit))
-        .route("/admin/teams/{id}", web::post().to(teams::teams_update))
+        .route("/admin/teams", get().to(teams::teams_list))
+        .route("/admin/teams", post().to(teams::teams_create))
+        .route("/admin/teams/{id}", get().to(teams::teams_edit))
+        .route("/admin/teams/{id}", post().to(teams::teams_update))
+        .route("/admin/teams/{id}/delete", post().to(teams::teams_delete))
+        .route("/admin/inboxes", get().to(inboxes::inboxes_list))
+        .route("/admin/inboxes", post().to(inboxes::inboxes_create))
+        .route("/admin/inboxes/{id}", get().to(inboxes::inboxes_edit))
+        .route("/admin/inboxes/{id}", post().to(inboxes::inboxes_update))
         .route(
-            "/admin/teams/{id}/delete",
-            web::post().to(teams::teams_delete),
-        )
-        .route("/admin/inboxes", web::get().to(inboxes::inboxes_list))
-        .route("/admin/inboxes", web::post().to(inboxes::inboxes_create))
-        .route("/admin/inboxes/{id}", web::get().to(inboxes::inboxes_edit))
-        .route(
-            "/admin/inboxes/{id}",
-            web::post().to(inboxes::inboxes_update),
+            "/admin/inboxes/{id}/token",
+            post().to(inboxes::inboxes_rotate),
         )
         .route(
             "/admin/inboxes/{id}/delete",
-            web::post().to(inboxes::inboxes_delete),
+            post().to(inboxes::inboxes_delete),
         )
-        .route("/admin/inboxes/{id}/token", web::post().to(inboxes::inboxes_rotate))
-        .route("/admin/audit", web::get().to(audit::audit_list))
-        .route("/api/v1/me", web::get().to(api::me))
-        .route("/api/v1/admin/backup", web::post().to(api::backup));
+        .route("/admin/audit", get().to(audit::audit_list))
+        // JSON API
+        .route("/api/v1/openapi.json", get().to(api::openapi))
+        .route("/api/v1/me", get().to(api::me))
+        .route("/api/v1/admin/backup", post().to(api::backup))
+        .route("/api/v1/agents", get().to(api_admin::agents_index))
+        .route("/api/v1/agents", post().to(api_admin::agents_create))
+        .route("/api/v1/agents/{id}", patch().to(api_admin::agents_update))
+        .route("/api/v1/agents/{id}", delete().to(api_admin::agents_delete))
+        .route("/api/v1/teams", get().to(api_admin::teams_index))
+        .route("/api/v1/teams", post().to(api_admin::teams_create))
+        .route("/api/v1/teams/{id}", patch().to(api_admin::teams_update))
+        .route("/api/v1/teams/{id}", delete().to(api_admin::teams_delete))
+        .route("/api/v1/inboxes", get().to(api_admin::inboxes_index))
+        .route("/api/v1/inboxes", post().to(api_admin::inboxes_create))
+        .route(
+            "/api/v1/inboxes/{id}",
+            patch().to(api_admin::inboxes_update),
+        )
+        .route(
+            "/api/v1/inboxes/{id}",
+            delete().to(api_admin::inboxes_delete),
+        )
+        .route(
+            "/api/v1/inboxes/{id}/incoming",
+            post().to(api_inbox::incoming),
+        )
+        .route("/api/v1/inboxes/{id}/status", post().to(api_inbox::status))
+        .route("/api/v1/conversations", get().to(api_conversations::index))
+        .route(
+            "/api/v1/conversations/{id}",
+            get().to(api_conversations::show),
+        )
+        .route(
+            "/api/v1/conversations/{id}",
+            delete().to(api_conversations::delete),
+        )
+        .route(
+            "/api/v1/conversations/{id}/messages",
+            post().to(api_conversations::messages_create),
+        )
+        .route(
+            "/api/v1/conversations/{id}/assign",
+            post().to(api_conversations::assign),
+        )
+        .route(
+            "/api/v1/conversations/{id}/status",
+            post().to(api_conversations::status),
+        )
+        .route(
+            "/api/v1/conversations/{id}/unread",
+            post().to(api_conversations::unread),
+        )
+        .route(
+            "/api/v1/contacts",
+            get().to(api_conversations::contacts_index),
+        )
+        .route(
+            "/api/v1/contacts",
+            post().to(api_conversations::contacts_create),
+        )
+        .route(
+            "/api/v1/contacts/{id}",
+            get().to(api_conversations::contacts_show),
+        )
+        .route(
+            "/api/v1/contacts/{id}",
+            patch().to(api_conversations::contacts_update),
+        );
 }
 
 /// Builds the actix application for `state` (used by the server and by tests).

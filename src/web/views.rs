@@ -143,14 +143,6 @@ pub struct InviteView {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "home.html")]
-pub struct HomeView {
-    pub page: Page,
-    pub inboxes: Vec<Inbox>,
-    pub teams: Vec<Team>,
-}
-
-#[derive(Template, WebTemplate)]
 #[template(path = "profile.html")]
 pub struct ProfileView {
     pub page: Page,

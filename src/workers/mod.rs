@@ -1,6 +1,8 @@
 //! Background tasks, each supervised: restarted with backoff when it fails, stopped in
 //! order at shutdown.
 
+mod outbox;
+
 use crate::service::Services;
 use std::future::Future;
 use std::sync::Arc;
@@ -16,7 +18,7 @@ pub struct Workers {
 
 impl Workers {
     /// Starts every worker.
-    pub fn start(services: Arc<Services>) -> Workers {
+    pub fn start(services: Arc<Services>, webhook_timeout: Duration) -> Workers {
         let (stop, _) = watch::channel(false);
         let mut w = Workers {
             stop,
@@ -24,6 +26,16 @@ impl Workers {
         };
         let s = services.clone();
         w.supervise("session-purge", move |stop| session_purge(s.clone(), stop));
+        let s = services.clone();
+        w.supervise("snooze-timer", move |stop| snooze_timer(s.clone(), stop));
+        let s = services.clone();
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("charla/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        w.supervise("outbox", move |stop| {
+            outbox::run(s.clone(), client.clone(), webhook_timeout, stop)
+        });
         w
     }
 
@@ -82,6 +94,17 @@ async fn session_purge(s: Arc<Services>, mut stop: watch::Receiver<bool>) -> Res
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+            _ = stop.changed() => return Ok(()),
+        }
+    }
+}
+
+/// Wakes snoozed conversations when their time comes (checked every two seconds).
+async fn snooze_timer(s: Arc<Services>, mut stop: watch::Receiver<bool>) -> Result<(), String> {
+    loop {
+        s.wake_due().await.map_err(|e| e.to_string())?;
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
             _ = stop.changed() => return Ok(()),
         }
     }

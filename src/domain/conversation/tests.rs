@@ -5,16 +5,38 @@ const A: AgentId = AgentId(1);
 const B: AgentId = AgentId(2);
 
 fn conv() -> Conversation {
-    Conversation::start(ConversationId(1), InboxId(1), ContactId(1), "Carla".into(), "tok".into(), Timestamp(0)).0
+    Conversation::start(
+        ConversationId(1),
+        InboxId(1),
+        ContactId(1),
+        "Carla".into(),
+        "tok".into(),
+        Timestamp(0),
+    )
+    .0
 }
 
 #[test]
 fn new_conversation_is_open_unassigned_and_new() {
-    let (c, events) = Conversation::start(ConversationId(1), InboxId(1), ContactId(1), "C".into(), "t".into(), Timestamp(5));
+    let (c, events) = Conversation::start(
+        ConversationId(1),
+        InboxId(1),
+        ContactId(1),
+        "C".into(),
+        "t".into(),
+        Timestamp(5),
+    );
     assert_eq!(c.status, Status::Open);
     assert_eq!(c.assignee, None);
     assert!(c.is_new());
-    assert_eq!(events, vec![Event { actor: Actor::Contact, at: Timestamp(5), kind: EventKind::Created }]);
+    assert_eq!(
+        events,
+        vec![Event {
+            actor: Actor::Contact,
+            at: Timestamp(5),
+            kind: EventKind::Created
+        }]
+    );
 }
 
 #[test]
@@ -23,7 +45,10 @@ fn reply_to_unassigned_assigns_the_replier_only_once() {
     let e = c.on_reply(A, "hi", Timestamp(10));
     assert_eq!(c.assignee, Some(A));
     assert_eq!(e[0].kind, EventKind::Assigned { to: Some(A) });
-    assert!(c.on_reply(B, "me too", Timestamp(11)).is_empty(), "B's reply does not steal it");
+    assert!(
+        c.on_reply(B, "me too", Timestamp(11)).is_empty(),
+        "B's reply does not steal it"
+    );
     assert_eq!(c.assignee, Some(A));
     assert!(!c.is_new());
 }
@@ -32,15 +57,23 @@ fn reply_to_unassigned_assigns_the_replier_only_once() {
 fn inbound_reopens_closed_and_wakes_snoozed() {
     let mut c = conv();
     c.on_reply(A, "hi", Timestamp(1));
-    let e = c.close(Actor::Agent(A), Some("  sorted  ".into()), Timestamp(2)).unwrap();
+    let e = c
+        .close(Actor::Agent(A), Some("  sorted  ".into()), Timestamp(2))
+        .unwrap();
     assert_eq!(c.status, Status::Closed);
     assert_eq!(c.assignee, None, "closing unassigns");
-    assert_eq!(e[0].kind, EventKind::Closed { note: Some("sorted".into()) });
+    assert_eq!(
+        e[0].kind,
+        EventKind::Closed {
+            note: Some("sorted".into())
+        }
+    );
     let e = c.on_inbound("again", false, Timestamp(3));
     assert_eq!(c.status, Status::Open);
     assert_eq!(e[0].kind, EventKind::Reopened);
     assert_eq!(e[0].actor, Actor::Contact);
-    c.snooze(Actor::Agent(A), Timestamp(100), Timestamp(4)).unwrap();
+    c.snooze(Actor::Agent(A), Timestamp(100), Timestamp(4))
+        .unwrap();
     let e = c.on_inbound("hello?", false, Timestamp(5));
     assert_eq!(c.status, Status::Open);
     assert_eq!(e[0].kind, EventKind::Woke);
@@ -59,8 +92,12 @@ fn blocked_contact_is_stored_but_changes_nothing() {
 #[test]
 fn snooze_must_be_future_and_wakes_when_due() {
     let mut c = conv();
-    assert_eq!(c.snooze(Actor::Agent(A), Timestamp(0), Timestamp(0)), Err(RuleError::SnoozeInPast));
-    c.snooze(Actor::Agent(A), Timestamp(50), Timestamp(10)).unwrap();
+    assert_eq!(
+        c.snooze(Actor::Agent(A), Timestamp(0), Timestamp(0)),
+        Err(RuleError::SnoozeInPast)
+    );
+    c.snooze(Actor::Agent(A), Timestamp(50), Timestamp(10))
+        .unwrap();
     assert!(c.wake_if_due(Timestamp(49)).is_empty());
     assert_eq!(c.wake_if_due(Timestamp(50))[0].kind, EventKind::Woke);
     assert_eq!(c.status, Status::Open);
@@ -70,7 +107,8 @@ fn snooze_must_be_future_and_wakes_when_due() {
 fn closing_twice_and_reopening_open_are_refused() {
     let mut c = conv();
     assert!(c.reopen(Actor::System, Timestamp(1)).is_err());
-    c.close(Actor::System, Some("   ".into()), Timestamp(1)).unwrap();
+    c.close(Actor::System, Some("   ".into()), Timestamp(1))
+        .unwrap();
     assert!(c.close(Actor::System, None, Timestamp(2)).is_err());
 }
 
@@ -100,23 +138,45 @@ fn snooze_presets() {
     let day = 86_400_000i64;
     let midnight = wed_1030.0.div_euclid(day) * day;
     let now = Timestamp(midnight + 10 * 3_600_000 + 30 * 60_000);
-    assert_eq!(snooze_until(SnoozePreset::OneHour, now, 0), now.plus_secs(3600));
-    assert_eq!(snooze_until(SnoozePreset::ThisEvening, now, 0), Timestamp(midnight + 18 * 3_600_000));
-    assert_eq!(snooze_until(SnoozePreset::Tomorrow, now, 0), Timestamp(midnight + day + 9 * 3_600_000));
+    assert_eq!(
+        snooze_until(SnoozePreset::OneHour, now, 0),
+        now.plus_secs(3600)
+    );
+    assert_eq!(
+        snooze_until(SnoozePreset::ThisEvening, now, 0),
+        Timestamp(midnight + 18 * 3_600_000)
+    );
+    assert_eq!(
+        snooze_until(SnoozePreset::Tomorrow, now, 0),
+        Timestamp(midnight + day + 9 * 3_600_000)
+    );
     let next = snooze_until(SnoozePreset::NextWeek, now, 0);
     assert_eq!((next.0.div_euclid(day) + 3).rem_euclid(7), 0, "a Monday");
     assert!(next.0 > now.0 && next.0 - now.0 <= 7 * day);
     // After 17:00 "this evening" means tomorrow evening.
     let late = Timestamp(midnight + 19 * 3_600_000);
-    assert_eq!(snooze_until(SnoozePreset::ThisEvening, late, 0), Timestamp(midnight + day + 18 * 3_600_000));
+    assert_eq!(
+        snooze_until(SnoozePreset::ThisEvening, late, 0),
+        Timestamp(midnight + day + 18 * 3_600_000)
+    );
     // In UTC+2, "tomorrow 09:00" is 07:00 UTC.
-    assert_eq!(snooze_until(SnoozePreset::Tomorrow, now, 120), Timestamp(midnight + day + 7 * 3_600_000));
+    assert_eq!(
+        snooze_until(SnoozePreset::Tomorrow, now, 120),
+        Timestamp(midnight + day + 7 * 3_600_000)
+    );
 }
 
 #[test]
 fn mentions_match_longest_names_at_word_boundaries() {
-    let agents = vec![(A, "Ana".to_string()), (B, "Ana María".to_string()), (AgentId(3), "Luis".to_string())];
-    assert_eq!(mentions("ping @ana maría and @LUIS.", &agents), vec![B, AgentId(3)]);
+    let agents = vec![
+        (A, "Ana".to_string()),
+        (B, "Ana María".to_string()),
+        (AgentId(3), "Luis".to_string()),
+    ];
+    assert_eq!(
+        mentions("ping @ana maría and @LUIS.", &agents),
+        vec![B, AgentId(3)]
+    );
     assert_eq!(mentions("@Ana, @Ana again", &agents), vec![A]);
     assert!(mentions("email ana@example.com @Anabel", &agents).is_empty());
 }

@@ -36,3 +36,10 @@ pub async fn backup(
     }
     Ok(resp.streaming(stream))
 }
+
+/// `GET /api/v1/openapi.json`: the OpenAPI 3 description of this API.
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(include_str!("../openapi.json"))
+}

@@ -34,10 +34,19 @@ fn parse_channel(raw: &str) -> Result<ChannelKind, Invalid> {
     ChannelKind::ALL
         .into_iter()
         .find(|k| k.as_str() == raw)
-        .ok_or_else(|| Invalid { field: "channel", reason: format!("unknown channel type {raw:?}") })
+        .ok_or_else(|| Invalid {
+            field: "channel",
+            reason: format!("unknown channel type {raw:?}"),
+        })
 }
 
-fn edit_view(req: &HttpRequest, st: &AppState, auth: &SessionAuth, id: InboxId, token: Option<String>) -> Result<InboxEditView, WebError> {
+fn edit_view(
+    req: &HttpRequest,
+    st: &AppState,
+    auth: &SessionAuth,
+    id: InboxId,
+    token: Option<String>,
+) -> Result<InboxEditView, WebError> {
     let inbox = st.services.inbox(&auth.agent, id)?;
     let agents = st.services.agents(&auth.agent)?;
     Ok(InboxEditView {
@@ -49,10 +58,21 @@ fn edit_view(req: &HttpRequest, st: &AppState, auth: &SessionAuth, id: InboxId, 
     })
 }
 
-pub async fn inboxes_list(Admin(auth): Admin, st: web::Data<AppState>, q: web::Query<FlashQuery>) -> Result<InboxesView, WebError> {
+pub async fn inboxes_list(
+    Admin(auth): Admin,
+    st: web::Data<AppState>,
+    q: web::Query<FlashQuery>,
+) -> Result<InboxesView, WebError> {
     let agents = st.services.agents(&auth.agent)?;
-    let inboxes =
-        st.services.inboxes(&auth.agent)?.into_iter().map(|i| GroupRow { member_names: names(&agents, &i.members), item: i }).collect();
+    let inboxes = st
+        .services
+        .inboxes(&auth.agent)?
+        .into_iter()
+        .map(|i| GroupRow {
+            member_names: names(&agents, &i.members),
+            item: i,
+        })
+        .collect();
     Ok(InboxesView {
         page: page(&auth, "Inboxes").with_flash(q.flash.as_deref()),
         inboxes,
@@ -69,15 +89,29 @@ pub async fn inboxes_create(
 ) -> Result<HttpResponse, WebError> {
     let channel = parse_channel(&f.channel)?;
     let members = parse_ids("member_ids", &f.member_ids, AgentId)?;
-    let input = InboxInput { name: f.name, channel: Some(channel), members, webhook_url: Some(f.webhook_url) };
+    let input = InboxInput {
+        name: f.name,
+        channel: Some(channel),
+        members,
+        webhook_url: Some(f.webhook_url),
+    };
     let (inbox, token) = st.services.save_inbox(&auth.agent, None, input).await?;
     match token {
-        Some(t) => render(&edit_view(&req, &st, &auth, inbox.id, Some(t))?, StatusCode::OK, vec![]),
+        Some(t) => render(
+            &edit_view(&req, &st, &auth, inbox.id, Some(t))?,
+            StatusCode::OK,
+            vec![],
+        ),
         None => Ok(see_other("/admin/inboxes?flash=inbox_saved")),
     }
 }
 
-pub async fn inboxes_edit(req: HttpRequest, Admin(auth): Admin, st: web::Data<AppState>, id: web::Path<u64>) -> Result<InboxEditView, WebError> {
+pub async fn inboxes_edit(
+    req: HttpRequest,
+    Admin(auth): Admin,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+) -> Result<InboxEditView, WebError> {
     edit_view(&req, &st, &auth, InboxId(*id), None)
 }
 
@@ -88,8 +122,15 @@ pub async fn inboxes_update(
     Form(f): Form<InboxForm>,
 ) -> Result<HttpResponse, WebError> {
     let members = parse_ids("member_ids", &f.member_ids, AgentId)?;
-    let input = InboxInput { name: f.name, channel: None, members, webhook_url: Some(f.webhook_url) };
-    st.services.save_inbox(&auth.agent, Some(InboxId(*id)), input).await?;
+    let input = InboxInput {
+        name: f.name,
+        channel: None,
+        members,
+        webhook_url: Some(f.webhook_url),
+    };
+    st.services
+        .save_inbox(&auth.agent, Some(InboxId(*id)), input)
+        .await?;
     Ok(see_other("/admin/inboxes?flash=inbox_saved"))
 }
 
@@ -100,8 +141,15 @@ pub async fn inboxes_rotate(
     id: web::Path<u64>,
     _f: Form<CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
-    let token = st.services.rotate_inbox_token(&auth.agent, InboxId(*id)).await?;
-    render(&edit_view(&req, &st, &auth, InboxId(*id), Some(token))?, StatusCode::OK, vec![])
+    let token = st
+        .services
+        .rotate_inbox_token(&auth.agent, InboxId(*id))
+        .await?;
+    render(
+        &edit_view(&req, &st, &auth, InboxId(*id), Some(token))?,
+        StatusCode::OK,
+        vec![],
+    )
 }
 
 pub async fn inboxes_delete(

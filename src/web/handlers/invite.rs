@@ -19,7 +19,8 @@ pub struct InviteForm {
 fn gone(e: ServiceError) -> WebError {
     match e {
         ServiceError::InviteInvalid => WebError::BadRequest(
-            "This invite link is invalid, already used or expired; ask an admin for a new one.".into(),
+            "This invite link is invalid, already used or expired; ask an admin for a new one."
+                .into(),
         ),
         e => e.into(),
     }

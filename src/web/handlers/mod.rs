@@ -2,9 +2,14 @@
 
 pub mod agents;
 pub mod api;
+pub mod api_admin;
+pub mod api_conversations;
+pub mod api_inbox;
 pub mod audit;
+pub mod contacts;
+pub mod conversation;
 pub mod health;
-pub mod home;
+pub mod inbox;
 pub mod inboxes;
 pub mod invite;
 pub mod profile;

@@ -1,0 +1,160 @@
+//! The API inbox's outbound side: agent replies POSTed as JSON to the integration's
+//! webhook, signed `X-Charla-Signature: sha256=<hex HMAC-SHA256 of the raw body>` with
+//! the inbox token, with `X-Charla-Delivery: <message id>` as an idempotency key.
+
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use std::time::Duration;
+
+/// The signature header value for `body` signed with `secret`.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        return String::new();
+    };
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Checks a signature header in constant time (for integrations, and for tests).
+pub fn verify(secret: &str, body: &[u8], header: &str) -> bool {
+    let Some(hexsig) = header.strip_prefix("sha256=") else {
+        return false;
+    };
+    let Ok(sig) = hex::decode(hexsig) else {
+        return false;
+    };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        return false;
+    };
+    mac.update(body);
+    mac.verify_slice(&sig).is_ok()
+}
+
+/// What the webhook receives for one agent reply.
+pub struct Reply<'a> {
+    pub inbox_id: u64,
+    pub conversation_id: u64,
+    pub message_id: u64,
+    pub content: &'a str,
+    pub created_at: String,
+    pub agent_id: Option<u64>,
+    pub agent_name: String,
+    pub contact: Value,
+}
+
+/// The JSON body for a reply.
+pub fn payload(r: &Reply<'_>) -> Vec<u8> {
+    let v = json!({
+        "event": "message.created",
+        "inbox_id": r.inbox_id,
+        "conversation_id": r.conversation_id,
+        "message": {
+            "id": r.message_id,
+            "content": r.content,
+            "created_at": r.created_at,
+            "sender": {"type": "agent", "id": r.agent_id, "name": r.agent_name},
+        },
+        "contact": r.contact,
+    });
+    serde_json::to_vec(&v).unwrap_or_default()
+}
+
+/// The outcome of one delivery attempt.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// 2xx; the receiver may name its own id for the message (`{"source_id": "..."}`).
+    Delivered { source_id: Option<String> },
+    /// Worth retrying (network error, timeout, 408, 429, 5xx).
+    Retry(String),
+    /// Will not succeed by retrying (other 4xx).
+    Permanent(String),
+}
+
+/// POSTs a signed body to `url`.
+pub async fn deliver(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &str,
+    delivery_id: u64,
+    body: Vec<u8>,
+    timeout: Duration,
+) -> Outcome {
+    let sig = signature(secret, &body);
+    let resp = client
+        .post(url)
+        .timeout(timeout)
+        .header("content-type", "application/json")
+        .header("x-charla-signature", sig)
+        .header("x-charla-delivery", delivery_id.to_string())
+        .body(body)
+        .send()
+        .await;
+    let resp = match resp {
+        Ok(r) => r,
+        Err(e) => return Outcome::Retry(format!("webhook unreachable: {e}")),
+    };
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    if status.is_success() {
+        let source_id = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| {
+                v.get("source_id")
+                    .and_then(|s| s.as_str().map(str::to_string))
+            })
+            .filter(|s| !s.is_empty() && s.len() <= 500);
+        return Outcome::Delivered { source_id };
+    }
+    let snippet: String = text.chars().take(300).collect();
+    let msg = format!(
+        "webhook answered {status}{}",
+        if snippet.is_empty() {
+            String::new()
+        } else {
+            format!(": {snippet}")
+        }
+    );
+    if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
+        Outcome::Retry(msg)
+    } else {
+        Outcome::Permanent(msg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_is_hmac_sha256_hex_of_the_raw_body() {
+        // RFC 4231 test case 2.
+        let sig = signature("Jefe", b"what do ya want for nothing?");
+        assert_eq!(
+            sig,
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert!(verify("Jefe", b"what do ya want for nothing?", &sig));
+        assert!(!verify("Jefe", b"what do ya want for nothing!", &sig));
+        assert!(!verify("other", b"what do ya want for nothing?", &sig));
+        assert!(!verify("Jefe", b"x", "md5=00"));
+    }
+
+    #[test]
+    fn payload_is_json_with_the_message() {
+        let body = payload(&Reply {
+            inbox_id: 1,
+            conversation_id: 2,
+            message_id: 3,
+            content: "hola \"amigo\"",
+            created_at: "2026-01-01T00:00:00Z".into(),
+            agent_id: Some(4),
+            agent_name: "Ana".into(),
+            contact: json!({"identifier": "c-1"}),
+        });
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["message"]["content"], "hola \"amigo\"");
+        assert_eq!(v["contact"]["identifier"], "c-1");
+        assert_eq!(v["event"], "message.created");
+    }
+}

@@ -1,0 +1,280 @@
+//! Admin API: agents, teams and inboxes. Same permissions as the admin pages.
+
+use crate::domain::validate::Invalid;
+use crate::domain::{AgentId, ChannelKind, InboxId, Role, TeamId};
+use crate::service::InboxInput;
+use crate::web::AppState;
+use crate::web::auth::ApiAgent;
+use crate::web::error::ApiError;
+use crate::web::json::{Json, agent_json};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+type R = Result<HttpResponse, ApiError>;
+
+fn invalid(field: &'static str, reason: &str) -> ApiError {
+    ApiError::from(crate::service::ServiceError::Invalid(Invalid {
+        field,
+        reason: reason.into(),
+    }))
+}
+
+fn role(s: &str) -> Result<Role, ApiError> {
+    match s {
+        "admin" => Ok(Role::Admin),
+        "agent" => Ok(Role::Agent),
+        _ => Err(invalid("role", "must be admin or agent")),
+    }
+}
+
+fn ids<T>(v: &[u64], f: impl Fn(u64) -> T) -> Vec<T> {
+    v.iter().map(|&n| f(n)).collect()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAgent {
+    name: String,
+    email: String,
+    #[serde(default = "default_role")]
+    role: String,
+    password: Option<String>,
+}
+
+fn default_role() -> String {
+    "agent".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentPatch {
+    name: Option<String>,
+    email: Option<String>,
+    role: Option<String>,
+    active: Option<bool>,
+}
+
+pub async fn agents_index(ApiAgent(me): ApiAgent, st: web::Data<AppState>) -> R {
+    let agents = st.services.agents(&me)?;
+    Ok(HttpResponse::Ok()
+        .json(json!({"agents": agents.iter().map(agent_json).collect::<Vec<_>>()})))
+}
+
+pub async fn agents_create(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    Json(b): Json<NewAgent>,
+) -> R {
+    let (agent, invite) = st
+        .services
+        .create_agent(
+            &me,
+            &b.name,
+            &b.email,
+            role(&b.role)?,
+            b.password.as_deref(),
+        )
+        .await?;
+    st.services.refresh_directory()?;
+    Ok(HttpResponse::Created().json(json!({"id": agent.id.0, "invite_token": invite})))
+}
+
+pub async fn agents_update(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    Json(b): Json<AgentPatch>,
+) -> R {
+    let id = AgentId(*id);
+    let cur = st.services.agent(&me, id)?;
+    if !me.is_admin() {
+        return Err(ApiError::from(crate::service::ServiceError::NotAllowed));
+    }
+    let role = match &b.role {
+        Some(r) => role(r)?,
+        None => cur.role,
+    };
+    let mut agent = st
+        .services
+        .update_agent(
+            &me,
+            id,
+            b.name.as_deref().unwrap_or(&cur.name),
+            b.email.as_deref().unwrap_or(&cur.email),
+            role,
+        )
+        .await?;
+    if let Some(active) = b.active
+        && active != agent.active
+    {
+        agent = st.services.set_agent_active(&me, id, active).await?;
+    }
+    st.services.refresh_directory()?;
+    Ok(HttpResponse::Ok().json(agent_json(&agent)))
+}
+
+/// `DELETE /api/v1/agents/{id}` deactivates: conversations keep their history.
+pub async fn agents_delete(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+) -> R {
+    st.services
+        .set_agent_active(&me, AgentId(*id), false)
+        .await?;
+    st.services.refresh_directory()?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamBody {
+    name: Option<String>,
+    member_ids: Option<Vec<u64>>,
+}
+
+pub async fn teams_index(ApiAgent(me): ApiAgent, st: web::Data<AppState>) -> R {
+    if !me.is_admin() {
+        return Err(ApiError::from(crate::service::ServiceError::NotAllowed));
+    }
+    let teams = st.services.teams()?;
+    let list: Vec<_> = teams.iter().map(|t| json!({"id": t.id.0, "name": t.name, "member_ids": ids(&t.members.iter().map(|m| m.0).collect::<Vec<_>>(), |n| n)})).collect();
+    Ok(HttpResponse::Ok().json(json!({"teams": list})))
+}
+
+pub async fn teams_create(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    Json(b): Json<TeamBody>,
+) -> R {
+    let name = b.name.ok_or_else(|| invalid("name", "is required"))?;
+    let team = st
+        .services
+        .save_team(
+            &me,
+            None,
+            &name,
+            &ids(&b.member_ids.unwrap_or_default(), AgentId),
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(json!({"id": team.id.0})))
+}
+
+pub async fn teams_update(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    Json(b): Json<TeamBody>,
+) -> R {
+    if !me.is_admin() {
+        return Err(ApiError::from(crate::service::ServiceError::NotAllowed));
+    }
+    let cur = st.services.team(TeamId(*id))?;
+    let members = b
+        .member_ids
+        .map(|m| ids(&m, AgentId))
+        .unwrap_or(cur.members.clone());
+    let team = st
+        .services
+        .save_team(
+            &me,
+            Some(cur.id),
+            b.name.as_deref().unwrap_or(&cur.name),
+            &members,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({"id": team.id.0, "name": team.name, "member_ids": team.members.iter().map(|m| m.0).collect::<Vec<_>>()})))
+}
+
+pub async fn teams_delete(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+) -> R {
+    st.services.delete_team(&me, TeamId(*id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboxBody {
+    name: Option<String>,
+    channel: Option<String>,
+    webhook_url: Option<String>,
+    member_ids: Option<Vec<u64>>,
+}
+
+fn inbox_json(i: &crate::domain::Inbox) -> serde_json::Value {
+    json!({"id": i.id.0, "name": i.name, "channel": i.channel.as_str(), "webhook_url": i.webhook_url, "member_ids": i.members.iter().map(|m| m.0).collect::<Vec<_>>()})
+}
+
+pub async fn inboxes_index(ApiAgent(me): ApiAgent, st: web::Data<AppState>) -> R {
+    let list: Vec<_> = st.services.inboxes(&me)?.iter().map(inbox_json).collect();
+    Ok(HttpResponse::Ok().json(json!({"inboxes": list})))
+}
+
+pub async fn inboxes_create(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    Json(b): Json<InboxBody>,
+) -> R {
+    let channel = match b.channel.as_deref() {
+        Some("api") | None => ChannelKind::Api,
+        Some(_) => {
+            return Err(invalid(
+                "channel",
+                "unknown channel type (this version supports \"api\")",
+            ));
+        }
+    };
+    let name = b.name.ok_or_else(|| invalid("name", "is required"))?;
+    let input = InboxInput {
+        name,
+        channel: Some(channel),
+        members: ids(&b.member_ids.unwrap_or_default(), AgentId),
+        webhook_url: b.webhook_url,
+    };
+    let (inbox, token) = st.services.save_inbox(&me, None, input).await?;
+    Ok(HttpResponse::Created().json(json!({"id": inbox.id.0, "token": token})))
+}
+
+pub async fn inboxes_update(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    Json(b): Json<InboxBody>,
+) -> R {
+    let cur = st.services.inbox(&me, InboxId(*id))?;
+    if b.channel
+        .as_deref()
+        .is_some_and(|c| c != cur.channel.as_str())
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "an inbox's channel type cannot change",
+        ));
+    }
+    let input = InboxInput {
+        name: b.name.unwrap_or(cur.name.clone()),
+        channel: None,
+        members: b
+            .member_ids
+            .map(|m| ids(&m, AgentId))
+            .unwrap_or(cur.members.clone()),
+        webhook_url: b.webhook_url,
+    };
+    let (inbox, _) = st.services.save_inbox(&me, Some(cur.id), input).await?;
+    Ok(HttpResponse::Ok().json(inbox_json(&inbox)))
+}
+
+pub async fn inboxes_delete(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+) -> R {
+    st.services.delete_inbox(&me, InboxId(*id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,296 @@
+//! Agent API: conversations and contacts, with the same permissions as the inbox page.
+
+use crate::domain::conversation::{ContactId, ConversationId, MessageId};
+use crate::domain::{AgentId, TeamId};
+use crate::service::{ContactInput, StatusChange, parse_view};
+use crate::web::AppState;
+use crate::web::auth::ApiAgent;
+use crate::web::error::ApiError;
+use crate::web::json::{Json, conversation_json, message_json, parse_ts, timeline_json};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+type R = Result<HttpResponse, ApiError>;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    view: Option<String>,
+    cursor: Option<String>,
+    q: Option<String>,
+}
+
+pub async fn index(ApiAgent(me): ApiAgent, st: web::Data<AppState>, q: web::Query<ListQuery>) -> R {
+    let s = &st.services;
+    let counts = s.counts(&me)?;
+    let teams: serde_json::Map<String, Value> = counts
+        .teams
+        .iter()
+        .map(|(id, _, n)| (format!("team:{id}"), json!(n)))
+        .collect();
+    let mut counts_json = json!({
+        "mine": counts.mine, "unassigned": counts.unassigned, "all": counts.all,
+        "snoozed": counts.snoozed, "closed": counts.closed, "mentions": counts.mentions,
+    });
+    if let Some(o) = counts_json.as_object_mut() {
+        o.extend(teams);
+    }
+    let (rows, next) = match q.q.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(query) => (s.search_conversations(&me, query, 50)?, None),
+        None => {
+            let view = parse_view(q.view.as_deref().unwrap_or("mine"), &me)
+                .map_err(|i| ApiError::from(crate::service::ServiceError::Invalid(i)))?;
+            let page = s.list(&me, view, q.cursor.as_deref(), 50)?;
+            (page.rows, page.next)
+        }
+    };
+    let list: Vec<Value> = rows
+        .iter()
+        .map(|r| conversation_json(&r.conversation, Some(r)))
+        .collect();
+    Ok(HttpResponse::Ok()
+        .json(json!({"conversations": list, "counts": counts_json, "next_cursor": next})))
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    cursor: Option<u64>,
+}
+
+pub async fn show(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    q: web::Query<PageQuery>,
+) -> R {
+    let p = st
+        .services
+        .conversation_page(&me, ConversationId(*id), q.cursor.map(MessageId), 50)?;
+    let dir = st.services.directory();
+    let (messages, events) = timeline_json(&p.items, &dir);
+    Ok(HttpResponse::Ok().json(json!({
+        "conversation": conversation_json(&p.row.conversation, Some(&p.row)),
+        "messages": messages,
+        "events": events,
+        "next_cursor": p.next.map(|m| m.0),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageBody {
+    content: String,
+    #[serde(default)]
+    private: bool,
+}
+
+pub async fn messages_create(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    Json(b): Json<MessageBody>,
+) -> R {
+    let m = st
+        .services
+        .send_message(&me, ConversationId(*id), &b.content, b.private)
+        .await?;
+    Ok(HttpResponse::Created().json(message_json(&m, &st.services.directory())))
+}
+
+/// `{"agent_id": 3 | null, "team_id": 2 | null}`; an absent `team_id` leaves the team.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    agent_id: Option<u64>,
+    #[serde(default, deserialize_with = "present")]
+    team_id: Option<Option<u64>>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
+    Ok(Some(Option::<u64>::deserialize(d)?))
+}
+
+pub async fn assign(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    Json(b): Json<AssignBody>,
+) -> R {
+    let c = st
+        .services
+        .assign(
+            &me,
+            ConversationId(*id),
+            b.agent_id.map(AgentId),
+            b.team_id.map(|t| t.map(TeamId)),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(conversation_json(&c, None)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    status: String,
+    snoozed_until: Option<String>,
+    note: Option<String>,
+}
+
+pub async fn status(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    Json(b): Json<StatusBody>,
+) -> R {
+    let change = match b.status.as_str() {
+        "open" => StatusChange::Open,
+        "closed" => StatusChange::Closed { note: b.note },
+        "snoozed" => {
+            let raw = b.snoozed_until.ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    "snoozed_until: is required to snooze",
+                )
+            })?;
+            StatusChange::Snoozed {
+                until: parse_ts("snoozed_until", &raw)?,
+            }
+        }
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "status: must be open, closed or snoozed",
+            ));
+        }
+    };
+    let c = st
+        .services
+        .change_status(&me, ConversationId(*id), change)
+        .await?;
+    Ok(HttpResponse::Ok().json(conversation_json(&c, None)))
+}
+
+pub async fn unread(ApiAgent(me): ApiAgent, st: web::Data<AppState>, id: web::Path<u64>) -> R {
+    st.services
+        .set_read(&me, ConversationId(*id), false)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn delete(ApiAgent(me): ApiAgent, st: web::Data<AppState>, id: web::Path<u64>) -> R {
+    st.services
+        .delete_conversation(&me, ConversationId(*id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn contact_json(c: &crate::domain::contact::Contact) -> Value {
+    json!({
+        "id": c.id.0, "name": c.name, "email": c.email, "phone": c.phone, "identifier": c.identifier,
+        "tags": c.tags, "properties": c.properties.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
+        "blocked": c.blocked,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ContactQuery {
+    q: Option<String>,
+    cursor: Option<u64>,
+}
+
+pub async fn contacts_index(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    q: web::Query<ContactQuery>,
+) -> R {
+    let (list, next) = st.services.contacts(
+        &me,
+        q.q.as_deref().unwrap_or(""),
+        q.cursor.map(ContactId),
+        50,
+    )?;
+    Ok(HttpResponse::Ok().json(json!({"contacts": list.iter().map(contact_json).collect::<Vec<_>>(), "next_cursor": next.map(|c| c.0)})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactBody {
+    name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    tags: Option<Vec<String>>,
+    properties: Option<serde_json::Map<String, Value>>,
+    blocked: Option<bool>,
+}
+
+impl ContactBody {
+    fn input(&self) -> ContactInput {
+        ContactInput {
+            name: self.name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            tags: self.tags.clone(),
+            properties: self.properties.as_ref().map(|m| {
+                m.iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            v.as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| v.to_string()),
+                        )
+                    })
+                    .collect()
+            }),
+        }
+    }
+}
+
+pub async fn contacts_create(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    Json(b): Json<ContactBody>,
+) -> R {
+    let c = st.services.create_contact(&me, b.input()).await?;
+    Ok(HttpResponse::Created().json(contact_json(&c)))
+}
+
+pub async fn contacts_show(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+) -> R {
+    let c = st.services.contact(&me, ContactId(*id))?;
+    let convs: Vec<Value> = st
+        .services
+        .contact_conversations(&me, c.id)?
+        .iter()
+        .map(|r| conversation_json(&r.conversation, Some(r)))
+        .collect();
+    let mut v = contact_json(&c);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("conversations".into(), convs.into());
+    }
+    Ok(HttpResponse::Ok().json(v))
+}
+
+pub async fn contacts_update(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    Json(b): Json<ContactBody>,
+) -> R {
+    let mut c = st
+        .services
+        .update_contact(&me, ContactId(*id), b.input())
+        .await?;
+    if let Some(blocked) = b.blocked
+        && blocked != c.blocked
+    {
+        c = st.services.set_blocked(&me, c.id, blocked).await?;
+    }
+    Ok(HttpResponse::Ok().json(contact_json(&c)))
+}

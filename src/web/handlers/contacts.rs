@@ -1,0 +1,174 @@
+//! Contacts: list, search, one contact with their conversations, edit in place, block.
+
+use super::see_other;
+use crate::domain::conversation::ContactId;
+use crate::service::ContactInput;
+use crate::web::AppState;
+use crate::web::auth::Signed;
+use crate::web::error::WebError;
+use crate::web::forms::Form;
+use crate::web::inbox_views::{ContactPage, ContactsPage, RowView};
+use crate::web::views::Page;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct ContactsQuery {
+    q: Option<String>,
+    before: Option<u64>,
+}
+
+pub async fn contacts_list(
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    q: web::Query<ContactsQuery>,
+) -> Result<ContactsPage, WebError> {
+    let query = q.q.clone().unwrap_or_default();
+    let (contacts, next) =
+        st.services
+            .contacts(&auth.agent, &query, q.before.map(ContactId), 50)?;
+    Ok(ContactsPage {
+        page: Page::signed(&auth.agent, &auth.session.csrf, "Contacts", "contacts"),
+        q: query,
+        contacts,
+        next: next.map(|c| c.0),
+    })
+}
+
+pub async fn contacts_show(
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+) -> Result<ContactPage, WebError> {
+    let contact = st.services.contact(&auth.agent, ContactId(*id))?;
+    let rows = st
+        .services
+        .contact_conversations(&auth.agent, contact.id)?
+        .iter()
+        .map(|r| RowView::new(r, None))
+        .collect();
+    Ok(ContactPage {
+        page: Page::signed(
+            &auth.agent,
+            &auth.session.csrf,
+            contact.display_name(),
+            "contacts",
+        ),
+        contact,
+        rows,
+    })
+}
+
+/// Contact fields from a form: every field present is set (empty clears it).
+#[derive(Deserialize)]
+pub struct ContactForm {
+    name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    tags: Option<String>,
+    #[serde(default)]
+    prop_key: Vec<String>,
+    #[serde(default)]
+    prop_value: Vec<String>,
+    /// Where to go afterwards (a conversation page), same-site paths only.
+    #[serde(default)]
+    back: String,
+}
+
+impl ContactForm {
+    fn input(&self) -> ContactInput {
+        let props = (!self.prop_key.is_empty()).then(|| {
+            self.prop_key
+                .iter()
+                .cloned()
+                .zip(
+                    self.prop_value
+                        .iter()
+                        .cloned()
+                        .chain(std::iter::repeat(String::new())),
+                )
+                .collect()
+        });
+        ContactInput {
+            name: self.name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            tags: self.tags.as_ref().map(|t| vec![t.clone()]),
+            properties: props,
+        }
+    }
+    fn back(&self, id: u64) -> String {
+        if self.back.starts_with("/conversations/") && !self.back.contains("//") {
+            self.back.clone()
+        } else {
+            format!("/contacts/{id}")
+        }
+    }
+}
+
+pub async fn contacts_create(
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    Form(f): Form<ContactForm>,
+) -> Result<HttpResponse, WebError> {
+    let c = st.services.create_contact(&auth.agent, f.input()).await?;
+    Ok(see_other(&format!("/contacts/{}", c.id)))
+}
+
+pub async fn contacts_update(
+    req: HttpRequest,
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    Form(f): Form<ContactForm>,
+) -> Result<HttpResponse, WebError> {
+    st.services
+        .update_contact(&auth.agent, ContactId(*id), f.input())
+        .await?;
+    if req.headers().contains_key("hx-request") {
+        return Ok(HttpResponse::NoContent().finish());
+    }
+    Ok(see_other(&f.back(*id)))
+}
+
+#[derive(Deserialize)]
+pub struct BackForm {
+    #[serde(default)]
+    back: String,
+}
+
+async fn block(
+    auth: &crate::service::SessionAuth,
+    st: &AppState,
+    id: u64,
+    blocked: bool,
+    back: &str,
+) -> Result<HttpResponse, WebError> {
+    st.services
+        .set_blocked(&auth.agent, ContactId(id), blocked)
+        .await?;
+    let to = if back.starts_with("/conversations/") && !back.contains("//") {
+        back.to_string()
+    } else {
+        format!("/contacts/{id}")
+    };
+    Ok(see_other(&to))
+}
+
+pub async fn contacts_block(
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    Form(f): Form<BackForm>,
+) -> Result<HttpResponse, WebError> {
+    block(&auth, &st, *id, true, &f.back).await
+}
+
+pub async fn contacts_unblock(
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    Form(f): Form<BackForm>,
+) -> Result<HttpResponse, WebError> {
+    block(&auth, &st, *id, false, &f.back).await
+}

@@ -1,0 +1,247 @@
+//! The inbox page, its partials, and the live event stream.
+
+use crate::domain::Agent;
+use crate::domain::conversation::ConversationId;
+use crate::service::{Live, SessionAuth, parse_view};
+use crate::web::AppState;
+use crate::web::auth::Signed;
+use crate::web::error::WebError;
+use crate::web::inbox_views::{
+    InboxPage, ListPartial, Opt, PanePartial, PresencePartial, RowView, ViewsPartial,
+};
+use crate::web::views::{Page, initials};
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use std::time::Duration;
+
+#[derive(Deserialize, Default)]
+pub struct InboxQuery {
+    pub view: Option<String>,
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+    pub flash: Option<String>,
+    /// The open conversation (keeps the row highlighted when the list reloads).
+    pub c: Option<u64>,
+}
+
+fn title_of(view: &str, st: &AppState) -> String {
+    match view {
+        "mine" => "Mine".into(),
+        "unassigned" => "Unassigned".into(),
+        "all" => "All open".into(),
+        "mentions" => "Mentions".into(),
+        "snoozed" => "Snoozed".into(),
+        "closed" => "Closed".into(),
+        t => t
+            .strip_prefix("team:")
+            .and_then(|n| n.parse().ok())
+            .and_then(|id| {
+                st.services
+                    .directory()
+                    .team(crate::domain::TeamId(id))
+                    .map(|t| t.name.clone())
+            })
+            .unwrap_or_else(|| "Conversations".into()),
+    }
+}
+
+/// The list for a view (or a search), as shown.
+pub fn list_partial(
+    st: &AppState,
+    agent: &Agent,
+    q: &InboxQuery,
+    selected: Option<u64>,
+) -> Result<ListPartial, WebError> {
+    let view_key = q
+        .view
+        .clone()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "mine".into());
+    let search = q.q.clone().unwrap_or_default();
+    let (rows, next, title) = if search.trim().is_empty() {
+        let view = parse_view(&view_key, agent)?;
+        let page = st.services.list(agent, view, q.cursor.as_deref(), 50)?;
+        (page.rows, page.next, title_of(&view_key, st))
+    } else {
+        (
+            st.services.search_conversations(agent, &search, 50)?,
+            None,
+            format!("Results for “{}”", search.trim()),
+        )
+    };
+    Ok(ListPartial {
+        rows: rows.iter().map(|r| RowView::new(r, selected)).collect(),
+        view: view_key,
+        q: search,
+        next,
+        title,
+    })
+}
+
+pub fn presence(st: &AppState) -> PresencePartial {
+    let dir = st.services.directory();
+    let online = st.services.live.online();
+    PresencePartial {
+        agents: dir
+            .agents
+            .iter()
+            .filter(|a| a.active)
+            .map(|a| (a.name.clone(), initials(&a.name), online.contains(&a.id)))
+            .collect(),
+    }
+}
+
+/// The full page, optionally with a conversation open.
+pub fn page(
+    st: &AppState,
+    auth: &SessionAuth,
+    q: &InboxQuery,
+    open: Option<ConversationId>,
+) -> Result<InboxPage, WebError> {
+    let agent = &auth.agent;
+    let view = q
+        .view
+        .clone()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "mine".into());
+    let counts = st.services.counts(agent)?;
+    let pane = match open {
+        Some(id) => {
+            let p = st.services.conversation_page(agent, id, None, 50)?;
+            Some(PanePartial::new(
+                &p,
+                &st.services.directory(),
+                &auth.session.csrf,
+                agent.is_admin(),
+            ))
+        }
+        None => None,
+    };
+    let dir = st.services.directory();
+    Ok(InboxPage {
+        page: Page::signed(agent, &auth.session.csrf, "Inbox", "inbox")
+            .with_flash(q.flash.as_deref()),
+        views: ViewsPartial::new(&counts, &view),
+        list: list_partial(st, agent, q, open.map(|c| c.0))?,
+        pane,
+        presence: presence(st),
+        inboxes: dir
+            .inboxes
+            .iter()
+            .filter(|i| i.visible_to(agent))
+            .map(|i| Opt {
+                id: i.id.0,
+                name: i.name.clone(),
+                selected: false,
+            })
+            .collect(),
+        view,
+        selected: open.map(|c| c.0),
+    })
+}
+
+pub async fn inbox_page(
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    q: web::Query<InboxQuery>,
+) -> Result<InboxPage, WebError> {
+    page(&st, &auth, &q, None)
+}
+
+fn html(t: &impl Template) -> Result<HttpResponse, WebError> {
+    let body = t
+        .render()
+        .map_err(|e| WebError::Internal(format!("template: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+pub async fn inbox_list(
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    q: web::Query<InboxQuery>,
+) -> Result<HttpResponse, WebError> {
+    html(&list_partial(&st, &auth.agent, &q, q.c)?)
+}
+
+pub async fn inbox_views(
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    q: web::Query<InboxQuery>,
+) -> Result<HttpResponse, WebError> {
+    let counts = st.services.counts(&auth.agent)?;
+    html(&ViewsPartial::new(
+        &counts,
+        q.view.as_deref().unwrap_or("mine"),
+    ))
+}
+
+pub async fn inbox_presence(_s: Signed, st: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    html(&presence(&st))
+}
+
+/// `GET /events`: Server-Sent Events for this agent. `list` when any conversation they
+/// can see changes, `conv-{id}` for that conversation, `presence` when someone comes or
+/// goes. A lagging stream gets `list` (reload) instead of the missed events.
+pub async fn events(Signed(auth): Signed, st: web::Data<AppState>) -> HttpResponse {
+    let services = st.services.clone();
+    let agent = auth.agent.clone();
+    let mut rx = services.live.subscribe();
+    let presence_guard = services.live.connect(agent.id);
+    let stream = async_stream(move |tx| async move {
+        let _presence = presence_guard;
+        let mut heartbeat = tokio::time::interval(Duration::from_secs(15));
+        if tx
+            .send(web::Bytes::from_static(b"retry: 2000\n: connected\n\n"))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        loop {
+            let msg = tokio::select! {
+                _ = heartbeat.tick() => Some(": ping\n\n".to_string()),
+                r = rx.recv() => match r {
+                    Ok(Live::Conversation { inbox, id }) => {
+                        let visible = services.directory().inbox(inbox).is_some_and(|i| i.visible_to(&agent));
+                        visible.then(|| format!("event: list\ndata: {id}\n\nevent: conv-{id}\ndata: {id}\n\n"))
+                    }
+                    Ok(Live::Presence) => Some("event: presence\ndata: 1\n\n".to_string()),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Some("event: list\ndata: 0\n\n".to_string()),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => None,
+                },
+            };
+            if let Some(m) = msg
+                && tx.send(web::Bytes::from(m)).await.is_err()
+            {
+                return;
+            }
+        }
+    });
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .insert_header((header::CONTENT_ENCODING, "identity"))
+        .streaming(stream)
+}
+
+/// A byte stream fed by a task through a small channel; the task ends when the client
+/// goes away (the send fails).
+fn async_stream<F, Fut>(
+    f: F,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::Error>>
+where
+    F: FnOnce(tokio::sync::mpsc::Sender<web::Bytes>) -> Fut,
+    Fut: std::future::Future<Output = ()> + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel::<web::Bytes>(64);
+    actix_web::rt::spawn(f(tx));
+    futures_util::stream::unfold(
+        rx,
+        |mut rx| async move { rx.recv().await.map(|b| (Ok(b), rx)) },
+    )
+}

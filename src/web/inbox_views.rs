@@ -1,0 +1,290 @@
+//! View structs of the inbox: the three-pane page and its partials.
+
+use super::json::event_text;
+use super::views::{Page, initials};
+use crate::domain::Timestamp;
+use crate::domain::contact::Contact;
+use crate::domain::conversation::Status;
+use crate::domain::message::{Direction, TimelineItem};
+use crate::service::{ConversationPage, Counts, Directory, Row};
+use askama::Template;
+use askama_web::WebTemplate;
+
+/// RFC 3339 for `<time datetime>`; the page's script shows it in local time.
+pub fn iso(t: Timestamp) -> String {
+    super::json::ts(t)
+}
+
+/// One entry of the view selector.
+pub struct ViewLink {
+    pub key: String,
+    pub label: String,
+    pub count: u64,
+    pub active: bool,
+}
+
+/// The view selector.
+#[derive(Template)]
+#[template(path = "inbox/_views.html")]
+pub struct ViewsPartial {
+    pub views: Vec<ViewLink>,
+    pub teams: Vec<ViewLink>,
+}
+
+impl ViewsPartial {
+    pub fn new(c: &Counts, active: &str) -> Self {
+        let link = |key: &str, label: &str, count: u64| ViewLink {
+            key: key.into(),
+            label: label.into(),
+            count,
+            active: active == key,
+        };
+        ViewsPartial {
+            views: vec![
+                link("mine", "Mine", c.mine),
+                link("unassigned", "Unassigned", c.unassigned),
+                link("all", "All open", c.all),
+                link("mentions", "Mentions", c.mentions),
+                link("snoozed", "Snoozed", c.snoozed),
+                link("closed", "Closed", c.closed),
+            ],
+            teams: c
+                .teams
+                .iter()
+                .map(|(id, name, n)| link(&format!("team:{id}"), name, *n))
+                .collect(),
+        }
+    }
+}
+
+/// A conversation row.
+pub struct RowView {
+    pub id: u64,
+    pub contact: String,
+    pub initials: String,
+    pub channel: String,
+    pub inbox: String,
+    pub preview: String,
+    pub at: String,
+    pub assignee: Option<String>,
+    pub team: Option<String>,
+    pub unread: bool,
+    pub missed: bool,
+    pub is_new: bool,
+    pub status: &'static str,
+    pub selected: bool,
+}
+
+impl RowView {
+    pub fn new(r: &Row, selected: Option<u64>) -> Self {
+        let c = &r.conversation;
+        RowView {
+            id: c.id.0,
+            contact: c.contact_name.clone(),
+            initials: initials(&c.contact_name),
+            channel: r.channel.to_uppercase(),
+            inbox: r.inbox_name.clone(),
+            preview: c.preview.clone(),
+            at: iso(c.last_activity_at),
+            assignee: r.assignee_name.clone(),
+            team: r.team_name.clone(),
+            unread: r.unread,
+            missed: r.missed,
+            is_new: r.is_new,
+            status: c.status.as_str(),
+            selected: selected == Some(c.id.0),
+        }
+    }
+}
+
+/// The conversation list.
+#[derive(Template)]
+#[template(path = "inbox/_list.html")]
+pub struct ListPartial {
+    pub rows: Vec<RowView>,
+    pub view: String,
+    pub q: String,
+    pub next: Option<String>,
+    pub title: String,
+}
+
+/// One timeline entry, ready to show.
+pub struct ItemView {
+    /// `in`, `out`, `note` or `event`.
+    pub kind: &'static str,
+    pub id: u64,
+    pub text: String,
+    pub author: String,
+    pub at: String,
+    pub status: &'static str,
+    pub status_times: Vec<(&'static str, String)>,
+    pub error: Option<String>,
+}
+
+impl ItemView {
+    pub fn new(it: &TimelineItem, contact: &str, dir: &Directory) -> Self {
+        match it {
+            TimelineItem::Message(m) => ItemView {
+                kind: match m.direction {
+                    Direction::Inbound => "in",
+                    Direction::Outbound => "out",
+                    Direction::Note => "note",
+                },
+                id: m.id.0,
+                text: m.content.clone(),
+                author: match m.author {
+                    Some(a) => dir.agent_name(a),
+                    None => contact.to_string(),
+                },
+                at: iso(m.created_at),
+                status: m.status.as_str(),
+                status_times: m
+                    .status_times
+                    .iter()
+                    .map(|(s, t)| (s.as_str(), iso(*t)))
+                    .collect(),
+                error: m.error.clone(),
+            },
+            TimelineItem::Event(id, e) => ItemView {
+                kind: "event",
+                id: id.0,
+                text: event_text(e, dir),
+                author: String::new(),
+                at: iso(e.at),
+                status: "",
+                status_times: vec![],
+                error: None,
+            },
+        }
+    }
+}
+
+/// An option in a select.
+pub struct Opt {
+    pub id: u64,
+    pub name: String,
+    pub selected: bool,
+}
+
+/// The open conversation: timeline, composer, actions and contact details.
+#[derive(Template)]
+#[template(path = "inbox/_pane.html")]
+pub struct PanePartial {
+    pub csrf: String,
+    pub id: u64,
+    pub contact_name: String,
+    pub inbox: String,
+    pub channel: String,
+    pub status: &'static str,
+    pub snoozed_until: Option<String>,
+    pub items: Vec<ItemView>,
+    pub older: Option<u64>,
+    pub agents: Vec<Opt>,
+    pub teams: Vec<Opt>,
+    pub contact: Option<Contact>,
+    pub is_admin: bool,
+    pub mention_names: Vec<String>,
+}
+
+impl PanePartial {
+    pub fn new(p: &ConversationPage, dir: &Directory, csrf: &str, is_admin: bool) -> Self {
+        let c = &p.row.conversation;
+        let inbox = dir.inbox(c.inbox_id);
+        let members: Vec<_> = dir
+            .agents
+            .iter()
+            .filter(|a| a.active && inbox.is_some_and(|i| i.visible_to(a)))
+            .collect();
+        let mut items: Vec<ItemView> = p
+            .items
+            .iter()
+            .map(|it| ItemView::new(it, &c.contact_name, dir))
+            .collect();
+        items.reverse();
+        PanePartial {
+            csrf: csrf.into(),
+            id: c.id.0,
+            contact_name: c.contact_name.clone(),
+            inbox: p.row.inbox_name.clone(),
+            channel: p.row.channel.to_uppercase(),
+            status: c.status.as_str(),
+            snoozed_until: match c.status {
+                Status::Snoozed { until } => Some(iso(until)),
+                _ => None,
+            },
+            items,
+            older: p.next.map(|m| m.0),
+            agents: members
+                .iter()
+                .map(|a| Opt {
+                    id: a.id.0,
+                    name: a.name.clone(),
+                    selected: c.assignee == Some(a.id),
+                })
+                .collect(),
+            teams: dir
+                .teams
+                .iter()
+                .map(|t| Opt {
+                    id: t.id.0,
+                    name: t.name.clone(),
+                    selected: c.team == Some(t.id),
+                })
+                .collect(),
+            contact: p.contact.clone(),
+            is_admin,
+            mention_names: members.iter().map(|a| a.name.clone()).collect(),
+        }
+    }
+
+    pub fn tags(&self) -> String {
+        self.contact
+            .as_ref()
+            .map(|c| c.tags.join(", "))
+            .unwrap_or_default()
+    }
+
+    pub fn blocked(&self) -> bool {
+        self.contact.as_ref().is_some_and(|c| c.blocked)
+    }
+}
+
+/// Who is online.
+#[derive(Template)]
+#[template(path = "inbox/_presence.html")]
+pub struct PresencePartial {
+    pub agents: Vec<(String, String, bool)>,
+}
+
+/// The inbox page.
+#[derive(Template, WebTemplate)]
+#[template(path = "inbox/page.html")]
+pub struct InboxPage {
+    pub page: Page,
+    pub views: ViewsPartial,
+    pub list: ListPartial,
+    pub pane: Option<PanePartial>,
+    pub presence: PresencePartial,
+    pub inboxes: Vec<Opt>,
+    pub view: String,
+    pub selected: Option<u64>,
+}
+
+/// The contacts page.
+#[derive(Template, WebTemplate)]
+#[template(path = "contacts/list.html")]
+pub struct ContactsPage {
+    pub page: Page,
+    pub q: String,
+    pub contacts: Vec<Contact>,
+    pub next: Option<u64>,
+}
+
+/// One contact and their conversations.
+#[derive(Template, WebTemplate)]
+#[template(path = "contacts/show.html")]
+pub struct ContactPage {
+    pub page: Page,
+    pub contact: Contact,
+    pub rows: Vec<RowView>,
+}

@@ -1,0 +1,170 @@
+// The inbox page's behaviour. htmx does the requests and the live updates (SSE);
+// this file adds keyboard shortcuts, the composer, local times and small helpers.
+(function () {
+  "use strict";
+  var $ = function (sel, root) { return (root || document).querySelector(sel); };
+  var $$ = function (sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); };
+
+  // <time datetime> in the reader's time zone: "14:05" today, "21 Nov 14:05" otherwise.
+  function localTimes(root) {
+    var today = new Date().toDateString();
+    $$("time[datetime]", root).forEach(function (t) {
+      var d = new Date(t.getAttribute("datetime"));
+      if (isNaN(d)) return;
+      var hm = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      t.textContent = d.toDateString() === today ? hm : d.toLocaleDateString([], { day: "numeric", month: "short" }) + " " + hm;
+      t.title = d.toLocaleString();
+    });
+  }
+
+  function csrf() {
+    var i = $('#pane input[name="csrf"]') || $('input[name="csrf"]');
+    return i ? i.value : "";
+  }
+
+  // Opening a conversation marks it read for me (a POST: GET never changes state).
+  function markRead() {
+    var conv = $("#pane .conv");
+    if (!conv) return;
+    var id = conv.getAttribute("data-conversation");
+    var body = new URLSearchParams({ csrf: csrf() });
+    fetch("/conversations/" + id + "/read", { method: "POST", body: body, credentials: "same-origin" });
+    var row = $('.conv-row[data-id="' + id + '"]');
+    if (row) row.classList.remove("unread");
+  }
+
+  function scrollTimeline() {
+    var w = $(".timeline-wrap");
+    if (w) w.scrollTop = w.scrollHeight;
+  }
+
+  function setup(root) {
+    localTimes(root);
+    var tz = $("[data-tz-offset]", root);
+    if (tz) tz.value = String(-new Date().getTimezoneOffset());
+    if (root === document || (root.id === "pane") || $(".conv", root)) {
+      scrollTimeline();
+      markRead();
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { setup(document); });
+  document.body.addEventListener("htmx:afterSwap", function (ev) {
+    var target = ev.detail && ev.detail.target;
+    if (!target) return;
+    if (target.id === "pane") setup(target);
+    else localTimes(target);
+    var sel = $("#inbox") && $("#inbox").getAttribute("data-selected");
+    if (sel && target.id === "list") {
+      var row = $('.conv-row[data-id="' + sel + '"]');
+      if (row) row.classList.add("selected");
+    }
+  });
+
+  // Selects that save on change (assignee, team).
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el.matches && el.matches("select[data-autosubmit]")) el.form.requestSubmit();
+    if (el.matches && el.matches("[data-local-until]")) {
+      var form = el.form, hidden = $("[data-until]", form);
+      var d = new Date(el.value);
+      if (hidden && !isNaN(d)) hidden.value = d.toISOString();
+    }
+    var auto = el.form && el.form.matches("[data-autosave]") ? el.form : null;
+    if (auto) {
+      auto.requestSubmit();
+      var note = $(".saved-note", auto);
+      if (note) note.textContent = "Saved";
+    }
+  });
+
+  // Composer: Enter sends, Shift+Enter is a new line.
+  document.addEventListener("keydown", function (ev) {
+    var t = ev.target;
+    if (t.id === "composer-text" && ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      if (t.value.trim()) t.form.requestSubmit();
+      return;
+    }
+    var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) || t.isContentEditable;
+    if (typing) {
+      if (ev.key === "Escape") t.blur();
+      return;
+    }
+    if (ev.metaKey || ev.ctrlKey || ev.altKey) return;
+    var rows = $$(".conv-row a");
+    var cur = rows.findIndex(function (a) { return a.parentElement.classList.contains("selected"); });
+    switch (ev.key) {
+      case "j": if (rows.length) rows[Math.min(cur + 1, rows.length - 1)].click(); break;
+      case "k": if (rows.length) rows[Math.max(cur - 1, 0)].click(); break;
+      case "r": case "n": {
+        var box = $("#composer-text");
+        if (!box) return;
+        var mode = $('#composer input[value="' + (ev.key === "n" ? "note" : "reply") + '"]');
+        if (mode) { mode.checked = true; mode.dispatchEvent(new Event("change", { bubbles: true })); }
+        box.focus();
+        break;
+      }
+      case "e": { var m = $("#close-menu"); if (m) { m.open = true; var n = $("textarea", m); if (n) n.focus(); } break; }
+      case "a": { var f = $("#assign-me"); if (f) f.requestSubmit(); break; }
+      case "/": { var s = $("#search"); if (s) s.focus(); break; }
+      default: return;
+    }
+    ev.preventDefault();
+  });
+
+  // Reply/Note switch changes the composer's look.
+  document.addEventListener("change", function (ev) {
+    if (ev.target.name === "mode" && ev.target.form && ev.target.form.id === "composer") {
+      ev.target.form.classList.toggle("is-note", ev.target.value === "note");
+      var box = $("#composer-text");
+      if (box) box.placeholder = ev.target.value === "note" ? "Internal note: only agents see it. @name mentions" : "Write a reply… Enter sends, Shift+Enter for a new line";
+    }
+  });
+
+  // Emoji picker.
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest && ev.target.closest("[data-emoji]");
+    if (!b) return;
+    var box = $("#composer-text");
+    if (!box) return;
+    var at = box.selectionStart || box.value.length;
+    box.value = box.value.slice(0, at) + b.getAttribute("data-emoji") + box.value.slice(at);
+    box.focus();
+    var d = b.closest("details");
+    if (d) d.open = false;
+  });
+
+  // @mention suggestions in the composer.
+  var list = null;
+  function closeMentions() { if (list) { list.remove(); list = null; } }
+  document.addEventListener("input", function (ev) {
+    var box = ev.target;
+    if (box.id !== "composer-text") return;
+    closeMentions();
+    var before = box.value.slice(0, box.selectionStart);
+    var m = /(^|\s)@([^\s@]{0,30})$/.exec(before);
+    if (!m) return;
+    var names = (box.form.getAttribute("data-mentions") || "").split("|").filter(Boolean);
+    var q = m[2].toLowerCase();
+    var hits = names.filter(function (n) { return n.toLowerCase().indexOf(q) === 0; }).slice(0, 6);
+    if (!hits.length) return;
+    list = document.createElement("ul");
+    list.className = "mention-list";
+    hits.forEach(function (n) {
+      var li = document.createElement("li");
+      var btn = document.createElement("button");
+      btn.type = "button";
+      btn.textContent = "@" + n;
+      btn.addEventListener("click", function () {
+        var start = before.length - m[2].length - 1;
+        box.value = box.value.slice(0, start) + "@" + n + " " + box.value.slice(box.selectionStart);
+        closeMentions();
+        box.focus();
+      });
+      li.appendChild(btn);
+      list.appendChild(li);
+    });
+    box.parentNode.insertBefore(list, box.nextSibling);
+  });
+})();
