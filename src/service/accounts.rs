@@ -207,6 +207,7 @@ impl Services {
         agent.name = validate::name("name", name, 100)?;
         self.store.update_agent(&agent, None).map_err(from_store)?;
         self.store.durable().await?;
+        self.refresh_directory()?;
         Ok(agent)
     }
 
@@ -270,6 +271,7 @@ impl Services {
         if agent.is_admin() {
             self.mark_setup_done();
         }
+        self.refresh_directory()?;
         Ok((agent, invite_token))
     }
 
@@ -305,6 +307,7 @@ impl Services {
             .update_agent(&agent, Some(&audit))
             .map_err(from_store)?;
         self.store.durable().await?;
+        self.refresh_directory()?;
         Ok(agent)
     }
 
@@ -339,6 +342,7 @@ impl Services {
             self.store.delete_agent_sessions(id, None)?;
         }
         self.store.durable().await?;
+        self.refresh_directory()?;
         Ok(agent)
     }
 
@@ -390,6 +394,7 @@ impl Services {
                 ServiceError::NotFound => ServiceError::InviteInvalid,
                 e => e,
             })?;
+        self.refresh_directory()?;
         let s = self.start_session(&agent).await?;
         Ok((agent, s))
     }
@@ -452,6 +457,7 @@ impl Services {
             .insert_agent(&agent, None, &audit)
             .map_err(from_store)?;
         self.store.flush_blocking()?;
+        self.refresh_directory()?;
         Ok(agent)
     }
 

@@ -546,8 +546,9 @@ impl Services {
 
     /// Deletes a conversation (admins only; audit-logged).
     pub async fn delete_conversation(&self, actor: &Agent, id: ConversationId) -> Result<()> {
-        Self::require_admin(actor)?;
+        // Out of reach is 404 for everyone; in reach but not an admin is 403.
         let c = self.conversation_for(actor, id)?;
+        Self::require_admin(actor)?;
         let audit = self.audit(
             Some(actor),
             "conversation.delete",

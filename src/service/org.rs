@@ -73,6 +73,7 @@ impl Services {
             .put_team(&team, id.is_some(), &audit)
             .map_err(from_store)?;
         self.store.durable().await?;
+        self.refresh_directory()?;
         Ok(team)
     }
 

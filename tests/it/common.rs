@@ -64,6 +64,12 @@ impl TestApp {
         }
     }
 
+    /// The test clock's time in ms.
+    pub fn clock_now(&self) -> i64 {
+        use charla::domain::Clock;
+        self.clock.now().0
+    }
+
     pub fn client(&self) -> Client {
         Client::new(&self.url)
     }
@@ -215,4 +221,131 @@ pub async fn create_agent(
     let link =
         body[row_start..].find("/admin/agents/").unwrap() + row_start + "/admin/agents/".len();
     body[link..].split('"').next().unwrap().parse().unwrap()
+}
+
+impl TestApp {
+    /// Stops and starts again on the same data directory and clock time (a restart).
+    pub async fn restart(mut self, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        if let Some(r) = self.running.take() {
+            r.stop().await.unwrap();
+        }
+        let mut cfg = test_config(self.dir.path());
+        tweak(&mut cfg);
+        let running = charla::app::start(
+            &cfg,
+            StartOptions {
+                clock: self.clock.clone(),
+                handle_signals: false,
+            },
+        )
+        .await
+        .unwrap();
+        TestApp {
+            url: format!("http://{}", running.addr),
+            clock: self.clock.clone(),
+            dir: self.dir,
+            running: Some(running),
+        }
+    }
+}
+
+/// Signed-in admin plus a personal API token and a JSON client for the API.
+pub struct Api {
+    pub base: String,
+    pub token: String,
+    pub http: reqwest::Client,
+}
+
+impl Api {
+    pub async fn for_client(c: &Client) -> Api {
+        let r = c
+            .submit("/profile", "/profile/tokens", &[("label", "tests")])
+            .await;
+        let body = r.text().await.unwrap();
+        let token = between(&body, "id=\"new-token\">", "<")
+            .unwrap()
+            .to_string();
+        Api {
+            base: c.base.clone(),
+            token,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn with_token(base: &str, token: &str) -> Api {
+        Api {
+            base: base.to_string(),
+            token: token.to_string(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (StatusCode, serde_json::Value) {
+        let mut rb = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let r = rb.send().await.unwrap();
+        let s = r.status();
+        let text = r.text().await.unwrap();
+        (
+            s,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, serde_json::Value) {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// Creates an API inbox; returns (id, inbox token).
+    pub async fn inbox(&self, name: &str, members: &[u64], webhook: Option<&str>) -> (u64, String) {
+        let (s, v) = self.post("/api/v1/inboxes", serde_json::json!({"name": name, "channel": "api", "member_ids": members, "webhook_url": webhook})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        (
+            v["id"].as_u64().unwrap(),
+            v["token"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// Creates an agent with a password; returns the id.
+    pub async fn agent(&self, name: &str, email: &str, role: &str, password: &str) -> u64 {
+        let (s, v) = self.post("/api/v1/agents", serde_json::json!({"name": name, "email": email, "role": role, "password": password})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v["id"].as_u64().unwrap()
+    }
+}
+
+/// Posts an inbound message to an API inbox with its token.
+pub async fn incoming(
+    base: &str,
+    inbox: u64,
+    token: &str,
+    body: serde_json::Value,
+) -> (StatusCode, serde_json::Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/inboxes/{inbox}/incoming"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    (s, r.json().await.unwrap_or(serde_json::Value::Null))
 }

@@ -77,7 +77,6 @@ pub async fn agents_create(
             b.password.as_deref(),
         )
         .await?;
-    st.services.refresh_directory()?;
     Ok(HttpResponse::Created().json(json!({"id": agent.id.0, "invite_token": invite})))
 }
 
@@ -111,7 +110,6 @@ pub async fn agents_update(
     {
         agent = st.services.set_agent_active(&me, id, active).await?;
     }
-    st.services.refresh_directory()?;
     Ok(HttpResponse::Ok().json(agent_json(&agent)))
 }
 
@@ -124,7 +122,6 @@ pub async fn agents_delete(
     st.services
         .set_agent_active(&me, AgentId(*id), false)
         .await?;
-    st.services.refresh_directory()?;
     Ok(HttpResponse::NoContent().finish())
 }
 
