@@ -1,1 +1,171 @@
-// filled in below
+//! Agent replies in an API inbox reach the integration's webhook from the durable
+//! outbox: signed, retried with backoff, surviving a restart, delivered once.
+
+use super::common::*;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use reqwest::StatusCode;
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A real HTTP receiver that records requests and answers from a script.
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<(String, String, Vec<u8>)>>>,
+    /// Status codes to answer, in order; 200 once exhausted.
+    script: Arc<Mutex<Vec<u16>>>,
+}
+
+async fn hook(req: HttpRequest, body: web::Bytes, r: web::Data<Receiver>) -> HttpResponse {
+    let sig = req.headers().get("x-charla-signature").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let delivery = req.headers().get("x-charla-delivery").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    r.got.lock().unwrap().push((sig, delivery, body.to_vec()));
+    let code = {
+        let mut s = r.script.lock().unwrap();
+        if s.is_empty() { 200 } else { s.remove(0) }
+    };
+    if code == 200 {
+        HttpResponse::Ok().json(json!({"source_id": format!("ext-{}", r.got.lock().unwrap().len())}))
+    } else {
+        HttpResponse::build(actix_web::http::StatusCode::from_u16(code).unwrap()).body("receiver says no")
+    }
+}
+
+async fn start_receiver(script: Vec<u16>) -> (String, Receiver, actix_web::dev::ServerHandle) {
+    let r = Receiver { script: Arc::new(Mutex::new(script)), ..Receiver::default() };
+    let data = web::Data::new(r.clone());
+    let server = HttpServer::new(move || App::new().app_data(data.clone()).route("/hook", web::post().to(hook)))
+        .workers(1)
+        .disable_signals()
+        .bind("127.0.0.1:0")
+        .unwrap();
+    let addr = server.addrs()[0];
+    let server = server.run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    (format!("http://{addr}/hook"), r, handle)
+}
+
+async fn wait_for<F: Fn() -> bool>(what: &str, f: F) {
+    for _ in 0..100 {
+        if f() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn message_status(api: &Api, conv: u64, id: u64) -> serde_json::Value {
+    let (_, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
+    page["messages"].as_array().unwrap().iter().find(|m| m["id"] == id).cloned().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_are_signed_retried_and_delivered_once() {
+    let (hook_url, rx, hook_handle) = start_receiver(vec![500, 503]).await;
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let (inbox, token) = api.inbox("Shop", &[], Some(&hook_url)).await;
+    let (_, r) = incoming(&app.url, inbox, &token, json!({"contact": {"identifier": "cust-1", "name": "Carla"}, "content": "hola"})).await;
+    let conv = r["conversation_id"].as_u64().unwrap();
+    let (s, m) = api.post(&format!("/api/v1/conversations/{conv}/messages"), json!({"content": "Tu pedido sale hoy"})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(m["status"], "pending");
+    let id = m["id"].as_u64().unwrap();
+    // First attempt at once: 500. The job waits a minute (test clock), then 503, then 200.
+    wait_for("first attempt", || rx.got.lock().unwrap().len() == 1).await;
+    assert_eq!(message_status(&api, conv, id).await["status"], "pending");
+    app.clock.advance_secs(61);
+    wait_for("second attempt", || rx.got.lock().unwrap().len() == 2).await;
+    app.clock.advance_secs(121);
+    wait_for("third attempt", || rx.got.lock().unwrap().len() == 3).await;
+    let mut sent = false;
+    for _ in 0..50 {
+        if message_status(&api, conv, id).await["status"] == "sent" {
+            sent = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(sent, "status sent after the 200");
+    // Every attempt was signed with the inbox token over the raw body, same delivery id.
+    for (sig, delivery, body) in rx.got.lock().unwrap().iter() {
+        assert!(charla::channels::api::verify(&token, body, sig), "bad signature {sig}");
+        assert_eq!(delivery, &id.to_string());
+        let v: serde_json::Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(v["message"]["content"], "Tu pedido sale hoy");
+        assert_eq!(v["contact"]["identifier"], "cust-1");
+        assert_eq!(v["conversation_id"], conv);
+    }
+    // Nothing more is sent for that reply, however long we wait.
+    app.clock.advance_secs(3600);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(rx.got.lock().unwrap().len(), 3);
+    // The receiver's own id works for status callbacks.
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/inboxes/{inbox}/status", app.url))
+        .bearer_auth(&token)
+        .json(&json!({"source_id": "ext-3", "status": "delivered"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(message_status(&api, conv, id).await["status"], "delivered");
+    hook_handle.stop(false).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_replies_survive_a_restart_and_permanent_errors_fail_visibly() {
+    // The receiver is down (nothing listens) while the server restarts.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        drop(l);
+        format!("http://127.0.0.1:{port}/hook")
+    };
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let (inbox, token) = api.inbox("Shop", &[], Some(&dead)).await;
+    let (_, r) = incoming(&app.url, inbox, &token, json!({"contact": {"identifier": "c"}, "content": "hola"})).await;
+    let conv = r["conversation_id"].as_u64().unwrap();
+    let (_, m) = api.post(&format!("/api/v1/conversations/{conv}/messages"), json!({"content": "queued reply"})).await;
+    let id = m["id"].as_u64().unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let app = app.restart(|_| {}).await;
+    // Point the inbox at a live receiver and let the retry come due.
+    let (hook_url, rx, handle) = start_receiver(vec![]).await;
+    let admin = app.client();
+    admin.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let api = Api::for_client(&admin).await;
+    api.call(reqwest::Method::PATCH, &format!("/api/v1/inboxes/{inbox}"), Some(json!({"webhook_url": hook_url}))).await;
+    app.clock.advance_secs(600);
+    wait_for("the queued reply after restart", || !rx.got.lock().unwrap().is_empty()).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.got.lock().unwrap().len(), 1, "delivered once");
+    assert_eq!(message_status(&api, conv, id).await["status"], "sent");
+
+    // A 4xx that retrying cannot fix: failed, with the receiver's text.
+    *rx.script.lock().unwrap() = vec![410];
+    let (_, m) = api.post(&format!("/api/v1/conversations/{conv}/messages"), json!({"content": "to a gone endpoint"})).await;
+    let id2 = m["id"].as_u64().unwrap();
+    let mut failed = serde_json::Value::Null;
+    for _ in 0..50 {
+        failed = message_status(&api, conv, id2).await;
+        if failed["status"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(failed["status"], "failed");
+    assert!(failed["error"].as_str().unwrap().contains("410"), "{failed}");
+    // Internal notes never go out.
+    api.post(&format!("/api/v1/conversations/{conv}/messages"), json!({"content": "internal only", "private": true})).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(rx.got.lock().unwrap().iter().all(|(_, _, b)| !String::from_utf8_lossy(b).contains("internal only")));
+    handle.stop(false).await;
+    app.stop().await;
+}
