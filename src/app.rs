@@ -122,6 +122,8 @@ pub struct StartOptions {
 
 /// Opens everything and starts listening. `server.listen` may use port 0.
 pub async fn start(cfg: &Config, opts: StartOptions) -> Result<Running, AppError> {
+    // reqwest (webhooks) uses rustls without a default provider; install ring once.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let store = open_store(cfg)?;
     let services = build_services(cfg, store, opts.clock)?;
     let state = actix_web::web::Data::new(AppState {

@@ -1,11 +1,9 @@
 //! The real `charla` binary: provisioning, config errors, graceful shutdown, and a
 //! backup taken from a running server restored into a new directory.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use super::common::Server;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_charla");
 
@@ -29,80 +27,6 @@ fn charla(args: &[&str], stdin: Option<&str>) -> Output {
 
 fn text(o: &[u8]) -> String {
     String::from_utf8_lossy(o).to_string()
-}
-
-/// `charla serve` as a child process on a free port.
-struct Server {
-    child: Child,
-    url: String,
-    log: mpsc::Receiver<String>,
-}
-
-impl Server {
-    // The child is waited for in Drop; on a failed start the test panics anyway.
-    #[allow(clippy::zombie_processes)]
-    fn start(data: &Path) -> Server {
-        let mut child = Command::new(BIN)
-            .args([
-                "--data",
-                data.to_str().unwrap(),
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-            ])
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, rx) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let line = rx
-                .recv_timeout(deadline - std::time::Instant::now())
-                .expect("server did not start");
-            if let Some(i) = line.find("listening on http://") {
-                let url = line[i + "listening on ".len()..]
-                    .split_whitespace()
-                    .next()
-                    .unwrap()
-                    .to_string();
-                return Server {
-                    child,
-                    url,
-                    log: rx,
-                };
-            }
-        }
-    }
-
-    /// Sends SIGTERM and returns the exit status and the rest of the log.
-    fn terminate(mut self) -> (std::process::ExitStatus, String) {
-        let pid = self.child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        let status = self.child.wait().unwrap();
-        let rest: Vec<String> = self.log.try_iter().collect();
-        (status, rest.join("\n"))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn login_works(url: &str, email: &str, password: &str) -> bool {

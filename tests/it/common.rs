@@ -5,7 +5,12 @@ use charla::app::{Running, StartOptions};
 use charla::config::{Config, Overrides};
 use charla::domain::{ManualClock, Timestamp};
 use reqwest::StatusCode;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
 
 pub const ADMIN_EMAIL: &str = "ana@example.com";
 pub const ADMIN_PASSWORD: &str = "correct horse battery";
@@ -348,4 +353,78 @@ pub async fn incoming(
         .unwrap();
     let s = r.status();
     (s, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// `charla serve` as a child process on a free port.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub log: mpsc::Receiver<String>,
+}
+
+impl Server {
+    // The child is waited for in Drop; on a failed start the test panics anyway.
+    #[allow(clippy::zombie_processes)]
+    pub fn start(data: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_charla"))
+            .args([
+                "--data",
+                data.to_str().unwrap(),
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, rx) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let line = rx
+                .recv_timeout(deadline - std::time::Instant::now())
+                .expect("server did not start");
+            if let Some(i) = line.find("listening on http://") {
+                let url = line[i + "listening on ".len()..]
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .to_string();
+                return Server {
+                    child,
+                    url,
+                    log: rx,
+                };
+            }
+        }
+    }
+
+    /// Sends SIGTERM and returns the exit status and the rest of the log.
+    pub fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let status = self.child.wait().unwrap();
+        let rest: Vec<String> = self.log.try_iter().collect();
+        (status, rest.join("\n"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
