@@ -218,7 +218,7 @@ mod tests {
                     best = best.max(r);
                 }
             }
-            let max_ok = seq.iter().filter(|s| **s < 4).map(|s| *s).max().unwrap_or(0);
+            let max_ok = seq.iter().filter(|s| **s < 4).copied().max().unwrap_or(0);
             if max_ok >= 2 {
                 prop_assert_eq!(m.status.rank(), Some(max_ok));
             }

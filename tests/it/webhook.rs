@@ -8,37 +8,59 @@ use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// (signature header, delivery id header, raw body) of each request received.
+type Received = Arc<Mutex<Vec<(String, String, Vec<u8>)>>>;
+
 /// A real HTTP receiver that records requests and answers from a script.
 #[derive(Clone, Default)]
 struct Receiver {
-    got: Arc<Mutex<Vec<(String, String, Vec<u8>)>>>,
+    got: Received,
     /// Status codes to answer, in order; 200 once exhausted.
     script: Arc<Mutex<Vec<u16>>>,
 }
 
 async fn hook(req: HttpRequest, body: web::Bytes, r: web::Data<Receiver>) -> HttpResponse {
-    let sig = req.headers().get("x-charla-signature").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let delivery = req.headers().get("x-charla-delivery").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let sig = req
+        .headers()
+        .get("x-charla-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let delivery = req
+        .headers()
+        .get("x-charla-delivery")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     r.got.lock().unwrap().push((sig, delivery, body.to_vec()));
     let code = {
         let mut s = r.script.lock().unwrap();
         if s.is_empty() { 200 } else { s.remove(0) }
     };
     if code == 200 {
-        HttpResponse::Ok().json(json!({"source_id": format!("ext-{}", r.got.lock().unwrap().len())}))
+        HttpResponse::Ok()
+            .json(json!({"source_id": format!("ext-{}", r.got.lock().unwrap().len())}))
     } else {
-        HttpResponse::build(actix_web::http::StatusCode::from_u16(code).unwrap()).body("receiver says no")
+        HttpResponse::build(actix_web::http::StatusCode::from_u16(code).unwrap())
+            .body("receiver says no")
     }
 }
 
 async fn start_receiver(script: Vec<u16>) -> (String, Receiver, actix_web::dev::ServerHandle) {
-    let r = Receiver { script: Arc::new(Mutex::new(script)), ..Receiver::default() };
+    let r = Receiver {
+        script: Arc::new(Mutex::new(script)),
+        ..Receiver::default()
+    };
     let data = web::Data::new(r.clone());
-    let server = HttpServer::new(move || App::new().app_data(data.clone()).route("/hook", web::post().to(hook)))
-        .workers(1)
-        .disable_signals()
-        .bind("127.0.0.1:0")
-        .unwrap();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route("/hook", web::post().to(hook))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind("127.0.0.1:0")
+    .unwrap();
     let addr = server.addrs()[0];
     let server = server.run();
     let handle = server.handle();
@@ -58,7 +80,13 @@ async fn wait_for<F: Fn() -> bool>(what: &str, f: F) {
 
 async fn message_status(api: &Api, conv: u64, id: u64) -> serde_json::Value {
     let (_, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
-    page["messages"].as_array().unwrap().iter().find(|m| m["id"] == id).cloned().unwrap()
+    page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .cloned()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -68,9 +96,20 @@ async fn replies_are_signed_retried_and_delivered_once() {
     let admin = app.admin().await;
     let api = Api::for_client(&admin).await;
     let (inbox, token) = api.inbox("Shop", &[], Some(&hook_url)).await;
-    let (_, r) = incoming(&app.url, inbox, &token, json!({"contact": {"identifier": "cust-1", "name": "Carla"}, "content": "hola"})).await;
+    let (_, r) = incoming(
+        &app.url,
+        inbox,
+        &token,
+        json!({"contact": {"identifier": "cust-1", "name": "Carla"}, "content": "hola"}),
+    )
+    .await;
     let conv = r["conversation_id"].as_u64().unwrap();
-    let (s, m) = api.post(&format!("/api/v1/conversations/{conv}/messages"), json!({"content": "Tu pedido sale hoy"})).await;
+    let (s, m) = api
+        .post(
+            &format!("/api/v1/conversations/{conv}/messages"),
+            json!({"content": "Tu pedido sale hoy"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(m["status"], "pending");
     let id = m["id"].as_u64().unwrap();
@@ -92,7 +131,10 @@ async fn replies_are_signed_retried_and_delivered_once() {
     assert!(sent, "status sent after the 200");
     // Every attempt was signed with the inbox token over the raw body, same delivery id.
     for (sig, delivery, body) in rx.got.lock().unwrap().iter() {
-        assert!(charla::channels::api::verify(&token, body, sig), "bad signature {sig}");
+        assert!(
+            charla::channels::api::verify(&token, body, sig),
+            "bad signature {sig}"
+        );
         assert_eq!(delivery, &id.to_string());
         let v: serde_json::Value = serde_json::from_slice(body).unwrap();
         assert_eq!(v["message"]["content"], "Tu pedido sale hoy");
@@ -130,9 +172,20 @@ async fn pending_replies_survive_a_restart_and_permanent_errors_fail_visibly() {
     let admin = app.admin().await;
     let api = Api::for_client(&admin).await;
     let (inbox, token) = api.inbox("Shop", &[], Some(&dead)).await;
-    let (_, r) = incoming(&app.url, inbox, &token, json!({"contact": {"identifier": "c"}, "content": "hola"})).await;
+    let (_, r) = incoming(
+        &app.url,
+        inbox,
+        &token,
+        json!({"contact": {"identifier": "c"}, "content": "hola"}),
+    )
+    .await;
     let conv = r["conversation_id"].as_u64().unwrap();
-    let (_, m) = api.post(&format!("/api/v1/conversations/{conv}/messages"), json!({"content": "queued reply"})).await;
+    let (_, m) = api
+        .post(
+            &format!("/api/v1/conversations/{conv}/messages"),
+            json!({"content": "queued reply"}),
+        )
+        .await;
     let id = m["id"].as_u64().unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let app = app.restart(|_| {}).await;
@@ -141,16 +194,29 @@ async fn pending_replies_survive_a_restart_and_permanent_errors_fail_visibly() {
     let admin = app.client();
     admin.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let api = Api::for_client(&admin).await;
-    api.call(reqwest::Method::PATCH, &format!("/api/v1/inboxes/{inbox}"), Some(json!({"webhook_url": hook_url}))).await;
+    api.call(
+        reqwest::Method::PATCH,
+        &format!("/api/v1/inboxes/{inbox}"),
+        Some(json!({"webhook_url": hook_url})),
+    )
+    .await;
     app.clock.advance_secs(600);
-    wait_for("the queued reply after restart", || !rx.got.lock().unwrap().is_empty()).await;
+    wait_for("the queued reply after restart", || {
+        !rx.got.lock().unwrap().is_empty()
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(rx.got.lock().unwrap().len(), 1, "delivered once");
     assert_eq!(message_status(&api, conv, id).await["status"], "sent");
 
     // A 4xx that retrying cannot fix: failed, with the receiver's text.
     *rx.script.lock().unwrap() = vec![410];
-    let (_, m) = api.post(&format!("/api/v1/conversations/{conv}/messages"), json!({"content": "to a gone endpoint"})).await;
+    let (_, m) = api
+        .post(
+            &format!("/api/v1/conversations/{conv}/messages"),
+            json!({"content": "to a gone endpoint"}),
+        )
+        .await;
     let id2 = m["id"].as_u64().unwrap();
     let mut failed = serde_json::Value::Null;
     for _ in 0..50 {
@@ -161,11 +227,24 @@ async fn pending_replies_survive_a_restart_and_permanent_errors_fail_visibly() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(failed["status"], "failed");
-    assert!(failed["error"].as_str().unwrap().contains("410"), "{failed}");
+    assert!(
+        failed["error"].as_str().unwrap().contains("410"),
+        "{failed}"
+    );
     // Internal notes never go out.
-    api.post(&format!("/api/v1/conversations/{conv}/messages"), json!({"content": "internal only", "private": true})).await;
+    api.post(
+        &format!("/api/v1/conversations/{conv}/messages"),
+        json!({"content": "internal only", "private": true}),
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(800)).await;
-    assert!(rx.got.lock().unwrap().iter().all(|(_, _, b)| !String::from_utf8_lossy(b).contains("internal only")));
+    assert!(
+        rx.got
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|(_, _, b)| !String::from_utf8_lossy(b).contains("internal only"))
+    );
     handle.stop(false).await;
     app.stop().await;
 }
