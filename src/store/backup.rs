@@ -88,6 +88,21 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Bytes of keys and values in every tree (what the data would take uncompressed
+    /// in a flat file), for comparing with the size on disk.
+    pub fn logical_size(&self) -> Result<u64> {
+        let mut n = 0u64;
+        for name in self.db.tree_names() {
+            for kv in self.db.open_tree(&name)?.iter() {
+                let (k, v) = kv?;
+                n += (k.len() + v.len()) as u64;
+            }
+        }
+        Ok(n)
+    }
+}
+
 enum Record {
     Tree(Vec<u8>),
     Entry(Vec<u8>, Vec<u8>),
