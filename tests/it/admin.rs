@@ -151,7 +151,11 @@ async fn teams_and_inboxes_with_members_and_agent_visibility() {
             ],
         )
         .await;
-    assert_eq!(r.status(), StatusCode::OK, "an API inbox shows its token once");
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "an API inbox shows its token once"
+    );
     let body = r.text().await.unwrap();
     let token = between(&body, "id=\"inbox-token\">", "<").unwrap();
     assert!(token.starts_with("charla_inbox_"));

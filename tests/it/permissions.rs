@@ -11,12 +11,20 @@ async fn agents_reach_only_their_inboxes_everywhere() {
     let app = TestApp::start().await;
     let admin = app.admin().await;
     let api = Api::for_client(&admin).await;
-    let luis = api.agent("Luis", "luis@example.com", "agent", "luis password").await;
+    let luis = api
+        .agent("Luis", "luis@example.com", "agent", "luis password")
+        .await;
     let (mine, mine_token) = api.inbox("Luis inbox", &[luis], None).await;
     let (other, other_token) = api.inbox("Secret inbox", &[], None).await;
     let (_, r) = incoming(&app.url, other, &other_token, json!({"contact": {"identifier": "vip", "name": "Hidden Person", "email": "hidden@x.io"}, "content": "secret"})).await;
     let hidden = r["conversation_id"].as_u64().unwrap();
-    let (_, r) = incoming(&app.url, mine, &mine_token, json!({"contact": {"identifier": "pub", "name": "Visible Person"}, "content": "hi"})).await;
+    let (_, r) = incoming(
+        &app.url,
+        mine,
+        &mine_token,
+        json!({"contact": {"identifier": "pub", "name": "Visible Person"}, "content": "hi"}),
+    )
+    .await;
     let visible = r["conversation_id"].as_u64().unwrap();
     let hidden_contact = api.get(&format!("/api/v1/conversations/{hidden}")).await.1["conversation"]["contact"]["id"].as_u64().unwrap();
 
@@ -27,67 +35,182 @@ async fn agents_reach_only_their_inboxes_everywhere() {
     // API: every route with a conversation or contact id.
     let api_routes: Vec<(Method, String, Option<serde_json::Value>)> = vec![
         (Method::GET, format!("/api/v1/conversations/{hidden}"), None),
-        (Method::POST, format!("/api/v1/conversations/{hidden}/messages"), Some(json!({"content": "x"}))),
-        (Method::POST, format!("/api/v1/conversations/{hidden}/assign"), Some(json!({"agent_id": luis}))),
-        (Method::POST, format!("/api/v1/conversations/{hidden}/status"), Some(json!({"status": "closed"}))),
-        (Method::POST, format!("/api/v1/conversations/{hidden}/unread"), None),
-        (Method::DELETE, format!("/api/v1/conversations/{hidden}"), None),
-        (Method::GET, format!("/api/v1/contacts/{hidden_contact}"), None),
-        (Method::PATCH, format!("/api/v1/contacts/{hidden_contact}"), Some(json!({"name": "pwned"}))),
+        (
+            Method::POST,
+            format!("/api/v1/conversations/{hidden}/messages"),
+            Some(json!({"content": "x"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/conversations/{hidden}/assign"),
+            Some(json!({"agent_id": luis})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/conversations/{hidden}/status"),
+            Some(json!({"status": "closed"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/conversations/{hidden}/unread"),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/conversations/{hidden}"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/contacts/{hidden_contact}"),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/contacts/{hidden_contact}"),
+            Some(json!({"name": "pwned"})),
+        ),
     ];
     for (m, path, body) in &api_routes {
         let (s, v) = luis_api.call(m.clone(), path, body.clone()).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{m} {path}: {v}");
     }
     // The same routes work on a conversation in reach (delete: 403, agents may not).
-    assert_eq!(luis_api.get(&format!("/api/v1/conversations/{visible}")).await.0, StatusCode::OK);
-    assert_eq!(luis_api.call(Method::DELETE, &format!("/api/v1/conversations/{visible}"), None).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        luis_api
+            .get(&format!("/api/v1/conversations/{visible}"))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        luis_api
+            .call(
+                Method::DELETE,
+                &format!("/api/v1/conversations/{visible}"),
+                None
+            )
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
     // Admin-only API.
-    for (m, path) in [(Method::GET, "/api/v1/agents".to_string()), (Method::GET, "/api/v1/teams".into()), (Method::POST, "/api/v1/teams".into()), (Method::PATCH, format!("/api/v1/inboxes/{mine}")), (Method::DELETE, format!("/api/v1/inboxes/{mine}"))] {
-        let (s, _) = luis_api.call(m.clone(), &path, Some(json!({"name": "x"}))).await;
-        assert!(s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND, "{m} {path}: {s}");
+    for (m, path) in [
+        (Method::GET, "/api/v1/agents".to_string()),
+        (Method::GET, "/api/v1/teams".into()),
+        (Method::POST, "/api/v1/teams".into()),
+        (Method::PATCH, format!("/api/v1/inboxes/{mine}")),
+        (Method::DELETE, format!("/api/v1/inboxes/{mine}")),
+    ] {
+        let (s, _) = luis_api
+            .call(m.clone(), &path, Some(json!({"name": "x"})))
+            .await;
+        assert!(
+            s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND,
+            "{m} {path}: {s}"
+        );
     }
     let (_, inboxes) = luis_api.get("/api/v1/inboxes").await;
     assert_eq!(inboxes["inboxes"].as_array().unwrap().len(), 1);
-    assert_eq!(luis_api.call(Method::PATCH, &format!("/api/v1/inboxes/{other}"), Some(json!({}))).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        luis_api
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/inboxes/{other}"),
+                Some(json!({}))
+            )
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
 
     // Pages and form actions.
     let token = web.csrf("/").await;
     let t = token.as_str();
-    for path in [format!("/conversations/{hidden}"), format!("/conversations/{hidden}/pane"), format!("/contacts/{hidden_contact}")] {
-        assert_eq!(web.get(&path).await.status(), StatusCode::NOT_FOUND, "GET {path}");
+    for path in [
+        format!("/conversations/{hidden}"),
+        format!("/conversations/{hidden}/pane"),
+        format!("/contacts/{hidden_contact}"),
+    ] {
+        assert_eq!(
+            web.get(&path).await.status(),
+            StatusCode::NOT_FOUND,
+            "GET {path}"
+        );
     }
     let posts: Vec<(String, Vec<(&str, &str)>)> = vec![
-        (format!("/conversations/{hidden}/messages"), vec![("csrf", t), ("content", "x")]),
-        (format!("/conversations/{hidden}/assign"), vec![("csrf", t), ("agent_id", "me")]),
-        (format!("/conversations/{hidden}/status"), vec![("csrf", t), ("status", "closed")]),
+        (
+            format!("/conversations/{hidden}/messages"),
+            vec![("csrf", t), ("content", "x")],
+        ),
+        (
+            format!("/conversations/{hidden}/assign"),
+            vec![("csrf", t), ("agent_id", "me")],
+        ),
+        (
+            format!("/conversations/{hidden}/status"),
+            vec![("csrf", t), ("status", "closed")],
+        ),
         (format!("/conversations/{hidden}/read"), vec![("csrf", t)]),
         (format!("/conversations/{hidden}/unread"), vec![("csrf", t)]),
         (format!("/conversations/{hidden}/delete"), vec![("csrf", t)]),
-        (format!("/contacts/{hidden_contact}"), vec![("csrf", t), ("name", "pwned")]),
-        (format!("/contacts/{hidden_contact}/block"), vec![("csrf", t)]),
+        (
+            format!("/contacts/{hidden_contact}"),
+            vec![("csrf", t), ("name", "pwned")],
+        ),
+        (
+            format!("/contacts/{hidden_contact}/block"),
+            vec![("csrf", t)],
+        ),
     ];
     for (path, fields) in &posts {
-        assert_eq!(web.post(path, fields).await.status(), StatusCode::NOT_FOUND, "POST {path}");
+        assert_eq!(
+            web.post(path, fields).await.status(),
+            StatusCode::NOT_FOUND,
+            "POST {path}"
+        );
     }
     let page = web.get_text("/?view=all").await.1;
     assert!(page.contains("Visible Person") && !page.contains("Hidden Person"));
     let (_, list) = luis_api.get("/api/v1/conversations?view=all").await;
-    assert_eq!(list["counts"]["all"], 1, "counts only cover reachable inboxes");
+    assert_eq!(
+        list["counts"]["all"], 1,
+        "counts only cover reachable inboxes"
+    );
     // Search.
     let (_, found) = luis_api.get("/api/v1/conversations?q=hidden").await;
-    assert!(found["conversations"].as_array().unwrap().is_empty(), "{found}");
+    assert!(
+        found["conversations"].as_array().unwrap().is_empty(),
+        "{found}"
+    );
     let (_, found) = luis_api.get("/api/v1/contacts?q=hidden").await;
     assert!(found["contacts"].as_array().unwrap().is_empty(), "{found}");
     let search_page = web.get_text("/?q=Hidden").await.1;
     assert!(!search_page.contains("Hidden Person"));
 
     // Live events: nothing about the hidden inbox reaches Luis's stream.
-    let mut stream = web.http.get(format!("{}/events", app.url)).send().await.unwrap();
+    let mut stream = web
+        .http
+        .get(format!("{}/events", app.url))
+        .send()
+        .await
+        .unwrap();
     let mut seen = String::new();
     let read_for = |ms: u64| tokio::time::sleep(Duration::from_millis(ms));
-    incoming(&app.url, other, &other_token, json!({"contact": {"identifier": "vip"}, "content": "more secrets"})).await;
-    incoming(&app.url, mine, &mine_token, json!({"contact": {"identifier": "pub"}, "content": "visible news"})).await;
+    incoming(
+        &app.url,
+        other,
+        &other_token,
+        json!({"contact": {"identifier": "vip"}, "content": "more secrets"}),
+    )
+    .await;
+    incoming(
+        &app.url,
+        mine,
+        &mine_token,
+        json!({"contact": {"identifier": "pub"}, "content": "visible news"}),
+    )
+    .await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while !seen.contains(&format!("conv-{visible}")) && tokio::time::Instant::now() < deadline {
         tokio::select! {
@@ -95,12 +218,29 @@ async fn agents_reach_only_their_inboxes_everywhere() {
             _ = read_for(100) => {}
         }
     }
-    assert!(seen.contains(&format!("conv-{visible}")), "the visible conversation's event arrives: {seen}");
-    assert!(!seen.contains(&format!("conv-{hidden}")), "the hidden one's does not: {seen}");
+    assert!(
+        seen.contains(&format!("conv-{visible}")),
+        "the visible conversation's event arrives: {seen}"
+    );
+    assert!(
+        !seen.contains(&format!("conv-{hidden}")),
+        "the hidden one's does not: {seen}"
+    );
     drop(stream);
 
     // Becoming a member opens the door.
-    api.call(Method::PATCH, &format!("/api/v1/inboxes/{other}"), Some(json!({"member_ids": [luis]}))).await;
-    assert_eq!(luis_api.get(&format!("/api/v1/conversations/{hidden}")).await.0, StatusCode::OK);
+    api.call(
+        Method::PATCH,
+        &format!("/api/v1/inboxes/{other}"),
+        Some(json!({"member_ids": [luis]})),
+    )
+    .await;
+    assert_eq!(
+        luis_api
+            .get(&format!("/api/v1/conversations/{hidden}"))
+            .await
+            .0,
+        StatusCode::OK
+    );
     app.stop().await;
 }
