@@ -350,6 +350,11 @@ impl Services {
     pub async fn reissue_invite(&self, actor: &Agent, id: AgentId) -> Result<String> {
         Self::require_admin(actor)?;
         let agent = self.store.agent(id)?.ok_or(ServiceError::NotFound)?;
+        if !agent.active {
+            return Err(ServiceError::Conflict(
+                "reactivate the agent before sending an invite",
+            ));
+        }
         let token = random_token(16);
         let invite = Invite {
             agent_id: agent.id,

@@ -67,7 +67,7 @@ impl Services {
             Some(actor),
             action,
             format!("team {}", team.name),
-            format!("{} member(s)", team.members.len()),
+            members_text(team.members.len()),
         )?;
         self.store
             .put_team(&team, id.is_some(), &audit)
@@ -168,9 +168,9 @@ impl Services {
             "inbox.create"
         };
         let detail = format!(
-            "{} channel, {} member(s)",
+            "{} channel, {}",
             inbox.channel.label(),
-            inbox.members.len()
+            members_text(inbox.members.len())
         );
         let audit = self.audit(Some(actor), action, format!("inbox {}", inbox.name), detail)?;
         self.store
@@ -252,5 +252,14 @@ fn webhook_url(raw: &str) -> Result<Option<String>> {
             reason: "must be an http:// or https:// URL".into(),
         }
         .into())
+    }
+}
+
+/// "1 member", "3 members".
+fn members_text(n: usize) -> String {
+    if n == 1 {
+        "1 member".into()
+    } else {
+        format!("{n} members")
     }
 }

@@ -187,6 +187,8 @@ pub struct Pick {
     pub name: String,
     pub email: String,
     pub checked: bool,
+    /// "deactivated", "invited" or empty.
+    pub note: &'static str,
 }
 
 #[derive(Template, WebTemplate)]

@@ -28,6 +28,13 @@ pub fn picks(agents: &[Agent], members: &[AgentId]) -> Vec<Pick> {
             name: a.name.clone(),
             email: a.email.clone(),
             checked: members.contains(&a.id),
+            note: if !a.active {
+                "deactivated"
+            } else if a.password_hash.is_none() {
+                "invited"
+            } else {
+                ""
+            },
         })
         .collect()
 }
