@@ -159,6 +159,14 @@ pub async fn start(cfg: &Config, opts: StartOptions) -> Result<Running, AppError
     }
     let server = server.run();
     let handle = server.handle();
+    {
+        // The contact search index fills in the background: start-up does not wait for it.
+        let s = services.clone();
+        tokio::task::spawn_blocking(move || match s.rebuild_search() {
+            Ok(n) => tracing::info!(contacts = n, "search index ready"),
+            Err(e) => tracing::error!(error = %e, "search index could not be built"),
+        });
+    }
     let workers = Workers::start(
         services.clone(),
         Duration::from_secs(cfg.inbox.webhook_timeout_seconds.max(1)),

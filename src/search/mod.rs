@@ -21,6 +21,14 @@ impl ContactIndex {
         e.insert(c.id, c.search_text().into_boxed_str());
     }
 
+    /// Adds a contact unless it is already indexed (the start-up fill must not
+    /// overwrite a newer entry written by a live change).
+    pub fn fill(&self, c: &Contact) {
+        let mut e = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        e.entry(c.id)
+            .or_insert_with(|| c.search_text().into_boxed_str());
+    }
+
     /// Number of indexed contacts.
     pub fn len(&self) -> usize {
         self.entries.read().unwrap_or_else(|e| e.into_inner()).len()

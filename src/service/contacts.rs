@@ -18,7 +18,8 @@ pub struct ContactInput {
 }
 
 impl Services {
-    /// Fills the contact search index from the store (start-up).
+    /// Fills the contact search index from the store (start-up, in the background);
+    /// entries written meanwhile by live changes are newer and are kept.
     pub fn rebuild_search(&self) -> Result<usize> {
         let mut after = None;
         loop {
@@ -26,7 +27,7 @@ impl Services {
             let Some(last) = batch.last() else { break };
             after = Some(last.id);
             for c in &batch {
-                self.contacts_index.upsert(c);
+                self.contacts_index.fill(c);
             }
         }
         Ok(self.contacts_index.len())

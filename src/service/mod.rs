@@ -153,7 +153,6 @@ impl Services {
 
     fn with_directory(self) -> Result<Services> {
         self.refresh_directory()?;
-        self.rebuild_search()?;
         Ok(self)
     }
 

@@ -186,7 +186,21 @@ impl Store {
             .path(&db_path)
             .cache_capacity(opts.cache_capacity)
             .flush_every_ms(opts.flush_every_ms);
-        let db = cfg.open()?;
+        // Our directory lock already excludes other processes; sled's own file lock can
+        // stay held for a moment by the background flusher of a store this process just
+        // dropped (a restart in place), so retry briefly instead of failing.
+        let mut tries = 0;
+        let db = loop {
+            match cfg.open() {
+                Ok(db) => break db,
+                Err(sled::Error::Io(e)) if tries < 60 => {
+                    tracing::debug!(error = %e, "database busy, retrying");
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         let open = |n: &str| db.open_tree(n);
         let t = Trees {
             meta: open(schema::META)?,
