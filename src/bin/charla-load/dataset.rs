@@ -160,7 +160,8 @@ fn one_conversation(
     let start =
         Timestamp(now.0 - 90 * 86_400_000 + (i as i64 * 90 * 86_400_000 / total.max(1) as i64));
     let inbox = InboxId(inboxes[i % inboxes.len()].0);
-    let agent = agents[i % agents.len()];
+    // Decorrelated from the close/snooze pattern below, so every agent has open work.
+    let agent = agents[(i / 3) % agents.len()];
     let mut conv = None;
     let mut n = 0;
     for j in 0..per {

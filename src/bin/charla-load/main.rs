@@ -298,10 +298,20 @@ fn main() {
         let get = |path: String, cookie: String| move |_c: usize, _i: usize| ("GET".to_string(), path.clone(), vec![("Cookie".to_string(), cookie.clone())], Vec::new());
         let trivial = hammer(&addr, 32, dur, get("/healthz".into(), String::new())).await;
         rows.push(("Trivial endpoint (`/healthz`), 32 connections".into(), format!("{:.0} req/s, p50 {}, p99 {}", trivial.per_sec(), ms(trivial.pct(0.5)), ms(trivial.pct(0.99)))));
-        for (label, path) in [("Mine", "/?view=mine".to_string()), ("All open", "/?view=all".into()), ("Team", format!("/?view=team:{team}"))] {
+        for (label, path) in [
+            ("Inbox page, Mine", "/?view=mine".to_string()),
+            ("Inbox page, All open", "/?view=all".into()),
+            ("Inbox page, Team", format!("/?view=team:{team}")),
+            ("Live list partial, All open", "/inbox/list?view=all".into()),
+        ] {
+            // A page that shows no rows measures nothing: check before timing it.
+            let mut c = Conn::open(&addr).await.unwrap_or_else(|e| panic!("{e}"));
+            let (status, body) = c.request("GET", &path, &[("Cookie", &cookie)], b"").await.unwrap_or_else(|e| panic!("{e}"));
+            let n_rows = String::from_utf8_lossy(&body).matches("class=\"conv-row").count();
+            assert!(status == 200 && n_rows >= 20, "{path} answered {status} with {n_rows} rows; the data set is not what this tool expects");
             let r = hammer(&addr, 32, dur, get(path, cookie.clone())).await;
             rows.push((
-                format!("Inbox page, {label} (50 rows), 32 connections"),
+                format!("{label} ({n_rows} rows), 32 connections"),
                 format!("{:.0} req/s ({:.2}× trivial), p50 {}, p99 {}, errors {}", r.per_sec(), r.per_sec() / trivial.per_sec(), ms(r.pct(0.5)), ms(r.pct(0.99)), r.errors),
             ));
         }
