@@ -23,14 +23,21 @@
   }
 
   // Opening a conversation marks it read for me (a POST: GET never changes state).
+  // Only when something new came in since the last time: the POST itself makes the
+  // server announce the conversation, which refreshes this pane again.
+  var lastRead = {};
   function markRead() {
     var conv = $("#pane .conv");
     if (!conv) return;
     var id = conv.getAttribute("data-conversation");
-    var body = new URLSearchParams({ csrf: csrf() });
-    fetch("/conversations/" + id + "/read", { method: "POST", body: body, credentials: "same-origin" });
+    var ins = $$("#timeline .msg-in");
+    var newest = ins.length ? ins[ins.length - 1].getAttribute("data-id") : "none";
     var row = $('.conv-row[data-id="' + id + '"]');
     if (row) row.classList.remove("unread");
+    if (lastRead[id] === newest) return;
+    lastRead[id] = newest;
+    var body = new URLSearchParams({ csrf: csrf() });
+    fetch("/conversations/" + id + "/read", { method: "POST", body: body, credentials: "same-origin" });
   }
 
   function scrollTimeline() {
@@ -38,21 +45,122 @@
     if (w) w.scrollTop = w.scrollHeight;
   }
 
+  // The pane is re-rendered whenever the conversation changes (live updates): keep what
+  // the agent was typing, the Reply/Note choice, an open menu and the scroll position.
+  var kept = null;
+  function keepPane() {
+    var box = $("#composer-text");
+    var w = $(".timeline-wrap");
+    var mode = $('#composer input[name="mode"]:checked');
+    kept = {
+      id: $("#pane .conv") && $("#pane .conv").getAttribute("data-conversation"),
+      text: box ? box.value : "",
+      focus: box && document.activeElement === box,
+      start: box ? box.selectionStart : 0,
+      end: box ? box.selectionEnd : 0,
+      mode: mode ? mode.value : "reply",
+      open: $$("#pane details[open][id]").map(function (d) { return d.id; }),
+      note: $("#close-menu textarea") ? $("#close-menu textarea").value : "",
+      atBottom: !w || w.scrollHeight - w.scrollTop - w.clientHeight < 40,
+      scroll: w ? w.scrollTop : 0
+    };
+  }
+  function restorePane() {
+    var k = kept;
+    kept = null;
+    var conv = $("#pane .conv");
+    if (!k || !conv || conv.getAttribute("data-conversation") !== k.id) { scrollTimeline(); return; }
+    var box = $("#composer-text");
+    if (box && k.text && !box.value) {
+      box.value = k.text;
+      if (k.focus) { box.focus(); box.setSelectionRange(k.start, k.end); }
+    } else if (box && k.focus) box.focus();
+    var mode = $('#composer input[value="' + k.mode + '"]');
+    if (mode && !mode.checked) { mode.checked = true; mode.dispatchEvent(new Event("change", { bubbles: true })); }
+    k.open.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
+    var note = $("#close-menu textarea");
+    if (note && k.note) note.value = k.note;
+    var w = $(".timeline-wrap");
+    if (w) w.scrollTop = k.atBottom ? w.scrollHeight : k.scroll;
+  }
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    var t = ev.detail && ev.detail.target;
+    var verb = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.verb;
+    // A refresh (GET) keeps the draft; an action (POST) answers with the new state.
+    if (t && t.id === "pane") { if (verb === "get") keepPane(); else kept = null; }
+  });
+
+  // On a phone the views are one row that scrolls sideways: keep the current one in sight.
+  function showActiveView() {
+    var v = $(".views .view-link.active");
+    var bar = $(".views");
+    if (v && bar && bar.scrollWidth > bar.clientWidth) bar.scrollLeft = v.offsetLeft - bar.clientWidth / 2 + v.offsetWidth / 2;
+  }
+
   function setup(root) {
     localTimes(root);
+    if (root === document || root.id === "views") showActiveView();
     var tz = $("[data-tz-offset]", root);
     if (tz) tz.value = String(-new Date().getTimezoneOffset());
     if (root === document || (root.id === "pane") || $(".conv", root)) {
-      scrollTimeline();
+      if (kept) restorePane(); else scrollTimeline();
       markRead();
     }
   }
+
+  // Live updates. The server sends `list` when any conversation I can see changes,
+  // `conv-{id}` for one conversation and `presence` when someone comes or goes; each
+  // reloads its part of the page with an "inbox:refresh" event (see page.html). At most
+  // one reload per part every 400 ms, and always one after the last event, so a burst
+  // never leaves a stale list behind.
+  function refresher(selector) {
+    var timer = null, again = false;
+    function fire() {
+      var el = $(selector);
+      if (el && window.htmx) window.htmx.trigger(el, "inbox:refresh");
+    }
+    function tick() {
+      if (again) { again = false; fire(); timer = setTimeout(tick, 400); } else timer = null;
+    }
+    return function () {
+      if (timer) { again = true; return; }
+      fire();
+      timer = setTimeout(tick, 400);
+    };
+  }
+  var refreshList = refresher("#list"), refreshViews = refresher("#views"),
+    refreshPane = refresher("#pane[hx-get]"), refreshPresence = refresher("#presence");
+  function live(state, text) {
+    var inbox = $("#inbox");
+    if (!inbox) return;
+    inbox.setAttribute("data-live", state);
+    var t = $(".live-text", inbox);
+    if (t) t.textContent = text;
+  }
+  var opened = 0;
+  document.addEventListener("htmx:sseOpen", function (ev) {
+    var source = ev.detail && ev.detail.source;
+    var inbox = $("#inbox");
+    if (source && !source.charlaListening) {
+      source.charlaListening = true;
+      source.addEventListener("list", function () { refreshList(); refreshViews(); });
+      source.addEventListener("presence", refreshPresence);
+      var sel = inbox && inbox.getAttribute("data-selected");
+      if (sel) source.addEventListener("conv-" + sel, refreshPane);
+    }
+    // Catch up on whatever happened while the stream was not connected: between this
+    // page being rendered and the first connection, or during an outage.
+    refreshList(); refreshViews();
+    if (opened++ > 0) { refreshPane(); refreshPresence(); }
+    live("open", "Live");
+  });
+  document.addEventListener("htmx:sseError", function () { live("error", "Reconnecting…"); });
 
   document.addEventListener("DOMContentLoaded", function () { setup(document); });
   document.body.addEventListener("htmx:afterSwap", function (ev) {
     var target = ev.detail && ev.detail.target;
     if (!target) return;
-    if (target.id === "pane") setup(target);
+    if (target.id === "pane" || target.id === "views") setup(target);
     else localTimes(target);
     var sel = $("#inbox") && $("#inbox").getAttribute("data-selected");
     if (sel && target.id === "list") {
@@ -86,12 +194,13 @@
       if (t.value.trim()) t.form.requestSubmit();
       return;
     }
+    if (ev.key === "Escape") closeMenus(null);
     var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) || t.isContentEditable;
     if (typing) {
       if (ev.key === "Escape") t.blur();
       return;
     }
-    if (ev.metaKey || ev.ctrlKey || ev.altKey) return;
+    if (ev.metaKey || ev.ctrlKey || ev.altKey || !$("#inbox")) return;
     var rows = $$(".conv-row a");
     var cur = rows.findIndex(function (a) { return a.parentElement.classList.contains("selected"); });
     switch (ev.key) {
@@ -120,6 +229,15 @@
       var box = $("#composer-text");
       if (box) box.placeholder = ev.target.value === "note" ? "Internal note: only agents see it. @name mentions" : "Write a reply… Enter sends, Shift+Enter for a new line";
     }
+  });
+
+  // Menus (Close, Snooze, emoji) close on a click elsewhere or Escape.
+  function closeMenus(except) {
+    $$("details.menu[open], details.emoji[open]").forEach(function (d) { if (d !== except) d.open = false; });
+  }
+  document.addEventListener("click", function (ev) {
+    var inside = ev.target.closest && ev.target.closest("details.menu, details.emoji");
+    closeMenus(inside);
   });
 
   // Emoji picker.

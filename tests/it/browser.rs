@@ -17,10 +17,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-type Result<T = (), E = Box<dyn std::error::Error + Send + Sync>> = std::result::Result<T, E>;
+pub(super) type Result<T = (), E = Box<dyn std::error::Error + Send + Sync>> =
+    std::result::Result<T, E>;
 
 /// How long to wait for a page or an element before giving up.
-const PATIENCE: Duration = Duration::from_secs(15);
+pub(super) const PATIENCE: Duration = Duration::from_secs(15);
 
 const CHROME_ARGS: &[&str] = &[
     "--headless",
@@ -97,14 +98,14 @@ impl Drop for Driver {
 /// One test's browsers: the driver and every session opened so far, each with its own
 /// fresh profile directory.
 #[derive(Clone)]
-struct Browsers {
+pub(super) struct Browsers {
     driver: Arc<Driver>,
     sessions: Arc<Mutex<Vec<(Client, tempfile::TempDir)>>>,
 }
 
 impl Browsers {
     /// A new browser session with an empty profile (no cookies), 1280x900.
-    async fn open(&self) -> Result<Client> {
+    pub(super) async fn open(&self) -> Result<Client> {
         let profile = tempfile::tempdir()?;
         let mut args: Vec<String> = CHROME_ARGS.iter().map(|s| s.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
@@ -128,7 +129,7 @@ impl Browsers {
     }
 
     /// Saves a screenshot of every open browser: `<test>.png`, `<test>-2.png`, …
-    async fn screenshot_all(&self, test: &str) {
+    pub(super) async fn screenshot_all(&self, test: &str) {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-screenshots");
         let _ = std::fs::create_dir_all(&dir);
         let clients: Vec<Client> = self
@@ -169,7 +170,7 @@ impl Browsers {
 
 /// Runs `body` with a fresh chromedriver. Any error or panic in it saves screenshots to
 /// `target/test-screenshots/<test>*.png`, then fails the test.
-async fn with_browsers<F, Fut>(test: &str, body: F)
+pub(super) async fn with_browsers<F, Fut>(test: &str, body: F)
 where
     F: FnOnce(Browsers) -> Fut,
     Fut: Future<Output = Result>,
@@ -199,12 +200,12 @@ where
 
 // ---- Small page helpers -------------------------------------------------------------
 
-fn css(s: &str) -> Locator<'_> {
+pub(super) fn css(s: &str) -> Locator<'_> {
     Locator::Css(s)
 }
 
 /// Waits until the browser is on `path` (query ignored) and the page has a body.
-async fn wait_path(c: &Client, path: &str) -> Result {
+pub(super) async fn wait_path(c: &Client, path: &str) -> Result {
     let start = Instant::now();
     loop {
         let url = c.current_url().await?;
@@ -220,7 +221,7 @@ async fn wait_path(c: &Client, path: &str) -> Result {
 
 /// Waits until the text of the first element matching `selector` contains `needle`;
 /// returns that text.
-async fn wait_text(c: &Client, selector: &str, needle: &str) -> Result<String> {
+pub(super) async fn wait_text(c: &Client, selector: &str, needle: &str) -> Result<String> {
     let start = Instant::now();
     loop {
         let text = match c.find(css(selector)).await {
@@ -242,7 +243,7 @@ async fn wait_text(c: &Client, selector: &str, needle: &str) -> Result<String> {
 }
 
 /// Types `value` into the field `name` of the form posting to `action`.
-async fn fill(c: &Client, action: &str, name: &str, value: &str) -> Result {
+pub(super) async fn fill(c: &Client, action: &str, name: &str, value: &str) -> Result {
     let field = c
         .find(css(&format!(r#"form[action="{action}"] [name="{name}"]"#)))
         .await?;
@@ -252,7 +253,7 @@ async fn fill(c: &Client, action: &str, name: &str, value: &str) -> Result {
 }
 
 /// Clicks the submit button of the form posting to `action`.
-async fn submit(c: &Client, action: &str) -> Result {
+pub(super) async fn submit(c: &Client, action: &str) -> Result {
     c.find(css(&format!(
         r#"form[action="{action}"] button[type="submit"]"#
     )))
@@ -263,11 +264,11 @@ async fn submit(c: &Client, action: &str) -> Result {
 }
 
 /// The text of the whole page.
-async fn page_text(c: &Client) -> Result<String> {
+pub(super) async fn page_text(c: &Client) -> Result<String> {
     Ok(c.find(css("body")).await?.text().await?)
 }
 
-async fn sign_in(c: &Client, email: &str, password: &str) -> Result {
+pub(super) async fn sign_in(c: &Client, email: &str, password: &str) -> Result {
     wait_path(c, "/login").await?;
     fill(c, "/login", "email", email).await?;
     fill(c, "/login", "password", password).await?;
@@ -275,7 +276,7 @@ async fn sign_in(c: &Client, email: &str, password: &str) -> Result {
     wait_path(c, "/").await
 }
 
-async fn sign_out(c: &Client) -> Result {
+pub(super) async fn sign_out(c: &Client) -> Result {
     submit(c, "/logout").await?;
     wait_path(c, "/login").await?;
     wait_text(c, ".flash", "You have signed out.").await?;
@@ -300,7 +301,7 @@ async fn add_agent(c: &Client, name: &str, email: &str, role: &str, password: &s
 }
 
 /// `http://host:port` of the page the browser is on.
-async fn base(c: &Client) -> Result<String> {
+pub(super) async fn base(c: &Client) -> Result<String> {
     let url = c.current_url().await?;
     Ok(url.origin().ascii_serialization())
 }
