@@ -154,11 +154,20 @@ pub async fn start(cfg: &Config, opts: StartOptions) -> Result<Running, AppError
     if cfg.server.workers > 0 {
         server = server.workers(cfg.server.workers);
     }
-    if !opts.handle_signals {
-        server = server.disable_signals();
-    }
+    // Signals are ours, not actix's: live streams must end before the graceful stop,
+    // or every open inbox page would hold shutdown for the whole timeout.
+    server = server.disable_signals();
     let server = server.run();
     let handle = server.handle();
+    if opts.handle_signals {
+        let (services, handle) = (services.clone(), handle.clone());
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("signal received; stopping");
+            services.shutdown.cancel();
+            handle.stop(true).await;
+        });
+    }
     {
         // The contact search index fills in the background: start-up does not wait for it.
         let s = services.clone();
@@ -199,8 +208,10 @@ impl Running {
         }
     }
 
-    /// Stops gracefully: no new connections, in-flight requests finish, then `wait`.
+    /// Stops gracefully: live streams end, no new connections, in-flight requests
+    /// finish, then `wait`.
     pub async fn stop(self) -> Result<(), AppError> {
+        self.services.shutdown.cancel();
         self.handle.stop(true).await;
         self.wait().await
     }
@@ -229,4 +240,30 @@ pub async fn serve(cfg: &Config) -> Result<(), AppError> {
         running.addr
     );
     running.wait().await
+}
+
+/// SIGTERM or SIGINT (Ctrl-C).
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

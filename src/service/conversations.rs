@@ -435,19 +435,19 @@ impl Services {
         Ok(msg)
     }
 
-    /// Assigns to an agent (or nobody) and, when `team` is given, moves to a team (or
-    /// out of any). The agent must be able to see the inbox.
+    /// When `agent` is given, assigns to that agent (or nobody); when `team` is given,
+    /// moves to that team (or out of any). The agent must be able to see the inbox.
     pub async fn assign(
         &self,
         actor: &Agent,
         id: ConversationId,
-        agent: Option<AgentId>,
+        agent: Option<Option<AgentId>>,
         team: Option<Option<TeamId>>,
     ) -> Result<Conversation> {
         let c = self.conversation_for(actor, id)?;
         let dir = self.directory();
         let inbox = dir.inbox(c.inbox_id).ok_or(ServiceError::NotFound)?;
-        if let Some(a) = agent {
+        if let Some(Some(a)) = agent {
             let ok = dir
                 .agent(a)
                 .is_some_and(|ag| ag.active && inbox.visible_to(ag));
@@ -474,7 +474,10 @@ impl Services {
         let (conv, _) = self
             .store
             .update_conversation(id, |c| {
-                let mut events = c.assign(by.clone(), agent, now);
+                let mut events = match agent {
+                    Some(a) => c.assign(by.clone(), a, now),
+                    None => vec![],
+                };
                 if let Some(t) = team {
                     events.extend(c.set_team(by.clone(), t, now));
                 }
@@ -540,7 +543,11 @@ impl Services {
         self.store
             .set_read(actor.id, id, read.then(|| self.clock.now()))?;
         self.store.durable().await?;
-        self.publish(&c);
+        // Read state is per agent: only this agent's lists change.
+        self.live.publish(Live::ReadState {
+            agent: actor.id,
+            id: c.id,
+        });
         Ok(())
     }
 

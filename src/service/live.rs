@@ -15,6 +15,8 @@ pub enum Live {
     Conversation { inbox: InboxId, id: ConversationId },
     /// Who is online changed.
     Presence,
+    /// One agent's read state of a conversation changed (only their lists care).
+    ReadState { agent: AgentId, id: ConversationId },
 }
 
 /// The bus and who is connected.

@@ -117,6 +117,8 @@ pub struct Services {
     pub contacts_index: crate::search::ContactIndex,
     /// Signalled when new outbox work was committed, so the sender need not poll.
     pub outbox_ready: tokio::sync::Notify,
+    /// Cancelled when the server begins to stop: long-lived streams end at once.
+    pub shutdown: tokio_util::sync::CancellationToken,
     directory: std::sync::RwLock<Arc<Directory>>,
     setup_done: AtomicBool,
 }
@@ -145,6 +147,7 @@ impl Services {
             live: Arc::new(LiveBus::default()),
             contacts_index: crate::search::ContactIndex::default(),
             outbox_ready: tokio::sync::Notify::new(),
+            shutdown: tokio_util::sync::CancellationToken::new(),
             directory: std::sync::RwLock::new(Arc::new(Directory::default())),
             setup_done: AtomicBool::new(setup_done),
         }

@@ -206,6 +206,23 @@ async fn lifecycle_through_the_api_views_counts_and_events() {
         .await;
     assert_eq!(v["conversations"][0]["id"], conv);
     assert_eq!(counts(&v)[format!("team:{team}")], 1);
+    // Only the field sent changes: leaving out agent_id keeps the assignee.
+    let (_, c) = api
+        .post(
+            &format!("/api/v1/conversations/{conv}/assign"),
+            json!({"team_id": null}),
+        )
+        .await;
+    assert_eq!(
+        (c["assignee_id"].as_u64(), c["team_id"].is_null()),
+        (Some(luis), true),
+        "{c}"
+    );
+    api.post(
+        &format!("/api/v1/conversations/{conv}/assign"),
+        json!({"team_id": team}),
+    )
+    .await;
     // Close with a note: unassigned, in Closed, event with the note.
     let (s, c) = api
         .post(
@@ -249,6 +266,8 @@ async fn lifecycle_through_the_api_views_counts_and_events() {
         vec![
             "reopened",
             "closed",
+            "team_changed",
+            "team_changed",
             "team_changed",
             "assigned",
             "assigned",

@@ -124,7 +124,7 @@ impl World {
     }
 
     /// An inbound message from Lucía; returns the conversation id.
-    async fn from_lucia(&self, content: &str) -> u64 {
+    async fn post_as_lucia(&self, content: &str) -> u64 {
         let (s, v) = self
             .incoming(json!({
                 "contact": {"identifier": "+34 612 345 678", "name": "Lucía Fernández", "phone": "+34 612 345 678"},
@@ -294,7 +294,7 @@ async fn browser_two_agents_live_inbox() {
 
         // A message through the API inbox shows up in both lists without a reload.
         let id = w
-            .from_lucia("Hola, hice un pedido el lunes y todavía no ha llegado. ¿Dónde está?")
+            .post_as_lucia("Hola, hice un pedido el lunes y todavía no ha llegado. ¿Dónde está?")
             .await;
         for c in [&ana, &bruno] {
             wait_js(c, "the new conversation in the list", &row(id), LIVE).await?;
@@ -383,7 +383,7 @@ async fn browser_two_agents_live_inbox() {
         let draft = "Un momento, lo estoy mirando";
         ana.find(css("#composer-text")).await?.send_keys(draft).await?;
         let again = w
-            .from_lucia("Perdona, ¿me podéis mandar el número de seguimiento?")
+            .post_as_lucia("Perdona, ¿me podéis mandar el número de seguimiento?")
             .await;
         assert_eq!(again, id, "the same conversation is reopened");
         wait_contains(&ana, "#conv-status", "open", LIVE).await?;

@@ -385,3 +385,55 @@ fn backup_from_running_server_restores_equal() {
     assert!(text(&o.stderr).contains("checksum"), "{}", text(&o.stderr));
     assert!(!target.join("db").exists());
 }
+
+#[test]
+fn sigterm_with_live_streams_open_stops_promptly_and_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let o = charla(
+        &[
+            "--data",
+            d,
+            "admin",
+            "create",
+            "--email",
+            "boss@example.com",
+            "--name",
+            "Boss",
+            "--password-stdin",
+        ],
+        Some("boss password\n"),
+    );
+    assert!(o.status.success());
+    // A long graceful timeout: if open inbox pages held shutdown, this test would take a minute.
+    let cfg = dir.path().join("charla.toml");
+    std::fs::write(&cfg, "[server]\nshutdown_timeout_seconds = 60\n").unwrap();
+    let server = Server::start_with(&data, &["--config", cfg.to_str().unwrap()]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let url = server.url.clone();
+    let streams = rt.block_on(async move {
+        let c = super::common::Client::new(&url);
+        assert_eq!(
+            c.login("boss@example.com", "boss password").await.status(),
+            reqwest::StatusCode::SEE_OTHER
+        );
+        let mut open = Vec::new();
+        for _ in 0..3 {
+            let mut s = c.http.get(format!("{url}/events")).send().await.unwrap();
+            assert!(s.chunk().await.unwrap().is_some(), "the stream is live");
+            open.push(s);
+        }
+        open
+    });
+    let t0 = std::time::Instant::now();
+    let (status, log) = server.terminate();
+    let took = t0.elapsed();
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(log.contains("store flushed"), "{log}");
+    assert!(
+        took < std::time::Duration::from_secs(20),
+        "shutdown waited {took:?} for open streams"
+    );
+    drop(streams);
+}

@@ -112,6 +112,7 @@ pub struct Client {
 
 impl Client {
     pub fn new(base: &str) -> Client {
+        crypto();
         let http = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
@@ -278,6 +279,7 @@ impl Api {
     }
 
     pub fn with_token(base: &str, token: &str) -> Api {
+        crypto();
         Api {
             base: base.to_string(),
             token: token.to_string(),
@@ -344,6 +346,7 @@ pub async fn incoming(
     token: &str,
     body: serde_json::Value,
 ) -> (StatusCode, serde_json::Value) {
+    crypto();
     let r = reqwest::Client::new()
         .post(format!("{base}/api/v1/inboxes/{inbox}/incoming"))
         .bearer_auth(token)
@@ -363,10 +366,16 @@ pub struct Server {
 }
 
 impl Server {
+    pub fn start(data: &Path) -> Server {
+        Self::start_with(data, &[])
+    }
+
+    /// `charla <extra> --data DIR serve --listen 127.0.0.1:0`.
     // The child is waited for in Drop; on a failed start the test panics anyway.
     #[allow(clippy::zombie_processes)]
-    pub fn start(data: &Path) -> Server {
+    pub fn start_with(data: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_charla"))
+            .args(extra)
             .args([
                 "--data",
                 data.to_str().unwrap(),
@@ -427,4 +436,9 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// reqwest is built without a default TLS provider: install ring once per test process.
+pub fn crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -193,7 +193,7 @@ fn one_conversation(
         n += 1;
     }
     if let Some(c) = conv {
-        let team = (i % 2 == 0).then(|| teams[i % teams.len()]);
+        let team = i.is_multiple_of(2).then(|| teams[i % teams.len()]);
         let close = i % 5 < 2;
         let snooze = i % 20 == 7;
         let ev = store.generate_id().map_err(e)?;

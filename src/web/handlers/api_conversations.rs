@@ -98,11 +98,12 @@ pub async fn messages_create(
     Ok(HttpResponse::Created().json(message_json(&m, &st.services.directory())))
 }
 
-/// `{"agent_id": 3 | null, "team_id": 2 | null}`; an absent `team_id` leaves the team.
+/// `{"agent_id": 3 | null, "team_id": 2 | null}`; an absent field leaves that part as it is.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
-    agent_id: Option<u64>,
+    #[serde(default, deserialize_with = "present")]
+    agent_id: Option<Option<u64>>,
     #[serde(default, deserialize_with = "present")]
     team_id: Option<Option<u64>>,
 }
@@ -122,7 +123,7 @@ pub async fn assign(
         .assign(
             &me,
             ConversationId(*id),
-            b.agent_id.map(AgentId),
+            b.agent_id.map(|a| a.map(AgentId)),
             b.team_id.map(|t| t.map(TeamId)),
         )
         .await?;

@@ -101,8 +101,9 @@ pub async fn conversation_message(
 
 #[derive(Deserialize)]
 pub struct AssignForm {
-    #[serde(default)]
-    agent_id: String,
+    /// Absent: the assignee stays; "none": unassign; "me": the signed-in agent.
+    agent_id: Option<String>,
+    /// Absent: the team stays; "none": no team.
     team_id: Option<String>,
 }
 
@@ -125,13 +126,20 @@ pub async fn conversation_assign(
     Form(f): Form<AssignForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = ConversationId(*id);
-    let agent = opt_id("agent_id", &f.agent_id)?.map(|n| {
-        if n == u64::MAX {
-            auth.agent.id
-        } else {
-            AgentId(n)
-        }
-    });
+    let agent = f
+        .agent_id
+        .as_deref()
+        .map(|a| opt_id("agent_id", a))
+        .transpose()?
+        .map(|a| {
+            a.map(|n| {
+                if n == u64::MAX {
+                    auth.agent.id
+                } else {
+                    AgentId(n)
+                }
+            })
+        });
     let team = f
         .team_id
         .as_deref()

@@ -203,6 +203,7 @@ pub async fn events(Signed(auth): Signed, st: web::Data<AppState>) -> HttpRespon
         }
         loop {
             let msg = tokio::select! {
+                _ = services.shutdown.cancelled() => return,
                 _ = heartbeat.tick() => Some(": ping\n\n".to_string()),
                 r = rx.recv() => match r {
                     Ok(Live::Conversation { inbox, id }) => {
@@ -210,6 +211,7 @@ pub async fn events(Signed(auth): Signed, st: web::Data<AppState>) -> HttpRespon
                         visible.then(|| format!("event: list\ndata: {id}\n\nevent: conv-{id}\ndata: {id}\n\n"))
                     }
                     Ok(Live::Presence) => Some("event: presence\ndata: 1\n\n".to_string()),
+                    Ok(Live::ReadState { agent: who, id }) => (who == agent.id).then(|| format!("event: list\ndata: {id}\n\n")),
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Some("event: list\ndata: 0\n\n".to_string()),
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => None,
                 },
