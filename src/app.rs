@@ -201,6 +201,18 @@ impl Running {
             .await
             .map_err(|e| AppError::Other(e.to_string()))??;
         tracing::info!("store flushed; bye");
+        // Actix worker threads drop their copy of the app state as they wind down; wait
+        // for every holder of the store to let go, so that the data directory's lock is
+        // free when this returns (an in-process restart, or a test, can reopen at once).
+        let store = Arc::downgrade(&self.services.store);
+        drop(self.services);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while store.strong_count() > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if store.strong_count() > 0 {
+            tracing::warn!("the store is still in use 10 s after shutdown");
+        }
         match served {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(AppError::Other(format!("server error: {e}"))),
