@@ -2,6 +2,7 @@
 //! browser, the API and the command line all obey the same rules.
 
 mod accounts;
+mod actions;
 mod backup;
 mod contacts;
 mod conversations;

@@ -13,6 +13,7 @@ pub mod keys;
 mod migrations;
 mod org;
 pub mod schema;
+mod views;
 
 use codec::CodecError;
 use schema::meta_keys;

@@ -1,0 +1,146 @@
+use super::*;
+
+fn load_str(text: &str, env: &[(&str, &str)], flags: Overrides) -> Result<Loaded, ConfigError> {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("c.toml");
+    std::fs::write(&p, text).unwrap();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    load(Some(&p), &env, &flags)
+}
+
+#[test]
+fn defaults_without_file() {
+    let l = load(None, &[], &Overrides::default()).unwrap();
+    assert_eq!(l.config.server.listen, "127.0.0.1:8080");
+    assert_eq!(l.config.storage.path, PathBuf::from("./data"));
+    assert_eq!(l.config.storage.cache_capacity, ByteSize(64 << 20));
+}
+
+#[test]
+fn layers_apply_in_order() {
+    let l = load_str(
+        "[server]\nlisten = \"0.0.0.0:1\"\nworkers = 3\n[storage]\npath = \"/f\"\n",
+        &[
+            ("CHARLA__SERVER__LISTEN", "0.0.0.0:2"),
+            ("CHARLA__STORAGE__PATH", "/e"),
+            ("CHARLA__SERVER__SECURE_COOKIES", "true"),
+        ],
+        Overrides {
+            listen: None,
+            data: Some("/flag".into()),
+        },
+    )
+    .unwrap();
+    assert_eq!(l.config.server.listen, "0.0.0.0:2", "env beats file");
+    assert_eq!(l.config.server.workers, 3, "file beats default");
+    assert!(l.config.server.secure_cookies);
+    assert_eq!(
+        l.config.storage.path,
+        PathBuf::from("/flag"),
+        "flag beats env"
+    );
+}
+
+#[test]
+fn unknown_keys_warn() {
+    let l = load_str(
+        "[server]\nlisten = \"a:1\"\nlisen = 1\n[nope]\nx = 1\n",
+        &[("CHARLA__SERVER__NOPE", "1")],
+        Overrides::default(),
+    )
+    .unwrap();
+    let w = l.warnings.join("\n");
+    assert!(w.contains("server.lisen"), "{w}");
+    assert!(w.contains("nope"), "{w}");
+    assert!(w.contains("CHARLA__SERVER__NOPE"), "{w}");
+}
+
+#[test]
+fn invalid_file_names_key_and_line() {
+    let e = load_str(
+        "[server]\nlisten = \"a:1\"\nworkers = \"many\"\n",
+        &[],
+        Overrides::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("line 3"), "{e}");
+    assert!(e.contains("workers"), "{e}");
+    let e = load_str("[server\nlisten = 1", &[], Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("line 1"), "{e}");
+}
+
+#[test]
+fn invalid_env_names_var() {
+    let e = load_str(
+        "",
+        &[("CHARLA__SERVER__WORKERS", "lots")],
+        Overrides::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("CHARLA__SERVER__WORKERS"), "{e}");
+}
+
+#[test]
+fn sizes_parse_in_units() {
+    assert_eq!("64MiB".parse::<ByteSize>().unwrap(), ByteSize(64 << 20));
+    assert_eq!("512 KiB".parse::<ByteSize>().unwrap(), ByteSize(512 << 10));
+    assert_eq!("2MB".parse::<ByteSize>().unwrap(), ByteSize(2_000_000));
+    assert!("12 parsecs".parse::<ByteSize>().is_err());
+    let l = load_str(
+        "[storage]\ncache_capacity = 134217728\n",
+        &[],
+        Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(l.config.storage.cache_capacity.to_string(), "128MiB");
+}
+
+#[test]
+fn secrets_are_redacted_and_read_from_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key");
+    std::fs::write(&key, "k".repeat(40) + "\n").unwrap();
+    let l = load_str(
+        &format!("[security]\nsecret_key_file = {:?}\n", key),
+        &[],
+        Overrides::default(),
+    )
+    .unwrap();
+    let secret = l.config.security.secret_key.as_ref().unwrap();
+    assert_eq!(secret.expose(), "k".repeat(40));
+    assert!(!format!("{:?}", l.config).contains("kkkk"));
+    assert!(!l.config.to_redacted_toml().contains("kkkk"));
+    assert!(l.config.to_redacted_toml().contains("<redacted>"));
+    let both = format!(
+        "[security]\nsecret_key = \"{}\"\nsecret_key_file = {:?}\n",
+        "x".repeat(40),
+        key
+    );
+    assert!(load_str(&both, &[], Overrides::default()).is_err());
+}
+
+#[test]
+fn example_file_is_valid_and_complete() {
+    let text = include_str!("../../config.example.toml");
+    let l = load_str(text, &[], Overrides::default()).unwrap();
+    assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+    // Every default key is documented, with its env var.
+    let defaults = toml::Table::try_from(Config::default()).unwrap();
+    for (section, keys) in defaults {
+        for key in keys.as_table().unwrap().keys() {
+            let var = format!("CHARLA__{}__{}", section.to_uppercase(), key.to_uppercase());
+            assert!(
+                text.contains(&var),
+                "config.example.toml does not document {section}.{key} ({var})"
+            );
+        }
+    }
+    assert!(text.contains("CHARLA__SECURITY__SECRET_KEY_FILE"));
+}

@@ -1,0 +1,546 @@
+//! Changes to conversations: ingest from the API inbox, replies and notes, assignment,
+//! status changes, read state, deletion, delivery statuses, new outbound
+//! conversations and snooze wake-ups. Each is one store transaction, made durable
+//! before it returns, and published on the live bus after.
+
+use super::conversations::{ApiIncoming, NewOutbound, StatusChange};
+use super::{Live, Result, ServiceError, Services, from_store, random_token};
+use crate::domain::conversation::{
+    self as conv, Actor, Conversation, ConversationId, MessageId, RuleError,
+};
+use crate::domain::message::{DeliveryStatus, Direction, Message, TimelineItem};
+use crate::domain::validate::Invalid;
+use crate::domain::{Agent, AgentId, InboxId, TeamId};
+use crate::store::{Abort, Change, InboundMessage, Ingested, Job, JobKind};
+
+fn rule(e: RuleError) -> Abort {
+    Abort::Rule(e)
+}
+
+impl Services {
+    /// `POST /api/v1/inboxes/{id}/incoming`: authenticates the inbox token and stores the
+    /// message durably before answering.
+    pub async fn ingest_api(
+        &self,
+        inbox_id: InboxId,
+        token: &str,
+        m: ApiIncoming,
+    ) -> Result<Ingested> {
+        self.api_inbox(inbox_id, token)?;
+        let content = self.content(&m.content)?;
+        let source_id = m
+            .source_id
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
+        if source_id.as_ref().is_some_and(|s| s.len() > 500) {
+            return Err(Invalid {
+                field: "source_id",
+                reason: "must be at most 500 bytes".into(),
+            }
+            .into());
+        }
+        let email = match m.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+            Some(e) => Some(crate::domain::validate::email(e).map_err(|mut i| {
+                i.field = "contact.email";
+                i
+            })?),
+            None => None,
+        };
+        let phone = crate::domain::contact::phone(m.phone.as_deref()).map_err(|mut i| {
+            i.field = "contact.phone";
+            i
+        })?;
+        let identifier =
+            crate::domain::contact::optional("contact.identifier", m.identifier.as_deref(), 500)?;
+        let name = crate::domain::contact::optional(
+            "contact.name",
+            m.name.as_deref(),
+            crate::domain::contact::NAME_MAX,
+        )?;
+        if identifier.is_none() && email.is_none() && phone.is_none() && source_id.is_none() {
+            return Err(Invalid {
+                field: "contact",
+                reason: "needs an identifier, email or phone".into(),
+            }
+            .into());
+        }
+        let ids = [
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+        ];
+        let msg = InboundMessage {
+            inbox_id,
+            source_id,
+            identifier: identifier
+                .or_else(|| email.clone())
+                .or_else(|| phone.clone()),
+            name,
+            email,
+            phone,
+            content,
+            at: self.clock.now(),
+            token: random_token(16),
+        };
+        let store = self.store.clone();
+        let r = tokio::task::spawn_blocking(move || store.ingest(&msg, ids))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?
+            .map_err(from_store)?;
+        self.store.durable().await?;
+        if !r.duplicate {
+            self.publish(&r.conversation);
+        }
+        Ok(r)
+    }
+
+    /// The API inbox behind `token`, checked in constant time.
+    pub fn api_inbox(&self, inbox_id: InboxId, token: &str) -> Result<crate::domain::Inbox> {
+        let dir = self.directory();
+        let inbox = dir.inbox(inbox_id).ok_or(ServiceError::NotFound)?;
+        let expected = inbox.api_token.as_deref().unwrap_or("");
+        let same = !expected.is_empty()
+            && expected.len() == token.len()
+            && expected
+                .bytes()
+                .zip(token.bytes())
+                .fold(0u8, |a, (x, y)| a | (x ^ y))
+                == 0;
+        if same {
+            Ok(inbox.clone())
+        } else {
+            Err(ServiceError::BadCredentials)
+        }
+    }
+
+    /// An agent's reply (`private` false) or internal note (`private` true). A reply to an
+    /// unassigned conversation assigns it to the agent; a reply in an API inbox with a
+    /// webhook goes into the durable outbox.
+    pub async fn send_message(
+        &self,
+        actor: &Agent,
+        id: ConversationId,
+        content: &str,
+        private: bool,
+    ) -> Result<Message> {
+        let c = self.conversation_for(actor, id)?;
+        let content = self.content(content)?;
+        let dir = self.directory();
+        let inbox = dir.inbox(c.inbox_id).ok_or(ServiceError::NotFound)?.clone();
+        let mentions = if private {
+            let candidates: Vec<(AgentId, String)> = dir
+                .agents
+                .iter()
+                .filter(|a| a.active && inbox.visible_to(a))
+                .map(|a| (a.id, a.name.clone()))
+                .collect();
+            conv::mentions(&content, &candidates)
+        } else {
+            vec![]
+        };
+        let (ev_id, msg_id, job_id) = (
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+        );
+        let now = self.clock.now();
+        let webhook = (!private && inbox.webhook_url.is_some()).then_some(());
+        let msg = Message {
+            id: MessageId(msg_id),
+            conversation_id: id,
+            direction: if private {
+                Direction::Note
+            } else {
+                Direction::Outbound
+            },
+            author: Some(actor.id),
+            content: content.clone(),
+            created_at: now,
+            status: if webhook.is_some() {
+                DeliveryStatus::Pending
+            } else {
+                DeliveryStatus::Sent
+            },
+            status_times: vec![(
+                if webhook.is_some() {
+                    DeliveryStatus::Pending
+                } else {
+                    DeliveryStatus::Sent
+                },
+                now,
+            )],
+            error: None,
+            source_id: None,
+            mentions: mentions.clone(),
+        };
+        let agent = actor.id;
+        let (conv, _) = self
+            .store
+            .update_conversation(id, |c| {
+                let mut items = Vec::new();
+                if private {
+                    c.on_note(&content, now);
+                } else {
+                    for e in c.on_reply(agent, &content, now) {
+                        items.push(TimelineItem::Event(MessageId(ev_id), e));
+                    }
+                }
+                items.push(TimelineItem::Message(msg.clone()));
+                let job = webhook.map(|_| Job {
+                    id: job_id,
+                    kind: JobKind::Webhook {
+                        inbox_id: c.inbox_id,
+                        conversation_id: c.id,
+                        message_id: MessageId(msg_id),
+                    },
+                    due: now,
+                    attempts: 0,
+                    last_error: None,
+                });
+                Ok(Change {
+                    items,
+                    job,
+                    mentions: mentions.clone(),
+                    audit: None,
+                })
+            })
+            .map_err(from_store)?;
+        self.store.set_read(actor.id, id, Some(now))?;
+        self.store.durable().await?;
+        self.publish(&conv);
+        if webhook.is_some() {
+            self.outbox_ready.notify_one();
+        }
+        Ok(msg)
+    }
+
+    /// When `agent` is given, assigns to that agent (or nobody); when `team` is given,
+    /// moves to that team (or out of any). The agent must be able to see the inbox.
+    pub async fn assign(
+        &self,
+        actor: &Agent,
+        id: ConversationId,
+        agent: Option<Option<AgentId>>,
+        team: Option<Option<TeamId>>,
+    ) -> Result<Conversation> {
+        let c = self.conversation_for(actor, id)?;
+        let dir = self.directory();
+        let inbox = dir.inbox(c.inbox_id).ok_or(ServiceError::NotFound)?;
+        if let Some(Some(a)) = agent {
+            let ok = dir
+                .agent(a)
+                .is_some_and(|ag| ag.active && inbox.visible_to(ag));
+            if !ok {
+                return Err(Invalid {
+                    field: "agent_id",
+                    reason: "is not an active member of this inbox".into(),
+                }
+                .into());
+            }
+        }
+        if let Some(Some(t)) = team
+            && dir.team(t).is_none()
+        {
+            return Err(Invalid {
+                field: "team_id",
+                reason: "no such team".into(),
+            }
+            .into());
+        }
+        let ids = [self.store.generate_id()?, self.store.generate_id()?];
+        let now = self.clock.now();
+        let by = Actor::Agent(actor.id);
+        let (conv, _) = self
+            .store
+            .update_conversation(id, |c| {
+                let mut events = match agent {
+                    Some(a) => c.assign(by.clone(), a, now),
+                    None => vec![],
+                };
+                if let Some(t) = team {
+                    events.extend(c.set_team(by.clone(), t, now));
+                }
+                let items = events
+                    .into_iter()
+                    .zip(ids)
+                    .map(|(e, i)| TimelineItem::Event(MessageId(i), e))
+                    .collect();
+                Ok(Change {
+                    items,
+                    ..Change::default()
+                })
+            })
+            .map_err(from_store)?;
+        self.store.durable().await?;
+        self.publish(&conv);
+        Ok(conv)
+    }
+
+    /// Opens, closes (with an optional note) or snoozes a conversation.
+    pub async fn change_status(
+        &self,
+        actor: &Agent,
+        id: ConversationId,
+        to: StatusChange,
+    ) -> Result<Conversation> {
+        self.conversation_for(actor, id)?;
+        if let StatusChange::Closed { note: Some(n) } = &to
+            && n.chars().count() > self.settings.max_message_chars
+        {
+            return Err(ServiceError::TooLong(self.settings.max_message_chars));
+        }
+        let ev = self.store.generate_id()?;
+        let now = self.clock.now();
+        let by = Actor::Agent(actor.id);
+        let (conv, _) = self
+            .store
+            .update_conversation(id, |c| {
+                let events = match &to {
+                    StatusChange::Open => c.reopen(by.clone(), now),
+                    StatusChange::Closed { note } => c.close(by.clone(), note.clone(), now),
+                    StatusChange::Snoozed { until } => c.snooze(by.clone(), *until, now),
+                }
+                .map_err(rule)?;
+                let items = events
+                    .into_iter()
+                    .map(|e| TimelineItem::Event(MessageId(ev), e))
+                    .collect();
+                Ok(Change {
+                    items,
+                    ..Change::default()
+                })
+            })
+            .map_err(from_store)?;
+        self.store.durable().await?;
+        self.publish(&conv);
+        Ok(conv)
+    }
+
+    /// Marks a conversation unread (or read up to now) for `actor` only.
+    pub async fn set_read(&self, actor: &Agent, id: ConversationId, read: bool) -> Result<()> {
+        let c = self.conversation_for(actor, id)?;
+        self.store
+            .set_read(actor.id, id, read.then(|| self.clock.now()))?;
+        self.store.durable().await?;
+        // Read state is per agent: only this agent's lists change.
+        self.live.publish(Live::ReadState {
+            agent: actor.id,
+            id: c.id,
+        });
+        Ok(())
+    }
+
+    /// Deletes a conversation (admins only; audit-logged).
+    pub async fn delete_conversation(&self, actor: &Agent, id: ConversationId) -> Result<()> {
+        // Out of reach is 404 for everyone; in reach but not an admin is 403.
+        let c = self.conversation_for(actor, id)?;
+        Self::require_admin(actor)?;
+        let audit = self.audit(
+            Some(actor),
+            "conversation.delete",
+            format!("conversation #{id} with {}", c.contact_name),
+            String::new(),
+        )?;
+        self.store
+            .delete_conversation(id, &audit)
+            .map_err(from_store)?;
+        self.store.durable().await?;
+        self.publish(&c);
+        Ok(())
+    }
+
+    /// A delivery-status callback for an API inbox message, by message id or the
+    /// provider's source id. Statuses only move forward.
+    pub async fn message_status(
+        &self,
+        inbox_id: InboxId,
+        token: &str,
+        message_id: Option<MessageId>,
+        source_id: Option<&str>,
+        status: DeliveryStatus,
+        error: Option<String>,
+    ) -> Result<Message> {
+        self.api_inbox(inbox_id, token)?;
+        let (conv_id, msg_id) = match (message_id, source_id) {
+            (Some(m), _) => (
+                self.store
+                    .conversation_of_message(m)?
+                    .ok_or(ServiceError::NotFound)?,
+                m,
+            ),
+            (None, Some(s)) => self
+                .store
+                .message_by_source(inbox_id, s)?
+                .ok_or(ServiceError::NotFound)?,
+            (None, None) => {
+                return Err(Invalid {
+                    field: "message_id",
+                    reason: "give message_id or source_id".into(),
+                }
+                .into());
+            }
+        };
+        let c = self
+            .store
+            .conversation(conv_id)?
+            .ok_or(ServiceError::NotFound)?;
+        if c.inbox_id != inbox_id {
+            return Err(ServiceError::NotFound);
+        }
+        let now = self.clock.now();
+        let changed = self
+            .store
+            .update_message(conv_id, msg_id, |m| {
+                m.direction == Direction::Outbound && m.advance(status, error.clone(), now)
+            })
+            .map_err(from_store)?;
+        self.store.durable().await?;
+        if changed.is_some() {
+            self.publish(&c);
+        }
+        self.store
+            .message(conv_id, msg_id)?
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// Starts a conversation with a phone number or email address in an inbox the actor
+    /// belongs to, with a first outgoing message.
+    pub async fn start_conversation(&self, actor: &Agent, n: NewOutbound) -> Result<Conversation> {
+        let dir = self.directory();
+        let inbox = dir
+            .inbox(n.inbox)
+            .filter(|i| i.visible_to(actor))
+            .ok_or(ServiceError::NotFound)?
+            .clone();
+        let content = self.content(&n.content)?;
+        let to = n.to.trim();
+        let (email, phone) = if to.contains('@') {
+            (
+                Some(crate::domain::validate::email(to).map_err(|mut i| {
+                    i.field = "to";
+                    i
+                })?),
+                None,
+            )
+        } else {
+            (
+                None,
+                crate::domain::contact::phone(Some(to)).map_err(|mut i| {
+                    i.field = "to";
+                    i
+                })?,
+            )
+        };
+        let contact = self.find_or_create_contact(email, phone).await?;
+        let now = self.clock.now();
+        let (c, events) = Conversation::start(
+            ConversationId(self.store.generate_id()?),
+            inbox.id,
+            contact.id,
+            contact.display_name(),
+            random_token(16),
+            now,
+        );
+        let mut c = c;
+        let ev_id = self.store.generate_id()?;
+        let mut items: Vec<TimelineItem> = events
+            .into_iter()
+            .map(|mut e| {
+                e.actor = Actor::Agent(actor.id);
+                TimelineItem::Event(MessageId(ev_id), e)
+            })
+            .collect();
+        let mut more = c.on_reply(actor.id, &content, now);
+        let ev2 = self.store.generate_id()?;
+        items.extend(
+            more.drain(..)
+                .map(|e| TimelineItem::Event(MessageId(ev2), e)),
+        );
+        let msg_id = MessageId(self.store.generate_id()?);
+        let webhook = inbox.webhook_url.is_some();
+        let st = if webhook {
+            DeliveryStatus::Pending
+        } else {
+            DeliveryStatus::Sent
+        };
+        items.push(TimelineItem::Message(Message {
+            id: msg_id,
+            conversation_id: c.id,
+            direction: Direction::Outbound,
+            author: Some(actor.id),
+            content,
+            created_at: now,
+            status: st,
+            status_times: vec![(st, now)],
+            error: None,
+            source_id: None,
+            mentions: vec![],
+        }));
+        let job = webhook
+            .then(|| -> Result<Job> {
+                Ok(Job {
+                    id: self.store.generate_id()?,
+                    kind: JobKind::Webhook {
+                        inbox_id: inbox.id,
+                        conversation_id: c.id,
+                        message_id: msg_id,
+                    },
+                    due: now,
+                    attempts: 0,
+                    last_error: None,
+                })
+            })
+            .transpose()?;
+        c.agent_replied = true;
+        let has_job = job.is_some();
+        self.store.insert_conversation(
+            &c,
+            &Change {
+                items,
+                job,
+                ..Change::default()
+            },
+        )?;
+        self.store.durable().await?;
+        self.publish(&c);
+        if has_job {
+            self.outbox_ready.notify_one();
+        }
+        Ok(c)
+    }
+
+    /// Wakes snoozed conversations whose time has come (timer worker); returns how many.
+    pub async fn wake_due(&self) -> Result<usize> {
+        let now = self.clock.now();
+        let due = self.store.due_wakes(now, 500)?;
+        let mut n = 0;
+        for id in due {
+            let ev = self.store.generate_id()?;
+            let r = self.store.update_conversation(id, |c| {
+                let items = c
+                    .wake_if_due(now)
+                    .into_iter()
+                    .map(|e| TimelineItem::Event(MessageId(ev), e))
+                    .collect();
+                Ok(Change {
+                    items,
+                    ..Change::default()
+                })
+            });
+            match r {
+                Ok((c, _)) => {
+                    n += 1;
+                    self.publish(&c);
+                }
+                Err(crate::store::StoreError::Abort(Abort::NotFound)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if n > 0 {
+            self.store.durable().await?;
+        }
+        Ok(n)
+    }
+}
