@@ -179,6 +179,7 @@ pub async fn start(cfg: &Config, opts: StartOptions) -> Result<Running, AppError
     let workers = Workers::start(
         services.clone(),
         Duration::from_secs(cfg.inbox.webhook_timeout_seconds.max(1)),
+        cfg.inbox.webhook_allow_private,
     );
     Ok(Running {
         addr,

@@ -29,6 +29,9 @@ pub struct InboxConfig {
     pub webhook_max_attempts: u32,
     /// Seconds a webhook receiver gets to answer.
     pub webhook_timeout_seconds: u64,
+    /// Allow webhook URLs on private, loopback or link-local addresses (an integration on
+    /// the same host or LAN). Off: such addresses are refused at connect time.
+    pub webhook_allow_private: bool,
 }
 
 impl Default for InboxConfig {
@@ -38,6 +41,7 @@ impl Default for InboxConfig {
             max_message_chars: 10_000,
             webhook_max_attempts: 8,
             webhook_timeout_seconds: 10,
+            webhook_allow_private: false,
         }
     }
 }

@@ -2,3 +2,4 @@
 //! know the domain and nothing of the store, the services or the web.
 
 pub mod api;
+pub mod guard;

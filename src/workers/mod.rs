@@ -18,7 +18,11 @@ pub struct Workers {
 
 impl Workers {
     /// Starts every worker.
-    pub fn start(services: Arc<Services>, webhook_timeout: Duration) -> Workers {
+    pub fn start(
+        services: Arc<Services>,
+        webhook_timeout: Duration,
+        allow_private: bool,
+    ) -> Workers {
         let (stop, _) = watch::channel(false);
         let mut w = Workers {
             stop,
@@ -29,12 +33,15 @@ impl Workers {
         let s = services.clone();
         w.supervise("snooze-timer", move |stop| snooze_timer(s.clone(), stop));
         let s = services.clone();
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("charla/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
+        let client = crate::channels::guard::client(allow_private);
         w.supervise("outbox", move |stop| {
-            outbox::run(s.clone(), client.clone(), webhook_timeout, stop)
+            outbox::run(
+                s.clone(),
+                client.clone(),
+                webhook_timeout,
+                allow_private,
+                stop,
+            )
         });
         w
     }

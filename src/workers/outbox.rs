@@ -2,7 +2,7 @@
 //! time, and records each outcome durably. Woken at once when new work is committed,
 //! and at least every second for retries that come due.
 
-use crate::channels::api;
+use crate::channels::{api, guard};
 use crate::service::Services;
 use futures_util::StreamExt;
 use std::sync::Arc;
@@ -16,6 +16,7 @@ pub(super) async fn run(
     s: Arc<Services>,
     client: reqwest::Client,
     timeout: Duration,
+    allow_private: bool,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), String> {
     loop {
@@ -28,9 +29,13 @@ pub(super) async fn run(
                     let delivery_id = match &d.job.kind {
                         crate::store::JobKind::Webhook { message_id, .. } => message_id.0,
                     };
-                    let outcome =
-                        api::deliver(&client, &d.url, &d.secret, delivery_id, d.body, timeout)
-                            .await;
+                    let outcome = match guard::check_url(&d.url, allow_private) {
+                        Ok(()) => {
+                            api::deliver(&client, &d.url, &d.secret, delivery_id, d.body, timeout)
+                                .await
+                        }
+                        Err(e) => api::Outcome::Permanent(e),
+                    };
                     if let Err(e) = s.finish(&d.job, outcome).await {
                         tracing::warn!(error = %e, "could not record a webhook delivery");
                     }

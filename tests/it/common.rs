@@ -34,6 +34,8 @@ pub fn test_config(dir: &std::path::Path) -> Config {
     cfg.server.shutdown_timeout_seconds = 5;
     cfg.storage.path = dir.join("data");
     cfg.storage.cache_capacity = charla::config::ByteSize(16 << 20);
+    // The tests' webhook receivers listen on 127.0.0.1.
+    cfg.inbox.webhook_allow_private = true;
     cfg
 }
 

@@ -248,3 +248,51 @@ async fn pending_replies_survive_a_restart_and_permanent_errors_fail_visibly() {
     handle.stop(false).await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_webhook_addresses_are_refused_unless_allowed() {
+    let (hook_url, rx, handle) = start_receiver(vec![]).await;
+    let app = TestApp::start_with(|c| c.inbox.webhook_allow_private = false).await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    for url in [hook_url.clone(), hook_url.replace("127.0.0.1", "localhost")] {
+        let (inbox, token) = api.inbox("Shop", &[], Some(&url)).await;
+        let (_, r) = incoming(
+            &app.url,
+            inbox,
+            &token,
+            json!({"contact": {"identifier": "c"}, "content": "hola"}),
+        )
+        .await;
+        let conv = r["conversation_id"].as_u64().unwrap();
+        let (_, m) = api
+            .post(
+                &format!("/api/v1/conversations/{conv}/messages"),
+                json!({"content": "reply"}),
+            )
+            .await;
+        let id = m["id"].as_u64().unwrap();
+        let mut got = serde_json::Value::Null;
+        for _ in 0..50 {
+            got = message_status(&api, conv, id).await;
+            if got["status"] == "failed" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(got["status"], "failed", "{url}: {got}");
+        assert!(
+            got["error"]
+                .as_str()
+                .unwrap()
+                .contains("webhook_allow_private"),
+            "{got}"
+        );
+    }
+    assert!(
+        rx.got.lock().unwrap().is_empty(),
+        "nothing reached the private address"
+    );
+    handle.stop(false).await;
+    app.stop().await;
+}
