@@ -135,6 +135,8 @@ pub struct Team {
 pub enum ChannelKind {
     /// Any system posts messages in and receives replies by webhook.
     Api,
+    /// A mailbox polled over IMAP, answered over SMTP.
+    Email,
 }
 
 impl ChannelKind {
@@ -145,12 +147,14 @@ impl ChannelKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::Api => "api",
+            ChannelKind::Email => "email",
         }
     }
     /// The name shown to people.
     pub fn label(self) -> &'static str {
         match self {
             ChannelKind::Api => "API",
+            ChannelKind::Email => "Email",
         }
     }
 }
@@ -169,6 +173,9 @@ pub struct Inbox {
     /// API inbox: where agent replies are POSTed.
     #[serde(default)]
     pub webhook_url: Option<String>,
+    /// Email inbox: the mailbox and how to send.
+    #[serde(default)]
+    pub email: Option<super::email::EmailSettings>,
 }
 
 impl Inbox {

@@ -5,6 +5,7 @@ pub mod account;
 pub mod clock;
 pub mod contact;
 pub mod conversation;
+pub mod email;
 pub mod ids;
 pub mod message;
 pub mod validate;

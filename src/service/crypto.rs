@@ -116,6 +116,55 @@ impl Keys {
         }
     }
 
+    fn sealing_key(&self) -> chacha20poly1305::Key {
+        let mut h = Sha256::new();
+        h.update(b"charla/secrets/v1\0");
+        h.update(self.secret.as_slice());
+        h.finalize()
+    }
+
+    /// Encrypts a stored secret (a mailbox password) with XChaCha20-Poly1305 under a key
+    /// derived from the installation secret: `v1:` + base64(nonce ‖ ciphertext).
+    pub fn seal(&self, plaintext: &str) -> Result<String> {
+        use base64::Engine;
+        use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng};
+        let cipher = chacha20poly1305::XChaCha20Poly1305::new(&self.sealing_key());
+        let nonce = chacha20poly1305::XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let ct = cipher
+            .encrypt(&nonce, plaintext.as_bytes())
+            .map_err(|_| ServiceError::Internal("encryption failed".into()))?;
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&ct);
+        Ok(format!(
+            "v1:{}",
+            base64::engine::general_purpose::STANDARD_NO_PAD.encode(out)
+        ))
+    }
+
+    /// Decrypts a value made by `seal`; fails if the installation secret changed.
+    pub fn open(&self, sealed: &str) -> Result<String> {
+        use base64::Engine;
+        use chacha20poly1305::aead::{Aead, KeyInit};
+        let bad = || {
+            ServiceError::Internal(
+                "a stored secret cannot be decrypted: was security.secret_key changed?".into(),
+            )
+        };
+        let raw = sealed.strip_prefix("v1:").ok_or_else(bad)?;
+        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(raw)
+            .map_err(|_| bad())?;
+        if bytes.len() < 24 {
+            return Err(bad());
+        }
+        let (nonce, ct) = bytes.split_at(24);
+        let cipher = chacha20poly1305::XChaCha20Poly1305::new(&self.sealing_key());
+        let pt = cipher
+            .decrypt(chacha20poly1305::XNonce::from_slice(nonce), ct)
+            .map_err(|_| bad())?;
+        String::from_utf8(pt).map_err(|_| bad())
+    }
+
     /// HMAC-SHA256 of `purpose` and `data`, hex-encoded.
     pub fn sign(&self, purpose: &str, data: &str) -> String {
         let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.secret) else {
@@ -167,6 +216,26 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(hash_token(&a), hash_token(&a));
         assert_ne!(hash_token(&a), hash_token(&b));
+    }
+
+    #[test]
+    fn sealed_secrets_round_trip_and_need_the_same_key() {
+        let k = Keys::new(b"0123456789abcdef0123456789abcdef");
+        let a = k.seal("imap päss").unwrap();
+        let b = k.seal("imap päss").unwrap();
+        assert_ne!(a, b, "a fresh nonce each time");
+        assert!(!a.contains("imap"));
+        assert_eq!(k.open(&a).unwrap(), "imap päss");
+        assert!(
+            Keys::new(b"another key another key another!")
+                .open(&a)
+                .is_err()
+        );
+        let mut tampered = a.clone();
+        tampered.pop();
+        tampered.push(if a.ends_with('A') { 'B' } else { 'A' });
+        assert!(k.open(&tampered).is_err());
+        assert!(k.open("plain").is_err());
     }
 
     #[test]

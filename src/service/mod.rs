@@ -8,6 +8,7 @@ mod contacts;
 mod conversations;
 mod crypto;
 mod directory;
+mod email;
 pub mod live;
 mod org;
 mod outbox;
@@ -20,6 +21,7 @@ pub use conversations::{
 };
 pub use crypto::{Hasher, Keys, hash_token, random_token};
 pub use directory::Directory;
+pub use email::{EmailInput, ServerInput};
 pub use live::{Live, LiveBus};
 pub use org::InboxInput;
 pub use outbox::Delivery;

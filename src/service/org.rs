@@ -139,10 +139,22 @@ impl Services {
                         "an inbox's channel type cannot change; create a new inbox",
                     ));
                 }
+                let email = match input.email {
+                    Some(e) if old.channel == ChannelKind::Email => {
+                        Some(self.email_settings(e, old.email.as_ref())?)
+                    }
+                    Some(_) => {
+                        return Err(ServiceError::Conflict(
+                            "only email inboxes have email settings",
+                        ));
+                    }
+                    None => old.email.clone(),
+                };
                 Inbox {
                     name,
                     members,
                     webhook_url: webhook.unwrap_or(old.webhook_url.clone()),
+                    email,
                     ..old
                 }
             }
@@ -151,7 +163,24 @@ impl Services {
                 let token = (channel == ChannelKind::Api)
                     .then(|| format!("charla_inbox_{}", super::random_token(16)));
                 new_token = token.clone();
+                let email = match (channel, input.email) {
+                    (ChannelKind::Email, Some(e)) => Some(self.email_settings(e, None)?),
+                    (ChannelKind::Email, None) => {
+                        return Err(validate::Invalid {
+                            field: "email",
+                            reason: "an email inbox needs its IMAP and SMTP settings".into(),
+                        }
+                        .into());
+                    }
+                    (_, Some(_)) => {
+                        return Err(ServiceError::Conflict(
+                            "only email inboxes have email settings",
+                        ));
+                    }
+                    (_, None) => None,
+                };
                 Inbox {
+                    email,
                     id: InboxId(self.store.generate_id()?),
                     name,
                     channel,
@@ -229,6 +258,8 @@ pub struct InboxInput {
     pub channel: Option<ChannelKind>,
     pub members: Vec<AgentId>,
     pub webhook_url: Option<String>,
+    /// Email inboxes: required when creating one; on update `None` keeps them.
+    pub email: Option<super::email::EmailInput>,
 }
 
 /// Checks a webhook URL: empty clears it; otherwise http(s) with a host.

@@ -736,3 +736,111 @@ async fn every_documented_route_exists() {
     }
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_inbox_settings_are_validated_and_passwords_never_shown() {
+    let (app, _admin, api) = setup().await;
+    let settings = |host: &str, password: Option<&str>| {
+        json!({
+            "imap": {"host": host, "port": 993, "security": "tls", "username": "support@shop.example", "password": password, "folder": "INBOX"},
+            "smtp": {"host": "smtp.shop.example", "port": 587, "security": "starttls", "username": "support@shop.example", "password": password},
+            "from_name": "Shop support", "from_address": "support@shop.example", "poll_seconds": 30
+        })
+    };
+    let (s, v) = api.post("/api/v1/inboxes", json!({"name": "Mail", "channel": "email", "member_ids": [], "email": settings("imap://bad", Some("s3cret-imap"))})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("email.imap.host"),
+        "{v}"
+    );
+    let (s, v) = api
+        .post(
+            "/api/v1/inboxes",
+            json!({"name": "Mail", "channel": "email"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, v) = api.post("/api/v1/inboxes", json!({"name": "Mail", "channel": "email", "member_ids": [], "email": settings("imap.shop.example", Some("s3cret-imap"))})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert!(v["token"].is_null(), "email inboxes have no API token");
+    let id = v["id"].as_u64().unwrap();
+    let body = reqwest::Client::new()
+        .get(format!("{}/api/v1/inboxes", app.url))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !body.contains("s3cret") && !body.contains("sealed"),
+        "passwords leak: {body}"
+    );
+    let (_, list) = api.get("/api/v1/inboxes").await;
+    let inbox = list["inboxes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            inbox["channel"].as_str(),
+            inbox["email"]["imap"]["password_set"].as_bool()
+        ),
+        (Some("email"), Some(true))
+    );
+    assert_eq!(inbox["email"]["smtp"]["security"], "starttls");
+    // An update without passwords keeps them.
+    let (s, v) = api
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/inboxes/{id}"),
+            Some(json!({"email": settings("imap2.shop.example", None)})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (
+            v["email"]["imap"]["host"].as_str(),
+            v["email"]["imap"]["password_set"].as_bool()
+        ),
+        (Some("imap2.shop.example"), Some(true))
+    );
+    // The data on disk holds no plain-text password either.
+    let mut raw = Vec::new();
+    for entry in walk(&app.dir.path().join("data")) {
+        raw.extend(std::fs::read(entry).unwrap_or_default());
+    }
+    assert!(
+        !raw.windows(11).any(|w| w == b"s3cret-imap"),
+        "a password is stored in plain text"
+    );
+    let (s, _) = api
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/inboxes/{id}"),
+            Some(json!({"channel": "api"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    app.stop().await;
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p))
+        } else {
+            out.push(p)
+        }
+    }
+    out
+}

@@ -84,6 +84,7 @@ pub async fn generate(
             channel: None,
             members: agents.clone(),
             webhook_url: None,
+            email: None,
         };
         let (inbox, tok) = services
             .save_inbox(&admin, None, input)

@@ -2,7 +2,7 @@
 
 use crate::domain::validate::Invalid;
 use crate::domain::{AgentId, ChannelKind, InboxId, Role, TeamId};
-use crate::service::InboxInput;
+use crate::service::{EmailInput, InboxInput, ServerInput};
 use crate::web::AppState;
 use crate::web::auth::ApiAgent;
 use crate::web::error::ApiError;
@@ -201,10 +201,69 @@ pub struct InboxBody {
     channel: Option<String>,
     webhook_url: Option<String>,
     member_ids: Option<Vec<u64>>,
+    email: Option<EmailBody>,
+}
+
+/// `{"imap": {...}, "smtp": {...}, "from_name", "from_address", "poll_seconds"}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailBody {
+    imap: ServerBody,
+    smtp: ServerBody,
+    #[serde(default)]
+    from_name: String,
+    from_address: String,
+    poll_seconds: Option<u64>,
+    #[serde(default)]
+    mark_seen: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerBody {
+    host: String,
+    port: u16,
+    #[serde(default)]
+    security: String,
+    #[serde(default)]
+    username: String,
+    password: Option<String>,
+    /// IMAP only.
+    #[serde(default)]
+    folder: String,
+}
+
+impl EmailBody {
+    fn input(self) -> EmailInput {
+        let side = |s: ServerBody| ServerInput {
+            host: s.host,
+            port: s.port,
+            security: s.security,
+            username: s.username,
+            password: s.password,
+        };
+        let folder = self.imap.folder.clone();
+        EmailInput {
+            imap: side(self.imap),
+            folder,
+            smtp: side(self.smtp),
+            from_name: self.from_name,
+            from_address: self.from_address,
+            poll_seconds: self.poll_seconds,
+            mark_seen: self.mark_seen,
+        }
+    }
 }
 
 fn inbox_json(i: &crate::domain::Inbox) -> serde_json::Value {
-    json!({"id": i.id.0, "name": i.name, "channel": i.channel.as_str(), "webhook_url": i.webhook_url, "member_ids": i.members.iter().map(|m| m.0).collect::<Vec<_>>()})
+    // Passwords never leave the server: only whether one is set.
+    let side = |s: &crate::domain::email::Server| json!({"host": s.host, "port": s.port, "security": s.security.as_str(), "username": s.username, "password_set": !s.password_sealed.is_empty()});
+    let email = i.email.as_ref().map(|e| {
+        let mut imap = side(&e.imap);
+        imap["folder"] = json!(e.folder);
+        json!({"imap": imap, "smtp": side(&e.smtp), "from_name": e.from_name, "from_address": e.from_address, "poll_seconds": e.poll_seconds, "mark_seen": e.mark_seen})
+    });
+    json!({"id": i.id.0, "name": i.name, "channel": i.channel.as_str(), "webhook_url": i.webhook_url, "email": email, "member_ids": i.members.iter().map(|m| m.0).collect::<Vec<_>>()})
 }
 
 pub async fn inboxes_index(ApiAgent(me): ApiAgent, st: web::Data<AppState>) -> R {
@@ -219,10 +278,11 @@ pub async fn inboxes_create(
 ) -> R {
     let channel = match b.channel.as_deref() {
         Some("api") | None => ChannelKind::Api,
+        Some("email") => ChannelKind::Email,
         Some(_) => {
             return Err(invalid(
                 "channel",
-                "unknown channel type (this version supports \"api\")",
+                "unknown channel type: use \"api\" or \"email\"",
             ));
         }
     };
@@ -232,6 +292,7 @@ pub async fn inboxes_create(
         channel: Some(channel),
         members: ids(&b.member_ids.unwrap_or_default(), AgentId),
         webhook_url: b.webhook_url,
+        email: b.email.map(EmailBody::input),
     };
     let (inbox, token) = st.services.save_inbox(&me, None, input).await?;
     Ok(HttpResponse::Created().json(json!({"id": inbox.id.0, "token": token})))
@@ -262,6 +323,7 @@ pub async fn inboxes_update(
             .map(|m| ids(&m, AgentId))
             .unwrap_or(cur.members.clone()),
         webhook_url: b.webhook_url,
+        email: b.email.map(EmailBody::input),
     };
     let (inbox, _) = st.services.save_inbox(&me, Some(cur.id), input).await?;
     Ok(HttpResponse::Ok().json(inbox_json(&inbox)))

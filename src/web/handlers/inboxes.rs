@@ -94,6 +94,7 @@ pub async fn inboxes_create(
         channel: Some(channel),
         members,
         webhook_url: Some(f.webhook_url),
+        email: None,
     };
     let (inbox, token) = st.services.save_inbox(&auth.agent, None, input).await?;
     match token {
@@ -127,6 +128,7 @@ pub async fn inboxes_update(
         channel: None,
         members,
         webhook_url: Some(f.webhook_url),
+        email: None,
     };
     st.services
         .save_inbox(&auth.agent, Some(InboxId(*id)), input)

@@ -1,0 +1,108 @@
+//! Email inbox settings: where to poll (IMAP) and how to send (SMTP). Passwords are
+//! stored sealed (encrypted with the installation key) and never shown back.
+
+use super::validate::Invalid;
+use serde::{Deserialize, Serialize};
+
+/// Transport security of a mail connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Security {
+    /// Plain text (local test servers only).
+    None,
+    /// Plain connection upgraded with STARTTLS.
+    StartTls,
+    /// TLS from the first byte (IMAPS 993, SMTPS 465).
+    Tls,
+}
+
+impl Security {
+    /// Parses the API/form spelling.
+    pub fn parse(field: &'static str, s: &str) -> Result<Security, Invalid> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" | "" => Ok(Security::None),
+            "starttls" => Ok(Security::StartTls),
+            "tls" | "ssl" => Ok(Security::Tls),
+            other => Err(Invalid {
+                field,
+                reason: format!("must be none, starttls or tls, not {other:?}"),
+            }),
+        }
+    }
+    /// The API/form spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Security::None => "none",
+            Security::StartTls => "starttls",
+            Security::Tls => "tls",
+        }
+    }
+}
+
+/// One side of a mail account (IMAP or SMTP).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Server {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub username: String,
+    /// Sealed with the installation key (`Keys::seal`); empty when there is none.
+    pub password_sealed: String,
+}
+
+/// Everything an email inbox needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailSettings {
+    pub imap: Server,
+    pub folder: String,
+    pub smtp: Server,
+    pub from_name: String,
+    pub from_address: String,
+    pub poll_seconds: u64,
+    /// Mark fetched mail as read on the server (off: the mailbox is never changed).
+    pub mark_seen: bool,
+}
+
+/// Checks a host name or address: non-empty, no spaces or URL parts.
+pub fn host(field: &'static str, h: &str) -> Result<String, Invalid> {
+    let h = h.trim();
+    if h.is_empty() || h.len() > 253 || h.contains(['/', ' ', '@']) || h.contains("://") {
+        return Err(Invalid {
+            field,
+            reason: "must be a host name such as imap.example.com".into(),
+        });
+    }
+    Ok(h.to_string())
+}
+
+/// Checks a poll interval: 10 s to 1 h.
+pub fn poll_seconds(s: u64) -> Result<u64, Invalid> {
+    if (10..=3600).contains(&s) {
+        Ok(s)
+    } else {
+        Err(Invalid {
+            field: "poll_seconds",
+            reason: "must be between 10 and 3600".into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn security_and_hosts_parse_strictly() {
+        assert_eq!(
+            Security::parse("s", "STARTTLS").unwrap(),
+            Security::StartTls
+        );
+        assert_eq!(Security::parse("s", "ssl").unwrap(), Security::Tls);
+        assert!(Security::parse("s", "maybe").is_err());
+        assert_eq!(host("h", " imap.example.com ").unwrap(), "imap.example.com");
+        for bad in ["", "imap://x", "a b", "u@x", "x/y"] {
+            assert!(host("h", bad).is_err(), "{bad}");
+        }
+        assert!(poll_seconds(5).is_err());
+        assert!(poll_seconds(30).is_ok());
+    }
+}
