@@ -83,6 +83,7 @@ impl Services {
             content,
             at: self.clock.now(),
             token: random_token(16),
+            cursor: None,
         };
         let store = self.store.clone();
         let r = tokio::task::spawn_blocking(move || store.ingest(&msg, ids))
@@ -91,7 +92,9 @@ impl Services {
             .map_err(from_store)?;
         self.store.durable().await?;
         if !r.duplicate {
-            self.publish(&r.conversation);
+            if let Some(c) = &r.conversation {
+                self.publish(c);
+            }
         }
         Ok(r)
     }

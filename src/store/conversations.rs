@@ -7,6 +7,23 @@ use super::jobs::Job;
 use super::schema;
 use super::views::{MENTIONS_TAG, count_key, idx_key, views_of};
 pub use super::views::{View, ViewPage};
+
+impl Store {
+    /// Where the poller stands in a folder: (UIDVALIDITY, highest UID ingested).
+    pub fn mail_cursor(&self, inbox: InboxId, folder: &str) -> Result<Option<(u32, u32)>> {
+        Ok(self
+            .t
+            .mailcursor_state
+            .get(cursor_key(inbox, folder))?
+            .filter(|v| v.len() == 8)
+            .map(|v| {
+                (
+                    u32::from_be_bytes([v[0], v[1], v[2], v[3]]),
+                    u32::from_be_bytes([v[4], v[5], v[6], v[7]]),
+                )
+            }))
+    }
+}
 use super::{Abort, Result, Store, dec, keys};
 use crate::domain::contact::Contact;
 use crate::domain::conversation::{
@@ -32,12 +49,47 @@ pub struct InboundMessage {
     pub at: Timestamp,
     /// The visitor token for a conversation this message may create.
     pub token: String,
+    /// For mail: where the poller stands, written in the same transaction.
+    pub cursor: Option<MailCursor>,
+}
+
+/// A mail folder's position: its UIDVALIDITY and the highest UID ingested.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailCursor {
+    pub folder: String,
+    pub uidvalidity: u32,
+    pub uid: u32,
+}
+
+pub(super) fn cursor_key(inbox: InboxId, folder: &str) -> Vec<u8> {
+    let mut k = keys::id(inbox.0).to_vec();
+    k.extend_from_slice(folder.as_bytes());
+    k
+}
+
+/// Moves a cursor forward (a new UIDVALIDITY replaces it), inside a transaction.
+fn advance_cursor(t: &TransactionalTree, inbox: InboxId, c: &MailCursor) -> TxResult<()> {
+    let key = cursor_key(inbox, &c.folder);
+    let uid = match t.get(&key)? {
+        Some(v)
+            if v.len() == 8 && u32::from_be_bytes([v[0], v[1], v[2], v[3]]) == c.uidvalidity =>
+        {
+            u32::from_be_bytes([v[4], v[5], v[6], v[7]]).max(c.uid)
+        }
+        _ => c.uid,
+    };
+    let mut v = c.uidvalidity.to_be_bytes().to_vec();
+    v.extend_from_slice(&uid.to_be_bytes());
+    t.insert(key, v)?;
+    Ok(())
 }
 
 /// What `ingest` did.
 #[derive(Debug, Clone)]
 pub struct Ingested {
-    pub conversation: Conversation,
+    pub conversation_id: ConversationId,
+    /// `None` only for a duplicate of a message whose conversation was deleted.
+    pub conversation: Option<Conversation>,
     pub message_id: MessageId,
     pub duplicate: bool,
     pub created: bool,
@@ -81,6 +133,7 @@ const MENTION: usize = 10;
 const WAKE: usize = 11;
 const JOB: usize = 12;
 const AUDIT: usize = 13;
+const CURSOR: usize = 14;
 
 impl Tx<'_> {
     pub(super) fn conv(&self, id: ConversationId) -> TxResult<Option<Conversation>> {
@@ -203,7 +256,7 @@ pub(super) fn contact_keys(c: &Contact, identifier_inbox: Option<InboxId>) -> Ve
 }
 
 impl Store {
-    fn conv_trees(&self) -> [&sled::Tree; 14] {
+    fn conv_trees(&self) -> [&sled::Tree; 15] {
         let t = &self.t;
         [
             &t.convid_conversation,
@@ -220,6 +273,7 @@ impl Store {
             &t.wakedue_unit,
             &t.jobdue_job,
             &t.auditkey_entry,
+            &t.mailcursor_state,
         ]
     }
 
@@ -245,8 +299,13 @@ impl Store {
             {
                 let conv_id = ConversationId(keys::read_u64(&v).unwrap_or(0));
                 let msg_id = MessageId(keys::read_u64(&v[8..]).unwrap_or(0));
-                let conversation = tx.conv(conv_id)?.ok_or(TxErr::Abort(Abort::NotFound))?;
+                if let Some(c) = &m.cursor {
+                    advance_cursor(&tx.0[CURSOR], m.inbox_id, c)?;
+                }
+                // The conversation may have been deleted since: the key is its tombstone.
+                let conversation = tx.conv(conv_id)?;
                 return Ok(Ingested {
+                    conversation_id: conv_id,
                     conversation,
                     message_id: msg_id,
                     duplicate: true,
@@ -361,10 +420,14 @@ impl Store {
                 v.extend_from_slice(&keys::id(ids[4]));
                 tx.0[EXT].insert(ext.as_slice(), v)?;
             }
+            if let Some(c) = &m.cursor {
+                advance_cursor(&tx.0[CURSOR], m.inbox_id, c)?;
+            }
             conv.contact_name = contact.display_name();
             tx.put_conv(old.as_ref(), &conv)?;
             Ok(Ingested {
-                conversation: conv,
+                conversation_id: conv.id,
+                conversation: Some(conv),
                 message_id: MessageId(ids[4]),
                 duplicate: false,
                 created,

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use accounts::TokenRow;
-pub use conversations::{Change, InboundMessage, Ingested, View, ViewPage};
+pub use conversations::{Change, InboundMessage, Ingested, MailCursor, View, ViewPage};
 pub use jobs::{Job, JobKind};
 pub use migrations::CURRENT_SCHEMA;
 
@@ -131,6 +131,7 @@ pub(crate) struct Trees {
     pub mention_time: sled::Tree,
     pub wakedue_unit: sled::Tree,
     pub jobdue_job: sled::Tree,
+    pub mailcursor_state: sled::Tree,
 }
 
 /// How many ids the generator reserves per write of its high-water mark.
@@ -230,6 +231,7 @@ impl Store {
             mention_time: open(schema::MENTION_TIME)?,
             wakedue_unit: open(schema::WAKEDUE_UNIT)?,
             jobdue_job: open(schema::JOBDUE_JOB)?,
+            mailcursor_state: open(schema::MAILCURSOR_STATE)?,
         };
         let hwm = match t.meta.get(meta_keys::ID_HWM)? {
             Some(v) => keys::read_u64(&v).unwrap_or(1),

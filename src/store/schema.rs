@@ -29,6 +29,7 @@
 //! | `mention_time`           | agent id · conversation id            | time of the latest mention     |
 //! | `wakedue_unit`           | wake time · conversation id           | empty (snooze timers)          |
 //! | `jobdue_job`             | due time · job id                     | `Job` (durable outbox)         |
+//! | `mailcursor_state`       | inbox id · folder (UTF-8)             | UIDVALIDITY (u32 BE) · highest UID ingested (u32 BE) |
 //!
 //! Views (`viewidx_unit` tags): 1 all open, 2 mine (sub = agent), 3 unassigned,
 //! 4 team (sub = team), 5 snoozed, 6 closed, 7 mentions (sub = agent). "time" is the
@@ -66,6 +67,7 @@ pub const TREES: &[&str] = &[
     MENTION_TIME,
     WAKEDUE_UNIT,
     JOBDUE_JOB,
+    MAILCURSOR_STATE,
 ];
 
 pub const META: &str = "meta";
@@ -94,6 +96,7 @@ pub const READSTATE_TIME: &str = "readstate_time";
 pub const MENTION_TIME: &str = "mention_time";
 pub const WAKEDUE_UNIT: &str = "wakedue_unit";
 pub const JOBDUE_JOB: &str = "jobdue_job";
+pub const MAILCURSOR_STATE: &str = "mailcursor_state";
 
 /// Keys of the `meta` tree.
 pub mod meta_keys {

@@ -681,6 +681,13 @@ async fn blocked_contacts_are_stored_but_do_not_reopen() {
         "open"
     );
     // Admins delete (audit-logged); deleted conversations stay deduped.
+    let (_, kept) = incoming(
+        &app.url,
+        inbox,
+        &token,
+        json!({"source_id": "keep-1", "contact": {"identifier": "spam"}, "content": "last"}),
+    )
+    .await;
     let (s, _) = api
         .call(
             Method::DELETE,
@@ -693,6 +700,20 @@ async fn blocked_contacts_are_stored_but_do_not_reopen() {
         api.get(&format!("/api/v1/conversations/{conv}")).await.0,
         StatusCode::NOT_FOUND
     );
+    // The same message again after deletion: a duplicate, not a new conversation.
+    let (s, again) = incoming(
+        &app.url,
+        inbox,
+        &token,
+        json!({"source_id": "keep-1", "contact": {"identifier": "spam"}, "content": "last"}),
+    )
+    .await;
+    assert_eq!(
+        (s, again["duplicate"].as_bool()),
+        (StatusCode::OK, Some(true)),
+        "{again}"
+    );
+    assert_eq!(again["message_id"], kept["message_id"]);
     let counts = api.get("/api/v1/conversations?view=all").await.1["counts"].clone();
     assert_eq!(
         (counts["all"].as_u64(), counts["closed"].as_u64()),

@@ -186,8 +186,9 @@ fn one_conversation(
                 content: text.to_string(),
                 at,
                 token: format!("{i:032x}"),
+                cursor: None,
             };
-            conv = Some(store.ingest(&m, ids).map_err(e)?.conversation.id);
+            conv = Some(store.ingest(&m, ids).map_err(e)?.conversation_id);
         } else if let Some(c) = conv {
             reply(store, c, agent, text, at)?;
         }

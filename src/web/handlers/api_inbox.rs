@@ -90,9 +90,11 @@ pub async fn incoming(
         .ingest_api(InboxId(*id), &token, m)
         .await
         .map_err(auth_error)?;
-    st.services.reindex_contact(r.conversation.contact_id)?;
+    if let Some(c) = &r.conversation {
+        st.services.reindex_contact(c.contact_id)?;
+    }
     Ok(HttpResponse::Ok().json(json!({
-        "conversation_id": r.conversation.id.0,
+        "conversation_id": r.conversation_id.0,
         "message_id": r.message_id.0,
         "duplicate": r.duplicate,
     })))
