@@ -2,5 +2,6 @@
 //! know the domain and nothing of the store, the services or the web.
 
 pub mod api;
+pub mod email;
 pub mod guard;
 pub mod imap;

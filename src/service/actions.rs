@@ -84,6 +84,7 @@ impl Services {
             at: self.clock.now(),
             token: random_token(16),
             cursor: None,
+            quiet: false,
         };
         let store = self.store.clone();
         let r = tokio::task::spawn_blocking(move || store.ingest(&msg, ids))
@@ -91,10 +92,10 @@ impl Services {
             .map_err(|e| ServiceError::Internal(e.to_string()))?
             .map_err(from_store)?;
         self.store.durable().await?;
-        if !r.duplicate {
-            if let Some(c) = &r.conversation {
-                self.publish(c);
-            }
+        if !r.duplicate
+            && let Some(c) = &r.conversation
+        {
+            self.publish(c);
         }
         Ok(r)
     }

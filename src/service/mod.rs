@@ -10,6 +10,7 @@ mod crypto;
 mod directory;
 mod email;
 pub mod live;
+mod mail;
 mod org;
 mod outbox;
 mod throttle;
@@ -23,6 +24,7 @@ pub use crypto::{Hasher, Keys, hash_token, random_token};
 pub use directory::Directory;
 pub use email::{EmailInput, ServerInput};
 pub use live::{Live, LiveBus};
+pub use mail::{MailHealth, MailHealthBoard};
 pub use org::InboxInput;
 pub use outbox::Delivery;
 pub use throttle::Throttle;
@@ -120,6 +122,8 @@ pub struct Services {
     pub contacts_index: crate::search::ContactIndex,
     /// Signalled when new outbox work was committed, so the sender need not poll.
     pub outbox_ready: tokio::sync::Notify,
+    /// What the mail pollers last saw of each mailbox.
+    pub mail_health: MailHealthBoard,
     /// Cancelled when the server begins to stop: long-lived streams end at once.
     pub shutdown: tokio_util::sync::CancellationToken,
     directory: std::sync::RwLock<Arc<Directory>>,
@@ -151,6 +155,7 @@ impl Services {
             contacts_index: crate::search::ContactIndex::default(),
             outbox_ready: tokio::sync::Notify::new(),
             shutdown: tokio_util::sync::CancellationToken::new(),
+            mail_health: MailHealthBoard::default(),
             directory: std::sync::RwLock::new(Arc::new(Directory::default())),
             setup_done: AtomicBool::new(setup_done),
         }

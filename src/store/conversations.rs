@@ -51,6 +51,8 @@ pub struct InboundMessage {
     pub token: String,
     /// For mail: where the poller stands, written in the same transaction.
     pub cursor: Option<MailCursor>,
+    /// Stored but must not reopen, wake or notify (auto-replies, bounces).
+    pub quiet: bool,
 }
 
 /// A mail folder's position: its UIDVALIDITY and the highest UID ingested.
@@ -394,7 +396,7 @@ impl Store {
                     (None, c, true)
                 }
             };
-            events.extend(conv.on_inbound(&m.content, contact.blocked, m.at));
+            events.extend(conv.on_inbound(&m.content, contact.blocked || m.quiet, m.at));
             for (i, e) in events.iter().enumerate() {
                 tx.push(
                     conv.id,

@@ -1,6 +1,7 @@
 //! Background tasks, each supervised: restarted with backoff when it fails, stopped in
 //! order at shutdown.
 
+pub mod mail;
 mod outbox;
 
 use crate::service::Services;
@@ -32,6 +33,8 @@ impl Workers {
         w.supervise("session-purge", move |stop| session_purge(s.clone(), stop));
         let s = services.clone();
         w.supervise("snooze-timer", move |stop| snooze_timer(s.clone(), stop));
+        let s = services.clone();
+        w.supervise("mail-pollers", move |stop| mail::run(s.clone(), stop));
         let s = services.clone();
         let client = crate::channels::guard::client(allow_private);
         w.supervise("outbox", move |stop| {

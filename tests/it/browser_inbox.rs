@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 /// How long a live update may take to show up in the other browser.
-const LIVE: Duration = Duration::from_secs(5);
+// A functional bound (updates arrive without a reload), not a speed check: push latency
+// is measured by the load tool. Generous, because CI runs every test at once on 2 cores.
+const LIVE: Duration = Duration::from_secs(15);
 
 const B_EMAIL: &str = "bruno@example.com";
 const B_PASSWORD: &str = "bruno's password";

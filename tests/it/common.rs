@@ -444,3 +444,10 @@ impl Drop for Server {
 pub fn crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
+
+impl TestApp {
+    /// The running application's services (for driving workers step by step).
+    pub fn services(&self) -> Arc<charla::service::Services> {
+        self.running.as_ref().map(|r| r.services.clone()).unwrap()
+    }
+}

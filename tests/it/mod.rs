@@ -7,5 +7,7 @@ mod browser;
 mod browser_inbox;
 mod cli;
 mod crash;
+mod email;
+mod mail_servers;
 mod permissions;
 mod webhook;

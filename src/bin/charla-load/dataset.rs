@@ -187,6 +187,7 @@ fn one_conversation(
                 at,
                 token: format!("{i:032x}"),
                 cursor: None,
+                quiet: false,
             };
             conv = Some(store.ingest(&m, ids).map_err(e)?.conversation_id);
         } else if let Some(c) = conv {
