@@ -133,6 +133,13 @@ impl Services {
         let content = self.content(content)?;
         let dir = self.directory();
         let inbox = dir.inbox(c.inbox_id).ok_or(ServiceError::NotFound)?.clone();
+        if !private && inbox.channel == crate::domain::ChannelKind::Email {
+            // Sending by SMTP is the next step of the email channel; until then a reply
+            // must not look sent when it was not.
+            return Err(ServiceError::Conflict(
+                "replies by email are not sent by this version yet; add an internal note instead",
+            ));
+        }
         let mentions = if private {
             let candidates: Vec<(AgentId, String)> = dir
                 .agents
@@ -418,6 +425,13 @@ impl Services {
             .filter(|i| i.visible_to(actor))
             .ok_or(ServiceError::NotFound)?
             .clone();
+        if inbox.channel == crate::domain::ChannelKind::Email {
+            // Sending by SMTP is the next step of the email channel; until then a reply
+            // must not look sent when it was not.
+            return Err(ServiceError::Conflict(
+                "replies by email are not sent by this version yet; add an internal note instead",
+            ));
+        }
         let content = self.content(&n.content)?;
         let to = n.to.trim();
         let (email, phone) = if to.contains('@') {

@@ -241,3 +241,43 @@ async fn poll_errors_name_the_failing_step() {
     assert!(e.contains("cannot connect"), "{e}");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_in_email_inboxes_are_refused_until_smtp_sending_exists() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let inbox = email_inbox(&api, "Mail", 9, "shop").await;
+    // A conversation in the email inbox, started through the store as the poller would.
+    let services = app.services();
+    let r = services
+        .ingest_mail(
+            charla::domain::InboxId(inbox),
+            "INBOX",
+            1,
+            1,
+            fixture("01-plain-ascii.eml"),
+        )
+        .await
+        .unwrap();
+    let conv = r.conversation_id.0;
+    let (s, v) = api
+        .post(
+            &format!("/api/v1/conversations/{conv}/messages"),
+            json!({"content": "hola"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("not sent"),
+        "{v}"
+    );
+    let (s, _) = api
+        .post(
+            &format!("/api/v1/conversations/{conv}/messages"),
+            json!({"content": "note", "private": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "notes still work");
+    app.stop().await;
+}
