@@ -5,3 +5,4 @@ pub mod api;
 pub mod email;
 pub mod guard;
 pub mod imap;
+pub mod smtp;

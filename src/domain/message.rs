@@ -92,6 +92,21 @@ pub struct Message {
     pub source_id: Option<String>,
     /// Agents @mentioned in a note.
     pub mentions: Vec<AgentId>,
+    /// Mail only: what threading and "Re:" need.
+    #[serde(default)]
+    pub email: Option<MailMeta>,
+}
+
+/// The headers of a mail that replies need.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct MailMeta {
+    pub subject: String,
+    /// Without angle brackets.
+    pub message_id: Option<String>,
+    /// The thread so far (References), oldest first, without angle brackets.
+    pub references: Vec<String>,
+    /// An auto-reply or bounce.
+    pub automatic: bool,
 }
 
 impl Message {
@@ -167,6 +182,7 @@ mod tests {
             error: None,
             source_id: None,
             mentions: vec![],
+            email: None,
         }
     }
 

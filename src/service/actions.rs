@@ -85,6 +85,7 @@ impl Services {
             token: random_token(16),
             cursor: None,
             quiet: false,
+            mail: None,
         };
         let store = self.store.clone();
         let r = tokio::task::spawn_blocking(move || store.ingest(&msg, ids))
@@ -133,11 +134,16 @@ impl Services {
         let content = self.content(content)?;
         let dir = self.directory();
         let inbox = dir.inbox(c.inbox_id).ok_or(ServiceError::NotFound)?.clone();
-        if !private && inbox.channel == crate::domain::ChannelKind::Email {
-            // Sending by SMTP is the next step of the email channel; until then a reply
-            // must not look sent when it was not.
+        let mail = !private && inbox.channel == crate::domain::ChannelKind::Email;
+        if mail
+            && self
+                .store
+                .contact(c.contact_id)?
+                .and_then(|k| k.email)
+                .is_none()
+        {
             return Err(ServiceError::Conflict(
-                "replies by email are not sent by this version yet; add an internal note instead",
+                "this contact has no email address to reply to",
             ));
         }
         let mentions = if private {
@@ -157,7 +163,8 @@ impl Services {
             self.store.generate_id()?,
         );
         let now = self.clock.now();
-        let webhook = (!private && inbox.webhook_url.is_some()).then_some(());
+        // Replies that leave Charla go through the durable outbox (webhook or mail).
+        let webhook = (!private && (inbox.webhook_url.is_some() || mail)).then_some(());
         let msg = Message {
             id: MessageId(msg_id),
             conversation_id: id,
@@ -185,6 +192,7 @@ impl Services {
             error: None,
             source_id: None,
             mentions: mentions.clone(),
+            email: None,
         };
         let agent = actor.id;
         let (conv, _) = self
@@ -199,12 +207,21 @@ impl Services {
                     }
                 }
                 items.push(TimelineItem::Message(msg.clone()));
+                let (inbox_id, conversation_id, message_id) = (c.inbox_id, c.id, MessageId(msg_id));
                 let job = webhook.map(|_| Job {
                     id: job_id,
-                    kind: JobKind::Webhook {
-                        inbox_id: c.inbox_id,
-                        conversation_id: c.id,
-                        message_id: MessageId(msg_id),
+                    kind: if mail {
+                        JobKind::Email {
+                            inbox_id,
+                            conversation_id,
+                            message_id,
+                        }
+                    } else {
+                        JobKind::Webhook {
+                            inbox_id,
+                            conversation_id,
+                            message_id,
+                        }
                     },
                     due: now,
                     attempts: 0,
@@ -425,12 +442,13 @@ impl Services {
             .filter(|i| i.visible_to(actor))
             .ok_or(ServiceError::NotFound)?
             .clone();
-        if inbox.channel == crate::domain::ChannelKind::Email {
-            // Sending by SMTP is the next step of the email channel; until then a reply
-            // must not look sent when it was not.
-            return Err(ServiceError::Conflict(
-                "replies by email are not sent by this version yet; add an internal note instead",
-            ));
+        let mail = inbox.channel == crate::domain::ChannelKind::Email;
+        if mail && !n.to.contains('@') {
+            return Err(crate::domain::validate::Invalid {
+                field: "to",
+                reason: "an email inbox writes to an email address".into(),
+            }
+            .into());
         }
         let content = self.content(&n.content)?;
         let to = n.to.trim();
@@ -477,7 +495,7 @@ impl Services {
                 .map(|e| TimelineItem::Event(MessageId(ev2), e)),
         );
         let msg_id = MessageId(self.store.generate_id()?);
-        let webhook = inbox.webhook_url.is_some();
+        let webhook = inbox.webhook_url.is_some() || mail;
         let st = if webhook {
             DeliveryStatus::Pending
         } else {
@@ -495,15 +513,25 @@ impl Services {
             error: None,
             source_id: None,
             mentions: vec![],
+            email: None,
         }));
         let job = webhook
             .then(|| -> Result<Job> {
+                let (inbox_id, conversation_id, message_id) = (inbox.id, c.id, msg_id);
                 Ok(Job {
                     id: self.store.generate_id()?,
-                    kind: JobKind::Webhook {
-                        inbox_id: inbox.id,
-                        conversation_id: c.id,
-                        message_id: msg_id,
+                    kind: if mail {
+                        JobKind::Email {
+                            inbox_id,
+                            conversation_id,
+                            message_id,
+                        }
+                    } else {
+                        JobKind::Webhook {
+                            inbox_id,
+                            conversation_id,
+                            message_id,
+                        }
                     },
                     due: now,
                     attempts: 0,

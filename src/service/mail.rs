@@ -110,6 +110,12 @@ impl Services {
                 token: random_token(16),
                 cursor: Some(cursor),
                 quiet: parsed.auto_reply || parsed.bounce,
+                mail: Some(crate::domain::message::MailMeta {
+                    subject: parsed.subject.clone(),
+                    message_id: parsed.message_id.clone(),
+                    references: parsed.references.clone(),
+                    automatic: parsed.auto_reply || parsed.bounce,
+                }),
             };
             store.ingest(&m, ids)
         })

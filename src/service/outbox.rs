@@ -1,99 +1,203 @@
-//! The durable outbox's use-cases: what is due, and recording each attempt's outcome.
-//! The worker does the I/O (`channels::api`); these only read and write the store.
+//! The durable outbox's use-cases: what is due, built into a request (webhook POST or
+//! mail), and recording each attempt's outcome. The worker does the I/O; these only
+//! read and write the store.
 
 use super::{Live, Result, Services};
 use crate::channels::api::{Outcome, Reply};
-use crate::domain::message::{DeliveryStatus, Direction};
+use crate::channels::smtp;
+use crate::domain::conversation::{Conversation, MessageId};
+use crate::domain::email::Server;
+use crate::domain::message::{DeliveryStatus, Direction, Message, TimelineItem};
 use crate::store::{Job, JobKind, StoreError};
 
-/// A job ready to send: where, with what secret, and the body.
-pub struct Delivery {
-    pub job: Job,
-    pub url: String,
-    pub secret: String,
-    pub body: Vec<u8>,
+/// A job ready to send.
+pub enum Delivery {
+    /// POST `body` to `url`, signed with `secret`.
+    Webhook {
+        job: Job,
+        url: String,
+        secret: String,
+        body: Vec<u8>,
+    },
+    /// Send `message` through `server`.
+    Mail {
+        job: Job,
+        server: Server,
+        password: String,
+        message: Box<lettre::Message>,
+    },
+}
+
+impl Delivery {
+    /// The job behind this delivery.
+    pub fn job(&self) -> &Job {
+        match self {
+            Delivery::Webhook { job, .. } | Delivery::Mail { job, .. } => job,
+        }
+    }
+}
+
+/// The latest mail from the contact in a conversation (for the subject and threading).
+fn latest_inbound_mail(items: &[TimelineItem]) -> Option<&Message> {
+    items.iter().find_map(|i| match i {
+        TimelineItem::Message(m) if m.direction == Direction::Inbound && m.email.is_some() => {
+            Some(m)
+        }
+        _ => None,
+    })
 }
 
 impl Services {
-    /// Jobs due now, with their request built. Jobs whose inbox, webhook or message is
-    /// gone are dropped (and their message marked failed where it still exists).
+    /// The secret our mail Message-IDs are signed with.
+    fn mail_id_secret(&self) -> Vec<u8> {
+        self.keys.sign("mail-message-id", "").into_bytes()
+    }
+
+    /// The signed Message-ID of an outgoing reply (stable for one message, so a retry
+    /// resends the same id and receivers can tell it is the same mail).
+    pub fn outgoing_message_id(
+        &self,
+        conv: &Conversation,
+        msg: MessageId,
+        from_address: &str,
+    ) -> String {
+        let domain = from_address
+            .rsplit_once('@')
+            .map(|(_, d)| d)
+            .unwrap_or("charla.invalid");
+        crate::channels::email::signed_message_id(
+            &self.mail_id_secret(),
+            &conv.token,
+            &msg.0.to_string(),
+            domain,
+        )
+    }
+
+    /// The conversation token a signed Message-ID names, if we signed it.
+    pub fn token_of_message_id(&self, id: &str) -> Option<String> {
+        crate::channels::email::verify_message_id(&self.mail_id_secret(), id)
+    }
+
+    /// Jobs due now, built into deliveries. Jobs whose target is gone, or that cannot
+    /// be built, are finished as failed at once, with the reason on the message.
     pub async fn due_deliveries(&self, limit: usize) -> Result<Vec<Delivery>> {
         let now = self.clock.now();
         let mut out = Vec::new();
         for job in self.store.due_jobs(now, limit)? {
-            let JobKind::Webhook {
-                inbox_id,
-                conversation_id,
-                message_id,
-            } = job.kind.clone();
-            let dir = self.directory();
-            let inbox = dir.inbox(inbox_id);
-            let msg = self.store.message(conversation_id, message_id)?;
-            let conv = self.store.conversation(conversation_id)?;
-            let (Some(inbox), Some(msg), Some(conv)) = (inbox, msg, conv) else {
-                self.finish(
-                    &job,
-                    Outcome::Permanent(
-                        "the inbox, conversation or message no longer exists".into(),
-                    ),
-                )
-                .await?;
-                continue;
-            };
-            let (Some(url), Some(secret)) = (inbox.webhook_url.clone(), inbox.api_token.clone())
-            else {
-                self.finish(
-                    &job,
-                    Outcome::Permanent("the inbox has no webhook URL".into()),
-                )
-                .await?;
-                continue;
-            };
-            if msg.direction != Direction::Outbound
-                || msg.status >= DeliveryStatus::Sent && msg.status != DeliveryStatus::Failed
-            {
-                // Already delivered (a retry raced a success): nothing to send.
-                self.store.reschedule_job(&job, None).or_else(|e| match e {
-                    StoreError::Abort(_) => Ok(()),
-                    e => Err(e),
-                })?;
-                continue;
-            }
-            let contact = self.store.contact(conv.contact_id)?;
-            let contact_json = match &contact {
-                Some(c) => {
-                    serde_json::json!({"id": c.id.0, "identifier": c.identifier, "name": c.name, "email": c.email, "phone": c.phone})
+            match self.build_delivery(&job) {
+                Ok(Some(d)) => out.push(d),
+                Ok(None) => {
+                    // Already delivered (a retry raced a success): nothing to send.
+                    self.store.reschedule_job(&job, None).or_else(|e| match e {
+                        StoreError::Abort(_) => Ok(()),
+                        e => Err(e),
+                    })?;
                 }
-                None => serde_json::Value::Null,
-            };
-            let body = crate::channels::api::payload(&Reply {
-                inbox_id: inbox_id.0,
-                conversation_id: conversation_id.0,
-                message_id: message_id.0,
-                content: &msg.content,
-                created_at: crate::web_time(msg.created_at),
-                agent_id: msg.author.map(|a| a.0),
-                agent_name: msg.author.map(|a| dir.agent_name(a)).unwrap_or_default(),
-                contact: contact_json,
-            });
-            out.push(Delivery {
-                job,
-                url,
-                secret,
-                body,
-            });
+                Err(reason) => self.finish(&job, Outcome::Permanent(reason)).await?,
+            }
         }
         Ok(out)
+    }
+
+    fn build_delivery(&self, job: &Job) -> std::result::Result<Option<Delivery>, String> {
+        let (inbox_id, conversation_id, message_id) = job.kind.target();
+        let dir = self.directory();
+        let e = |e: StoreError| e.to_string();
+        let inbox = dir.inbox(inbox_id).ok_or("the inbox no longer exists")?;
+        let msg = self
+            .store
+            .message(conversation_id, message_id)
+            .map_err(e)?
+            .ok_or("the message no longer exists")?;
+        let conv = self
+            .store
+            .conversation(conversation_id)
+            .map_err(e)?
+            .ok_or("the conversation no longer exists")?;
+        if msg.direction != Direction::Outbound
+            || msg.status >= DeliveryStatus::Sent && msg.status != DeliveryStatus::Failed
+        {
+            return Ok(None);
+        }
+        let contact = self.store.contact(conv.contact_id).map_err(e)?;
+        match &job.kind {
+            JobKind::Webhook { .. } => {
+                let (Some(url), Some(secret)) =
+                    (inbox.webhook_url.clone(), inbox.api_token.clone())
+                else {
+                    return Err("the inbox has no webhook URL".into());
+                };
+                let contact_json = match &contact {
+                    Some(c) => {
+                        serde_json::json!({"id": c.id.0, "identifier": c.identifier, "name": c.name, "email": c.email, "phone": c.phone})
+                    }
+                    None => serde_json::Value::Null,
+                };
+                let body = crate::channels::api::payload(&Reply {
+                    inbox_id: inbox_id.0,
+                    conversation_id: conversation_id.0,
+                    message_id: message_id.0,
+                    content: &msg.content,
+                    created_at: crate::web_time(msg.created_at),
+                    agent_id: msg.author.map(|a| a.0),
+                    agent_name: msg.author.map(|a| dir.agent_name(a)).unwrap_or_default(),
+                    contact: contact_json,
+                });
+                Ok(Some(Delivery::Webhook {
+                    job: job.clone(),
+                    url,
+                    secret,
+                    body,
+                }))
+            }
+            JobKind::Email { .. } => {
+                let settings = inbox
+                    .email
+                    .clone()
+                    .ok_or("the inbox has no email settings")?;
+                let to = contact
+                    .and_then(|c| c.email)
+                    .ok_or("the contact has no email address")?;
+                let (items, _) = self
+                    .store
+                    .timeline_page(conversation_id, None, 200)
+                    .map_err(e)?;
+                let last = latest_inbound_mail(&items)
+                    .and_then(|m| m.email.clone())
+                    .unwrap_or_default();
+                let mut references = last.references.clone();
+                references.retain(|r| Some(r) != last.message_id.as_ref());
+                let message = smtp::build(&smtp::Reply {
+                    from_name: &settings.from_name,
+                    from_address: &settings.from_address,
+                    to: &to,
+                    subject: &last.subject,
+                    text: &msg.content,
+                    message_id: self.outgoing_message_id(&conv, message_id, &settings.from_address),
+                    in_reply_to: last.message_id.clone(),
+                    references,
+                })?;
+                let password = if settings.smtp.password_sealed.is_empty() {
+                    String::new()
+                } else {
+                    self.keys
+                        .open(&settings.smtp.password_sealed)
+                        .map_err(|e| e.to_string())?
+                };
+                Ok(Some(Delivery::Mail {
+                    job: job.clone(),
+                    server: settings.smtp,
+                    password,
+                    message: Box::new(message),
+                }))
+            }
+        }
     }
 
     /// Records an attempt: delivered (status sent), retry later (exponential backoff from
     /// one minute), or failed for good (status failed with the error).
     pub async fn finish(&self, job: &Job, outcome: Outcome) -> Result<()> {
-        let JobKind::Webhook {
-            inbox_id,
-            conversation_id,
-            message_id,
-        } = job.kind.clone();
+        let (inbox_id, conversation_id, message_id) = job.kind.target();
         let now = self.clock.now();
         let max = self.settings.webhook_max_attempts;
         let (next, status) = match outcome {

@@ -53,6 +53,8 @@ pub struct InboundMessage {
     pub cursor: Option<MailCursor>,
     /// Stored but must not reopen, wake or notify (auto-replies, bounces).
     pub quiet: bool,
+    /// Mail only: subject and threading headers.
+    pub mail: Option<crate::domain::message::MailMeta>,
 }
 
 /// A mail folder's position: its UIDVALIDITY and the highest UID ingested.
@@ -415,6 +417,7 @@ impl Store {
                 error: None,
                 source_id: m.source_id.clone(),
                 mentions: vec![],
+                email: m.mail.clone(),
             };
             tx.push(conv.id, &TimelineItem::Message(msg))?;
             if let Some(ext) = &ext {

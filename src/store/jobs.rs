@@ -18,6 +18,12 @@ pub enum JobKind {
         conversation_id: ConversationId,
         message_id: MessageId,
     },
+    /// Send an agent's reply by SMTP (email inboxes).
+    Email {
+        inbox_id: InboxId,
+        conversation_id: ConversationId,
+        message_id: MessageId,
+    },
 }
 
 /// One unit of durable work.
@@ -28,6 +34,24 @@ pub struct Job {
     pub due: Timestamp,
     pub attempts: u32,
     pub last_error: Option<String>,
+}
+
+impl JobKind {
+    /// The message a job delivers.
+    pub fn target(&self) -> (InboxId, ConversationId, MessageId) {
+        match self {
+            JobKind::Webhook {
+                inbox_id,
+                conversation_id,
+                message_id,
+            }
+            | JobKind::Email {
+                inbox_id,
+                conversation_id,
+                message_id,
+            } => (*inbox_id, *conversation_id, *message_id),
+        }
+    }
 }
 
 impl Job {

@@ -1,9 +1,9 @@
-//! The outbox sender: delivers due jobs (webhook POSTs of agent replies), a few at a
-//! time, and records each outcome durably. Woken at once when new work is committed,
-//! and at least every second for retries that come due.
+//! The outbox sender: delivers due jobs (webhook POSTs and mail of agent replies), a
+//! few at a time, and records each outcome durably. Woken at once when new work is
+//! committed, and at least every second for retries that come due.
 
-use crate::channels::{api, guard};
-use crate::service::Services;
+use crate::channels::{api, guard, smtp};
+use crate::service::{Delivery, Services};
 use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +11,34 @@ use tokio::sync::watch;
 
 /// Deliveries in flight at once.
 const PARALLEL: usize = 8;
+
+async fn deliver(
+    client: &reqwest::Client,
+    d: Delivery,
+    timeout: Duration,
+    allow_private: bool,
+) -> api::Outcome {
+    match d {
+        Delivery::Webhook {
+            job,
+            url,
+            secret,
+            body,
+        } => {
+            let (_, _, message_id) = job.kind.target();
+            match guard::check_url(&url, allow_private) {
+                Ok(()) => api::deliver(client, &url, &secret, message_id.0, body, timeout).await,
+                Err(e) => api::Outcome::Permanent(e),
+            }
+        }
+        Delivery::Mail {
+            server,
+            password,
+            message,
+            ..
+        } => smtp::send(&server, &password, *message, timeout).await,
+    }
+}
 
 pub(super) async fn run(
     s: Arc<Services>,
@@ -26,18 +54,10 @@ pub(super) async fn run(
             .for_each_concurrent(PARALLEL, |d| {
                 let (s, client) = (s.clone(), client.clone());
                 async move {
-                    let delivery_id = match &d.job.kind {
-                        crate::store::JobKind::Webhook { message_id, .. } => message_id.0,
-                    };
-                    let outcome = match guard::check_url(&d.url, allow_private) {
-                        Ok(()) => {
-                            api::deliver(&client, &d.url, &d.secret, delivery_id, d.body, timeout)
-                                .await
-                        }
-                        Err(e) => api::Outcome::Permanent(e),
-                    };
-                    if let Err(e) = s.finish(&d.job, outcome).await {
-                        tracing::warn!(error = %e, "could not record a webhook delivery");
+                    let job = d.job().clone();
+                    let outcome = deliver(&client, d, timeout, allow_private).await;
+                    if let Err(e) = s.finish(&job, outcome).await {
+                        tracing::warn!(error = %e, "could not record a delivery");
                     }
                 }
             })

@@ -188,6 +188,7 @@ fn one_conversation(
                 token: format!("{i:032x}"),
                 cursor: None,
                 quiet: false,
+                mail: None,
             };
             conv = Some(store.ingest(&m, ids).map_err(e)?.conversation_id);
         } else if let Some(c) = conv {
@@ -259,6 +260,7 @@ fn reply(
         error: None,
         source_id: None,
         mentions: vec![],
+        email: None,
     };
     store
         .update_conversation(c, |conv| {

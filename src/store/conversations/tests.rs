@@ -54,6 +54,7 @@ fn every_timeline_and_conversation_shape_round_trips() {
         error: Some("e".into()),
         source_id: None,
         mentions: vec![AgentId(4)],
+        email: None,
     });
     assert_eq!(
         super::super::codec::decode::<TimelineItem>(&super::super::codec::encode(&m).unwrap())
