@@ -86,6 +86,7 @@ impl Services {
             cursor: None,
             quiet: false,
             mail: None,
+            thread_token: None,
         };
         let store = self.store.clone();
         let r = tokio::task::spawn_blocking(move || store.ingest(&msg, ids))

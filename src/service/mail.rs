@@ -64,6 +64,7 @@ impl Services {
             uid,
         };
         let max_chars = self.settings.max_message_chars;
+        let secret = self.mail_id_secret();
         let ids = [
             self.store.generate_id()?,
             self.store.generate_id()?,
@@ -110,6 +111,11 @@ impl Services {
                 token: random_token(16),
                 cursor: Some(cursor),
                 quiet: parsed.auto_reply || parsed.bounce,
+                thread_token: parsed
+                    .in_reply_to
+                    .iter()
+                    .chain(parsed.references.iter().rev())
+                    .find_map(|id| email::verify_message_id(&secret, id)),
                 mail: Some(crate::domain::message::MailMeta {
                     subject: parsed.subject.clone(),
                     message_id: parsed.message_id.clone(),

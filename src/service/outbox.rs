@@ -49,7 +49,7 @@ fn latest_inbound_mail(items: &[TimelineItem]) -> Option<&Message> {
 
 impl Services {
     /// The secret our mail Message-IDs are signed with.
-    fn mail_id_secret(&self) -> Vec<u8> {
+    pub(super) fn mail_id_secret(&self) -> Vec<u8> {
         self.keys.sign("mail-message-id", "").into_bytes()
     }
 

@@ -55,6 +55,8 @@ pub struct InboundMessage {
     pub quiet: bool,
     /// Mail only: subject and threading headers.
     pub mail: Option<crate::domain::message::MailMeta>,
+    /// The conversation token named by a reply's signed In-Reply-To/References.
+    pub thread_token: Option<String>,
 }
 
 /// A mail folder's position: its UIDVALIDITY and the highest UID ingested.
@@ -138,6 +140,7 @@ const WAKE: usize = 11;
 const JOB: usize = 12;
 const AUDIT: usize = 13;
 const CURSOR: usize = 14;
+const TOKEN: usize = 15;
 
 impl Tx<'_> {
     pub(super) fn conv(&self, id: ConversationId) -> TxResult<Option<Conversation>> {
@@ -165,6 +168,9 @@ impl Tx<'_> {
     /// to `new`'s.
     pub(super) fn put_conv(&self, old: Option<&Conversation>, new: &Conversation) -> TxResult<()> {
         let inbox = new.inbox_id.0;
+        if old.is_none() {
+            self.0[TOKEN].insert(new.token.as_bytes(), &keys::id(new.id.0))?;
+        }
         let old_views = old.map(views_of).unwrap_or_default();
         let new_views = views_of(new);
         if let Some(o) = old {
@@ -260,7 +266,7 @@ pub(super) fn contact_keys(c: &Contact, identifier_inbox: Option<InboxId>) -> Ve
 }
 
 impl Store {
-    fn conv_trees(&self) -> [&sled::Tree; 15] {
+    fn conv_trees(&self) -> [&sled::Tree; 16] {
         let t = &self.t;
         [
             &t.convid_conversation,
@@ -278,6 +284,7 @@ impl Store {
             &t.jobdue_job,
             &t.auditkey_entry,
             &t.mailcursor_state,
+            &t.token_convid,
         ]
     }
 
@@ -376,9 +383,23 @@ impl Store {
             }
             // The conversation: the contact's latest in this inbox, else a new one.
             let ci = keys::id_pair(contact.id.0, m.inbox_id.0);
-            let latest = match tx.0[CINBOX].get(&ci[..])? {
-                Some(v) => tx.conv(ConversationId(keys::read_u64(&v).unwrap_or(0)))?,
+            // A reply to one of our mails (signed Message-ID) joins that conversation,
+            // whoever sends it; otherwise the sender's latest conversation in this inbox.
+            let threaded = match &m.thread_token {
+                Some(t) => match tx.0[TOKEN].get(t.as_bytes())? {
+                    Some(v) => tx
+                        .conv(ConversationId(keys::read_u64(&v).unwrap_or(0)))?
+                        .filter(|c| c.inbox_id == m.inbox_id),
+                    None => None,
+                },
                 None => None,
+            };
+            let latest = match threaded {
+                Some(c) => Some(c),
+                None => match tx.0[CINBOX].get(&ci[..])? {
+                    Some(v) => tx.conv(ConversationId(keys::read_u64(&v).unwrap_or(0)))?,
+                    None => None,
+                },
             };
             let mut events = Vec::new();
             let (old, mut conv, created) = match latest {
@@ -527,6 +548,7 @@ impl Store {
             }
             tx.0[CCONV].remove(&keys::id_pair(conv.contact_id.0, conv.id.0)[..])?;
             tx.0[CONV].remove(&keys::id(conv.id.0))?;
+            tx.0[TOKEN].remove(conv.token.as_bytes())?;
             put_audit(&tx.0[AUDIT], Some(audit))?;
             Ok(conv)
         })

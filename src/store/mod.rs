@@ -132,6 +132,7 @@ pub(crate) struct Trees {
     pub wakedue_unit: sled::Tree,
     pub jobdue_job: sled::Tree,
     pub mailcursor_state: sled::Tree,
+    pub token_convid: sled::Tree,
 }
 
 /// How many ids the generator reserves per write of its high-water mark.
@@ -232,6 +233,7 @@ impl Store {
             wakedue_unit: open(schema::WAKEDUE_UNIT)?,
             jobdue_job: open(schema::JOBDUE_JOB)?,
             mailcursor_state: open(schema::MAILCURSOR_STATE)?,
+            token_convid: open(schema::TOKEN_CONVID)?,
         };
         let hwm = match t.meta.get(meta_keys::ID_HWM)? {
             Some(v) => keys::read_u64(&v).unwrap_or(1),

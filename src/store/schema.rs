@@ -30,6 +30,7 @@
 //! | `wakedue_unit`           | wake time · conversation id           | empty (snooze timers)          |
 //! | `jobdue_job`             | due time · job id                     | `Job` (durable outbox)         |
 //! | `mailcursor_state`       | inbox id · folder (UTF-8)             | UIDVALIDITY (u32 BE) · highest UID ingested (u32 BE) |
+//! | `token_convid`           | conversation token (hex)              | conversation id (threading by our signed ids) |
 //!
 //! Views (`viewidx_unit` tags): 1 all open, 2 mine (sub = agent), 3 unassigned,
 //! 4 team (sub = team), 5 snoozed, 6 closed, 7 mentions (sub = agent). "time" is the
@@ -68,6 +69,7 @@ pub const TREES: &[&str] = &[
     WAKEDUE_UNIT,
     JOBDUE_JOB,
     MAILCURSOR_STATE,
+    TOKEN_CONVID,
 ];
 
 pub const META: &str = "meta";
@@ -97,6 +99,7 @@ pub const MENTION_TIME: &str = "mention_time";
 pub const WAKEDUE_UNIT: &str = "wakedue_unit";
 pub const JOBDUE_JOB: &str = "jobdue_job";
 pub const MAILCURSOR_STATE: &str = "mailcursor_state";
+pub const TOKEN_CONVID: &str = "token_convid";
 
 /// Keys of the `meta` tree.
 pub mod meta_keys {

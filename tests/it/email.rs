@@ -350,6 +350,34 @@ async fn replies_go_out_by_smtp_threaded_and_failures_are_clear() {
         page["messages"][0]["content"], "Gracias, ya funciona.",
         "{page}"
     );
+    // An answer to our mail from another address still joins by our signed id; a
+    // forged id (our format, wrong signature) does not.
+    let other = format!(
+        "From: Maria at work <maria@work.example>\r\nTo: support@shop.example\r\nSubject: Re: Cannot log in\r\nMessage-ID: <answer-2@work.example>\r\nIn-Reply-To: {ours}\r\nDate: Sat, 21 Nov 2026 11:05:00 +0000\r\n\r\nWriting from work.\r\n"
+    );
+    dovecot.append("shop", "INBOX", other.as_bytes()).await;
+    // Our format with a made-up signature: `<charla.{token}.{nonce}.{sig}@domain>`.
+    let (head, domain) = ours.trim_matches(['<', '>']).split_once('@').unwrap();
+    let (prefix, _sig) = head.rsplit_once('.').unwrap();
+    let forged_id = format!("<{prefix}.{}@{domain}>", "f".repeat(32));
+    assert_ne!(forged_id, ours);
+    let forged = format!(
+        "From: Eve <eve@evil.example>\r\nTo: support@shop.example\r\nSubject: Re: Cannot log in\r\nMessage-ID: <forged-1@evil.example>\r\nIn-Reply-To: {forged_id}\r\nDate: Sat, 21 Nov 2026 11:06:00 +0000\r\n\r\nLet me in.\r\n"
+    );
+    dovecot.append("shop", "INBOX", forged.as_bytes()).await;
+    poll_once(&services, inbox).await.unwrap();
+    let (_, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
+    let contents: Vec<&str> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert!(contents.contains(&"Writing from work."), "{contents:?}");
+    assert!(
+        !contents.contains(&"Let me in."),
+        "a forged id joined the conversation: {contents:?}"
+    );
     // The server is down: the reply waits and goes out once it is back.
     sink.stop();
     let (_, m2) = api

@@ -189,6 +189,7 @@ fn one_conversation(
                 cursor: None,
                 quiet: false,
                 mail: None,
+                thread_token: None,
             };
             conv = Some(store.ingest(&m, ids).map_err(e)?.conversation_id);
         } else if let Some(c) = conv {
