@@ -110,6 +110,42 @@ pub struct MailMeta {
 }
 
 impl Message {
+    /// An agent's new reply (or note, never sent): `queued` replies wait in the outbox
+    /// as pending; replies with nowhere to go are sent at once.
+    pub fn outgoing(
+        id: MessageId,
+        conversation_id: ConversationId,
+        author: AgentId,
+        content: String,
+        at: Timestamp,
+        note: bool,
+        queued: bool,
+    ) -> Message {
+        let status = if queued {
+            DeliveryStatus::Pending
+        } else {
+            DeliveryStatus::Sent
+        };
+        Message {
+            id,
+            conversation_id,
+            direction: if note {
+                Direction::Note
+            } else {
+                Direction::Outbound
+            },
+            author: Some(author),
+            content,
+            created_at: at,
+            status,
+            status_times: vec![(status, at)],
+            error: None,
+            source_id: None,
+            mentions: vec![],
+            email: None,
+        }
+    }
+
     /// Applies a status callback. Statuses only move forward (pending < sent <
     /// delivered < read), whatever order callbacks arrive in; `failed` applies to a
     /// message not yet delivered and keeps its error; a later success clears it.

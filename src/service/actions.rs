@@ -11,7 +11,7 @@ use crate::domain::conversation::{
 use crate::domain::message::{DeliveryStatus, Direction, Message, TimelineItem};
 use crate::domain::validate::Invalid;
 use crate::domain::{Agent, AgentId, InboxId, TeamId};
-use crate::store::{Abort, Change, InboundMessage, Ingested, Job, JobKind};
+use crate::store::{Abort, Change, InboundMessage, Ingested, Job};
 
 fn rule(e: RuleError) -> Abort {
     Abort::Rule(e)
@@ -166,35 +166,16 @@ impl Services {
         let now = self.clock.now();
         // Replies that leave Charla go through the durable outbox (webhook or mail).
         let webhook = (!private && (inbox.webhook_url.is_some() || mail)).then_some(());
-        let msg = Message {
-            id: MessageId(msg_id),
-            conversation_id: id,
-            direction: if private {
-                Direction::Note
-            } else {
-                Direction::Outbound
-            },
-            author: Some(actor.id),
-            content: content.clone(),
-            created_at: now,
-            status: if webhook.is_some() {
-                DeliveryStatus::Pending
-            } else {
-                DeliveryStatus::Sent
-            },
-            status_times: vec![(
-                if webhook.is_some() {
-                    DeliveryStatus::Pending
-                } else {
-                    DeliveryStatus::Sent
-                },
-                now,
-            )],
-            error: None,
-            source_id: None,
-            mentions: mentions.clone(),
-            email: None,
-        };
+        let mut msg = Message::outgoing(
+            MessageId(msg_id),
+            id,
+            actor.id,
+            content.clone(),
+            now,
+            private,
+            webhook.is_some(),
+        );
+        msg.mentions = mentions.clone();
         let agent = actor.id;
         let (conv, _) = self
             .store
@@ -208,26 +189,8 @@ impl Services {
                     }
                 }
                 items.push(TimelineItem::Message(msg.clone()));
-                let (inbox_id, conversation_id, message_id) = (c.inbox_id, c.id, MessageId(msg_id));
-                let job = webhook.map(|_| Job {
-                    id: job_id,
-                    kind: if mail {
-                        JobKind::Email {
-                            inbox_id,
-                            conversation_id,
-                            message_id,
-                        }
-                    } else {
-                        JobKind::Webhook {
-                            inbox_id,
-                            conversation_id,
-                            message_id,
-                        }
-                    },
-                    due: now,
-                    attempts: 0,
-                    last_error: None,
-                });
+                let job = webhook
+                    .map(|_| Job::delivery(job_id, mail, c.inbox_id, c.id, MessageId(msg_id), now));
                 Ok(Change {
                     items,
                     job,
@@ -497,49 +460,20 @@ impl Services {
         );
         let msg_id = MessageId(self.store.generate_id()?);
         let webhook = inbox.webhook_url.is_some() || mail;
-        let st = if webhook {
-            DeliveryStatus::Pending
-        } else {
-            DeliveryStatus::Sent
+        items.push(TimelineItem::Message(Message::outgoing(
+            msg_id, c.id, actor.id, content, now, false, webhook,
+        )));
+        let job = match webhook {
+            true => Some(Job::delivery(
+                self.store.generate_id()?,
+                mail,
+                inbox.id,
+                c.id,
+                msg_id,
+                now,
+            )),
+            false => None,
         };
-        items.push(TimelineItem::Message(Message {
-            id: msg_id,
-            conversation_id: c.id,
-            direction: Direction::Outbound,
-            author: Some(actor.id),
-            content,
-            created_at: now,
-            status: st,
-            status_times: vec![(st, now)],
-            error: None,
-            source_id: None,
-            mentions: vec![],
-            email: None,
-        }));
-        let job = webhook
-            .then(|| -> Result<Job> {
-                let (inbox_id, conversation_id, message_id) = (inbox.id, c.id, msg_id);
-                Ok(Job {
-                    id: self.store.generate_id()?,
-                    kind: if mail {
-                        JobKind::Email {
-                            inbox_id,
-                            conversation_id,
-                            message_id,
-                        }
-                    } else {
-                        JobKind::Webhook {
-                            inbox_id,
-                            conversation_id,
-                            message_id,
-                        }
-                    },
-                    due: now,
-                    attempts: 0,
-                    last_error: None,
-                })
-            })
-            .transpose()?;
         c.agent_replied = true;
         let has_job = job.is_some();
         self.store.insert_conversation(

@@ -55,6 +55,37 @@ impl JobKind {
 }
 
 impl Job {
+    /// Delivery of an agent's reply, due now: by mail (`mail`) or to the webhook.
+    pub fn delivery(
+        id: u64,
+        mail: bool,
+        inbox_id: InboxId,
+        conversation_id: ConversationId,
+        message_id: MessageId,
+        now: Timestamp,
+    ) -> Job {
+        let kind = if mail {
+            JobKind::Email {
+                inbox_id,
+                conversation_id,
+                message_id,
+            }
+        } else {
+            JobKind::Webhook {
+                inbox_id,
+                conversation_id,
+                message_id,
+            }
+        };
+        Job {
+            id,
+            kind,
+            due: now,
+            attempts: 0,
+            last_error: None,
+        }
+    }
+
     pub(super) fn key(&self) -> [u8; 16] {
         keys::time_id(self.due.0, self.id)
     }
