@@ -451,3 +451,23 @@ impl TestApp {
         self.running.as_ref().map(|r| r.services.clone()).unwrap()
     }
 }
+
+/// Waits (up to 10 s) until message `id` of `conv` has `want` status; returns it.
+pub async fn wait_status(api: &Api, conv: u64, id: u64, want: &str) -> serde_json::Value {
+    let mut last = serde_json::Value::Null;
+    for _ in 0..100 {
+        let (_, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
+        last = page["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == id)
+            .cloned()
+            .unwrap_or_default();
+        if last["status"] == want {
+            return last;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("message {id} never became {want}: {last}");
+}

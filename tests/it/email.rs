@@ -244,25 +244,6 @@ async fn poll_errors_name_the_failing_step() {
     app.stop().await;
 }
 
-async fn wait_status(api: &Api, conv: u64, id: u64, want: &str) -> serde_json::Value {
-    let mut last = serde_json::Value::Null;
-    for _ in 0..100 {
-        let (_, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
-        last = page["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["id"] == id)
-            .cloned()
-            .unwrap_or_default();
-        if last["status"] == want {
-            return last;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("message {id} never became {want}: {last}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs dovecot + aiosmtpd; run ./scripts/test (it installs them)"]
 async fn replies_go_out_by_smtp_threaded_and_failures_are_clear() {

@@ -120,15 +120,7 @@ async fn replies_are_signed_retried_and_delivered_once() {
     wait_for("second attempt", || rx.got.lock().unwrap().len() == 2).await;
     app.clock.advance_secs(121);
     wait_for("third attempt", || rx.got.lock().unwrap().len() == 3).await;
-    let mut sent = false;
-    for _ in 0..50 {
-        if message_status(&api, conv, id).await["status"] == "sent" {
-            sent = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(sent, "status sent after the 200");
+    wait_status(&api, conv, id, "sent").await;
     // Every attempt was signed with the inbox token over the raw body, same delivery id.
     for (sig, delivery, body) in rx.got.lock().unwrap().iter() {
         assert!(
@@ -218,15 +210,7 @@ async fn pending_replies_survive_a_restart_and_permanent_errors_fail_visibly() {
         )
         .await;
     let id2 = m["id"].as_u64().unwrap();
-    let mut failed = serde_json::Value::Null;
-    for _ in 0..50 {
-        failed = message_status(&api, conv, id2).await;
-        if failed["status"] == "failed" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(failed["status"], "failed");
+    let failed = wait_status(&api, conv, id2, "failed").await;
     assert!(
         failed["error"].as_str().unwrap().contains("410"),
         "{failed}"
@@ -272,15 +256,7 @@ async fn private_webhook_addresses_are_refused_unless_allowed() {
             )
             .await;
         let id = m["id"].as_u64().unwrap();
-        let mut got = serde_json::Value::Null;
-        for _ in 0..50 {
-            got = message_status(&api, conv, id).await;
-            if got["status"] == "failed" {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert_eq!(got["status"], "failed", "{url}: {got}");
+        let got = wait_status(&api, conv, id, "failed").await;
         assert!(
             got["error"]
                 .as_str()
