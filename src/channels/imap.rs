@@ -90,7 +90,19 @@ pub struct Mailbox {
     session: async_imap::Session<Conn>,
     pub uidvalidity: u32,
     pub exists: u32,
+    /// The server offers IDLE (RFC 2177): new mail is pushed instead of polled for.
+    pub idle: bool,
+    folder: String,
     timeout: Duration,
+}
+
+/// Why [`Mailbox::idle`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Woken {
+    /// The server reported a change (new mail, expunge, flags).
+    Changed,
+    /// Nothing happened within the wait.
+    Quiet,
 }
 
 async fn timed<T>(t: Duration, f: impl std::future::Future<Output = T>) -> Result<T, ImapError> {
@@ -181,10 +193,16 @@ pub async fn open(a: &Account<'_>, timeout: Duration) -> Result<Mailbox, ImapErr
     let uidvalidity = mb
         .uid_validity
         .ok_or_else(|| ImapError::Protocol("the server sent no UIDVALIDITY".into()))?;
+    let idle = timed(timeout, session.capabilities())
+        .await?
+        .map(|c| c.has_str("IDLE"))
+        .unwrap_or(false);
     Ok(Mailbox {
         session,
         uidvalidity,
         exists: mb.exists,
+        idle,
+        folder: a.folder.to_string(),
         timeout,
     })
 }
@@ -254,6 +272,61 @@ impl Mailbox {
             r.map_err(|e| ImapError::Protocol(e.to_string()))?;
         }
         Ok(())
+    }
+
+    /// Selects the folder again, so a long-lived session notices a UIDVALIDITY change.
+    pub async fn reselect(&mut self) -> Result<(), ImapError> {
+        let mb = timed(self.timeout, self.session.select(&self.folder))
+            .await?
+            .map_err(|e| ImapError::Folder(self.folder.clone(), e.to_string()))?;
+        self.uidvalidity = mb
+            .uid_validity
+            .ok_or_else(|| ImapError::Protocol("the server sent no UIDVALIDITY".into()))?;
+        self.exists = mb.exists;
+        Ok(())
+    }
+
+    /// Waits in IDLE until the server reports a change or `max` passes, then ends the
+    /// IDLE so the session can be used again. Only when [`Mailbox::idle`] is true.
+    pub async fn idle(self, max: Duration) -> Result<(Mailbox, Woken), ImapError> {
+        let Mailbox {
+            session,
+            uidvalidity,
+            exists,
+            idle,
+            folder,
+            timeout,
+        } = self;
+        let mut handle = session.idle();
+        timed(timeout, handle.init())
+            .await?
+            .map_err(|e| ImapError::Protocol(format!("IDLE: {e}")))?;
+        let woken = {
+            let (wait, _interrupt) = handle.wait_with_timeout(max);
+            // Keep-alives ("* OK Still here") restart async-imap's own timer, so bound
+            // the whole wait as well: the caller re-checks the folder at least every `max`.
+            match tokio::time::timeout(max, wait).await {
+                Ok(Ok(async_imap::extensions::idle::IdleResponse::NewData(_))) => Woken::Changed,
+                Ok(Ok(_)) | Err(_) => Woken::Quiet,
+                Ok(Err(e)) => return Err(ImapError::Protocol(format!("IDLE: {e}"))),
+            }
+        };
+        let session = timed(timeout, handle.done())
+            .await?
+            .map_err(|e| ImapError::Protocol(format!("IDLE DONE: {e}")))?;
+        // IDLE's EXISTS/EXPUNGE notices were queued for us; nobody reads them.
+        while session.unsolicited_responses.try_recv().is_ok() {}
+        Ok((
+            Mailbox {
+                session,
+                uidvalidity,
+                exists,
+                idle,
+                folder,
+                timeout,
+            },
+            woken,
+        ))
     }
 
     /// Logs out politely.

@@ -1,33 +1,45 @@
-//! Mail pollers: every email inbox is polled on its own interval. A poll reads the
-//! folder's cursor, lists UIDs above it (from 0 again after a UIDVALIDITY change: the
-//! content-key dedupe keeps that from duplicating anything), fetches in small batches
-//! with `BODY.PEEK[]` and stores each mail durably together with the new cursor, so a
-//! crash at any point neither loses nor repeats mail. Failures back off per inbox.
+//! Mail pollers: one task per email inbox, each holding its own IMAP session, so a slow
+//! server delays nobody else. A pass reads the folder's cursor, lists UIDs above it
+//! (from 0 again after a UIDVALIDITY change: the content-key dedupe keeps that from
+//! duplicating anything), fetches in small batches with `BODY.PEEK[]` and stores each
+//! mail durably together with the new cursor, so a crash at any point neither loses
+//! nor repeats mail. Between passes the task waits in IDLE when the server offers it
+//! (new mail arrives within a second) and otherwise sleeps; either way it re-checks at
+//! least every `poll_seconds`. A failing task backs off and reconnects; a task whose
+//! settings changed is replaced.
 
-use crate::channels::imap::{self, Account};
+use crate::channels::imap::{self, Account, Mailbox};
+use crate::domain::email::EmailSettings;
 use crate::domain::{ChannelKind, InboxId};
 use crate::service::Services;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 /// Messages fetched per IMAP round trip.
 const BATCH: usize = 25;
 
-struct Schedule {
-    next: Instant,
-    failures: u32,
-}
+/// How long one IMAP command may take before the session is given up.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Polls one mailbox once; returns how many new messages were stored.
-pub async fn poll_once(s: &Services, inbox_id: InboxId) -> Result<u64, String> {
+/// Longest wait between reconnection attempts of a failing mailbox.
+const MAX_BACKOFF: Duration = Duration::from_secs(1800);
+
+/// The inbox's current email settings.
+fn settings(s: &Services, inbox_id: InboxId) -> Result<EmailSettings, String> {
     let dir = s.directory();
     let inbox = dir.inbox(inbox_id).ok_or("the inbox no longer exists")?;
-    let settings = inbox
+    inbox
         .email
         .clone()
-        .ok_or("the inbox has no email settings")?;
+        .ok_or_else(|| "the inbox has no email settings".to_string())
+}
+
+/// Logs in and selects the inbox's folder.
+async fn connect(s: &Services, settings: &EmailSettings) -> Result<Mailbox, String> {
     let password = if settings.imap.password_sealed.is_empty() {
         String::new()
     } else {
@@ -43,9 +55,18 @@ pub async fn poll_once(s: &Services, inbox_id: InboxId) -> Result<u64, String> {
         password: &password,
         folder: &settings.folder,
     };
-    let mut mb = imap::open(&account, Duration::from_secs(30))
+    imap::open(&account, COMMAND_TIMEOUT)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())
+}
+
+/// Stores every mail above the folder's cursor; returns how many were new.
+async fn catch_up(
+    s: &Services,
+    inbox_id: InboxId,
+    settings: &EmailSettings,
+    mb: &mut Mailbox,
+) -> Result<u64, String> {
     let last = match s
         .store
         .mail_cursor(inbox_id, &settings.folder)
@@ -75,58 +96,106 @@ pub async fn poll_once(s: &Services, inbox_id: InboxId) -> Result<u64, String> {
             mb.mark_seen(chunk).await.map_err(|e| e.to_string())?;
         }
     }
-    mb.close().await;
     Ok(stored)
 }
 
-/// Runs every email inbox's poll on its interval until stopped.
-pub(super) async fn run(s: Arc<Services>, mut stop: watch::Receiver<bool>) -> Result<(), String> {
-    let mut schedule: HashMap<InboxId, Schedule> = HashMap::new();
+/// Polls one mailbox once on a fresh connection; returns how many new messages were
+/// stored. The background task does the same continuously; both may run at once (the
+/// store's dedupe and forward-only cursor make that harmless).
+pub async fn poll_once(s: &Services, inbox_id: InboxId) -> Result<u64, String> {
+    let settings = settings(s, inbox_id)?;
+    let mut mb = connect(s, &settings).await?;
+    let n = catch_up(s, inbox_id, &settings, &mut mb).await?;
+    mb.close().await;
+    Ok(n)
+}
+
+/// One connected session: catch up, wait (IDLE or sleep), repeat, until an error.
+async fn session(
+    s: &Services,
+    inbox_id: InboxId,
+    settings: &EmailSettings,
+    failures: &mut u32,
+) -> Result<(), String> {
+    let every = Duration::from_secs(settings.poll_seconds);
+    let mut mb = connect(s, settings).await?;
+    tracing::info!(inbox = %inbox_id, idle = mb.idle, "mailbox connected");
     loop {
-        let dir = s.directory();
-        let inboxes: Vec<(InboxId, u64)> = dir
+        let n = catch_up(s, inbox_id, settings, &mut mb).await?;
+        s.mail_health.ok(inbox_id, s.clock.now(), n);
+        *failures = 0;
+        if mb.idle {
+            mb = mb.idle(every).await.map_err(|e| e.to_string())?.0;
+        } else {
+            tokio::time::sleep(every).await;
+        }
+        mb.reselect().await.map_err(|e| e.to_string())?;
+    }
+}
+
+/// Keeps one inbox's mailbox watched until cancelled, reconnecting with backoff.
+async fn watch_inbox(
+    s: Arc<Services>,
+    inbox_id: InboxId,
+    settings: EmailSettings,
+    cancel: CancellationToken,
+) {
+    let every = Duration::from_secs(settings.poll_seconds);
+    let mut failures = 0u32;
+    loop {
+        let error = tokio::select! {
+            r = session(&s, inbox_id, &settings, &mut failures) => match r {
+                Ok(()) => return,
+                Err(e) => e,
+            },
+            _ = cancel.cancelled() => return,
+        };
+        tracing::warn!(inbox = %inbox_id, error = %error, "mailbox failed");
+        s.mail_health.failed(inbox_id, s.clock.now(), error);
+        failures += 1;
+        let backoff = every.saturating_mul(1 << failures.min(5)).min(MAX_BACKOFF);
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = cancel.cancelled() => return,
+        }
+    }
+}
+
+/// Keeps one watcher task per email inbox (started, replaced when its settings change,
+/// stopped when the inbox goes) until stopped.
+pub(super) async fn run(s: Arc<Services>, mut stop: watch::Receiver<bool>) -> Result<(), String> {
+    type Running = (EmailSettings, CancellationToken, JoinHandle<()>);
+    let mut running: HashMap<InboxId, Running> = HashMap::new();
+    loop {
+        let wanted: Vec<(InboxId, EmailSettings)> = s
+            .directory()
             .inboxes
             .iter()
             .filter(|i| i.channel == ChannelKind::Email)
-            .filter_map(|i| i.email.as_ref().map(|e| (i.id, e.poll_seconds)))
+            .filter_map(|i| i.email.clone().map(|e| (i.id, e)))
             .collect();
-        schedule.retain(|id, _| inboxes.iter().any(|(i, _)| i == id));
-        for (id, every) in inboxes {
-            let due = schedule
-                .get(&id)
-                .is_none_or(|sch| sch.next <= Instant::now());
-            if !due {
-                continue;
+        running.retain(|id, (current, cancel, _)| {
+            let keep = wanted.iter().any(|(i, e)| i == id && e == current);
+            if !keep {
+                cancel.cancel();
             }
-            let result = tokio::select! {
-                r = poll_once(&s, id) => r,
-                _ = stop.changed() => return Ok(()),
-            };
-            let now = s.clock.now();
-            let sch = schedule.entry(id).or_insert(Schedule {
-                next: Instant::now(),
-                failures: 0,
-            });
-            match result {
-                Ok(n) => {
-                    s.mail_health.ok(id, now, n);
-                    sch.failures = 0;
-                    sch.next = Instant::now() + Duration::from_secs(every);
-                }
-                Err(e) => {
-                    tracing::warn!(inbox = %id, error = %e, "mail poll failed");
-                    s.mail_health.failed(id, now, e);
-                    sch.failures += 1;
-                    let backoff = Duration::from_secs(every)
-                        .saturating_mul(1 << sch.failures.min(5))
-                        .min(Duration::from_secs(1800));
-                    sch.next = Instant::now() + backoff;
-                }
+            keep
+        });
+        for (id, e) in wanted {
+            if let std::collections::hash_map::Entry::Vacant(slot) = running.entry(id) {
+                let cancel = CancellationToken::new();
+                let task = tokio::spawn(watch_inbox(s.clone(), id, e.clone(), cancel.clone()));
+                slot.insert((e, cancel, task));
             }
         }
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-            _ = stop.changed() => return Ok(()),
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stop.changed() => break,
         }
     }
+    for (_, (_, cancel, task)) in running.drain() {
+        cancel.cancel();
+        let _ = task.await;
+    }
+    Ok(())
 }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 /// How long a live update may take to show up in the other browser.
 // A functional bound (updates arrive without a reload), not a speed check: push latency
 // is measured by the load tool. Generous, because CI runs every test at once on 2 cores.
-const LIVE: Duration = Duration::from_secs(15);
+pub(super) const LIVE: Duration = Duration::from_secs(15);
 
 const B_EMAIL: &str = "bruno@example.com";
 const B_PASSWORD: &str = "bruno's password";
@@ -141,12 +141,12 @@ impl World {
 // ---- Page helpers ---------------------------------------------------------------------
 
 /// Runs `script` (a function body returning a value) in the page.
-async fn js(c: &Client, script: &str) -> Result<Value> {
+pub(super) async fn js(c: &Client, script: &str) -> Result<Value> {
     Ok(c.execute(script, vec![]).await?)
 }
 
 /// Polls `condition` (a JS expression) until it is true, for at most `limit`.
-async fn wait_js(c: &Client, what: &str, condition: &str, limit: Duration) -> Result {
+pub(super) async fn wait_js(c: &Client, what: &str, condition: &str, limit: Duration) -> Result {
     let start = Instant::now();
     let script = format!("try {{ return !!({condition}); }} catch (e) {{ return false; }}");
     loop {
@@ -162,17 +162,17 @@ async fn wait_js(c: &Client, what: &str, condition: &str, limit: Duration) -> Re
 }
 
 /// A JS string literal.
-fn lit(s: &str) -> String {
+pub(super) fn lit(s: &str) -> String {
     serde_json::to_string(s).unwrap()
 }
 
 /// JS: the list row of conversation `id`.
-fn row(id: u64) -> String {
+pub(super) fn row(id: u64) -> String {
     format!("document.querySelector('#list .conv-row[data-id=\"{id}\"]')")
 }
 
 /// JS: the text of the first element matching `selector` ("" if none).
-fn text_of(selector: &str) -> String {
+pub(super) fn text_of(selector: &str) -> String {
     format!(
         "((document.querySelector({}) || {{}}).textContent || '')",
         lit(selector)
@@ -180,7 +180,7 @@ fn text_of(selector: &str) -> String {
 }
 
 /// Waits until the page's live event stream is connected.
-async fn wait_live(c: &Client) -> Result {
+pub(super) async fn wait_live(c: &Client) -> Result {
     wait_js(
         c,
         "the live event stream",
@@ -191,7 +191,12 @@ async fn wait_live(c: &Client) -> Result {
 }
 
 /// Waits until the element matching `selector` contains `needle`.
-async fn wait_contains(c: &Client, selector: &str, needle: &str, limit: Duration) -> Result {
+pub(super) async fn wait_contains(
+    c: &Client,
+    selector: &str,
+    needle: &str,
+    limit: Duration,
+) -> Result {
     wait_js(
         c,
         &format!("{selector} to contain {needle:?}"),
@@ -202,7 +207,7 @@ async fn wait_contains(c: &Client, selector: &str, needle: &str, limit: Duration
 }
 
 /// Presses a key with nothing focused, as a keyboard shortcut.
-async fn press(c: &Client, key: &str) -> Result {
+pub(super) async fn press(c: &Client, key: &str) -> Result {
     js(
         c,
         "if (document.activeElement) document.activeElement.blur(); return null;",
@@ -212,19 +217,19 @@ async fn press(c: &Client, key: &str) -> Result {
     Ok(())
 }
 
-async fn click(c: &Client, selector: &str) -> Result {
+pub(super) async fn click(c: &Client, selector: &str) -> Result {
     c.find(css(selector)).await?.click().await?;
     Ok(())
 }
 
-async fn open_inbox(c: &Client, url: &str, path: &str) -> Result {
+pub(super) async fn open_inbox(c: &Client, url: &str, path: &str) -> Result {
     c.goto(&format!("{url}{path}")).await?;
     wait_path(c, path.split('?').next().unwrap()).await?;
     wait_live(c).await
 }
 
 /// Opens conversation `id` by clicking its row in the list.
-async fn open_row(c: &Client, id: u64) -> Result {
+pub(super) async fn open_row(c: &Client, id: u64) -> Result {
     click(c, &format!(r#"#list .conv-row[data-id="{id}"] a"#)).await?;
     wait_path(c, &format!("/conversations/{id}")).await?;
     wait_js(
@@ -265,7 +270,7 @@ async fn wait_count(c: &Client, view: &str, n: u64, limit: Duration) -> Result {
 }
 
 /// JS: whether some element matching `selector` contains `needle`.
-fn some_contains(selector: &str, needle: &str) -> String {
+pub(super) fn some_contains(selector: &str, needle: &str) -> String {
     format!(
         "Array.from(document.querySelectorAll({})).some(e => e.textContent.includes({}))",
         lit(selector),
