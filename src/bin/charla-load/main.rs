@@ -3,9 +3,11 @@
 //! measured. Options: `--conversations N` (100000), `--messages N` (1000000),
 //! `--seconds S` per phase (5), `--data DIR` (target/load-data), `--reuse` (keep an
 //! existing data set), `--crash-rounds N` (SIGKILL/restart rounds, 0).
+//! `charla-load mail …` measures the email channel instead (see `mail.rs`).
 
 mod dataset;
 mod http;
+mod mail;
 
 use http::{Conn, hammer, percentile};
 use std::collections::HashMap;
@@ -219,6 +221,11 @@ async fn login(addr: &str) -> String {
 
 fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("mail") {
+        mail::run(&args[1..]);
+        return;
+    }
     let o = opts();
     let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
     let setup_file = o.data.join("load-setup.json");
