@@ -9,6 +9,7 @@ pub mod email;
 pub mod ids;
 pub mod message;
 pub mod validate;
+pub mod website;
 
 pub use account::{Agent, ApiToken, AuditEntry, ChannelKind, Inbox, Invite, Role, Session, Team};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
