@@ -137,6 +137,8 @@ pub enum ChannelKind {
     Api,
     /// A mailbox polled over IMAP, answered over SMTP.
     Email,
+    /// The chat widget on the business's website.
+    Website,
 }
 
 impl ChannelKind {
@@ -148,6 +150,7 @@ impl ChannelKind {
         match self {
             ChannelKind::Api => "api",
             ChannelKind::Email => "email",
+            ChannelKind::Website => "website",
         }
     }
     /// The name shown to people.
@@ -155,6 +158,7 @@ impl ChannelKind {
         match self {
             ChannelKind::Api => "API",
             ChannelKind::Email => "Email",
+            ChannelKind::Website => "Website chat",
         }
     }
 }
@@ -176,6 +180,9 @@ pub struct Inbox {
     /// Email inbox: the mailbox and how to send.
     #[serde(default)]
     pub email: Option<super::email::EmailSettings>,
+    /// Website inbox: the widget's settings.
+    #[serde(default)]
+    pub website: Option<super::website::WebsiteSettings>,
 }
 
 impl Inbox {

@@ -17,12 +17,22 @@ pub enum Live {
     Presence,
     /// One agent's read state of a conversation changed (only their lists care).
     ReadState { agent: AgentId, id: ConversationId },
+    /// Someone is typing in a conversation: an agent (by name) or, with `agent` None,
+    /// the contact (website visitors).
+    Typing {
+        inbox: InboxId,
+        id: ConversationId,
+        agent: Option<String>,
+        active: bool,
+    },
 }
 
 /// The bus and who is connected.
 pub struct LiveBus {
     tx: broadcast::Sender<Live>,
     online: Mutex<HashMap<AgentId, usize>>,
+    /// Website visitors with an open widget, by conversation (sockets per conversation).
+    visitors: Mutex<HashMap<ConversationId, usize>>,
 }
 
 impl Default for LiveBus {
@@ -30,6 +40,7 @@ impl Default for LiveBus {
         LiveBus {
             tx: broadcast::channel(4096).0,
             online: Mutex::new(HashMap::new()),
+            visitors: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -76,6 +87,70 @@ impl LiveBus {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .contains_key(&agent)
+    }
+}
+
+impl LiveBus {
+    /// A visitor's widget connected to conversation `id`; the guard disconnects on drop.
+    /// The first socket and the last one change the conversation (its green dot).
+    pub fn visitor_connect(
+        self: &std::sync::Arc<Self>,
+        inbox: InboxId,
+        id: ConversationId,
+    ) -> VisitorPresence {
+        let first = {
+            let mut m = self.visitors.lock().unwrap_or_else(|e| e.into_inner());
+            let n = m.entry(id).or_insert(0);
+            *n += 1;
+            *n == 1
+        };
+        if first {
+            self.publish(Live::Conversation { inbox, id });
+        }
+        VisitorPresence {
+            bus: self.clone(),
+            inbox,
+            id,
+        }
+    }
+
+    /// Whether the contact of conversation `id` has the widget open now.
+    pub fn visitor_online(&self, id: ConversationId) -> bool {
+        self.visitors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&id)
+    }
+}
+
+/// Held by a widget socket; the visitor goes offline when the last one drops.
+pub struct VisitorPresence {
+    bus: std::sync::Arc<LiveBus>,
+    inbox: InboxId,
+    id: ConversationId,
+}
+
+impl Drop for VisitorPresence {
+    fn drop(&mut self) {
+        let last = {
+            let mut m = self.bus.visitors.lock().unwrap_or_else(|e| e.into_inner());
+            match m.get_mut(&self.id) {
+                Some(n) if *n > 1 => {
+                    *n -= 1;
+                    false
+                }
+                _ => {
+                    m.remove(&self.id);
+                    true
+                }
+            }
+        };
+        if last {
+            self.bus.publish(Live::Conversation {
+                inbox: self.inbox,
+                id: self.id,
+            });
+        }
     }
 }
 

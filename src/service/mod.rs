@@ -14,6 +14,7 @@ mod mail;
 mod org;
 mod outbox;
 mod throttle;
+pub mod widget;
 
 pub use accounts::{NewSession, SessionAuth};
 pub use contacts::ContactInput;
@@ -63,6 +64,8 @@ pub enum ServiceError {
     Rule(crate::domain::conversation::RuleError),
     #[error("the content is longer than {0} characters")]
     TooLong(usize),
+    #[error("too many messages; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     #[error("internal error: {0}")]
     Internal(String),
     #[error(transparent)]
@@ -124,6 +127,8 @@ pub struct Services {
     pub outbox_ready: tokio::sync::Notify,
     /// What the mail pollers last saw of each mailbox.
     pub mail_health: MailHealthBoard,
+    /// The website widget's abuse limits.
+    pub widget_rates: widget::Rates,
     /// Cancelled when the server begins to stop: long-lived streams end at once.
     pub shutdown: tokio_util::sync::CancellationToken,
     directory: std::sync::RwLock<Arc<Directory>>,
@@ -148,7 +153,6 @@ impl Services {
                 settings.throttle_window_secs,
             ),
             store,
-            clock,
             keys,
             settings,
             live: Arc::new(LiveBus::default()),
@@ -156,6 +160,8 @@ impl Services {
             outbox_ready: tokio::sync::Notify::new(),
             shutdown: tokio_util::sync::CancellationToken::new(),
             mail_health: MailHealthBoard::default(),
+            widget_rates: widget::Rates::new(clock.clone()),
+            clock,
             directory: std::sync::RwLock::new(Arc::new(Directory::default())),
             setup_done: AtomicBool::new(setup_done),
         }

@@ -188,6 +188,7 @@ impl Services {
                     created_at: self.clock.now(),
                     api_token: token,
                     webhook_url: webhook.flatten(),
+                    website: None,
                 }
             }
         };

@@ -130,3 +130,69 @@ mod tests {
         assert!(t.check("c@x", "6.6.6.6").is_ok());
     }
 }
+
+/// A rate limit: at most `limit` hits per key in a sliding window of `window_secs`.
+/// In memory, bounded like [`Throttle`].
+pub struct Rate {
+    clock: Arc<dyn Clock>,
+    limit: usize,
+    window_secs: i64,
+    hits: Mutex<HashMap<String, VecDeque<Timestamp>>>,
+}
+
+impl Rate {
+    pub fn new(clock: Arc<dyn Clock>, limit: usize, window_secs: i64) -> Self {
+        Rate {
+            clock,
+            limit,
+            window_secs,
+            hits: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts one hit for `key`; `Err(seconds until allowed)` when over the limit (the
+    /// refused hit is not counted).
+    pub fn hit(&self, key: &str) -> Result<(), u64> {
+        let now = self.clock.now();
+        let mut map = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= MAX_KEYS && !map.contains_key(key) {
+            let window = self.window_secs;
+            map.retain(|_, q| q.back().is_some_and(|t| now.secs_since(*t) < window));
+            if map.len() >= MAX_KEYS {
+                return Err(1);
+            }
+        }
+        let q = map.entry(key.to_string()).or_default();
+        while q
+            .front()
+            .is_some_and(|t| now.secs_since(*t) >= self.window_secs)
+        {
+            q.pop_front();
+        }
+        if q.len() >= self.limit {
+            let oldest = q.front().map_or(0, |t| now.secs_since(*t));
+            return Err((self.window_secs - oldest).max(1) as u64);
+        }
+        q.push_back(now);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod rate_tests {
+    use super::*;
+    use crate::domain::ManualClock;
+
+    #[test]
+    fn a_rate_refuses_over_its_limit_and_recovers() {
+        let clock = Arc::new(ManualClock::new(Timestamp(1_000_000)));
+        let r = Rate::new(clock.clone(), 3, 60);
+        for _ in 0..3 {
+            assert!(r.hit("v1").is_ok());
+        }
+        assert_eq!(r.hit("v1"), Err(60));
+        assert!(r.hit("v2").is_ok(), "keys are independent");
+        clock.advance_secs(61);
+        assert!(r.hit("v1").is_ok());
+    }
+}

@@ -241,7 +241,7 @@ impl Tx<'_> {
     }
 }
 
-fn contact_key(kind: u8, inbox: Option<InboxId>, value: &str) -> Vec<u8> {
+pub(super) fn contact_key(kind: u8, inbox: Option<InboxId>, value: &str) -> Vec<u8> {
     let mut k = vec![kind];
     if let Some(i) = inbox {
         k.extend_from_slice(&i.0.to_be_bytes());

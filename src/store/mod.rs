@@ -14,6 +14,7 @@ mod migrations;
 mod org;
 pub mod schema;
 mod views;
+mod visitors;
 
 use codec::CodecError;
 use schema::meta_keys;

@@ -64,7 +64,11 @@ impl Assets {
 /// `GET /static/{path}`: hashed names are immutable; plain names (for embeds on other
 /// sites) revalidate every hour.
 pub async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
-    let requested = path.into_inner();
+    serve_path(req, path.into_inner()).await
+}
+
+/// Serves the embedded file at `requested` (a plain or hashed name under `static/`).
+pub async fn serve_path(req: HttpRequest, requested: String) -> HttpResponse {
     let (real, immutable) = match ASSETS.hashed.get(&requested) {
         Some(real) => (real.clone(), true),
         None => (requested, false),

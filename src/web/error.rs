@@ -164,6 +164,7 @@ impl From<ServiceError> for ApiError {
                 (StatusCode::UNAUTHORIZED, "unauthorized")
             }
             ServiceError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "throttled"),
+            ServiceError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ServiceError::AlreadySetUp
             | ServiceError::DuplicateEmail
             | ServiceError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),

@@ -36,6 +36,7 @@ pub async fn setup_redirect(
     let exempt = path == "/setup"
         || path == "/healthz"
         || path.starts_with("/static/")
+        || path.starts_with("/widget/")
         || path.starts_with("/api/");
     let done = state(req.request())
         .map(|s| s.services.setup_done())

@@ -39,6 +39,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     use web::{delete, get, patch, post};
     cfg.route("/healthz", get().to(health::healthz))
         .route("/static/{path:.*}", get().to(assets::serve))
+        // the website chat widget, used from customers' sites
+        .route("/widget/{file}", get().to(widget::widget_file))
+        .route("/widget/v1/{key}/config", get().to(widget::widget_config))
+        .route("/widget/v1/{key}/socket", get().to(widget::widget_socket))
         // first run, sign-in, invites
         .route("/setup", get().to(setup::setup_form))
         .route("/setup", post().to(setup::setup_submit))

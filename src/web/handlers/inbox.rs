@@ -212,6 +212,12 @@ pub async fn events(Signed(auth): Signed, st: web::Data<AppState>) -> HttpRespon
                     }
                     Ok(Live::Presence) => Some("event: presence\ndata: 1\n\n".to_string()),
                     Ok(Live::ReadState { agent: who, id }) => (who == agent.id).then(|| format!("event: list\ndata: {id}\n\n")),
+                    Ok(Live::Typing { inbox, id, agent: by, active }) => {
+                        // Only the contact's typing is shown to agents (an agent's own typing
+                        // reaches the widget, not other agents).
+                        let visible = by.is_none() && services.directory().inbox(inbox).is_some_and(|i| i.visible_to(&agent));
+                        visible.then(|| format!("event: typing-{id}\ndata: {}\n\n", u8::from(active)))
+                    }
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Some("event: list\ndata: 0\n\n".to_string()),
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => None,
                 },

@@ -1,0 +1,501 @@
+//! The website widget's use-cases. A visitor is a contact found by an identifier scoped
+//! to the website inbox: `v:` + a hash of their random visitor token (so an agent who
+//! sees the contact cannot take over the visitor's session), or `id:` + the site's own
+//! identifier once `Charla.identify` proved it with an HMAC. Their history is that
+//! contact's latest conversation in the inbox. Nothing is stored for a visitor until
+//! they send a first message, so page views create no contacts.
+//!
+//! Visitors never see sequential ids: messages carry a keyed hash of their id, and the
+//! resync cursor is a time.
+
+use super::throttle::Rate;
+use super::{Live, Result, ServiceError, Services, from_store, random_token};
+use crate::domain::Clock;
+use crate::domain::conversation::{ContactId, ConversationId};
+use crate::domain::message::{DeliveryStatus, Direction, Message, TimelineItem};
+use crate::domain::validate::Invalid;
+use crate::domain::website::{self, WebsiteSettings};
+use crate::domain::{Inbox, InboxId, Timestamp};
+use crate::store::InboundMessage;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// Messages a widget shows on (re)connect, at most.
+pub const HISTORY: usize = 100;
+
+/// Abuse limits of the widget, in memory.
+pub struct Rates {
+    /// Messages per visitor: 20 a minute.
+    per_visitor: Rate,
+    /// Messages per client IP: 60 a minute.
+    per_ip: Rate,
+    /// New conversations per client IP: 10 an hour.
+    new_per_ip: Rate,
+}
+
+impl Rates {
+    pub fn new(clock: Arc<dyn Clock>) -> Rates {
+        Rates {
+            per_visitor: Rate::new(clock.clone(), 20, 60),
+            per_ip: Rate::new(clock.clone(), 60, 60),
+            new_per_ip: Rate::new(clock, 10, 3600),
+        }
+    }
+}
+
+/// What `Charla.identify` was given.
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    pub identifier: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    /// Hex HMAC-SHA256 of `identifier` under the inbox's identity secret.
+    pub hash: String,
+}
+
+/// One connected visitor (one per widget socket).
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub inbox: InboxId,
+    /// The token the widget keeps in localStorage.
+    pub token: String,
+    /// The contact identifier in the inbox (`v:…` or `id:…`).
+    pub identifier: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub contact: Option<ContactId>,
+    pub conversation: Option<ConversationId>,
+}
+
+/// A message as the widget sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WidgetMessage {
+    pub id: String,
+    pub from_agent: bool,
+    pub author: Option<String>,
+    pub content: String,
+    pub at: Timestamp,
+    pub status: DeliveryStatus,
+}
+
+impl WidgetMessage {
+    /// The resync cursor of this message: its time in ms.
+    pub fn cursor(&self) -> String {
+        self.at.0.to_string()
+    }
+}
+
+/// What the widget needs before connecting.
+#[derive(Debug, Clone)]
+pub struct WidgetConfig {
+    pub name: String,
+    pub settings: WebsiteSettings,
+    /// The agent shown in the header: name and initials.
+    pub agent: Option<(String, String)>,
+    pub agents_online: bool,
+    pub max_chars: usize,
+}
+
+/// Why a hello's identity was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityCheck {
+    None,
+    Verified,
+    Rejected,
+}
+
+fn valid_token(t: &str) -> bool {
+    t.len() == 32
+        && t.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .take(2)
+        .filter_map(|w| w.chars().next())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+impl Services {
+    /// The website inbox with this public key.
+    pub fn website_inbox(&self, key: &str) -> Result<Inbox> {
+        if !valid_token(key) {
+            return Err(ServiceError::NotFound);
+        }
+        self.directory()
+            .inboxes
+            .iter()
+            .find(|i| i.website.as_ref().is_some_and(|w| w.key == key))
+            .cloned()
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// Whether a browser `Origin` may use this inbox's widget.
+    pub fn widget_origin_allowed(inbox: &Inbox, origin: &str) -> bool {
+        inbox
+            .website
+            .as_ref()
+            .is_some_and(|w| website::origin_allowed(&w.allowed_origins, origin))
+    }
+
+    /// The widget's configuration: look, pre-chat, who answers and whether anyone is on.
+    pub fn widget_config(&self, inbox: &Inbox) -> Result<WidgetConfig> {
+        let settings = inbox.website.clone().ok_or(ServiceError::NotFound)?;
+        let dir = self.directory();
+        let online: Vec<_> = inbox
+            .members
+            .iter()
+            .copied()
+            .filter(|a| self.live.is_online(*a))
+            .collect();
+        let shown = online.first().or(inbox.members.first()).copied();
+        let agent = shown.map(|a| {
+            let name = dir.agent_name(a);
+            (name.clone(), initials(&name))
+        });
+        Ok(WidgetConfig {
+            name: inbox.name.clone(),
+            settings,
+            agent,
+            agents_online: !online.is_empty(),
+            max_chars: self.settings.max_message_chars,
+        })
+    }
+
+    /// Checks `identity.hash` against the inbox's identity secret.
+    fn check_identity(&self, settings: &WebsiteSettings, identity: &Identity) -> bool {
+        if settings.identity_secret_sealed.is_empty()
+            || identity.identifier.is_empty()
+            || identity.identifier.len() > 500
+        {
+            return false;
+        }
+        let Ok(secret) = self.keys.open(&settings.identity_secret_sealed) else {
+            return false;
+        };
+        let Ok(expected) = hex::decode(identity.hash.trim()) else {
+            return false;
+        };
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+            return false;
+        };
+        mac.update(identity.identifier.as_bytes());
+        mac.verify_slice(&expected).is_ok()
+    }
+
+    /// Starts (or resumes) a visitor: the token they keep (a new one when theirs is
+    /// missing or malformed) and, with a verified identity, the identity's history.
+    pub fn widget_hello(
+        &self,
+        inbox: &Inbox,
+        token: Option<&str>,
+        identity: Option<&Identity>,
+    ) -> Result<(Visitor, IdentityCheck)> {
+        let settings = inbox.website.as_ref().ok_or(ServiceError::NotFound)?;
+        let token = match token {
+            Some(t) if valid_token(t) => t.to_string(),
+            _ => random_token(16),
+        };
+        let check = match identity {
+            None => IdentityCheck::None,
+            Some(i) if self.check_identity(settings, i) => IdentityCheck::Verified,
+            Some(_) => IdentityCheck::Rejected,
+        };
+        let identifier = match (check, identity) {
+            (IdentityCheck::Verified, Some(i)) => format!("id:{}", i.identifier),
+            _ => format!("v:{}", &hex::encode(Sha256::digest(token.as_bytes()))[..32]),
+        };
+        let contact = self.store.contact_by_identifier(inbox.id, &identifier)?;
+        let conversation = match contact {
+            Some(c) => self.store.latest_conversation(c, inbox.id)?,
+            None => None,
+        };
+        let (mut name, mut email) = match contact.map(|c| self.store.contact(c)).transpose()? {
+            Some(Some(c)) => (
+                Some(c.name).filter(|n| !n.trim().is_empty()),
+                c.email.clone(),
+            ),
+            _ => (None, None),
+        };
+        if let (IdentityCheck::Verified, Some(i)) = (check, identity) {
+            name = name.or_else(|| i.name.clone().filter(|n| !n.trim().is_empty()));
+            email = email.or_else(|| i.email.clone().filter(|e| !e.trim().is_empty()));
+        }
+        Ok((
+            Visitor {
+                inbox: inbox.id,
+                token,
+                identifier,
+                name,
+                email,
+                contact,
+                conversation,
+            },
+            check,
+        ))
+    }
+
+    /// The opaque id a widget sees for message `id`.
+    fn widget_message_id(&self, id: u64) -> String {
+        let sig = self.keys.sign("widget-message", &id.to_string());
+        format!("m{}", &sig[..sig.len().min(24)])
+    }
+
+    fn widget_message(&self, m: &Message) -> Option<WidgetMessage> {
+        let from_agent = match m.direction {
+            Direction::Inbound => false,
+            Direction::Outbound => true,
+            Direction::Note => return None,
+        };
+        Some(WidgetMessage {
+            id: self.widget_message_id(m.id.0),
+            from_agent,
+            author: m.author.map(|a| self.directory().agent_name(a)),
+            content: m.content.clone(),
+            at: m.created_at,
+            status: m.status,
+        })
+    }
+
+    /// The visitor's messages (never notes or events), oldest first: the last
+    /// [`HISTORY`], or those at or after `cursor` (the widget de-duplicates by id).
+    pub fn widget_messages(
+        &self,
+        visitor: &Visitor,
+        cursor: Option<&str>,
+    ) -> Result<Vec<WidgetMessage>> {
+        let Some(conv) = visitor.conversation else {
+            return Ok(vec![]);
+        };
+        let since = cursor.and_then(|c| c.parse::<i64>().ok());
+        let (items, _) = self.store.timeline_page(conv, None, HISTORY * 2)?;
+        let mut out: Vec<WidgetMessage> = items
+            .iter()
+            .filter_map(|i| match i {
+                TimelineItem::Message(m) => self.widget_message(m),
+                TimelineItem::Event(..) => None,
+            })
+            .filter(|m| since.is_none_or(|s| m.at.0 >= s))
+            .take(HISTORY)
+            .collect();
+        out.reverse();
+        Ok(out)
+    }
+
+    /// Stores a visitor's message durably (once per `client_id`) and returns it.
+    /// `ip` is the client's address, for the per-IP limits.
+    pub async fn widget_send(
+        &self,
+        visitor: &mut Visitor,
+        ip: &str,
+        client_id: &str,
+        content: &str,
+    ) -> Result<WidgetMessage> {
+        let client_id = client_id.trim();
+        if client_id.is_empty()
+            || client_id.len() > 64
+            || !client_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(Invalid {
+                field: "client_id",
+                reason: "must be 1 to 64 letters, digits, - or _".into(),
+            }
+            .into());
+        }
+        let content = self.content(content)?;
+        let limited = |retry_after_secs| ServiceError::RateLimited { retry_after_secs };
+        let r = &self.widget_rates;
+        r.per_visitor.hit(&visitor.identifier).map_err(limited)?;
+        r.per_ip.hit(ip).map_err(limited)?;
+        if visitor.conversation.is_none() {
+            r.new_per_ip.hit(ip).map_err(limited)?;
+        }
+        let ids = [
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+        ];
+        let msg = InboundMessage {
+            inbox_id: visitor.inbox,
+            source_id: Some(format!("w:{}:{client_id}", visitor.identifier)),
+            identifier: Some(visitor.identifier.clone()),
+            name: visitor.name.clone(),
+            // Matched by the identifier only: an email typed into the pre-chat form must
+            // never join (and show) someone else's history. It is stored afterwards.
+            email: None,
+            phone: None,
+            content,
+            at: self.clock.now(),
+            token: random_token(16),
+            cursor: None,
+            quiet: false,
+            mail: None,
+            thread_token: None,
+        };
+        let store = self.store.clone();
+        let r = tokio::task::spawn_blocking(move || store.ingest(&msg, ids))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?
+            .map_err(from_store)?;
+        self.store.durable().await?;
+        let conv = r.conversation.as_ref().ok_or(ServiceError::NotFound)?;
+        visitor.conversation = Some(conv.id);
+        visitor.contact = Some(conv.contact_id);
+        if !r.duplicate {
+            self.publish(conv);
+            self.reindex_contact(conv.contact_id)?;
+        }
+        if let Some(email) = visitor.email.clone() {
+            self.widget_store_email(visitor, &email).await?;
+        }
+        let stored = self
+            .store
+            .message(conv.id, r.message_id)?
+            .ok_or(ServiceError::NotFound)?;
+        self.widget_message(&stored).ok_or(ServiceError::NotFound)
+    }
+
+    /// The pre-chat answers: kept on the visitor, and on the contact once there is one.
+    pub async fn widget_prechat(
+        &self,
+        visitor: &mut Visitor,
+        name: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<()> {
+        let name =
+            crate::domain::contact::optional("name", name, crate::domain::contact::NAME_MAX)?;
+        let email = match email.map(str::trim).filter(|e| !e.is_empty()) {
+            Some(e) => Some(crate::domain::validate::email(e)?),
+            None => None,
+        };
+        if name.is_some() {
+            visitor.name = name;
+        }
+        if let Some(e) = email {
+            visitor.email = Some(e.clone());
+            if visitor.contact.is_some() {
+                self.widget_store_email(visitor, &e).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts the visitor's name and email on their contact when it has none yet.
+    async fn widget_store_email(&self, visitor: &Visitor, email: &str) -> Result<()> {
+        let Some(id) = visitor.contact else {
+            return Ok(());
+        };
+        let Some(mut c) = self.store.contact(id)? else {
+            return Ok(());
+        };
+        let before = c.clone();
+        if c.email.is_none() {
+            c.email = Some(email.to_string());
+        }
+        if c.name.trim().is_empty()
+            && let Some(n) = &visitor.name
+        {
+            c.name = n.clone();
+        }
+        if c != before {
+            let store = self.store.clone();
+            let saved = c.clone();
+            tokio::task::spawn_blocking(move || store.put_contact(&saved, true))
+                .await
+                .map_err(|e| ServiceError::Internal(e.to_string()))?
+                .map_err(from_store)?;
+            self.store.durable().await?;
+            self.reindex_contact(id)?;
+            if let Some(conv) = visitor.conversation {
+                self.live.publish(Live::Conversation {
+                    inbox: visitor.inbox,
+                    id: conv,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The widget has shown (`Delivered`) or the visitor has seen (`Read`) agent messages.
+    pub async fn widget_receipt(
+        &self,
+        visitor: &Visitor,
+        status: DeliveryStatus,
+        ids: &[String],
+    ) -> Result<Vec<WidgetMessage>> {
+        let Some(conv) = visitor.conversation else {
+            return Ok(vec![]);
+        };
+        if !matches!(status, DeliveryStatus::Delivered | DeliveryStatus::Read) || ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let now = self.clock.now();
+        let (items, _) = self.store.timeline_page(conv, None, HISTORY * 2)?;
+        let mut changed = Vec::new();
+        for item in &items {
+            let TimelineItem::Message(m) = item else {
+                continue;
+            };
+            if m.direction != Direction::Outbound
+                || m.status == DeliveryStatus::Failed
+                || m.status >= status
+                || !ids.contains(&self.widget_message_id(m.id.0))
+            {
+                continue;
+            }
+            if let Some(updated) = self
+                .store
+                .update_message(conv, m.id, |m| m.advance(status, None, now))
+                .or_else(|e| match e {
+                    crate::store::StoreError::Abort(_) => Ok(None),
+                    e => Err(e),
+                })?
+                && let Some(w) = self.widget_message(&updated)
+            {
+                changed.push(w);
+            }
+        }
+        if !changed.is_empty() {
+            self.live.publish(Live::Conversation {
+                inbox: visitor.inbox,
+                id: conv,
+            });
+        }
+        Ok(changed)
+    }
+
+    /// The visitor started or stopped typing.
+    pub fn widget_typing(&self, visitor: &Visitor, active: bool) {
+        if let Some(id) = visitor.conversation {
+            self.live.publish(Live::Typing {
+                inbox: visitor.inbox,
+                id,
+                agent: None,
+                active,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_and_initials() {
+        assert!(valid_token(&"a1".repeat(16)));
+        assert!(!valid_token(&"A1".repeat(16)), "lowercase only");
+        assert!(!valid_token("abc"));
+        assert!(!valid_token(&"zz".repeat(16)));
+        assert_eq!(initials("Ana López García"), "AL");
+        assert_eq!(initials("ana"), "A");
+        assert_eq!(initials(""), "");
+    }
+}
