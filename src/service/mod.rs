@@ -14,6 +14,7 @@ mod mail;
 mod org;
 mod outbox;
 mod throttle;
+pub mod website;
 pub mod widget;
 
 pub use accounts::{NewSession, SessionAuth};

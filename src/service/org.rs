@@ -150,11 +150,23 @@ impl Services {
                     }
                     None => old.email.clone(),
                 };
+                let website = match input.website {
+                    Some(w) if old.channel == ChannelKind::Website => {
+                        Some(self.website_settings(w, old.website.as_ref())?)
+                    }
+                    Some(_) => {
+                        return Err(ServiceError::Conflict(
+                            "only website inboxes have website settings",
+                        ));
+                    }
+                    None => old.website.clone(),
+                };
                 Inbox {
                     name,
                     members,
                     webhook_url: webhook.unwrap_or(old.webhook_url.clone()),
                     email,
+                    website,
                     ..old
                 }
             }
@@ -179,8 +191,20 @@ impl Services {
                     }
                     (_, None) => None,
                 };
+                let website = match (channel, input.website) {
+                    (ChannelKind::Website, w) => {
+                        Some(self.website_settings(w.unwrap_or_default(), None)?)
+                    }
+                    (_, Some(_)) => {
+                        return Err(ServiceError::Conflict(
+                            "only website inboxes have website settings",
+                        ));
+                    }
+                    (_, None) => None,
+                };
                 Inbox {
                     email,
+                    website,
                     id: InboxId(self.store.generate_id()?),
                     name,
                     channel,
@@ -188,7 +212,6 @@ impl Services {
                     created_at: self.clock.now(),
                     api_token: token,
                     webhook_url: webhook.flatten(),
-                    website: None,
                 }
             }
         };
@@ -261,6 +284,8 @@ pub struct InboxInput {
     pub webhook_url: Option<String>,
     /// Email inboxes: required when creating one; on update `None` keeps them.
     pub email: Option<super::email::EmailInput>,
+    /// Website inboxes: defaults when creating without; on update `None` keeps them.
+    pub website: Option<super::website::WebsiteInput>,
 }
 
 /// Checks a webhook URL: empty clears it; otherwise http(s) with a host.

@@ -85,6 +85,7 @@ pub async fn generate(
             members: agents.clone(),
             webhook_url: None,
             email: None,
+            website: None,
         };
         let (inbox, tok) = services
             .save_inbox(&admin, None, input)

@@ -293,6 +293,7 @@ pub async fn inboxes_create(
         members: ids(&b.member_ids.unwrap_or_default(), AgentId),
         webhook_url: b.webhook_url,
         email: b.email.map(EmailBody::input),
+        website: None,
     };
     let (inbox, token) = st.services.save_inbox(&me, None, input).await?;
     Ok(HttpResponse::Created().json(json!({"id": inbox.id.0, "token": token})))
@@ -324,6 +325,7 @@ pub async fn inboxes_update(
             .unwrap_or(cur.members.clone()),
         webhook_url: b.webhook_url,
         email: b.email.map(EmailBody::input),
+        website: None,
     };
     let (inbox, _) = st.services.save_inbox(&me, Some(cur.id), input).await?;
     Ok(HttpResponse::Ok().json(inbox_json(&inbox)))

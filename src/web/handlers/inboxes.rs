@@ -95,6 +95,7 @@ pub async fn inboxes_create(
         members,
         webhook_url: Some(f.webhook_url),
         email: None,
+        website: None,
     };
     let (inbox, token) = st.services.save_inbox(&auth.agent, None, input).await?;
     match token {
@@ -129,6 +130,7 @@ pub async fn inboxes_update(
         members,
         webhook_url: Some(f.webhook_url),
         email: None,
+        website: None,
     };
     st.services
         .save_inbox(&auth.agent, Some(InboxId(*id)), input)
