@@ -81,7 +81,9 @@ impl Services {
             None => old.and_then(|o| o.reply_email_inbox),
         };
         Ok(WebsiteSettings {
-            key: old.map(|o| o.key.clone()).unwrap_or_else(|| random_token(16)),
+            key: old
+                .map(|o| o.key.clone())
+                .unwrap_or_else(|| random_token(16)),
             allowed_origins,
             greeting,
             color,

@@ -6,7 +6,7 @@
 //! they send a first message, so page views create no contacts.
 //!
 //! Visitors never see sequential ids: messages carry a keyed hash of their id, and the
-//! resync cursor is a time.
+//! resync cursor is the id sealed with the installation key.
 
 use super::throttle::Rate;
 use super::{Live, Result, ServiceError, Services, from_store, random_token};
@@ -77,13 +77,8 @@ pub struct WidgetMessage {
     pub content: String,
     pub at: Timestamp,
     pub status: DeliveryStatus,
-}
-
-impl WidgetMessage {
-    /// The resync cursor of this message: its time in ms.
-    pub fn cursor(&self) -> String {
-        self.at.0.to_string()
-    }
+    /// Opaque resync cursor: "everything after this message".
+    pub cursor: String,
 }
 
 /// What the widget needs before connecting.
@@ -257,29 +252,45 @@ impl Services {
             content: m.content.clone(),
             at: m.created_at,
             status: m.status,
+            cursor: self
+                .keys
+                .seal(&format!("wc:{}:{}", m.conversation_id.0, m.id.0))
+                .unwrap_or_default(),
         })
     }
 
-    /// The visitor's messages (never notes or events), oldest first: the last
-    /// [`HISTORY`], or those at or after `cursor` (the widget de-duplicates by id).
+    /// The message id a cursor of conversation `conv` stands for.
+    fn cursor_id(&self, conv: ConversationId, cursor: &str) -> Option<u64> {
+        let plain = self.keys.open(cursor).ok()?;
+        let rest = plain.strip_prefix("wc:")?;
+        let (c, id) = rest.split_once(':')?;
+        (c.parse::<u64>().ok()? == conv.0)
+            .then(|| id.parse().ok())
+            .flatten()
+    }
+
+    /// The visitor's messages (never notes or events), oldest first: the last `limit`,
+    /// only those after `cursor` when it is one of this conversation's.
     pub fn widget_messages(
         &self,
         visitor: &Visitor,
         cursor: Option<&str>,
+        limit: usize,
     ) -> Result<Vec<WidgetMessage>> {
         let Some(conv) = visitor.conversation else {
             return Ok(vec![]);
         };
-        let since = cursor.and_then(|c| c.parse::<i64>().ok());
-        let (items, _) = self.store.timeline_page(conv, None, HISTORY * 2)?;
+        let after = cursor.and_then(|c| self.cursor_id(conv, c)).unwrap_or(0);
+        // Notes and events are interleaved: read some more items than messages wanted.
+        let (items, _) = self.store.timeline_page(conv, None, limit * 2)?;
         let mut out: Vec<WidgetMessage> = items
             .iter()
+            .take_while(|i| i.id().0 > after)
             .filter_map(|i| match i {
                 TimelineItem::Message(m) => self.widget_message(m),
                 TimelineItem::Event(..) => None,
             })
-            .filter(|m| since.is_none_or(|s| m.at.0 >= s))
-            .take(HISTORY)
+            .take(limit)
             .collect();
         out.reverse();
         Ok(out)

@@ -12,3 +12,4 @@ mod email_live;
 mod mail_servers;
 mod permissions;
 mod webhook;
+mod widget;

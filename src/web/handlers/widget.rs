@@ -4,7 +4,7 @@
 //! The frames are described in docs/widget-protocol.md.
 
 use crate::domain::message::DeliveryStatus;
-use crate::service::widget::{Identity, IdentityCheck, Visitor, WidgetMessage};
+use crate::service::widget::{HISTORY, Identity, IdentityCheck, Visitor, WidgetMessage};
 use crate::service::{Live, ServiceError, Services};
 use crate::web::AppState;
 use crate::web::assets;
@@ -163,7 +163,7 @@ fn msg_json(m: &WidgetMessage) -> Value {
         "content": m.content,
         "at": crate::web_time(m.at),
         "status": m.status.as_str(),
-        "cursor": m.cursor(),
+        "cursor": m.cursor,
     })
 }
 
@@ -231,7 +231,7 @@ impl Socket {
                 .await;
         }
         let messages = s
-            .widget_messages(&visitor, cursor.as_deref())
+            .widget_messages(&visitor, cursor.as_deref(), HISTORY)
             .unwrap_or_default();
         for m in &messages {
             self.known.insert(m.id.clone(), m.status);
@@ -245,7 +245,7 @@ impl Socket {
             "token": visitor.token,
             "visitor": {"name": visitor.name, "email": visitor.email},
             "messages": messages.iter().map(msg_json).collect::<Vec<_>>(),
-            "cursor": messages.last().map(WidgetMessage::cursor),
+            "cursor": messages.last().map(|m| m.cursor.clone()),
             "agents_online": agents_online,
             "max_chars": s.settings.max_message_chars,
         });
@@ -317,10 +317,10 @@ impl Socket {
 
     /// Sends what changed in the visitor's conversation: new messages, new statuses.
     async fn push_updates(&mut self, visitor: &Visitor) -> bool {
-        let Ok(messages) = self.services.widget_messages(visitor, None) else {
+        let Ok(messages) = self.services.widget_messages(visitor, None, 20) else {
             return true;
         };
-        for m in messages.iter().rev().take(20).rev() {
+        for m in &messages {
             let frame = match self.known.get(&m.id) {
                 None => json!({"type": "message", "message": msg_json(m)}),
                 Some(st) if *st != m.status => {

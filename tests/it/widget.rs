@@ -1,0 +1,336 @@
+//! The website widget's server side over a real WebSocket (tokio-tungstenite) and HTTP:
+//! origin checks, history by token and by verified identity, durable acks, resync
+//! without duplicates, agent replies live, receipts, notes never shown, and limits.
+
+use super::common::*;
+use charla::domain::InboxId;
+use charla::service::InboxInput;
+use charla::service::website::WebsiteInput;
+use futures_util::{SinkExt, StreamExt};
+use hmac::{Hmac, Mac};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+pub(crate) const SITE: &str = "http://shop.localhost:8123";
+const SECRET: &str = "identity-secret-0123456789";
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A website inbox allowing [`SITE`], with identity verification; returns (id, key).
+pub(crate) async fn website_inbox(app: &TestApp) -> (InboxId, String) {
+    let services = app.services();
+    let admin = services
+        .store
+        .agent_by_email(ADMIN_EMAIL)
+        .unwrap()
+        .expect("the admin exists");
+    let (inbox, _) = services
+        .save_inbox(
+            &admin,
+            None,
+            InboxInput {
+                name: "Website".into(),
+                channel: Some(charla::domain::ChannelKind::Website),
+                members: vec![admin.id],
+                webhook_url: None,
+                email: None,
+                website: Some(WebsiteInput {
+                    allowed_origins: Some(vec![SITE.into()]),
+                    greeting: Some("¡Hola! ¿En qué podemos ayudarte?".into()),
+                    identity_secret: Some(SECRET.into()),
+                    ..WebsiteInput::default()
+                }),
+            },
+        )
+        .await
+        .unwrap();
+    (inbox.id, inbox.website.unwrap().key)
+}
+
+async fn connect(app: &TestApp, key: &str, origin: &str) -> Result<Ws, WsError> {
+    let url = format!(
+        "{}/widget/v1/{key}/socket",
+        app.url.replacen("http://", "ws://", 1)
+    );
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("Origin", origin.parse().unwrap());
+    tokio_tungstenite::connect_async(req)
+        .await
+        .map(|(ws, _)| ws)
+}
+
+async fn send(ws: &mut Ws, v: Value) {
+    ws.send(Message::Text(v.to_string().into())).await.unwrap();
+}
+
+/// The next JSON frame, skipping `pong`s and `presence`.
+async fn recv(ws: &mut Ws) -> Value {
+    loop {
+        let m = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a frame within 10 s")
+            .expect("the socket is open")
+            .unwrap();
+        if let Message::Text(t) = m {
+            let v: Value = serde_json::from_str(t.as_str()).unwrap();
+            if v["type"] != "pong" && v["type"] != "presence" {
+                return v;
+            }
+        }
+    }
+}
+
+/// Waits for a frame of type `ty`, skipping others (typing, status…).
+async fn recv_type(ws: &mut Ws, ty: &str) -> Value {
+    for _ in 0..20 {
+        let v = recv(ws).await;
+        if v["type"] == ty {
+            return v;
+        }
+    }
+    panic!("no {ty} frame");
+}
+
+async fn hello(ws: &mut Ws, token: Option<&str>, cursor: Option<&str>, identity: Value) -> Value {
+    send(
+        ws,
+        json!({"type": "hello", "token": token, "cursor": cursor, "identity": identity, "page": {"url": SITE, "title": "Shop"}}),
+    )
+    .await;
+    recv_type(ws, "welcome").await
+}
+
+fn hash(identifier: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(identifier.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn widget_config_and_socket_check_the_origin() {
+    let app = TestApp::start().await;
+    let _admin = app.admin().await;
+    let (_, key) = website_inbox(&app).await;
+    let http = reqwest::Client::new();
+    let config = |origin: &'static str, key: String| {
+        let http = http.clone();
+        let url = app.url.clone();
+        async move {
+            http.get(format!("{url}/widget/v1/{key}/config"))
+                .header("Origin", origin)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = config(SITE, key.clone()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()["access-control-allow-origin"].to_str().unwrap(),
+        SITE
+    );
+    assert!(r.headers().get("set-cookie").is_none(), "no cookies");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["greeting"], "¡Hola! ¿En qué podemos ayudarte?");
+    assert_eq!(v["color"], "#4f46e5");
+    assert_eq!(v["prechat"], "off");
+    assert_eq!(v["agent"]["initials"], "AL");
+    let r = config("https://evil.example", key.clone()).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    let r = config(SITE, "0".repeat(32)).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // The socket: refused before the upgrade from another origin.
+    match connect(&app, &key, "https://evil.example").await {
+        Err(WsError::Http(resp)) => assert_eq!(resp.status(), 403),
+        other => panic!("expected 403, got {:?}", other.map(|_| ())),
+    }
+    assert!(connect(&app, &key, SITE).await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn widget_messages_round_trip_and_resync_without_loss_or_duplicates() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let (inbox, key) = website_inbox(&app).await;
+    let mut ws = connect(&app, &key, SITE).await.unwrap();
+    let w = hello(&mut ws, None, None, Value::Null).await;
+    let token = w["token"].as_str().unwrap().to_string();
+    assert_eq!(token.len(), 32);
+    assert_eq!(w["messages"], json!([]));
+    // Nothing is stored before the first message.
+    let (_, list) = api.get("/api/v1/conversations?view=all").await;
+    assert_eq!(list["conversations"], json!([]));
+    send(
+        &mut ws,
+        json!({"type": "send", "client_id": "c-1", "content": "Hola, ¿tenéis la talla M?"}),
+    )
+    .await;
+    let ack = recv_type(&mut ws, "ack").await;
+    assert_eq!(ack["client_id"], "c-1");
+    assert_eq!(ack["message"]["from"], "visitor");
+    let first_id = ack["message"]["id"].as_str().unwrap().to_string();
+    assert!(first_id.starts_with('m') && first_id.len() > 10);
+    // The same client_id again (a resend after a reconnect) is stored once.
+    send(
+        &mut ws,
+        json!({"type": "send", "client_id": "c-1", "content": "Hola, ¿tenéis la talla M?"}),
+    )
+    .await;
+    let again = recv_type(&mut ws, "ack").await;
+    assert_eq!(again["message"]["id"], first_id.as_str());
+    let (_, list) = api.get("/api/v1/conversations?view=all").await;
+    let conv = list["conversations"][0]["id"].as_u64().unwrap();
+    assert_eq!(list["conversations"][0]["inbox_id"], inbox.0);
+    let (_, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
+    assert_eq!(page["messages"].as_array().unwrap().len(), 1, "{page}");
+    // An agent's reply arrives live; an internal note never does.
+    let (s, _) = api
+        .post(
+            &format!("/api/v1/conversations/{conv}/messages"),
+            json!({"content": "internal: check stock", "private": true}),
+        )
+        .await;
+    assert!(s.is_success(), "{s}");
+    let (s, reply) = api
+        .post(
+            &format!("/api/v1/conversations/{conv}/messages"),
+            json!({"content": "¡Sí! Quedan tres."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{reply}");
+    let m = recv_type(&mut ws, "message").await;
+    assert_eq!(m["message"]["from"], "agent");
+    assert_eq!(m["message"]["content"], "¡Sí! Quedan tres.");
+    assert_eq!(m["message"]["author"], "Ana López");
+    let agent_msg = m["message"]["id"].as_str().unwrap().to_string();
+    // The visitor read it: the agent sees `read`.
+    send(
+        &mut ws,
+        json!({"type": "receipt", "status": "read", "ids": [agent_msg]}),
+    )
+    .await;
+    wait_status(&api, conv, reply["id"].as_u64().unwrap(), "read").await;
+    // Offline for a while: the agent writes twice; on reconnect with the cursor the
+    // widget gets exactly what it missed.
+    let cursor = m["message"]["cursor"].as_str().unwrap().to_string();
+    drop(ws);
+    for text in ["¿Te la reservo?", "Te la guardo hasta mañana."] {
+        let (s, _) = api
+            .post(
+                &format!("/api/v1/conversations/{conv}/messages"),
+                json!({"content": text}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let mut ws = connect(&app, &key, SITE).await.unwrap();
+    let w = hello(&mut ws, Some(&token), Some(&cursor), Value::Null).await;
+    let got: Vec<&str> = w["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert!(
+        got.ends_with(&["¿Te la reservo?", "Te la guardo hasta mañana."]),
+        "{got:?}"
+    );
+    assert!(!got.contains(&"Hola, ¿tenéis la talla M?"), "{got:?}");
+    assert!(!got.iter().any(|c| c.contains("internal")), "{got:?}");
+    // A new device (no token) is a new visitor with no history.
+    let mut other = connect(&app, &key, SITE).await.unwrap();
+    let w2 = hello(&mut other, None, None, Value::Null).await;
+    assert_ne!(w2["token"], token.as_str());
+    assert_eq!(w2["messages"], json!([]));
+    // The whole history on the same device, oldest first, never a note.
+    let mut ws = connect(&app, &key, SITE).await.unwrap();
+    let w = hello(&mut ws, Some(&token), None, Value::Null).await;
+    let all: Vec<&str> = w["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        all,
+        [
+            "Hola, ¿tenéis la talla M?",
+            "¡Sí! Quedan tres.",
+            "¿Te la reservo?",
+            "Te la guardo hasta mañana."
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn widget_identity_limits_and_bad_input() {
+    let app = TestApp::start().await;
+    let _admin = app.admin().await;
+    let (_, key) = website_inbox(&app).await;
+    // A verified identity sees the same history on any device.
+    let id = json!({"identifier": "user-42", "email": "lucia@example.org", "name": "Lucía", "hash": hash("user-42")});
+    let mut a = connect(&app, &key, SITE).await.unwrap();
+    let w = hello(&mut a, None, None, id.clone()).await;
+    assert_eq!(w["visitor"]["email"], "lucia@example.org");
+    send(
+        &mut a,
+        json!({"type": "send", "client_id": "id-1", "content": "Desde el portátil"}),
+    )
+    .await;
+    recv_type(&mut a, "ack").await;
+    let mut b = connect(&app, &key, SITE).await.unwrap();
+    let w = hello(&mut b, None, None, id).await;
+    assert_eq!(w["messages"][0]["content"], "Desde el portátil");
+    // A forged hash is refused and the visitor stays anonymous (no history).
+    let mut c = connect(&app, &key, SITE).await.unwrap();
+    send(
+        &mut c,
+        json!({"type": "hello", "token": null, "cursor": null, "identity": {"identifier": "user-42", "hash": hash("user-43")}}),
+    )
+    .await;
+    assert_eq!(recv(&mut c).await["code"], "identity_rejected");
+    let w = recv_type(&mut c, "welcome").await;
+    assert_eq!(w["messages"], json!([]));
+    // Bad frames get clear errors and the socket stays usable.
+    send(
+        &mut c,
+        json!({"type": "send", "client_id": "x", "content": "a".repeat(20_000)}),
+    )
+    .await;
+    let e = recv_type(&mut c, "error").await;
+    assert_eq!(
+        (e["code"].as_str(), e["client_id"].as_str()),
+        (Some("too_long"), Some("x"))
+    );
+    send(
+        &mut c,
+        json!({"type": "send", "client_id": "bad id!", "content": "hola"}),
+    )
+    .await;
+    assert_eq!(recv_type(&mut c, "error").await["code"], "invalid");
+    c.send(Message::Text("not json".into())).await.unwrap();
+    assert_eq!(recv_type(&mut c, "error").await["code"], "invalid");
+    send(&mut c, json!({"type": "ping"})).await;
+    // Limits: 20 messages a minute per visitor.
+    for i in 0..20 {
+        send(&mut c, json!({"type": "send", "client_id": format!("r{i}"), "content": format!("mensaje {i}")})).await;
+        assert_eq!(recv_type(&mut c, "ack").await["client_id"], format!("r{i}"));
+    }
+    send(
+        &mut c,
+        json!({"type": "send", "client_id": "r20", "content": "uno más"}),
+    )
+    .await;
+    let e = recv_type(&mut c, "error").await;
+    assert_eq!(
+        (e["code"].as_str(), e["client_id"].as_str()),
+        (Some("rate_limited"), Some("r20"))
+    );
+}
