@@ -482,6 +482,23 @@ impl Services {
         Ok(changed)
     }
 
+    /// An agent started or stopped typing a reply (shown in the visitor's widget).
+    pub fn agent_typing(
+        &self,
+        actor: &crate::domain::Agent,
+        id: ConversationId,
+        active: bool,
+    ) -> Result<()> {
+        let c = self.conversation_for(actor, id)?;
+        self.live.publish(Live::Typing {
+            inbox: c.inbox_id,
+            id,
+            agent: Some(actor.name.clone()),
+            active,
+        });
+        Ok(())
+    }
+
     /// The visitor started or stopped typing.
     pub fn widget_typing(&self, visitor: &Visitor, active: bool) {
         if let Some(id) = visitor.conversation {

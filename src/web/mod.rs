@@ -93,6 +93,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/conversations/{id}/delete",
             post().to(conversation::conversation_delete),
         )
+        .route(
+            "/conversations/{id}/typing",
+            post().to(typing::conversation_typing),
+        )
         .route("/contacts", get().to(contacts::contacts_list))
         .route("/contacts", post().to(contacts::contacts_create))
         .route("/contacts/{id}", get().to(contacts::contacts_show))

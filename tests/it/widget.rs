@@ -190,6 +190,20 @@ async fn widget_messages_round_trip_and_resync_without_loss_or_duplicates() {
     assert_eq!(list["conversations"][0]["inbox_id"], inbox.0);
     let (_, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
     assert_eq!(page["messages"].as_array().unwrap().len(), 1, "{page}");
+    // The agent types: the widget shows it; the visitor types: the agent's stream says so.
+    let r = admin
+        .submit(
+            &format!("/conversations/{conv}"),
+            &format!("/conversations/{conv}/typing"),
+            &[("active", "1")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let t = recv_type(&mut ws, "typing").await;
+    assert_eq!(
+        (t["active"].as_bool(), t["agent"].as_str()),
+        (Some(true), Some("Ana López"))
+    );
     // An agent's reply arrives live; an internal note never does.
     let (s, _) = api
         .post(

@@ -16,6 +16,7 @@ pub mod profile;
 pub mod session;
 pub mod setup;
 pub mod teams;
+pub mod typing;
 pub mod widget;
 
 use super::AppState;
