@@ -3,6 +3,7 @@
 
 mod accounts;
 mod actions;
+mod attachments;
 mod backup;
 mod contacts;
 mod conversations;
@@ -16,6 +17,7 @@ mod outbox;
 mod throttle;
 
 pub use accounts::{NewSession, SessionAuth};
+pub use attachments::AttachmentFile;
 pub use contacts::ContactInput;
 pub use conversations::{
     ApiIncoming, ConversationPage, Counts, ListPage, NewOutbound, Row, StatusChange, parse_view,
@@ -108,6 +110,8 @@ pub struct ServiceSettings {
     pub max_message_chars: usize,
     /// Webhook attempts before a reply is marked failed.
     pub webhook_max_attempts: u32,
+    /// Inbound attachments larger than this are listed with a note but not stored.
+    pub max_attachment_bytes: usize,
 }
 
 /// Every use-case, sharing the store, the clock and the security helpers.
