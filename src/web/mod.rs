@@ -89,6 +89,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/conversations/{id}/delete",
             post().to(conversation::conversation_delete),
         )
+        .route(
+            "/conversations/{cid}/messages/{mid}/attachments/{n}",
+            get().to(attachments::attachment_download),
+        )
+        .route(
+            "/conversations/{cid}/messages/{mid}/html",
+            get().to(attachments::message_html),
+        )
         .route("/contacts", get().to(contacts::contacts_list))
         .route("/contacts", post().to(contacts::contacts_create))
         .route("/contacts/{id}", get().to(contacts::contacts_show))
