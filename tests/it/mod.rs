@@ -8,6 +8,7 @@ mod browser_inbox;
 mod cli;
 mod crash;
 mod email;
+mod email_content;
 mod mail_servers;
 mod permissions;
 mod webhook;
