@@ -100,6 +100,8 @@ pub fn build_services(
         missed_after_secs: cfg.inbox.missed_after_seconds as i64,
         max_message_chars: cfg.inbox.max_message_chars,
         webhook_max_attempts: cfg.inbox.webhook_max_attempts.max(1),
+        max_attachment_bytes: usize::try_from(cfg.inbox.max_attachment_bytes.0)
+            .unwrap_or(usize::MAX),
     };
     Ok(Arc::new(Services::new(store, clock, keys, settings)?))
 }

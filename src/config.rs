@@ -32,6 +32,9 @@ pub struct InboxConfig {
     /// Allow webhook URLs on private, loopback or link-local addresses (an integration on
     /// the same host or LAN). Off: such addresses are refused at connect time.
     pub webhook_allow_private: bool,
+    /// Inbound attachments larger than this are listed on their message with a note,
+    /// but their bytes are not stored.
+    pub max_attachment_bytes: ByteSize,
 }
 
 impl Default for InboxConfig {
@@ -42,6 +45,9 @@ impl Default for InboxConfig {
             webhook_max_attempts: 8,
             webhook_timeout_seconds: 10,
             webhook_allow_private: false,
+            max_attachment_bytes: ByteSize(
+                crate::channels::email::Limits::default().max_attachment_bytes as u64,
+            ),
         }
     }
 }

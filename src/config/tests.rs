@@ -144,3 +144,16 @@ fn example_file_is_valid_and_complete() {
     }
     assert!(text.contains("CHARLA__SECURITY__SECRET_KEY_FILE"));
 }
+
+#[test]
+fn attachment_limit_defaults_to_25_mb_and_takes_units() {
+    let l = load(None, &[], &Overrides::default()).unwrap();
+    assert_eq!(l.config.inbox.max_attachment_bytes, ByteSize(25_000_000));
+    let l = load_str(
+        "[inbox]\nmax_attachment_bytes = \"5MB\"\n",
+        &[("CHARLA__INBOX__MAX_ATTACHMENT_BYTES", "10MiB")],
+        Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(l.config.inbox.max_attachment_bytes, ByteSize(10 << 20));
+}

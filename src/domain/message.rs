@@ -95,6 +95,41 @@ pub struct Message {
     /// Mail only: what threading and "Re:" need.
     #[serde(default)]
     pub email: Option<MailMeta>,
+    /// Files that came with the message: their description only; the bytes are stored
+    /// apart and read only when someone opens them.
+    #[serde(default)]
+    pub attachments: Vec<AttachmentMeta>,
+    /// Remarks for the agent about how the message arrived ("… was not stored").
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// What the timeline shows of one attachment, without its bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct AttachmentMeta {
+    /// A safe file name (no directories, no control characters).
+    pub filename: String,
+    /// Lowercased `type/subtype`, as the sender declared it.
+    pub mime: String,
+    /// Size in bytes, known even when the bytes were not kept.
+    pub size: u64,
+    /// False when it was over the size limit: listed with a note, bytes not kept.
+    pub stored: bool,
+    /// Shown inside the HTML body (an image referenced by `cid:`), not in the list.
+    pub inline: bool,
+    /// Content-ID without angle brackets, what `cid:` URLs in the HTML point at.
+    pub content_id: Option<String>,
+}
+
+/// Decimal sizes ("31.2 MB", "25 MB", "148 B"), the unit mail clients show.
+pub fn human_size(bytes: u64) -> String {
+    let (value, unit) = match bytes {
+        b if b >= 1_000_000 => (b as f64 / 1_000_000.0, "MB"),
+        b if b >= 1_000 => (b as f64 / 1_000.0, "kB"),
+        b => return format!("{b} B"),
+    };
+    let text = format!("{value:.1}");
+    format!("{} {unit}", text.strip_suffix(".0").unwrap_or(&text))
 }
 
 /// The headers of a mail that replies need.
@@ -107,6 +142,18 @@ pub struct MailMeta {
     pub references: Vec<String>,
     /// An auto-reply or bounce.
     pub automatic: bool,
+    /// A delivery status notification (bounce) rather than an auto-reply.
+    #[serde(default)]
+    pub bounce: bool,
+    /// The mail had an HTML body; its sanitized copy is stored beside the message.
+    #[serde(default)]
+    pub has_html: bool,
+    /// That HTML shows remote images (blocked until an agent loads them).
+    #[serde(default)]
+    pub remote_images: bool,
+    /// The whole text when the timeline shows it with the quoted history trimmed.
+    #[serde(default)]
+    pub full_text: Option<String>,
 }
 
 impl Message {
@@ -143,6 +190,8 @@ impl Message {
             source_id: None,
             mentions: vec![],
             email: None,
+            attachments: vec![],
+            notes: vec![],
         }
     }
 
@@ -185,6 +234,8 @@ impl Message {
 }
 
 /// One entry of a conversation's timeline: a message or an event.
+// Most entries are messages: boxing them would cost an allocation each and save nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum TimelineItem {
     Message(Message),
@@ -219,7 +270,17 @@ mod tests {
             source_id: None,
             mentions: vec![],
             email: None,
+            attachments: vec![],
+            notes: vec![],
         }
+    }
+
+    #[test]
+    fn sizes_read_like_a_mail_client() {
+        assert_eq!(human_size(148), "148 B");
+        assert_eq!(human_size(32_100), "32.1 kB");
+        assert_eq!(human_size(25_000_000), "25 MB");
+        assert_eq!(human_size(32_149_999), "32.1 MB");
     }
 
     #[test]

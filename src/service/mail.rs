@@ -1,10 +1,12 @@
-//! Mail in: one fetched message becomes (or joins) a conversation, with the folder's
-//! cursor advanced in the same transaction. Health of each mailbox for the settings page.
+//! Mail in: one fetched message becomes (or joins) a conversation, with its HTML and
+//! attachments and the folder's cursor written in the same transaction. Health of each
+//! mailbox for the settings page.
 
 use super::{Live, Result, ServiceError, Services, from_store, random_token};
-use crate::channels::email::{self, Limits};
+use crate::channels::email::{self, Limits, ParsedEmail};
+use crate::domain::message::{AttachmentMeta, MailMeta};
 use crate::domain::{InboxId, Timestamp};
-use crate::store::{InboundMessage, Ingested, MailCursor};
+use crate::store::{InboundMessage, InboundParts, Ingested, MailCursor, Part};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -45,9 +47,10 @@ impl MailHealthBoard {
 }
 
 impl Services {
-    /// Stores one fetched mail (UID `uid` of `folder` under `uidvalidity`) durably, and
-    /// moves the folder's cursor in the same transaction. Seen before (same content
-    /// key): nothing new is stored, the cursor still moves.
+    /// Stores one fetched mail (UID `uid` of `folder` under `uidvalidity`) durably, with
+    /// its sanitized HTML and attachments, and moves the folder's cursor in the same
+    /// transaction. Seen before (same content key): nothing new is stored, the cursor
+    /// still moves.
     pub async fn ingest_mail(
         &self,
         inbox_id: InboxId,
@@ -64,7 +67,16 @@ impl Services {
             uid,
         };
         let max_chars = self.settings.max_message_chars;
+        let limits = Limits {
+            max_attachment_bytes: self.settings.max_attachment_bytes,
+        };
         let secret = self.mail_id_secret();
+        let inbox_address = self
+            .directory()
+            .inbox(inbox_id)
+            .and_then(|i| i.email.as_ref())
+            .map(|e| e.from_address.clone())
+            .unwrap_or_default();
         let ids = [
             self.store.generate_id()?,
             self.store.generate_id()?,
@@ -73,27 +85,14 @@ impl Services {
             self.store.generate_id()?,
         ];
         let r = tokio::task::spawn_blocking(move || {
-            let parsed = email::parse(&raw, &Limits::default());
-            let (trimmed, _) = email::trim_quoted(&parsed.text);
-            let mut content = if trimmed.trim().is_empty() {
-                parsed.text.clone()
-            } else {
-                trimmed
-            };
-            if content.trim().is_empty() {
-                content = if parsed.subject.is_empty() {
-                    "(empty message)".into()
-                } else {
-                    parsed.subject.clone()
-                };
-            }
-            if content.chars().count() > max_chars {
-                content = content.chars().take(max_chars).collect::<String>() + "…";
-            }
+            let mut parsed = email::parse(&raw, &limits);
+            drop(raw);
+            let (content, full_text) = timeline_text(&parsed, max_chars);
             let (from, name) = parsed
                 .from
                 .clone()
                 .unwrap_or_else(|| ("unknown@invalid".into(), None));
+            let html = parsed.html.take();
             let m = InboundMessage {
                 inbox_id,
                 source_id: Some(email::content_key(&parsed)),
@@ -110,20 +109,23 @@ impl Services {
                     .max(Timestamp(0)),
                 token: random_token(16),
                 cursor: Some(cursor),
-                quiet: parsed.auto_reply || parsed.bounce,
-                thread_token: parsed
-                    .in_reply_to
-                    .iter()
-                    .chain(parsed.references.iter().rev())
-                    .find_map(|id| email::verify_message_id(&secret, id)),
-                mail: Some(crate::domain::message::MailMeta {
+                quiet: parsed.is_automatic(),
+                thread_token: thread_token(&parsed, &secret, &inbox_address),
+                mail: Some(MailMeta {
                     subject: parsed.subject.clone(),
                     message_id: parsed.message_id.clone(),
                     references: parsed.references.clone(),
-                    automatic: parsed.auto_reply || parsed.bounce,
+                    automatic: parsed.is_automatic(),
+                    bounce: parsed.bounce,
+                    has_html: html.is_some(),
+                    remote_images: html
+                        .as_deref()
+                        .is_some_and(|h| h.contains(" data-remote-src=\"")),
+                    full_text,
                 }),
             };
-            store.ingest(&m, ids)
+            let parts = parts_of(&mut parsed, html);
+            store.ingest_with_parts(&m, ids, &parts)
         })
         .await
         .map_err(|e| ServiceError::Internal(e.to_string()))?
@@ -139,5 +141,155 @@ impl Services {
             self.reindex_contact(c.contact_id)?;
         }
         Ok(r)
+    }
+}
+
+/// The conversation a mail names: a reply to one of our signed Message-IDs first, then
+/// our plus-address (`local+<token>@domain` of the inbox's address) among To and Cc.
+fn thread_token(parsed: &ParsedEmail, secret: &[u8], inbox_address: &str) -> Option<String> {
+    parsed
+        .in_reply_to
+        .iter()
+        .chain(parsed.references.iter().rev())
+        .find_map(|id| email::verify_message_id(secret, id))
+        .or_else(|| {
+            let (local, domain) = inbox_address.trim().rsplit_once('@')?;
+            parsed
+                .to
+                .iter()
+                .chain(&parsed.cc)
+                .find_map(|a| email::token_from_plus_address(a, local, domain))
+        })
+}
+
+/// What the timeline shows (quoted history trimmed, at most `max_chars`), and the whole
+/// text when trimming removed something.
+fn timeline_text(parsed: &ParsedEmail, max_chars: usize) -> (String, Option<String>) {
+    let (trimmed, cut) = email::trim_quoted(&parsed.text);
+    let trimmed_away = cut && !trimmed.trim().is_empty();
+    let mut content = if trimmed_away {
+        trimmed
+    } else {
+        parsed.text.clone()
+    };
+    if content.trim().is_empty() {
+        content = if parsed.subject.is_empty() {
+            "(empty message)".into()
+        } else {
+            parsed.subject.clone()
+        };
+    }
+    let full = trimmed_away.then(|| cap(&parsed.text, max_chars));
+    (cap(&content, max_chars), full)
+}
+
+fn cap(text: &str, max_chars: usize) -> String {
+    if text.chars().count() > max_chars {
+        text.chars().take(max_chars).collect::<String>() + "…"
+    } else {
+        text.to_string()
+    }
+}
+
+/// The attachments' descriptions, the parser's notes, and the bytes to store beside the
+/// message (moved out of `parsed`: a mail may carry tens of MB).
+fn parts_of(parsed: &mut ParsedEmail, html: Option<String>) -> InboundParts {
+    let mut bytes = Vec::new();
+    if let Some(h) = html {
+        bytes.push((Part::Html, h.into_bytes()));
+    }
+    let mut attachments = Vec::new();
+    for (n, a) in parsed.attachments.iter_mut().enumerate() {
+        let data = a.data.take();
+        attachments.push(AttachmentMeta {
+            filename: a.filename.clone(),
+            mime: a.mime.clone(),
+            size: a.size as u64,
+            stored: data.is_some(),
+            inline: a.inline,
+            content_id: a.content_id.clone(),
+        });
+        if let Some(d) = data {
+            bytes.push((Part::Attachment(n as u32), d));
+        }
+    }
+    InboundParts {
+        attachments,
+        notes: parsed.notes.clone(),
+        bytes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail(to: &[&str], cc: &[&str]) -> ParsedEmail {
+        ParsedEmail {
+            to: to.iter().map(|s| s.to_string()).collect(),
+            cc: cc.iter().map(|s| s.to_string()).collect(),
+            ..ParsedEmail::default()
+        }
+    }
+
+    #[test]
+    fn plus_address_names_the_thread_after_our_signed_ids() {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let token = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+        let plus = email::plus_address("shop", token, "example.com");
+        let to_plus = mail(&["someone@else.example", &plus], &[]);
+        assert_eq!(
+            thread_token(&to_plus, secret, "shop@example.com").as_deref(),
+            Some(token)
+        );
+        let cc_plus = mail(&["shop@example.com"], &[&plus.to_uppercase()]);
+        assert_eq!(
+            thread_token(&cc_plus, secret, "Shop@Example.com").as_deref(),
+            Some(token.to_uppercase().as_str()),
+            "local part and domain match without regard to case"
+        );
+        // Another inbox's address, or none configured: no thread.
+        assert_eq!(thread_token(&to_plus, secret, "sales@example.com"), None);
+        assert_eq!(thread_token(&to_plus, secret, ""), None);
+        assert_eq!(
+            thread_token(
+                &mail(&["shop@example.com"], &[]),
+                secret,
+                "shop@example.com"
+            ),
+            None
+        );
+        // A reply to our signed id wins over the plus-address.
+        let mut both = to_plus.clone();
+        both.in_reply_to = vec![email::signed_message_id(
+            secret,
+            "other",
+            "n1",
+            "example.com",
+        )];
+        assert_eq!(
+            thread_token(&both, secret, "shop@example.com").as_deref(),
+            Some("other")
+        );
+    }
+
+    #[test]
+    fn the_timeline_shows_the_new_part_and_keeps_the_whole() {
+        let reply = ParsedEmail {
+            text: "Thanks, it works.\n\nOn Mon, 3 Jun 2024 at 10:00, Shop <shop@example.com> wrote:\n> Try again.\n".into(),
+            ..ParsedEmail::default()
+        };
+        let (shown, full) = timeline_text(&reply, 10_000);
+        assert_eq!(shown, "Thanks, it works.");
+        assert_eq!(full.as_deref(), Some(reply.text.as_str()));
+        let plain = ParsedEmail {
+            text: "Just a question.".into(),
+            ..ParsedEmail::default()
+        };
+        assert_eq!(
+            timeline_text(&plain, 10_000),
+            ("Just a question.".into(), None)
+        );
+        assert_eq!(timeline_text(&plain, 4).0, "Just…");
     }
 }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod actions;
+mod attachments;
 mod backup;
 mod contacts;
 mod conversations;
@@ -18,6 +19,7 @@ pub mod website;
 pub mod widget;
 
 pub use accounts::{NewSession, SessionAuth};
+pub use attachments::AttachmentFile;
 pub use contacts::ContactInput;
 pub use conversations::{
     ApiIncoming, ConversationPage, Counts, ListPage, NewOutbound, Row, StatusChange, parse_view,
@@ -112,6 +114,8 @@ pub struct ServiceSettings {
     pub max_message_chars: usize,
     /// Webhook attempts before a reply is marked failed.
     pub webhook_max_attempts: u32,
+    /// Inbound attachments larger than this are listed with a note but not stored.
+    pub max_attachment_bytes: usize,
 }
 
 /// Every use-case, sharing the store, the clock and the security helpers.

@@ -39,6 +39,38 @@ pub fn decode<T: DeserializeOwned>(b: &[u8]) -> Result<T, CodecError> {
     }
 }
 
+/// Raw bytes as one MessagePack `bin` (serde alone would write an array of numbers).
+pub struct Bytes<'a>(pub &'a [u8]);
+
+impl Serialize for Bytes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+/// Owned bytes read back from a [`Bytes`] value.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ByteBuf(pub Vec<u8>);
+
+impl<'de> serde::Deserialize<'de> for ByteBuf {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ByteBuf;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<ByteBuf, E> {
+                Ok(ByteBuf(v.to_vec()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<ByteBuf, E> {
+                Ok(ByteBuf(v))
+            }
+        }
+        d.deserialize_byte_buf(V)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +117,18 @@ mod tests {
                 c: None,
                 d: vec![]
             }
+        );
+    }
+
+    #[test]
+    fn bytes_are_one_bin_value() {
+        let data: Vec<u8> = (0..=255).collect();
+        let enc = encode(&Bytes(&data)).unwrap();
+        assert_eq!(enc.len(), 1 + 3 + 256, "version, bin 16 header, the bytes");
+        assert_eq!(decode::<ByteBuf>(&enc).unwrap(), ByteBuf(data));
+        assert_eq!(
+            decode::<ByteBuf>(&encode(&Bytes(&[])).unwrap()).unwrap(),
+            ByteBuf(vec![])
         );
     }
 

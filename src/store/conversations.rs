@@ -3,6 +3,7 @@
 //! same transaction as the conversation itself.
 
 use super::accounts::put_audit;
+use super::attachments::{InboundParts, put_parts};
 use super::jobs::Job;
 use super::schema;
 use super::views::{MENTIONS_TAG, count_key, idx_key, views_of};
@@ -112,7 +113,7 @@ pub struct Change {
     pub audit: Option<(u64, AuditEntry)>,
 }
 
-type TxResult<T> = std::result::Result<T, TxErr<Abort>>;
+pub(super) type TxResult<T> = std::result::Result<T, TxErr<Abort>>;
 
 pub(super) fn tx_dec<T: DeserializeOwned>(tree: &'static str, b: &[u8]) -> TxResult<T> {
     dec(tree, b).map_err(|e| TxErr::Abort(Abort::Codec(e.to_string())))
@@ -141,6 +142,7 @@ const JOB: usize = 12;
 const AUDIT: usize = 13;
 const CURSOR: usize = 14;
 const TOKEN: usize = 15;
+const PART: usize = 16;
 
 impl Tx<'_> {
     pub(super) fn conv(&self, id: ConversationId) -> TxResult<Option<Conversation>> {
@@ -266,7 +268,7 @@ pub(super) fn contact_keys(c: &Contact, identifier_inbox: Option<InboxId>) -> Ve
 }
 
 impl Store {
-    fn conv_trees(&self) -> [&sled::Tree; 16] {
+    fn conv_trees(&self) -> [&sled::Tree; 17] {
         let t = &self.t;
         [
             &t.convid_conversation,
@@ -285,6 +287,7 @@ impl Store {
             &t.auditkey_entry,
             &t.mailcursor_state,
             &t.token_convid,
+            &t.msgpart_chunk,
         ]
     }
 
@@ -299,6 +302,17 @@ impl Store {
     /// contact and the conversation, applies the lifecycle rules, all in one
     /// transaction. `ids` are fresh ids: [conversation, contact, event, event, message].
     pub fn ingest(&self, m: &InboundMessage, ids: [u64; 5]) -> Result<Ingested> {
+        self.ingest_with_parts(m, ids, &InboundParts::default())
+    }
+
+    /// `ingest`, with the message's attachments, notes and stored bytes (mail) written in
+    /// the same transaction; a duplicate writes none of them.
+    pub fn ingest_with_parts(
+        &self,
+        m: &InboundMessage,
+        ids: [u64; 5],
+        parts: &InboundParts,
+    ) -> Result<Ingested> {
         self.conv_tx(|tx| {
             let ext = m.source_id.as_ref().map(|s| {
                 let mut k = keys::id(m.inbox_id.0).to_vec();
@@ -439,8 +453,11 @@ impl Store {
                 source_id: m.source_id.clone(),
                 mentions: vec![],
                 email: m.mail.clone(),
+                attachments: parts.attachments.clone(),
+                notes: parts.notes.clone(),
             };
             tx.push(conv.id, &TimelineItem::Message(msg))?;
+            put_parts(&tx.0[PART], conv.id, MessageId(ids[4]), parts)?;
             if let Some(ext) = &ext {
                 let mut v = keys::id(conv.id.0).to_vec();
                 v.extend_from_slice(&keys::id(ids[4]));
@@ -491,8 +508,8 @@ impl Store {
         })
     }
 
-    /// Deletes a conversation with its timeline and index entries. Inbound dedupe keys
-    /// stay, so a channel re-sending the same message does not bring it back.
+    /// Deletes a conversation with its timeline, stored parts and index entries. Inbound
+    /// dedupe keys stay, so a channel re-sending the same message does not bring it back.
     pub fn delete_conversation(
         &self,
         id: ConversationId,
@@ -510,8 +527,12 @@ impl Store {
             .scan_prefix(keys::id(id.0))
             .keys()
             .collect::<std::result::Result<_, _>>()?;
+        let parts = self.part_keys(id)?;
         self.conv_tx(|tx| {
             let conv = tx.conv(id)?.ok_or(TxErr::Abort(Abort::NotFound))?;
+            for k in &parts {
+                tx.0[PART].remove(k)?;
+            }
             for &(tag, sub) in &views_of(&conv) {
                 tx.0[IDX].remove(
                     &idx_key(

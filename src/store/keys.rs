@@ -57,6 +57,23 @@ pub fn time_id(ms: i64, id: u64) -> [u8; 16] {
     k
 }
 
+/// A chunk of a stored message part: conversation · message · part · chunk. A
+/// conversation's parts are one prefix (deleted together), a part's chunks one range.
+pub fn part_chunk(conv: u64, msg: u64, part: u32, chunk: u32) -> [u8; 24] {
+    let mut k = [0u8; 24];
+    k[..20].copy_from_slice(&part_prefix(conv, msg, part));
+    k[20..].copy_from_slice(&chunk.to_be_bytes());
+    k
+}
+
+/// Conversation · message · part: the prefix of one part's chunks.
+pub fn part_prefix(conv: u64, msg: u64, part: u32) -> [u8; 20] {
+    let mut k = [0u8; 20];
+    k[..16].copy_from_slice(&id_pair(conv, msg));
+    k[16..].copy_from_slice(&part.to_be_bytes());
+    k
+}
+
 /// `text · SEP`: a variable part that may be followed by more parts.
 pub fn text(s: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(s.len() + 1);
@@ -91,6 +108,18 @@ mod tests {
         #[test]
         fn time_id_orders_by_time_then_id(t1: i64, i1: u64, t2: i64, i2: u64) {
             prop_assert_eq!(time_id(t1, i1).cmp(&time_id(t2, i2)), (t1, i1).cmp(&(t2, i2)));
+        }
+
+        #[test]
+        fn part_chunks_sort_by_conversation_message_part_chunk(
+            a in any::<(u64, u64, u32, u32)>(), b in any::<(u64, u64, u32, u32)>()
+        ) {
+            prop_assert_eq!(
+                part_chunk(a.0, a.1, a.2, a.3).cmp(&part_chunk(b.0, b.1, b.2, b.3)),
+                a.cmp(&b)
+            );
+            prop_assert!(part_chunk(a.0, a.1, a.2, a.3).starts_with(&part_prefix(a.0, a.1, a.2)));
+            prop_assert!(part_chunk(a.0, a.1, a.2, a.3).starts_with(&id(a.0)));
         }
 
         #[test]

@@ -2,6 +2,7 @@
 //! typed operations per aggregate; each write is one multi-tree transaction.
 
 mod accounts;
+mod attachments;
 mod audit;
 pub mod backup;
 pub mod codec;
@@ -24,6 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use accounts::TokenRow;
+pub use attachments::{InboundParts, Part};
 pub use conversations::{Change, InboundMessage, Ingested, MailCursor, View, ViewPage};
 pub use jobs::{Job, JobKind};
 pub use migrations::CURRENT_SCHEMA;
@@ -134,6 +136,7 @@ pub(crate) struct Trees {
     pub jobdue_job: sled::Tree,
     pub mailcursor_state: sled::Tree,
     pub token_convid: sled::Tree,
+    pub msgpart_chunk: sled::Tree,
 }
 
 /// How many ids the generator reserves per write of its high-water mark.
@@ -235,6 +238,7 @@ impl Store {
             jobdue_job: open(schema::JOBDUE_JOB)?,
             mailcursor_state: open(schema::MAILCURSOR_STATE)?,
             token_convid: open(schema::TOKEN_CONVID)?,
+            msgpart_chunk: open(schema::MSGPART_CHUNK)?,
         };
         let hwm = match t.meta.get(meta_keys::ID_HWM)? {
             Some(v) => keys::read_u64(&v).unwrap_or(1),

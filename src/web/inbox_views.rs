@@ -5,7 +5,7 @@ use super::views::{Page, initials};
 use crate::domain::Timestamp;
 use crate::domain::contact::Contact;
 use crate::domain::conversation::Status;
-use crate::domain::message::{Direction, TimelineItem};
+use crate::domain::message::{AttachmentMeta, Direction, MailMeta, TimelineItem, human_size};
 use crate::service::{ConversationPage, Counts, Directory, Row};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -108,6 +108,90 @@ pub struct ListPartial {
     pub title: String,
 }
 
+/// What a mail adds to its timeline entry.
+pub struct MailView {
+    /// Decoded subject; empty when the mail had none.
+    pub subject: String,
+    /// "Auto-reply" or "Bounce" for mail written by a machine.
+    pub automatic: Option<&'static str>,
+    /// The text with the quoted history, when the timeline shows it trimmed.
+    pub full_text: Option<String>,
+    pub has_html: bool,
+    pub remote_images: bool,
+}
+
+impl MailView {
+    fn new(m: &MailMeta) -> Self {
+        MailView {
+            subject: m.subject.clone(),
+            automatic: match (m.automatic, m.bounce) {
+                (_, true) => Some("Bounce"),
+                (true, false) => Some("Auto-reply"),
+                _ => None,
+            },
+            full_text: m.full_text.clone(),
+            has_html: m.has_html,
+            remote_images: m.remote_images,
+        }
+    }
+}
+
+/// One attachment in the timeline's list.
+pub struct AttachmentView {
+    /// Its index in the message (the `/attachments/{n}` of its URL).
+    pub n: usize,
+    pub name: String,
+    pub size: String,
+    /// A short type label ("PDF", "PNG") and its family, for the chip's colour.
+    pub kind: String,
+    pub family: &'static str,
+    /// The bytes were kept (not over the size limit).
+    pub stored: bool,
+    /// A small raster image, shown as a thumbnail.
+    pub thumb: bool,
+}
+
+/// Raster images the attachment route serves inline; small ones get a thumbnail.
+const THUMB_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
+const THUMB_MAX_BYTES: u64 = 5_000_000;
+
+impl AttachmentView {
+    fn new(n: usize, a: &AttachmentMeta) -> Self {
+        let ext = a
+            .filename
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .filter(|e| (1..=4).contains(&e.len()) && e.bytes().all(|b| b.is_ascii_alphanumeric()));
+        let family = match (ext.as_deref(), a.mime.split('/').next()) {
+            (Some("pdf"), _) => "pdf",
+            (_, Some("image")) => "image",
+            (Some("zip" | "gz" | "tgz" | "rar" | "7z" | "tar"), _) => "archive",
+            (Some("xls" | "xlsx" | "ods" | "csv"), _) => "sheet",
+            (Some("doc" | "docx" | "odt" | "rtf" | "txt" | "md"), _) => "doc",
+            (_, Some("audio" | "video")) => "media",
+            _ => "other",
+        };
+        AttachmentView {
+            n,
+            name: a.filename.clone(),
+            size: human_size(a.size),
+            kind: ext.map_or_else(|| "FILE".to_string(), |e| e.to_ascii_uppercase()),
+            family,
+            stored: a.stored,
+            thumb: a.stored && a.size <= THUMB_MAX_BYTES && THUMB_TYPES.contains(&a.mime.as_str()),
+        }
+    }
+}
+
+/// "attachment x is over…" reads as a sentence.
+fn sentence(note: &str) -> String {
+    let mut chars = note.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// One timeline entry, ready to show.
 pub struct ItemView {
     /// `in`, `out`, `note` or `event`.
@@ -119,6 +203,11 @@ pub struct ItemView {
     pub status: &'static str,
     pub status_times: Vec<(&'static str, String)>,
     pub error: Option<String>,
+    /// Mail only: subject, trimmed history, HTML version.
+    pub mail: Option<MailView>,
+    /// The files listed under the text (inline images live in the HTML version).
+    pub attachments: Vec<AttachmentView>,
+    pub notes: Vec<String>,
 }
 
 impl ItemView {
@@ -144,6 +233,17 @@ impl ItemView {
                     .map(|(s, t)| (s.as_str(), iso(*t)))
                     .collect(),
                 error: m.error.clone(),
+                mail: m.email.as_ref().map(MailView::new),
+                attachments: {
+                    let has_html = m.email.as_ref().is_some_and(|e| e.has_html);
+                    m.attachments
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, a)| !a.inline || !has_html)
+                        .map(|(n, a)| AttachmentView::new(n, a))
+                        .collect()
+                },
+                notes: m.notes.iter().map(|n| sentence(n)).collect(),
             },
             TimelineItem::Event(id, e) => ItemView {
                 kind: "event",
@@ -154,6 +254,9 @@ impl ItemView {
                 status: "",
                 status_times: vec![],
                 error: None,
+                mail: None,
+                attachments: vec![],
+                notes: vec![],
             },
         }
     }

@@ -97,6 +97,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/conversations/{id}/typing",
             post().to(typing::conversation_typing),
         )
+        .route(
+            "/conversations/{cid}/messages/{mid}/attachments/{n}",
+            get().to(attachments::attachment_download),
+        )
+        .route(
+            "/conversations/{cid}/messages/{mid}/html",
+            get().to(attachments::message_html),
+        )
         .route("/contacts", get().to(contacts::contacts_list))
         .route("/contacts", post().to(contacts::contacts_create))
         .route("/contacts/{id}", get().to(contacts::contacts_show))

@@ -61,6 +61,7 @@
       mode: mode ? mode.value : "reply",
       open: $$("#pane details[open][id]").map(function (d) { return d.id; }),
       note: $("#close-menu textarea") ? $("#close-menu textarea").value : "",
+      frames: $$("#pane iframe.mail-frame").map(function (f) { return [f.name, f.style.height]; }),
       atBottom: !w || w.scrollHeight - w.scrollTop - w.clientHeight < 40,
       scroll: w ? w.scrollTop : 0
     };
@@ -78,6 +79,8 @@
     var mode = $('#composer input[value="' + k.mode + '"]');
     if (mode && !mode.checked) { mode.checked = true; mode.dispatchEvent(new Event("change", { bubbles: true })); }
     k.open.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
+    // A refreshed frame keeps its height while it reloads, so the timeline does not jump.
+    k.frames.forEach(function (f) { var el = document.getElementsByName(f[0])[0]; if (el && f[1]) el.style.height = f[1]; });
     var note = $("#close-menu textarea");
     if (note && k.note) note.value = k.note;
     var w = $(".timeline-wrap");
@@ -97,8 +100,62 @@
     if (v && bar && bar.scrollWidth > bar.clientWidth) bar.scrollLeft = v.offsetLeft - bar.clientWidth / 2 + v.offsetWidth / 2;
   }
 
+  // A mail's HTML version: a sandboxed frame (no scripts run in it) that the page sizes
+  // to its content, since it is the same origin. "Load remote images" reloads the frame
+  // with them (a plain link targeting the frame, so it works without this script too);
+  // remembered per message while the page is open, so a live refresh keeps them.
+  var remoteShown = {};
+  function sizeFrame(f) {
+    var d;
+    try { d = f.contentDocument; } catch (e) { return; }
+    if (!d || !d.documentElement || !f.offsetParent) return;
+    // Measured without a scrollbar (one left from a shorter frame narrows the text), as
+    // the root element's own box: its scrollHeight is never less than the frame.
+    var root = d.documentElement, max = 4000;
+    root.style.overflowY = "hidden";
+    var h = Math.ceil(root.getBoundingClientRect().height);
+    if (h <= 0) return;
+    f.style.height = Math.min(Math.max(h + 2, 60), max) + "px";
+    if (h + 2 > max) root.style.overflowY = "auto";
+  }
+  function sizeSoon(f) {
+    sizeFrame(f);
+    [200, 1000, 3000].forEach(function (ms) { setTimeout(function () { sizeFrame(f); }, ms); });
+  }
+  document.addEventListener("load", function (ev) {
+    var f = ev.target;
+    if (f && f.matches && f.matches("iframe.mail-frame")) sizeSoon(f);
+  }, true);
+  document.addEventListener("toggle", function (ev) {
+    var d = ev.target;
+    if (d && d.open && d.matches && d.matches("details.mail-html")) $$("iframe.mail-frame", d).forEach(sizeSoon);
+  }, true);
+  function markRemote(link) {
+    var note = document.createElement("span");
+    note.className = "remote-loaded";
+    note.textContent = "Remote images loaded";
+    var hint = link.parentNode && $(".remote-hint", link.parentNode);
+    if (hint) hint.remove();
+    link.replaceWith(note);
+  }
+  document.addEventListener("click", function (ev) {
+    var a = ev.target.closest && ev.target.closest("a[data-remote-images]");
+    if (!a) return;
+    remoteShown[a.getAttribute("data-remote-images")] = true;
+    setTimeout(function () { markRemote(a); }, 0);
+  });
+  function restoreRemote(root) {
+    $$("a[data-remote-images]", root).forEach(function (a) {
+      if (!remoteShown[a.getAttribute("data-remote-images")]) return;
+      var f = document.getElementsByName(a.getAttribute("target"))[0];
+      if (f) f.src = a.getAttribute("href");
+      markRemote(a);
+    });
+  }
+
   function setup(root) {
     localTimes(root);
+    restoreRemote(root);
     if (root === document || root.id === "views") showActiveView();
     var tz = $("[data-tz-offset]", root);
     if (tz) tz.value = String(-new Date().getTimezoneOffset());

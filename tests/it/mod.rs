@@ -8,6 +8,7 @@ mod browser_inbox;
 mod cli;
 mod crash;
 mod email;
+mod email_content;
 mod email_live;
 mod mail_servers;
 mod permissions;

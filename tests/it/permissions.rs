@@ -27,6 +27,44 @@ async fn agents_reach_only_their_inboxes_everywhere() {
     .await;
     let visible = r["conversation_id"].as_u64().unwrap();
     let hidden_contact = api.get(&format!("/api/v1/conversations/{hidden}")).await.1["conversation"]["contact"]["id"].as_u64().unwrap();
+    // A mail with an attachment and an HTML body in the secret inbox (straight into the
+    // service: the route checks are what is tested here, not IMAP).
+    let secret_mail = "From: Hidden Person <hidden@x.io>\r\nTo: secret@shop.example\r\n\
+        Subject: Contract\r\nMessage-ID: <contract-1@x.io>\r\nMIME-Version: 1.0\r\n\
+        Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\n\
+        Content-Type: text/html; charset=utf-8\r\n\r\n<p>The <b>contract</b>.</p>\r\n--B\r\n\
+        Content-Type: application/pdf; name=\"contract.pdf\"\r\n\
+        Content-Disposition: attachment; filename=\"contract.pdf\"\r\n\
+        Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--B--\r\n";
+    let r = app
+        .services()
+        .ingest_mail(
+            charla::domain::InboxId(other),
+            "INBOX",
+            1,
+            1,
+            secret_mail.as_bytes().to_vec(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r.conversation_id.0, hidden,
+        "joins the hidden person's conversation"
+    );
+    let mail_routes = [
+        format!(
+            "/conversations/{hidden}/messages/{}/attachments/0",
+            r.message_id
+        ),
+        format!("/conversations/{hidden}/messages/{}/html", r.message_id),
+    ];
+    for path in &mail_routes {
+        assert_eq!(
+            admin.get(path).await.status(),
+            StatusCode::OK,
+            "admin: {path}"
+        );
+    }
 
     let web = app.client();
     web.login("luis@example.com", "luis password").await;
@@ -131,6 +169,8 @@ async fn agents_reach_only_their_inboxes_everywhere() {
         format!("/conversations/{hidden}"),
         format!("/conversations/{hidden}/pane"),
         format!("/contacts/{hidden_contact}"),
+        mail_routes[0].clone(),
+        mail_routes[1].clone(),
     ] {
         assert_eq!(
             web.get(&path).await.status(),

@@ -263,6 +263,8 @@ fn reply(
         source_id: None,
         mentions: vec![],
         email: None,
+        attachments: vec![],
+        notes: vec![],
     };
     store
         .update_conversation(c, |conv| {

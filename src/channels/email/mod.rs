@@ -14,7 +14,7 @@ mod tests;
 
 pub use parse::{content_key, parse};
 pub use quote::trim_quoted;
-pub use sanitize::sanitize_html;
+pub use sanitize::{sanitize_html, show_images};
 pub use threading::{plus_address, signed_message_id, token_from_plus_address, verify_message_id};
 
 /// Caps applied while parsing, so one huge mail cannot fill the store (from configuration).
@@ -25,10 +25,11 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// 30 MB, the common ceiling of the large mail providers.
+    /// 25 MB, the ceiling of the large mail providers (the default of
+    /// `inbox.max_attachment_bytes`).
     fn default() -> Self {
         Limits {
-            max_attachment_bytes: 30_000_000,
+            max_attachment_bytes: 25_000_000,
         }
     }
 }

@@ -278,11 +278,5 @@ fn safe_filename(name: Option<&str>, n: usize, mime: &str) -> String {
 
 /// Decimal sizes ("31.2 MB", "30 MB"), the unit mail clients show.
 pub(super) fn fmt_size(bytes: usize) -> String {
-    let (value, unit) = match bytes {
-        b if b >= 1_000_000 => (b as f64 / 1_000_000.0, "MB"),
-        b if b >= 1_000 => (b as f64 / 1_000.0, "kB"),
-        b => return format!("{b} B"),
-    };
-    let text = format!("{value:.1}");
-    format!("{} {unit}", text.strip_suffix(".0").unwrap_or(&text))
+    crate::domain::message::human_size(bytes as u64)
 }

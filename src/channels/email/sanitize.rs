@@ -303,3 +303,62 @@ fn rewrite_img(tag: &str) -> String {
     };
     format!("{before} src=\"\"{moved}{after}")
 }
+
+/// Gives the images of stored sanitized HTML their `src` back, for showing it: `cid:`
+/// images get the URL `cid_src` finds for their Content-ID (none: they stay empty), and
+/// remote images their own URL only when `remote` (the agent asked to load them).
+pub fn show_images(clean: &str, remote: bool, cid_src: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(clean.len() + 64);
+    let mut rest = clean;
+    while let Some(start) = rest.find("<img") {
+        out.push_str(rest.get(..start).unwrap_or(""));
+        let after = rest.get(start..).unwrap_or("");
+        // Canonical serializer output: the tag ends at the first `>` (values escape it).
+        let Some(len) = after.find('>') else {
+            return out;
+        };
+        let tag = after.get(..=len).unwrap_or("");
+        let src = if let Some(id) = attribute(tag, "data-cid") {
+            cid_src(&unescape(id)).map(|url| escape(&url))
+        } else if remote {
+            attribute(tag, "data-remote-src").map(str::to_string)
+        } else {
+            None
+        };
+        match src {
+            Some(src) if tag.contains(" src=\"\"") => {
+                out.push_str(&tag.replacen(" src=\"\"", &format!(" src=\"{src}\""), 1));
+            }
+            _ => out.push_str(tag),
+        }
+        rest = after.get(len + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The (still escaped) value of ` name="…"` in a canonical tag. Values never hold a
+/// literal `"`, so the pattern can only match a real attribute.
+fn attribute<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
+    let pattern = format!(" {name}=\"");
+    let start = tag.find(&pattern)? + pattern.len();
+    let len = tag.get(start..)?.find('"')?;
+    tag.get(start..start + len)
+}
+
+/// The entities html5ever writes in attribute values, back to text.
+fn unescape(v: &str) -> String {
+    v.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
+}
+
+/// Text made safe for a double-quoted attribute value.
+fn escape(v: &str) -> String {
+    v.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

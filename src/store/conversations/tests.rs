@@ -54,7 +54,21 @@ fn every_timeline_and_conversation_shape_round_trips() {
         error: Some("e".into()),
         source_id: None,
         mentions: vec![AgentId(4)],
-        email: None,
+        email: Some(crate::domain::message::MailMeta {
+            subject: "s".into(),
+            has_html: true,
+            full_text: Some("f".into()),
+            ..Default::default()
+        }),
+        attachments: vec![crate::domain::message::AttachmentMeta {
+            filename: "a.pdf".into(),
+            mime: "application/pdf".into(),
+            size: 3,
+            stored: true,
+            inline: false,
+            content_id: None,
+        }],
+        notes: vec!["n".into()],
     });
     assert_eq!(
         super::super::codec::decode::<TimelineItem>(&super::super::codec::encode(&m).unwrap())
@@ -84,4 +98,109 @@ fn every_timeline_and_conversation_shape_round_trips() {
             c
         );
     }
+}
+
+fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&super::super::StoreOptions {
+        path: dir.path().to_path_buf(),
+        cache_capacity: 8 << 20,
+        flush_every_ms: None,
+    })
+    .unwrap();
+    (dir, store)
+}
+
+fn mail(source: &str) -> InboundMessage {
+    InboundMessage {
+        inbox_id: InboxId(1),
+        source_id: Some(source.into()),
+        identifier: None,
+        name: Some("Ana".into()),
+        email: Some("ana@example.com".into()),
+        phone: None,
+        content: "see attached".into(),
+        at: Timestamp(10),
+        token: "tok".into(),
+        cursor: None,
+        quiet: false,
+        mail: None,
+        thread_token: None,
+    }
+}
+
+/// Parts are written with their message, read back whole across chunks, never written
+/// by a duplicate, and deleted with their conversation.
+#[test]
+fn message_parts_live_and_die_with_their_message() {
+    use super::super::attachments::CHUNK_BYTES;
+    use super::super::{InboundParts, Part};
+    let (_dir, store) = temp_store();
+    let big: Vec<u8> = (0..CHUNK_BYTES * 2 + 7).map(|i| (i % 251) as u8).collect();
+    let parts = InboundParts {
+        attachments: vec![],
+        notes: vec!["a note".into()],
+        bytes: vec![
+            (Part::Html, b"<p>hi</p>".to_vec()),
+            (Part::Attachment(0), big.clone()),
+            (Part::Attachment(1), vec![]),
+        ],
+    };
+    let ids = |n: u64| [n, n + 1, n + 2, n + 3, n + 4];
+    let r = store
+        .ingest_with_parts(&mail("m1"), ids(100), &parts)
+        .unwrap();
+    let (conv, msg) = (r.conversation_id, r.message_id);
+    assert_eq!(
+        store.message_part(conv, msg, Part::Attachment(0)).unwrap(),
+        Some(big)
+    );
+    assert_eq!(
+        store.message_part(conv, msg, Part::Html).unwrap(),
+        Some(b"<p>hi</p>".to_vec())
+    );
+    assert_eq!(
+        store.message_part(conv, msg, Part::Attachment(1)).unwrap(),
+        Some(vec![]),
+        "an empty file is stored, not absent"
+    );
+    assert_eq!(
+        store.message_part(conv, msg, Part::Attachment(2)).unwrap(),
+        None
+    );
+    assert_eq!(store.part_chunks_of(conv).unwrap(), 5);
+    let m = store.message(conv, msg).unwrap().unwrap();
+    assert_eq!(m.notes, vec!["a note".to_string()]);
+    // The same mail again: a duplicate, nothing new written.
+    let again = store
+        .ingest_with_parts(&mail("m1"), ids(200), &parts)
+        .unwrap();
+    assert!(again.duplicate);
+    assert_eq!(
+        store
+            .message_part(conv, MessageId(204), Part::Html)
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.part_chunks_of(conv).unwrap(), 5);
+    // Another conversation's parts survive the deletion of this one.
+    let mut other = mail("m2");
+    other.email = Some("luis@example.com".into());
+    let o = store.ingest_with_parts(&other, ids(300), &parts).unwrap();
+    assert_ne!(o.conversation_id, conv);
+    let audit = (
+        store.generate_id().unwrap(),
+        AuditEntry {
+            at: Timestamp(11),
+            actor: None,
+            actor_name: "test".into(),
+            action: "conversation.delete".into(),
+            target: String::new(),
+            detail: String::new(),
+        },
+    );
+    store.delete_conversation(conv, &audit).unwrap();
+    assert_eq!(store.part_chunks_of(conv).unwrap(), 0);
+    assert_eq!(store.message_part(conv, msg, Part::Html).unwrap(), None);
+    assert_eq!(store.part_chunks_of(o.conversation_id).unwrap(), 5);
 }

@@ -74,6 +74,11 @@ fn encoded_word_subjects_q_and_b() {
         p(fixture!("05-subject-b")).subject,
         "¿Dónde está mi pedido? (nº 1042)"
     );
+    // RFC 6532: raw UTF-8 in the header itself.
+    assert_eq!(
+        p(fixture!("19-subject-utf8-raw")).subject,
+        "Reclamación: el envío nº 77 llegó tarde 📦"
+    );
 }
 
 #[test]

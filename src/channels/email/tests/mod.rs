@@ -46,6 +46,7 @@ pub(super) const CORPUS: &[(&str, &[u8])] = &[
         "18-outlook-spanish-crlf",
         fixture!("18-outlook-spanish-crlf"),
     ),
+    ("19-subject-utf8-raw", fixture!("19-subject-utf8-raw")),
 ];
 
 /// Parses with the default limits.

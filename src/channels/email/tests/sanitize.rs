@@ -227,3 +227,34 @@ fn deep_nesting_and_big_inputs_do_not_crash() {
     assert_eq!(clean(&wide).len(), wide.len());
     assert_eq!(sanitize_html(""), "");
 }
+
+#[test]
+fn shown_images_get_their_source_back_only_as_asked() {
+    use crate::channels::email::show_images;
+    let stored = clean(
+        "<p>Hi</p><img src=\"cid:shot1%40example.com\" alt=\"a &quot;shot&quot;\">\
+         <img src=\"https://t.example/p.gif?u=1&amp;v=2\" width=\"1\"><img src=\"cid:unknown\">",
+    );
+    let cid = |id: &str| (id == "shot1@example.com").then(|| "/c/1/m/2/attachments/0".to_string());
+    // (`assert_inert` would refuse the restored `src`: that is the point here.)
+    let blocked = show_images(&stored, false, cid);
+    assert!(
+        blocked.contains("src=\"/c/1/m/2/attachments/0\""),
+        "{blocked}"
+    );
+    assert!(!blocked.contains(" src=\"https:"), "{blocked}");
+    assert_eq!(blocked.matches("src=\"\"").count(), 2, "{blocked}");
+    let loaded = show_images(&stored, true, cid);
+    assert!(
+        loaded.contains(" src=\"https://t.example/p.gif?u=1&amp;v=2\""),
+        "{loaded}"
+    );
+    assert_eq!(
+        loaded.matches("src=\"\"").count(),
+        1,
+        "unknown cid: {loaded}"
+    );
+    // Text that merely looks like the attributes changes nothing.
+    let text = clean("<p>&lt;img src=\"\" data-remote-src=\"https://x.example\"&gt;</p>");
+    assert_eq!(show_images(&text, true, cid), text);
+}
