@@ -174,7 +174,7 @@
     var on = onColor(color);
     u.root.style.setProperty('--charla-on', on);
     u.root.style.setProperty('--charla-ring', on === '#ffffff' ? color : '#1d2233'); // visible on white
-    css.onload = function () { u.root.hidden = false; };
+    css.onload = function () { u.root.hidden = false; start(); };
     css.onerror = function () { warn('could not load ' + css.href); host.remove(); };
 
     u.launcher = at(h('button', 'launcher'), { type: 'button', 'aria-controls': 'charla-panel', 'aria-expanded': 'false' });
@@ -227,12 +227,12 @@
     add(u.form, add(h('div', 'field'), u.ta, u.count, u.send));
 
     add(u.panel, u.banner, u.scroll, u.notice, u.form);
-    add(u.root, u.panel, u.launcher);
+    add(u.root, u.launcher, u.panel); // tab order: the toggle, then what it opens
     add(shadow, css, u.root);
 
     u.launcher.addEventListener('click', function () { setOpen(!isOpen, true); });
     x.addEventListener('click', function () { setOpen(false, true); });
-    u.panel.addEventListener('keydown', function (e) { if (e.key === 'Escape') setOpen(false, true); });
+    u.root.addEventListener('keydown', function (e) { if (e.key === 'Escape' && isOpen) setOpen(false, true); });
     u.form.addEventListener('submit', function (e) { e.preventDefault(); submit(); });
     u.ta.addEventListener('keydown', function (e) {
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); submit(); }
@@ -252,7 +252,10 @@
     outbox().forEach(function (o) { pend(o.client_id, o.content); }); // typed before a reload, still unsent
     header(); counter(); badge(); status();
     setOpen(wantOpen);
+  }
 
+  // The stylesheet is in: connect and stay connected.
+  function start() {
     W.addEventListener('online', function () { if (!ws) retry(true); });
     W.addEventListener('offline', function () { if (ws) drop(); });
     D.addEventListener('visibilitychange', function () {
