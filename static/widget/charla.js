@@ -607,7 +607,11 @@
     welcomed = online = true;
     tries = 0;
     receipts();
-    outbox().forEach(function (o) { // same client_ids: the server stores each once
+    var out = outbox(); // plus what this tab still sends, should the storage be blocked
+    msgs.forEach(function (m) {
+      if (m.pending && !m.error && !out.some(function (o) { return o.client_id === m.cid; })) out.push({ client_id: m.cid, content: m.content });
+    });
+    out.forEach(function (o) { // same client_ids: the server stores each once
       pend(o.client_id, o.content);
       put({ type: 'send', client_id: o.client_id, content: o.content });
     });
