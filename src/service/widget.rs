@@ -79,6 +79,8 @@ pub struct WidgetMessage {
     pub status: DeliveryStatus,
     /// Opaque resync cursor: "everything after this message".
     pub cursor: String,
+    /// The widget's `client_id` of a visitor's message.
+    pub client_id: Option<String>,
 }
 
 /// What the widget needs before connecting.
@@ -256,6 +258,13 @@ impl Services {
                 .keys
                 .seal(&format!("wc:{}:{}", m.conversation_id.0, m.id.0))
                 .unwrap_or_default(),
+            // Visitor messages are stored with source id `w:<identifier>:<client_id>`.
+            client_id: m
+                .source_id
+                .as_deref()
+                .filter(|s| s.starts_with("w:"))
+                .and_then(|s| s.rsplit_once(':'))
+                .map(|(_, c)| c.to_string()),
         })
     }
 

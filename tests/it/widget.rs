@@ -151,6 +151,19 @@ async fn widget_config_and_socket_check_the_origin() {
         other => panic!("expected 403, got {:?}", other.map(|_| ())),
     }
     assert!(connect(&app, &key, SITE).await.is_ok());
+    // The script is served for any site.
+    let r = http
+        .get(format!("{}/widget/charla.js", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()["cross-origin-resource-policy"]
+            .to_str()
+            .unwrap(),
+        "cross-origin"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -175,6 +188,7 @@ async fn widget_messages_round_trip_and_resync_without_loss_or_duplicates() {
     let ack = recv_type(&mut ws, "ack").await;
     assert_eq!(ack["client_id"], "c-1");
     assert_eq!(ack["message"]["from"], "visitor");
+    assert_eq!(ack["message"]["client_id"], "c-1");
     let first_id = ack["message"]["id"].as_str().unwrap().to_string();
     assert!(first_id.starts_with('m') && first_id.len() > 10);
     // The same client_id again (a resend after a reconnect) is stored once.

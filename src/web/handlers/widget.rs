@@ -20,8 +20,9 @@ use std::time::{Duration, Instant};
 
 /// Largest frame a widget may send.
 const MAX_FRAME: usize = 64 * 1024;
-/// The widget pings every 25 s; a socket silent for this long is closed.
-const IDLE: Duration = Duration::from_secs(75);
+/// The widget pings every 25 s, but background tabs throttle timers to about once a
+/// minute: a socket silent for this long is closed.
+const IDLE: Duration = Duration::from_secs(120);
 /// How long a new socket may take to say hello.
 const HELLO_WITHIN: Duration = Duration::from_secs(10);
 
@@ -164,6 +165,7 @@ fn msg_json(m: &WidgetMessage) -> Value {
         "at": crate::web_time(m.at),
         "status": m.status.as_str(),
         "cursor": m.cursor,
+        "client_id": m.client_id,
     })
 }
 
