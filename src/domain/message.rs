@@ -102,6 +102,10 @@ pub struct Message {
     /// Remarks for the agent about how the message arrived ("… was not stored").
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Went by email: every mail, and a website chat reply sent by email because the
+    /// visitor was offline (the timeline labels it in chat conversations).
+    #[serde(default)]
+    pub via_email: bool,
 }
 
 /// What the timeline shows of one attachment, without its bytes.
@@ -192,6 +196,7 @@ impl Message {
             email: None,
             attachments: vec![],
             notes: vec![],
+            via_email: false,
         }
     }
 
@@ -272,6 +277,7 @@ mod tests {
             email: None,
             attachments: vec![],
             notes: vec![],
+            via_email: false,
         }
     }
 

@@ -87,6 +87,7 @@ impl Services {
             quiet: false,
             mail: None,
             thread_token: None,
+            thread_inboxes: vec![],
         };
         let store = self.store.clone();
         let r = tokio::task::spawn_blocking(move || store.ingest(&msg, ids))
@@ -131,11 +132,41 @@ impl Services {
         content: &str,
         private: bool,
     ) -> Result<Message> {
+        self.send_message_via(actor, id, content, private, false)
+            .await
+    }
+
+    /// [`send_message`](Self::send_message), and for a website chat `by_email` sends the
+    /// reply by mail (the visitor is offline) through the inbox's reply email inbox,
+    /// threaded so that the visitor's answer comes back to this conversation.
+    pub async fn send_message_via(
+        &self,
+        actor: &Agent,
+        id: ConversationId,
+        content: &str,
+        private: bool,
+        by_email: bool,
+    ) -> Result<Message> {
         let c = self.conversation_for(actor, id)?;
         let content = self.content(content)?;
         let dir = self.directory();
         let inbox = dir.inbox(c.inbox_id).ok_or(ServiceError::NotFound)?.clone();
-        let mail = !private && inbox.channel == crate::domain::ChannelKind::Email;
+        // The inbox a mail reply goes out through: an email inbox's own, or a website
+        // inbox's reply inbox when the agent chose email.
+        let mail_inbox = match (&inbox.website, by_email && !private) {
+            (_, _) if inbox.channel == crate::domain::ChannelKind::Email => Some(inbox.id),
+            (Some(w), true) => Some(w.reply_email_inbox.ok_or(ServiceError::Conflict(
+                "this website inbox has no email inbox to reply through (see its settings)",
+            ))?),
+            (None, true) => {
+                return Err(ServiceError::Conflict(
+                    "only email and website chat conversations can be answered by email",
+                ));
+            }
+            (Some(_), false) => None,
+            (None, false) => None,
+        };
+        let mail = !private && mail_inbox.is_some();
         if mail
             && self
                 .store
@@ -176,6 +207,8 @@ impl Services {
             webhook.is_some(),
         );
         msg.mentions = mentions.clone();
+        msg.via_email = mail && inbox.channel != crate::domain::ChannelKind::Email;
+        let job_inbox = mail_inbox.unwrap_or(inbox.id);
         let agent = actor.id;
         let (conv, _) = self
             .store
@@ -190,7 +223,7 @@ impl Services {
                 }
                 items.push(TimelineItem::Message(msg.clone()));
                 let job = webhook
-                    .map(|_| Job::delivery(job_id, mail, c.inbox_id, c.id, MessageId(msg_id), now));
+                    .map(|_| Job::delivery(job_id, mail, job_inbox, c.id, MessageId(msg_id), now));
                 Ok(Change {
                     items,
                     job,

@@ -21,6 +21,8 @@ pub struct Row {
     pub channel: &'static str,
     pub assignee_name: Option<String>,
     pub team_name: Option<String>,
+    /// A website visitor with the widget open now.
+    pub online: bool,
 }
 
 /// Counts of every view the actor can open.
@@ -152,6 +154,8 @@ impl Services {
             channel: inbox.map(|i| i.channel.as_str()).unwrap_or("api"),
             assignee_name: c.assignee.map(|a| dir.agent_name(a)),
             team_name: c.team.and_then(|t| dir.team(t)).map(|t| t.name.clone()),
+            online: inbox.is_some_and(|i| i.channel == crate::domain::ChannelKind::Website)
+                && self.live.visitor_online(c.id),
             conversation: c,
         })
     }

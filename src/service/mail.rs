@@ -77,6 +77,19 @@ impl Services {
             .and_then(|i| i.email.as_ref())
             .map(|e| e.from_address.clone())
             .unwrap_or_default();
+        // Website inboxes that answer offline visitors through this mailbox: a visitor's
+        // mail answer joins their chat conversation.
+        let thread_inboxes: Vec<InboxId> = self
+            .directory()
+            .inboxes
+            .iter()
+            .filter(|i| {
+                i.website
+                    .as_ref()
+                    .is_some_and(|w| w.reply_email_inbox == Some(inbox_id))
+            })
+            .map(|i| i.id)
+            .collect();
         let ids = [
             self.store.generate_id()?,
             self.store.generate_id()?,
@@ -111,6 +124,7 @@ impl Services {
                 cursor: Some(cursor),
                 quiet: parsed.is_automatic(),
                 thread_token: thread_token(&parsed, &secret, &inbox_address),
+                thread_inboxes,
                 mail: Some(MailMeta {
                     subject: parsed.subject.clone(),
                     message_id: parsed.message_id.clone(),

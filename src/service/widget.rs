@@ -358,6 +358,7 @@ impl Services {
             quiet: false,
             mail: None,
             thread_token: None,
+            thread_inboxes: vec![],
         };
         let store = self.store.clone();
         let r = tokio::task::spawn_blocking(move || store.ingest(&msg, ids))

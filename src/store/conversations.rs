@@ -58,6 +58,9 @@ pub struct InboundMessage {
     pub mail: Option<crate::domain::message::MailMeta>,
     /// The conversation token named by a reply's signed In-Reply-To/References.
     pub thread_token: Option<String>,
+    /// Other inboxes whose conversations the thread token may join: website inboxes
+    /// whose offline visitors are answered by mail through this (email) inbox.
+    pub thread_inboxes: Vec<InboxId>,
 }
 
 /// A mail folder's position: its UIDVALIDITY and the highest UID ingested.
@@ -403,7 +406,9 @@ impl Store {
                 Some(t) => match tx.0[TOKEN].get(t.as_bytes())? {
                     Some(v) => tx
                         .conv(ConversationId(keys::read_u64(&v).unwrap_or(0)))?
-                        .filter(|c| c.inbox_id == m.inbox_id),
+                        .filter(|c| {
+                            c.inbox_id == m.inbox_id || m.thread_inboxes.contains(&c.inbox_id)
+                        }),
                     None => None,
                 },
                 None => None,
@@ -455,6 +460,7 @@ impl Store {
                 email: m.mail.clone(),
                 attachments: parts.attachments.clone(),
                 notes: parts.notes.clone(),
+                via_email: m.mail.is_some(),
             };
             tx.push(conv.id, &TimelineItem::Message(msg))?;
             put_parts(&tx.0[PART], conv.id, MessageId(ids[4]), parts)?;

@@ -73,6 +73,8 @@ pub struct RowView {
     pub is_new: bool,
     pub status: &'static str,
     pub selected: bool,
+    /// A website visitor with the widget open now (green dot).
+    pub online: bool,
 }
 
 impl RowView {
@@ -93,6 +95,7 @@ impl RowView {
             is_new: r.is_new,
             status: c.status.as_str(),
             selected: selected == Some(c.id.0),
+            online: r.online,
         }
     }
 }
@@ -208,6 +211,8 @@ pub struct ItemView {
     /// The files listed under the text (inline images live in the HTML version).
     pub attachments: Vec<AttachmentView>,
     pub notes: Vec<String>,
+    /// Went by email (labelled in website chats, where it is not the default).
+    pub via_email: bool,
 }
 
 impl ItemView {
@@ -244,6 +249,7 @@ impl ItemView {
                         .collect()
                 },
                 notes: m.notes.iter().map(|n| sentence(n)).collect(),
+                via_email: m.via_email,
             },
             TimelineItem::Event(id, e) => ItemView {
                 kind: "event",
@@ -257,6 +263,7 @@ impl ItemView {
                 mail: None,
                 attachments: vec![],
                 notes: vec![],
+                via_email: false,
             },
         }
     }
@@ -287,6 +294,13 @@ pub struct PanePartial {
     pub contact: Option<Contact>,
     pub is_admin: bool,
     pub mention_names: Vec<String>,
+    /// A website chat: presence, typing and the chat/email choice apply.
+    pub website: bool,
+    /// The visitor has the widget open now.
+    pub online: bool,
+    /// The reply can go by email (the visitor left an address, the inbox has a reply
+    /// email inbox); offered first when the visitor is offline.
+    pub can_email: bool,
 }
 
 impl PanePartial {
@@ -337,6 +351,15 @@ impl PanePartial {
             contact: p.contact.clone(),
             is_admin,
             mention_names: members.iter().map(|a| a.name.clone()).collect(),
+            website: p.row.channel == "website",
+            online: p.row.online,
+            can_email: p.row.channel == "website"
+                && inbox.is_some_and(|i| {
+                    i.website
+                        .as_ref()
+                        .is_some_and(|w| w.reply_email_inbox.is_some())
+                })
+                && p.contact.as_ref().is_some_and(|c| c.email.is_some()),
         }
     }
 

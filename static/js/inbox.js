@@ -194,6 +194,38 @@
     var t = $(".live-text", inbox);
     if (t) t.textContent = text;
   }
+  // Website chats: show "… is typing" while the visitor types (hidden after 6 s without
+  // news), and tell the visitor while the agent types a reply.
+  var typingTimer = null;
+  function visitorTyping(on) {
+    var el = $("#typing-indicator");
+    if (!el) return;
+    el.hidden = !on;
+    clearTimeout(typingTimer);
+    if (on) typingTimer = setTimeout(function () { el.hidden = true; }, 6000);
+  }
+  var sentTyping = 0, idleTimer = null;
+  function postTyping(form, active) {
+    var csrf = $("input[name=csrf]", form);
+    var body = new URLSearchParams({ csrf: csrf ? csrf.value : "", active: active ? "1" : "0" });
+    fetch(form.getAttribute("data-typing"), { method: "POST", body: body, credentials: "same-origin" }).catch(function () {});
+  }
+  document.addEventListener("input", function (ev) {
+    var form = ev.target && ev.target.form;
+    if (!form || !form.matches("[data-typing]") || ev.target.name !== "content") return;
+    var mode = $("input[name=mode]:checked", form);
+    if (mode && mode.value === "note") return;
+    var now = Date.now();
+    if (now - sentTyping > 3000) { sentTyping = now; postTyping(form, true); }
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(function () { sentTyping = 0; postTyping(form, false); }, 4000);
+  });
+  document.addEventListener("submit", function (ev) {
+    if (ev.target && ev.target.matches && ev.target.matches("[data-typing]") && sentTyping) {
+      clearTimeout(idleTimer); sentTyping = 0; postTyping(ev.target, false);
+    }
+  }, true);
+
   var opened = 0;
   document.addEventListener("htmx:sseOpen", function (ev) {
     var source = ev.detail && ev.detail.source;
@@ -204,6 +236,7 @@
       source.addEventListener("presence", refreshPresence);
       var sel = inbox && inbox.getAttribute("data-selected");
       if (sel) source.addEventListener("conv-" + sel, refreshPane);
+      if (sel) source.addEventListener("typing-" + sel, function (ev) { visitorTyping(ev.data === "1"); });
     }
     // Catch up on whatever happened while the stream was not connected: between this
     // page being rendered and the first connection, or during an outage.

@@ -263,6 +263,15 @@
       if (!ws) retry(true); else ping();
       markRead();
     });
+    // Leaving the page (or freezing it in the back/forward cache) closes the socket at
+    // once, so the agent sees the visitor go offline now, not when TCP notices.
+    W.addEventListener('pagehide', function () {
+      clearTimeout(retryT);
+      var s = ws;
+      ws = null;
+      if (s) { s.onclose = s.onmessage = s.onopen = null; try { s.close(1001); } catch (e) { /* closed */ } }
+    });
+    W.addEventListener('pageshow', function (e) { if (e.persisted && !ws) retry(true); });
     setInterval(ping, 25000);
     connect();
   }

@@ -5,6 +5,7 @@ mod api;
 mod auth;
 mod browser;
 mod browser_inbox;
+mod browser_widget;
 mod cli;
 mod crash;
 mod email;

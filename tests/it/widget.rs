@@ -248,7 +248,21 @@ async fn widget_messages_round_trip_and_resync_without_loss_or_duplicates() {
     // Offline for a while: the agent writes twice; on reconnect with the cursor the
     // widget gets exactly what it missed.
     let cursor = m["message"]["cursor"].as_str().unwrap().to_string();
+    let conv_id = charla::domain::conversation::ConversationId(conv);
+    assert!(
+        app.services().live.visitor_online(conv_id),
+        "online while the widget is open"
+    );
+    ws.close(None).await.unwrap();
     drop(ws);
+    let start = std::time::Instant::now();
+    while app.services().live.visitor_online(conv_id) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "still online after the socket closed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     for text in ["¿Te la reservo?", "Te la guardo hasta mañana."] {
         let (s, _) = api
             .post(

@@ -191,6 +191,7 @@ fn one_conversation(
                 quiet: false,
                 mail: None,
                 thread_token: None,
+                thread_inboxes: vec![],
             };
             conv = Some(store.ingest(&m, ids).map_err(e)?.conversation_id);
         } else if let Some(c) = conv {
@@ -265,6 +266,7 @@ fn reply(
         email: None,
         attachments: vec![],
         notes: vec![],
+        via_email: false,
     };
     store
         .update_conversation(c, |conv| {

@@ -69,6 +69,7 @@ fn every_timeline_and_conversation_shape_round_trips() {
             content_id: None,
         }],
         notes: vec!["n".into()],
+        via_email: true,
     });
     assert_eq!(
         super::super::codec::decode::<TimelineItem>(&super::super::codec::encode(&m).unwrap())
@@ -126,6 +127,7 @@ fn mail(source: &str) -> InboundMessage {
         quiet: false,
         mail: None,
         thread_token: None,
+        thread_inboxes: vec![],
     }
 }
 

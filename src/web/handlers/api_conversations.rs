@@ -83,6 +83,9 @@ pub struct MessageBody {
     content: String,
     #[serde(default)]
     private: bool,
+    /// `"email"`: a website chat reply sent by mail; `"chat"` (default) otherwise.
+    #[serde(default)]
+    via: Option<String>,
 }
 
 pub async fn messages_create(
@@ -91,9 +94,22 @@ pub async fn messages_create(
     id: web::Path<u64>,
     Json(b): Json<MessageBody>,
 ) -> R {
+    let by_email = match b.via.as_deref() {
+        None | Some("chat") => false,
+        Some("email") => true,
+        Some(_) => {
+            return Err(
+                crate::service::ServiceError::from(crate::domain::validate::Invalid {
+                    field: "via",
+                    reason: "must be \"chat\" or \"email\"".into(),
+                })
+                .into(),
+            );
+        }
+    };
     let m = st
         .services
-        .send_message(&me, ConversationId(*id), &b.content, b.private)
+        .send_message_via(&me, ConversationId(*id), &b.content, b.private, by_email)
         .await?;
     Ok(HttpResponse::Created().json(message_json(&m, &st.services.directory())))
 }

@@ -83,6 +83,9 @@ pub struct MessageForm {
     content: String,
     #[serde(default)]
     mode: String,
+    /// Website chats: `email` sends the reply by mail (the visitor is offline).
+    #[serde(default)]
+    via: String,
 }
 
 pub async fn conversation_message(
@@ -94,7 +97,13 @@ pub async fn conversation_message(
 ) -> Result<HttpResponse, WebError> {
     let id = ConversationId(*id);
     st.services
-        .send_message(&auth.agent, id, &f.content, f.mode == "note")
+        .send_message_via(
+            &auth.agent,
+            id,
+            &f.content,
+            f.mode == "note",
+            f.via == "email",
+        )
         .await?;
     after(&req, &st, &auth, id)
 }
