@@ -102,6 +102,11 @@ pub fn build_services(
         webhook_max_attempts: cfg.inbox.webhook_max_attempts.max(1),
         max_attachment_bytes: usize::try_from(cfg.inbox.max_attachment_bytes.0)
             .unwrap_or(usize::MAX),
+        widget_limits: (
+            cfg.widget.messages_per_minute_per_visitor,
+            cfg.widget.messages_per_minute_per_ip,
+            cfg.widget.conversations_per_hour_per_ip,
+        ),
     };
     Ok(Arc::new(Services::new(store, clock, keys, settings)?))
 }

@@ -14,7 +14,30 @@ pub struct Config {
     pub auth: AuthConfig,
     pub security: SecurityConfig,
     pub inbox: InboxConfig,
+    pub widget: WidgetConfig,
     pub log: LogConfig,
+}
+
+/// The website chat widget's abuse limits (per server, in memory).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WidgetConfig {
+    /// Messages one visitor may send per minute.
+    pub messages_per_minute_per_visitor: usize,
+    /// Messages all visitors behind one IP address may send per minute.
+    pub messages_per_minute_per_ip: usize,
+    /// New conversations one IP address may start per hour.
+    pub conversations_per_hour_per_ip: usize,
+}
+
+impl Default for WidgetConfig {
+    fn default() -> Self {
+        WidgetConfig {
+            messages_per_minute_per_visitor: 20,
+            messages_per_minute_per_ip: 60,
+            conversations_per_hour_per_ip: 10,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -116,6 +116,9 @@ pub struct ServiceSettings {
     pub webhook_max_attempts: u32,
     /// Inbound attachments larger than this are listed with a note but not stored.
     pub max_attachment_bytes: usize,
+    /// The website widget's limits: per visitor and per IP a minute, new conversations
+    /// per IP an hour.
+    pub widget_limits: (usize, usize, usize),
 }
 
 /// Every use-case, sharing the store, the clock and the security helpers.
@@ -165,7 +168,7 @@ impl Services {
             outbox_ready: tokio::sync::Notify::new(),
             shutdown: tokio_util::sync::CancellationToken::new(),
             mail_health: MailHealthBoard::default(),
-            widget_rates: widget::Rates::new(clock.clone()),
+            widget_rates: widget::Rates::new(clock.clone(), settings.widget_limits),
             clock,
             directory: std::sync::RwLock::new(Arc::new(Directory::default())),
             setup_done: AtomicBool::new(setup_done),

@@ -24,22 +24,23 @@ use std::sync::Arc;
 /// Messages a widget shows on (re)connect, at most.
 pub const HISTORY: usize = 100;
 
-/// Abuse limits of the widget, in memory.
+/// Abuse limits of the widget, in memory (`[widget]` in the configuration).
 pub struct Rates {
-    /// Messages per visitor: 20 a minute.
+    /// Messages per visitor a minute.
     per_visitor: Rate,
-    /// Messages per client IP: 60 a minute.
+    /// Messages per client IP a minute.
     per_ip: Rate,
-    /// New conversations per client IP: 10 an hour.
+    /// New conversations per client IP an hour.
     new_per_ip: Rate,
 }
 
 impl Rates {
-    pub fn new(clock: Arc<dyn Clock>) -> Rates {
+    /// `(per visitor a minute, per IP a minute, new conversations per IP an hour)`.
+    pub fn new(clock: Arc<dyn Clock>, limits: (usize, usize, usize)) -> Rates {
         Rates {
-            per_visitor: Rate::new(clock.clone(), 20, 60),
-            per_ip: Rate::new(clock.clone(), 60, 60),
-            new_per_ip: Rate::new(clock, 10, 3600),
+            per_visitor: Rate::new(clock.clone(), limits.0, 60),
+            per_ip: Rate::new(clock.clone(), limits.1, 60),
+            new_per_ip: Rate::new(clock, limits.2, 3600),
         }
     }
 }
