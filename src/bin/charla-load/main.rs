@@ -3,11 +3,14 @@
 //! measured. Options: `--conversations N` (100000), `--messages N` (1000000),
 //! `--seconds S` per phase (5), `--data DIR` (target/load-data), `--reuse` (keep an
 //! existing data set), `--crash-rounds N` (SIGKILL/restart rounds, 0).
-//! `charla-load mail …` measures the email channel instead (see `mail.rs`).
+//! `charla-load mail …` measures the email channel instead (see `mail.rs`), and
+//! `charla-load widget …` the website chat (see `widget.rs`).
 
 mod dataset;
 mod http;
 mod mail;
+mod widget;
+mod ws;
 
 use http::{Conn, hammer, percentile};
 use std::collections::HashMap;
@@ -80,8 +83,14 @@ fn bin() -> PathBuf {
 /// Starts `charla serve` on a free port; returns it and the cold-start time (spawn to
 /// a successful `/healthz`).
 fn start(data: &Path) -> (Server, Duration) {
+    start_with(data, &[])
+}
+
+/// [`start`] with extra environment variables (configuration overrides).
+fn start_with(data: &Path, env: &[(&str, &str)]) -> (Server, Duration) {
     let t0 = Instant::now();
     let mut child = Command::new(bin())
+        .envs(env.iter().copied())
         .args([
             "--data",
             &data.to_string_lossy(),
@@ -224,6 +233,10 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("mail") {
         mail::run(&args[1..]);
+        return;
+    }
+    if args.first().map(String::as_str) == Some("widget") {
+        widget::run(&args[1..]);
         return;
     }
     let o = opts();
