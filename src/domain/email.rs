@@ -60,6 +60,10 @@ pub struct EmailSettings {
     pub poll_seconds: u64,
     /// Mark fetched mail as read on the server (off: the mailbox is never changed).
     pub mark_seen: bool,
+    /// Outgoing mail carries `Reply-To: local+<conversation token>@domain`, so answers
+    /// find their conversation even when a mail client drops the threading headers.
+    #[serde(default)]
+    pub reply_to_plus_address: bool,
 }
 
 /// Checks a host name or address: non-empty, no spaces or URL parts.
@@ -104,5 +108,42 @@ mod tests {
         }
         assert!(poll_seconds(5).is_err());
         assert!(poll_seconds(30).is_ok());
+    }
+
+    /// `EmailSettings` as stored before `reply_to_plus_address` existed.
+    #[derive(Serialize)]
+    struct SettingsV1 {
+        imap: Server,
+        folder: String,
+        smtp: Server,
+        from_name: String,
+        from_address: String,
+        poll_seconds: u64,
+        mark_seen: bool,
+    }
+
+    #[test]
+    fn settings_stored_before_the_plus_address_option_still_decode() {
+        let server = Server {
+            host: "mail.example.com".into(),
+            port: 993,
+            security: Security::Tls,
+            username: "u".into(),
+            password_sealed: "sealed".into(),
+        };
+        // The store writes MessagePack in its compact (array) form.
+        let old = rmp_serde::to_vec(&SettingsV1 {
+            imap: server.clone(),
+            folder: "INBOX".into(),
+            smtp: server,
+            from_name: "Shop".into(),
+            from_address: "support@shop.example".into(),
+            poll_seconds: 30,
+            mark_seen: true,
+        })
+        .unwrap();
+        let new: EmailSettings = rmp_serde::from_slice(&old).unwrap();
+        assert!(new.mark_seen && !new.reply_to_plus_address);
+        assert_eq!(new.from_address, "support@shop.example");
     }
 }

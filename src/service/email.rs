@@ -26,6 +26,7 @@ pub struct EmailInput {
     pub from_address: String,
     pub poll_seconds: Option<u64>,
     pub mark_seen: bool,
+    pub reply_to_plus_address: bool,
 }
 
 impl Services {
@@ -82,6 +83,7 @@ impl Services {
             from_address,
             poll_seconds: email::poll_seconds(e.poll_seconds.unwrap_or(30))?,
             mark_seen: e.mark_seen,
+            reply_to_plus_address: e.reply_to_plus_address,
         })
     }
 }

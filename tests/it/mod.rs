@@ -8,6 +8,7 @@ mod browser_inbox;
 mod cli;
 mod crash;
 mod email;
+mod email_admin;
 mod mail_servers;
 mod permissions;
 mod webhook;

@@ -204,7 +204,8 @@ pub struct InboxBody {
     email: Option<EmailBody>,
 }
 
-/// `{"imap": {...}, "smtp": {...}, "from_name", "from_address", "poll_seconds"}`.
+/// `{"imap": {...}, "smtp": {...}, "from_name", "from_address", "poll_seconds",
+/// "mark_seen", "reply_to_plus_address"}`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailBody {
@@ -216,6 +217,8 @@ pub struct EmailBody {
     poll_seconds: Option<u64>,
     #[serde(default)]
     mark_seen: bool,
+    #[serde(default)]
+    reply_to_plus_address: bool,
 }
 
 #[derive(Deserialize)]
@@ -251,6 +254,7 @@ impl EmailBody {
             from_address: self.from_address,
             poll_seconds: self.poll_seconds,
             mark_seen: self.mark_seen,
+            reply_to_plus_address: self.reply_to_plus_address,
         }
     }
 }
@@ -261,7 +265,7 @@ fn inbox_json(i: &crate::domain::Inbox) -> serde_json::Value {
     let email = i.email.as_ref().map(|e| {
         let mut imap = side(&e.imap);
         imap["folder"] = json!(e.folder);
-        json!({"imap": imap, "smtp": side(&e.smtp), "from_name": e.from_name, "from_address": e.from_address, "poll_seconds": e.poll_seconds, "mark_seen": e.mark_seen})
+        json!({"imap": imap, "smtp": side(&e.smtp), "from_name": e.from_name, "from_address": e.from_address, "poll_seconds": e.poll_seconds, "mark_seen": e.mark_seen, "reply_to_plus_address": e.reply_to_plus_address})
     });
     json!({"id": i.id.0, "name": i.name, "channel": i.channel.as_str(), "webhook_url": i.webhook_url, "email": email, "member_ids": i.members.iter().map(|m| m.0).collect::<Vec<_>>()})
 }
