@@ -169,6 +169,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             post().to(api_inbox::incoming),
         )
         .route("/api/v1/inboxes/{id}/status", post().to(api_inbox::status))
+        .route(
+            "/api/v1/inboxes/{id}/test",
+            post().to(api_admin::inboxes_test),
+        )
         .route("/api/v1/conversations", get().to(api_conversations::index))
         .route(
             "/api/v1/conversations/{id}",

@@ -341,3 +341,29 @@ pub async fn inboxes_delete(
     st.services.delete_inbox(&me, InboxId(*id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// `POST /api/v1/inboxes/{id}/test`: `{}` tests the stored settings; `{"email": {...}}`
+/// tests these (an omitted or empty password is the stored one). Nothing is saved.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestBody {
+    email: Option<EmailBody>,
+}
+
+fn probe_json(p: &crate::domain::email::Probe) -> serde_json::Value {
+    json!({"ok": p.ok, "step": p.step.as_str(), "detail": p.detail})
+}
+
+pub async fn inboxes_test(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    Json(b): Json<TestBody>,
+) -> R {
+    let report = st
+        .services
+        .test_email_connection(&me, Some(InboxId(*id)), b.email.map(EmailBody::input))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .json(json!({"imap": probe_json(&report.imap), "smtp": probe_json(&report.smtp)})))
+}
