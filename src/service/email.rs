@@ -1,7 +1,8 @@
 //! Email inbox settings as admins give them: validated, passwords sealed, an empty
-//! password on an update keeping the stored one; and "Test connection".
+//! password on an update keeping the stored one. "Test connection" and the poller's
+//! health for the settings page.
 
-use super::{Result, ServiceError, Services};
+use super::{MailHealth, Result, ServiceError, Services};
 use crate::channels::imap::Account;
 use crate::channels::mail_probe;
 use crate::domain::email::{
@@ -36,6 +37,15 @@ pub struct EmailInput {
     pub poll_seconds: Option<u64>,
     pub mark_seen: bool,
     pub reply_to_plus_address: bool,
+}
+
+/// What the settings page shows about an email inbox's poller.
+#[derive(Debug, Clone, Default)]
+pub struct MailStatus {
+    /// Since this process started (kept in memory only).
+    pub health: MailHealth,
+    /// The folder's cursor: (UIDVALIDITY, highest UID stored); `None` before the first mail.
+    pub cursor: Option<(u32, u32)>,
 }
 
 impl Services {
@@ -172,6 +182,15 @@ impl Services {
                 ProbeStep::Authentication,
                 "the stored password cannot be decrypted (was the secret key changed?); type it again",
             )
+        })
+    }
+
+    /// The poller's health and folder cursor of an email inbox (admins only).
+    pub fn mail_status(&self, actor: &Agent, id: InboxId) -> Result<MailStatus> {
+        let settings = self.stored_email(actor, id)?;
+        Ok(MailStatus {
+            health: self.mail_health.get(id),
+            cursor: self.store.mail_cursor(id, &settings.folder)?,
         })
     }
 }

@@ -1,11 +1,14 @@
-//! Email inbox administration against the real Dovecot and SMTP sink: "Test connection"
-//! (each failing step named) and the Reply-To plus-address on outgoing mail.
+//! Email inbox administration: the settings form (validation, values kept, passwords
+//! never shown), "Test connection" against the real Dovecot and SMTP sink (each failing
+//! step named), the poller's health on the settings page, the Reply-To plus-address, and
+//! one browser run through the whole form.
 
+use super::browser::{css, fill, sign_in, wait_path, wait_text, with_browsers};
 use super::common::*;
 use super::mail_servers::{Dovecot, IMAP_PASSWORD, SmtpSink};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A port on 127.0.0.1 where nothing listens.
 fn closed_port() -> u16 {
@@ -14,6 +17,345 @@ fn closed_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// The new-inbox form for an email inbox, with `imap_port` as given.
+fn form_fields(imap_port: &str) -> Vec<(&'static str, String)> {
+    [
+        ("name", "Support mail"),
+        ("channel", "email"),
+        ("imap_host", "imap.shop.example"),
+        ("imap_port", imap_port),
+        ("imap_security", "tls"),
+        ("imap_username", "support@shop.example"),
+        ("imap_password", "s3cret-imap"),
+        ("imap_folder", "INBOX"),
+        ("smtp_host", "smtp.shop.example"),
+        ("smtp_port", "587"),
+        ("smtp_security", "starttls"),
+        ("smtp_username", "support@shop.example"),
+        ("smtp_password", "s3cret-smtp"),
+        ("from_name", "Shop support"),
+        ("from_address", "support@shop.example"),
+        ("poll_seconds", "45"),
+        ("reply_to_plus_address", "on"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_string()))
+    .collect()
+}
+
+fn pairs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Replaces (or adds) one field of a form.
+fn with(
+    mut v: Vec<(&'static str, String)>,
+    key: &'static str,
+    value: &str,
+) -> Vec<(&'static str, String)> {
+    v.retain(|(k, _)| *k != key);
+    v.push((key, value.to_string()));
+    v
+}
+
+/// The id in the first `href="/admin/inboxes/{id}"` of a page.
+fn first_inbox_id(html: &str) -> String {
+    between(html, "href=\"/admin/inboxes/", "\"")
+        .unwrap()
+        .to_string()
+}
+
+/// POSTs a form as htmx does (`HX-Request: true`), with the CSRF token of `page`.
+async fn htmx_post(
+    c: &Client,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let token = c.csrf(page).await;
+    let mut all = vec![("csrf", token.as_str())];
+    all.extend_from_slice(fields);
+    let r = c
+        .http
+        .post(format!("{}{action}", c.base))
+        .header("HX-Request", "true")
+        .form(&all)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_inbox_form_validates_keeps_values_and_never_shows_passwords() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let (_, page) = admin.get_text("/admin/inboxes").await;
+    assert!(
+        page.contains("<option value=\"email\">Email</option>"),
+        "{page}"
+    );
+    for name in [
+        "imap_host",
+        "imap_password",
+        "smtp_port",
+        "from_address",
+        "poll_seconds",
+        "mark_seen",
+        "reply_to_plus_address",
+    ] {
+        assert!(
+            page.contains(&format!("name=\"{name}\"")),
+            "no {name} field"
+        );
+    }
+
+    // A bad port: the form comes back naming the field, values kept, passwords not.
+    let r = admin
+        .submit(
+            "/admin/inboxes",
+            "/admin/inboxes",
+            &pairs(&form_fields("99999")),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("IMAP port: must be a port number"), "{body}");
+    assert!(
+        body.contains("name=\"imap_port\" value=\"99999\""),
+        "{body}"
+    );
+    assert!(
+        body.contains("value=\"imap.shop.example\"") && body.contains("value=\"Shop support\"")
+    );
+    assert!(
+        body.contains("<option value=\"email\" selected>"),
+        "the channel is kept"
+    );
+    assert!(
+        body.contains("aria-invalid=\"true\""),
+        "the field is marked"
+    );
+    assert!(
+        body.contains("type them again"),
+        "says the passwords must be typed again"
+    );
+    assert!(!body.contains("s3cret"), "a password was echoed: {body}");
+    // The service's own checks come back the same way.
+    let r = admin
+        .submit(
+            "/admin/inboxes",
+            "/admin/inboxes",
+            &pairs(&with(form_fields("993"), "from_address", "not-an-address")),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("From address:"), "{body}");
+    assert!(!body.contains("s3cret"));
+    let r = admin
+        .submit(
+            "/admin/inboxes",
+            "/admin/inboxes",
+            &pairs(&with(form_fields("993"), "poll_seconds", "5")),
+        )
+        .await;
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Poll interval: must be between 10 and 3600")
+    );
+
+    // Created.
+    let r = admin
+        .submit(
+            "/admin/inboxes",
+            "/admin/inboxes",
+            &pairs(&form_fields("993")),
+        )
+        .await;
+    assert_eq!(location(&r), "/admin/inboxes?flash=inbox_saved");
+    let (_, list) = admin.get_text("/admin/inboxes").await;
+    assert!(
+        list.contains("Support mail") && list.contains(">Email</span>"),
+        "{list}"
+    );
+    let id = first_inbox_id(&list);
+    let (_, edit) = admin.get_text(&format!("/admin/inboxes/{id}")).await;
+    assert!(
+        edit.contains("value=\"imap.shop.example\"") && edit.contains("value=\"45\""),
+        "{edit}"
+    );
+    assert!(edit.contains("name=\"imap_password\" type=\"password\" value=\"\""));
+    assert!(edit.contains("name=\"smtp_password\" type=\"password\" value=\"\""));
+    assert_eq!(
+        edit.matches("Stored; leave empty to keep.").count(),
+        2,
+        "{edit}"
+    );
+    assert!(edit.contains("name=\"reply_to_plus_address\" value=\"on\" checked"));
+    assert!(edit.contains("<option value=\"starttls\" selected>STARTTLS</option>"));
+    assert!(
+        !edit.contains("s3cret") && !edit.contains("Rotate token"),
+        "{edit}"
+    );
+    assert!(
+        edit.contains("Mail poller") && edit.contains("starts again at 0 when Charla restarts")
+    );
+    let (_, v) = api.get("/api/v1/inboxes").await;
+    let e = &v["inboxes"][0]["email"];
+    assert_eq!(
+        (
+            e["imap"]["password_set"].as_bool(),
+            e["smtp"]["password_set"].as_bool(),
+            e["poll_seconds"].as_u64(),
+            e["reply_to_plus_address"].as_bool()
+        ),
+        (Some(true), Some(true), Some(45), Some(true)),
+        "{v}"
+    );
+
+    // Saved again with empty passwords: the stored ones stay; other fields change.
+    let edit_path = format!("/admin/inboxes/{id}");
+    let mut again = with(form_fields("143"), "imap_password", "");
+    again = with(again, "smtp_password", "");
+    again = with(again, "imap_security", "starttls");
+    again.retain(|(k, _)| *k != "reply_to_plus_address");
+    let r = admin.submit(&edit_path, &edit_path, &pairs(&again)).await;
+    assert_eq!(location(&r), "/admin/inboxes?flash=inbox_saved");
+    let (_, v) = api.get("/api/v1/inboxes").await;
+    let e = &v["inboxes"][0]["email"];
+    assert_eq!(
+        (
+            e["imap"]["port"].as_u64(),
+            e["imap"]["security"].as_str(),
+            e["imap"]["password_set"].as_bool(),
+            e["smtp"]["password_set"].as_bool(),
+            e["reply_to_plus_address"].as_bool()
+        ),
+        (
+            Some(143),
+            Some("starttls"),
+            Some(true),
+            Some(true),
+            Some(false)
+        ),
+        "{v}"
+    );
+    // A refused edit keeps what was typed.
+    let r = admin
+        .submit(
+            &edit_path,
+            &edit_path,
+            &pairs(&with(again.clone(), "smtp_host", "smtp://x")),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("SMTP host: must be a host name") && body.contains("value=\"smtp://x\""),
+        "{body}"
+    );
+
+    // "Test connection" with htmx answers just the result: here both ports are closed.
+    let (imap_port, smtp_port) = (closed_port().to_string(), closed_port().to_string());
+    let mut closed = with(again.clone(), "imap_host", "127.0.0.1");
+    closed = with(closed, "imap_port", &imap_port);
+    closed = with(closed, "imap_security", "none");
+    closed = with(closed, "smtp_host", "127.0.0.1");
+    closed = with(closed, "smtp_port", &smtp_port);
+    closed = with(closed, "smtp_security", "none");
+    let (s, fragment) = htmx_post(
+        &admin,
+        &edit_path,
+        &format!("{edit_path}/test"),
+        &pairs(&closed),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        !fragment.contains("<html"),
+        "a fragment, not a page: {fragment}"
+    );
+    assert_eq!(
+        fragment.matches("Failed at: Connection refused").count(),
+        2,
+        "{fragment}"
+    );
+    assert!(
+        fragment.contains(&format!("127.0.0.1:{imap_port} refused the connection")),
+        "{fragment}"
+    );
+    // Invalid values are not tried; the fragment says why.
+    let (_, fragment) = htmx_post(
+        &admin,
+        &edit_path,
+        &format!("{edit_path}/test"),
+        &pairs(&with(closed.clone(), "smtp_port", "x")),
+    )
+    .await;
+    assert!(
+        fragment.contains("Not tested. SMTP port: must be a port number"),
+        "{fragment}"
+    );
+    // Without JavaScript the button posts the form: the whole page, values kept.
+    let typed = with(closed.clone(), "imap_password", "typed-but-not-shown");
+    let r = admin
+        .submit(&edit_path, &format!("{edit_path}/test"), &pairs(&typed))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("<h1>Support mail</h1>") && page.contains("Failed at: Connection refused")
+    );
+    assert!(
+        page.contains(&format!("value=\"{imap_port}\"")),
+        "values kept"
+    );
+    assert!(!page.contains("typed-but-not-shown") && page.contains("type them again"));
+    // The same on the new-inbox form, before anything is saved.
+    let (s, fragment) = htmx_post(
+        &admin,
+        "/admin/inboxes",
+        "/admin/inboxes/test",
+        &pairs(&closed),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        fragment.matches("Failed at: Connection refused").count(),
+        2,
+        "{fragment}"
+    );
+    // Nothing was saved by testing.
+    let (_, v) = api.get("/api/v1/inboxes").await;
+    assert_eq!(
+        v["inboxes"][0]["email"]["imap"]["host"],
+        "imap.shop.example"
+    );
+
+    // Agents may not test (nor see) settings.
+    create_agent(&admin, "Luis", "luis@example.com", "agent", "luis password").await;
+    let luis = app.client();
+    luis.login("luis@example.com", "luis password").await;
+    let token = luis.csrf("/profile").await;
+    let mut as_luis = vec![("csrf", token.as_str())];
+    as_luis.extend(pairs(&closed));
+    assert_eq!(
+        luis.post(&format!("{edit_path}/test"), &as_luis)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        luis.post("/admin/inboxes/test", &as_luis).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    app.stop().await;
 }
 
 /// The settings of an email inbox on the test servers, for the API.
@@ -44,6 +386,22 @@ fn step(side: &Value) -> (bool, &str) {
         side["ok"].as_bool().unwrap(),
         side["step"].as_str().unwrap(),
     )
+}
+
+/// Polls the edit page until it contains `needle`; returns the page.
+async fn wait_page(c: &Client, path: &str, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, page) = c.get_text(path).await;
+        if page.contains(needle) {
+            return page;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{path} never showed {needle:?}:\n{page}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -245,6 +603,44 @@ async fn test_connection_names_each_failing_step() {
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 
+    // The poller's health on the settings page: it fetched the mail at once.
+    let path = format!("/admin/inboxes/{id}");
+    let validity = dovecot.uidvalidity("shop").await;
+    let page = wait_page(
+        &admin,
+        &path,
+        &format!("UIDVALIDITY {validity}, highest UID stored {uid}"),
+    )
+    .await;
+    assert!(
+        page.contains("<strong>1</strong> <span class=\"muted\">since Charla started"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("not yet since Charla started"),
+        "the success is shown: {page}"
+    );
+    // A mailbox the poller cannot open: its error, with the failing step, on the page.
+    let mut bad = base.clone();
+    bad["imap"]["password"] = json!("wrong");
+    let (_, v) = api
+        .post(
+            "/api/v1/inboxes",
+            json!({"name": "Broken", "channel": "email", "email": bad}),
+        )
+        .await;
+    let broken = v["id"].as_u64().unwrap();
+    let page = wait_page(
+        &admin,
+        &format!("/admin/inboxes/{broken}"),
+        "authentication failed",
+    )
+    .await;
+    assert!(page.contains("class=\"poll-error\""), "{page}");
+    assert!(
+        page.contains("no mail stored from <code>INBOX</code> yet"),
+        "{page}"
+    );
     app.stop().await;
 }
 
@@ -323,5 +719,144 @@ async fn replies_carry_the_plus_address_reply_to_when_asked() {
     reply("Ya salió.").await;
     let got = sink.wait_for(2, Duration::from_secs(10)).await;
     assert!(!got[1].text().contains("\nReply-To:"), "{}", got[1].text());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium + chromedriver + dovecot + aiosmtpd; run ./scripts/test (it installs them)"]
+async fn browser_email_inbox_settings_and_test_connection() {
+    let dovecot = Dovecot::start();
+    let sink = SmtpSink::start();
+    let app = TestApp::start().await;
+    app.admin().await;
+    let url = app.url.clone();
+    let (imap_port, smtp_port) = (dovecot.port().to_string(), sink.port().to_string());
+    with_browsers(
+        "browser_email_inbox_settings_and_test_connection",
+        |b| async move {
+            let c = b.open().await?;
+            c.goto(&format!("{url}/login")).await?;
+            sign_in(&c, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+            c.goto(&format!("{url}/admin/inboxes")).await?;
+            wait_path(&c, "/admin/inboxes").await?;
+            let new = "/admin/inboxes";
+            let field = |name: &str| format!(r#"form[action="{new}"] [name="{name}"]"#);
+            // API is the default: the email fields are hidden until Email is picked.
+            assert!(
+                !c.find(css(&field("imap_host")))
+                    .await?
+                    .is_displayed()
+                    .await?
+            );
+            assert!(
+                c.find(css(&field("webhook_url")))
+                    .await?
+                    .is_displayed()
+                    .await?
+            );
+            c.find(css(&field("channel")))
+                .await?
+                .select_by_value("email")
+                .await?;
+            assert!(
+                c.find(css(&field("imap_host")))
+                    .await?
+                    .is_displayed()
+                    .await?
+            );
+            assert!(
+                !c.find(css(&field("webhook_url")))
+                    .await?
+                    .is_displayed()
+                    .await?
+            );
+            for (name, value) in [
+                ("name", "Support mail"),
+                ("imap_host", "127.0.0.1"),
+                ("imap_port", imap_port.as_str()),
+                ("imap_username", "shop"),
+                ("imap_password", IMAP_PASSWORD),
+                ("smtp_host", "127.0.0.1"),
+                ("smtp_port", smtp_port.as_str()),
+                ("from_name", "Shop support"),
+                ("from_address", "support@shop.example"),
+            ] {
+                fill(&c, new, name, value).await?;
+            }
+            for sel in ["imap_security", "smtp_security"] {
+                c.find(css(&field(sel)))
+                    .await?
+                    .select_by_value("none")
+                    .await?;
+            }
+            // Test before saving: the result appears in place.
+            c.find(css(r#"button[formaction="/admin/inboxes/test"]"#))
+                .await?
+                .click()
+                .await?;
+            wait_text(&c, "#probe-imap", "Connected").await?;
+            wait_text(&c, "#probe-smtp", "Connected").await?;
+            wait_path(&c, "/admin/inboxes").await?;
+            c.find(css(r#"form[action="/admin/inboxes"] button.btn-primary"#))
+                .await?
+                .click()
+                .await?;
+            wait_text(&c, ".flash", "Inbox saved.").await?;
+            c.find(css(r#"#inboxes a[href^="/admin/inboxes/"]"#))
+                .await?
+                .click()
+                .await?;
+            wait_text(&c, "h1", "Support mail").await?;
+            let path = c.current_url().await?.path().to_string();
+            // The poller fetched the (empty) folder at once: reload until the page says so.
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while c
+                .find(css("#poller"))
+                .await?
+                .text()
+                .await?
+                .contains("not yet")
+            {
+                assert!(Instant::now() < deadline, "the poller never reported");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                c.refresh().await?;
+            }
+            // The stored passwords are not shown; testing uses them.
+            let pw = c
+                .find(css(&format!(
+                    r#"form[action="{path}"] [name="imap_password"]"#
+                )))
+                .await?;
+            assert_eq!(pw.prop("value").await?.unwrap_or_default(), "");
+            wait_text(
+                &c,
+                &format!(r#"form[action="{path}"]"#),
+                "Stored; leave empty to keep.",
+            )
+            .await?;
+            c.find(css(&format!(r#"button[formaction="{path}/test"]"#)))
+                .await?
+                .click()
+                .await?;
+            wait_text(&c, "#probe-imap", "folder \"INBOX\" holds 0 messages").await?;
+            // A wrong password: IMAP fails at authentication, SMTP still passes.
+            fill(&c, &path, "imap_password", "wrong password").await?;
+            c.find(css(&format!(r#"button[formaction="{path}/test"]"#)))
+                .await?
+                .click()
+                .await?;
+            wait_text(&c, "#probe-imap", "Failed at: Authentication").await?;
+            wait_text(&c, "#probe-smtp", "Connected").await?;
+            // The whole page, for the docs.
+            c.set_window_size(1280, 2150).await?;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let png = c.screenshot().await?;
+            let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("docs/screenshots/email-inbox-settings.png");
+            std::fs::write(&out, png)?;
+            Ok(())
+        },
+    )
+    .await;
     app.stop().await;
 }
