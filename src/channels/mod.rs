@@ -5,4 +5,5 @@ pub mod api;
 pub mod email;
 pub mod guard;
 pub mod imap;
+pub mod mail_probe;
 pub mod smtp;

@@ -23,6 +23,8 @@ pub struct Reply<'a> {
     pub in_reply_to: Option<String>,
     /// Without brackets, oldest first.
     pub references: Vec<String>,
+    /// Where answers should go, when not to From (the inbox's plus-address).
+    pub reply_to: Option<String>,
 }
 
 /// "Re: subject", without stacking prefixes.
@@ -75,6 +77,12 @@ pub fn build(r: &Reply<'_>) -> Result<Message, String> {
         .collect();
     if !refs.is_empty() {
         b = b.references(refs.join(" "));
+    }
+    if let Some(rt) = &r.reply_to {
+        let rt: Mailbox = rt
+            .parse()
+            .map_err(|e| format!("reply-to address {rt:?}: {e}"))?;
+        b = b.reply_to(rt);
     }
     b.header(header::UserAgent::from(
         concat!("Charla/", env!("CARGO_PKG_VERSION")).to_string(),
@@ -130,6 +138,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_plus_address_becomes_the_reply_to() {
+        let m = build(&Reply {
+            from_name: "Shop",
+            from_address: "support@shop.example",
+            to: "maria@example.org",
+            subject: "Order",
+            text: "ok",
+            message_id: "<charla.t.1.ab@shop.example>".into(),
+            in_reply_to: None,
+            references: vec![],
+            reply_to: Some("support+0123abcd@shop.example".into()),
+        })
+        .unwrap();
+        let raw = String::from_utf8(m.formatted()).unwrap();
+        assert!(
+            raw.contains("\nReply-To: support+0123abcd@shop.example\r\n"),
+            "{raw}"
+        );
+    }
+
+    #[test]
     fn subjects_get_one_re() {
         assert_eq!(reply_subject("Pedido 48213"), "Re: Pedido 48213");
         assert_eq!(reply_subject("RE: Pedido"), "RE: Pedido");
@@ -147,6 +176,7 @@ mod tests {
             message_id: "<charla.t.1.ab@shop.example>".into(),
             in_reply_to: Some("abc@example.org".into()),
             references: vec!["root@example.org".into()],
+            reply_to: None,
         })
         .unwrap();
         let raw = String::from_utf8(m.formatted()).unwrap();
@@ -162,6 +192,10 @@ mod tests {
         assert!(raw.contains("Subject: Re: Order"));
         assert!(raw.contains("&lt;b&gt;Maria&lt;/b&gt;"));
         assert!(
+            !raw.contains("\nReply-To:"),
+            "no Reply-To unless asked: {raw}"
+        );
+        assert!(
             build(&Reply {
                 to: "not an address",
                 ..Reply {
@@ -172,7 +206,8 @@ mod tests {
                     text: "",
                     message_id: "<x@y>".into(),
                     in_reply_to: None,
-                    references: vec![]
+                    references: vec![],
+                    reply_to: None,
                 }
             })
             .is_err()

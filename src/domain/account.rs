@@ -143,7 +143,7 @@ pub enum ChannelKind {
 
 impl ChannelKind {
     /// Every kind, in the order shown in forms.
-    pub const ALL: [ChannelKind; 1] = [ChannelKind::Api];
+    pub const ALL: [ChannelKind; 3] = [ChannelKind::Api, ChannelKind::Email, ChannelKind::Website];
 
     /// The form and JSON name.
     pub fn as_str(self) -> &'static str {

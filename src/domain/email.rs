@@ -60,6 +60,10 @@ pub struct EmailSettings {
     pub poll_seconds: u64,
     /// Mark fetched mail as read on the server (off: the mailbox is never changed).
     pub mark_seen: bool,
+    /// Outgoing mail carries `Reply-To: local+<conversation token>@domain`, so answers
+    /// find their conversation even when a mail client drops the threading headers.
+    #[serde(default)]
+    pub reply_to_plus_address: bool,
 }
 
 /// Checks a host name or address: non-empty, no spaces or URL parts.
@@ -86,6 +90,106 @@ pub fn poll_seconds(s: u64) -> Result<u64, Invalid> {
     }
 }
 
+/// The step of "Test connection" that failed (or `Ok` when every step passed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeStep {
+    Ok,
+    /// The host name does not resolve.
+    Dns,
+    /// Nothing listens on that port (the connection was refused).
+    Refused,
+    /// Another network failure while connecting.
+    Connect,
+    /// The server (or the network) did not answer in time.
+    Timeout,
+    /// TLS or STARTTLS failed (certificate, protocol, not offered).
+    Tls,
+    /// The server refused the user name or password.
+    Authentication,
+    /// IMAP: the folder cannot be opened.
+    Folder,
+    /// SMTP: the server refuses mail from the inbox's From address.
+    Sender,
+    /// The server answered something unexpected.
+    Protocol,
+}
+
+impl ProbeStep {
+    /// The API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProbeStep::Ok => "ok",
+            ProbeStep::Dns => "dns",
+            ProbeStep::Refused => "refused",
+            ProbeStep::Connect => "connect",
+            ProbeStep::Timeout => "timeout",
+            ProbeStep::Tls => "tls",
+            ProbeStep::Authentication => "authentication",
+            ProbeStep::Folder => "folder",
+            ProbeStep::Sender => "sender",
+            ProbeStep::Protocol => "protocol",
+        }
+    }
+    /// The name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProbeStep::Ok => "OK",
+            ProbeStep::Dns => "DNS lookup",
+            ProbeStep::Refused => "Connection refused",
+            ProbeStep::Connect => "Connection",
+            ProbeStep::Timeout => "Timeout",
+            ProbeStep::Tls => "TLS",
+            ProbeStep::Authentication => "Authentication",
+            ProbeStep::Folder => "Folder",
+            ProbeStep::Sender => "Sender address",
+            ProbeStep::Protocol => "Server response",
+        }
+    }
+}
+
+/// What "Test connection" found on one side (IMAP or SMTP).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Probe {
+    pub ok: bool,
+    /// The failing step; `Ok` on success.
+    pub step: ProbeStep,
+    /// What the server said (on success: what was checked).
+    pub detail: String,
+}
+
+impl Probe {
+    /// Every step passed.
+    pub fn passed(detail: impl Into<String>) -> Probe {
+        Probe {
+            ok: true,
+            step: ProbeStep::Ok,
+            detail: detail.into(),
+        }
+    }
+    /// `step` failed.
+    pub fn failed(step: ProbeStep, detail: impl Into<String>) -> Probe {
+        Probe {
+            ok: false,
+            step,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Both sides of "Test connection".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectionReport {
+    pub imap: Probe,
+    pub smtp: Probe,
+}
+
+impl ConnectionReport {
+    /// Each side with its name, IMAP first.
+    pub fn sides(&self) -> [(&'static str, &Probe); 2] {
+        [("IMAP", &self.imap), ("SMTP", &self.smtp)]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +208,51 @@ mod tests {
         }
         assert!(poll_seconds(5).is_err());
         assert!(poll_seconds(30).is_ok());
+    }
+
+    /// `EmailSettings` as stored before `reply_to_plus_address` existed.
+    #[derive(Serialize)]
+    struct SettingsV1 {
+        imap: Server,
+        folder: String,
+        smtp: Server,
+        from_name: String,
+        from_address: String,
+        poll_seconds: u64,
+        mark_seen: bool,
+    }
+
+    #[test]
+    fn settings_stored_before_the_plus_address_option_still_decode() {
+        let server = Server {
+            host: "mail.example.com".into(),
+            port: 993,
+            security: Security::Tls,
+            username: "u".into(),
+            password_sealed: "sealed".into(),
+        };
+        // The store writes MessagePack in its compact (array) form.
+        let old = rmp_serde::to_vec(&SettingsV1 {
+            imap: server.clone(),
+            folder: "INBOX".into(),
+            smtp: server,
+            from_name: "Shop".into(),
+            from_address: "support@shop.example".into(),
+            poll_seconds: 30,
+            mark_seen: true,
+        })
+        .unwrap();
+        let new: EmailSettings = rmp_serde::from_slice(&old).unwrap();
+        assert!(new.mark_seen && !new.reply_to_plus_address);
+        assert_eq!(new.from_address, "support@shop.example");
+    }
+
+    #[test]
+    fn probe_steps_have_stable_names() {
+        assert_eq!(ProbeStep::Authentication.as_str(), "authentication");
+        assert_eq!(ProbeStep::Refused.as_str(), "refused");
+        let p = Probe::failed(ProbeStep::Folder, "no such folder");
+        assert!(!p.ok && p.step.label() == "Folder");
+        assert!(Probe::passed("fine").ok);
     }
 }

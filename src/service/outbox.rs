@@ -47,6 +47,12 @@ fn latest_inbound_mail(items: &[TimelineItem]) -> Option<&Message> {
     })
 }
 
+/// `local+<conversation token>@domain` for the inbox's From address.
+fn plus_reply_to(from_address: &str, token: &str) -> Option<String> {
+    let (local, domain) = from_address.rsplit_once('@')?;
+    Some(crate::channels::email::plus_address(local, token, domain))
+}
+
 impl Services {
     /// The secret our mail Message-IDs are signed with.
     pub(super) fn mail_id_secret(&self) -> Vec<u8> {
@@ -176,6 +182,10 @@ impl Services {
                     message_id: self.outgoing_message_id(&conv, message_id, &settings.from_address),
                     in_reply_to: last.message_id.clone(),
                     references,
+                    reply_to: settings
+                        .reply_to_plus_address
+                        .then(|| plus_reply_to(&settings.from_address, &conv.token))
+                        .flatten(),
                 })?;
                 let password = if settings.smtp.password_sealed.is_empty() {
                     String::new()

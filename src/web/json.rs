@@ -223,3 +223,8 @@ pub fn timeline_json(items: &[TimelineItem], dir: &Directory) -> (Vec<Value>, Ve
     }
     (messages, events)
 }
+
+/// For `Option<Option<T>>` fields: absent → `None`, `null` → `Some(None)`.
+pub fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
+    Ok(Some(<Option<u64> as serde::Deserialize>::deserialize(d)?))
+}

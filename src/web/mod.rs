@@ -147,12 +147,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/teams/{id}/delete", post().to(teams::teams_delete))
         .route("/admin/inboxes", get().to(inboxes::inboxes_list))
         .route("/admin/inboxes", post().to(inboxes::inboxes_create))
+        // Before `/admin/inboxes/{id}`, which would take "test" for an id.
+        .route("/admin/inboxes/test", post().to(inboxes::inboxes_test_new))
         .route("/admin/inboxes/{id}", get().to(inboxes::inboxes_edit))
         .route("/admin/inboxes/{id}", post().to(inboxes::inboxes_update))
         .route(
             "/admin/inboxes/{id}/token",
             post().to(inboxes::inboxes_rotate),
         )
+        .route("/admin/inboxes/{id}/test", post().to(inboxes::inboxes_test))
         .route(
             "/admin/inboxes/{id}/delete",
             post().to(inboxes::inboxes_delete),
@@ -185,6 +188,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             post().to(api_inbox::incoming),
         )
         .route("/api/v1/inboxes/{id}/status", post().to(api_inbox::status))
+        .route(
+            "/api/v1/inboxes/{id}/test",
+            post().to(api_admin::inboxes_test),
+        )
         .route("/api/v1/conversations", get().to(api_conversations::index))
         .route(
             "/api/v1/conversations/{id}",

@@ -19,4 +19,22 @@
       setTimeout(function () { btn.textContent = old; }, 1500);
     });
   });
+  // A form with a channel picker (select[data-channel-select]) shows only the sections
+  // of the chosen channel ([data-channel="email"] …). Without this script every section
+  // shows, and the server ignores the fields of the other channel.
+  function showChannel(select) {
+    var form = select.form;
+    if (!form) return;
+    form.querySelectorAll("[data-channel]").forEach(function (section) {
+      var on = section.getAttribute("data-channel") === select.value;
+      section.hidden = !on;
+      // A disabled fieldset is neither validated nor sent.
+      if (section.tagName === "FIELDSET") section.disabled = !on;
+    });
+  }
+  document.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (t.matches && t.matches("select[data-channel-select]")) showChannel(t);
+  });
+  document.querySelectorAll("select[data-channel-select]").forEach(showChannel);
 })();

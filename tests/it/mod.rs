@@ -9,6 +9,7 @@ mod browser_widget;
 mod cli;
 mod crash;
 mod email;
+mod email_admin;
 mod email_content;
 mod email_live;
 mod mail_servers;

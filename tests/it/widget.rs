@@ -4,8 +4,6 @@
 
 use super::common::*;
 use charla::domain::InboxId;
-use charla::service::InboxInput;
-use charla::service::website::WebsiteInput;
 use futures_util::{SinkExt, StreamExt};
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
@@ -21,35 +19,42 @@ const SECRET: &str = "identity-secret-0123456789";
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// A website inbox allowing [`SITE`], with identity verification; returns (id, key).
+/// A website inbox allowing [`SITE`], with identity verification, created through the
+/// API as an integration would; returns (id, key).
 pub(crate) async fn website_inbox(app: &TestApp) -> (InboxId, String) {
-    let services = app.services();
-    let admin = services
-        .store
-        .agent_by_email(ADMIN_EMAIL)
-        .unwrap()
-        .expect("the admin exists");
-    let (inbox, _) = services
-        .save_inbox(
-            &admin,
-            None,
-            InboxInput {
-                name: "Website".into(),
-                channel: Some(charla::domain::ChannelKind::Website),
-                members: vec![admin.id],
-                webhook_url: None,
-                email: None,
-                website: Some(WebsiteInput {
-                    allowed_origins: Some(vec![SITE.into()]),
-                    greeting: Some("¡Hola! ¿En qué podemos ayudarte?".into()),
-                    identity_secret: Some(SECRET.into()),
-                    ..WebsiteInput::default()
-                }),
-            },
+    let admin = app.client();
+    admin.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let api = Api::for_client(&admin).await;
+    let (_, me) = api.get("/api/v1/me").await;
+    let (s, v) = api
+        .post(
+            "/api/v1/inboxes",
+            json!({"name": "Website", "channel": "website", "member_ids": [me["id"]], "website": {
+                "allowed_origins": [SITE], "greeting": "¡Hola! ¿En qué podemos ayudarte?", "identity_secret": SECRET}}),
         )
-        .await
-        .unwrap();
-    (inbox.id, inbox.website.unwrap().key)
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_u64().unwrap();
+    let snippet = v["snippet"].as_str().unwrap();
+    let key = snippet
+        .split("data-charla-inbox=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        snippet,
+        format!(
+            "<script async src=\"{}/widget/charla.js\" data-charla-inbox=\"{key}\"></script>",
+            app.url
+        )
+    );
+    // The secret is never shown back.
+    let (_, inbox) = api.get("/api/v1/inboxes").await;
+    let text = inbox.to_string();
+    assert!(!text.contains(SECRET), "{text}");
+    assert!(text.contains("\"identity_secret_set\":true"), "{text}");
+    (InboxId(id), key)
 }
 
 async fn connect(app: &TestApp, key: &str, origin: &str) -> Result<Ws, WsError> {
@@ -114,8 +119,47 @@ fn hash(identifier: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn widget_config_and_socket_check_the_origin() {
     let app = TestApp::start().await;
-    let _admin = app.admin().await;
+    let admin = app.admin().await;
     let (_, key) = website_inbox(&app).await;
+    // Bad settings are refused with the field named, and nothing is created.
+    let api = Api::for_client(&admin).await;
+    for (body, field) in [
+        (
+            json!({"allowed_origins": ["shop.example.com"]}),
+            "website.allowed_origins",
+        ),
+        (json!({"color": "blue"}), "website.color"),
+        (json!({"prechat": "always"}), "website.prechat"),
+        (
+            json!({"identity_secret": "short"}),
+            "website.identity_secret",
+        ),
+        (
+            json!({"reply_email_inbox_id": 999}),
+            "website.reply_email_inbox_id",
+        ),
+    ] {
+        let (s, v) = api
+            .post(
+                "/api/v1/inboxes",
+                json!({"name": "Bad", "channel": "website", "website": body}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(field),
+            "{v}"
+        );
+    }
+    let (s, v) = api
+        .post(
+            "/api/v1/inboxes",
+            json!({"name": "Api", "channel": "api", "website": {}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (_, list) = api.get("/api/v1/inboxes").await;
+    assert_eq!(list["inboxes"].as_array().unwrap().len(), 1, "{list}");
     let http = reqwest::Client::new();
     let config = |origin: &'static str, key: String| {
         let http = http.clone();

@@ -78,7 +78,8 @@ def authenticator(user, pw):
             and auth_data.login == user.encode()
             and auth_data.password == pw.encode()
         )
-        return AuthResult(success=ok, auth_data=auth_data if ok else None)
+        # handled=False: aiosmtpd then answers a failure with 535 (else it stays silent).
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     return check
 

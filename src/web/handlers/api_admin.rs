@@ -8,7 +8,7 @@ use crate::web::auth::ApiAgent;
 use crate::web::error::ApiError;
 use crate::web::json::{Json, agent_json};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -202,9 +202,40 @@ pub struct InboxBody {
     webhook_url: Option<String>,
     member_ids: Option<Vec<u64>>,
     email: Option<EmailBody>,
+    website: Option<WebsiteBody>,
 }
 
-/// `{"imap": {...}, "smtp": {...}, "from_name", "from_address", "poll_seconds"}`.
+/// `{"allowed_origins": [...], "greeting", "color", "prechat", "identity_secret",
+/// "reply_email_inbox_id"}`; every field optional (absent: kept, or the default).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebsiteBody {
+    allowed_origins: Option<Vec<String>>,
+    greeting: Option<String>,
+    color: Option<String>,
+    prechat: Option<String>,
+    /// `""` turns identity verification off.
+    identity_secret: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "crate::web::json::present")]
+    reply_email_inbox_id: Option<Option<u64>>,
+}
+
+impl WebsiteBody {
+    fn input(self) -> crate::service::website::WebsiteInput {
+        crate::service::website::WebsiteInput {
+            allowed_origins: self.allowed_origins,
+            greeting: self.greeting,
+            color: self.color,
+            prechat: self.prechat,
+            identity_secret: self.identity_secret,
+            reply_email_inbox: self.reply_email_inbox_id.map(|o| o.map(InboxId)),
+        }
+    }
+}
+
+/// `{"imap": {...}, "smtp": {...}, "from_name", "from_address", "poll_seconds",
+/// "mark_seen", "reply_to_plus_address"}`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailBody {
@@ -216,6 +247,8 @@ pub struct EmailBody {
     poll_seconds: Option<u64>,
     #[serde(default)]
     mark_seen: bool,
+    #[serde(default)]
+    reply_to_plus_address: bool,
 }
 
 #[derive(Deserialize)]
@@ -251,27 +284,37 @@ impl EmailBody {
             from_address: self.from_address,
             poll_seconds: self.poll_seconds,
             mark_seen: self.mark_seen,
+            reply_to_plus_address: self.reply_to_plus_address,
         }
     }
 }
 
-fn inbox_json(i: &crate::domain::Inbox) -> serde_json::Value {
+fn inbox_json(i: &crate::domain::Inbox, base: &str) -> serde_json::Value {
     // Passwords never leave the server: only whether one is set.
     let side = |s: &crate::domain::email::Server| json!({"host": s.host, "port": s.port, "security": s.security.as_str(), "username": s.username, "password_set": !s.password_sealed.is_empty()});
     let email = i.email.as_ref().map(|e| {
         let mut imap = side(&e.imap);
         imap["folder"] = json!(e.folder);
-        json!({"imap": imap, "smtp": side(&e.smtp), "from_name": e.from_name, "from_address": e.from_address, "poll_seconds": e.poll_seconds, "mark_seen": e.mark_seen})
+        json!({"imap": imap, "smtp": side(&e.smtp), "from_name": e.from_name, "from_address": e.from_address, "poll_seconds": e.poll_seconds, "mark_seen": e.mark_seen, "reply_to_plus_address": e.reply_to_plus_address})
     });
-    json!({"id": i.id.0, "name": i.name, "channel": i.channel.as_str(), "webhook_url": i.webhook_url, "email": email, "member_ids": i.members.iter().map(|m| m.0).collect::<Vec<_>>()})
+    // The identity secret never leaves the server either.
+    let website = i.website.as_ref().map(|w| json!({"key": w.key, "snippet": crate::domain::website::snippet(base, &w.key), "allowed_origins": w.allowed_origins, "greeting": w.greeting, "color": w.color, "prechat": w.prechat.as_str(), "identity_secret_set": !w.identity_secret_sealed.is_empty(), "reply_email_inbox_id": w.reply_email_inbox.map(|i| i.0)}));
+    json!({"id": i.id.0, "name": i.name, "channel": i.channel.as_str(), "webhook_url": i.webhook_url, "email": email, "website": website, "member_ids": i.members.iter().map(|m| m.0).collect::<Vec<_>>()})
 }
 
-pub async fn inboxes_index(ApiAgent(me): ApiAgent, st: web::Data<AppState>) -> R {
-    let list: Vec<_> = st.services.inboxes(&me)?.iter().map(inbox_json).collect();
+pub async fn inboxes_index(req: HttpRequest, ApiAgent(me): ApiAgent, st: web::Data<AppState>) -> R {
+    let base = super::base_url(&req, &st);
+    let list: Vec<_> = st
+        .services
+        .inboxes(&me)?
+        .iter()
+        .map(|i| inbox_json(i, &base))
+        .collect();
     Ok(HttpResponse::Ok().json(json!({"inboxes": list})))
 }
 
 pub async fn inboxes_create(
+    req: HttpRequest,
     ApiAgent(me): ApiAgent,
     st: web::Data<AppState>,
     Json(b): Json<InboxBody>,
@@ -279,10 +322,11 @@ pub async fn inboxes_create(
     let channel = match b.channel.as_deref() {
         Some("api") | None => ChannelKind::Api,
         Some("email") => ChannelKind::Email,
+        Some("website") => ChannelKind::Website,
         Some(_) => {
             return Err(invalid(
                 "channel",
-                "unknown channel type: use \"api\" or \"email\"",
+                "unknown channel type: use \"api\", \"email\" or \"website\"",
             ));
         }
     };
@@ -293,13 +337,18 @@ pub async fn inboxes_create(
         members: ids(&b.member_ids.unwrap_or_default(), AgentId),
         webhook_url: b.webhook_url,
         email: b.email.map(EmailBody::input),
-        website: None,
+        website: b.website.map(WebsiteBody::input),
     };
     let (inbox, token) = st.services.save_inbox(&me, None, input).await?;
-    Ok(HttpResponse::Created().json(json!({"id": inbox.id.0, "token": token})))
+    let snippet = inbox
+        .website
+        .as_ref()
+        .map(|w| crate::domain::website::snippet(&super::base_url(&req, &st), &w.key));
+    Ok(HttpResponse::Created().json(json!({"id": inbox.id.0, "token": token, "snippet": snippet})))
 }
 
 pub async fn inboxes_update(
+    req: HttpRequest,
     ApiAgent(me): ApiAgent,
     st: web::Data<AppState>,
     id: web::Path<u64>,
@@ -325,10 +374,10 @@ pub async fn inboxes_update(
             .unwrap_or(cur.members.clone()),
         webhook_url: b.webhook_url,
         email: b.email.map(EmailBody::input),
-        website: None,
+        website: b.website.map(WebsiteBody::input),
     };
     let (inbox, _) = st.services.save_inbox(&me, Some(cur.id), input).await?;
-    Ok(HttpResponse::Ok().json(inbox_json(&inbox)))
+    Ok(HttpResponse::Ok().json(inbox_json(&inbox, &super::base_url(&req, &st))))
 }
 
 pub async fn inboxes_delete(
@@ -338,4 +387,30 @@ pub async fn inboxes_delete(
 ) -> R {
     st.services.delete_inbox(&me, InboxId(*id)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /api/v1/inboxes/{id}/test`: `{}` tests the stored settings; `{"email": {...}}`
+/// tests these (an omitted or empty password is the stored one). Nothing is saved.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestBody {
+    email: Option<EmailBody>,
+}
+
+fn probe_json(p: &crate::domain::email::Probe) -> serde_json::Value {
+    json!({"ok": p.ok, "step": p.step.as_str(), "detail": p.detail})
+}
+
+pub async fn inboxes_test(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    Json(b): Json<TestBody>,
+) -> R {
+    let report = st
+        .services
+        .test_email_connection(&me, Some(InboxId(*id)), b.email.map(EmailBody::input))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .json(json!({"imap": probe_json(&report.imap), "smtp": probe_json(&report.smtp)})))
 }

@@ -118,14 +118,10 @@ pub async fn messages_create(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::web::json::present")]
     agent_id: Option<Option<u64>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::web::json::present")]
     team_id: Option<Option<u64>>,
-}
-
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
-    Ok(Some(Option::<u64>::deserialize(d)?))
 }
 
 pub async fn assign(

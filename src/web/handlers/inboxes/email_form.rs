@@ -1,0 +1,261 @@
+//! The inbox form's fields: parsed into the service's input (ports and the poll interval
+//! checked here, everything else by the service, as for the API), and shown back when
+//! the form is refused or tested, passwords excepted.
+
+use crate::domain::validate::Invalid;
+use crate::service::{EmailInput, ServerInput, ServiceError};
+use crate::web::error::WebError;
+use crate::web::views::{EmailForm, FormError, InboxFormValues};
+use serde::Deserialize;
+
+/// The inbox form: name, channel and members; the webhook URL of API inboxes; the
+/// settings of email inboxes (flat names such as `imap_host`).
+#[derive(Deserialize, Default)]
+pub struct InboxForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub member_ids: Vec<String>,
+    #[serde(default)]
+    pub channel: String,
+    /// Absent (email inboxes): left as it is.
+    pub webhook_url: Option<String>,
+    #[serde(default)]
+    imap_host: String,
+    #[serde(default)]
+    imap_port: String,
+    #[serde(default)]
+    imap_security: String,
+    #[serde(default)]
+    imap_username: String,
+    #[serde(default)]
+    imap_password: String,
+    #[serde(default)]
+    imap_folder: String,
+    #[serde(default)]
+    smtp_host: String,
+    #[serde(default)]
+    smtp_port: String,
+    #[serde(default)]
+    smtp_security: String,
+    #[serde(default)]
+    smtp_username: String,
+    #[serde(default)]
+    smtp_password: String,
+    #[serde(default)]
+    from_name: String,
+    #[serde(default)]
+    from_address: String,
+    #[serde(default)]
+    poll_seconds: String,
+    /// Checkboxes: present when ticked.
+    mark_seen: Option<String>,
+    reply_to_plus_address: Option<String>,
+    /// Website inboxes (see `website_form.rs`).
+    #[serde(default)]
+    pub(super) allowed_origins: String,
+    #[serde(default)]
+    pub(super) greeting: String,
+    #[serde(default)]
+    pub(super) color: String,
+    #[serde(default)]
+    pub(super) prechat: String,
+    #[serde(default)]
+    pub(super) identity_secret: String,
+    pub(super) identity_off: Option<String>,
+    #[serde(default)]
+    pub(super) reply_email_inbox_id: String,
+}
+
+fn port(field: &'static str, raw: &str) -> Result<u16, Invalid> {
+    let raw = raw.trim();
+    raw.parse::<u16>()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| Invalid {
+            field,
+            reason: format!("must be a port number from 1 to 65535, not {raw:?}"),
+        })
+}
+
+fn ticked(v: &Option<String>) -> bool {
+    v.as_deref().is_some_and(|v| !v.is_empty() && v != "off")
+}
+
+impl InboxForm {
+    /// The email settings typed in the form (an empty password keeps the stored one).
+    pub fn email_input(&self) -> Result<EmailInput, Invalid> {
+        let poll_seconds = match self.poll_seconds.trim() {
+            "" => None,
+            raw => Some(raw.parse::<u64>().map_err(|_| Invalid {
+                field: "poll_seconds",
+                reason: format!("must be a number of seconds, not {raw:?}"),
+            })?),
+        };
+        let side =
+            |host: &str, port: u16, security: &str, user: &str, password: &str| ServerInput {
+                host: host.to_string(),
+                port,
+                security: security.to_string(),
+                username: user.to_string(),
+                password: Some(password.to_string()).filter(|p| !p.is_empty()),
+            };
+        Ok(EmailInput {
+            imap: side(
+                &self.imap_host,
+                port("email.imap.port", &self.imap_port)?,
+                &self.imap_security,
+                &self.imap_username,
+                &self.imap_password,
+            ),
+            folder: self.imap_folder.clone(),
+            smtp: side(
+                &self.smtp_host,
+                port("email.smtp.port", &self.smtp_port)?,
+                &self.smtp_security,
+                &self.smtp_username,
+                &self.smtp_password,
+            ),
+            from_name: self.from_name.clone(),
+            from_address: self.from_address.clone(),
+            poll_seconds,
+            mark_seen: ticked(&self.mark_seen),
+            reply_to_plus_address: ticked(&self.reply_to_plus_address),
+        })
+    }
+
+    /// The settings as typed, to show the form again; `stored` says which passwords
+    /// are stored (an empty password field keeps them).
+    pub fn email_form(&self, stored: Option<&EmailForm>) -> EmailForm {
+        EmailForm {
+            imap_host: self.imap_host.clone(),
+            imap_port: self.imap_port.clone(),
+            imap_security: self.imap_security.clone(),
+            imap_username: self.imap_username.clone(),
+            imap_folder: self.imap_folder.clone(),
+            imap_password_set: stored.is_some_and(|s| s.imap_password_set),
+            smtp_host: self.smtp_host.clone(),
+            smtp_port: self.smtp_port.clone(),
+            smtp_security: self.smtp_security.clone(),
+            smtp_username: self.smtp_username.clone(),
+            smtp_password_set: stored.is_some_and(|s| s.smtp_password_set),
+            from_name: self.from_name.clone(),
+            from_address: self.from_address.clone(),
+            poll_seconds: self.poll_seconds.clone(),
+            mark_seen: ticked(&self.mark_seen),
+            reply_to_plus_address: ticked(&self.reply_to_plus_address),
+        }
+    }
+
+    /// Name, channel and webhook URL as typed.
+    pub fn values(&self) -> InboxFormValues {
+        InboxFormValues {
+            name: self.name.clone(),
+            channel: self.channel.clone(),
+            webhook_url: self.webhook_url.clone().unwrap_or_default(),
+        }
+    }
+
+    /// Whether a password was typed (it is not shown again).
+    pub fn typed_passwords(&self) -> bool {
+        !self.imap_password.is_empty() || !self.smtp_password.is_empty()
+    }
+}
+
+/// The name of the input a service field code is about (`email.imap.port` → `imap_port`).
+fn input_name(field: &str) -> String {
+    match field {
+        "email" => String::new(),
+        f => f.strip_prefix("email.").unwrap_or(f).replace('.', "_"),
+    }
+}
+
+/// The words people see for a field code; codes of other fields as they are.
+fn label(field: &str) -> &str {
+    match field {
+        "email" => "Email settings",
+        "email.imap.host" => "IMAP host",
+        "email.imap.port" => "IMAP port",
+        "email.imap.security" => "IMAP security",
+        "email.imap.folder" => "IMAP folder",
+        "email.smtp.host" => "SMTP host",
+        "email.smtp.port" => "SMTP port",
+        "email.smtp.security" => "SMTP security",
+        "email.from_address" => "From address",
+        "poll_seconds" => "Poll interval",
+        other => other,
+    }
+}
+
+/// A refusal the form can show next to its fields (invalid input, a conflict); any
+/// other failure stays an error page.
+pub fn form_error(e: ServiceError) -> Result<FormError, WebError> {
+    match e {
+        ServiceError::Invalid(i) => Ok(FormError {
+            field: input_name(i.field),
+            message: format!("{}: {}", label(i.field), i.reason),
+        }),
+        ServiceError::Conflict(m) => Ok(FormError {
+            field: String::new(),
+            message: m.to_string(),
+        }),
+        other => Err(other.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> InboxForm {
+        serde_html_form::from_str(&serde_urlencoded::to_string(pairs).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn ports_and_intervals_are_checked_and_named() {
+        let f = form(&[("imap_port", "99999"), ("smtp_port", "587")]);
+        assert_eq!(f.email_input().unwrap_err().field, "email.imap.port");
+        let f = form(&[("imap_port", "993"), ("smtp_port", "")]);
+        assert_eq!(f.email_input().unwrap_err().field, "email.smtp.port");
+        let f = form(&[
+            ("imap_port", "993"),
+            ("smtp_port", "587"),
+            ("poll_seconds", "soon"),
+        ]);
+        assert_eq!(f.email_input().unwrap_err().field, "poll_seconds");
+        let f = form(&[
+            ("imap_port", " 993 "),
+            ("smtp_port", "587"),
+            ("imap_password", ""),
+            ("smtp_password", "pw"),
+            ("mark_seen", "on"),
+        ]);
+        let e = f.email_input().unwrap();
+        assert_eq!((e.imap.port, e.poll_seconds), (993, None));
+        assert_eq!(e.imap.password, None, "empty keeps the stored one");
+        assert_eq!(e.smtp.password.as_deref(), Some("pw"));
+        assert!(e.mark_seen && !e.reply_to_plus_address);
+        assert!(f.typed_passwords());
+    }
+
+    #[test]
+    fn errors_name_the_field_people_see() {
+        let e = form_error(ServiceError::Invalid(Invalid {
+            field: "email.imap.port",
+            reason: "must be a port number".into(),
+        }))
+        .unwrap();
+        assert_eq!(e.field, "imap_port");
+        assert_eq!(e.message, "IMAP port: must be a port number");
+        let e = form_error(ServiceError::Invalid(Invalid {
+            field: "channel",
+            reason: "unknown".into(),
+        }))
+        .unwrap();
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            ("channel", "channel: unknown")
+        );
+        assert!(form_error(ServiceError::NotAllowed).is_err());
+    }
+}
