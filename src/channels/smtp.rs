@@ -15,6 +15,7 @@ pub struct Reply<'a> {
     pub from_name: &'a str,
     pub from_address: &'a str,
     pub to: &'a str,
+    /// Used as given (see [`reply_subject`] for answers).
     pub subject: &'a str,
     pub text: &'a str,
     /// `<id@domain>` with brackets.
@@ -64,7 +65,7 @@ pub fn build(r: &Reply<'_>) -> Result<Message, String> {
     let mut b = Message::builder()
         .from(from)
         .to(to)
-        .subject(reply_subject(r.subject))
+        .subject(r.subject)
         .message_id(Some(r.message_id.clone()));
     if let Some(irt) = &r.in_reply_to {
         b = b.in_reply_to(format!("<{irt}>"));
@@ -171,7 +172,7 @@ mod tests {
             from_name: "Shop <support>",
             from_address: "support@shop.example",
             to: "maria@example.org",
-            subject: "Order",
+            subject: "Re: Order",
             text: "Hola <b>Maria</b>\nok",
             message_id: "<charla.t.1.ab@shop.example>".into(),
             in_reply_to: Some("abc@example.org".into()),

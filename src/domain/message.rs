@@ -106,6 +106,10 @@ pub struct Message {
     /// visitor was offline (the timeline labels it in chat conversations).
     #[serde(default)]
     pub via_email: bool,
+    /// A transcript of the conversation mailed to the contact: its `content` says to
+    /// whom; the mail is built from the timeline when sent. Never shown in the widget.
+    #[serde(default)]
+    pub transcript: bool,
 }
 
 /// What the timeline shows of one attachment, without its bytes.
@@ -197,6 +201,7 @@ impl Message {
             attachments: vec![],
             notes: vec![],
             via_email: false,
+            transcript: false,
         }
     }
 
@@ -278,6 +283,7 @@ mod tests {
             attachments: vec![],
             notes: vec![],
             via_email: false,
+            transcript: false,
         }
     }
 

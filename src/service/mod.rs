@@ -15,6 +15,7 @@ mod mail;
 mod org;
 mod outbox;
 mod throttle;
+mod transcript;
 pub mod website;
 pub mod widget;
 

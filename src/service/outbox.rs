@@ -53,6 +53,30 @@ fn plus_reply_to(from_address: &str, token: &str) -> Option<String> {
     Some(crate::channels::email::plus_address(local, token, domain))
 }
 
+/// The conversation as plain text, oldest first: who wrote, when (UTC), what. Notes,
+/// events and earlier transcripts are left out.
+fn transcript(items: &[TimelineItem], contact: &str, dir: &super::Directory) -> String {
+    let mut out = Vec::new();
+    for item in items.iter().rev() {
+        let TimelineItem::Message(m) = item else {
+            continue;
+        };
+        if m.direction == Direction::Note || m.transcript {
+            continue;
+        }
+        let who = match m.author {
+            Some(a) => dir.agent_name(a),
+            None => contact.to_string(),
+        };
+        out.push(format!(
+            "{who} ({}):\n{}",
+            m.created_at.display(),
+            m.content.trim()
+        ));
+    }
+    out.join("\n\n")
+}
+
 impl Services {
     /// The secret our mail Message-IDs are signed with.
     pub(super) fn mail_id_secret(&self) -> Vec<u8> {
@@ -173,12 +197,36 @@ impl Services {
                     .unwrap_or_default();
                 let mut references = last.references.clone();
                 references.retain(|r| Some(r) != last.message_id.as_ref());
+                let chat = conv.inbox_id != inbox_id; // a website chat answered by mail
+                let chat_name = dir
+                    .inbox(conv.inbox_id)
+                    .map(|i| i.name.clone())
+                    .unwrap_or_default();
+                let subject = if msg.transcript {
+                    format!("Transcript of your conversation with {chat_name}")
+                } else if chat && last.subject.is_empty() {
+                    format!("Your conversation with {chat_name}")
+                } else {
+                    smtp::reply_subject(&last.subject)
+                };
+                let text = if msg.transcript {
+                    transcript(&items, &conv.contact_name, &dir)
+                } else if chat {
+                    // The visitor left the chat: the mail carries the thread so far.
+                    format!(
+                        "{}\n\n--\nOur conversation so far:\n\n{}",
+                        msg.content,
+                        transcript(&items, &conv.contact_name, &dir)
+                    )
+                } else {
+                    msg.content.clone()
+                };
                 let message = smtp::build(&smtp::Reply {
                     from_name: &settings.from_name,
                     from_address: &settings.from_address,
                     to: &to,
-                    subject: &last.subject,
-                    text: &msg.content,
+                    subject: &subject,
+                    text: &text,
                     message_id: self.outgoing_message_id(&conv, message_id, &settings.from_address),
                     in_reply_to: last.message_id.clone(),
                     references,

@@ -243,6 +243,9 @@ impl Services {
     }
 
     fn widget_message(&self, m: &Message) -> Option<WidgetMessage> {
+        if m.transcript {
+            return None;
+        }
         let from_agent = match m.direction {
             Direction::Inbound => false,
             Direction::Outbound => true,

@@ -461,6 +461,7 @@ impl Store {
                 attachments: parts.attachments.clone(),
                 notes: parts.notes.clone(),
                 via_email: m.mail.is_some(),
+                transcript: false,
             };
             tx.push(conv.id, &TimelineItem::Message(msg))?;
             put_parts(&tx.0[PART], conv.id, MessageId(ids[4]), parts)?;

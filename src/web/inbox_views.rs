@@ -220,6 +220,7 @@ impl ItemView {
         match it {
             TimelineItem::Message(m) => ItemView {
                 kind: match m.direction {
+                    _ if m.transcript => "transcript",
                     Direction::Inbound => "in",
                     Direction::Outbound => "out",
                     Direction::Note => "note",
@@ -301,6 +302,8 @@ pub struct PanePartial {
     /// The reply can go by email (the visitor left an address, the inbox has a reply
     /// email inbox); offered first when the visitor is offline.
     pub can_email: bool,
+    /// "Send transcript" is possible: a contact email and a mailbox to send through.
+    pub can_transcript: bool,
 }
 
 impl PanePartial {
@@ -351,6 +354,13 @@ impl PanePartial {
             contact: p.contact.clone(),
             is_admin,
             mention_names: members.iter().map(|a| a.name.clone()).collect(),
+            can_transcript: p.contact.as_ref().is_some_and(|c| c.email.is_some())
+                && inbox.is_some_and(|i| {
+                    i.email.is_some()
+                        || i.website
+                            .as_ref()
+                            .is_some_and(|w| w.reply_email_inbox.is_some())
+                }),
             website: p.row.channel == "website",
             online: p.row.online,
             can_email: p.row.channel == "website"

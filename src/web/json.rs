@@ -153,6 +153,7 @@ pub fn message_json(m: &Message, dir: &Directory) -> Value {
         "source_id": m.source_id,
         "mentions": m.mentions.iter().map(|a| a.0).collect::<Vec<_>>(),
         "via_email": m.via_email,
+        "transcript": m.transcript,
         "created_at": ts(m.created_at),
     })
 }

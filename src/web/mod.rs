@@ -98,6 +98,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             post().to(typing::conversation_typing),
         )
         .route(
+            "/conversations/{id}/transcript",
+            post().to(typing::conversation_transcript),
+        )
+        .route(
             "/conversations/{cid}/messages/{mid}/attachments/{n}",
             get().to(attachments::attachment_download),
         )
@@ -193,6 +197,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             post().to(api_admin::inboxes_test),
         )
         .route("/api/v1/conversations", get().to(api_conversations::index))
+        .route(
+            "/api/v1/conversations/{id}/transcript",
+            post().to(api_conversations::transcript),
+        )
         .route(
             "/api/v1/conversations/{id}",
             get().to(api_conversations::show),

@@ -204,6 +204,26 @@ async fn browser_website_chat_live_both_ways_then_by_email() {
             std::fs::write(format!("{dir}/widget-live.png"), visitor.screenshot().await?)?;
         }
 
+        // Hostile content stays text both ways.
+        let title = js(&ana, "return document.title;").await?;
+        widget_send(&visitor, "<img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>").await?;
+        wait_js(&ana, "the hostile message as text", &some_contains("#timeline .msg-in", "<img src=x onerror"), LIVE).await?;
+        let composer = ana.find(css("#composer-text")).await?;
+        composer
+            .send_keys(&format!("<b>bold?</b><img src=x onerror=\"document.title='pwned'\">{}", char::from(Key::Enter)))
+            .await?;
+        wait_js(&visitor, "the agent's markup as text", &widget_has("in", "<b>bold?</b>"), LIVE).await?;
+        assert_eq!(js(&ana, "return document.title;").await?, title);
+        assert_ne!(js(&visitor, "return document.title;").await?, json!("pwned"));
+        assert_eq!(
+            js(&visitor, &format!("return {SR}.querySelectorAll('.msg img, .msg script, .msg b').length;")).await?,
+            json!(0),
+            "no element was made from message text in the widget"
+        );
+        assert_eq!(
+            js(&ana, "return document.querySelectorAll('#timeline .msg-text img, #timeline .msg-text script').length;").await?,
+            json!(0)
+        );
         // A reload keeps the history (same device, same token).
         visitor.refresh().await?;
         wait_js(&visitor, "the history after a reload", &format!("{} && {}", widget_has("out", "talla 38"), widget_has("in", reply)), LIVE).await?;
@@ -222,6 +242,10 @@ async fn browser_website_chat_live_both_ways_then_by_email() {
         let mail = got[0].text();
         assert_eq!(got[0].rcpt_tos(), vec!["lucia@example.org"], "{mail}");
         assert!(mail.contains("Te las guardo"), "{mail}");
+        assert!(
+            mail.contains("Our conversation so far") && mail.contains("talla 38"),
+            "the mail carries the chat thread: {mail}"
+        );
         let ours = mail
             .lines()
             .find(|l| l.starts_with("Message-ID:"))
@@ -240,6 +264,13 @@ async fn browser_website_chat_live_both_ways_then_by_email() {
         wait_js(&ana, "the mailed answer in the chat", &some_contains("#timeline .msg-in", "paso el sábado"), LIVE).await?;
         let (_, list) = api.get("/api/v1/conversations?view=all").await;
         assert_eq!(list["conversations"].as_array().unwrap().len(), 1, "{list}");
+        // "Send transcript" mails the whole chat to her.
+        ana.find(css("#send-transcript")).await?.click().await?;
+        let got = sink.wait_for(2, LIVE).await;
+        let transcript = got[1].text();
+        assert_eq!(got[1].rcpt_tos(), vec!["lucia@example.org"], "{transcript}");
+        assert!(transcript.contains("talla 38") && transcript.contains("dos pares"), "{transcript}");
+        wait_js(&ana, "the transcript line", &some_contains("#timeline .transcript", "Transcript emailed to lucia@example.org"), LIVE).await?;
         Ok(())
     })
     .await;

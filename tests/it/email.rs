@@ -373,6 +373,41 @@ async fn replies_go_out_by_smtp_threaded_and_failures_are_clear() {
     app.clock.advance_secs(61);
     wait_status(&api, conv, m2["id"].as_u64().unwrap(), "sent").await;
     assert_eq!(sink.messages().len(), 2);
+    // "Send transcript": the conversation so far (not notes) mailed to the contact.
+    let (s, _) = api
+        .post(
+            &format!("/api/v1/conversations/{conv}/messages"),
+            json!({"content": "internal: VIP customer", "private": true}),
+        )
+        .await;
+    assert!(s.is_success());
+    let (s, t) = api
+        .post(
+            &format!("/api/v1/conversations/{conv}/transcript"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    assert_eq!(t["transcript"], true);
+    assert_eq!(
+        t["content"],
+        "Transcript emailed to maria.lopez@example.org"
+    );
+    let got = sink.wait_for(3, std::time::Duration::from_secs(10)).await;
+    let transcript = got[2].text();
+    assert!(
+        transcript.contains("Subject: Transcript of your conversation with Support"),
+        "{transcript}"
+    );
+    for line in [
+        "Hola Maria, ya puedes entrar.",
+        "Gracias, ya funciona.",
+        "Second answer",
+    ] {
+        assert!(transcript.contains(line), "{line} missing: {transcript}");
+    }
+    assert!(!transcript.contains("VIP"), "a note leaked: {transcript}");
+    wait_status(&api, conv, t["id"].as_u64().unwrap(), "sent").await;
     // A permanent refusal (550) fails the message with the server's words.
     let reject = format!(
         "From: Rita <{}me@example.com>\r\nTo: support@shop.example\r\nSubject: Hello\r\nMessage-ID: <rita-1@example.com>\r\nDate: Sat, 21 Nov 2026 11:00:00 +0000\r\n\r\nHi there\r\n",

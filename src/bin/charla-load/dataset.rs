@@ -267,6 +267,7 @@ fn reply(
         attachments: vec![],
         notes: vec![],
         via_email: false,
+        transcript: false,
     };
     store
         .update_conversation(c, |conv| {

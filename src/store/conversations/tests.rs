@@ -70,6 +70,7 @@ fn every_timeline_and_conversation_shape_round_trips() {
         }],
         notes: vec!["n".into()],
         via_email: true,
+        transcript: false,
     });
     assert_eq!(
         super::super::codec::decode::<TimelineItem>(&super::super::codec::encode(&m).unwrap())

@@ -307,3 +307,12 @@ pub async fn contacts_update(
     }
     Ok(HttpResponse::Ok().json(contact_json(&c)))
 }
+
+/// `POST /api/v1/conversations/{id}/transcript`: email the conversation to the contact.
+pub async fn transcript(ApiAgent(me): ApiAgent, st: web::Data<AppState>, id: web::Path<u64>) -> R {
+    let m = st
+        .services
+        .send_transcript(&me, ConversationId(*id))
+        .await?;
+    Ok(HttpResponse::Created().json(message_json(&m, &st.services.directory())))
+}

@@ -37,7 +37,7 @@ fn pane(
 }
 
 /// The answer to an action: the pane for htmx, else a redirect.
-fn after(
+pub(super) fn after(
     req: &HttpRequest,
     st: &AppState,
     auth: &SessionAuth,
