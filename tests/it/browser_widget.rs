@@ -148,6 +148,21 @@ async fn browser_website_chat_live_both_ways_then_by_email() {
         let ana = b.open().await?;
         ana.goto(&format!("{url}/login")).await?;
         sign_in(&ana, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+        // The website inbox's settings page shows the snippet to paste into the site.
+        let (_, inboxes) = api.get("/api/v1/inboxes").await;
+        let site = inboxes["inboxes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["channel"] == "website")
+            .unwrap()
+            .clone();
+        ana.goto(&format!("{url}/admin/inboxes/{}", site["id"])).await?;
+        let shown = ana.find(css("#widget-snippet")).await?.text().await?;
+        assert_eq!(shown, site["website"]["snippet"].as_str().unwrap());
+        if let Ok(dir) = std::env::var("CHARLA_SCREENSHOTS") {
+            std::fs::write(format!("{dir}/website-inbox-settings.png"), ana.screenshot().await?)?;
+        }
         open_inbox(&ana, &url, "/?view=all").await?;
 
         // The visitor opens the shop and the chat; the pre-chat form asks for an email.

@@ -420,3 +420,111 @@ async fn widget_identity_limits_and_bad_input() {
         (Some("rate_limited"), Some("r20"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn website_inbox_through_the_admin_form() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    // A bad origin: the form comes back naming the field, with what was typed.
+    let r = admin
+        .submit(
+            "/admin/inboxes",
+            "/admin/inboxes",
+            &[
+                ("name", "Shop chat"),
+                ("channel", "website"),
+                (
+                    "allowed_origins",
+                    "https://shop.example.com\nshop.example.org",
+                ),
+                ("greeting", "¡Hola!"),
+                ("color", "#0f766e"),
+                ("prechat", "required"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("shop.example.org"), "what was typed is kept");
+    assert!(
+        body.contains("must start with https:// or http://"),
+        "{body}"
+    );
+    // Fixed: created, and its page shows the snippet with its key.
+    let r = admin
+        .submit(
+            "/admin/inboxes",
+            "/admin/inboxes",
+            &[
+                ("name", "Shop chat"),
+                ("channel", "website"),
+                (
+                    "allowed_origins",
+                    "https://shop.example.com\nhttps://shop.example.org/",
+                ),
+                ("greeting", "¡Hola!"),
+                ("color", "#0f766e"),
+                ("prechat", "required"),
+                ("identity_secret", "a-secret-of-some-length"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let api = Api::for_client(&admin).await;
+    let (_, list) = api.get("/api/v1/inboxes").await;
+    let site = &list["inboxes"][0];
+    assert_eq!(
+        site["website"]["allowed_origins"],
+        json!(["https://shop.example.com", "https://shop.example.org"])
+    );
+    assert_eq!(site["website"]["prechat"], "required");
+    assert_eq!(site["website"]["identity_secret_set"], true);
+    let (_, page) = admin
+        .get_text(&format!("/admin/inboxes/{}", site["id"]))
+        .await;
+    let snippet = site["website"]["snippet"].as_str().unwrap();
+    let escaped = snippet
+        .replace('&', "&amp;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;");
+    assert!(page.contains(&escaped), "the snippet is on the page");
+    assert!(
+        !page.contains("a-secret-of-some-length"),
+        "the secret is never shown"
+    );
+    // Saving without a secret keeps it; "turn off" removes it.
+    let id = site["id"].as_u64().unwrap();
+    let fields = [
+        ("name", "Shop chat"),
+        ("allowed_origins", "https://shop.example.com"),
+        ("greeting", "¡Hola!"),
+        ("color", "#0f766e"),
+        ("prechat", "off"),
+    ];
+    let r = admin
+        .submit(
+            &format!("/admin/inboxes/{id}"),
+            &format!("/admin/inboxes/{id}"),
+            &fields,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, list) = api.get("/api/v1/inboxes").await;
+    assert_eq!(list["inboxes"][0]["website"]["identity_secret_set"], true);
+    let mut off = fields.to_vec();
+    off.push(("identity_off", "1"));
+    admin
+        .submit(
+            &format!("/admin/inboxes/{id}"),
+            &format!("/admin/inboxes/{id}"),
+            &off,
+        )
+        .await;
+    let (_, list) = api.get("/api/v1/inboxes").await;
+    assert_eq!(list["inboxes"][0]["website"]["identity_secret_set"], false);
+    assert_eq!(
+        list["inboxes"][0]["website"]["key"], site["website"]["key"],
+        "the key never changes"
+    );
+}
