@@ -85,6 +85,20 @@ pub struct Account<'a> {
     pub folder: &'a str,
 }
 
+impl<'a> Account<'a> {
+    /// An email inbox's IMAP side, with its password already opened.
+    pub fn of(settings: &'a crate::domain::email::EmailSettings, password: &'a str) -> Self {
+        Account {
+            host: &settings.imap.host,
+            port: settings.imap.port,
+            security: settings.imap.security,
+            username: &settings.imap.username,
+            password,
+            folder: &settings.folder,
+        }
+    }
+}
+
 /// A logged-in session with a folder selected.
 pub struct Mailbox {
     session: async_imap::Session<Conn>,

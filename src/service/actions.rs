@@ -64,13 +64,6 @@ impl Services {
             }
             .into());
         }
-        let ids = [
-            self.store.generate_id()?,
-            self.store.generate_id()?,
-            self.store.generate_id()?,
-            self.store.generate_id()?,
-            self.store.generate_id()?,
-        ];
         let msg = InboundMessage {
             inbox_id,
             source_id,
@@ -89,17 +82,35 @@ impl Services {
             thread_token: None,
             thread_inboxes: vec![],
         };
+        let r = self.ingest_durably(msg).await?;
+        if !r.duplicate
+            && let Some(c) = &r.conversation
+        {
+            self.publish(c);
+        }
+        Ok(r)
+    }
+
+    /// The five ids an ingest may need (conversation, contact, events, message).
+    pub(super) fn ingest_ids(&self) -> Result<[u64; 5]> {
+        Ok([
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+            self.store.generate_id()?,
+        ])
+    }
+
+    /// Stores an inbound message off the async workers and waits until it is durable.
+    pub(super) async fn ingest_durably(&self, msg: InboundMessage) -> Result<Ingested> {
+        let ids = self.ingest_ids()?;
         let store = self.store.clone();
         let r = tokio::task::spawn_blocking(move || store.ingest(&msg, ids))
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))?
             .map_err(from_store)?;
         self.store.durable().await?;
-        if !r.duplicate
-            && let Some(c) = &r.conversation
-        {
-            self.publish(c);
-        }
         Ok(r)
     }
 

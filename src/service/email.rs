@@ -149,15 +149,7 @@ impl Services {
                 Ok(p) => p,
                 Err(probe) => return probe,
             };
-            let account = Account {
-                host: &settings.imap.host,
-                port: settings.imap.port,
-                security: settings.imap.security,
-                username: &settings.imap.username,
-                password: &password,
-                folder: &settings.folder,
-            };
-            mail_probe::imap(&account, PROBE_TIMEOUT).await
+            mail_probe::imap(&Account::of(&settings, &password), PROBE_TIMEOUT).await
         };
         let smtp = async {
             match self.password(&settings.smtp) {

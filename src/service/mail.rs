@@ -90,13 +90,7 @@ impl Services {
             })
             .map(|i| i.id)
             .collect();
-        let ids = [
-            self.store.generate_id()?,
-            self.store.generate_id()?,
-            self.store.generate_id()?,
-            self.store.generate_id()?,
-            self.store.generate_id()?,
-        ];
+        let ids = self.ingest_ids()?;
         let r = tokio::task::spawn_blocking(move || {
             let mut parsed = email::parse(&raw, &limits);
             drop(raw);

@@ -339,13 +339,6 @@ impl Services {
         if visitor.conversation.is_none() {
             r.new_per_ip.hit(ip).map_err(limited)?;
         }
-        let ids = [
-            self.store.generate_id()?,
-            self.store.generate_id()?,
-            self.store.generate_id()?,
-            self.store.generate_id()?,
-            self.store.generate_id()?,
-        ];
         let msg = InboundMessage {
             inbox_id: visitor.inbox,
             source_id: Some(format!("w:{}:{client_id}", visitor.identifier)),
@@ -364,12 +357,7 @@ impl Services {
             thread_token: None,
             thread_inboxes: vec![],
         };
-        let store = self.store.clone();
-        let r = tokio::task::spawn_blocking(move || store.ingest(&msg, ids))
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))?
-            .map_err(from_store)?;
-        self.store.durable().await?;
+        let r = self.ingest_durably(msg).await?;
         let conv = r.conversation.as_ref().ok_or(ServiceError::NotFound)?;
         visitor.conversation = Some(conv.id);
         visitor.contact = Some(conv.contact_id);

@@ -47,15 +47,7 @@ async fn connect(s: &Services, settings: &EmailSettings) -> Result<Mailbox, Stri
             .open(&settings.imap.password_sealed)
             .map_err(|e| e.to_string())?
     };
-    let account = Account {
-        host: &settings.imap.host,
-        port: settings.imap.port,
-        security: settings.imap.security,
-        username: &settings.imap.username,
-        password: &password,
-        folder: &settings.folder,
-    };
-    imap::open(&account, COMMAND_TIMEOUT)
+    imap::open(&Account::of(settings, &password), COMMAND_TIMEOUT)
         .await
         .map_err(|e| e.to_string())
 }
