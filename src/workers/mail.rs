@@ -166,7 +166,13 @@ pub(super) async fn run(s: Arc<Services>, mut stop: watch::Receiver<bool>) -> Re
             .filter(|i| i.channel == ChannelKind::Email)
             .filter_map(|i| i.email.clone().map(|e| (i.id, e)))
             .collect();
-        running.retain(|id, (current, cancel, _)| {
+        // A watcher that ended on its own (it only returns when cancelled, so this means
+        // it panicked) is dropped here and started again below: supervised per inbox.
+        running.retain(|id, (current, cancel, task)| {
+            if task.is_finished() {
+                tracing::warn!(inbox = %id, "mailbox watcher stopped unexpectedly; restarting it");
+                return false;
+            }
             let keep = wanted.iter().any(|(i, e)| i == id && e == current);
             if !keep {
                 cancel.cancel();
