@@ -137,6 +137,7 @@ pub async fn start(cfg: &Config, opts: StartOptions) -> Result<Running, AppError
         services: services.clone(),
         settings: WebSettings {
             secure_cookies: cfg.server.secure_cookies,
+            trusted_proxies: cfg.server.trusted_proxies.clone(),
             public_url: cfg.server.public_url.clone(),
             max_form_bytes: cfg.server.max_form_bytes.0 as usize,
             max_json_bytes: cfg.server.max_json_bytes.0 as usize,

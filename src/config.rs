@@ -94,6 +94,10 @@ pub struct ServerConfig {
     pub max_json_bytes: ByteSize,
     /// Seconds to let in-flight requests finish on shutdown.
     pub shutdown_timeout_seconds: u64,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: requests from these
+    /// addresses are counted (sign-in throttling, chat limits) under the client address
+    /// the proxy reports. Empty: the connecting address is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ServerConfig {
@@ -106,6 +110,7 @@ impl Default for ServerConfig {
             max_form_bytes: ByteSize(64 << 10),
             max_json_bytes: ByteSize(1 << 20),
             shutdown_timeout_seconds: 30,
+            trusted_proxies: vec![],
         }
     }
 }
@@ -425,6 +430,14 @@ fn typed_env_value(default: Option<&toml::Value>, raw: &str) -> Result<toml::Val
             "false" | "0" | "no" | "off" => toml::Value::Boolean(false),
             _ => return Err(format!("expected true or false, got {raw:?}")),
         },
+        // A list: comma-separated (`CHARLA__SERVER__TRUSTED_PROXIES=10.0.0.1,10.0.0.2`).
+        Some(toml::Value::Array(_)) => toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| toml::Value::String(v.to_string()))
+                .collect(),
+        ),
         _ => toml::Value::String(raw.to_string()),
     })
 }

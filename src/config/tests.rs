@@ -157,3 +157,35 @@ fn attachment_limit_defaults_to_25_mb_and_takes_units() {
     .unwrap();
     assert_eq!(l.config.inbox.max_attachment_bytes, ByteSize(10 << 20));
 }
+
+#[test]
+fn trusted_proxies_from_file_and_env_and_bad_ones_named() {
+    let l = load_str(
+        "[server]\ntrusted_proxies = [\"127.0.0.1\", \"::1\"]\n",
+        &[],
+        Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(l.config.server.trusted_proxies.len(), 2);
+    let l = load_str(
+        "",
+        &[("CHARLA__SERVER__TRUSTED_PROXIES", "10.0.0.1, 10.0.0.2")],
+        Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        l.config.server.trusted_proxies,
+        vec![
+            "10.0.0.1".parse::<std::net::IpAddr>().unwrap(),
+            "10.0.0.2".parse().unwrap()
+        ]
+    );
+    let e = load_str(
+        "[server]\ntrusted_proxies = [\"proxy.example.com\"]\n",
+        &[],
+        Overrides::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("trusted_proxies"), "{e}");
+}

@@ -3,6 +3,7 @@
 
 pub mod assets;
 mod auth;
+pub mod client_ip;
 mod error;
 mod forms;
 mod handlers;
@@ -22,6 +23,8 @@ pub use error::{ApiError, WebError};
 #[derive(Debug, Clone)]
 pub struct WebSettings {
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (see `client_ip`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub public_url: String,
     pub max_form_bytes: usize,
     pub max_json_bytes: usize,

@@ -58,12 +58,26 @@ pub(crate) async fn website_inbox(app: &TestApp) -> (InboxId, String) {
 }
 
 async fn connect(app: &TestApp, key: &str, origin: &str) -> Result<Ws, WsError> {
+    connect_via(app, key, origin, None).await
+}
+
+/// [`connect`] through a proxy that reports the client as `forwarded_for`.
+async fn connect_via(
+    app: &TestApp,
+    key: &str,
+    origin: &str,
+    forwarded_for: Option<&str>,
+) -> Result<Ws, WsError> {
     let url = format!(
         "{}/widget/v1/{key}/socket",
         app.url.replacen("http://", "ws://", 1)
     );
     let mut req = url.into_client_request().unwrap();
     req.headers_mut().insert("Origin", origin.parse().unwrap());
+    if let Some(f) = forwarded_for {
+        req.headers_mut()
+            .insert("X-Forwarded-For", f.parse().unwrap());
+    }
     tokio_tungstenite::connect_async(req)
         .await
         .map(|(ws, _)| ws)
@@ -526,5 +540,41 @@ async fn website_inbox_through_the_admin_form() {
     assert_eq!(
         list["inboxes"][0]["website"]["key"], site["website"]["key"],
         "the key never changes"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_ip_limits_see_through_a_trusted_proxy() {
+    let app = TestApp::start_with(|c| {
+        c.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        c.widget.conversations_per_hour_per_ip = 1;
+    })
+    .await;
+    let _admin = app.admin().await;
+    let (_, key) = website_inbox(&app).await;
+    let first = |who: &'static str, ip: &'static str| {
+        let (app, key) = (&app, key.clone());
+        async move {
+            let mut ws = connect_via(app, &key, SITE, Some(ip)).await.unwrap();
+            hello(&mut ws, None, None, Value::Null).await;
+            send(
+                &mut ws,
+                json!({"type": "send", "client_id": who, "content": "hola"}),
+            )
+            .await;
+            let v = recv(&mut ws).await;
+            v["type"].as_str().unwrap().to_string()
+        }
+    };
+    assert_eq!(first("a", "198.51.100.1").await, "ack");
+    assert_eq!(
+        first("b", "198.51.100.1").await,
+        "error",
+        "a second new conversation from the same visitor address"
+    );
+    assert_eq!(
+        first("c", "198.51.100.2").await,
+        "ack",
+        "another address has its own limit"
     );
 }

@@ -57,10 +57,7 @@ pub async fn login_submit(
     st: web::Data<AppState>,
     Form(f): Form<LoginForm>,
 ) -> Result<HttpResponse, WebError> {
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let ip = crate::web::client_ip::client_ip(&req, &st.settings.trusted_proxies);
     let (error, status) = match st.services.login(&f.email, &f.password, &ip).await {
         Ok((_, session)) => {
             let mut resp = see_other(safe_next(&f.next));

@@ -98,10 +98,7 @@ pub async fn widget_socket(
         Some(o) if Services::widget_origin_allowed(&inbox, o) => {}
         _ => return Err(forbidden_origin().into()),
     }
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let ip = crate::web::client_ip::client_ip(&req, &st.settings.trusted_proxies);
     let (resp, session, stream) = actix_ws::handle(&req, body)?;
     let stream = stream
         .max_frame_size(MAX_FRAME)
