@@ -217,9 +217,35 @@ pub(super) async fn press(c: &Client, key: &str) -> Result {
     Ok(())
 }
 
+/// Types into the element matching `selector`. A live refresh may swap the element
+/// between finding it and typing (a stale reference): then it is found again.
+pub(super) async fn type_in(c: &Client, selector: &str, text: &str) -> Result {
+    let mut attempt = 0;
+    loop {
+        match c.find(css(selector)).await?.send_keys(text).await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < 5 && e.to_string().contains("stale element") => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 pub(super) async fn click(c: &Client, selector: &str) -> Result {
-    c.find(css(selector)).await?.click().await?;
-    Ok(())
+    // Found again after a live refresh swapped it (see `type_in`).
+    let mut attempt = 0;
+    loop {
+        match c.find(css(selector)).await?.click().await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < 5 && e.to_string().contains("stale element") => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 pub(super) async fn open_inbox(c: &Client, url: &str, path: &str) -> Result {
@@ -324,10 +350,7 @@ async fn browser_two_agents_live_inbox() {
             json!("composer-text"),
             "`r` puts the cursor in the composer"
         );
-        let composer = ana.find(css("#composer-text")).await?;
-        composer
-            .send_keys(&format!("{reply}{}", char::from(Key::Enter)))
-            .await?;
+        type_in(&ana, "#composer-text", &format!("{reply}{}", char::from(Key::Enter))).await?;
         wait_js(
             &ana,
             "the reply in the timeline",
@@ -388,7 +411,7 @@ async fn browser_two_agents_live_inbox() {
         // A new message from the contact reopens it, live in Ana's open pane; what she
         // was typing meanwhile survives the refresh.
         let draft = "Un momento, lo estoy mirando";
-        ana.find(css("#composer-text")).await?.send_keys(draft).await?;
+        type_in(&ana, "#composer-text", draft).await?;
         let again = w
             .post_as_lucia("Perdona, ¿me podéis mandar el número de seguimiento?")
             .await;

@@ -5,7 +5,9 @@
 //! real Dovecot) comes back to the same conversation.
 
 use super::browser::{Result, css, sign_in, with_browsers};
-use super::browser_inbox::{LIVE, js, lit, open_inbox, open_row, row, some_contains, wait_js};
+use super::browser_inbox::{
+    LIVE, js, lit, open_inbox, open_row, row, some_contains, type_in, wait_js,
+};
 use super::common::*;
 use super::mail_servers::{Dovecot, SmtpSink};
 use charla::domain::InboxId;
@@ -204,8 +206,7 @@ async fn browser_website_chat_live_both_ways_then_by_email() {
             json!("chat")
         );
         let reply = "¡Hola Lucía! Sí, nos quedan dos pares.";
-        let composer = ana.find(css("#composer-text")).await?;
-        composer.send_keys(&format!("{reply}{}", char::from(Key::Enter))).await?;
+        type_in(&ana, "#composer-text", &format!("{reply}{}", char::from(Key::Enter))).await?;
         wait_js(&visitor, "the agent's reply in the widget", &widget_has("in", reply), LIVE).await?;
         // The visitor has the panel open: the agent sees the reply read.
         wait_js(
@@ -223,10 +224,7 @@ async fn browser_website_chat_live_both_ways_then_by_email() {
         let title = js(&ana, "return document.title;").await?;
         widget_send(&visitor, "<img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>").await?;
         wait_js(&ana, "the hostile message as text", &some_contains("#timeline .msg-in", "<img src=x onerror"), LIVE).await?;
-        let composer = ana.find(css("#composer-text")).await?;
-        composer
-            .send_keys(&format!("<b>bold?</b><img src=x onerror=\"document.title='pwned'\">{}", char::from(Key::Enter)))
-            .await?;
+        type_in(&ana, "#composer-text", &format!("<b>bold?</b><img src=x onerror=\"document.title='pwned'\">{}", char::from(Key::Enter))).await?;
         wait_js(&visitor, "the agent's markup as text", &widget_has("in", "<b>bold?</b>"), LIVE).await?;
         assert_eq!(js(&ana, "return document.title;").await?, title);
         assert_ne!(js(&visitor, "return document.title;").await?, json!("pwned"));
@@ -251,8 +249,7 @@ async fn browser_website_chat_live_both_ways_then_by_email() {
         // Offline with an email: Email is preselected; the reply goes by SMTP.
         wait_js(&ana, "email preselected", "document.querySelector('input[name=via][value=email]:checked')", LIVE).await?;
         let by_mail = "Te las guardo hasta el sábado.";
-        let composer = ana.find(css("#composer-text")).await?;
-        composer.send_keys(&format!("{by_mail}{}", char::from(Key::Enter))).await?;
+        type_in(&ana, "#composer-text", &format!("{by_mail}{}", char::from(Key::Enter))).await?;
         let got = sink.wait_for(1, LIVE).await;
         let mail = got[0].text();
         assert_eq!(got[0].rcpt_tos(), vec!["lucia@example.org"], "{mail}");

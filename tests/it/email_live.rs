@@ -3,8 +3,8 @@
 //! shows up in the agent's open browser without a poll; the agent's reply reaches the
 //! real SMTP server threaded; the customer's answer lands live in the same conversation.
 
-use super::browser::{css, sign_in, with_browsers};
-use super::browser_inbox::{LIVE, js, open_inbox, open_row, row, some_contains, wait_js};
+use super::browser::{sign_in, with_browsers};
+use super::browser_inbox::{LIVE, js, open_inbox, open_row, row, some_contains, type_in, wait_js};
 use super::common::*;
 use super::mail_servers::{Dovecot, SmtpSink};
 use charla::domain::InboxId;
@@ -166,10 +166,7 @@ async fn browser_new_mail_appears_live_and_the_reply_threads_back() {
         )
         .await?;
         let reply = "Hola Maria, ya puedes entrar de nuevo.";
-        let composer = ana.find(css("#composer-text")).await?;
-        composer
-            .send_keys(&format!("{reply}{}", char::from(Key::Enter)))
-            .await?;
+        type_in(&ana, "#composer-text", &format!("{reply}{}", char::from(Key::Enter))).await?;
         let got = sink.wait_for(1, LIVE).await;
         let mail = got[0].text();
         assert_eq!(got[0].rcpt_tos(), vec!["maria.lopez@example.org"], "{mail}");
