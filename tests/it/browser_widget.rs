@@ -18,6 +18,7 @@ use fantoccini::key::Key;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The customer's site on a port of its own (another origin than Charla): every page
@@ -283,6 +284,139 @@ async fn browser_website_chat_live_both_ways_then_by_email() {
         assert_eq!(got[1].rcpt_tos(), vec!["lucia@example.org"], "{transcript}");
         assert!(transcript.contains("talla 38") && transcript.contains("dos pares"), "{transcript}");
         wait_js(&ana, "the transcript line", &some_contains("#timeline .transcript", "Transcript emailed to lucia@example.org"), LIVE).await?;
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium + chromedriver; run ./scripts/test (it installs them)"]
+async fn browser_widget_rides_out_a_server_restart() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let site_key = Arc::new(Mutex::new(String::new()));
+    let origin = customer_site(app.url.clone(), site_key.clone()).await;
+    let (s, v) = api
+        .post(
+            "/api/v1/inboxes",
+            json!({"name": "Shop", "channel": "website", "member_ids": [], "website": {"allowed_origins": [origin]}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let snippet = v["snippet"].as_str().unwrap();
+    let key = snippet.split("data-charla-inbox=\"").nth(1).unwrap();
+    *site_key.lock().unwrap() = key.split('"').next().unwrap().to_string();
+    let api = &api;
+    let mut app = app;
+    with_browsers("browser_widget_restart", |b| async move {
+        let visitor = b.open().await?;
+        visitor.goto(&format!("{origin}/")).await?;
+        wait_js(
+            &visitor,
+            "the launcher",
+            &format!("{SR}.querySelector('.launcher') && !{SR}.querySelector('.root').hidden"),
+            LIVE,
+        )
+        .await?;
+        js(
+            &visitor,
+            &format!("{SR}.querySelector('.launcher').click(); return null;"),
+        )
+        .await?;
+        widget_send(&visitor, "Antes del reinicio").await?;
+        let conv = loop {
+            let (_, list) = api.get("/api/v1/conversations?view=all").await;
+            if let Some(id) = list["conversations"][0]["id"].as_u64() {
+                break id;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        // Charla stops. The widget says it is offline, and what the visitor writes
+        // meanwhile waits in its outbox, marked as not sent yet.
+        app.pause().await;
+        wait_js(
+            &visitor,
+            "the offline banner",
+            &format!("!{SR}.querySelector('.banner').hidden"),
+            LIVE,
+        )
+        .await?;
+        widget_send(&visitor, "Escrito durante el reinicio").await?;
+        wait_js(
+            &visitor,
+            "the message waiting",
+            &format!("!!{SR}.querySelector('.msg.out.pending')"),
+            LIVE,
+        )
+        .await?;
+        // Back on the same port with the same data.
+        app.resume().await;
+        // Back online: the queued message arrives once, and an agent reply arrives live.
+        wait_js(
+            &visitor,
+            "the banner gone",
+            &format!("{SR}.querySelector('.banner').hidden"),
+            LIVE,
+        )
+        .await?;
+        let contents = || async {
+            let (_, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
+            page["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["content"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        let start = std::time::Instant::now();
+        while !contents()
+            .await
+            .contains(&"Escrito durante el reinicio".to_string())
+        {
+            assert!(start.elapsed() < LIVE, "the queued message never arrived");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let (s, _) = api
+            .post(
+                &format!("/api/v1/conversations/{conv}/messages"),
+                json!({"content": "Ya estamos de vuelta"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+        wait_js(
+            &visitor,
+            "the reply after the restart",
+            &widget_has("in", "Ya estamos de vuelta"),
+            LIVE,
+        )
+        .await?;
+        // Exactly once on the server, and exactly once in the widget after a reload.
+        let mut got = contents().await;
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                "Antes del reinicio",
+                "Escrito durante el reinicio",
+                "Ya estamos de vuelta"
+            ]
+        );
+        visitor.refresh().await?;
+        wait_js(
+            &visitor,
+            "the history",
+            &widget_has("in", "Ya estamos de vuelta"),
+            LIVE,
+        )
+        .await?;
+        let shown = js(
+            &visitor,
+            &format!("return {SR}.querySelectorAll('.list .msg').length;"),
+        )
+        .await?;
+        assert_eq!(shown, json!(3), "each message shown once");
+        drop(app);
         Ok(())
     })
     .await;

@@ -233,6 +233,29 @@ pub async fn create_agent(
 
 impl TestApp {
     /// Stops and starts again on the same data directory and clock time (a restart).
+    /// Stops the server but keeps its data, to start it again with [`TestApp::resume`].
+    pub async fn pause(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.unwrap();
+        }
+    }
+
+    /// Starts a paused server again on its data, on the same address.
+    pub async fn resume(&mut self) {
+        let mut cfg = test_config(self.dir.path());
+        cfg.server.listen = self.url.trim_start_matches("http://").to_string();
+        let running = charla::app::start(
+            &cfg,
+            StartOptions {
+                clock: self.clock.clone(),
+                handle_signals: false,
+            },
+        )
+        .await
+        .unwrap();
+        self.running = Some(running);
+    }
+
     pub async fn restart(mut self, tweak: impl FnOnce(&mut Config)) -> TestApp {
         if let Some(r) = self.running.take() {
             r.stop().await.unwrap();
