@@ -64,7 +64,7 @@ async fn reach(host: &str, port: u16, deadline: Instant, limit: Duration) -> Res
 
 /// async-imap words a refusal as `…: no response: code: None, info: Some("…")`; keep
 /// our prefix and the server's own text.
-fn server_words(text: &str) -> String {
+pub fn server_words(text: &str) -> String {
     const INFO: &str = "info: Some(\"";
     let (Some(i), Some(words)) = (
         text.find(INFO),

@@ -38,6 +38,11 @@ fn settings(s: &Services, inbox_id: InboxId) -> Result<EmailSettings, String> {
         .ok_or_else(|| "the inbox has no email settings".to_string())
 }
 
+/// An IMAP error as shown on the inbox's health: our step and the server's own words.
+fn words(e: &imap::ImapError) -> String {
+    crate::channels::mail_probe::server_words(&e.to_string())
+}
+
 /// Logs in and selects the inbox's folder.
 async fn connect(s: &Services, settings: &EmailSettings) -> Result<Mailbox, String> {
     let password = if settings.imap.password_sealed.is_empty() {
@@ -49,7 +54,7 @@ async fn connect(s: &Services, settings: &EmailSettings) -> Result<Mailbox, Stri
     };
     imap::open(&Account::of(settings, &password), COMMAND_TIMEOUT)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| words(&e))
 }
 
 /// Stores every mail above the folder's cursor; returns how many were new.
@@ -71,10 +76,10 @@ async fn catch_up(
         }
         None => 0,
     };
-    let uids = mb.uids_after(last).await.map_err(|e| e.to_string())?;
+    let uids = mb.uids_after(last).await.map_err(|e| words(&e))?;
     let mut stored = 0;
     for chunk in uids.chunks(BATCH) {
-        let mails = mb.fetch(chunk).await.map_err(|e| e.to_string())?;
+        let mails = mb.fetch(chunk).await.map_err(|e| words(&e))?;
         for (uid, raw) in mails {
             let r = s
                 .ingest_mail(inbox_id, &settings.folder, mb.uidvalidity, uid, raw)
@@ -85,7 +90,7 @@ async fn catch_up(
             }
         }
         if settings.mark_seen {
-            mb.mark_seen(chunk).await.map_err(|e| e.to_string())?;
+            mb.mark_seen(chunk).await.map_err(|e| words(&e))?;
         }
     }
     Ok(stored)
@@ -117,11 +122,11 @@ async fn session(
         s.mail_health.ok(inbox_id, s.clock.now(), n);
         *failures = 0;
         if mb.idle {
-            mb = mb.idle(every).await.map_err(|e| e.to_string())?.0;
+            mb = mb.idle(every).await.map_err(|e| words(&e))?.0;
         } else {
             tokio::time::sleep(every).await;
         }
-        mb.reselect().await.map_err(|e| e.to_string())?;
+        mb.reselect().await.map_err(|e| words(&e))?;
     }
 }
 

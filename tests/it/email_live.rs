@@ -253,6 +253,10 @@ async fn a_watcher_follows_its_inbox_settings() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(error.contains("authentication"), "{error}");
+    assert!(
+        error.contains("Authentication failed") && !error.contains("code: None"),
+        "the server's own words, not the IMAP library's: {error}"
+    );
     // Fixing the password replaces the watcher at once (not after its hour of backoff).
     let (s, v) = api
         .call(
