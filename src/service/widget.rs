@@ -331,6 +331,16 @@ impl Services {
             }
             .into());
         }
+        let source_id = format!("w:{}:{client_id}", visitor.identifier);
+        // A re-send after a lost ack (same client_id): answer with what is stored. It
+        // is not a new message, so it must not count against the limits either, or a
+        // reconnecting widget would see its stored messages refused.
+        if let Some((conv, id)) = self.store.message_by_source(visitor.inbox, &source_id)?
+            && let Some(stored) = self.store.message(conv, id)?
+            && let Some(w) = self.widget_message(&stored)
+        {
+            return Ok(w);
+        }
         let content = self.content(content)?;
         let limited = |retry_after_secs| ServiceError::RateLimited { retry_after_secs };
         let r = &self.widget_rates;
@@ -341,7 +351,7 @@ impl Services {
         }
         let msg = InboundMessage {
             inbox_id: visitor.inbox,
-            source_id: Some(format!("w:{}:{client_id}", visitor.identifier)),
+            source_id: Some(source_id),
             identifier: Some(visitor.identifier.clone()),
             name: visitor.name.clone(),
             // Matched by the identifier only: an email typed into the pre-chat form must

@@ -433,6 +433,20 @@ async fn widget_identity_limits_and_bad_input() {
         (e["code"].as_str(), e["client_id"].as_str()),
         (Some("rate_limited"), Some("r20"))
     );
+    // A re-send of a stored message (its ack was lost) is acked again, not refused.
+    send(
+        &mut c,
+        json!({"type": "send", "client_id": "r5", "content": "mensaje 5"}),
+    )
+    .await;
+    let again = recv_type(&mut c, "ack").await;
+    assert_eq!(
+        (
+            again["client_id"].as_str(),
+            again["message"]["content"].as_str()
+        ),
+        (Some("r5"), Some("mensaje 5"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
