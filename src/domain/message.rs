@@ -102,8 +102,8 @@ pub struct Message {
     /// Remarks for the agent about how the message arrived ("… was not stored").
     #[serde(default)]
     pub notes: Vec<String>,
-    /// Went by email: every mail, and a website chat reply sent by email because the
-    /// visitor was offline (the timeline labels it in chat conversations).
+    /// An agent's message that left by email (inbound mail is known by its `email`
+    /// headers instead; see [`Message::by_email`]).
     #[serde(default)]
     pub via_email: bool,
     /// A transcript of the conversation mailed to the contact: its `content` says to
@@ -165,6 +165,12 @@ pub struct MailMeta {
 }
 
 impl Message {
+    /// Went by email either way: a mail received, or a reply or transcript mailed out.
+    /// The timeline labels it in website chats, where chat is the default.
+    pub fn by_email(&self) -> bool {
+        self.via_email || self.email.is_some()
+    }
+
     /// An agent's new reply (or note, never sent): `queued` replies wait in the outbox
     /// as pending; replies with nowhere to go are sent at once.
     pub fn outgoing(

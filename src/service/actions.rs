@@ -218,7 +218,7 @@ impl Services {
             webhook.is_some(),
         );
         msg.mentions = mentions.clone();
-        msg.via_email = mail && inbox.channel != crate::domain::ChannelKind::Email;
+        msg.via_email = mail;
         let job_inbox = mail_inbox.unwrap_or(inbox.id);
         let agent = actor.id;
         let (conv, _) = self

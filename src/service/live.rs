@@ -27,20 +27,57 @@ pub enum Live {
     },
 }
 
+/// How many live connections each key has (an agent's pages, a visitor's widgets).
+struct Counts<K>(Mutex<HashMap<K, usize>>);
+
+impl<K: std::hash::Hash + Eq + Copy> Counts<K> {
+    fn new() -> Self {
+        Counts(Mutex::new(HashMap::new()))
+    }
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<K, usize>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    /// One more connection; true when it is the first.
+    fn up(&self, k: K) -> bool {
+        let mut m = self.map();
+        let n = m.entry(k).or_insert(0);
+        *n += 1;
+        *n == 1
+    }
+    /// One connection fewer; true when it was the last.
+    fn down(&self, k: K) -> bool {
+        let mut m = self.map();
+        match m.get_mut(&k) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                false
+            }
+            _ => {
+                m.remove(&k);
+                true
+            }
+        }
+    }
+    fn contains(&self, k: K) -> bool {
+        self.map().contains_key(&k)
+    }
+}
+
 /// The bus and who is connected.
 pub struct LiveBus {
     tx: broadcast::Sender<Live>,
-    online: Mutex<HashMap<AgentId, usize>>,
-    /// Website visitors with an open widget, by conversation (sockets per conversation).
-    visitors: Mutex<HashMap<ConversationId, usize>>,
+    /// Agents' live pages.
+    online: Counts<AgentId>,
+    /// Website visitors' open widgets, by conversation.
+    visitors: Counts<ConversationId>,
 }
 
 impl Default for LiveBus {
     fn default() -> Self {
         LiveBus {
             tx: broadcast::channel(4096).0,
-            online: Mutex::new(HashMap::new()),
-            visitors: Mutex::new(HashMap::new()),
+            online: Counts::new(),
+            visitors: Counts::new(),
         }
     }
 }
@@ -58,13 +95,7 @@ impl LiveBus {
 
     /// An agent's page connected; returns a guard that disconnects on drop.
     pub fn connect(self: &std::sync::Arc<Self>, agent: AgentId) -> Presence {
-        let first = {
-            let mut m = self.online.lock().unwrap_or_else(|e| e.into_inner());
-            let n = m.entry(agent).or_insert(0);
-            *n += 1;
-            *n == 1
-        };
-        if first {
+        if self.online.up(agent) {
             self.publish(Live::Presence);
         }
         Presence {
@@ -75,22 +106,16 @@ impl LiveBus {
 
     /// Agents with at least one live page.
     pub fn online(&self) -> Vec<AgentId> {
-        let m = self.online.lock().unwrap_or_else(|e| e.into_inner());
-        let mut v: Vec<AgentId> = m.keys().copied().collect();
+        let mut v: Vec<AgentId> = self.online.map().keys().copied().collect();
         v.sort();
         v
     }
 
     /// Whether `agent` has a live page.
     pub fn is_online(&self, agent: AgentId) -> bool {
-        self.online
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains_key(&agent)
+        self.online.contains(agent)
     }
-}
 
-impl LiveBus {
     /// A visitor's widget connected to conversation `id`; the guard disconnects on drop.
     /// The first socket and the last one change the conversation (its green dot).
     pub fn visitor_connect(
@@ -98,13 +123,7 @@ impl LiveBus {
         inbox: InboxId,
         id: ConversationId,
     ) -> VisitorPresence {
-        let first = {
-            let mut m = self.visitors.lock().unwrap_or_else(|e| e.into_inner());
-            let n = m.entry(id).or_insert(0);
-            *n += 1;
-            *n == 1
-        };
-        if first {
+        if self.visitors.up(id) {
             self.publish(Live::Conversation { inbox, id });
         }
         VisitorPresence {
@@ -116,10 +135,7 @@ impl LiveBus {
 
     /// Whether the contact of conversation `id` has the widget open now.
     pub fn visitor_online(&self, id: ConversationId) -> bool {
-        self.visitors
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains_key(&id)
+        self.visitors.contains(id)
     }
 }
 
@@ -132,20 +148,7 @@ pub struct VisitorPresence {
 
 impl Drop for VisitorPresence {
     fn drop(&mut self) {
-        let last = {
-            let mut m = self.bus.visitors.lock().unwrap_or_else(|e| e.into_inner());
-            match m.get_mut(&self.id) {
-                Some(n) if *n > 1 => {
-                    *n -= 1;
-                    false
-                }
-                _ => {
-                    m.remove(&self.id);
-                    true
-                }
-            }
-        };
-        if last {
+        if self.bus.visitors.down(self.id) {
             self.bus.publish(Live::Conversation {
                 inbox: self.inbox,
                 id: self.id,
@@ -162,20 +165,7 @@ pub struct Presence {
 
 impl Drop for Presence {
     fn drop(&mut self) {
-        let last = {
-            let mut m = self.bus.online.lock().unwrap_or_else(|e| e.into_inner());
-            match m.get_mut(&self.agent) {
-                Some(n) if *n > 1 => {
-                    *n -= 1;
-                    false
-                }
-                _ => {
-                    m.remove(&self.agent);
-                    true
-                }
-            }
-        };
-        if last {
+        if self.bus.online.down(self.agent) {
             self.bus.publish(Live::Presence);
         }
     }

@@ -460,7 +460,7 @@ impl Store {
                 email: m.mail.clone(),
                 attachments: parts.attachments.clone(),
                 notes: parts.notes.clone(),
-                via_email: m.mail.is_some(),
+                via_email: false,
                 transcript: false,
             };
             tx.push(conv.id, &TimelineItem::Message(msg))?;

@@ -250,7 +250,7 @@ impl ItemView {
                         .collect()
                 },
                 notes: m.notes.iter().map(|n| sentence(n)).collect(),
-                via_email: m.via_email,
+                via_email: m.by_email(),
             },
             TimelineItem::Event(id, e) => ItemView {
                 kind: "event",

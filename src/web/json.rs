@@ -152,7 +152,7 @@ pub fn message_json(m: &Message, dir: &Directory) -> Value {
         "sender": sender,
         "source_id": m.source_id,
         "mentions": m.mentions.iter().map(|a| a.0).collect::<Vec<_>>(),
-        "via_email": m.via_email,
+        "via_email": m.by_email(),
         "transcript": m.transcript,
         "created_at": ts(m.created_at),
     })

@@ -102,7 +102,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/conversations/{id}/transcript",
-            post().to(typing::conversation_transcript),
+            post().to(conversation::conversation_transcript),
         )
         .route(
             "/conversations/{cid}/messages/{mid}/attachments/{n}",

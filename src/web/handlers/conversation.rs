@@ -37,7 +37,7 @@ fn pane(
 }
 
 /// The answer to an action: the pane for htmx, else a redirect.
-pub(super) fn after(
+fn after(
     req: &HttpRequest,
     st: &AppState,
     auth: &SessionAuth,
@@ -300,4 +300,17 @@ pub async fn conversation_new(
         )
         .await?;
     Ok(see_other(&format!("/conversations/{}", c.id)))
+}
+
+/// `POST /conversations/{id}/transcript`: email the conversation so far to the contact.
+pub async fn conversation_transcript(
+    req: HttpRequest,
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    Form(_): Form<super::CsrfOnly>,
+) -> Result<HttpResponse, WebError> {
+    let id = ConversationId(*id);
+    st.services.send_transcript(&auth.agent, id).await?;
+    after(&req, &st, &auth, id)
 }

@@ -354,9 +354,15 @@ async fn run_test(
 fn test_answer(
     req: &HttpRequest,
     outcome: Result<TestOutcome, FormError>,
-    page: impl FnOnce(Shown<'_>) -> Result<HttpResponse, WebError>,
+    page: impl FnOnce(Shown<'_>, StatusCode) -> Result<HttpResponse, WebError>,
     f: &InboxForm,
 ) -> Result<HttpResponse, WebError> {
+    // The whole page comes back 400 when the values were refused before any test ran.
+    let status = if outcome.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     if is_htmx(req) {
         let test = outcome.unwrap_or_else(|e| TestOutcome {
             report: None,
@@ -364,18 +370,21 @@ fn test_answer(
         });
         return render(&TestResultView { test }, StatusCode::OK, vec![]);
     }
-    page(match outcome {
-        Ok(test) => Shown {
-            form: Some(f),
-            test,
-            ..Shown::default()
+    page(
+        match outcome {
+            Ok(test) => Shown {
+                form: Some(f),
+                test,
+                ..Shown::default()
+            },
+            Err(e) => Shown {
+                form: Some(f),
+                error: Some(e),
+                ..Shown::default()
+            },
         },
-        Err(e) => Shown {
-            form: Some(f),
-            error: Some(e),
-            ..Shown::default()
-        },
-    })
+        status,
+    )
 }
 
 /// `POST /admin/inboxes/test`: "Test connection" on the new-inbox form.
@@ -386,15 +395,10 @@ pub async fn inboxes_test_new(
     Form(f): Form<InboxForm>,
 ) -> Result<HttpResponse, WebError> {
     let outcome = run_test(&st, &auth, None, &f).await?;
-    let status = if outcome.is_ok() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
     test_answer(
         &req,
         outcome,
-        |shown| render(&list_view(&st, &auth, None, shown)?, status, vec![]),
+        |shown, status| render(&list_view(&st, &auth, None, shown)?, status, vec![]),
         &f,
     )
 }
@@ -410,15 +414,10 @@ pub async fn inboxes_test(
 ) -> Result<HttpResponse, WebError> {
     let id = InboxId(*id);
     let outcome = run_test(&st, &auth, Some(id), &f).await?;
-    let status = if outcome.is_ok() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
     test_answer(
         &req,
         outcome,
-        |shown| {
+        |shown, status| {
             render(
                 &edit_view(&req, &st, &auth, id, None, shown)?,
                 status,

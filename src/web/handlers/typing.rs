@@ -1,13 +1,11 @@
 //! `POST /conversations/{id}/typing`: the agent's composer says it is (not) typing, so a
 //! website visitor sees "Ana is typing…". Fire and forget: answers 204.
-//! `POST /conversations/{id}/transcript`: email the conversation so far to the contact.
 
 use crate::domain::conversation::ConversationId;
 use crate::web::AppState;
 use crate::web::auth::Signed;
 use crate::web::error::WebError;
 use crate::web::forms::Form;
-use crate::web::handlers::CsrfOnly;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -26,16 +24,4 @@ pub async fn conversation_typing(
     st.services
         .agent_typing(&auth.agent, ConversationId(*id), f.active == "1")?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-pub async fn conversation_transcript(
-    req: actix_web::HttpRequest,
-    Signed(auth): Signed,
-    st: web::Data<AppState>,
-    id: web::Path<u64>,
-    Form(_): Form<CsrfOnly>,
-) -> Result<HttpResponse, WebError> {
-    let id = ConversationId(*id);
-    st.services.send_transcript(&auth.agent, id).await?;
-    super::conversation::after(&req, &st, &auth, id)
 }
