@@ -78,6 +78,18 @@ async fn wait_for<F: Fn() -> bool>(what: &str, f: F) {
     panic!("timed out waiting for {what}");
 }
 
+/// Like [`wait_for`], moving the test clock by `secs` between looks.
+async fn wait_advancing<F: Fn() -> bool>(app: &TestApp, secs: i64, what: &str, f: F) {
+    for _ in 0..100 {
+        if f() {
+            return;
+        }
+        app.clock.advance_secs(secs);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
 async fn message_status(api: &Api, conv: u64, id: u64) -> serde_json::Value {
     let (_, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
     page["messages"]
@@ -116,10 +128,17 @@ async fn replies_are_signed_retried_and_delivered_once() {
     // First attempt at once: 500. The job waits a minute (test clock), then 503, then 200.
     wait_for("first attempt", || rx.got.lock().unwrap().len() == 1).await;
     assert_eq!(message_status(&api, conv, id).await["status"], "pending");
-    app.clock.advance_secs(61);
-    wait_for("second attempt", || rx.got.lock().unwrap().len() == 2).await;
-    app.clock.advance_secs(121);
-    wait_for("third attempt", || rx.got.lock().unwrap().len() == 3).await;
+    // The worker records each failure just after the receiver answered, so a single
+    // clock jump could land before the retry is scheduled; keep moving the clock (by
+    // less than the next backoff) until the attempt comes.
+    wait_advancing(&app, 61, "second attempt", || {
+        rx.got.lock().unwrap().len() == 2
+    })
+    .await;
+    wait_advancing(&app, 61, "third attempt", || {
+        rx.got.lock().unwrap().len() == 3
+    })
+    .await;
     wait_status(&api, conv, id, "sent").await;
     // Every attempt was signed with the inbox token over the raw body, same delivery id.
     for (sig, delivery, body) in rx.got.lock().unwrap().iter() {
