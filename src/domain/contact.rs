@@ -1,7 +1,8 @@
 //! Contacts (customers) and the rules for editing them.
 
 use super::clock::Timestamp;
-use super::conversation::ContactId;
+use super::conversation::{ChannelIdentity, ContactId};
+use super::ids::InboxId;
 use super::validate::Invalid;
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +19,39 @@ pub struct Contact {
     pub properties: Vec<(String, String)>,
     pub blocked: bool,
     pub created_at: Timestamp,
+    /// Every inbox where this contact is known (a conversation, or a message written
+    /// into one): what an agent may see or change of the contact depends on it. Only
+    /// ever grows, so it can over-state but never under-state who knows the contact.
+    #[serde(default)]
+    pub inboxes: Vec<InboxId>,
+}
+
+/// How much of a contact an agent may see and change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Not at all: the contact is unknown in every inbox the agent belongs to.
+    None,
+    /// Only what the agent's own inboxes' conversations know (their channel identities);
+    /// nothing the contact has from other inboxes, and no edits or blocking.
+    Partial,
+    /// The whole record, editable: admins, and agents who belong to every inbox where
+    /// the contact is known (an address-book entry known nowhere included).
+    Full,
+}
+
+/// The access rule: `visible(inbox)` says whether the agent belongs to an inbox.
+pub fn access(is_admin: bool, known_in: &[InboxId], visible: impl Fn(InboxId) -> bool) -> Access {
+    if is_admin {
+        return Access::Full;
+    }
+    let seen = known_in.iter().filter(|i| visible(**i)).count();
+    if seen == known_in.len() {
+        Access::Full
+    } else if seen > 0 {
+        Access::Partial
+    } else {
+        Access::None
+    }
 }
 
 /// Limits for contact fields.
@@ -128,6 +162,35 @@ pub fn properties(raw: &[(String, String)]) -> Result<Vec<(String, String)>, Inv
 }
 
 impl Contact {
+    /// Records that the contact is known in `inbox`; true when that is new.
+    pub fn known_in(&mut self, inbox: InboxId) -> bool {
+        if self.inboxes.contains(&inbox) {
+            return false;
+        }
+        self.inboxes.push(inbox);
+        true
+    }
+
+    /// What an agent with partial access sees: the id, the blocked flag, and what the
+    /// given conversations' channels told (`identities`, newest first); no tags,
+    /// properties or fields from other inboxes.
+    pub fn limited(&self, identities: &[&ChannelIdentity]) -> Contact {
+        let pick = |f: fn(&ChannelIdentity) -> Option<String>| identities.iter().find_map(|i| f(i));
+        Contact {
+            id: self.id,
+            name: pick(|i| Some(i.name.clone()).filter(|n| !n.trim().is_empty()))
+                .unwrap_or_default(),
+            email: pick(|i| i.email.clone()),
+            phone: pick(|i| i.phone.clone()),
+            identifier: pick(|i| i.identifier.clone()),
+            tags: vec![],
+            properties: vec![],
+            blocked: self.blocked,
+            created_at: self.created_at,
+            inboxes: vec![],
+        }
+    }
+
     /// The name to show: the name, else email, else phone, else "Visitor".
     pub fn display_name(&self) -> String {
         if !self.name.trim().is_empty() {
@@ -207,9 +270,51 @@ mod tests {
             properties: vec![],
             blocked: false,
             created_at: Timestamp(0),
+            inboxes: vec![],
         };
         assert_eq!(c.display_name(), "+1555");
         c.email = Some("c@x.io".into());
         assert_eq!(c.display_name(), "c@x.io");
+    }
+
+    #[test]
+    fn access_is_bounded_by_the_agents_inboxes() {
+        let mine = |i: InboxId| i == InboxId(1) || i == InboxId(2);
+        assert_eq!(access(true, &[InboxId(9)], mine), Access::Full);
+        assert_eq!(access(false, &[], mine), Access::Full);
+        assert_eq!(access(false, &[InboxId(1), InboxId(2)], mine), Access::Full);
+        assert_eq!(
+            access(false, &[InboxId(1), InboxId(9)], mine),
+            Access::Partial
+        );
+        assert_eq!(access(false, &[InboxId(9)], mine), Access::None);
+    }
+
+    #[test]
+    fn a_limited_contact_shows_only_what_the_conversations_know() {
+        let c = Contact {
+            id: ContactId(4),
+            name: "Secret Customer".into(),
+            email: Some("secret@customer.example".into()),
+            phone: Some("+34600000000".into()),
+            identifier: Some("crm-77".into()),
+            tags: vec!["vip".into()],
+            properties: vec![("plan".into(), "gold".into())],
+            blocked: true,
+            created_at: Timestamp(1),
+            inboxes: vec![InboxId(1), InboxId(9)],
+        };
+        let started = ChannelIdentity {
+            email: Some("secret@customer.example".into()),
+            email_verified: true,
+            ..ChannelIdentity::default()
+        };
+        let l = c.limited(&[&started]);
+        assert_eq!(l.name, "");
+        assert_eq!(l.display_name(), "secret@customer.example");
+        assert_eq!(l.phone, None);
+        assert_eq!(l.identifier, None);
+        assert!(l.tags.is_empty() && l.properties.is_empty() && l.inboxes.is_empty());
+        assert!(l.blocked);
     }
 }

@@ -76,6 +76,77 @@ pub struct Conversation {
     pub contact_name: String,
     /// A random 128-bit token for anything a visitor sees (hex).
     pub token: String,
+    /// Who the customer is on this conversation's channel, fixed when it starts: replies
+    /// go to this address, whatever later edits of the contact say.
+    #[serde(default)]
+    pub identity: ChannelIdentity,
+}
+
+/// The customer as this conversation's channel gave them (the first message's sender,
+/// or the address an agent started the conversation to). It is what the conversation
+/// itself knows: agents who cannot see all of a contact's inboxes see this, and an
+/// integration's webhook carries this, never what other inboxes know.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelIdentity {
+    /// The display name the channel gave (may be empty).
+    pub name: String,
+    /// The email address replies by mail go to.
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// The integration's or widget's id for the customer in this inbox.
+    pub identifier: Option<String>,
+    /// False for an address the customer only typed (a website pre-chat form): no mail
+    /// goes to it until an agent confirms it.
+    pub email_verified: bool,
+}
+
+impl ChannelIdentity {
+    /// The name to show: the name, else email, else phone, else "Visitor".
+    pub fn display_name(&self) -> String {
+        if !self.name.trim().is_empty() {
+            return self.name.clone();
+        }
+        self.email
+            .clone()
+            .or_else(|| self.phone.clone())
+            .unwrap_or_else(|| "Visitor".into())
+    }
+
+    /// Fills what is still unknown from `other` (a later message of the same customer);
+    /// an address already fixed is never replaced.
+    pub fn fill_from(&mut self, other: &ChannelIdentity) {
+        if self.name.trim().is_empty() {
+            self.name = other.name.clone();
+        }
+        if self.email.is_none() && other.email.is_some() {
+            self.email = other.email.clone();
+            self.email_verified = other.email_verified;
+        }
+        if self.phone.is_none() {
+            self.phone = other.phone.clone();
+        }
+        if self.identifier.is_none() {
+            self.identifier = other.identifier.clone();
+        }
+    }
+
+    /// The email replies may go to now: a claimed address only once confirmed.
+    pub fn reply_email(&self) -> Result<&str, ReplyAddressError> {
+        match &self.email {
+            None => Err(ReplyAddressError::None),
+            Some(_) if !self.email_verified => Err(ReplyAddressError::Unconfirmed),
+            Some(e) => Ok(e),
+        }
+    }
+}
+
+/// Why a conversation cannot be answered by mail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyAddressError {
+    /// The conversation has no email address.
+    None,
+    /// The address was typed by the visitor and no agent has confirmed it yet.
+    Unconfirmed,
 }
 
 /// Who did something.
@@ -90,14 +161,26 @@ pub enum Actor {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventKind {
     Created,
-    Assigned { to: Option<AgentId> },
-    TeamChanged { to: Option<TeamId> },
-    Closed { note: Option<String> },
+    Assigned {
+        to: Option<AgentId>,
+    },
+    TeamChanged {
+        to: Option<TeamId>,
+    },
+    Closed {
+        note: Option<String>,
+    },
     Reopened,
-    Snoozed { until: Timestamp },
+    Snoozed {
+        until: Timestamp,
+    },
     Woke,
     ContactBlocked,
     ContactUnblocked,
+    /// An agent confirmed the email address a visitor typed, so mail may go to it.
+    EmailConfirmed {
+        email: String,
+    },
 }
 
 /// One timeline event.
@@ -121,6 +204,7 @@ impl EventKind {
             EventKind::Woke => "woke",
             EventKind::ContactBlocked => "contact_blocked",
             EventKind::ContactUnblocked => "contact_unblocked",
+            EventKind::EmailConfirmed { .. } => "email_confirmed",
         }
     }
 }
@@ -146,6 +230,7 @@ impl Conversation {
         contact_id: ContactId,
         contact_name: String,
         token: String,
+        identity: ChannelIdentity,
         now: Timestamp,
     ) -> (Conversation, Vec<Event>) {
         let c = Conversation {
@@ -163,6 +248,7 @@ impl Conversation {
             preview: String::new(),
             contact_name,
             token,
+            identity,
         };
         (c, vec![ev(Actor::Contact, now, EventKind::Created)])
     }
@@ -288,6 +374,18 @@ impl Conversation {
             Status::Snoozed { until } if until <= now => {
                 self.status = Status::Open;
                 vec![ev(Actor::System, now, EventKind::Woke)]
+            }
+            _ => vec![],
+        }
+    }
+
+    /// An agent confirmed the email address the customer typed: mail may go to it now.
+    pub fn confirm_email(&mut self, actor: Actor, now: Timestamp) -> Vec<Event> {
+        match &self.identity.email {
+            Some(e) if !self.identity.email_verified => {
+                let email = e.clone();
+                self.identity.email_verified = true;
+                vec![ev(actor, now, EventKind::EmailConfirmed { email })]
             }
             _ => vec![],
         }

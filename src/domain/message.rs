@@ -1,7 +1,7 @@
 //! Messages and their delivery status, which only ever moves forward.
 
 use super::clock::Timestamp;
-use super::conversation::{ConversationId, Event, MessageId};
+use super::conversation::{ContactId, ConversationId, Event, MessageId};
 use super::ids::AgentId;
 use serde::{Deserialize, Serialize};
 
@@ -110,6 +110,31 @@ pub struct Message {
     /// whom; the mail is built from the timeline when sent. Never shown in the widget.
     #[serde(default)]
     pub transcript: bool,
+    /// Inbound only: who wrote it, as the channel gave it. Someone other than the
+    /// conversation's contact (a colleague answering our mail, anyone writing to its
+    /// plus-address) shows as themselves and changes nothing about the conversation.
+    #[serde(default)]
+    pub sender: Option<Sender>,
+}
+
+/// The sender of one inbound message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sender {
+    pub contact: ContactId,
+    /// The display name the channel gave (may be empty).
+    pub name: String,
+    /// The address it came from (email, phone), when the channel has one.
+    pub address: Option<String>,
+}
+
+impl Sender {
+    /// The name to show: the name, else the address.
+    pub fn display_name(&self) -> String {
+        if !self.name.trim().is_empty() {
+            return self.name.clone();
+        }
+        self.address.clone().unwrap_or_else(|| "Visitor".into())
+    }
 }
 
 /// What the timeline shows of one attachment, without its bytes.
@@ -208,6 +233,7 @@ impl Message {
             notes: vec![],
             via_email: false,
             transcript: false,
+            sender: None,
         }
     }
 
@@ -290,6 +316,7 @@ mod tests {
             notes: vec![],
             via_email: false,
             transcript: false,
+            sender: None,
         }
     }
 

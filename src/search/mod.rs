@@ -41,6 +41,10 @@ impl ContactIndex {
 
     /// Contacts whose text contains every word of `q`, newest first, at most `limit`.
     pub fn search(&self, q: &str, limit: usize) -> Vec<ContactId> {
+        self.search_words(q, limit)
+    }
+
+    fn search_words(&self, q: &str, limit: usize) -> Vec<ContactId> {
         let words: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
         if words.is_empty() {
             return vec![];
@@ -53,6 +57,14 @@ impl ContactIndex {
             .take(limit)
             .collect()
     }
+}
+
+/// Whether lower-case `text` contains every word of `q` (the index's own rule, for
+/// text that is not in the index, such as what one conversation knows of a contact).
+pub fn matches(text: &str, q: &str) -> bool {
+    let text = text.to_lowercase();
+    let mut words = q.split_whitespace().map(str::to_lowercase).peekable();
+    words.peek().is_some() && words.all(|w| text.contains(w.as_str()))
 }
 
 #[cfg(test)]
@@ -71,6 +83,7 @@ mod tests {
             properties: vec![("plan".into(), "Gold".into())],
             blocked: false,
             created_at: Timestamp(0),
+            inboxes: vec![],
         }
     }
 

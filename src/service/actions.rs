@@ -17,6 +17,20 @@ fn rule(e: RuleError) -> Abort {
     Abort::Rule(e)
 }
 
+/// The address a mail reply in conversation `c` goes to: its own, fixed when it started,
+/// and only once confirmed when the visitor merely typed it.
+pub(super) fn reply_email(c: &Conversation) -> Result<String> {
+    match c.identity.reply_email() {
+        Ok(e) => Ok(e.to_string()),
+        Err(conv::ReplyAddressError::None) => Err(ServiceError::Conflict(
+            "this conversation has no email address to reply to",
+        )),
+        Err(conv::ReplyAddressError::Unconfirmed) => Err(ServiceError::Conflict(
+            "the visitor typed this email address and nobody has confirmed it yet: confirm it first (it may not be theirs)",
+        )),
+    }
+}
+
 impl Services {
     /// `POST /api/v1/inboxes/{id}/incoming`: authenticates the inbox token and stores the
     /// message durably before answering.
@@ -81,6 +95,7 @@ impl Services {
             mail: None,
             thread_token: None,
             thread_inboxes: vec![],
+            claimed_email: None,
         };
         let r = self.ingest_durably(msg).await?;
         if !r.duplicate
@@ -178,16 +193,8 @@ impl Services {
             (None, false) => None,
         };
         let mail = !private && mail_inbox.is_some();
-        if mail
-            && self
-                .store
-                .contact(c.contact_id)?
-                .and_then(|k| k.email)
-                .is_none()
-        {
-            return Err(ServiceError::Conflict(
-                "this contact has no email address to reply to",
-            ));
+        if mail {
+            reply_email(&c)?;
         }
         let mentions = if private {
             let candidates: Vec<(AgentId, String)> = dir
@@ -477,6 +484,14 @@ impl Services {
                 })?,
             )
         };
+        // The conversation keeps the address it was started to: replies go there
+        // whatever the contact's record says later.
+        let identity = conv::ChannelIdentity {
+            email: email.clone(),
+            email_verified: email.is_some(),
+            phone: phone.clone(),
+            ..conv::ChannelIdentity::default()
+        };
         let contact = self.find_or_create_contact(email, phone).await?;
         let now = self.clock.now();
         let (c, events) = Conversation::start(
@@ -485,6 +500,7 @@ impl Services {
             contact.id,
             contact.display_name(),
             random_token(16),
+            identity,
             now,
         );
         let mut c = c;
@@ -534,6 +550,35 @@ impl Services {
             self.outbox_ready.notify_one();
         }
         Ok(c)
+    }
+
+    /// Confirms the email address a website visitor typed, so replies and transcripts
+    /// may be mailed to it (recorded in the timeline).
+    pub async fn confirm_email(&self, actor: &Agent, id: ConversationId) -> Result<Conversation> {
+        let c = self.conversation_for(actor, id)?;
+        if c.identity.email.is_none() {
+            return Err(ServiceError::Conflict(
+                "this conversation has no email address to confirm",
+            ));
+        }
+        let (ev_id, now, agent) = (self.store.generate_id()?, self.clock.now(), actor.id);
+        let (conv, _) = self
+            .store
+            .update_conversation(id, |c| {
+                let items = c
+                    .confirm_email(Actor::Agent(agent), now)
+                    .into_iter()
+                    .map(|e| TimelineItem::Event(MessageId(ev_id), e))
+                    .collect();
+                Ok(Change {
+                    items,
+                    ..Change::default()
+                })
+            })
+            .map_err(from_store)?;
+        self.store.durable().await?;
+        self.publish(&conv);
+        Ok(conv)
     }
 
     /// Wakes snoozed conversations whose time has come (timer worker); returns how many.

@@ -2,8 +2,8 @@
 
 use super::{Live, Result, ServiceError, Services, from_store};
 use crate::domain::Agent;
-use crate::domain::contact::{self, Contact};
-use crate::domain::conversation::{ContactId, ConversationId};
+use crate::domain::contact::{self, Access, Contact};
+use crate::domain::conversation::{ChannelIdentity, ContactId, ConversationId};
 use crate::domain::validate::{self, Invalid};
 
 /// Fields of a contact as edited in a form or sent to the API; `None` leaves a field
@@ -16,6 +16,17 @@ pub struct ContactInput {
     pub tags: Option<Vec<String>>,
     pub properties: Option<Vec<(String, String)>>,
 }
+
+/// A contact as one agent may see it.
+#[derive(Debug, Clone)]
+pub struct ContactView {
+    /// The whole record, or (partial access) only what the agent's inboxes know.
+    pub contact: Contact,
+    /// The agent may edit and block the contact.
+    pub full: bool,
+}
+
+const SHARED_CONTACT: &str = "this contact is also known in inboxes you are not a member of: only an admin, or an agent of all of them, can change or block it";
 
 impl Services {
     /// Fills the contact search index from the store (start-up, in the background);
@@ -41,54 +52,91 @@ impl Services {
         Ok(())
     }
 
-    /// Whether `actor` may see a contact: admins always; agents when the contact has a
-    /// conversation in one of their inboxes, or none at all (a fresh address-book entry).
-    fn contact_visible(&self, actor: &Agent, id: ContactId) -> Result<bool> {
-        if actor.is_admin() {
-            return Ok(true);
-        }
-        let convs = self.store.conversations_of_contact(id, 200)?;
+    /// How much of contact `c` `actor` may see and change (see `contact::access`).
+    fn contact_access(&self, actor: &Agent, c: &Contact) -> Access {
         let dir = self.directory();
-        Ok(convs.is_empty()
-            || convs
-                .iter()
-                .any(|c| dir.inbox(c.inbox_id).is_some_and(|i| i.visible_to(actor))))
+        contact::access(actor.is_admin(), &c.inboxes, |i| {
+            dir.inbox(i).is_some_and(|x| x.visible_to(actor))
+        })
     }
 
-    /// One contact, if visible to `actor`.
-    pub fn contact(&self, actor: &Agent, id: ContactId) -> Result<Contact> {
+    /// The identities of a contact's conversations that `actor` can see, newest first.
+    fn visible_identities(&self, actor: &Agent, id: ContactId) -> Result<Vec<ChannelIdentity>> {
+        let dir = self.directory();
+        Ok(self
+            .store
+            .conversations_of_contact(id, 200)?
+            .into_iter()
+            .filter(|c| dir.inbox(c.inbox_id).is_some_and(|i| i.visible_to(actor)))
+            .map(|c| c.identity)
+            .collect())
+    }
+
+    /// `c` as `actor` may see it, or `None` when it is out of their reach.
+    fn view_of(&self, actor: &Agent, c: Contact) -> Result<Option<ContactView>> {
+        Ok(match self.contact_access(actor, &c) {
+            Access::None => None,
+            Access::Full => Some(ContactView {
+                contact: c,
+                full: true,
+            }),
+            Access::Partial => {
+                let ids = self.visible_identities(actor, c.id)?;
+                let refs: Vec<&ChannelIdentity> = ids.iter().collect();
+                Some(ContactView {
+                    contact: c.limited(&refs),
+                    full: false,
+                })
+            }
+        })
+    }
+
+    /// One contact, as `actor` may see it.
+    pub fn contact(&self, actor: &Agent, id: ContactId) -> Result<ContactView> {
         let c = self.store.contact(id)?.ok_or(ServiceError::NotFound)?;
-        if self.contact_visible(actor, id)? {
-            Ok(c)
-        } else {
-            Err(ServiceError::NotFound)
+        self.view_of(actor, c)?.ok_or(ServiceError::NotFound)
+    }
+
+    /// One contact's whole record, for a change: admins, and agents of every inbox
+    /// where the contact is known.
+    fn contact_to_change(&self, actor: &Agent, id: ContactId) -> Result<Contact> {
+        let c = self.store.contact(id)?.ok_or(ServiceError::NotFound)?;
+        match self.contact_access(actor, &c) {
+            Access::Full => Ok(c),
+            Access::Partial => Err(ServiceError::Forbidden(SHARED_CONTACT)),
+            Access::None => Err(ServiceError::NotFound),
         }
     }
 
-    /// Contacts matching `q` (or the newest ones), visible to `actor`.
+    /// Contacts matching `q` (or the newest ones), as `actor` may see them.
     pub fn contacts(
         &self,
         actor: &Agent,
         q: &str,
         before: Option<ContactId>,
         limit: usize,
-    ) -> Result<(Vec<Contact>, Option<ContactId>)> {
+    ) -> Result<(Vec<ContactView>, Option<ContactId>)> {
         if q.trim().is_empty() {
-            let (mut list, next) = self.store.contacts_page(before, limit)?;
-            if !actor.is_admin() {
-                list.retain(|c| self.contact_visible(actor, c.id).unwrap_or(false));
+            let (list, next) = self.store.contacts_page(before, limit)?;
+            let mut out = Vec::with_capacity(list.len());
+            for c in list {
+                out.extend(self.view_of(actor, c)?);
             }
-            return Ok((list, next));
+            return Ok((out, next));
         }
         let mut out = Vec::new();
         for id in self.contacts_index.search(q, limit * 4) {
             if out.len() == limit {
                 break;
             }
-            if let Some(c) = self.store.contact(id)?
-                && self.contact_visible(actor, id)?
+            let Some(c) = self.store.contact(id)? else {
+                continue;
+            };
+            // A partial view matches only on what the agent may see of the contact.
+            if let Some(v) = self.view_of(actor, c)?
+                && (v.full || crate::search::matches(&v.contact.search_text(), q))
             {
-                out.push(c);
+                out.push(v);
             }
         }
         Ok((out, None))
@@ -104,7 +152,28 @@ impl Services {
         let dir = self.directory();
         let mut rows = Vec::new();
         for id in self.contacts_index.search(q, 200) {
-            rows.extend(self.contact_conversations(actor, id)?);
+            let Some(c) = self.store.contact(id)? else {
+                continue;
+            };
+            match self.contact_access(actor, &c) {
+                Access::None => {}
+                Access::Full => rows.extend(self.contact_conversations(actor, id)?),
+                // Found only by what this conversation itself knows of the contact.
+                Access::Partial => rows.extend(
+                    self.contact_conversations(actor, id)?
+                        .into_iter()
+                        .filter(|r| {
+                            let i = &r.conversation.identity;
+                            let text = format!(
+                                "{} {} {}",
+                                i.name,
+                                i.email.as_deref().unwrap_or(""),
+                                i.phone.as_deref().unwrap_or("")
+                            );
+                            crate::search::matches(&text, q)
+                        }),
+                ),
+            }
         }
         let ql = q.trim().to_lowercase();
         for t in dir
@@ -171,6 +240,7 @@ impl Services {
             properties: vec![],
             blocked: false,
             created_at: self.clock.now(),
+            inboxes: vec![],
         };
         Self::apply(&mut c, input)?;
         if c.name.is_empty() && c.email.is_none() && c.phone.is_none() {
@@ -193,7 +263,7 @@ impl Services {
         id: ContactId,
         input: ContactInput,
     ) -> Result<Contact> {
-        let mut c = self.contact(actor, id)?;
+        let mut c = self.contact_to_change(actor, id)?;
         Self::apply(&mut c, input)?;
         self.store.put_contact(&c, true).map_err(from_store)?;
         self.store.durable().await?;
@@ -210,7 +280,7 @@ impl Services {
         id: ContactId,
         blocked: bool,
     ) -> Result<Contact> {
-        let mut c = self.contact(actor, id)?;
+        let mut c = self.contact_to_change(actor, id)?;
         c.blocked = blocked;
         self.store.put_contact(&c, true).map_err(from_store)?;
         self.store.durable().await?;
@@ -253,6 +323,7 @@ impl Services {
             properties: vec![],
             blocked: false,
             created_at: self.clock.now(),
+            inboxes: vec![],
         };
         self.store.put_contact(&c, false).map_err(from_store)?;
         self.contacts_index.upsert(&c);

@@ -3,7 +3,6 @@
 //! `NotFound`. Changes are in `service::actions`.
 
 use super::{Live, Result, ServiceError, Services};
-use crate::domain::contact::Contact;
 use crate::domain::conversation::{ContactId, Conversation, ConversationId, MessageId, Status};
 use crate::domain::message::TimelineItem;
 use crate::domain::validate::Invalid;
@@ -48,7 +47,7 @@ pub struct ListPage {
 #[derive(Debug, Clone)]
 pub struct ConversationPage {
     pub row: Row,
-    pub contact: Option<Contact>,
+    pub contact: Option<super::ContactView>,
     pub items: Vec<TimelineItem>,
     pub next: Option<MessageId>,
 }
@@ -140,7 +139,33 @@ impl Services {
         }
     }
 
+    /// `c` as `actor` may see it: the contact's own name only for those who may see the
+    /// whole contact; others see the name this conversation's channel gave.
+    pub fn shown(&self, actor: &Agent, c: Conversation) -> Result<Conversation> {
+        self.shown_in(actor, c, &self.directory())
+    }
+
+    fn shown_in(
+        &self,
+        actor: &Agent,
+        mut c: Conversation,
+        dir: &super::Directory,
+    ) -> Result<Conversation> {
+        if !actor.is_admin() {
+            let full = self.store.contact(c.contact_id)?.is_some_and(|k| {
+                crate::domain::contact::access(false, &k.inboxes, |i| {
+                    dir.inbox(i).is_some_and(|x| x.visible_to(actor))
+                }) == crate::domain::contact::Access::Full
+            });
+            if !full {
+                c.contact_name = c.identity.display_name();
+            }
+        }
+        Ok(c)
+    }
+
     fn row(&self, actor: &Agent, c: Conversation, dir: &super::Directory) -> Result<Row> {
+        let c = self.shown_in(actor, c, dir)?;
         let read = self.store.read_time(actor.id, c.id)?;
         let unread = c
             .last_inbound_at
@@ -217,7 +242,7 @@ impl Services {
         limit: usize,
     ) -> Result<ConversationPage> {
         let c = self.conversation_for(actor, id)?;
-        let contact = self.store.contact(c.contact_id)?;
+        let contact = self.contact(actor, c.contact_id).ok();
         let (items, next) = self.store.timeline_page(id, before, limit)?;
         let dir = self.directory();
         Ok(ConversationPage {
@@ -233,17 +258,6 @@ impl Services {
             inbox: c.inbox_id,
             id: c.id,
         });
-    }
-
-    /// The contact of a conversation by its id, for `actor`.
-    pub fn contact_of(
-        &self,
-        actor: &Agent,
-        id: ConversationId,
-    ) -> Result<(Conversation, Option<Contact>)> {
-        let c = self.conversation_for(actor, id)?;
-        let contact = self.store.contact(c.contact_id)?;
-        Ok((c, contact))
     }
 
     /// Whether `status` of a conversation is snoozed (helper for views).

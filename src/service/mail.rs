@@ -119,6 +119,7 @@ impl Services {
                 quiet: parsed.is_automatic(),
                 thread_token: thread_token(&parsed, &secret, &inbox_address),
                 thread_inboxes,
+                claimed_email: None,
                 mail: Some(MailMeta {
                     subject: parsed.subject.clone(),
                     message_id: parsed.message_id.clone(),

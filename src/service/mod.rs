@@ -21,7 +21,7 @@ pub mod widget;
 
 pub use accounts::{NewSession, SessionAuth};
 pub use attachments::AttachmentFile;
-pub use contacts::ContactInput;
+pub use contacts::{ContactInput, ContactView};
 pub use conversations::{
     ApiIncoming, ConversationPage, Counts, ListPage, NewOutbound, Row, StatusChange, parse_view,
 };
@@ -50,6 +50,9 @@ pub enum ServiceError {
     NotFound,
     #[error("you are not allowed to do that")]
     NotAllowed,
+    /// Not allowed, with the reason the user needs.
+    #[error("{0}")]
+    Forbidden(&'static str),
     #[error("wrong email or password")]
     BadCredentials,
     #[error("too many failed sign-in attempts; try again in {} minute(s)", retry_after_secs.div_ceil(60).max(1))]

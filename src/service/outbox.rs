@@ -64,9 +64,10 @@ fn transcript(items: &[TimelineItem], contact: &str, dir: &super::Directory) -> 
         if m.direction == Direction::Note || m.transcript {
             continue;
         }
-        let who = match m.author {
-            Some(a) => dir.agent_name(a),
-            None => contact.to_string(),
+        let who = match (m.author, &m.sender) {
+            (Some(a), _) => dir.agent_name(a),
+            (None, Some(s)) if !s.name.trim().is_empty() => s.name.clone(),
+            (None, _) => contact.to_string(),
         };
         out.push(format!(
             "{who} ({}):\n{}",
@@ -157,9 +158,15 @@ impl Services {
                 else {
                     return Err("the inbox has no webhook URL".into());
                 };
+                // The integration learns what its own inbox knows: the whole contact only
+                // while no other inbox knows it, else this conversation's identity.
                 let contact_json = match &contact {
-                    Some(c) => {
+                    Some(c) if c.inboxes.iter().all(|i| *i == inbox_id) => {
                         serde_json::json!({"id": c.id.0, "identifier": c.identifier, "name": c.name, "email": c.email, "phone": c.phone})
+                    }
+                    Some(c) => {
+                        let i = &conv.identity;
+                        serde_json::json!({"id": c.id.0, "identifier": i.identifier, "name": i.name, "email": i.email, "phone": i.phone})
                     }
                     None => serde_json::Value::Null,
                 };
@@ -185,9 +192,7 @@ impl Services {
                     .email
                     .clone()
                     .ok_or("the inbox has no email settings")?;
-                let to = contact
-                    .and_then(|c| c.email)
-                    .ok_or("the contact has no email address")?;
+                let to = super::actions::reply_email(&conv).map_err(|e| e.to_string())?;
                 let (items, _) = self
                     .store
                     .timeline_page(conversation_id, None, 200)

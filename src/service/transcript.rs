@@ -31,13 +31,7 @@ impl Services {
                 ));
             }
         };
-        let to = self
-            .store
-            .contact(c.contact_id)?
-            .and_then(|k| k.email)
-            .ok_or(ServiceError::Conflict(
-                "this contact has no email address to send the transcript to",
-            ))?;
+        let to = super::actions::reply_email(&c)?;
         let (msg_id, job_id) = (self.store.generate_id()?, self.store.generate_id()?);
         let now = self.clock.now();
         let mut msg = Message::outgoing(

@@ -11,12 +11,12 @@
 use super::throttle::Rate;
 use super::{Live, Result, ServiceError, Services, from_store, random_token};
 use crate::domain::Clock;
-use crate::domain::conversation::{ContactId, ConversationId};
+use crate::domain::conversation::{ChannelIdentity, ContactId, ConversationId};
 use crate::domain::message::{DeliveryStatus, Direction, Message, TimelineItem};
 use crate::domain::validate::Invalid;
 use crate::domain::website::{self, WebsiteSettings};
 use crate::domain::{Inbox, InboxId, Timestamp};
-use crate::store::InboundMessage;
+use crate::store::{Change, InboundMessage};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -65,6 +65,9 @@ pub struct Visitor {
     pub identifier: String,
     pub name: Option<String>,
     pub email: Option<String>,
+    /// The email is the verified identity itself (`Charla.identify` with the email as
+    /// its identifier); otherwise it is only what the visitor typed.
+    pub email_verified: bool,
     pub contact: Option<ContactId>,
     pub conversation: Option<ConversationId>,
 }
@@ -211,16 +214,28 @@ impl Services {
             Some(c) => self.store.latest_conversation(c, inbox.id)?,
             None => None,
         };
-        let (mut name, mut email) = match contact.map(|c| self.store.contact(c)).transpose()? {
-            Some(Some(c)) => (
-                Some(c.name).filter(|n| !n.trim().is_empty()),
-                c.email.clone(),
-            ),
-            _ => (None, None),
+        // What this visitor told before (name, typed email) comes back from their own
+        // conversation; nothing another inbox knows of the contact is shown here.
+        let told = match conversation {
+            Some(c) => self.store.conversation(c)?.map(|c| c.identity),
+            None => None,
         };
+        let mut name = told
+            .as_ref()
+            .map(|i| i.name.clone())
+            .filter(|n| !n.trim().is_empty());
+        let mut email = told.as_ref().and_then(|i| i.email.clone());
+        let mut email_verified = told.as_ref().is_some_and(|i| i.email_verified);
         if let (IdentityCheck::Verified, Some(i)) = (check, identity) {
             name = name.or_else(|| i.name.clone().filter(|n| !n.trim().is_empty()));
-            email = email.or_else(|| i.email.clone().filter(|e| !e.trim().is_empty()));
+            if email.is_none()
+                && let Some(e) = i.email.as_deref().map(str::trim).filter(|e| !e.is_empty())
+            {
+                // The HMAC covers the identifier only: an email is verified when it is
+                // the identifier itself.
+                email_verified = e.eq_ignore_ascii_case(i.identifier.trim());
+                email = Some(e.to_string());
+            }
         }
         Ok((
             Visitor {
@@ -229,6 +244,7 @@ impl Services {
                 identifier,
                 name,
                 email,
+                email_verified,
                 contact,
                 conversation,
             },
@@ -355,8 +371,9 @@ impl Services {
             identifier: Some(visitor.identifier.clone()),
             name: visitor.name.clone(),
             // Matched by the identifier only: an email typed into the pre-chat form must
-            // never join (and show) someone else's history. It is stored afterwards.
-            email: None,
+            // never join (or show, or fill) another contact. It is the conversation's
+            // unconfirmed address. A verified identity's own email does join.
+            email: visitor.email.clone().filter(|_| visitor.email_verified),
             phone: None,
             content,
             at: self.clock.now(),
@@ -366,6 +383,7 @@ impl Services {
             mail: None,
             thread_token: None,
             thread_inboxes: vec![],
+            claimed_email: visitor.email.clone().filter(|_| !visitor.email_verified),
         };
         let r = self.ingest_durably(msg).await?;
         let conv = r.conversation.as_ref().ok_or(ServiceError::NotFound)?;
@@ -375,9 +393,6 @@ impl Services {
             self.publish(conv);
             self.reindex_contact(conv.contact_id)?;
         }
-        if let Some(email) = visitor.email.clone() {
-            self.widget_store_email(visitor, &email).await?;
-        }
         let stored = self
             .store
             .message(conv.id, r.message_id)?
@@ -385,7 +400,9 @@ impl Services {
         self.widget_message(&stored).ok_or(ServiceError::NotFound)
     }
 
-    /// The pre-chat answers: kept on the visitor, and on the contact once there is one.
+    /// The pre-chat answers: the visitor's claim, never an error. Kept on the visitor
+    /// and on their conversation once there is one: the email as unconfirmed (an agent
+    /// confirms it before any mail goes there), the name on the visitor's own contact.
     pub async fn widget_prechat(
         &self,
         visitor: &mut Visitor,
@@ -401,47 +418,72 @@ impl Services {
         if name.is_some() {
             visitor.name = name;
         }
-        if let Some(e) = email {
-            visitor.email = Some(e.clone());
-            if visitor.contact.is_some() {
-                self.widget_store_email(visitor, &e).await?;
-            }
+        if let Some(e) = email
+            && visitor.email.as_ref() != Some(&e)
+        {
+            visitor.email = Some(e);
+            visitor.email_verified = false;
         }
-        Ok(())
+        self.widget_store_claims(visitor).await
     }
 
-    /// Puts the visitor's name and email on their contact when it has none yet.
-    async fn widget_store_email(&self, visitor: &Visitor, email: &str) -> Result<()> {
-        let Some(id) = visitor.contact else {
+    /// Writes what the visitor told onto their conversation (an unconfirmed email never
+    /// replaces a confirmed one) and an empty name of their own contact.
+    async fn widget_store_claims(&self, visitor: &Visitor) -> Result<()> {
+        let Some(conv_id) = visitor.conversation else {
             return Ok(());
         };
-        let Some(mut c) = self.store.contact(id)? else {
-            return Ok(());
+        let told = ChannelIdentity {
+            name: visitor.name.clone().unwrap_or_default(),
+            email: visitor.email.clone(),
+            email_verified: visitor.email_verified,
+            ..ChannelIdentity::default()
         };
-        let before = c.clone();
-        if c.email.is_none() {
-            c.email = Some(email.to_string());
-        }
-        if c.name.trim().is_empty()
-            && let Some(n) = &visitor.name
-        {
-            c.name = n.clone();
-        }
-        if c != before {
-            let store = self.store.clone();
-            let saved = c.clone();
-            tokio::task::spawn_blocking(move || store.put_contact(&saved, true))
-                .await
-                .map_err(|e| ServiceError::Internal(e.to_string()))?
-                .map_err(from_store)?;
-            self.store.durable().await?;
-            self.reindex_contact(id)?;
-            if let Some(conv) = visitor.conversation {
-                self.live.publish(Live::Conversation {
-                    inbox: visitor.inbox,
-                    id: conv,
-                });
+        let store = self.store.clone();
+        let changed = tokio::task::spawn_blocking(move || -> Result<bool> {
+            let Some(conv) = store.conversation(conv_id)? else {
+                return Ok(false);
+            };
+            let mut identity = conv.identity.clone();
+            if identity.name.trim().is_empty() {
+                identity.name = told.name.clone();
             }
+            if told.email.is_some() && !identity.email_verified {
+                identity.email = told.email.clone();
+                identity.email_verified = told.email_verified;
+            }
+            let mut changed = false;
+            if identity != conv.identity {
+                store
+                    .update_conversation(conv_id, |c| {
+                        c.identity = identity.clone();
+                        Ok(Change::default())
+                    })
+                    .map_err(from_store)?;
+                changed = true;
+            }
+            if let Some(mut c) = store.contact(conv.contact_id)?
+                && c.name.trim().is_empty()
+                && !told.name.trim().is_empty()
+                && c.inboxes.iter().all(|i| *i == conv.inbox_id)
+            {
+                c.name = told.name.clone();
+                store.put_contact(&c, true).map_err(from_store)?;
+                changed = true;
+            }
+            Ok(changed)
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))??;
+        if changed {
+            self.store.durable().await?;
+            if let Some(c) = visitor.contact {
+                self.reindex_contact(c)?;
+            }
+            self.live.publish(Live::Conversation {
+                inbox: visitor.inbox,
+                id: conv_id,
+            });
         }
         Ok(())
     }

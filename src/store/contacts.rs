@@ -97,6 +97,13 @@ impl Store {
             for k in &new_keys {
                 tx.0[7].insert(k.as_slice(), &keys::id(contact.id.0))?;
             }
+            // Where the contact is known only grows: a concurrent ingest may have
+            // added an inbox since the caller read the contact.
+            let mut contact = contact.clone();
+            for i in old.iter().flat_map(|o| o.inboxes.iter()) {
+                contact.known_in(*i);
+            }
+            let contact = &contact;
             tx.0[6].insert(
                 &keys::id(contact.id.0),
                 super::codec::encode(contact)

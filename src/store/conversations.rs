@@ -28,9 +28,9 @@ impl Store {
 use super::{Abort, Result, Store, dec, keys};
 use crate::domain::contact::Contact;
 use crate::domain::conversation::{
-    ContactId, Conversation, ConversationId, Event, MessageId, Status,
+    ChannelIdentity, ContactId, Conversation, ConversationId, Event, MessageId, Status,
 };
-use crate::domain::message::{Message, TimelineItem};
+use crate::domain::message::{Message, Sender, TimelineItem};
 use crate::domain::{AgentId, AuditEntry, InboxId, Timestamp};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -61,6 +61,9 @@ pub struct InboundMessage {
     /// Other inboxes whose conversations the thread token may join: website inboxes
     /// whose offline visitors are answered by mail through this (email) inbox.
     pub thread_inboxes: Vec<InboxId>,
+    /// An email address the customer only typed (website pre-chat): kept on the
+    /// conversation as unconfirmed, never used to find or fill a contact.
+    pub claimed_email: Option<String>,
 }
 
 /// A mail folder's position: its UIDVALIDITY and the highest UID ingested.
@@ -352,6 +355,7 @@ impl Store {
                 properties: vec![],
                 blocked: false,
                 created_at: m.at,
+                inboxes: vec![m.inbox_id],
             };
             let lookup = contact_keys(&probe, Some(m.inbox_id));
             let mut found = None;
@@ -371,18 +375,24 @@ impl Store {
             let contact = match existing {
                 Some(mut c) => {
                     let before = c.clone();
-                    if c.name.trim().is_empty() && !probe.name.trim().is_empty() {
-                        c.name = probe.name.clone();
+                    // What a message says fills the contact's empty fields only while
+                    // no other inbox knows the contact: an integration or a sender in
+                    // one inbox must not write into what other teams see.
+                    if c.inboxes.iter().all(|i| *i == m.inbox_id) {
+                        if c.name.trim().is_empty() && !probe.name.trim().is_empty() {
+                            c.name = probe.name.clone();
+                        }
+                        if c.email.is_none() {
+                            c.email = probe.email.clone();
+                        }
+                        if c.phone.is_none() {
+                            c.phone = probe.phone.clone();
+                        }
+                        if c.identifier.is_none() {
+                            c.identifier = probe.identifier.clone();
+                        }
                     }
-                    if c.email.is_none() {
-                        c.email = probe.email.clone();
-                    }
-                    if c.phone.is_none() {
-                        c.phone = probe.phone.clone();
-                    }
-                    if c.identifier.is_none() {
-                        c.identifier = probe.identifier.clone();
-                    }
+                    c.known_in(m.inbox_id);
                     if c != before {
                         tx.0[CONTACT].insert(&keys::id(c.id.0), tx_enc(&c)?)?;
                     }
@@ -393,15 +403,29 @@ impl Store {
                     probe
                 }
             };
-            for k in contact_keys(&contact, Some(m.inbox_id)) {
+            // Lookup keys: the contact's own email and phone, and the identifier this
+            // inbox gave (scoped to this inbox).
+            let mut own_keys = contact_keys(&contact, None);
+            if let Some(i) = &m.identifier {
+                own_keys.push(contact_key(b'i', Some(m.inbox_id), i));
+            }
+            for k in own_keys {
                 if tx.0[CKEY].get(&k)?.is_none() {
                     tx.0[CKEY].insert(k, &keys::id(contact.id.0))?;
                 }
             }
+            let identity = ChannelIdentity {
+                name: m.name.clone().unwrap_or_default(),
+                email: m.email.clone().or_else(|| m.claimed_email.clone()),
+                email_verified: m.email.is_some(),
+                phone: m.phone.clone(),
+                identifier: m.identifier.clone(),
+            };
             // The conversation: the contact's latest in this inbox, else a new one.
             let ci = keys::id_pair(contact.id.0, m.inbox_id.0);
-            // A reply to one of our mails (signed Message-ID) joins that conversation,
-            // whoever sends it; otherwise the sender's latest conversation in this inbox.
+            // A reply to one of our mails (signed Message-ID or plus-address) joins that
+            // conversation, whoever sends it; otherwise the sender's latest conversation
+            // in this inbox.
             let threaded = match &m.thread_token {
                 Some(t) => match tx.0[TOKEN].get(t.as_bytes())? {
                     Some(v) => tx
@@ -413,6 +437,12 @@ impl Store {
                 },
                 None => None,
             };
+            // Someone other than the conversation's contact writing into it: their
+            // message shows as theirs and changes neither the conversation's contact
+            // nor its reply address.
+            let third_party = threaded
+                .as_ref()
+                .is_some_and(|c| c.contact_id != contact.id);
             let latest = match threaded {
                 Some(c) => Some(c),
                 None => match tx.0[CINBOX].get(&ci[..])? {
@@ -430,6 +460,7 @@ impl Store {
                         contact.id,
                         contact.display_name(),
                         m.token.clone(),
+                        identity.clone(),
                         m.at,
                     );
                     tx.0[CINBOX].insert(&ci[..], &keys::id(c.id.0))?;
@@ -438,6 +469,9 @@ impl Store {
                     (None, c, true)
                 }
             };
+            if !third_party {
+                conv.identity.fill_from(&identity);
+            }
             events.extend(conv.on_inbound(&m.content, contact.blocked || m.quiet, m.at));
             for (i, e) in events.iter().enumerate() {
                 tx.push(
@@ -462,6 +496,11 @@ impl Store {
                 notes: parts.notes.clone(),
                 via_email: false,
                 transcript: false,
+                sender: Some(Sender {
+                    contact: contact.id,
+                    name: m.name.clone().unwrap_or_default(),
+                    address: m.email.clone().or_else(|| m.phone.clone()),
+                }),
             };
             tx.push(conv.id, &TimelineItem::Message(msg))?;
             put_parts(&tx.0[PART], conv.id, MessageId(ids[4]), parts)?;
@@ -473,7 +512,9 @@ impl Store {
             if let Some(c) = &m.cursor {
                 advance_cursor(&tx.0[CURSOR], m.inbox_id, c)?;
             }
-            conv.contact_name = contact.display_name();
+            if !third_party {
+                conv.contact_name = contact.display_name();
+            }
             tx.put_conv(old.as_ref(), &conv)?;
             Ok(Ingested {
                 conversation_id: conv.id,
@@ -505,6 +546,14 @@ impl Store {
     /// Starts a conversation from the agents' side ("new message" to a contact).
     pub fn insert_conversation(&self, conv: &Conversation, change: &Change) -> Result<()> {
         self.conv_tx(|tx| {
+            let mut contact: Contact = tx.0[CONTACT]
+                .get(keys::id(conv.contact_id.0))?
+                .map(|v| tx_dec(schema::CONTACTID_CONTACT, &v))
+                .transpose()?
+                .ok_or(TxErr::Abort(Abort::NotFound))?;
+            if contact.known_in(conv.inbox_id) {
+                tx.0[CONTACT].insert(&keys::id(contact.id.0), tx_enc(&contact)?)?;
+            }
             tx.0[CINBOX].insert(
                 &keys::id_pair(conv.contact_id.0, conv.inbox_id.0)[..],
                 &keys::id(conv.id.0),

@@ -12,14 +12,71 @@ struct Migration {
 }
 
 /// Ordered by `to`; the last one's `to` is the current schema.
-const MIGRATIONS: &[Migration] = &[Migration {
-    to: 1,
-    name: "initial schema",
-    run: |_| Ok(()),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        to: 1,
+        name: "initial schema",
+        run: |_| Ok(()),
+    },
+    Migration {
+        to: 2,
+        name: "conversations keep their reply identity; contacts know their inboxes",
+        run: conversation_identities,
+    },
+];
 
 /// The schema this binary writes.
-pub const CURRENT_SCHEMA: u64 = 1;
+pub const CURRENT_SCHEMA: u64 = 2;
+
+/// Before version 2, replies went to the contact's current email and any agent of one
+/// of a contact's inboxes could edit it. Each conversation now keeps the identity it
+/// had (the contact's fields as they stand; a website visitor's typed email stays
+/// unconfirmed), and each contact lists the inboxes of its conversations. Idempotent:
+/// an identity already set is kept, and an inbox is listed once.
+fn conversation_identities(store: &Store) -> Result<()> {
+    use super::{codec, dec, schema};
+    use crate::domain::ChannelKind;
+    use crate::domain::contact::Contact;
+    use crate::domain::conversation::{ChannelIdentity, Conversation};
+    let mut website = std::collections::HashMap::new();
+    for item in store.t.convid_conversation.iter() {
+        let (k, v) = item?;
+        let mut conv: Conversation = dec(schema::CONVID_CONVERSATION, &v)?;
+        let ck = keys::id(conv.contact_id.0);
+        let Some(cv) = store.t.contactid_contact.get(ck)? else {
+            continue;
+        };
+        let mut contact: Contact = dec(schema::CONTACTID_CONTACT, &cv)?;
+        if conv.identity == ChannelIdentity::default() {
+            let typed = match website.get(&conv.inbox_id) {
+                Some(w) => *w,
+                None => {
+                    let w = store
+                        .inbox(conv.inbox_id)?
+                        .is_some_and(|i| i.channel == ChannelKind::Website);
+                    website.insert(conv.inbox_id, w);
+                    w
+                }
+            };
+            conv.identity = ChannelIdentity {
+                name: contact.name.clone(),
+                email: contact.email.clone(),
+                email_verified: !typed,
+                phone: contact.phone.clone(),
+                identifier: contact.identifier.clone(),
+            };
+            let enc = codec::encode(&conv)
+                .map_err(|e| StoreError::Abort(super::Abort::Codec(e.to_string())))?;
+            store.t.convid_conversation.insert(k, enc)?;
+        }
+        if contact.known_in(conv.inbox_id) {
+            let enc = codec::encode(&contact)
+                .map_err(|e| StoreError::Abort(super::Abort::Codec(e.to_string())))?;
+            store.t.contactid_contact.insert(ck, enc)?;
+        }
+    }
+    Ok(())
+}
 
 pub(super) fn run(store: &Store) -> Result<()> {
     let found = store.schema_version()?;
@@ -100,6 +157,59 @@ mod tests {
             matches!(err, StoreError::NewerSchema { found, .. } if found == CURRENT_SCHEMA + 1)
         );
         assert!(err.to_string().contains("newer than this binary supports"));
+    }
+
+    /// A version-1 store (conversations without an identity, contacts without their
+    /// inboxes) gets both from the contact as it stood.
+    #[test]
+    fn version_1_conversations_get_their_identity_and_contacts_their_inboxes() {
+        use crate::domain::conversation::{ChannelIdentity, Conversation};
+        use crate::domain::{InboxId, Timestamp};
+        use crate::store::InboundMessage;
+        let dir = tempfile::tempdir().unwrap();
+        let conv_id = {
+            let s = Store::open(&opts(dir.path())).unwrap();
+            let m = InboundMessage {
+                inbox_id: InboxId(3),
+                source_id: Some("m1".into()),
+                identifier: None,
+                name: Some("Carla".into()),
+                email: Some("carla@example.com".into()),
+                phone: None,
+                content: "hola".into(),
+                at: Timestamp(1),
+                token: "tok".into(),
+                cursor: None,
+                quiet: false,
+                mail: None,
+                thread_token: None,
+                thread_inboxes: vec![],
+                claimed_email: None,
+            };
+            let r = s.ingest(&m, [10, 11, 12, 13, 14]).unwrap();
+            // Make it look like version 1 wrote it.
+            let mut c: Conversation = s.conversation(r.conversation_id).unwrap().unwrap();
+            c.identity = ChannelIdentity::default();
+            s.t.convid_conversation
+                .insert(keys::id(c.id.0), crate::store::codec::encode(&c).unwrap())
+                .unwrap();
+            let mut k = s.contact(c.contact_id).unwrap().unwrap();
+            k.inboxes.clear();
+            s.t.contactid_contact
+                .insert(keys::id(k.id.0), crate::store::codec::encode(&k).unwrap())
+                .unwrap();
+            s.t.agentid_agent.insert(keys::id(1), &[1u8][..]).unwrap();
+            set_version(&s, 1).unwrap();
+            r.conversation_id
+        };
+        let s = Store::open(&opts(dir.path())).unwrap();
+        assert_eq!(s.schema_version().unwrap(), CURRENT_SCHEMA);
+        let c = s.conversation(conv_id).unwrap().unwrap();
+        assert_eq!(c.identity.email.as_deref(), Some("carla@example.com"));
+        assert_eq!(c.identity.name, "Carla");
+        assert!(c.identity.email_verified);
+        let k = s.contact(c.contact_id).unwrap().unwrap();
+        assert_eq!(k.inboxes, vec![InboxId(3)]);
     }
 
     #[test]

@@ -53,6 +53,7 @@ impl From<ServiceError> for WebError {
             ServiceError::NotAllowed => {
                 WebError::Forbidden("You are not allowed to do that.".into())
             }
+            ServiceError::Forbidden(m) => WebError::Forbidden(capitalise(m)),
             ServiceError::Throttled { retry_after_secs } => WebError::Throttled(retry_after_secs),
             ServiceError::Store(_) | ServiceError::Internal(_) => WebError::Internal(e.to_string()),
             ServiceError::Invalid(i) => WebError::BadRequest(i.to_string()),
@@ -159,7 +160,9 @@ impl From<ServiceError> for ApiError {
         let (status, code) = match &e {
             ServiceError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ServiceError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
-            ServiceError::NotAllowed => (StatusCode::FORBIDDEN, "forbidden"),
+            ServiceError::NotAllowed | ServiceError::Forbidden(_) => {
+                (StatusCode::FORBIDDEN, "forbidden")
+            }
             ServiceError::BadCredentials | ServiceError::WrongCurrentPassword => {
                 (StatusCode::UNAUTHORIZED, "unauthorized")
             }

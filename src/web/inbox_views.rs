@@ -4,7 +4,7 @@ use super::json::event_text;
 use super::views::{Page, initials};
 use crate::domain::Timestamp;
 use crate::domain::contact::Contact;
-use crate::domain::conversation::Status;
+use crate::domain::conversation::{ContactId, Status};
 use crate::domain::message::{AttachmentMeta, Direction, MailMeta, TimelineItem, human_size};
 use crate::service::{ConversationPage, Counts, Directory, Row};
 use askama::Template;
@@ -213,10 +213,13 @@ pub struct ItemView {
     pub notes: Vec<String>,
     /// Went by email (labelled in website chats, where it is not the default).
     pub via_email: bool,
+    /// Written by someone other than the conversation's contact (their address).
+    pub other_sender: Option<String>,
 }
 
 impl ItemView {
-    pub fn new(it: &TimelineItem, contact: &str, dir: &Directory) -> Self {
+    /// `contact` names the conversation's contact (`contact_id`) for its own messages.
+    pub fn new(it: &TimelineItem, contact: &str, contact_id: ContactId, dir: &Directory) -> Self {
         match it {
             TimelineItem::Message(m) => ItemView {
                 kind: match m.direction {
@@ -227,10 +230,17 @@ impl ItemView {
                 },
                 id: m.id.0,
                 text: m.content.clone(),
-                author: match m.author {
-                    Some(a) => dir.agent_name(a),
-                    None => contact.to_string(),
+                author: match (m.author, &m.sender) {
+                    (Some(a), _) => dir.agent_name(a),
+                    // Someone other than the conversation's contact shows as themselves.
+                    (None, Some(s)) if s.contact != contact_id => s.display_name(),
+                    (None, _) => contact.to_string(),
                 },
+                other_sender: m
+                    .sender
+                    .as_ref()
+                    .filter(|s| m.author.is_none() && s.contact != contact_id)
+                    .map(|s| s.address.clone().unwrap_or_else(|| s.display_name())),
                 at: iso(m.created_at),
                 status: m.status.as_str(),
                 status_times: m
@@ -265,6 +275,7 @@ impl ItemView {
                 attachments: vec![],
                 notes: vec![],
                 via_email: false,
+                other_sender: None,
             },
         }
     }
@@ -293,6 +304,12 @@ pub struct PanePartial {
     pub agents: Vec<Opt>,
     pub teams: Vec<Opt>,
     pub contact: Option<Contact>,
+    /// The agent may edit and block the contact (see `ContactView`).
+    pub contact_full: bool,
+    /// The conversation's own reply address (replies by mail go only here).
+    pub reply_email: Option<String>,
+    /// The visitor typed that address and no agent has confirmed it yet.
+    pub email_unconfirmed: bool,
     pub is_admin: bool,
     pub mention_names: Vec<String>,
     /// A website chat: presence, typing and the chat/email choice apply.
@@ -318,7 +335,7 @@ impl PanePartial {
         let mut items: Vec<ItemView> = p
             .items
             .iter()
-            .map(|it| ItemView::new(it, &c.contact_name, dir))
+            .map(|it| ItemView::new(it, &c.contact_name, c.contact_id, dir))
             .collect();
         items.reverse();
         PanePartial {
@@ -351,10 +368,14 @@ impl PanePartial {
                     selected: c.team == Some(t.id),
                 })
                 .collect(),
-            contact: p.contact.clone(),
+            contact: p.contact.as_ref().map(|v| v.contact.clone()),
+            contact_full: p.contact.as_ref().is_some_and(|v| v.full),
+            reply_email: c.identity.email.clone(),
+            email_unconfirmed: c.identity.email.is_some() && !c.identity.email_verified,
             is_admin,
             mention_names: members.iter().map(|a| a.name.clone()).collect(),
-            can_transcript: p.contact.as_ref().is_some_and(|c| c.email.is_some())
+            can_transcript: c.identity.email_verified
+                && c.identity.email.is_some()
                 && inbox.is_some_and(|i| {
                     i.email.is_some()
                         || i.website
@@ -369,7 +390,8 @@ impl PanePartial {
                         .as_ref()
                         .is_some_and(|w| w.reply_email_inbox.is_some())
                 })
-                && p.contact.as_ref().is_some_and(|c| c.email.is_some()),
+                && c.identity.email_verified
+                && c.identity.email.is_some(),
         }
     }
 
@@ -412,7 +434,7 @@ pub struct InboxPage {
 pub struct ContactsPage {
     pub page: Page,
     pub q: String,
-    pub contacts: Vec<Contact>,
+    pub contacts: Vec<crate::service::ContactView>,
     pub next: Option<u64>,
 }
 
@@ -422,5 +444,7 @@ pub struct ContactsPage {
 pub struct ContactPage {
     pub page: Page,
     pub contact: Contact,
+    /// The agent may edit and block it; else only what their inboxes know is shown.
+    pub full: bool,
     pub rows: Vec<RowView>,
 }

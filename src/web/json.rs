@@ -110,6 +110,8 @@ pub fn conversation_json(c: &Conversation, row: Option<&Row>) -> Value {
         "created_at": ts(c.created_at),
         "last_activity_at": ts(c.last_activity_at),
         "preview": c.preview,
+        "reply_email": c.identity.email,
+        "reply_email_confirmed": c.identity.email.is_some() && c.identity.email_verified,
     });
     if let (Some(r), Some(o)) = (row, v.as_object_mut()) {
         o.insert("unread".into(), r.unread.into());
@@ -132,7 +134,12 @@ fn actor_json(a: &Actor, dir: &Directory) -> Value {
 
 pub fn message_json(m: &Message, dir: &Directory) -> Value {
     let sender = match (m.direction, m.author) {
-        (Direction::Inbound, _) => json!({"type": "contact"}),
+        (Direction::Inbound, _) => match &m.sender {
+            Some(s) => {
+                json!({"type": "contact", "contact_id": s.contact.0, "name": s.name, "address": s.address})
+            }
+            None => json!({"type": "contact"}),
+        },
         (_, Some(a)) => json!({"type": "agent", "id": a.0, "name": dir.agent_name(a)}),
         (_, None) => json!({"type": "system"}),
     };
@@ -191,6 +198,9 @@ pub fn event_text(e: &Event, dir: &Directory) -> String {
         EventKind::Woke => "Snooze ended".into(),
         EventKind::ContactBlocked => format!("{who} blocked the contact"),
         EventKind::ContactUnblocked => format!("{who} unblocked the contact"),
+        EventKind::EmailConfirmed { email } => {
+            format!("{who} confirmed the visitor's email address {email}")
+        }
     }
 }
 

@@ -105,6 +105,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             post().to(conversation::conversation_transcript),
         )
         .route(
+            "/conversations/{id}/confirm_email",
+            post().to(conversation::conversation_confirm_email),
+        )
+        .route(
             "/conversations/{cid}/messages/{mid}/attachments/{n}",
             get().to(attachments::attachment_download),
         )
@@ -203,6 +207,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/v1/conversations/{id}/transcript",
             post().to(api_conversations::transcript),
+        )
+        .route(
+            "/api/v1/conversations/{id}/confirm_email",
+            post().to(api_conversations::confirm_email),
         )
         .route(
             "/api/v1/conversations/{id}",

@@ -192,6 +192,7 @@ fn one_conversation(
                 mail: None,
                 thread_token: None,
                 thread_inboxes: vec![],
+                claimed_email: None,
             };
             conv = Some(store.ingest(&m, ids).map_err(e)?.conversation_id);
         } else if let Some(c) = conv {
@@ -268,6 +269,7 @@ fn reply(
         notes: vec![],
         via_email: false,
         transcript: false,
+        sender: None,
     };
     store
         .update_conversation(c, |conv| {

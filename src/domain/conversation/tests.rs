@@ -11,6 +11,7 @@ fn conv() -> Conversation {
         ContactId(1),
         "Carla".into(),
         "tok".into(),
+        ChannelIdentity::default(),
         Timestamp(0),
     )
     .0
@@ -24,6 +25,7 @@ fn new_conversation_is_open_unassigned_and_new() {
         ContactId(1),
         "C".into(),
         "t".into(),
+        ChannelIdentity::default(),
         Timestamp(5),
     );
     assert_eq!(c.status, Status::Open);
@@ -282,4 +284,40 @@ proptest! {
             prop_assert!(events.iter().all(|e| e.at == now));
         }
     }
+}
+
+#[test]
+fn a_claimed_email_is_answered_only_once_confirmed() {
+    let mut c = conv();
+    assert_eq!(c.identity.reply_email(), Err(ReplyAddressError::None));
+    c.identity.fill_from(&ChannelIdentity {
+        name: "Carla".into(),
+        email: Some("carla@example.com".into()),
+        email_verified: false,
+        ..ChannelIdentity::default()
+    });
+    assert_eq!(
+        c.identity.reply_email(),
+        Err(ReplyAddressError::Unconfirmed)
+    );
+    let ev = c.confirm_email(Actor::Agent(AgentId(7)), Timestamp(9));
+    assert_eq!(ev.len(), 1);
+    assert_eq!(
+        ev[0].kind,
+        EventKind::EmailConfirmed {
+            email: "carla@example.com".into()
+        }
+    );
+    assert_eq!(c.identity.reply_email(), Ok("carla@example.com"));
+    // Confirming again records nothing; a later identity never replaces the address.
+    assert!(
+        c.confirm_email(Actor::Agent(AgentId(7)), Timestamp(10))
+            .is_empty()
+    );
+    c.identity.fill_from(&ChannelIdentity {
+        email: Some("attacker@evil.example".into()),
+        email_verified: true,
+        ..ChannelIdentity::default()
+    });
+    assert_eq!(c.identity.reply_email(), Ok("carla@example.com"));
 }

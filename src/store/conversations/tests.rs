@@ -71,6 +71,7 @@ fn every_timeline_and_conversation_shape_round_trips() {
         notes: vec!["n".into()],
         via_email: true,
         transcript: false,
+        sender: None,
     });
     assert_eq!(
         super::super::codec::decode::<TimelineItem>(&super::super::codec::encode(&m).unwrap())
@@ -90,6 +91,7 @@ fn every_timeline_and_conversation_shape_round_trips() {
             ContactId(1),
             "n".into(),
             "t".into(),
+            Default::default(),
             Timestamp(0),
         );
         c.status = status;
@@ -129,6 +131,7 @@ fn mail(source: &str) -> InboundMessage {
         mail: None,
         thread_token: None,
         thread_inboxes: vec![],
+        claimed_email: None,
     }
 }
 

@@ -139,6 +139,7 @@ pub async fn assign(
             b.team_id.map(|t| t.map(TeamId)),
         )
         .await?;
+    let c = st.services.shown(&me, c)?;
     Ok(HttpResponse::Ok().json(conversation_json(&c, None)))
 }
 
@@ -183,6 +184,7 @@ pub async fn status(
         .services
         .change_status(&me, ConversationId(*id), change)
         .await?;
+    let c = st.services.shown(&me, c)?;
     Ok(HttpResponse::Ok().json(conversation_json(&c, None)))
 }
 
@@ -208,6 +210,16 @@ fn contact_json(c: &crate::domain::contact::Contact) -> Value {
     })
 }
 
+/// A contact as the agent may see it; `"limited": true` when only what the agent's own
+/// inboxes know is shown (and it cannot be changed).
+fn contact_view_json(v: &crate::service::ContactView) -> Value {
+    let mut j = contact_json(&v.contact);
+    if let Some(o) = j.as_object_mut() {
+        o.insert("limited".into(), (!v.full).into());
+    }
+    j
+}
+
 #[derive(Deserialize)]
 pub struct ContactQuery {
     q: Option<String>,
@@ -225,7 +237,7 @@ pub async fn contacts_index(
         q.cursor.map(ContactId),
         50,
     )?;
-    Ok(HttpResponse::Ok().json(json!({"contacts": list.iter().map(contact_json).collect::<Vec<_>>(), "next_cursor": next.map(|c| c.0)})))
+    Ok(HttpResponse::Ok().json(json!({"contacts": list.iter().map(contact_view_json).collect::<Vec<_>>(), "next_cursor": next.map(|c| c.0)})))
 }
 
 #[derive(Deserialize)]
@@ -279,11 +291,11 @@ pub async fn contacts_show(
     let c = st.services.contact(&me, ContactId(*id))?;
     let convs: Vec<Value> = st
         .services
-        .contact_conversations(&me, c.id)?
+        .contact_conversations(&me, c.contact.id)?
         .iter()
         .map(|r| conversation_json(&r.conversation, Some(r)))
         .collect();
-    let mut v = contact_json(&c);
+    let mut v = contact_view_json(&c);
     if let Some(o) = v.as_object_mut() {
         o.insert("conversations".into(), convs.into());
     }
@@ -315,4 +327,15 @@ pub async fn transcript(ApiAgent(me): ApiAgent, st: web::Data<AppState>, id: web
         .send_transcript(&me, ConversationId(*id))
         .await?;
     Ok(HttpResponse::Created().json(message_json(&m, &st.services.directory())))
+}
+
+/// `POST /api/v1/conversations/{id}/confirm_email`: confirm the address a visitor typed.
+pub async fn confirm_email(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+) -> R {
+    let c = st.services.confirm_email(&me, ConversationId(*id)).await?;
+    let c = st.services.shown(&me, c)?;
+    Ok(HttpResponse::Ok().json(conversation_json(&c, None)))
 }

@@ -40,7 +40,8 @@ pub async fn contacts_show(
     st: web::Data<AppState>,
     id: web::Path<u64>,
 ) -> Result<ContactPage, WebError> {
-    let contact = st.services.contact(&auth.agent, ContactId(*id))?;
+    let view = st.services.contact(&auth.agent, ContactId(*id))?;
+    let contact = view.contact;
     let rows = st
         .services
         .contact_conversations(&auth.agent, contact.id)?
@@ -55,6 +56,7 @@ pub async fn contacts_show(
             "contacts",
         ),
         contact,
+        full: view.full,
         rows,
     })
 }

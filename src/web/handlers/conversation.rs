@@ -314,3 +314,17 @@ pub async fn conversation_transcript(
     st.services.send_transcript(&auth.agent, id).await?;
     after(&req, &st, &auth, id)
 }
+
+/// `POST /conversations/{id}/confirm_email`: the agent confirms the address a visitor
+/// typed, so replies and transcripts may be mailed to it.
+pub async fn conversation_confirm_email(
+    req: HttpRequest,
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    Form(_): Form<super::CsrfOnly>,
+) -> Result<HttpResponse, WebError> {
+    let id = ConversationId(*id);
+    st.services.confirm_email(&auth.agent, id).await?;
+    after(&req, &st, &auth, id)
+}
