@@ -247,7 +247,16 @@ async fn browser_website_chat_live_both_ways_then_by_email() {
         wait_js(&ana, "the presence chip offline", "document.querySelector('#visitor-presence.is-offline')", LIVE).await?;
         wait_js(&ana, "no green dot", &format!("!{}.querySelector('.dot-green')", row(id)), LIVE).await?;
 
-        // Offline with an email: Email is preselected; the reply goes by SMTP.
+        // The visitor only typed that address: nothing is mailed to it until Ana
+        // confirms it (then, offline, Email is preselected; the reply goes by SMTP).
+        wait_js(&ana, "the typed address waits for confirmation", &some_contains("#reply-address", "unconfirmed"), LIVE).await?;
+        assert_eq!(
+            js(&ana, "return document.querySelector('input[name=via][value=email]');").await?,
+            json!(null),
+            "no Email choice before the address is confirmed"
+        );
+        ana.find(css("#confirm-email")).await?.click().await?;
+        wait_js(&ana, "the confirmation in the timeline", &some_contains("#timeline .event", "confirmed the visitor's email address lucia@example.org"), LIVE).await?;
         wait_js(&ana, "email preselected", "document.querySelector('input[name=via][value=email]:checked')", LIVE).await?;
         let by_mail = "Te las guardo hasta el sábado.";
         type_in(&ana, "#composer-text", &format!("{by_mail}{}", char::from(Key::Enter))).await?;

@@ -592,3 +592,150 @@ async fn per_ip_limits_see_through_a_trusted_proxy() {
         "another address has its own limit"
     );
 }
+
+/// Pre-chat details are the visitor's claim (security issue, findings 5 and 6): a known
+/// customer's email typed by anyone is no error and reveals nothing, joins nothing, and
+/// no mail goes to it until an agent confirms it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs aiosmtpd; run ./scripts/test (it installs it)"]
+async fn a_typed_email_is_a_claim_never_an_error_and_waits_for_confirmation() {
+    use super::mail_servers::SmtpSink;
+    let sink = SmtpSink::start();
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let (s, v) = api
+        .post(
+            "/api/v1/inboxes",
+            json!({"name": "Mail", "channel": "email", "member_ids": [], "email": {
+                "imap": {"host": "127.0.0.1", "port": 9, "security": "none", "username": "shop", "password": "secret", "folder": "INBOX"},
+                "smtp": {"host": "127.0.0.1", "port": sink.port(), "security": "none"},
+                "from_name": "Shop", "from_address": "support@shop.example", "poll_seconds": 3600}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let mail_inbox = v["id"].as_u64().unwrap();
+    // A real customer of the mail inbox.
+    let known = app
+        .services()
+        .ingest_mail(
+            InboxId(mail_inbox),
+            "INBOX",
+            1,
+            1,
+            b"From: Carla Real <carla@customer.example>\r\nTo: support@shop.example\r\nSubject: Hi\r\nMessage-ID: <c1@customer.example>\r\n\r\nhello\r\n".to_vec(),
+        )
+        .await
+        .unwrap();
+    let (site, key) = website_inbox(&app).await;
+    let (s, v) = api
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/inboxes/{}", site.0),
+            Some(json!({"website": {"reply_email_inbox_id": mail_inbox}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // A visitor types her address: every message is acked, as for any address.
+    let mut ws = connect(&app, &key, SITE).await.unwrap();
+    hello(&mut ws, None, None, Value::Null).await;
+    send(
+        &mut ws,
+        json!({"type": "prechat", "name": "Mallory", "email": "carla@customer.example"}),
+    )
+    .await;
+    for n in 0..2 {
+        send(
+            &mut ws,
+            json!({"type": "send", "client_id": format!("p{n}"), "content": format!("hello {n}")}),
+        )
+        .await;
+        let ack = recv(&mut ws).await;
+        assert_eq!(ack["type"], "ack", "{ack}");
+    }
+    // Nothing joined the real customer's contact or history.
+    let (_, list) = api.get("/api/v1/conversations?view=all").await;
+    let chat = list["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["inbox_id"] == site.0)
+        .unwrap()
+        .clone();
+    let chat_id = chat["id"].as_u64().unwrap();
+    assert_ne!(chat_id, known.conversation_id.0);
+    let (_, page) = api.get(&format!("/api/v1/conversations/{chat_id}")).await;
+    let c = &page["conversation"];
+    assert_ne!(
+        c["contact"]["id"].as_u64(),
+        Some(known.conversation.as_ref().unwrap().contact_id.0),
+        "{page}"
+    );
+    assert_eq!(
+        (&c["reply_email"], &c["reply_email_confirmed"]),
+        (&json!("carla@customer.example"), &json!(false)),
+        "{page}"
+    );
+    let (_, real) = api.get("/api/v1/contacts?q=carla").await;
+    assert!(real.to_string().contains("Carla Real"), "{real}");
+    assert!(!real.to_string().contains("Mallory"), "{real}");
+
+    // No mail to the typed address before an agent confirms it.
+    for (path, body) in [
+        (
+            format!("/api/v1/conversations/{chat_id}/messages"),
+            json!({"content": "Your refund", "via": "email"}),
+        ),
+        (
+            format!("/api/v1/conversations/{chat_id}/transcript"),
+            json!({}),
+        ),
+    ] {
+        let (s, v) = api.post(&path, body).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{path}: {v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("confirm it first"),
+            "{v}"
+        );
+    }
+    let (_, html) = admin.get_text(&format!("/conversations/{chat_id}")).await;
+    assert!(html.contains("id=\"confirm-email\""), "the pane offers it");
+    assert!(!html.contains("name=\"via\" value=\"email\""));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(sink.messages().is_empty());
+
+    // Confirmed (recorded in the timeline), the reply goes there by mail.
+    let (s, v) = api
+        .post(
+            &format!("/api/v1/conversations/{chat_id}/confirm_email"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (s, &v["reply_email_confirmed"]),
+        (StatusCode::OK, &json!(true)),
+        "{v}"
+    );
+    let (s, v) = api
+        .post(
+            &format!("/api/v1/conversations/{chat_id}/messages"),
+            json!({"content": "Your refund", "via": "email"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let got = sink.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(
+        got[0].rcpt_tos(),
+        vec!["carla@customer.example".to_string()]
+    );
+    let (_, page) = api.get(&format!("/api/v1/conversations/{chat_id}")).await;
+    assert!(
+        page.to_string().contains("email_confirmed"),
+        "the confirmation is an event: {page}"
+    );
+    app.stop().await;
+}
