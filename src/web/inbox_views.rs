@@ -370,7 +370,12 @@ impl PanePartial {
                 .collect(),
             contact: p.contact.as_ref().map(|v| v.contact.clone()),
             contact_full: p.contact.as_ref().is_some_and(|v| v.full),
-            reply_email: c.identity.email.clone(),
+            // Only channels that answer by mail have a reply address to show.
+            reply_email: c
+                .identity
+                .email
+                .clone()
+                .filter(|_| matches!(p.row.channel, "email" | "website")),
             email_unconfirmed: c.identity.email.is_some() && !c.identity.email_verified,
             is_admin,
             mention_names: members.iter().map(|a| a.name.clone()).collect(),

@@ -255,6 +255,9 @@ async fn browser_website_chat_live_both_ways_then_by_email() {
             json!(null),
             "no Email choice before the address is confirmed"
         );
+        if let Ok(dir) = std::env::var("CHARLA_SCREENSHOTS") {
+            std::fs::write(format!("{dir}/reply-address-unconfirmed.png"), ana.screenshot().await?)?;
+        }
         ana.find(css("#confirm-email")).await?.click().await?;
         wait_js(&ana, "the confirmation in the timeline", &some_contains("#timeline .event", "confirmed the visitor's email address lucia@example.org"), LIVE).await?;
         wait_js(&ana, "email preselected", "document.querySelector('input[name=via][value=email]:checked')", LIVE).await?;

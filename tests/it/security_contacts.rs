@@ -368,3 +368,53 @@ async fn a_third_party_writing_into_a_conversation_shows_as_themselves() {
     assert!(html.contains(">Secret Customer<"));
     app.stop().await;
 }
+
+/// In the browser: a shared contact is read-only for an agent of only one of its inboxes
+/// (no form, no block button, a note saying why), on a desktop and on a phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium + chromedriver; run ./scripts/test (it installs them)"]
+async fn browser_a_shared_contact_is_read_only_for_an_agent_of_one_inbox() {
+    use super::browser::{css, sign_in, with_browsers};
+    use super::browser_inbox::{js, open_inbox};
+    let app = TestApp::start().await;
+    let admin_web = app.admin().await;
+    let admin = Api::for_client(&admin_web).await;
+    let mail_inbox = email_inbox(&admin, 9).await;
+    let eve_id = admin
+        .agent("Eve Martín", "eve@example.com", "agent", "eve password 1")
+        .await;
+    let (eve_inbox, eve_token) = admin.inbox("Tienda API", &[eve_id], None).await;
+    secret_customer(&app, &admin, mail_inbox).await;
+    let (s, r) = incoming(&app.url, eve_inbox, &eve_token, json!({"contact": {"email": "secret@customer.example", "name": "Cliente web"}, "content": "¿Tenéis la talla 42?"})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let conv = r["conversation_id"].as_u64().unwrap();
+    let url = app.url.clone();
+    with_browsers("browser_a_shared_contact_is_read_only_for_an_agent_of_one_inbox", |b| async move {
+        let eve = b.open().await?;
+        eve.goto(&format!("{url}/login")).await?;
+        sign_in(&eve, "eve@example.com", "eve password 1").await?;
+        open_inbox(&eve, &url, &format!("/conversations/{conv}?view=all")).await?;
+        let note = eve.find(css("#contact-limited")).await?.text().await?;
+        assert!(note.contains("not a member of"), "{note}");
+        assert_eq!(
+            js(&eve, "return [document.querySelectorAll('#contact-pane form.contact-form').length, document.querySelectorAll('#block-toggle').length];").await?,
+            json!([0, 0])
+        );
+        assert_eq!(
+            js(&eve, "return document.querySelectorAll('#reply-address').length;").await?,
+            json!(0),
+            "an API conversation has no mail address to show"
+        );
+        let pane = eve.find(css("#contact-pane")).await?.text().await?;
+        assert!(pane.contains("Cliente web") && !pane.contains("Secret Customer"), "{pane}");
+        if let Ok(dir) = std::env::var("CHARLA_SCREENSHOTS") {
+            std::fs::write(format!("{dir}/contact-limited.png"), eve.screenshot().await?)?;
+            eve.set_window_size(390, 844).await?;
+            eve.goto(&format!("{url}/conversations/{conv}?view=all#contact-pane")).await?;
+            std::fs::write(format!("{dir}/contact-limited-phone.png"), eve.screenshot().await?)?;
+        }
+        Ok(())
+    })
+    .await;
+    app.stop().await;
+}
