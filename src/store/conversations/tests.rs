@@ -26,6 +26,9 @@ fn every_timeline_and_conversation_shape_round_trips() {
         EventKind::Woke,
         EventKind::ContactBlocked,
         EventKind::ContactUnblocked,
+        EventKind::EmailConfirmed {
+            email: "a@b.example".into(),
+        },
     ];
     for (i, kind) in kinds.into_iter().enumerate() {
         for actor in [Actor::Agent(AgentId(3)), Actor::Contact, Actor::System] {
@@ -209,4 +212,59 @@ fn message_parts_live_and_die_with_their_message() {
     assert_eq!(store.part_chunks_of(conv).unwrap(), 0);
     assert_eq!(store.message_part(conv, msg, Part::Html).unwrap(), None);
     assert_eq!(store.part_chunks_of(o.conversation_id).unwrap(), 5);
+}
+
+/// A message fills a contact's empty fields only while no other inbox knows the contact;
+/// the contact learns every inbox it is known in; a conversation's address is fixed.
+#[test]
+fn another_inbox_neither_fills_a_contact_nor_moves_an_address() {
+    let (_dir, store) = temp_store();
+    let first = store.ingest(&mail("a"), [1, 2, 3, 4, 5]).unwrap();
+    let other = InboundMessage {
+        inbox_id: InboxId(2),
+        phone: Some("+34611222333".into()),
+        name: Some("Someone Else".into()),
+        ..mail("b")
+    };
+    let second = store.ingest(&other, [6, 7, 8, 9, 10]).unwrap();
+    let c1 = first.conversation.unwrap();
+    let c2 = second.conversation.unwrap();
+    assert_eq!(c1.contact_id, c2.contact_id, "one person, one contact");
+    let contact = store.contact(c1.contact_id).unwrap().unwrap();
+    assert_eq!(contact.phone, None, "inbox 2 wrote nothing into it");
+    assert_eq!(contact.name, "Ana");
+    assert_eq!(contact.inboxes, vec![InboxId(1), InboxId(2)]);
+    assert_eq!(c2.identity.phone.as_deref(), Some("+34611222333"));
+    assert_eq!(c2.identity.name, "Someone Else");
+    assert_eq!(c1.identity.email.as_deref(), Some("ana@example.com"));
+    assert!(c1.identity.email_verified);
+}
+
+/// Someone else's mail that joins a conversation by its token keeps the conversation's
+/// contact, name and address, and carries its own sender.
+#[test]
+fn a_third_party_joining_by_token_changes_nothing_of_the_conversation() {
+    let (_dir, store) = temp_store();
+    let first = store.ingest(&mail("a"), [1, 2, 3, 4, 5]).unwrap();
+    let conv = first.conversation.unwrap();
+    let stranger = InboundMessage {
+        email: Some("mallory@evil.example".into()),
+        name: Some("Mallory".into()),
+        thread_token: Some(conv.token.clone()),
+        ..mail("b")
+    };
+    let r = store.ingest(&stranger, [6, 7, 8, 9, 10]).unwrap();
+    assert_eq!(r.conversation_id, conv.id);
+    let after = r.conversation.unwrap();
+    assert_eq!(
+        (after.contact_id, &after.contact_name, &after.identity),
+        (conv.contact_id, &conv.contact_name, &conv.identity)
+    );
+    let msg = store.message(conv.id, r.message_id).unwrap().unwrap();
+    let sender = msg.sender.unwrap();
+    assert_ne!(sender.contact, conv.contact_id);
+    assert_eq!(
+        (sender.name.as_str(), sender.address.as_deref()),
+        ("Mallory", Some("mallory@evil.example"))
+    );
 }
