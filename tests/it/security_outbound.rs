@@ -1,0 +1,294 @@
+//! Outbound connections and what may leak through them: a stored mail password only
+//! goes to the host, port and user it was stored for (C).
+
+use super::common::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+/// A TCP server on 127.0.0.1 that counts connections and keeps every byte received.
+#[derive(Clone, Default)]
+struct Recorder {
+    connections: Arc<AtomicUsize>,
+    received: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Recorder {
+    fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.received.lock().unwrap()).into_owned()
+    }
+    fn keep(&self, bytes: &[u8]) {
+        self.received.lock().unwrap().extend_from_slice(bytes);
+    }
+}
+
+/// What a fake server says: its greeting, and its answer to each line received.
+#[derive(Clone, Copy)]
+enum Speaks {
+    /// An IMAP server that refuses every login.
+    Imap,
+    /// An SMTP server that offers AUTH and refuses every password.
+    Smtp,
+}
+
+async fn serve(speaks: Speaks) -> (u16, Recorder) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let rec = Recorder::default();
+    let r = rec.clone();
+    tokio::spawn(async move {
+        while let Ok((s, _)) = listener.accept().await {
+            r.connections.fetch_add(1, Ordering::SeqCst);
+            let r = r.clone();
+            tokio::spawn(async move {
+                let _ = tokio::time::timeout(Duration::from_secs(10), talk(s, speaks, r)).await;
+            });
+        }
+    });
+    (port, rec)
+}
+
+async fn talk(s: tokio::net::TcpStream, speaks: Speaks, r: Recorder) {
+    let mut s = BufReader::new(s);
+    match speaks {
+        Speaks::Imap | Speaks::Smtp => {
+            let greeting: &[u8] = match speaks {
+                Speaks::Imap => b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n",
+                _ => b"220 fake.example ESMTP\r\n",
+            };
+            let _ = s.get_mut().write_all(greeting).await;
+            loop {
+                let mut line = String::new();
+                if s.read_line(&mut line).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                r.keep(line.as_bytes());
+                let answer = match speaks {
+                    Speaks::Imap => {
+                        let tag = line.split(' ').next().unwrap_or("*");
+                        format!("{tag} NO [AUTHENTICATIONFAILED] Authentication failed.\r\n")
+                    }
+                    _ if line.to_ascii_uppercase().starts_with("EHLO") => {
+                        "250-fake.example\r\n250 AUTH PLAIN LOGIN\r\n".into()
+                    }
+                    _ if line.to_ascii_uppercase().starts_with("AUTH") => {
+                        "535 5.7.8 Authentication credentials invalid\r\n".into()
+                    }
+                    _ if line.to_ascii_uppercase().starts_with("QUIT") => "221 bye\r\n".into(),
+                    _ => "250 ok\r\n".into(),
+                };
+                if s.get_mut().write_all(answer.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Email settings on fake servers, passwords typed.
+fn email(imap_port: u16, smtp_port: u16) -> Value {
+    json!({
+        "imap": {"host": "127.0.0.1", "port": imap_port, "security": "none", "username": "shop", "password": "stored-imap-secret", "folder": "INBOX"},
+        "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none", "username": "mailer", "password": "stored-smtp-secret"},
+        "from_name": "Shop", "from_address": "support@shop.example", "poll_seconds": 3600
+    })
+}
+
+/// `settings` with both passwords left empty ("keep the stored one") and `f` applied.
+fn keeping(settings: &Value, f: impl FnOnce(&mut Value)) -> Value {
+    let mut e = settings.clone();
+    e["imap"]["password"] = json!("");
+    e["smtp"]["password"] = Value::Null;
+    f(&mut e);
+    e
+}
+
+/// Neither stored password (nor SMTP's base64 of it) in what `r` received.
+fn assert_no_secret(r: &Recorder, who: &str) {
+    use base64::Engine;
+    let text = r.text();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    for secret in ["stored-imap-secret", "stored-smtp-secret"] {
+        assert!(!text.contains(secret), "{who} received {secret}: {text}");
+        for user in ["shop", "mailer"] {
+            let plain = b64.encode(format!("\0{user}\0{secret}"));
+            assert!(!text.contains(&plain), "{who} received {secret}: {text}");
+        }
+        assert!(
+            !text.contains(&b64.encode(secret)),
+            "{who} received {secret}: {text}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_mail_password_only_goes_where_it_was_stored_for() {
+    let (imap_port, imap_home) = serve(Speaks::Imap).await;
+    let (smtp_port, _) = serve(Speaks::Smtp).await;
+    let (other_imap, imap_thief) = serve(Speaks::Imap).await;
+    let (other_smtp, smtp_thief) = serve(Speaks::Smtp).await;
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let stored = email(imap_port, smtp_port);
+    let (s, v) = api
+        .post(
+            "/api/v1/inboxes",
+            json!({"name": "Support", "channel": "email", "email": stored}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_u64().unwrap();
+    let test = format!("/api/v1/inboxes/{id}/test");
+
+    // Test connection: another host, port or user with the password left empty.
+    for (body, field, what) in [
+        (
+            keeping(&stored, |e| e["imap"]["port"] = json!(other_imap)),
+            "email.imap.password",
+            "the port changed",
+        ),
+        (
+            keeping(&stored, |e| {
+                e["imap"]["host"] = json!("localhost");
+                e["imap"]["port"] = json!(other_imap);
+            }),
+            "email.imap.password",
+            "the host and port changed",
+        ),
+        (
+            keeping(&stored, |e| e["imap"]["username"] = json!("other")),
+            "email.imap.password",
+            "the user name changed",
+        ),
+        (
+            keeping(&stored, |e| e["smtp"]["port"] = json!(other_smtp)),
+            "email.smtp.password",
+            "the port changed",
+        ),
+        (
+            keeping(&stored, |e| e["smtp"]["host"] = json!("LOCALHOST")),
+            "email.smtp.password",
+            "the host changed",
+        ),
+    ] {
+        let (s, v) = api.post(&test, json!({ "email": body })).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {v}");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(field)
+                && message.contains(&format!("type the password again: {what}")),
+            "{message}"
+        );
+        // Saving the same is refused the same way, and nothing changes.
+        let (s, v) = api
+            .call(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/inboxes/{id}"),
+                Some(json!({ "email": body })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {v}");
+    }
+    // The stored settings as they were: the poller still only knows the first server.
+    let (_, v) = api.get("/api/v1/inboxes").await;
+    assert_eq!(v["inboxes"][0]["email"]["imap"]["port"], imap_port, "{v}");
+    assert_eq!(v["inboxes"][0]["email"]["smtp"]["port"], smtp_port, "{v}");
+
+    // The HTML form: saving another port with the password field empty is refused,
+    // and so is testing it.
+    let edit = format!("/admin/inboxes/{id}");
+    let (imap_s, other_s) = (imap_port.to_string(), other_imap.to_string());
+    let smtp_s = smtp_port.to_string();
+    let form = |imap: &str| -> Vec<(&'static str, String)> {
+        [
+            ("name", "Support"),
+            ("channel", "email"),
+            ("imap_host", "127.0.0.1"),
+            ("imap_port", imap),
+            ("imap_security", "none"),
+            ("imap_username", "shop"),
+            ("imap_password", ""),
+            ("imap_folder", "INBOX"),
+            ("smtp_host", "127.0.0.1"),
+            ("smtp_port", smtp_s.as_str()),
+            ("smtp_security", "none"),
+            ("smtp_username", "mailer"),
+            ("smtp_password", ""),
+            ("from_name", "Shop"),
+            ("from_address", "support@shop.example"),
+            ("poll_seconds", "3600"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
+        .collect()
+    };
+    let moved = form(&other_s);
+    let fields: Vec<(&str, &str)> = moved.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = admin.submit(&edit, &edit, &fields).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("IMAP password: type the password again: the port changed"),
+        "{body}"
+    );
+    let r = admin.submit(&edit, &format!("{edit}/test"), &fields).await;
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("IMAP password: type the password again: the port changed")
+            && !body.contains("Failed at:"),
+        "{body}"
+    );
+    // Unchanged, an empty field keeps the stored password and the test uses it there.
+    let same = form(&imap_s);
+    let fields: Vec<(&str, &str)> = same.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = admin.submit(&edit, &format!("{edit}/test"), &fields).await;
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Failed at: Authentication"),
+        "the stored password was tried at its own server"
+    );
+    assert!(imap_home.text().contains("stored-imap-secret"));
+
+    // A poller given the chance would have connected by now.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(imap_thief.connections(), 0, "{}", imap_thief.text());
+    assert_eq!(smtp_thief.connections(), 0, "{}", smtp_thief.text());
+    assert_no_secret(&imap_thief, "the other IMAP server");
+    assert_no_secret(&smtp_thief, "the other SMTP server");
+
+    // Typed again, the move is saved; clearing the SMTP user drops its password.
+    let moved = keeping(&stored, |e| {
+        e["imap"]["port"] = json!(other_imap);
+        e["imap"]["password"] = json!("typed-for-the-new-port");
+        e["smtp"]["username"] = json!("");
+    });
+    let (s, v) = api
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/inboxes/{id}"),
+            Some(json!({ "email": moved })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, v) = api.get("/api/v1/inboxes").await;
+    let e = &v["inboxes"][0]["email"];
+    assert_eq!(
+        (
+            e["imap"]["port"].as_u64(),
+            e["smtp"]["password_set"].as_bool()
+        ),
+        (Some(u64::from(other_imap)), Some(false)),
+        "{v}"
+    );
+    app.stop().await;
+}
