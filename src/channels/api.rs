@@ -71,10 +71,10 @@ pub enum Outcome {
     Permanent(String),
 }
 
-/// POSTs a signed body to `url`.
+/// POSTs a signed body to `url` (already checked by the address policy).
 pub async fn deliver(
     client: &reqwest::Client,
-    url: &str,
+    url: reqwest::Url,
     secret: &str,
     delivery_id: u64,
     body: Vec<u8>,

@@ -188,13 +188,24 @@ impl Services {
                 Ok(p) => p,
                 Err(probe) => return probe,
             };
-            mail_probe::imap(&Account::of(&settings, &password), PROBE_TIMEOUT).await
+            mail_probe::imap(
+                &Account::of(&settings, &password),
+                self.settings.outbound,
+                PROBE_TIMEOUT,
+            )
+            .await
         };
         let smtp = async {
             match self.password(&settings.smtp) {
                 Ok(p) => {
-                    mail_probe::smtp(&settings.smtp, &p, &settings.from_address, PROBE_TIMEOUT)
-                        .await
+                    mail_probe::smtp(
+                        &settings.smtp,
+                        &p,
+                        &settings.from_address,
+                        self.settings.outbound,
+                        PROBE_TIMEOUT,
+                    )
+                    .await
                 }
                 Err(probe) => probe,
             }

@@ -1,5 +1,8 @@
-//! Outbound connections and what may leak through them: a stored mail password only
-//! goes to the host, port and user it was stored for (C).
+//! Outbound connections under the address policy, and what may leak through them:
+//! webhooks never reach a private address in any spelling (finding A); a stored mail
+//! password only goes to the host, port and user it was stored for (C); "Test
+//! connection" refuses private addresses before connecting and never echoes what
+//! another service answers (D).
 
 use super::common::*;
 use reqwest::StatusCode;
@@ -7,7 +10,7 @@ use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 /// A TCP server on 127.0.0.1 that counts connections and keeps every byte received.
@@ -32,6 +35,10 @@ impl Recorder {
 /// What a fake server says: its greeting, and its answer to each line received.
 #[derive(Clone, Copy)]
 enum Speaks {
+    /// Answers any request with `200 {}` (a webhook receiver).
+    Http200,
+    /// Writes an HTTP error with a banner at once, whatever is asked.
+    HttpBanner,
     /// An IMAP server that refuses every login.
     Imap,
     /// An SMTP server that offers AUTH and refuses every password.
@@ -58,6 +65,45 @@ async fn serve(speaks: Speaks) -> (u16, Recorder) {
 async fn talk(s: tokio::net::TcpStream, speaks: Speaks, r: Recorder) {
     let mut s = BufReader::new(s);
     match speaks {
+        Speaks::Http200 => {
+            // Read the head and the body it announces, then answer.
+            let mut len = 0usize;
+            loop {
+                let mut line = String::new();
+                if s.read_line(&mut line).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                r.keep(line.as_bytes());
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            let mut body = vec![0u8; len];
+            let _ = s.read_exact(&mut body).await;
+            r.keep(&body);
+            let (status, text) = (200, "{}");
+            let answer = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+                text.len()
+            );
+            let _ = s.get_mut().write_all(answer.as_bytes()).await;
+        }
+        Speaks::HttpBanner => {
+            let _ = s
+                .get_mut()
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nServer: SECRET-BANNER/1.0\r\nContent-Length: 20\r\n\r\nSECRET-BANNER inside")
+                .await;
+            let mut buf = [0u8; 1024];
+            while let Ok(n) = s.read(&mut buf).await {
+                if n == 0 {
+                    return;
+                }
+                r.keep(&buf[..n]);
+            }
+        }
         Speaks::Imap | Speaks::Smtp => {
             let greeting: &[u8] = match speaks {
                 Speaks::Imap => b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n",
@@ -90,6 +136,86 @@ async fn talk(s: tokio::net::TcpStream, speaks: Speaks, r: Recorder) {
             }
         }
     }
+}
+
+/// An API inbox with `webhook`, a conversation in it, and an agent reply; returns
+/// (conversation, message id).
+async fn reply_through(app: &TestApp, api: &Api, webhook: &str, members: &[u64]) -> (u64, u64) {
+    let (inbox, token) = api.inbox("Hooked", members, Some(webhook)).await;
+    let (s, r) = incoming(
+        &app.url,
+        inbox,
+        &token,
+        json!({"contact": {"identifier": "c-1"}, "content": "hola"}),
+    )
+    .await;
+    assert!(s.is_success(), "{s} {r}");
+    let conv = r["conversation_id"].as_u64().unwrap();
+    let (s, m) = api
+        .post(
+            &format!("/api/v1/conversations/{conv}/messages"),
+            json!({"content": "a reply"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    (conv, m["id"].as_u64().unwrap())
+}
+
+/// Every spelling of 127.0.0.1 (port `{P}`) that reached a local listener before.
+const LOOPBACK_WEBHOOKS: &[&str] = &[
+    "http://127.0.0.1:{P}/hook",
+    "http://0:{P}/",
+    "http://2130706433:{P}/",
+    "http://0x7f000001:{P}/",
+    "http://0177.0.0.1:{P}/",
+    "http://0x7f.0.0.1:{P}/",
+    "http://127.1:{P}/",
+    "http://127.0.1:{P}/",
+    "http://127.0.0.1.:{P}/",
+    "http://%31%32%37.0.0.1:{P}/",
+    "http://127\u{3002}0\u{3002}0\u{3002}1:{P}/",
+    "http://\u{2460}\u{2461}\u{2466}.0.0.1:{P}/",
+    "http://127.0.0.1:{P}\\@1.1.1.1/",
+    "http://localhost:{P}/",
+    "http://[::ffff:127.0.0.1]:{P}/",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_reach_no_spelling_of_a_private_address() {
+    let (port, listener) = serve(Speaks::Http200).await;
+    let app = TestApp::start_with(|c| c.inbox.webhook_allow_private = false).await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    for spelling in LOOPBACK_WEBHOOKS {
+        let url = spelling.replace("{P}", &port.to_string());
+        let (conv, id) = reply_through(&app, &api, &url, &[]).await;
+        let failed = wait_status(&api, conv, id, "failed").await;
+        let error = failed["error"].as_str().unwrap();
+        assert!(
+            error.contains("private or local") && error.contains("allow_private"),
+            "{url}: {failed}"
+        );
+        assert_eq!(listener.connections(), 0, "{url} reached the listener");
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_webhooks_are_reached_when_configuration_allows_them() {
+    // The new key alone, with the older one off: the same listener is reached.
+    let (port, listener) = serve(Speaks::Http200).await;
+    let app = TestApp::start_with(|c| {
+        c.inbox.webhook_allow_private = false;
+        c.outbound.allow_private = true;
+    })
+    .await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let (conv, id) = reply_through(&app, &api, &format!("http://127.1:{port}/hook"), &[]).await;
+    wait_status(&api, conv, id, "sent").await;
+    assert_eq!(listener.connections(), 1);
+    assert!(listener.text().contains("a reply"), "{}", listener.text());
+    app.stop().await;
 }
 
 /// Email settings on fake servers, passwords typed.
@@ -289,6 +415,121 @@ async fn a_stored_mail_password_only_goes_where_it_was_stored_for() {
         ),
         (Some(u64::from(other_imap)), Some(false)),
         "{v}"
+    );
+    app.stop().await;
+}
+
+/// `POST /api/v1/inboxes/{id}/test` with `email`: (imap, smtp).
+async fn probe(api: &Api, id: u64, email: Value) -> (Value, Value) {
+    let (s, v) = api
+        .post(
+            &format!("/api/v1/inboxes/{id}/test"),
+            json!({ "email": email }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    (v["imap"].clone(), v["smtp"].clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_servers_on_private_addresses_are_refused_before_connecting() {
+    let (port, listener) = serve(Speaks::Imap).await;
+    let app = TestApp::start_with(|c| c.inbox.webhook_allow_private = false).await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let settings = email(port, port);
+    let (s, v) = api
+        .post(
+            "/api/v1/inboxes",
+            json!({"name": "Support", "channel": "email", "email": settings}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_u64().unwrap();
+    for host in [
+        "127.0.0.1",
+        "localhost",
+        "2130706433",
+        "127.1",
+        "0",
+        "[::1]",
+    ] {
+        let mut e = settings.clone();
+        e["imap"]["host"] = json!(host);
+        e["smtp"]["host"] = json!(host);
+        let (imap, smtp) = probe(&api, id, e).await;
+        for side in [&imap, &smtp] {
+            assert_eq!(
+                (side["ok"].as_bool(), side["step"].as_str()),
+                (Some(false), Some("address")),
+                "{host}: {side}"
+            );
+            let detail = side["detail"].as_str().unwrap();
+            assert!(
+                detail.contains("private or local") && detail.contains("allow_private"),
+                "{detail}"
+            );
+        }
+    }
+    // The poller is refused too; its health says why.
+    let path = format!("/admin/inboxes/{id}");
+    let mut page = String::new();
+    for _ in 0..100 {
+        page = admin.get_text(&path).await.1;
+        if page.contains("class=\"poll-error") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        page.contains("127.0.0.1 is a private or local address"),
+        "{page}"
+    );
+    assert_eq!(listener.connections(), 0, "{}", listener.text());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_connection_never_echoes_another_service() {
+    let (port, banner) = serve(Speaks::HttpBanner).await;
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let (s, v) = api
+        .post(
+            "/api/v1/inboxes",
+            json!({"name": "Support", "channel": "email", "email": email(port, port)}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_u64().unwrap();
+    for security in ["none", "starttls"] {
+        let mut e = email(port, port);
+        e["imap"]["security"] = json!(security);
+        e["smtp"]["security"] = json!(security);
+        let (imap, smtp) = probe(&api, id, e).await;
+        for side in [&imap, &smtp] {
+            assert_eq!(side["ok"], false, "{side}");
+            let detail = side["detail"].as_str().unwrap();
+            assert!(
+                !detail.contains("SECRET-BANNER") && !detail.contains("HTTP/1.1"),
+                "{security}: the other service's bytes are shown: {detail}"
+            );
+        }
+        assert_eq!(imap["step"], "protocol", "{imap}");
+        assert!(
+            imap["detail"]
+                .as_str()
+                .unwrap()
+                .contains("did not answer as an IMAP server"),
+            "{imap}"
+        );
+    }
+    // Nothing that did not greet as IMAP was sent a password.
+    assert!(
+        !banner.text().contains("stored-imap-secret"),
+        "{}",
+        banner.text()
     );
     app.stop().await;
 }
