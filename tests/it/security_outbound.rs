@@ -1,8 +1,8 @@
 //! Outbound connections under the address policy, and what may leak through them:
-//! webhooks never reach a private address in any spelling (finding A); a stored mail
-//! password only goes to the host, port and user it was stored for (C); "Test
-//! connection" refuses private addresses before connecting and never echoes what
-//! another service answers (D).
+//! webhooks never reach a private address in any spelling (finding A); a receiver's
+//! error body is not shown to agents (B); a stored mail password only goes to the
+//! host, port and user it was stored for (C); "Test connection" refuses private
+//! addresses before connecting and never echoes what another service answers (D).
 
 use super::common::*;
 use reqwest::StatusCode;
@@ -37,6 +37,8 @@ impl Recorder {
 enum Speaks {
     /// Answers any request with `200 {}` (a webhook receiver).
     Http200,
+    /// Answers with `status` and `body` (a webhook receiver that refuses).
+    HttpError(u16, &'static str),
     /// Writes an HTTP error with a banner at once, whatever is asked.
     HttpBanner,
     /// An IMAP server that refuses every login.
@@ -65,7 +67,7 @@ async fn serve(speaks: Speaks) -> (u16, Recorder) {
 async fn talk(s: tokio::net::TcpStream, speaks: Speaks, r: Recorder) {
     let mut s = BufReader::new(s);
     match speaks {
-        Speaks::Http200 => {
+        Speaks::Http200 | Speaks::HttpError(..) => {
             // Read the head and the body it announces, then answer.
             let mut len = 0usize;
             loop {
@@ -84,7 +86,10 @@ async fn talk(s: tokio::net::TcpStream, speaks: Speaks, r: Recorder) {
             let mut body = vec![0u8; len];
             let _ = s.read_exact(&mut body).await;
             r.keep(&body);
-            let (status, text) = (200, "{}");
+            let (status, text) = match speaks {
+                Speaks::HttpError(status, text) => (status, text),
+                _ => (200, "{}"),
+            };
             let answer = format!(
                 "HTTP/1.1 {status} X\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
                 text.len()
@@ -215,6 +220,45 @@ async fn private_webhooks_are_reached_when_configuration_allows_them() {
     wait_status(&api, conv, id, "sent").await;
     assert_eq!(listener.connections(), 1);
     assert!(listener.text().contains("a reply"), "{}", listener.text());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receivers_error_body_is_not_shown_to_agents() {
+    const SECRET: &str = "INTERNAL-SECRET-DATA: db_password=hunter2";
+    let app = TestApp::start_with(|c| c.inbox.webhook_max_attempts = 1).await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let luis = create_agent(&admin, "Luis", "luis@example.com", "agent", "luis password").await;
+    let agent = app.client();
+    agent.login("luis@example.com", "luis password").await;
+    let agent_api = Api::for_client(&agent).await;
+    for status in [400, 500] {
+        let (port, receiver) = serve(Speaks::HttpError(status, SECRET)).await;
+        let (conv, id) = reply_through(
+            &app,
+            &api,
+            &format!("http://127.0.0.1:{port}/hook"),
+            &[luis],
+        )
+        .await;
+        let failed = wait_status(&agent_api, conv, id, "failed").await;
+        assert_eq!(receiver.connections(), 1, "the receiver was reached");
+        let error = failed["error"].as_str().unwrap();
+        assert!(error.contains(&status.to_string()), "{failed}");
+        let (_, page) = agent_api
+            .get(&format!("/api/v1/conversations/{conv}"))
+            .await;
+        let (s, html) = agent.get_text(&format!("/conversations/{conv}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("Not delivered: webhook answered"), "{html}");
+        for shown in [page.to_string(), html] {
+            assert!(
+                !shown.contains("INTERNAL-SECRET") && !shown.contains("hunter2"),
+                "the receiver's body is shown: {shown}"
+            );
+        }
+    }
     app.stop().await;
 }
 
