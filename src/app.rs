@@ -107,6 +107,7 @@ pub fn build_services(
             cfg.widget.messages_per_minute_per_ip,
             cfg.widget.conversations_per_hour_per_ip,
         ),
+        outbound: crate::channels::guard::AddressPolicy::new(cfg.allow_private_addresses()),
     };
     Ok(Arc::new(Services::new(store, clock, keys, settings)?))
 }
@@ -187,7 +188,6 @@ pub async fn start(cfg: &Config, opts: StartOptions) -> Result<Running, AppError
     let workers = Workers::start(
         services.clone(),
         Duration::from_secs(cfg.inbox.webhook_timeout_seconds.max(1)),
-        cfg.inbox.webhook_allow_private,
     );
     Ok(Running {
         addr,

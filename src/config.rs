@@ -15,7 +15,19 @@ pub struct Config {
     pub security: SecurityConfig,
     pub inbox: InboxConfig,
     pub widget: WidgetConfig,
+    pub outbound: OutboundConfig,
     pub log: LogConfig,
+}
+
+/// Outbound connections to addresses admins type in: webhooks, IMAP and SMTP servers
+/// (the outbox, the mail pollers and "Test connection").
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct OutboundConfig {
+    /// Allow private, loopback, link-local and other non-public addresses (a mail server
+    /// or an integration on the same host or LAN). `inbox.webhook_allow_private`, the
+    /// older name, allows them too.
+    pub allow_private: bool,
 }
 
 /// The website chat widget's abuse limits (per server, in memory).
@@ -52,8 +64,8 @@ pub struct InboxConfig {
     pub webhook_max_attempts: u32,
     /// Seconds a webhook receiver gets to answer.
     pub webhook_timeout_seconds: u64,
-    /// Allow webhook URLs on private, loopback or link-local addresses (an integration on
-    /// the same host or LAN). Off: such addresses are refused at connect time.
+    /// The older name of `outbound.allow_private` (either one true allows private
+    /// addresses for every outbound connection, mail servers included).
     pub webhook_allow_private: bool,
     /// Inbound attachments larger than this are listed on their message with a note,
     /// but their bytes are not stored.
@@ -505,6 +517,12 @@ fn validate(c: &Config) -> Result<(), ConfigError> {
 }
 
 impl Config {
+    /// Whether outbound connections may go to private and local addresses: either
+    /// `outbound.allow_private` or its older name `inbox.webhook_allow_private`.
+    pub fn allow_private_addresses(&self) -> bool {
+        self.outbound.allow_private || self.inbox.webhook_allow_private
+    }
+
     /// The effective configuration as TOML, secrets redacted (for `check-config`).
     pub fn to_redacted_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot print config: {e}\n"))

@@ -1,6 +1,9 @@
 //! The API inbox's outbound side: agent replies POSTed as JSON to the integration's
 //! webhook, signed `X-Charla-Signature: sha256=<hex HMAC-SHA256 of the raw body>` with
 //! the inbox token, with `X-Charla-Delivery: <message id>` as an idempotency key.
+//! A failed attempt is recorded on the message in words agents may see: the status line
+//! and at most the receiver's short JSON message, never its raw body (which may carry
+//! anything its framework prints); the body goes to the log, for admins.
 
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -71,10 +74,74 @@ pub enum Outcome {
     Permanent(String),
 }
 
-/// POSTs a signed body to `url`.
+/// Longest excerpt of a receiver's own message shown with a refusal.
+const EXCERPT: usize = 80;
+
+/// Longest part of a receiver's body written to the log.
+const LOGGED: usize = 2000;
+
+/// What agents see of a refused delivery: the status line, and for a 4xx the
+/// receiver's own short message when it gives one as JSON (`{"error": {"message"}}`,
+/// `{"error": "…"}` or `{"message": "…"}`), cleaned, cut to 80 characters, and left out
+/// when it looks like it carries a credential.
+pub fn refusal_text(status: reqwest::StatusCode, body: &str) -> String {
+    let line = format!("webhook answered {status}");
+    if !status.is_client_error() {
+        return line;
+    }
+    let Ok(v) = serde_json::from_str::<Value>(body) else {
+        return line;
+    };
+    let message = v
+        .pointer("/error/message")
+        .or_else(|| v.get("error").filter(|e| e.is_string()))
+        .or_else(|| v.get("message"))
+        .and_then(Value::as_str)
+        .map(|m| super::net::excerpt(m, EXCERPT))
+        .filter(|m| !m.is_empty() && !looks_secret(m));
+    match message {
+        Some(m) => format!("{line}: {m}"),
+        None => line,
+    }
+}
+
+/// Whether text looks like it carries a credential (`key=value`, or a word such as
+/// password, secret or token).
+fn looks_secret(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    text.contains('=')
+        || [
+            "password", "passwd", "secret", "token", "api_key", "apikey", "bearer",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
+/// A network failure in words agents may see: reqwest's own text names the URL (which
+/// may hold credentials), so only the causes underneath are kept.
+fn unreachable_text(e: &reqwest::Error, timeout: Duration) -> String {
+    if e.is_timeout() {
+        return format!(
+            "webhook unreachable: no answer within {} s",
+            timeout.as_secs()
+        );
+    }
+    let mut cause = None;
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        cause = Some(s.to_string());
+        source = s.source();
+    }
+    match cause {
+        Some(c) => format!("webhook unreachable: {}", super::net::excerpt(&c, 200)),
+        None => "webhook unreachable".into(),
+    }
+}
+
+/// POSTs a signed body to `url` (already checked by the address policy).
 pub async fn deliver(
     client: &reqwest::Client,
-    url: &str,
+    url: reqwest::Url,
     secret: &str,
     delivery_id: u64,
     body: Vec<u8>,
@@ -92,7 +159,11 @@ pub async fn deliver(
         .await;
     let resp = match resp {
         Ok(r) => r,
-        Err(e) => return Outcome::Retry(format!("webhook unreachable: {e}")),
+        Err(e) => {
+            let shown = unreachable_text(&e, timeout);
+            tracing::warn!(delivery = delivery_id, error = %e.without_url(), "webhook unreachable");
+            return Outcome::Retry(shown);
+        }
     };
     let status = resp.status();
     let text = resp.text().await.unwrap_or_default();
@@ -106,15 +177,9 @@ pub async fn deliver(
             .filter(|s| !s.is_empty() && s.len() <= 500);
         return Outcome::Delivered { source_id };
     }
-    let snippet: String = text.chars().take(300).collect();
-    let msg = format!(
-        "webhook answered {status}{}",
-        if snippet.is_empty() {
-            String::new()
-        } else {
-            format!(": {snippet}")
-        }
-    );
+    let logged: String = text.chars().take(LOGGED).collect();
+    tracing::warn!(delivery = delivery_id, %status, body = %logged, "webhook refused the delivery");
+    let msg = refusal_text(status, &text);
     if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
         Outcome::Retry(msg)
     } else {
@@ -138,6 +203,42 @@ mod tests {
         assert!(!verify("Jefe", b"what do ya want for nothing!", &sig));
         assert!(!verify("other", b"what do ya want for nothing?", &sig));
         assert!(!verify("Jefe", b"x", "md5=00"));
+    }
+
+    #[test]
+    fn refusals_show_the_status_and_only_a_short_clean_json_message() {
+        use reqwest::StatusCode;
+        let secret = "INTERNAL-SECRET-DATA: db_password=hunter2";
+        for (status, body) in [
+            (StatusCode::BAD_REQUEST, secret),
+            (StatusCode::INTERNAL_SERVER_ERROR, secret),
+            (
+                StatusCode::BAD_REQUEST,
+                r#"{"message": "db_password=hunter2"}"#,
+            ),
+            (StatusCode::BAD_REQUEST, r#"{"error": "bad token abc"}"#),
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                r#"{"message": "stack trace here"}"#,
+            ),
+        ] {
+            let t = refusal_text(status, body);
+            assert_eq!(t, format!("webhook answered {status}"), "{body}");
+        }
+        assert_eq!(
+            refusal_text(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                r#"{"error": {"message": "unknown\ncontact"}}"#
+            ),
+            "webhook answered 422 Unprocessable Entity: unknown contact"
+        );
+        assert_eq!(
+            refusal_text(StatusCode::GONE, r#"{"message": "endpoint retired"}"#),
+            "webhook answered 410 Gone: endpoint retired"
+        );
+        let long = format!(r#"{{"error": "{}"}}"#, "x".repeat(500));
+        let t = refusal_text(StatusCode::BAD_REQUEST, &long);
+        assert!(t.chars().count() < 120, "{t}");
     }
 
     #[test]

@@ -1,78 +1,92 @@
-//! An IMAP client for polling: connect (plain, STARTTLS or TLS), log in, select a
-//! folder, list UIDs after a cursor and fetch bodies with `BODY.PEEK[]` (never touching
-//! `\Seen`). Errors say which step failed, for "Test connection" and the poller's health.
+//! An IMAP client for polling: connect (plain, STARTTLS or TLS) through the address
+//! policy, log in, select a folder, list UIDs after a cursor and fetch bodies with
+//! `BODY.PEEK[]` (never touching `\Seen`). Errors say which step failed, for "Test
+//! connection" and the poller's health, in our words: a server's own text is quoted
+//! only from a tagged NO or BAD answer, cleaned and short, never whatever else the peer
+//! sent (a port that is not IMAP would otherwise have its bytes shown to people).
 
+use super::guard::{AddressPolicy, ConnectError};
+use super::net::{self, Conn};
 use crate::domain::email::Security;
+use async_imap::imap_proto::{Response, Status};
 use futures_util::StreamExt;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, ReadBuf};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+
+/// Longest server text quoted in an error.
+const WORDS: usize = 120;
 
 /// Which step of talking to the server failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ImapError {
+    /// The address policy refused the server's address; nothing was connected to.
+    #[error("{0}")]
+    Address(String),
     #[error("cannot resolve {0}")]
     Dns(String),
     #[error("cannot connect to {0}")]
     Connect(String),
     #[error("TLS failed: {0}")]
     Tls(String),
-    #[error("authentication failed: {0}")]
-    Auth(String),
-    #[error("folder {0:?} cannot be opened: {1}")]
-    Folder(String, String),
-    #[error("IMAP error: {0}")]
-    Protocol(String),
+    /// The server refused the login; its own words when it gave some.
+    #[error("authentication failed: {}", .0.as_deref().unwrap_or("the server refused the user name or password"))]
+    Auth(Option<String>),
+    #[error("folder {folder:?} cannot be opened{}", words.as_deref().map(|w| format!(": {w}")).unwrap_or_default())]
+    Folder {
+        folder: String,
+        words: Option<String>,
+    },
+    /// What we expected and did not get (fixed words; the peer's bytes are not quoted).
+    #[error("the server did not answer as an IMAP server ({0})")]
+    Protocol(&'static str),
     #[error("the server did not answer within {0} s")]
     Timeout(u64),
+    /// A command on an open session failed: which, and the server's words or what
+    /// happened to the connection.
+    #[error("{command} failed{}", what.as_deref().map(|w| format!(": {w}")).unwrap_or_default())]
+    Command {
+        command: &'static str,
+        what: Option<String>,
+    },
 }
 
-/// A plain or TLS connection.
-#[derive(Debug)]
-pub enum Conn {
-    Plain(TcpStream),
-    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
-}
-
-impl AsyncRead for Conn {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+impl ImapError {
+    fn connecting(host: &str, port: u16, e: ConnectError) -> ImapError {
+        match e {
+            ConnectError::Refused(r @ super::guard::Refused::Private { .. }) => {
+                ImapError::Address(r.to_string())
+            }
+            ConnectError::Refused(r) => ImapError::Dns(r.to_string()),
+            ConnectError::Io(e) => ImapError::Connect(format!("{host}:{port}: {e}")),
         }
     }
 }
 
-impl AsyncWrite for Conn {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-        }
-    }
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_flush(cx),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        }
-    }
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
-        }
-    }
+/// The server's own words in a tagged NO or BAD answer, cleaned and short. async-imap
+/// words those as `code: …, info: Some("…")`; any other error (I/O, a parse failure
+/// that carries the raw bytes) has no words to quote.
+fn refusal_words(e: &async_imap::error::Error) -> Option<String> {
+    const INFO: &str = "info: Some(\"";
+    let (async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text)) = e else {
+        return None;
+    };
+    let i = text.find(INFO)? + INFO.len();
+    let words = text[i..].strip_suffix("\")")?.replace("\\\"", "\"");
+    Some(net::excerpt(&words, WORDS)).filter(|w| !w.is_empty())
+}
+
+/// A failed command on an open session. I/O errors are named by their kind only: a
+/// parse failure travels as an I/O error quoting the raw bytes.
+fn failed(command: &'static str, e: &async_imap::error::Error) -> ImapError {
+    use async_imap::error::Error;
+    let what = match e {
+        Error::No(_) | Error::Bad(_) => refusal_words(e),
+        Error::ConnectionLost => Some("the connection was lost".into()),
+        Error::Io(io) if io.kind() != std::io::ErrorKind::Other => Some(io.kind().to_string()),
+        _ => Some("the server's answer was not understood".into()),
+    };
+    ImapError::Command { command, what }
 }
 
 /// Where and as whom to connect.
@@ -126,45 +140,54 @@ async fn timed<T>(t: Duration, f: impl std::future::Future<Output = T>) -> Resul
 }
 
 async fn tls(host: &str, tcp: TcpStream) -> Result<Conn, ImapError> {
-    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let cfg = tokio_rustls::rustls::ClientConfig::builder()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let name = tokio_rustls::rustls::pki_types::ServerName::try_from(host.to_string())
-        .map_err(|e| ImapError::Tls(e.to_string()))?;
-    let s = tokio_rustls::TlsConnector::from(Arc::new(cfg))
-        .connect(name, tcp)
-        .await
-        .map_err(|e| ImapError::Tls(e.to_string()))?;
-    Ok(Conn::Tls(Box::new(s)))
+    net::tls(host, tcp).await.map_err(ImapError::Tls)
 }
 
-/// Connects, logs in and selects the folder.
-pub async fn open(a: &Account<'_>, timeout: Duration) -> Result<Mailbox, ImapError> {
-    let addrs: Vec<_> = timed(timeout, tokio::net::lookup_host((a.host, a.port)))
+/// Reads the server's greeting; only `* OK` (or `* PREAUTH`) lets the login go on, so a
+/// password is never sent to something that did not greet us as IMAP.
+async fn greeting(c: &mut async_imap::Client<Conn>, timeout: Duration) -> Result<(), ImapError> {
+    let r = timed(timeout, c.read_response())
         .await?
-        .map_err(|e| ImapError::Dns(format!("{}: {e}", a.host)))?
-        .collect();
-    if addrs.is_empty() {
-        return Err(ImapError::Dns(a.host.to_string()));
+        .map_err(|_| ImapError::Protocol("no IMAP greeting"))?
+        .ok_or(ImapError::Protocol(
+            "the connection closed before a greeting",
+        ))?;
+    match r.parsed() {
+        Response::Data {
+            status: Status::Ok | Status::PreAuth,
+            ..
+        } => Ok(()),
+        _ => Err(ImapError::Protocol("no IMAP greeting")),
     }
-    let tcp = timed(timeout, TcpStream::connect(&addrs[..]))
+}
+
+/// Connects through the address policy, logs in and selects the folder.
+pub async fn open(
+    a: &Account<'_>,
+    policy: AddressPolicy,
+    timeout: Duration,
+) -> Result<Mailbox, ImapError> {
+    let tcp = timed(timeout, policy.connect(a.host, a.port))
         .await?
-        .map_err(|e| ImapError::Connect(format!("{}:{}: {e}", a.host, a.port)))?;
+        .map_err(|e| ImapError::connecting(a.host, a.port, e))?;
+    open_on(tcp, a, timeout).await
+}
+
+/// Logs in and selects the folder on a connection the address policy made.
+pub async fn open_on(
+    tcp: TcpStream,
+    a: &Account<'_>,
+    timeout: Duration,
+) -> Result<Mailbox, ImapError> {
     let client = match a.security {
         Security::None => {
             let mut c = async_imap::Client::new(Conn::Plain(tcp));
-            timed(timeout, c.read_response())
-                .await?
-                .map_err(|e| ImapError::Protocol(format!("greeting: {e}")))?;
+            greeting(&mut c, timeout).await?;
             c
         }
         Security::Tls => {
             let mut c = async_imap::Client::new(timed(timeout, tls(a.host, tcp)).await??);
-            timed(timeout, c.read_response())
-                .await?
-                .map_err(|e| ImapError::Protocol(format!("greeting: {e}")))?;
+            greeting(&mut c, timeout).await?;
             c
         }
         Security::StartTls => {
@@ -173,7 +196,10 @@ pub async fn open(a: &Account<'_>, timeout: Duration) -> Result<Mailbox, ImapErr
             let mut line = String::new();
             timed(timeout, r.read_line(&mut line))
                 .await?
-                .map_err(|e| ImapError::Protocol(e.to_string()))?;
+                .map_err(|_| ImapError::Protocol("no IMAP greeting"))?;
+            if !line.starts_with("* OK") {
+                return Err(ImapError::Protocol("no IMAP greeting"));
+            }
             r.get_mut()
                 .write_all(b"a0 STARTTLS\r\n")
                 .await
@@ -182,7 +208,7 @@ pub async fn open(a: &Account<'_>, timeout: Duration) -> Result<Mailbox, ImapErr
                 line.clear();
                 timed(timeout, r.read_line(&mut line))
                     .await?
-                    .map_err(|e| ImapError::Protocol(e.to_string()))?;
+                    .map_err(|_| ImapError::Protocol("no answer to STARTTLS"))?;
                 if line.is_empty() {
                     return Err(ImapError::Tls(
                         "the server closed the connection at STARTTLS".into(),
@@ -190,7 +216,10 @@ pub async fn open(a: &Account<'_>, timeout: Duration) -> Result<Mailbox, ImapErr
                 }
                 if line.starts_with("a0 ") {
                     if !line.starts_with("a0 OK") {
-                        return Err(ImapError::Tls(format!("STARTTLS refused: {}", line.trim())));
+                        return Err(ImapError::Tls(
+                            "the server refused STARTTLS: choose TLS or none, or another port"
+                                .into(),
+                        ));
                     }
                     break;
                 }
@@ -200,13 +229,26 @@ pub async fn open(a: &Account<'_>, timeout: Duration) -> Result<Mailbox, ImapErr
     };
     let mut session = timed(timeout, client.login(a.username, a.password))
         .await?
-        .map_err(|(e, _)| ImapError::Auth(e.to_string()))?;
+        .map_err(|(e, _)| match e {
+            async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_) => {
+                ImapError::Auth(refusal_words(&e))
+            }
+            _ => ImapError::Protocol("no answer to LOGIN"),
+        })?;
     let mb = timed(timeout, session.select(a.folder))
         .await?
-        .map_err(|e| ImapError::Folder(a.folder.to_string(), e.to_string()))?;
+        .map_err(|e| match e {
+            async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_) => {
+                ImapError::Folder {
+                    folder: a.folder.to_string(),
+                    words: refusal_words(&e),
+                }
+            }
+            _ => ImapError::Protocol("no answer to SELECT"),
+        })?;
     let uidvalidity = mb
         .uid_validity
-        .ok_or_else(|| ImapError::Protocol("the server sent no UIDVALIDITY".into()))?;
+        .ok_or(ImapError::Protocol("no UIDVALIDITY for the folder"))?;
     let idle = timed(timeout, session.capabilities())
         .await?
         .map(|c| c.has_str("IDLE"))
@@ -230,7 +272,7 @@ impl Mailbox {
                 .uid_search(format!("UID {}:*", last.saturating_add(1))),
         )
         .await?
-        .map_err(|e| ImapError::Protocol(e.to_string()))?;
+        .map_err(|e| failed("UID SEARCH", &e))?;
         // `n:*` always matches the highest UID, even when it is not above `last`.
         let mut v: Vec<u32> = set.into_iter().filter(|u| *u > last).collect();
         v.sort_unstable();
@@ -254,9 +296,9 @@ impl Mailbox {
                 self.session.uid_fetch(&set, "(UID BODY.PEEK[])"),
             )
             .await?
-            .map_err(|e| ImapError::Protocol(e.to_string()))?;
+            .map_err(|e| failed("UID FETCH", &e))?;
             while let Some(item) = timed(self.timeout, stream.next()).await? {
-                let f = item.map_err(|e| ImapError::Protocol(e.to_string()))?;
+                let f = item.map_err(|e| failed("UID FETCH", &e))?;
                 if let (Some(uid), Some(body)) = (f.uid, f.body()) {
                     out.push((uid, body.to_vec()));
                 }
@@ -281,9 +323,9 @@ impl Mailbox {
             self.session.uid_store(&set, "+FLAGS.SILENT (\\Seen)"),
         )
         .await?
-        .map_err(|e| ImapError::Protocol(e.to_string()))?;
+        .map_err(|e| failed("UID STORE", &e))?;
         while let Some(r) = s.next().await {
-            r.map_err(|e| ImapError::Protocol(e.to_string()))?;
+            r.map_err(|e| failed("UID STORE", &e))?;
         }
         Ok(())
     }
@@ -292,10 +334,18 @@ impl Mailbox {
     pub async fn reselect(&mut self) -> Result<(), ImapError> {
         let mb = timed(self.timeout, self.session.select(&self.folder))
             .await?
-            .map_err(|e| ImapError::Folder(self.folder.clone(), e.to_string()))?;
+            .map_err(|e| match e {
+                async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_) => {
+                    ImapError::Folder {
+                        folder: self.folder.clone(),
+                        words: refusal_words(&e),
+                    }
+                }
+                _ => failed("SELECT", &e),
+            })?;
         self.uidvalidity = mb
             .uid_validity
-            .ok_or_else(|| ImapError::Protocol("the server sent no UIDVALIDITY".into()))?;
+            .ok_or(ImapError::Protocol("no UIDVALIDITY for the folder"))?;
         self.exists = mb.exists;
         Ok(())
     }
@@ -314,7 +364,7 @@ impl Mailbox {
         let mut handle = session.idle();
         timed(timeout, handle.init())
             .await?
-            .map_err(|e| ImapError::Protocol(format!("IDLE: {e}")))?;
+            .map_err(|e| failed("IDLE", &e))?;
         let woken = {
             let (wait, _interrupt) = handle.wait_with_timeout(max);
             // Keep-alives ("* OK Still here") restart async-imap's own timer, so bound
@@ -322,12 +372,12 @@ impl Mailbox {
             match tokio::time::timeout(max, wait).await {
                 Ok(Ok(async_imap::extensions::idle::IdleResponse::NewData(_))) => Woken::Changed,
                 Ok(Ok(_)) | Err(_) => Woken::Quiet,
-                Ok(Err(e)) => return Err(ImapError::Protocol(format!("IDLE: {e}"))),
+                Ok(Err(e)) => return Err(failed("IDLE", &e)),
             }
         };
         let session = timed(timeout, handle.done())
             .await?
-            .map_err(|e| ImapError::Protocol(format!("IDLE DONE: {e}")))?;
+            .map_err(|e| failed("IDLE DONE", &e))?;
         // IDLE's EXISTS/EXPUNGE notices were queued for us; nobody reads them.
         while session.unsolicited_responses.try_recv().is_ok() {}
         Ok((

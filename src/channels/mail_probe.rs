@@ -1,16 +1,19 @@
 //! "Test connection" for an email inbox: each side is tried step by step and the first
-//! step that fails is named, with the server's own words. First a plain TCP connection
-//! tells a name that does not resolve from a port that refuses and from one that never
-//! answers; then the real protocol runs. Nothing changes on the servers: IMAP logs in and
-//! opens the folder exactly as the poller does, then logs out; SMTP goes as far as
-//! `MAIL FROM` (is our From address accepted?) and then `RSET`, so no mail is sent.
+//! step that fails is named, in our words (a server's own text only from a refusal at
+//! sign-in, the folder or the sender, cleaned and short). The address policy decides
+//! first: a private or local address is refused at the `address` step before anything
+//! is connected to, unless configuration allows it. Then one TCP connection tells a
+//! name that does not resolve from a port that refuses and from one that never answers,
+//! and the real protocol runs on that same connection. Nothing changes on the servers:
+//! IMAP logs in and opens the folder exactly as the poller does, then logs out; SMTP
+//! goes as far as `MAIL FROM` (is our From address accepted?) and then `RSET`, so no
+//! mail is sent.
 
+use super::guard::{AddressPolicy, Refused};
 use super::imap::{self, Account, ImapError};
-use crate::domain::email::{Probe, ProbeStep, Security, Server};
-use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use super::smtp;
+use crate::domain::email::{Probe, ProbeStep, Server};
 use lettre::transport::smtp::commands::{Mail, Rset};
-use lettre::transport::smtp::extension::ClientId;
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
@@ -29,25 +32,23 @@ fn timed_out(what: &str, limit: Duration) -> Probe {
     )
 }
 
-/// Resolves the host and opens (then closes) one TCP connection.
-async fn reach(host: &str, port: u16, deadline: Instant, limit: Duration) -> Result<(), Probe> {
-    let lookup = tokio::time::timeout(left(deadline), tokio::net::lookup_host((host, port)));
-    let addrs: Vec<_> = match lookup.await {
+/// Resolves the host under the address policy and opens one TCP connection to an
+/// address it allows.
+async fn reach(
+    host: &str,
+    port: u16,
+    policy: AddressPolicy,
+    deadline: Instant,
+    limit: Duration,
+) -> Result<TcpStream, Probe> {
+    let addrs = match tokio::time::timeout(left(deadline), policy.resolve(host, port)).await {
         Err(_) => return Err(timed_out(&format!("the DNS lookup of {host}"), limit)),
-        Ok(Err(e)) => {
-            return Err(Probe::failed(
-                ProbeStep::Dns,
-                format!("cannot resolve {host}: {e}"),
-            ));
+        Ok(Err(r @ Refused::Private { .. })) => {
+            return Err(Probe::failed(ProbeStep::Address, r.to_string()));
         }
-        Ok(Ok(a)) => a.collect(),
+        Ok(Err(r)) => return Err(Probe::failed(ProbeStep::Dns, r.to_string())),
+        Ok(Ok(a)) => a,
     };
-    if addrs.is_empty() {
-        return Err(Probe::failed(
-            ProbeStep::Dns,
-            format!("{host} has no address"),
-        ));
-    }
     match tokio::time::timeout(left(deadline), TcpStream::connect(&addrs[..])).await {
         Err(_) => Err(timed_out(&format!("{host}:{port}"), limit)),
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => Err(Probe::failed(
@@ -58,49 +59,34 @@ async fn reach(host: &str, port: u16, deadline: Instant, limit: Duration) -> Res
             ProbeStep::Connect,
             format!("cannot connect to {host}:{port}: {e}"),
         )),
-        Ok(Ok(_tcp)) => Ok(()),
+        Ok(Ok(tcp)) => Ok(tcp),
     }
 }
 
-/// async-imap words a refusal as `…: no response: code: None, info: Some("…")`; keep
-/// our prefix and the server's own text.
-pub fn server_words(text: &str) -> String {
-    const INFO: &str = "info: Some(\"";
-    let (Some(i), Some(words)) = (
-        text.find(INFO),
-        text.strip_suffix("\")")
-            .and_then(|t| t.find(INFO).map(|i| &t[i + INFO.len()..])),
-    ) else {
-        return text.to_string();
-    };
-    let head = [": no response", ": bad response"]
-        .iter()
-        .find_map(|m| text[..i].find(m).map(|j| &text[..j]))
-        .unwrap_or(text[..i].trim_end_matches([',', ' ', ':']));
-    format!("{head}: {}", words.replace("\\\"", "\""))
-}
-
-fn imap_step(e: &ImapError) -> ProbeStep {
+/// The step an IMAP error belongs to.
+pub fn imap_step(e: &ImapError) -> ProbeStep {
     match e {
+        ImapError::Address(_) => ProbeStep::Address,
         ImapError::Dns(_) => ProbeStep::Dns,
         ImapError::Connect(_) => ProbeStep::Connect,
         ImapError::Tls(_) => ProbeStep::Tls,
         ImapError::Auth(_) => ProbeStep::Authentication,
-        ImapError::Folder(..) => ProbeStep::Folder,
-        ImapError::Protocol(_) => ProbeStep::Protocol,
+        ImapError::Folder { .. } => ProbeStep::Folder,
+        ImapError::Protocol(_) | ImapError::Command { .. } => ProbeStep::Protocol,
         ImapError::Timeout(_) => ProbeStep::Timeout,
     }
 }
 
 /// Connects, secures, logs in and opens the folder, within `limit` in all.
-pub async fn imap(a: &Account<'_>, limit: Duration) -> Probe {
+pub async fn imap(a: &Account<'_>, policy: AddressPolicy, limit: Duration) -> Probe {
     let deadline = Instant::now() + limit;
-    if let Err(p) = reach(a.host, a.port, deadline, limit).await {
-        return p;
-    }
-    match tokio::time::timeout(left(deadline), imap::open(a, left(deadline))).await {
+    let tcp = match reach(a.host, a.port, policy, deadline, limit).await {
+        Ok(tcp) => tcp,
+        Err(p) => return p,
+    };
+    match tokio::time::timeout(left(deadline), imap::open_on(tcp, a, left(deadline))).await {
         Err(_) => timed_out("the IMAP server", limit),
-        Ok(Err(e)) => Probe::failed(imap_step(&e), server_words(&e.to_string())),
+        Ok(Err(e)) => Probe::failed(imap_step(&e), e.to_string()),
         Ok(Ok(mb)) => {
             let (n, validity) = (mb.exists, mb.uidvalidity);
             mb.close().await;
@@ -114,83 +100,42 @@ pub async fn imap(a: &Account<'_>, limit: Duration) -> Probe {
     }
 }
 
-/// The step a lettre error belongs to, given the step that was running.
-fn smtp_failure(step: ProbeStep, e: &lettre::transport::smtp::Error) -> Probe {
-    let step = if e.is_timeout() {
-        ProbeStep::Timeout
-    } else if e.is_tls() {
-        ProbeStep::Tls
-    } else {
-        step
-    };
-    Probe::failed(step, e.to_string())
-}
-
 /// Connects, secures (TLS or STARTTLS), says EHLO, logs in when a user is set and checks
 /// that the server takes mail from `from`, within `limit` in all. Sends no mail.
-pub async fn smtp(server: &Server, password: &str, from: &str, limit: Duration) -> Probe {
+pub async fn smtp(
+    server: &Server,
+    password: &str,
+    from: &str,
+    policy: AddressPolicy,
+    limit: Duration,
+) -> Probe {
     let deadline = Instant::now() + limit;
-    if let Err(p) = reach(&server.host, server.port, deadline, limit).await {
-        return p;
-    }
-    match tokio::time::timeout(left(deadline), smtp_steps(server, password, from, deadline)).await {
+    let tcp = match reach(&server.host, server.port, policy, deadline, limit).await {
+        Ok(tcp) => tcp,
+        Err(p) => return p,
+    };
+    match tokio::time::timeout(left(deadline), smtp_steps(tcp, server, password, from)).await {
         Err(_) => timed_out("the SMTP server", limit),
-        Ok(Err(p)) => p,
+        Ok(Err(f)) => Probe::failed(f.step, f.text),
         Ok(Ok(done)) => Probe::passed(done),
     }
 }
 
 async fn smtp_steps(
+    tcp: TcpStream,
     server: &Server,
     password: &str,
     from: &str,
-    deadline: Instant,
-) -> Result<String, Probe> {
-    let hello = ClientId::default();
-    let tls =
-        || TlsParameters::new(server.host.clone()).map_err(|e| smtp_failure(ProbeStep::Tls, &e));
-    let implicit = match server.security {
-        Security::Tls => Some(tls()?),
-        Security::None | Security::StartTls => None,
-    };
-    let mut conn = AsyncSmtpConnection::connect_tokio1(
-        (server.host.as_str(), server.port),
-        Some(left(deadline)),
-        &hello,
-        implicit,
-        None,
-    )
-    .await
-    .map_err(|e| smtp_failure(ProbeStep::Protocol, &e))?;
-    let mut done = vec!["EHLO accepted".to_string()];
-    if server.security == Security::StartTls {
-        if !conn.can_starttls() {
-            return Err(Probe::failed(
-                ProbeStep::Tls,
-                "the server does not offer STARTTLS: choose TLS or none, or another port",
-            ));
-        }
-        conn.starttls(tls()?, &hello)
-            .await
-            .map_err(|e| smtp_failure(ProbeStep::Tls, &e))?;
-        done.push("STARTTLS".into());
-    }
-    if !server.username.is_empty() {
-        let creds = Credentials::new(server.username.clone(), password.to_string());
-        conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds)
-            .await
-            .map_err(|e| smtp_failure(ProbeStep::Authentication, &e))?;
-        done.push(format!("signed in as {}", server.username));
-    }
-    let sender = from.parse().map_err(|e| {
-        Probe::failed(
-            ProbeStep::Sender,
-            format!("the From address {from:?} is not valid: {e}"),
-        )
+) -> Result<String, smtp::Failure> {
+    let (mut conn, mut done) = smtp::session(tcp, server, password).await?;
+    let sender = from.parse().map_err(|e| smtp::Failure {
+        step: ProbeStep::Sender,
+        text: format!("the From address {from:?} is not valid: {e}"),
+        permanent: true,
     })?;
     conn.command(Mail::new(Some(sender), vec![]))
         .await
-        .map_err(|e| smtp_failure(ProbeStep::Sender, &e))?;
+        .map_err(|e| smtp::failure(ProbeStep::Sender, "the sender was refused", true, &e))?;
     done.push(format!("mail from {from} accepted"));
     let _ = conn.command(Rset).await;
     let _ = conn.quit().await;
@@ -202,23 +147,7 @@ async fn smtp_steps(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn imap_refusals_keep_the_server_words() {
-        assert_eq!(
-            server_words(
-                r#"authentication failed: no response: code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#
-            ),
-            "authentication failed: [AUTHENTICATIONFAILED] Authentication failed."
-        );
-        assert_eq!(
-            server_words(
-                r#"folder "X" cannot be opened: no response: code: None, info: Some("Mailbox doesn't exist: X")"#
-            ),
-            r#"folder "X" cannot be opened: Mailbox doesn't exist: X"#
-        );
-        assert_eq!(server_words("cannot connect to x"), "cannot connect to x");
-    }
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[tokio::test]
     async fn a_closed_port_is_refused_and_a_bad_name_is_dns() {
@@ -228,13 +157,108 @@ mod tests {
             .unwrap()
             .port();
         let limit = Duration::from_secs(5);
-        let p = reach("127.0.0.1", port, Instant::now() + limit, limit)
+        let allow = AddressPolicy::new(true);
+        let p = reach("127.0.0.1", port, allow, Instant::now() + limit, limit)
             .await
             .unwrap_err();
         assert_eq!(p.step, ProbeStep::Refused, "{p:?}");
-        let p = reach("nonexistent.invalid", 25, Instant::now() + limit, limit)
+        let p = reach(
+            "nonexistent.invalid",
+            25,
+            allow,
+            Instant::now() + limit,
+            limit,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(p.step, ProbeStep::Dns, "{p:?}");
+    }
+
+    #[tokio::test]
+    async fn a_local_address_is_refused_before_connecting_unless_allowed() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let limit = Duration::from_secs(5);
+        for host in ["127.0.0.1", "localhost", "2130706433"] {
+            let p = reach(
+                host,
+                port,
+                AddressPolicy::new(false),
+                Instant::now() + limit,
+                limit,
+            )
             .await
             .unwrap_err();
-        assert_eq!(p.step, ProbeStep::Dns, "{p:?}");
+            assert_eq!(p.step, ProbeStep::Address, "{host}: {p:?}");
+            assert!(p.detail.contains("outbound.allow_private"), "{p:?}");
+        }
+        let none = tokio::time::timeout(Duration::from_millis(200), listener.accept()).await;
+        assert!(none.is_err(), "a refused address was connected to");
+        reach(
+            "127.0.0.1",
+            port,
+            AddressPolicy::new(true),
+            Instant::now() + limit,
+            limit,
+        )
+        .await
+        .unwrap();
+    }
+
+    /// A listener that answers every connection with an HTTP error carrying a banner.
+    async fn http_banner() -> u16 {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let _ = s
+                        .write_all(b"HTTP/1.1 400 Bad Request\r\nServer: SECRET-BANNER\r\n\r\nSECRET-BANNER body\r\n")
+                        .await;
+                    let mut buf = [0u8; 512];
+                    let _ = tokio::time::timeout(Duration::from_secs(2), s.read(&mut buf)).await;
+                });
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn a_service_that_is_not_mail_is_described_not_quoted() {
+        let port = http_banner().await;
+        let allow = AddressPolicy::new(true);
+        let limit = Duration::from_secs(5);
+        for security in [
+            crate::domain::email::Security::None,
+            crate::domain::email::Security::StartTls,
+        ] {
+            let a = Account {
+                host: "127.0.0.1",
+                port,
+                security,
+                username: "u",
+                password: "stored-password",
+                folder: "INBOX",
+            };
+            let p = imap(&a, allow, limit).await;
+            assert_eq!(p.step, ProbeStep::Protocol, "{p:?}");
+            assert!(
+                !p.detail.contains("SECRET") && !p.detail.contains("HTTP"),
+                "{p:?}"
+            );
+            let server = Server {
+                host: "127.0.0.1".into(),
+                port,
+                security,
+                username: "u".into(),
+                password_sealed: String::new(),
+            };
+            let p = smtp(&server, "pw", "a@b.example", allow, limit).await;
+            assert!(!p.ok, "{p:?}");
+            assert!(
+                !p.detail.contains("SECRET") && !p.detail.contains("HTTP"),
+                "{p:?}"
+            );
+        }
     }
 }

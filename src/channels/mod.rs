@@ -6,4 +6,5 @@ pub mod email;
 pub mod guard;
 pub mod imap;
 pub mod mail_probe;
+pub mod net;
 pub mod smtp;

@@ -1,14 +1,23 @@
 //! Sending one reply by SMTP with lettre: the reply threads under the customer's mail
 //! (In-Reply-To, References, "Re:"), carries a Message-ID we signed, and comes from the
 //! inbox's address. Permanent refusals (5xx) fail at once; everything else is retried.
+//! We open the TCP connection ourselves through the address policy and hand lettre the
+//! stream (lettre would otherwise resolve and connect by itself, out of the policy's
+//! sight); the same session code serves "Test connection".
 
 use super::api::Outcome;
-use crate::domain::email::{Security, Server};
+use super::guard::{AddressPolicy, ConnectError, Refused};
+use super::net::{self, Conn};
+use crate::domain::email::{ProbeStep, Security, Server};
+use lettre::Message;
 use lettre::message::header::{self, ContentType};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::transport::smtp::Error as SmtpError;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 use std::time::Duration;
+use tokio::net::TcpStream;
 
 /// One outgoing reply.
 pub struct Reply<'a> {
@@ -104,34 +113,169 @@ pub fn build(r: &Reply<'_>) -> Result<Message, String> {
     .map_err(|e| format!("cannot build the message: {e}"))
 }
 
-/// Sends a built message through the inbox's SMTP server.
-pub async fn send(server: &Server, password: &str, msg: Message, timeout: Duration) -> Outcome {
-    let builder = match server.security {
-        Security::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
-            &server.host,
-        )),
-        Security::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&server.host),
-        Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&server.host),
-    };
-    let mut builder = match builder {
-        Ok(b) => b.port(server.port).timeout(Some(timeout)),
-        Err(e) => return Outcome::Permanent(format!("SMTP settings: {e}")),
-    };
-    if !server.username.is_empty() {
-        builder = builder.credentials(Credentials::new(
-            server.username.clone(),
-            password.to_string(),
-        ));
-    }
-    match builder.build().send(msg).await {
-        Ok(resp) => Outcome::Delivered {
-            source_id: resp.message().next().map(str::to_string).filter(|_| false),
-        },
-        Err(e) if e.is_permanent() => {
-            Outcome::Permanent(format!("the mail server refused it: {e}"))
+/// Longest server text quoted in an error.
+const WORDS: usize = 120;
+
+/// An SMTP step that failed: the step, what people see, and whether retrying cannot help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub step: ProbeStep,
+    pub text: String,
+    /// The server answered 5xx (or the settings can never work).
+    pub permanent: bool,
+}
+
+impl Failure {
+    fn new(step: ProbeStep, text: impl Into<String>) -> Failure {
+        Failure {
+            step,
+            text: text.into(),
+            permanent: false,
         }
-        Err(e) => Outcome::Retry(format!("the mail server could not take it: {e}")),
     }
+}
+
+/// A lettre error in our words: a well-formed SMTP reply keeps its code, and at the
+/// steps where a server explains a refusal (`quote`) its text too, cleaned and short;
+/// anything else is described, never quoted, so a port that is not SMTP cannot have its
+/// bytes shown to people.
+pub fn failure(step: ProbeStep, what: &str, quote: bool, e: &SmtpError) -> Failure {
+    let step = if e.is_timeout() {
+        ProbeStep::Timeout
+    } else if e.is_tls() {
+        ProbeStep::Tls
+    } else {
+        step
+    };
+    let text = match e.status() {
+        Some(code) => {
+            let words = std::error::Error::source(e)
+                .map(|s| net::excerpt(&s.to_string(), WORDS))
+                .filter(|w| quote && !w.is_empty());
+            match words {
+                Some(w) => format!("{what} (SMTP {code}: {w})"),
+                None => format!("{what} (SMTP {code})"),
+            }
+        }
+        // rustls' own words (certificate problems), not the peer's bytes.
+        None if e.is_tls() => format!("TLS failed: {}", net::excerpt(&e.to_string(), 200)),
+        None if e.is_timeout() => "the server did not answer in time".into(),
+        None => format!("the server did not answer as an SMTP server ({what})"),
+    };
+    Failure {
+        step,
+        text,
+        permanent: e.is_permanent(),
+    }
+}
+
+/// An SMTP session on a connection the address policy made: TLS or STARTTLS (the
+/// certificate checked for the host name typed, not the address connected to), EHLO,
+/// and AUTH when a user is set. Returns the session and the steps that passed.
+pub async fn session(
+    tcp: TcpStream,
+    server: &Server,
+    password: &str,
+) -> Result<(AsyncSmtpConnection, Vec<String>), Failure> {
+    let hello = ClientId::default();
+    let stream = match server.security {
+        Security::Tls => net::tls(&server.host, tcp)
+            .await
+            .map_err(|e| Failure::new(ProbeStep::Tls, format!("TLS failed: {e}")))?,
+        Security::None | Security::StartTls => Conn::Plain(tcp),
+    };
+    let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello)
+        .await
+        .map_err(|e| failure(ProbeStep::Protocol, "no SMTP greeting or EHLO", false, &e))?;
+    let mut done = vec!["EHLO accepted".to_string()];
+    if server.security == Security::StartTls {
+        if !conn.can_starttls() {
+            return Err(Failure::new(
+                ProbeStep::Tls,
+                "the server does not offer STARTTLS: choose TLS or none, or another port",
+            ));
+        }
+        let tls = TlsParameters::new(server.host.trim_matches(['[', ']']).to_string())
+            .map_err(|e| failure(ProbeStep::Tls, "TLS settings", false, &e))?;
+        conn.starttls(tls, &hello)
+            .await
+            .map_err(|e| failure(ProbeStep::Tls, "STARTTLS refused", false, &e))?;
+        done.push("STARTTLS".into());
+    }
+    if !server.username.is_empty() {
+        let creds = Credentials::new(server.username.clone(), password.to_string());
+        conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds)
+            .await
+            .map_err(|e| {
+                if e.is_client() {
+                    Failure {
+                        permanent: true,
+                        ..Failure::new(
+                            ProbeStep::Authentication,
+                            "the server offers no sign-in we support (PLAIN or LOGIN); \
+                             on a plain connection servers often offer none: choose STARTTLS or TLS",
+                        )
+                    }
+                } else {
+                    failure(
+                        ProbeStep::Authentication,
+                        "authentication failed",
+                        true,
+                        &e,
+                    )
+                }
+            })?;
+        done.push(format!("signed in as {}", server.username));
+    }
+    Ok((conn, done))
+}
+
+/// Sends a built message through the inbox's SMTP server, connected through the
+/// address policy; `timeout` bounds the connection and sign-in, and each command.
+pub async fn send(
+    server: &Server,
+    password: &str,
+    msg: Message,
+    policy: AddressPolicy,
+    timeout: Duration,
+) -> Outcome {
+    let tcp = match tokio::time::timeout(timeout, policy.connect(&server.host, server.port)).await {
+        Err(_) => return Outcome::Retry("the mail server did not answer in time".into()),
+        Ok(Err(ConnectError::Refused(r @ Refused::Private { .. }))) => {
+            return Outcome::Permanent(format!("the mail server's address is refused: {r}"));
+        }
+        Ok(Err(ConnectError::Refused(r))) => return Outcome::Retry(r.to_string()),
+        Ok(Err(ConnectError::Io(e))) => {
+            return Outcome::Retry(format!(
+                "cannot connect to the mail server {}:{}: {e}",
+                server.host, server.port
+            ));
+        }
+        Ok(Ok(tcp)) => tcp,
+    };
+    let (mut conn, _) = match tokio::time::timeout(timeout, session(tcp, server, password)).await {
+        Err(_) => return Outcome::Retry("the mail server did not answer in time".into()),
+        Ok(Err(f)) if f.permanent => return Outcome::Permanent(f.text),
+        Ok(Err(f)) => return Outcome::Retry(f.text),
+        Ok(Ok(c)) => c,
+    };
+    // The data may be large: give it longer than one command.
+    let raw = msg.formatted();
+    let sending = conn.send(msg.envelope(), &raw);
+    let outcome = match tokio::time::timeout(timeout.max(Duration::from_secs(60)), sending).await {
+        Err(_) => Outcome::Retry("the mail server did not take the message in time".into()),
+        Ok(Ok(_)) => Outcome::Delivered { source_id: None },
+        Ok(Err(e)) => {
+            let f = failure(ProbeStep::Sender, "the mail server refused it", true, &e);
+            if f.permanent {
+                Outcome::Permanent(f.text)
+            } else {
+                Outcome::Retry(f.text)
+            }
+        }
+    };
+    let _ = tokio::time::timeout(timeout, conn.quit()).await;
+    outcome
 }
 
 #[cfg(test)]
@@ -157,6 +301,44 @@ mod tests {
             raw.contains("\nReply-To: support+0123abcd@shop.example\r\n"),
             "{raw}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_reply_is_not_sent_to_a_refused_address() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = Server {
+            host: "127.0.0.1".into(),
+            port: listener.local_addr().unwrap().port(),
+            security: Security::None,
+            username: "u".into(),
+            password_sealed: String::new(),
+        };
+        let msg = build(&Reply {
+            from_name: "Shop",
+            from_address: "support@shop.example",
+            to: "maria@example.org",
+            subject: "Re: x",
+            text: "ok",
+            message_id: "<a@shop.example>".into(),
+            in_reply_to: None,
+            references: vec![],
+            reply_to: None,
+        })
+        .unwrap();
+        let out = send(
+            &server,
+            "pw",
+            msg,
+            AddressPolicy::new(false),
+            Duration::from_secs(5),
+        )
+        .await;
+        let Outcome::Permanent(e) = out else {
+            panic!("{out:?}")
+        };
+        assert!(e.contains("127.0.0.1 is a private or local address"), "{e}");
+        let accepted = tokio::time::timeout(Duration::from_millis(200), listener.accept()).await;
+        assert!(accepted.is_err(), "the refused address was connected to");
     }
 
     #[test]

@@ -189,3 +189,26 @@ fn trusted_proxies_from_file_and_env_and_bad_ones_named() {
     .to_string();
     assert!(e.contains("trusted_proxies"), "{e}");
 }
+
+#[test]
+fn private_addresses_are_refused_by_default_and_either_name_allows_them() {
+    let l = load(None, &[], &Overrides::default()).unwrap();
+    assert!(!l.config.allow_private_addresses());
+    for (file, env) in [
+        ("[outbound]\nallow_private = true\n", vec![]),
+        ("[inbox]\nwebhook_allow_private = true\n", vec![]),
+        ("", vec![("CHARLA__OUTBOUND__ALLOW_PRIVATE", "true")]),
+        ("", vec![("CHARLA__INBOX__WEBHOOK_ALLOW_PRIVATE", "yes")]),
+    ] {
+        let l = load_str(file, &env, Overrides::default()).unwrap();
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+        assert!(l.config.allow_private_addresses(), "{file} {env:?}");
+    }
+    let l = load_str(
+        "[outbound]\nallow_private = true\n",
+        &[("CHARLA__OUTBOUND__ALLOW_PRIVATE", "false")],
+        Overrides::default(),
+    )
+    .unwrap();
+    assert!(!l.config.allow_private_addresses(), "env beats file");
+}

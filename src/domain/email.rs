@@ -94,6 +94,9 @@ pub fn poll_seconds(s: u64) -> Result<u64, Invalid> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProbeStep {
     Ok,
+    /// The address policy refused the server's address (private or local, not allowed
+    /// by configuration); nothing was connected to.
+    Address,
     /// The host name does not resolve.
     Dns,
     /// Nothing listens on that port (the connection was refused).
@@ -119,6 +122,7 @@ impl ProbeStep {
     pub fn as_str(self) -> &'static str {
         match self {
             ProbeStep::Ok => "ok",
+            ProbeStep::Address => "address",
             ProbeStep::Dns => "dns",
             ProbeStep::Refused => "refused",
             ProbeStep::Connect => "connect",
@@ -134,6 +138,7 @@ impl ProbeStep {
     pub fn label(self) -> &'static str {
         match self {
             ProbeStep::Ok => "OK",
+            ProbeStep::Address => "Address not allowed",
             ProbeStep::Dns => "DNS lookup",
             ProbeStep::Refused => "Connection refused",
             ProbeStep::Connect => "Connection",

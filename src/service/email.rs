@@ -1,5 +1,7 @@
 //! Email inbox settings as admins give them: validated, passwords sealed, an empty
-//! password on an update keeping the stored one. "Test connection" and the poller's
+//! password on an update keeping the stored one only while host, port and user stay
+//! the ones it was stored for (a stored password is never sent anywhere else, by
+//! "Test connection" or by the poller and sender). "Test connection" and the poller's
 //! health for the settings page.
 
 use super::{MailHealth, Result, ServiceError, Services};
@@ -22,7 +24,8 @@ pub struct ServerInput {
     pub port: u16,
     pub security: String,
     pub username: String,
-    /// Plain text; `None` or empty keeps the stored one.
+    /// Plain text; `None` or empty keeps the stored one, as long as host, port and
+    /// user name are unchanged.
     pub password: Option<String>,
 }
 
@@ -48,6 +51,23 @@ pub struct MailStatus {
     pub cursor: Option<(u32, u32)>,
 }
 
+/// What differs between where a password was stored for and where it would now be
+/// sent ("host", "port", "user name", or several joined with "and"); `None` when the
+/// same. Host names compare without case, as DNS does.
+fn changed_identity(old: &Server, host: &str, port: u16, username: &str) -> Option<String> {
+    let mut what = Vec::new();
+    if !old.host.eq_ignore_ascii_case(host) {
+        what.push("host");
+    }
+    if old.port != port {
+        what.push("port");
+    }
+    if old.username != username {
+        what.push("user name");
+    }
+    (!what.is_empty()).then(|| what.join(" and "))
+}
+
 impl Services {
     fn server(&self, side: &'static str, s: ServerInput, old: Option<&Server>) -> Result<Server> {
         let field = |f: &'static str| -> &'static str {
@@ -57,6 +77,8 @@ impl Services {
                 ("imap", "security") => "email.imap.security",
                 ("smtp", "host") => "email.smtp.host",
                 ("smtp", "port") => "email.smtp.port",
+                ("imap", "password") => "email.imap.password",
+                ("smtp", "password") => "email.smtp.password",
                 _ => "email.smtp.security",
             }
         };
@@ -67,15 +89,32 @@ impl Services {
             }
             .into());
         }
-        let password_sealed = match s.password.filter(|p| !p.is_empty()) {
-            Some(p) => self.keys.seal(&p)?,
-            None => old.map(|o| o.password_sealed.clone()).unwrap_or_default(),
+        let host = email::host(field("host"), &s.host)?;
+        let security = Security::parse(field("security"), &s.security)?;
+        let username = s.username.trim().to_string();
+        let password_sealed = match (s.password.filter(|p| !p.is_empty()), old) {
+            (Some(p), _) => self.keys.seal(&p)?,
+            (None, Some(o)) if !o.password_sealed.is_empty() => {
+                match changed_identity(o, &host, s.port, &username) {
+                    None => o.password_sealed.clone(),
+                    // No user: no password is sent, so none is kept for a new place.
+                    Some(_) if username.is_empty() => String::new(),
+                    Some(what) => {
+                        return Err(Invalid {
+                            field: field("password"),
+                            reason: format!("type the password again: the {what} changed"),
+                        }
+                        .into());
+                    }
+                }
+            }
+            (None, _) => String::new(),
         };
         Ok(Server {
-            host: email::host(field("host"), &s.host)?,
+            host,
             port: s.port,
-            security: Security::parse(field("security"), &s.security)?,
-            username: s.username.trim().to_string(),
+            security,
+            username,
             password_sealed,
         })
     }
@@ -149,13 +188,24 @@ impl Services {
                 Ok(p) => p,
                 Err(probe) => return probe,
             };
-            mail_probe::imap(&Account::of(&settings, &password), PROBE_TIMEOUT).await
+            mail_probe::imap(
+                &Account::of(&settings, &password),
+                self.settings.outbound,
+                PROBE_TIMEOUT,
+            )
+            .await
         };
         let smtp = async {
             match self.password(&settings.smtp) {
                 Ok(p) => {
-                    mail_probe::smtp(&settings.smtp, &p, &settings.from_address, PROBE_TIMEOUT)
-                        .await
+                    mail_probe::smtp(
+                        &settings.smtp,
+                        &p,
+                        &settings.from_address,
+                        self.settings.outbound,
+                        PROBE_TIMEOUT,
+                    )
+                    .await
                 }
                 Err(probe) => probe,
             }

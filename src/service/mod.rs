@@ -123,6 +123,8 @@ pub struct ServiceSettings {
     /// The website widget's limits: per visitor and per IP a minute, new conversations
     /// per IP an hour.
     pub widget_limits: (usize, usize, usize),
+    /// Where outbound connections (webhooks, mail servers) may go.
+    pub outbound: crate::channels::guard::AddressPolicy,
 }
 
 /// Every use-case, sharing the store, the clock and the security helpers.

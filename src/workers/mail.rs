@@ -38,9 +38,10 @@ fn settings(s: &Services, inbox_id: InboxId) -> Result<EmailSettings, String> {
         .ok_or_else(|| "the inbox has no email settings".to_string())
 }
 
-/// An IMAP error as shown on the inbox's health: our step and the server's own words.
+/// An IMAP error as shown on the inbox's health: our step, and the server's own words
+/// only from a refusal (see `ImapError`).
 fn words(e: &imap::ImapError) -> String {
-    crate::channels::mail_probe::server_words(&e.to_string())
+    e.to_string()
 }
 
 /// Logs in and selects the inbox's folder.
@@ -52,9 +53,13 @@ async fn connect(s: &Services, settings: &EmailSettings) -> Result<Mailbox, Stri
             .open(&settings.imap.password_sealed)
             .map_err(|e| e.to_string())?
     };
-    imap::open(&Account::of(settings, &password), COMMAND_TIMEOUT)
-        .await
-        .map_err(|e| words(&e))
+    imap::open(
+        &Account::of(settings, &password),
+        s.settings.outbound,
+        COMMAND_TIMEOUT,
+    )
+    .await
+    .map_err(|e| words(&e))
 }
 
 /// Stores every mail above the folder's cursor; returns how many were new.

@@ -19,11 +19,7 @@ pub struct Workers {
 
 impl Workers {
     /// Starts every worker.
-    pub fn start(
-        services: Arc<Services>,
-        webhook_timeout: Duration,
-        allow_private: bool,
-    ) -> Workers {
+    pub fn start(services: Arc<Services>, webhook_timeout: Duration) -> Workers {
         let (stop, _) = watch::channel(false);
         let mut w = Workers {
             stop,
@@ -36,15 +32,8 @@ impl Workers {
         let s = services.clone();
         w.supervise("mail-pollers", move |stop| mail::run(s.clone(), stop));
         let s = services.clone();
-        let client = crate::channels::guard::client(allow_private);
         w.supervise("outbox", move |stop| {
-            outbox::run(
-                s.clone(),
-                client.clone(),
-                webhook_timeout,
-                allow_private,
-                stop,
-            )
+            outbox::run(s.clone(), webhook_timeout, stop)
         });
         w
     }

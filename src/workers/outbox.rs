@@ -2,7 +2,8 @@
 //! few at a time, and records each outcome durably. Woken at once when new work is
 //! committed, and at least every second for retries that come due.
 
-use crate::channels::{api, guard, smtp};
+use crate::channels::guard::{AddressPolicy, Refused};
+use crate::channels::{api, smtp};
 use crate::service::{Delivery, Services};
 use futures_util::StreamExt;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ async fn deliver(
     client: &reqwest::Client,
     d: Delivery,
     timeout: Duration,
-    allow_private: bool,
+    policy: AddressPolicy,
 ) -> api::Outcome {
     match d {
         Delivery::Webhook {
@@ -26,9 +27,11 @@ async fn deliver(
             body,
         } => {
             let (_, _, message_id) = job.kind.target();
-            match guard::check_url(&url, allow_private) {
-                Ok(()) => api::deliver(client, &url, &secret, message_id.0, body, timeout).await,
-                Err(e) => api::Outcome::Permanent(e),
+            // The URL is parsed and checked once, and that parsed URL is what is sent.
+            match policy.check_http(&url).await {
+                Ok(url) => api::deliver(client, url, &secret, message_id.0, body, timeout).await,
+                Err(e @ Refused::Dns { .. }) => api::Outcome::Retry(format!("webhook: {e}")),
+                Err(e) => api::Outcome::Permanent(format!("webhook refused: {e}")),
             }
         }
         Delivery::Mail {
@@ -36,17 +39,17 @@ async fn deliver(
             password,
             message,
             ..
-        } => smtp::send(&server, &password, *message, timeout).await,
+        } => smtp::send(&server, &password, *message, policy, timeout).await,
     }
 }
 
 pub(super) async fn run(
     s: Arc<Services>,
-    client: reqwest::Client,
     timeout: Duration,
-    allow_private: bool,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), String> {
+    let policy = s.settings.outbound;
+    let client = policy.http_client()?;
     loop {
         let batch = s.due_deliveries(64).await.map_err(|e| e.to_string())?;
         let full = batch.len() == 64;
@@ -55,7 +58,7 @@ pub(super) async fn run(
                 let (s, client) = (s.clone(), client.clone());
                 async move {
                     let job = d.job().clone();
-                    let outcome = deliver(&client, d, timeout, allow_private).await;
+                    let outcome = deliver(&client, d, timeout, policy).await;
                     if let Err(e) = s.finish(&job, outcome).await {
                         tracing::warn!(error = %e, "could not record a delivery");
                     }

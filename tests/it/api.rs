@@ -817,12 +817,13 @@ async fn email_inbox_settings_are_validated_and_passwords_never_shown() {
         (Some("email"), Some(true))
     );
     assert_eq!(inbox["email"]["smtp"]["security"], "starttls");
-    // An update without passwords keeps them.
+    // An update without passwords keeps them, as long as the host, port and user are
+    // the ones they were stored for; another host needs the password typed again.
     let (s, v) = api
         .call(
             reqwest::Method::PATCH,
             &format!("/api/v1/inboxes/{id}"),
-            Some(json!({"email": settings("imap2.shop.example", None)})),
+            Some(json!({"email": settings("imap.shop.example", None)})),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -831,7 +832,19 @@ async fn email_inbox_settings_are_validated_and_passwords_never_shown() {
             v["email"]["imap"]["host"].as_str(),
             v["email"]["imap"]["password_set"].as_bool()
         ),
-        (Some("imap2.shop.example"), Some(true))
+        (Some("imap.shop.example"), Some(true))
+    );
+    let (s, v) = api
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/inboxes/{id}"),
+            Some(json!({"email": settings("imap2.shop.example", None)})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(
+        v["error"]["message"],
+        "email.imap.password: type the password again: the host changed"
     );
     // The data on disk holds no plain-text password either.
     let mut raw = Vec::new();

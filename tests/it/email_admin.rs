@@ -219,13 +219,32 @@ async fn email_inbox_form_validates_keeps_values_and_never_shows_passwords() {
         "{v}"
     );
 
-    // Saved again with empty passwords: the stored ones stay; other fields change.
+    // Saved again with empty passwords: the stored ones stay (host, port and user are
+    // the ones they were stored for); other fields change.
     let edit_path = format!("/admin/inboxes/{id}");
-    let mut again = with(form_fields("143"), "imap_password", "");
+    let mut again = with(form_fields("993"), "imap_password", "");
     again = with(again, "smtp_password", "");
     again = with(again, "imap_security", "starttls");
     again.retain(|(k, _)| *k != "reply_to_plus_address");
     let r = admin.submit(&edit_path, &edit_path, &pairs(&again)).await;
+    assert_eq!(location(&r), "/admin/inboxes?flash=inbox_saved");
+    // Another port with an empty password: refused, the password must be typed again.
+    again = with(again, "imap_port", "143");
+    let r = admin.submit(&edit_path, &edit_path, &pairs(&again)).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("IMAP password: type the password again: the port changed")
+            && body.contains("value=\"143\""),
+        "{body}"
+    );
+    let r = admin
+        .submit(
+            &edit_path,
+            &edit_path,
+            &pairs(&with(again.clone(), "imap_password", "s3cret-imap-143")),
+        )
+        .await;
     assert_eq!(location(&r), "/admin/inboxes?flash=inbox_saved");
     let (_, v) = api.get("/api/v1/inboxes").await;
     let e = &v["inboxes"][0]["email"];
@@ -269,6 +288,9 @@ async fn email_inbox_form_validates_keeps_values_and_never_shows_passwords() {
     closed = with(closed, "smtp_host", "127.0.0.1");
     closed = with(closed, "smtp_port", &smtp_port);
     closed = with(closed, "smtp_security", "none");
+    // Another host and port: the stored passwords are not for them.
+    closed = with(closed, "imap_password", "typed-imap");
+    closed = with(closed, "smtp_password", "typed-smtp");
     let (s, fragment) = htmx_post(
         &admin,
         &edit_path,

@@ -15,5 +15,6 @@ mod email_live;
 mod mail_servers;
 mod permissions;
 mod security_contacts;
+mod security_outbound;
 mod webhook;
 mod widget;

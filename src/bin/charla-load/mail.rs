@@ -9,7 +9,7 @@
 //! - delivery latency: APPEND to the IMAP server → the conversation's event on an
 //!   agent's live stream (SSE), through the real `charla` binary watching the folder.
 
-use super::{dataset, login, ms, start};
+use super::{dataset, login, ms, start_with};
 use crate::http::{Conn, percentile};
 use async_imap::Session;
 use charla::channels::email::{Limits, parse};
@@ -19,6 +19,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
+
+/// The load tool measures a Dovecot on this machine: local addresses are the point.
+const LOAD_POLICY: charla::channels::guard::AddressPolicy =
+    charla::channels::guard::AddressPolicy::new(true);
 
 struct Opts {
     host: String,
@@ -164,7 +168,7 @@ pub fn run(args: &[String]) {
         let _ = s.logout().await;
 
         // A poll with nothing new: the search on an open session, and a whole poll.
-        let mut mb = imap::open(&account(&o), Duration::from_secs(30))
+        let mut mb = imap::open(&account(&o), LOAD_POLICY, Duration::from_secs(30))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let all = mb.uids_after(0).await.unwrap_or_else(|e| panic!("{e}"));
@@ -191,7 +195,7 @@ pub fn run(args: &[String]) {
         let mut whole = Vec::new();
         for _ in 0..20 {
             let t = Instant::now();
-            let mut mb = imap::open(&account(&o), Duration::from_secs(30))
+            let mut mb = imap::open(&account(&o), LOAD_POLICY, Duration::from_secs(30))
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
             let new = mb.uids_after(highest).await.unwrap_or_else(|e| panic!("{e}"));
@@ -218,7 +222,9 @@ pub fn run(args: &[String]) {
     let set = rt
         .block_on(dataset::generate(&cfg, 0, 0))
         .unwrap_or_else(|e| panic!("{e}"));
-    let (server, _) = start(&o.data);
+    // The mailbox is a Dovecot on this machine, which the address policy refuses
+    // unless told otherwise.
+    let (server, _) = start_with(&o.data, &[("CHARLA__OUTBOUND__ALLOW_PRIVATE", "true")]);
     let addr = server.addr.clone();
     rt.block_on(async {
         let cookie = login(&addr).await;

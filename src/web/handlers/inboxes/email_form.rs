@@ -181,6 +181,8 @@ fn label(field: &str) -> &str {
         "email.smtp.host" => "SMTP host",
         "email.smtp.port" => "SMTP port",
         "email.smtp.security" => "SMTP security",
+        "email.imap.password" => "IMAP password",
+        "email.smtp.password" => "SMTP password",
         "email.from_address" => "From address",
         "poll_seconds" => "Poll interval",
         other => other,
@@ -247,6 +249,16 @@ mod tests {
         .unwrap();
         assert_eq!(e.field, "imap_port");
         assert_eq!(e.message, "IMAP port: must be a port number");
+        let e = form_error(ServiceError::Invalid(Invalid {
+            field: "email.smtp.password",
+            reason: "type the password again: the host changed".into(),
+        }))
+        .unwrap();
+        assert_eq!(e.field, "smtp_password");
+        assert_eq!(
+            e.message,
+            "SMTP password: type the password again: the host changed"
+        );
         let e = form_error(ServiceError::Invalid(Invalid {
             field: "channel",
             reason: "unknown".into(),
