@@ -60,7 +60,7 @@ async fn secret_customer(app: &TestApp, admin: &Api, mail_inbox: u64) -> (u64, u
 #[ignore = "needs aiosmtpd; run ./scripts/test (it installs it)"]
 async fn an_agent_of_another_inbox_cannot_read_edit_block_or_redirect_a_contact() {
     use super::mail_servers::SmtpSink;
-    let mut sink = SmtpSink::start();
+    let sink = SmtpSink::start();
     let app = TestApp::start().await;
     let admin_web = app.admin().await;
     let admin = Api::for_client(&admin_web).await;
