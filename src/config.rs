@@ -146,10 +146,16 @@ pub struct AuthConfig {
     pub session_max_days: u64,
     /// Password hashes computed at the same time (each takes about 19 MiB).
     pub max_concurrent_hashes: usize,
-    /// Failed sign-ins per account within the window before 429.
+    /// Failed sign-ins per account *from one client IP* within the window before that
+    /// IP gets 429 for that account (the account stays open from other addresses).
     pub login_max_failures_per_account: u32,
-    /// Failed sign-ins per client IP within the window before 429.
+    /// Failed sign-ins per client IP, over all accounts, within the window before 429.
     pub login_max_failures_per_ip: u32,
+    /// Failed sign-ins of one account from all addresses within the window after which
+    /// every further attempt on it waits `login_slowdown_seconds` (0: never slow down).
+    pub login_slow_after_failures_per_account: u32,
+    /// That wait, in seconds.
+    pub login_slowdown_seconds: u64,
     /// The throttling window, in seconds.
     pub login_throttle_window_seconds: u64,
 }
@@ -162,6 +168,8 @@ impl Default for AuthConfig {
             max_concurrent_hashes: 2,
             login_max_failures_per_account: 5,
             login_max_failures_per_ip: 20,
+            login_slow_after_failures_per_account: 20,
+            login_slowdown_seconds: 3,
             login_throttle_window_seconds: 900,
         }
     }

@@ -87,7 +87,9 @@ impl Services {
     }
 
     /// Signs in with email and password. Unknown email and wrong password answer the
-    /// same, after the same work; too many failures answer `Throttled`.
+    /// same, after the same work; too many failures answer `Throttled`. The attempt is
+    /// reserved before the password is checked (see [`super::throttle`]), so parallel
+    /// guesses cannot outrun the limit.
     pub async fn login(
         &self,
         email: &str,
@@ -95,10 +97,16 @@ impl Services {
         ip: &str,
     ) -> Result<(Agent, NewSession)> {
         let email = email.trim().to_lowercase();
-        if let Err(secs) = self.throttle.check(&email, ip) {
-            return Err(ServiceError::Throttled {
+        let attempt = self
+            .throttle
+            .begin(&email, ip)
+            .map_err(|secs| ServiceError::Throttled {
                 retry_after_secs: secs,
-            });
+            })?;
+        if attempt.delay_secs > 0 {
+            // Many failures on this account from everywhere: slow every attempt on it
+            // down rather than refuse, so its owner can still get in.
+            tokio::time::sleep(std::time::Duration::from_secs(attempt.delay_secs)).await;
         }
         let agent = self
             .store
@@ -109,14 +117,12 @@ impl Services {
             && self.hasher.verify(password, phc).await?;
         match (ok, agent) {
             (true, Some(agent)) => {
-                self.throttle.succeeded(&email);
+                self.throttle.succeeded(attempt);
                 let s = self.start_session(&agent).await?;
                 Ok((agent, s))
             }
-            _ => {
-                self.throttle.failed(&email, ip);
-                Err(ServiceError::BadCredentials)
-            }
+            // The reservation stays: it is the recorded failure.
+            _ => Err(ServiceError::BadCredentials),
         }
     }
 

@@ -32,7 +32,7 @@ pub use live::{Live, LiveBus};
 pub use mail::{MailHealth, MailHealthBoard};
 pub use org::InboxInput;
 pub use outbox::Delivery;
-pub use throttle::Throttle;
+pub use throttle::{Throttle, ThrottleLimits};
 
 use crate::domain::account::SessionPolicy;
 use crate::domain::validate::Invalid;
@@ -106,9 +106,8 @@ pub type AuditPage = (Vec<AuditEntry>, Option<(i64, u64)>);
 pub struct ServiceSettings {
     pub session: SessionPolicy,
     pub max_concurrent_hashes: usize,
-    pub max_failures_per_account: u32,
-    pub max_failures_per_ip: u32,
-    pub throttle_window_secs: i64,
+    /// Sign-in limits (per account and IP pair, per IP, and the account-wide slowdown).
+    pub login: ThrottleLimits,
     /// A conversation is "missed" after this long without an agent reply.
     pub missed_after_secs: i64,
     /// Longest message an API or agent may send, in characters.
@@ -155,12 +154,7 @@ impl Services {
         let setup_done = store.setup_done()?;
         Services {
             hasher: Hasher::new(settings.max_concurrent_hashes),
-            throttle: Throttle::new(
-                clock.clone(),
-                settings.max_failures_per_account,
-                settings.max_failures_per_ip,
-                settings.throttle_window_secs,
-            ),
+            throttle: Throttle::new(clock.clone(), settings.login),
             store,
             keys,
             settings,

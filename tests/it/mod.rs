@@ -14,5 +14,6 @@ mod email_content;
 mod email_live;
 mod mail_servers;
 mod permissions;
+mod security_auth;
 mod webhook;
 mod widget;
