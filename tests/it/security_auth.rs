@@ -238,3 +238,46 @@ async fn an_attacker_cannot_lock_the_owner_out_from_another_address() {
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "per IP");
     app.stop().await;
 }
+
+// ---- 3. open redirect -----------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_redirects_only_to_same_origin_paths() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    for (next, want) in [
+        ("%2F%09%2Fevil.example%2Fx", "/"),
+        ("%2F%5C%09%5Cevil.example", "/"),
+        ("%2F%0A%2Fevil.example", "/"),
+        ("%2F%0D%0A%2Fevil.example", "/"),
+        ("%09%2F%2Fevil.example", "/"),
+        ("%2F%2Fevil.example", "/"),
+        ("%2F%5Cevil.example", "/"),
+        ("https%3A%2F%2Fevil.example", "/"),
+        ("%20%2Fx", "/"),
+        (
+            "%2Fconversations%2F5%3Fview%3Dall",
+            "/conversations/5?view=all",
+        ),
+    ] {
+        let r = admin.get(&format!("/login?next={next}")).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(location(&r), want, "next={next}");
+    }
+    // After a POST too.
+    let c = app.client();
+    let r = c
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("email", ADMIN_EMAIL),
+                ("password", ADMIN_PASSWORD),
+                ("next", "/\t/evil.example/x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/");
+    app.stop().await;
+}
