@@ -80,8 +80,9 @@ impl Default for InboxConfig {
 pub struct ServerConfig {
     /// Address to listen on.
     pub listen: String,
-    /// The URL people use to reach charla (for links in invites); empty: derived from
-    /// each request's Host header.
+    /// The URL people use to reach charla (for links in invites and the widget snippet,
+    /// and the cross-site check); empty: derived from each request's Host header (or
+    /// from forwarding headers of a trusted proxy).
     pub public_url: String,
     /// HTTP worker threads; 0 means one per CPU core.
     pub workers: usize,
@@ -94,7 +95,8 @@ pub struct ServerConfig {
     pub max_json_bytes: ByteSize,
     /// Seconds to let in-flight requests finish on shutdown.
     pub shutdown_timeout_seconds: u64,
-    /// Reverse proxies whose `X-Forwarded-For` is believed: requests from these
+    /// Reverse proxies whose `X-Forwarded-For` (and `-Proto`, `-Host`, `Forwarded`) is
+    /// believed: requests from these
     /// addresses are counted (sign-in throttling, chat limits) under the client address
     /// the proxy reports. Empty: the connecting address is the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,

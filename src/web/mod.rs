@@ -10,6 +10,7 @@ mod handlers;
 mod inbox_views;
 mod json;
 mod middleware;
+mod origin;
 mod views;
 
 use crate::service::Services;

@@ -281,3 +281,128 @@ async fn sign_in_redirects_only_to_same_origin_paths() {
     assert_eq!(location(&r), "/");
     app.stop().await;
 }
+
+// ---- 4. forwarded headers -------------------------------------------------------------
+
+/// Creates an invited agent with extra request headers; returns the invite link.
+async fn invite_link(admin: &Client, email: &str, headers: &[(&str, &str)]) -> String {
+    let token = admin.csrf("/admin/agents").await;
+    let mut rb = admin.http.post(format!("{}/admin/agents", admin.base));
+    for (k, v) in headers {
+        rb = rb.header(*k, *v);
+    }
+    let r = rb
+        .form(&[
+            ("csrf", token.as_str()),
+            ("name", "Invited Person"),
+            ("email", email),
+            ("role", "agent"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let body = r.text().await.unwrap();
+    between(&body, "id=\"invite-link\">", "<")
+        .unwrap()
+        .to_string()
+}
+
+const FORGED: [(&str, &str); 2] = [
+    ("X-Forwarded-Host", "evil.example"),
+    ("X-Forwarded-Proto", "https"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_headers_are_ignored_unless_a_trusted_proxy_sends_them() {
+    // No trusted proxy: the headers change nothing.
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let link = invite_link(&admin, "i1@example.com", &FORGED).await;
+    assert!(
+        link.starts_with(&format!("{}/invite/", app.url)),
+        "invite link shaped by a forged header: {link}"
+    );
+    let api = Api::for_client(&admin).await;
+    let r = api
+        .http
+        .post(format!("{}/api/v1/inboxes", app.url))
+        .bearer_auth(&api.token)
+        .header(FORGED[0].0, FORGED[0].1)
+        .header(FORGED[1].0, FORGED[1].1)
+        .json(&json!({"name": "Site", "channel": "website", "website": {"allowed_origins": ["https://shop.example"]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let v: Value = r.json().await.unwrap();
+    let snippet = v["snippet"].as_str().unwrap();
+    assert!(!snippet.contains("evil.example"), "{snippet}");
+    assert!(snippet.contains(&format!("{}/widget/charla.js", app.url)));
+    // Nor do they make cookies Secure (the request did not arrive over HTTPS).
+    let c = app.client();
+    let token = c.csrf("/login").await;
+    let r = c
+        .http
+        .post(format!("{}/login", app.url))
+        .header(FORGED[1].0, FORGED[1].1)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("email", ADMIN_EMAIL),
+            ("password", ADMIN_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("charla_session="), "{cookie}");
+    // The cross-site check compares Origin with the real host, not a forged one.
+    let token = admin.csrf("/admin/teams").await;
+    let r = admin
+        .http
+        .post(format!("{}/admin/teams", app.url))
+        .header("Origin", "https://evil.example")
+        .header(FORGED[0].0, FORGED[0].1)
+        .header(FORGED[1].0, FORGED[1].1)
+        .form(&[("csrf", token.as_str()), ("name", "Forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    app.stop().await;
+
+    // Behind a trusted proxy they are the public address.
+    let app = TestApp::start_with(|c| {
+        c.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let admin = app.admin().await;
+    let link = invite_link(
+        &admin,
+        "i2@example.com",
+        &[
+            ("X-Forwarded-Host", "inbox.example.org"),
+            ("X-Forwarded-Proto", "https"),
+        ],
+    )
+    .await;
+    assert!(
+        link.starts_with("https://inbox.example.org/invite/"),
+        "{link}"
+    );
+    app.stop().await;
+
+    // A configured public URL always wins.
+    let app = TestApp::start_with(|c| {
+        c.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        c.server.public_url = "https://charla.example.net/".into();
+    })
+    .await;
+    let admin = app.admin().await;
+    let link = invite_link(&admin, "i3@example.com", &FORGED).await;
+    assert!(
+        link.starts_with("https://charla.example.net/invite/"),
+        "{link}"
+    );
+    app.stop().await;
+}
