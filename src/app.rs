@@ -145,6 +145,7 @@ pub async fn start(cfg: &Config, opts: StartOptions) -> Result<Running, AppError
             public_url: cfg.server.public_url.clone(),
             max_form_bytes: cfg.server.max_form_bytes.0 as usize,
             max_json_bytes: cfg.server.max_json_bytes.0 as usize,
+            body_timeout: crate::web::body_timeout_limit(cfg.server.body_timeout_seconds),
         },
     });
     let listener =

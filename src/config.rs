@@ -93,6 +93,9 @@ pub struct ServerConfig {
     pub max_form_bytes: ByteSize,
     /// Largest accepted JSON body.
     pub max_json_bytes: ByteSize,
+    /// Seconds a request body may take to arrive in full (slower: 408 and the
+    /// connection is closed); 0 turns the limit off.
+    pub body_timeout_seconds: u64,
     /// Seconds to let in-flight requests finish on shutdown.
     pub shutdown_timeout_seconds: u64,
     /// Reverse proxies whose `X-Forwarded-For` (and `-Proto`, `-Host`, `Forwarded`) is
@@ -111,6 +114,7 @@ impl Default for ServerConfig {
             secure_cookies: false,
             max_form_bytes: ByteSize(64 << 10),
             max_json_bytes: ByteSize(1 << 20),
+            body_timeout_seconds: 30,
             shutdown_timeout_seconds: 30,
             trusted_proxies: vec![],
         }

@@ -406,3 +406,80 @@ async fn forwarded_headers_are_ignored_unless_a_trusted_proxy_sends_them() {
     );
     app.stop().await;
 }
+
+// ---- 5. slow bodies -------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trickled_body_is_cut_off_with_408() {
+    let app = start_env(&[("CHARLA__SERVER__BODY_TIMEOUT_SECONDS", "2")], |_| {}).await;
+    let admin = app.admin().await;
+    let addr = app.url.trim_start_matches("http://").to_string();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    tcp.write_all(
+        b"POST /login HTTP/1.1\r\nHost: localhost\r\n\
+          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let started = Instant::now();
+    let (mut rd, mut wr) = tcp.into_split();
+    let trickle = tokio::spawn(async move {
+        for _ in 0..200 {
+            if wr.write_all(b"a").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    });
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let closed = tokio::time::timeout(Duration::from_secs(8), async {
+        loop {
+            match rd.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    trickle.abort();
+    let text = String::from_utf8_lossy(&got);
+    assert!(
+        text.starts_with("HTTP/1.1 408"),
+        "after {:?}: {text:?}",
+        started.elapsed()
+    );
+    assert!(closed.is_ok(), "the connection stays open: {text:?}");
+
+    // A body in a few quick pieces is fine, and so is a long-lived WebSocket.
+    let api = Api::for_client(&admin).await;
+    let (inbox, token) = api.inbox("Pieces", &[], None).await;
+    let body = json!({"contact": {"identifier": "slow-but-fine"}, "content": "x".repeat(3000)})
+        .to_string();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/inboxes/{inbox}/incoming HTTP/1.1\r\nHost: localhost\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    for piece in body.as_bytes().chunks(1000) {
+        tcp.write_all(piece).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).await.unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.1 201"),
+        "{answer}"
+    );
+    let (_, key) = super::widget::website_inbox(&app).await;
+    let mut ws = widget_socket(&app, &key).await;
+    ws_send(&mut ws, json!({"type": "hello"})).await;
+    ws_recv_type(&mut ws, "welcome").await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    ws_send(&mut ws, json!({"type": "ping"})).await;
+    ws_recv_type(&mut ws, "pong").await;
+    app.stop().await;
+}
