@@ -173,13 +173,16 @@ impl Services {
     }
 
     /// Changes the signed-in agent's password; every session ends and a new one starts
-    /// for this browser.
+    /// for this browser. Their personal API tokens are revoked too: a password change
+    /// usually means the account may be in someone else's hands, and a token made by
+    /// that someone must not outlive it. Returns the new session and how many tokens
+    /// were revoked.
     pub async fn change_password(
         &self,
         auth: &SessionAuth,
         current: &str,
         new: &str,
-    ) -> Result<NewSession> {
+    ) -> Result<(NewSession, usize)> {
         validate::password(new)?;
         if !self
             .hasher
@@ -198,13 +201,15 @@ impl Services {
             Some(&agent),
             "agent.password",
             format!("agent {}", agent.email),
-            "changed own password".into(),
+            "changed own password; personal API tokens revoked".into(),
         )?;
-        self.store
-            .update_agent(&agent, Some(&audit))
+        let revoked = self
+            .store
+            .update_agent_password(&agent, Some(&audit))
             .map_err(from_store)?;
         self.store.delete_agent_sessions(agent.id, None)?;
-        self.start_session(&agent).await
+        let session = self.start_session(&agent).await?;
+        Ok((session, revoked))
     }
 
     /// Updates the signed-in agent's own name.
@@ -393,7 +398,9 @@ impl Services {
             .ok_or(ServiceError::InviteInvalid)
     }
 
-    /// Uses an invite link: sets the password (once) and signs the agent in.
+    /// Uses an invite link: sets the password (once) and signs the agent in. An invite
+    /// re-sent to an agent who had a password is an admin's password reset, so their
+    /// personal API tokens are revoked as on a password change.
     pub async fn accept_invite(&self, token: &str, password: &str) -> Result<(Agent, NewSession)> {
         let mut agent = self.invite(token)?;
         validate::password(password)?;
@@ -472,8 +479,9 @@ impl Services {
         Ok(agent)
     }
 
-    /// `charla admin reset-password`: sets a new password and ends all sessions.
-    pub fn cli_reset_password(&self, email: &str, password: &str) -> Result<Agent> {
+    /// `charla admin reset-password`: sets a new password, ends all sessions and
+    /// revokes the agent's personal API tokens; returns the agent and how many tokens.
+    pub fn cli_reset_password(&self, email: &str, password: &str) -> Result<(Agent, usize)> {
         validate::password(password)?;
         let email = validate::email(email)?;
         let mut agent = self
@@ -486,14 +494,15 @@ impl Services {
             None,
             "agent.password",
             format!("agent {}", agent.email),
-            "reset from the command line".into(),
+            "reset from the command line; personal API tokens revoked".into(),
         )?;
-        self.store
-            .update_agent(&agent, Some(&audit))
+        let revoked = self
+            .store
+            .update_agent_password(&agent, Some(&audit))
             .map_err(from_store)?;
         self.store.delete_agent_sessions(agent.id, None)?;
         self.store.flush_blocking()?;
-        Ok(agent)
+        Ok((agent, revoked))
     }
 
     /// `charla admin token`: a new personal API token for the agent with `email`.

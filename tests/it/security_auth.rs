@@ -483,3 +483,75 @@ async fn a_trickled_body_is_cut_off_with_408() {
     ws_recv_type(&mut ws, "pong").await;
     app.stop().await;
 }
+
+// ---- 6. tokens after a password change ------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_change_revokes_personal_api_tokens() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    assert_eq!(me_status(&app, &api.token).await, StatusCode::OK);
+    let r = admin
+        .submit(
+            "/profile",
+            "/profile/password",
+            &[
+                ("current_password", ADMIN_PASSWORD),
+                ("new_password", "a brand new secret"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = location(&r);
+    assert_eq!(
+        me_status(&app, &api.token).await,
+        StatusCode::UNAUTHORIZED,
+        "the token survived the password change"
+    );
+    let (_, page) = admin.get_text(&to).await;
+    assert!(
+        page.contains("your personal API tokens were revoked"),
+        "the profile says so: {to}"
+    );
+    assert!(!page.contains("/revoke"), "no tokens left listed");
+
+    // The command-line reset (the admin's way to reset a password) revokes them too.
+    let api = Api::for_client(&admin).await;
+    assert_eq!(me_status(&app, &api.token).await, StatusCode::OK);
+    app.services()
+        .cli_reset_password(ADMIN_EMAIL, "reset by the operator")
+        .unwrap();
+    assert_eq!(me_status(&app, &api.token).await, StatusCode::UNAUTHORIZED);
+
+    // So does accepting a new invite link for an agent who had a password and tokens.
+    let admin = app.client();
+    admin.login(ADMIN_EMAIL, "reset by the operator").await;
+    let luis = create_agent(&admin, "Luis", "luis@example.com", "agent", "luis password").await;
+    let lc = app.client();
+    lc.login("luis@example.com", "luis password").await;
+    let luis_api = Api::for_client(&lc).await;
+    assert_eq!(me_status(&app, &luis_api.token).await, StatusCode::OK);
+    let r = admin
+        .submit(
+            &format!("/admin/agents/{luis}"),
+            &format!("/admin/agents/{luis}/invite"),
+            &[],
+        )
+        .await;
+    let body = r.text().await.unwrap();
+    let link = between(&body, "id=\"invite-link\">", "<")
+        .unwrap()
+        .to_string();
+    let path = link.strip_prefix(&app.url).unwrap().to_string();
+    let other = app.client();
+    let r = other
+        .submit(&path, &path, &[("password", "luis new password")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        me_status(&app, &luis_api.token).await,
+        StatusCode::UNAUTHORIZED
+    );
+    app.stop().await;
+}
