@@ -16,6 +16,7 @@ mod org;
 mod outbox;
 mod throttle;
 mod transcript;
+mod typing;
 pub mod website;
 pub mod widget;
 
@@ -137,6 +138,8 @@ pub struct Services {
     pub mail_health: MailHealthBoard,
     /// The website widget's abuse limits.
     pub widget_rates: widget::Rates,
+    /// Coalesces typing indicators before they reach the live bus.
+    typing: typing::TypingGate,
     /// Cancelled when the server begins to stop: long-lived streams end at once.
     pub shutdown: tokio_util::sync::CancellationToken,
     directory: std::sync::RwLock<Arc<Directory>>,
@@ -164,6 +167,7 @@ impl Services {
             shutdown: tokio_util::sync::CancellationToken::new(),
             mail_health: MailHealthBoard::default(),
             widget_rates: widget::Rates::new(clock.clone(), settings.widget_limits),
+            typing: typing::TypingGate::new(clock.clone()),
             clock,
             directory: std::sync::RwLock::new(Arc::new(Directory::default())),
             setup_done: AtomicBool::new(setup_done),

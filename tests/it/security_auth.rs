@@ -555,3 +555,66 @@ async fn a_password_change_revokes_personal_api_tokens() {
     );
     app.stop().await;
 }
+
+// ---- 7. typing floods -----------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_floods_are_coalesced_and_never_disconnect() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let (_, key) = super::widget::website_inbox(&app).await;
+    let mut ws = widget_socket(&app, &key).await;
+    ws_send(&mut ws, json!({"type": "hello"})).await;
+    ws_recv_type(&mut ws, "welcome").await;
+    ws_send(
+        &mut ws,
+        json!({"type": "send", "client_id": "c-1", "content": "hola"}),
+    )
+    .await;
+    ws_recv_type(&mut ws, "ack").await;
+    let mut events = open_events(&admin).await;
+    // The visitor floods: 2,000 frames, alternating, as fast as the socket takes them.
+    let frames: Vec<_> = (0..2000)
+        .map(|i| {
+            Ok(Message::Text(
+                json!({"type": "typing", "active": i % 2 == 0})
+                    .to_string()
+                    .into(),
+            ))
+        })
+        .collect();
+    ws.send_all(&mut futures_util::stream::iter(frames))
+        .await
+        .unwrap();
+    // A pong after the flood: every frame was handled and the socket is still open.
+    ws_send(&mut ws, json!({"type": "ping"})).await;
+    ws_recv_type(&mut ws, "pong").await;
+    let (seen, _) = read_sse(&mut events, 1500).await;
+    let typing = seen.matches("event: typing-").count();
+    assert!(typing >= 1, "the first change still arrives: {seen}");
+    assert!(typing <= 5, "{typing} typing events reached the agent");
+
+    // The same for an agent's composer: the visitor sees a handful.
+    let (_, list) = Api::for_client(&admin)
+        .await
+        .get("/api/v1/conversations?view=all")
+        .await;
+    let conv = list["conversations"][0]["id"].as_u64().unwrap();
+    let token = admin.csrf(&format!("/conversations/{conv}")).await;
+    for i in 0..100 {
+        let active = if i % 2 == 0 { "1" } else { "0" };
+        let r = admin
+            .post(
+                &format!("/conversations/{conv}/typing"),
+                &[("csrf", token.as_str()), ("active", active)],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    }
+    ws_send(&mut ws, json!({"type": "ping"})).await;
+    let (_, typing) = ws_recv_type(&mut ws, "pong").await;
+    // Frames pushed to the socket before the pong arrive before it.
+    assert!(typing >= 1, "the agent's typing still reaches the visitor");
+    assert!(typing <= 5, "{typing} typing frames reached the visitor");
+    app.stop().await;
+}
