@@ -129,7 +129,17 @@ impl Services {
     /// Resolves a session cookie. Expired sessions, deactivated agents and sessions
     /// older than the last password change answer `None` (and expired ones are removed).
     pub fn session(&self, token: &str) -> Result<Option<SessionAuth>> {
-        let hash = hash_token(token);
+        self.session_by_hash(hash_token(token), true)
+    }
+
+    /// A live stream's session, checked again: `None` once it has ended in any way
+    /// [`Services::session`] knows. It is not touched: an open stream is not activity,
+    /// so an idle session still expires under it.
+    pub fn live_session(&self, hash: &[u8; 32]) -> Result<Option<SessionAuth>> {
+        self.session_by_hash(*hash, false)
+    }
+
+    fn session_by_hash(&self, hash: [u8; 32], touch: bool) -> Result<Option<SessionAuth>> {
         let Some(mut session) = self.store.session(&hash)? else {
             return Ok(None);
         };
@@ -145,7 +155,7 @@ impl Services {
         if !agent.active || session.created_at < agent.password_changed_at {
             return Ok(None);
         }
-        if check == SessionCheck::ValidTouch {
+        if touch && check == SessionCheck::ValidTouch {
             session.last_seen_at = now;
             self.store.touch_session(&hash, &session)?;
         }
@@ -156,9 +166,17 @@ impl Services {
         }))
     }
 
-    /// Ends a session (sign out).
+    /// Tells live streams that some of `agent`'s sessions ended.
+    fn sessions_ended(&self, agent: AgentId) {
+        self.live
+            .publish(super::Live::Access { agent: Some(agent) });
+    }
+
+    /// Ends a session (sign out); its live streams end too.
     pub fn logout(&self, auth: &SessionAuth) -> Result<()> {
-        Ok(self.store.delete_session(&auth.hash, auth.agent.id)?)
+        self.store.delete_session(&auth.hash, auth.agent.id)?;
+        self.sessions_ended(auth.agent.id);
+        Ok(())
     }
 
     /// Resolves a personal API token to its active agent.
@@ -208,6 +226,7 @@ impl Services {
             .update_agent_password(&agent, Some(&audit))
             .map_err(from_store)?;
         self.store.delete_agent_sessions(agent.id, None)?;
+        self.sessions_ended(agent.id);
         let session = self.start_session(&agent).await?;
         Ok((session, revoked))
     }
@@ -351,6 +370,7 @@ impl Services {
             .map_err(from_store)?;
         if !active {
             self.store.delete_agent_sessions(id, None)?;
+            self.sessions_ended(id);
         }
         self.store.durable().await?;
         self.refresh_directory()?;

@@ -1,4 +1,3 @@
-#![allow(unused_imports, dead_code)] // until every section below has landed
 //! Security regressions of sign-in, sessions and live connections, each over the real
 //! protocol: parallel guesses, lockout by strangers, open redirects, forwarded headers
 //! from untrusted peers, trickled bodies, tokens after a password change, typing floods
@@ -616,5 +615,131 @@ async fn typing_floods_are_coalesced_and_never_disconnect() {
     // Frames pushed to the socket before the pong arrive before it.
     assert!(typing >= 1, "the agent's typing still reaches the visitor");
     assert!(typing <= 5, "{typing} typing frames reached the visitor");
+    app.stop().await;
+}
+
+// ---- 8. live streams re-checked -------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_streams_end_with_the_session_or_the_agent() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let luis = api
+        .agent("Luis", "luis@example.com", "agent", "luis password")
+        .await;
+    let (inbox, token) = api.inbox("Support", &[luis], None).await;
+    let news = |who: &'static str| {
+        let url = app.url.clone();
+        let token = token.clone();
+        async move {
+            let (s, v) = incoming(
+                &url,
+                inbox,
+                &token,
+                json!({"contact": {"identifier": who}, "content": "news"}),
+            )
+            .await;
+            assert!(s.is_success(), "{v}");
+            v["conversation_id"].as_u64().unwrap()
+        }
+    };
+
+    // Signed out: the stream ends and says nothing more.
+    let lc = app.client();
+    lc.login("luis@example.com", "luis password").await;
+    let mut events = open_events(&lc).await;
+    let before = news("first").await;
+    let (seen, _) = read_sse(&mut events, 2000).await;
+    assert!(seen.contains(&format!("conv-{before}")), "{seen}");
+    let csrf = lc.csrf("/").await;
+    lc.post("/logout", &[("csrf", &csrf)]).await;
+    let after = news("second").await;
+    let (seen, ended) = read_sse(&mut events, 3000).await;
+    assert!(
+        !seen.contains(&format!("conv-{after}")),
+        "a signed-out stream delivered: {seen}"
+    );
+    assert!(ended, "the stream outlived its session");
+
+    // Deactivated: the same.
+    lc.login("luis@example.com", "luis password").await;
+    let mut events = open_events(&lc).await;
+    let (s, _) = api
+        .call(Method::DELETE, &format!("/api/v1/agents/{luis}"), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let after = news("third").await;
+    let (seen, ended) = read_sse(&mut events, 3000).await;
+    assert!(
+        !seen.contains(&format!("conv-{after}")),
+        "a deactivated agent's stream delivered: {seen}"
+    );
+    assert!(ended, "the stream outlived the agent");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_streams_follow_role_and_membership_changes() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let bea = api
+        .agent("Bea", "bea@example.com", "admin", "bea password")
+        .await;
+    let (mine, mine_token) = api.inbox("Mine", &[bea], None).await;
+    let (other, other_token) = api.inbox("Other", &[], None).await;
+    let news = |inbox: u64, token: String, who: &'static str| {
+        let url = app.url.clone();
+        async move {
+            let (s, v) = incoming(
+                &url,
+                inbox,
+                &token,
+                json!({"contact": {"identifier": who}, "content": "news"}),
+            )
+            .await;
+            assert!(s.is_success(), "{v}");
+            v["conversation_id"].as_u64().unwrap()
+        }
+    };
+    let bc = app.client();
+    bc.login("bea@example.com", "bea password").await;
+    let mut events = open_events(&bc).await;
+    let seen_as_admin = news(other, other_token.clone(), "o1").await;
+    let (seen, _) = read_sse(&mut events, 2000).await;
+    assert!(seen.contains(&format!("conv-{seen_as_admin}")), "{seen}");
+
+    // Demoted to agent: the other inbox goes quiet, her own still speaks.
+    let (s, v) = api
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/agents/{bea}"),
+            Some(json!({"role": "agent"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let hidden = news(other, other_token.clone(), "o2").await;
+    let visible = news(mine, mine_token.clone(), "m1").await;
+    let (seen, ended) = read_sse(&mut events, 2000).await;
+    assert!(!ended, "a demotion does not end the session");
+    assert!(seen.contains(&format!("conv-{visible}")), "{seen}");
+    assert!(
+        !seen.contains(&format!("conv-{hidden}")),
+        "a demoted agent's stream delivered another inbox: {seen}"
+    );
+
+    // Removed from her inbox: it goes quiet too.
+    let (s, v) = api
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/inboxes/{mine}"),
+            Some(json!({"member_ids": []})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let gone = news(mine, mine_token.clone(), "m2").await;
+    let (seen, _) = read_sse(&mut events, 1500).await;
+    assert!(!seen.contains(&format!("conv-{gone}")), "{seen}");
     app.stop().await;
 }
