@@ -4,7 +4,7 @@
 use crate::config::Config;
 use crate::domain::Clock;
 use crate::domain::account::SessionPolicy;
-use crate::service::{Keys, ServiceError, ServiceSettings, Services};
+use crate::service::{Keys, ServiceError, ServiceSettings, Services, ThrottleLimits};
 use crate::store::{Store, StoreError, StoreOptions};
 use crate::web::{AppState, WebSettings};
 use crate::workers::Workers;
@@ -94,9 +94,13 @@ pub fn build_services(
             touch_after_secs: 60,
         },
         max_concurrent_hashes: a.max_concurrent_hashes,
-        max_failures_per_account: a.login_max_failures_per_account,
-        max_failures_per_ip: a.login_max_failures_per_ip,
-        throttle_window_secs: a.login_throttle_window_seconds as i64,
+        login: ThrottleLimits {
+            per_pair: a.login_max_failures_per_account,
+            per_ip: a.login_max_failures_per_ip,
+            slow_after_per_account: a.login_slow_after_failures_per_account,
+            slowdown_secs: a.login_slowdown_seconds,
+            window_secs: a.login_throttle_window_seconds as i64,
+        },
         missed_after_secs: cfg.inbox.missed_after_seconds as i64,
         max_message_chars: cfg.inbox.max_message_chars,
         webhook_max_attempts: cfg.inbox.webhook_max_attempts.max(1),
@@ -142,6 +146,7 @@ pub async fn start(cfg: &Config, opts: StartOptions) -> Result<Running, AppError
             public_url: cfg.server.public_url.clone(),
             max_form_bytes: cfg.server.max_form_bytes.0 as usize,
             max_json_bytes: cfg.server.max_json_bytes.0 as usize,
+            body_timeout: crate::web::body_timeout_limit(cfg.server.body_timeout_seconds),
         },
     });
     let listener =

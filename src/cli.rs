@@ -177,8 +177,11 @@ pub fn admin(cfg: &Config, cmd: &AdminCommand) -> Result<(), Failure> {
         } => {
             let password = read_password(*password_stdin)?;
             let s = offline_services(cfg)?;
-            let a = s.cli_reset_password(email, &password)?;
-            println!("password reset for {}; their sessions have ended", a.email);
+            let (a, revoked) = s.cli_reset_password(email, &password)?;
+            println!(
+                "password reset for {}; their sessions have ended and {revoked} personal API token(s) were revoked",
+                a.email
+            );
         }
         AdminCommand::Token { email, label } => {
             let s = offline_services(cfg)?;

@@ -92,8 +92,9 @@ impl Default for InboxConfig {
 pub struct ServerConfig {
     /// Address to listen on.
     pub listen: String,
-    /// The URL people use to reach charla (for links in invites); empty: derived from
-    /// each request's Host header.
+    /// The URL people use to reach charla (for links in invites and the widget snippet,
+    /// and the cross-site check); empty: derived from each request's Host header (or
+    /// from forwarding headers of a trusted proxy).
     pub public_url: String,
     /// HTTP worker threads; 0 means one per CPU core.
     pub workers: usize,
@@ -104,9 +105,13 @@ pub struct ServerConfig {
     pub max_form_bytes: ByteSize,
     /// Largest accepted JSON body.
     pub max_json_bytes: ByteSize,
+    /// Seconds a request body may take to arrive in full (slower: 408 and the
+    /// connection is closed); 0 turns the limit off.
+    pub body_timeout_seconds: u64,
     /// Seconds to let in-flight requests finish on shutdown.
     pub shutdown_timeout_seconds: u64,
-    /// Reverse proxies whose `X-Forwarded-For` is believed: requests from these
+    /// Reverse proxies whose `X-Forwarded-For` (and `-Proto`, `-Host`, `Forwarded`) is
+    /// believed: requests from these
     /// addresses are counted (sign-in throttling, chat limits) under the client address
     /// the proxy reports. Empty: the connecting address is the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -121,6 +126,7 @@ impl Default for ServerConfig {
             secure_cookies: false,
             max_form_bytes: ByteSize(64 << 10),
             max_json_bytes: ByteSize(1 << 20),
+            body_timeout_seconds: 30,
             shutdown_timeout_seconds: 30,
             trusted_proxies: vec![],
         }
@@ -158,10 +164,16 @@ pub struct AuthConfig {
     pub session_max_days: u64,
     /// Password hashes computed at the same time (each takes about 19 MiB).
     pub max_concurrent_hashes: usize,
-    /// Failed sign-ins per account within the window before 429.
+    /// Failed sign-ins per account *from one client IP* within the window before that
+    /// IP gets 429 for that account (the account stays open from other addresses).
     pub login_max_failures_per_account: u32,
-    /// Failed sign-ins per client IP within the window before 429.
+    /// Failed sign-ins per client IP, over all accounts, within the window before 429.
     pub login_max_failures_per_ip: u32,
+    /// Failed sign-ins of one account from all addresses within the window after which
+    /// every further attempt on it waits `login_slowdown_seconds` (0: never slow down).
+    pub login_slow_after_failures_per_account: u32,
+    /// That wait, in seconds.
+    pub login_slowdown_seconds: u64,
     /// The throttling window, in seconds.
     pub login_throttle_window_seconds: u64,
 }
@@ -174,6 +186,8 @@ impl Default for AuthConfig {
             max_concurrent_hashes: 2,
             login_max_failures_per_account: 5,
             login_max_failures_per_ip: 20,
+            login_slow_after_failures_per_account: 20,
+            login_slowdown_seconds: 3,
             login_throttle_window_seconds: 900,
         }
     }

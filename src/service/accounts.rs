@@ -87,7 +87,9 @@ impl Services {
     }
 
     /// Signs in with email and password. Unknown email and wrong password answer the
-    /// same, after the same work; too many failures answer `Throttled`.
+    /// same, after the same work; too many failures answer `Throttled`. The attempt is
+    /// reserved before the password is checked (see [`super::throttle`]), so parallel
+    /// guesses cannot outrun the limit.
     pub async fn login(
         &self,
         email: &str,
@@ -95,10 +97,16 @@ impl Services {
         ip: &str,
     ) -> Result<(Agent, NewSession)> {
         let email = email.trim().to_lowercase();
-        if let Err(secs) = self.throttle.check(&email, ip) {
-            return Err(ServiceError::Throttled {
+        let attempt = self
+            .throttle
+            .begin(&email, ip)
+            .map_err(|secs| ServiceError::Throttled {
                 retry_after_secs: secs,
-            });
+            })?;
+        if attempt.delay_secs > 0 {
+            // Many failures on this account from everywhere: slow every attempt on it
+            // down rather than refuse, so its owner can still get in.
+            tokio::time::sleep(std::time::Duration::from_secs(attempt.delay_secs)).await;
         }
         let agent = self
             .store
@@ -109,21 +117,29 @@ impl Services {
             && self.hasher.verify(password, phc).await?;
         match (ok, agent) {
             (true, Some(agent)) => {
-                self.throttle.succeeded(&email);
+                self.throttle.succeeded(attempt);
                 let s = self.start_session(&agent).await?;
                 Ok((agent, s))
             }
-            _ => {
-                self.throttle.failed(&email, ip);
-                Err(ServiceError::BadCredentials)
-            }
+            // The reservation stays: it is the recorded failure.
+            _ => Err(ServiceError::BadCredentials),
         }
     }
 
     /// Resolves a session cookie. Expired sessions, deactivated agents and sessions
     /// older than the last password change answer `None` (and expired ones are removed).
     pub fn session(&self, token: &str) -> Result<Option<SessionAuth>> {
-        let hash = hash_token(token);
+        self.session_by_hash(hash_token(token), true)
+    }
+
+    /// A live stream's session, checked again: `None` once it has ended in any way
+    /// [`Services::session`] knows. It is not touched: an open stream is not activity,
+    /// so an idle session still expires under it.
+    pub fn live_session(&self, hash: &[u8; 32]) -> Result<Option<SessionAuth>> {
+        self.session_by_hash(*hash, false)
+    }
+
+    fn session_by_hash(&self, hash: [u8; 32], touch: bool) -> Result<Option<SessionAuth>> {
         let Some(mut session) = self.store.session(&hash)? else {
             return Ok(None);
         };
@@ -139,7 +155,7 @@ impl Services {
         if !agent.active || session.created_at < agent.password_changed_at {
             return Ok(None);
         }
-        if check == SessionCheck::ValidTouch {
+        if touch && check == SessionCheck::ValidTouch {
             session.last_seen_at = now;
             self.store.touch_session(&hash, &session)?;
         }
@@ -150,9 +166,17 @@ impl Services {
         }))
     }
 
-    /// Ends a session (sign out).
+    /// Tells live streams that some of `agent`'s sessions ended.
+    fn sessions_ended(&self, agent: AgentId) {
+        self.live
+            .publish(super::Live::Access { agent: Some(agent) });
+    }
+
+    /// Ends a session (sign out); its live streams end too.
     pub fn logout(&self, auth: &SessionAuth) -> Result<()> {
-        Ok(self.store.delete_session(&auth.hash, auth.agent.id)?)
+        self.store.delete_session(&auth.hash, auth.agent.id)?;
+        self.sessions_ended(auth.agent.id);
+        Ok(())
     }
 
     /// Resolves a personal API token to its active agent.
@@ -167,13 +191,16 @@ impl Services {
     }
 
     /// Changes the signed-in agent's password; every session ends and a new one starts
-    /// for this browser.
+    /// for this browser. Their personal API tokens are revoked too: a password change
+    /// usually means the account may be in someone else's hands, and a token made by
+    /// that someone must not outlive it. Returns the new session and how many tokens
+    /// were revoked.
     pub async fn change_password(
         &self,
         auth: &SessionAuth,
         current: &str,
         new: &str,
-    ) -> Result<NewSession> {
+    ) -> Result<(NewSession, usize)> {
         validate::password(new)?;
         if !self
             .hasher
@@ -192,13 +219,16 @@ impl Services {
             Some(&agent),
             "agent.password",
             format!("agent {}", agent.email),
-            "changed own password".into(),
+            "changed own password; personal API tokens revoked".into(),
         )?;
-        self.store
-            .update_agent(&agent, Some(&audit))
+        let revoked = self
+            .store
+            .update_agent_password(&agent, Some(&audit))
             .map_err(from_store)?;
         self.store.delete_agent_sessions(agent.id, None)?;
-        self.start_session(&agent).await
+        self.sessions_ended(agent.id);
+        let session = self.start_session(&agent).await?;
+        Ok((session, revoked))
     }
 
     /// Updates the signed-in agent's own name.
@@ -340,6 +370,7 @@ impl Services {
             .map_err(from_store)?;
         if !active {
             self.store.delete_agent_sessions(id, None)?;
+            self.sessions_ended(id);
         }
         self.store.durable().await?;
         self.refresh_directory()?;
@@ -387,7 +418,9 @@ impl Services {
             .ok_or(ServiceError::InviteInvalid)
     }
 
-    /// Uses an invite link: sets the password (once) and signs the agent in.
+    /// Uses an invite link: sets the password (once) and signs the agent in. An invite
+    /// re-sent to an agent who had a password is an admin's password reset, so their
+    /// personal API tokens are revoked as on a password change.
     pub async fn accept_invite(&self, token: &str, password: &str) -> Result<(Agent, NewSession)> {
         let mut agent = self.invite(token)?;
         validate::password(password)?;
@@ -466,8 +499,9 @@ impl Services {
         Ok(agent)
     }
 
-    /// `charla admin reset-password`: sets a new password and ends all sessions.
-    pub fn cli_reset_password(&self, email: &str, password: &str) -> Result<Agent> {
+    /// `charla admin reset-password`: sets a new password, ends all sessions and
+    /// revokes the agent's personal API tokens; returns the agent and how many tokens.
+    pub fn cli_reset_password(&self, email: &str, password: &str) -> Result<(Agent, usize)> {
         validate::password(password)?;
         let email = validate::email(email)?;
         let mut agent = self
@@ -480,14 +514,15 @@ impl Services {
             None,
             "agent.password",
             format!("agent {}", agent.email),
-            "reset from the command line".into(),
+            "reset from the command line; personal API tokens revoked".into(),
         )?;
-        self.store
-            .update_agent(&agent, Some(&audit))
+        let revoked = self
+            .store
+            .update_agent_password(&agent, Some(&audit))
             .map_err(from_store)?;
         self.store.delete_agent_sessions(agent.id, None)?;
         self.store.flush_blocking()?;
-        Ok(agent)
+        Ok((agent, revoked))
     }
 
     /// `charla admin token`: a new personal API token for the agent with `email`.

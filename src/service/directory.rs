@@ -55,6 +55,9 @@ impl Services {
             inboxes: self.store.inboxes(10_000)?,
         };
         *self.directory.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(d);
+        // Roles, memberships or an agent's active flag may have changed: live streams
+        // re-scope themselves (or end) before they send anything else.
+        self.live.publish(super::Live::Access { agent: None });
         Ok(())
     }
 }

@@ -25,6 +25,10 @@ pub enum Live {
         agent: Option<String>,
         active: bool,
     },
+    /// Who may see what changed: with `agent`, that agent's sessions (sign-out, password
+    /// change); without, the directory (roles, memberships, deactivations). Open streams
+    /// check their session and agent again.
+    Access { agent: Option<AgentId> },
 }
 
 /// How many live connections each key has (an agent's pages, a visitor's widgets).

@@ -16,6 +16,7 @@ mod org;
 mod outbox;
 mod throttle;
 mod transcript;
+mod typing;
 pub mod website;
 pub mod widget;
 
@@ -32,7 +33,7 @@ pub use live::{Live, LiveBus};
 pub use mail::{MailHealth, MailHealthBoard};
 pub use org::InboxInput;
 pub use outbox::Delivery;
-pub use throttle::Throttle;
+pub use throttle::{Throttle, ThrottleLimits};
 
 use crate::domain::account::SessionPolicy;
 use crate::domain::validate::Invalid;
@@ -109,9 +110,8 @@ pub type AuditPage = (Vec<AuditEntry>, Option<(i64, u64)>);
 pub struct ServiceSettings {
     pub session: SessionPolicy,
     pub max_concurrent_hashes: usize,
-    pub max_failures_per_account: u32,
-    pub max_failures_per_ip: u32,
-    pub throttle_window_secs: i64,
+    /// Sign-in limits (per account and IP pair, per IP, and the account-wide slowdown).
+    pub login: ThrottleLimits,
     /// A conversation is "missed" after this long without an agent reply.
     pub missed_after_secs: i64,
     /// Longest message an API or agent may send, in characters.
@@ -143,6 +143,8 @@ pub struct Services {
     pub mail_health: MailHealthBoard,
     /// The website widget's abuse limits.
     pub widget_rates: widget::Rates,
+    /// Coalesces typing indicators before they reach the live bus.
+    typing: typing::TypingGate,
     /// Cancelled when the server begins to stop: long-lived streams end at once.
     pub shutdown: tokio_util::sync::CancellationToken,
     directory: std::sync::RwLock<Arc<Directory>>,
@@ -160,12 +162,7 @@ impl Services {
         let setup_done = store.setup_done()?;
         Services {
             hasher: Hasher::new(settings.max_concurrent_hashes),
-            throttle: Throttle::new(
-                clock.clone(),
-                settings.max_failures_per_account,
-                settings.max_failures_per_ip,
-                settings.throttle_window_secs,
-            ),
+            throttle: Throttle::new(clock.clone(), settings.login),
             store,
             keys,
             settings,
@@ -175,6 +172,7 @@ impl Services {
             shutdown: tokio_util::sync::CancellationToken::new(),
             mail_health: MailHealthBoard::default(),
             widget_rates: widget::Rates::new(clock.clone(), settings.widget_limits),
+            typing: typing::TypingGate::new(clock.clone()),
             clock,
             directory: std::sync::RwLock::new(Arc::new(Directory::default())),
             setup_done: AtomicBool::new(setup_done),

@@ -9,6 +9,7 @@
 //! resync cursor is the id sealed with the installation key.
 
 use super::throttle::Rate;
+use super::typing::Typist;
 use super::{Live, Result, ServiceError, Services, from_store, random_token};
 use crate::domain::Clock;
 use crate::domain::conversation::{ChannelIdentity, ContactId, ConversationId};
@@ -537,6 +538,7 @@ impl Services {
     }
 
     /// An agent started or stopped typing a reply (shown in the visitor's widget).
+    /// Repeats and floods are dropped quietly (see [`super::typing`]).
     pub fn agent_typing(
         &self,
         actor: &crate::domain::Agent,
@@ -544,6 +546,9 @@ impl Services {
         active: bool,
     ) -> Result<()> {
         let c = self.conversation_for(actor, id)?;
+        if !self.typing.allow(id, Typist::Agent(actor.id), active) {
+            return Ok(());
+        }
         self.live.publish(Live::Typing {
             inbox: c.inbox_id,
             id,
@@ -553,9 +558,12 @@ impl Services {
         Ok(())
     }
 
-    /// The visitor started or stopped typing.
+    /// The visitor started or stopped typing. Repeats and floods are dropped quietly
+    /// (see [`super::typing`]), never answered with an error or a disconnect.
     pub fn widget_typing(&self, visitor: &Visitor, active: bool) {
-        if let Some(id) = visitor.conversation {
+        if let Some(id) = visitor.conversation
+            && self.typing.allow(id, Typist::Visitor, active)
+        {
             self.live.publish(Live::Typing {
                 inbox: visitor.inbox,
                 id,

@@ -33,6 +33,41 @@ pub(super) fn put_audit(
     Ok(())
 }
 
+/// Writes `agent` over its stored record, keeping the email index in step.
+fn put_agent(
+    agents: &TransactionalTree,
+    emails: &TransactionalTree,
+    agent: &Agent,
+) -> std::result::Result<(), TxErr<Abort>> {
+    let Some(old) = agents.get(keys::id(agent.id.0))? else {
+        return abort(Abort::NotFound);
+    };
+    let old: Agent = dec(schema::AGENTID_AGENT, &old)
+        .map_err(|e| TxErr::Storage(sled::Error::Unsupported(e.to_string())))?;
+    if old.email != agent.email {
+        if emails.get(agent.email.as_bytes())?.is_some() {
+            return abort(Abort::DuplicateEmail);
+        }
+        emails.remove(old.email.as_bytes())?;
+        emails.insert(agent.email.as_bytes(), &keys::id(agent.id.0))?;
+    }
+    agents.insert(&keys::id(agent.id.0), tx_enc(agent)?)?;
+    Ok(())
+}
+
+/// Removes token rows (key, hash) read by `Store::token_rows`.
+fn remove_tokens(
+    tokens: &TransactionalTree,
+    token_rows: &TransactionalTree,
+    rows: &[(Vec<u8>, Vec<u8>)],
+) -> std::result::Result<(), TxErr<Abort>> {
+    for (key, hash) in rows {
+        token_rows.remove(key.as_slice())?;
+        tokens.remove(hash.as_slice())?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// One agent by id.
     pub fn agent(&self, id: AgentId) -> Result<Option<Agent>> {
@@ -141,23 +176,50 @@ impl Store {
         let t = &self.t;
         (&t.agentid_agent, &t.email_agentid, &t.auditkey_entry).transaction(
             |(agents, emails, aud)| {
-                let Some(old) = agents.get(keys::id(agent.id.0))? else {
-                    return abort(Abort::NotFound);
-                };
-                let old: Agent = dec(schema::AGENTID_AGENT, &old)
-                    .map_err(|e| TxErr::Storage(sled::Error::Unsupported(e.to_string())))?;
-                if old.email != agent.email {
-                    if emails.get(agent.email.as_bytes())?.is_some() {
-                        return abort(Abort::DuplicateEmail);
-                    }
-                    emails.remove(old.email.as_bytes())?;
-                    emails.insert(agent.email.as_bytes(), &keys::id(agent.id.0))?;
-                }
-                agents.insert(&keys::id(agent.id.0), tx_enc(agent)?)?;
+                put_agent(agents, emails, agent)?;
                 put_audit(aud, audit)
             },
         )?;
         Ok(())
+    }
+
+    /// [`Store::update_agent`] for a new password: in the same transaction every
+    /// personal API token of the agent is revoked. Returns how many were.
+    pub fn update_agent_password(
+        &self,
+        agent: &Agent,
+        audit: Option<&(u64, AuditEntry)>,
+    ) -> Result<usize> {
+        let _g = self.write_gate();
+        let t = &self.t;
+        let rows = self.token_rows(agent.id)?;
+        (
+            &t.agentid_agent,
+            &t.email_agentid,
+            &t.auditkey_entry,
+            &t.tokenhash_apitoken,
+            &t.agenttoken_tokenrow,
+        )
+            .transaction(|(agents, emails, aud, tokens, token_rows)| {
+                put_agent(agents, emails, agent)?;
+                remove_tokens(tokens, token_rows, &rows)?;
+                put_audit(aud, audit)
+            })?;
+        Ok(rows.len())
+    }
+
+    /// The keys of an agent's token rows and the hashes they point at (read before a
+    /// transaction, which cannot scan).
+    fn token_rows(&self, agent: AgentId) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.t
+            .agenttoken_tokenrow
+            .scan_prefix(keys::id(agent.0))
+            .map(|kv| {
+                let (k, v) = kv?;
+                let row: TokenRow = dec(schema::AGENTTOKEN_TOKENROW, &v)?;
+                Ok((k.to_vec(), row.hash))
+            })
+            .collect()
     }
 
     /// Stores a new session under the hash of its token.
@@ -347,24 +409,29 @@ impl Store {
         Ok(())
     }
 
-    /// Uses an invite once: removes it and stores the agent with its new password.
-    /// Aborts with `NotFound` if the invite was already used or replaced.
-    pub fn accept_invite(&self, hash: &[u8; 32], agent: &Agent) -> Result<()> {
+    /// Uses an invite once: removes it and stores the agent with its new password,
+    /// revoking any personal API tokens they had (a re-sent invite is a password reset).
+    /// Aborts with `NotFound` if the invite was already used or replaced. Returns how
+    /// many tokens were revoked.
+    pub fn accept_invite(&self, hash: &[u8; 32], agent: &Agent) -> Result<usize> {
         let _g = self.write_gate();
         let t = &self.t;
+        let rows = self.token_rows(agent.id)?;
         (
             &t.invitehash_invite,
             &t.agentid_invitehash,
             &t.agentid_agent,
+            &t.tokenhash_apitoken,
+            &t.agenttoken_tokenrow,
         )
-            .transaction(|(invites, by_agent, agents)| {
+            .transaction(|(invites, by_agent, agents, tokens, token_rows)| {
                 if invites.remove(&hash[..])?.is_none() {
                     return abort(Abort::NotFound);
                 }
                 by_agent.remove(&keys::id(agent.id.0))?;
                 agents.insert(&keys::id(agent.id.0), tx_enc(agent)?)?;
-                Ok(())
+                remove_tokens(tokens, token_rows, &rows)
             })?;
-        Ok(())
+        Ok(rows.len())
     }
 }

@@ -19,9 +19,10 @@ pub fn state(req: &HttpRequest) -> Result<&web::Data<AppState>, WebError> {
         .ok_or_else(|| WebError::Internal("application state missing".into()))
 }
 
-/// Whether cookies must be `Secure` for this request.
+/// Whether cookies must be `Secure` for this request (`X-Forwarded-Proto` counts only
+/// from a trusted proxy).
 pub fn secure(req: &HttpRequest, st: &AppState) -> bool {
-    st.settings.secure_cookies || req.connection_info().scheme() == "https"
+    st.settings.secure_cookies || super::origin::scheme(req, st) == "https"
 }
 
 /// The session cookie for a new session.

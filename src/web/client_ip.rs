@@ -18,6 +18,12 @@ pub fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> String {
     resolve(peer, &forwarded.join(","), trusted).to_string()
 }
 
+/// Whether `req` comes straight from one of the `trusted` reverse proxies (whose
+/// forwarding headers may then be believed).
+pub fn from_trusted_proxy(req: &HttpRequest, trusted: &[IpAddr]) -> bool {
+    req.peer_addr().is_some_and(|a| trusted.contains(&a.ip()))
+}
+
 /// The pure rule: walk `X-Forwarded-For` from the right while the hop is trusted.
 fn resolve(peer: IpAddr, forwarded: &str, trusted: &[IpAddr]) -> IpAddr {
     if !trusted.contains(&peer) {

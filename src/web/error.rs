@@ -20,6 +20,8 @@ pub enum WebError {
     BadRequest(String),
     TooLarge(usize),
     Throttled(u64),
+    /// The request body did not arrive within this many seconds.
+    RequestTimeout(u64),
     Internal(String),
 }
 
@@ -39,6 +41,10 @@ impl fmt::Display for WebError {
                     s.div_ceil(60).max(1)
                 )
             }
+            WebError::RequestTimeout(s) => write!(
+                f,
+                "The request took longer than {s} s to arrive. Check your connection and try again."
+            ),
             WebError::Internal(_) => {
                 f.write_str("something went wrong on our side; it has been logged")
             }
@@ -71,6 +77,7 @@ impl ResponseError for WebError {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -91,6 +98,7 @@ impl ResponseError for WebError {
             StatusCode::FORBIDDEN => "Not allowed",
             StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
             StatusCode::PAYLOAD_TOO_LARGE => "Too large",
+            StatusCode::REQUEST_TIMEOUT => "Too slow",
             StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
             _ => "That did not work",
         };

@@ -79,12 +79,7 @@ pub fn check_same_origin(req: &HttpRequest) -> Result<(), WebError> {
         return Ok(()); // not a browser, or a very old one: the CSRF token still applies
     };
     let st = state(req)?;
-    let ours = if st.settings.public_url.is_empty() {
-        let ci = req.connection_info();
-        format!("{}://{}", ci.scheme(), ci.host())
-    } else {
-        st.settings.public_url.trim_end_matches('/').to_string()
-    };
+    let ours = super::origin::public_origin(req, st);
     if origin.eq_ignore_ascii_case(&ours) {
         Ok(())
     } else {

@@ -3,6 +3,7 @@
 
 pub mod assets;
 mod auth;
+mod body_timeout;
 pub mod client_ip;
 mod error;
 mod forms;
@@ -10,6 +11,7 @@ mod handlers;
 mod inbox_views;
 mod json;
 mod middleware;
+mod origin;
 mod views;
 
 use crate::service::Services;
@@ -17,6 +19,7 @@ use actix_web::web;
 use std::sync::Arc;
 
 pub use assets::Assets;
+pub use body_timeout::limit as body_timeout_limit;
 pub use error::{ApiError, WebError};
 
 /// Web settings taken from configuration.
@@ -28,6 +31,8 @@ pub struct WebSettings {
     pub public_url: String,
     pub max_form_bytes: usize,
     pub max_json_bytes: usize,
+    /// A request body must arrive in full within this long (`None`: no limit).
+    pub body_timeout: Option<std::time::Duration>,
 }
 
 /// Shared state of every handler.
@@ -270,6 +275,7 @@ pub fn app(
         .app_data(state)
         .configure(routes)
         .default_service(web::to(handlers::health::not_found))
+        .wrap(actix_web::middleware::from_fn(body_timeout::body_timeout))
         .wrap(actix_web::middleware::from_fn(middleware::setup_redirect))
         .wrap(middleware::security_headers())
         .wrap(actix_web::middleware::Compress::default())

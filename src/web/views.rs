@@ -90,6 +90,10 @@ fn flash_message(code: &str) -> Option<&'static str> {
         "inbox_deleted" => "Inbox deleted.",
         "profile_saved" => "Profile saved.",
         "password_changed" => "Password changed. Every other session has been signed out.",
+        "password_changed_tokens_revoked" => {
+            "Password changed. Every other session has been signed out and your personal API \
+             tokens were revoked: create new ones for your scripts."
+        }
         "token_revoked" => "Token revoked.",
         "password_set" => "Your password is set. Welcome!",
         _ => return None,

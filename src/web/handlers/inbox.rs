@@ -183,17 +183,28 @@ pub async fn inbox_presence(_s: Signed, st: web::Data<AppState>) -> Result<HttpR
     html(&presence(&st))
 }
 
+/// How often a live stream checks its session again even without news (idle and
+/// absolute expiry, changes made by another process).
+const RECHECK: Duration = Duration::from_secs(5);
+
 /// `GET /events`: Server-Sent Events for this agent. `list` when any conversation they
 /// can see changes, `conv-{id}` for that conversation, `presence` when someone comes or
 /// goes. A lagging stream gets `list` (reload) instead of the missed events.
+///
+/// The stream is only as good as its session: it checks the session and the agent
+/// again whenever access changes (sign-out, password change, role, membership,
+/// deactivation; see `Live::Access`) and every few seconds, filters with the agent as
+/// they are now, and ends once the session is gone.
 pub async fn events(Signed(auth): Signed, st: web::Data<AppState>) -> HttpResponse {
     let services = st.services.clone();
-    let agent = auth.agent.clone();
+    let hash = auth.hash;
+    let mut agent = auth.agent.clone();
     let mut rx = services.live.subscribe();
     let presence_guard = services.live.connect(agent.id);
     let stream = async_stream(move |tx| async move {
         let _presence = presence_guard;
         let mut heartbeat = tokio::time::interval(Duration::from_secs(15));
+        let mut recheck = tokio::time::interval(RECHECK);
         if tx
             .send(web::Bytes::from_static(b"retry: 2000\n: connected\n\n"))
             .await
@@ -202,30 +213,48 @@ pub async fn events(Signed(auth): Signed, st: web::Data<AppState>) -> HttpRespon
             return;
         }
         loop {
-            let msg = tokio::select! {
+            let step = tokio::select! {
                 _ = services.shutdown.cancelled() => return,
-                _ = heartbeat.tick() => Some(": ping\n\n".to_string()),
+                _ = heartbeat.tick() => Step::Send(": ping\n\n".to_string()),
+                _ = recheck.tick() => Step::Check,
                 r = rx.recv() => match r {
+                    Ok(Live::Access { agent: Some(who) }) if who != agent.id => Step::Skip,
+                    Ok(Live::Access { .. }) => Step::Check,
                     Ok(Live::Conversation { inbox, id }) => {
                         let visible = services.directory().inbox(inbox).is_some_and(|i| i.visible_to(&agent));
-                        visible.then(|| format!("event: list\ndata: {id}\n\nevent: conv-{id}\ndata: {id}\n\n"))
+                        Step::send_if(visible, || format!("event: list\ndata: {id}\n\nevent: conv-{id}\ndata: {id}\n\n"))
                     }
-                    Ok(Live::Presence) => Some("event: presence\ndata: 1\n\n".to_string()),
-                    Ok(Live::ReadState { agent: who, id }) => (who == agent.id).then(|| format!("event: list\ndata: {id}\n\n")),
+                    Ok(Live::Presence) => Step::Send("event: presence\ndata: 1\n\n".to_string()),
+                    Ok(Live::ReadState { agent: who, id }) => Step::send_if(who == agent.id, || format!("event: list\ndata: {id}\n\n")),
                     Ok(Live::Typing { inbox, id, agent: by, active }) => {
                         // Only the contact's typing is shown to agents (an agent's own typing
                         // reaches the widget, not other agents).
                         let visible = by.is_none() && services.directory().inbox(inbox).is_some_and(|i| i.visible_to(&agent));
-                        visible.then(|| format!("event: typing-{id}\ndata: {}\n\n", u8::from(active)))
+                        Step::send_if(visible, || format!("event: typing-{id}\ndata: {}\n\n", u8::from(active)))
                     }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Some("event: list\ndata: 0\n\n".to_string()),
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => None,
+                    // Missed events may have changed access too: check, then reload.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => match current(&services, &hash) {
+                        Some(a) => {
+                            agent = a;
+                            Step::Send("event: list\ndata: 0\n\n".to_string())
+                        }
+                        None => return,
+                    },
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
                 },
             };
-            if let Some(m) = msg
-                && tx.send(web::Bytes::from(m)).await.is_err()
-            {
-                return;
+            match step {
+                Step::Send(m) => {
+                    if tx.send(web::Bytes::from(m)).await.is_err() {
+                        return;
+                    }
+                }
+                Step::Skip => {}
+                // The agent as they are now (role, active), or the end of the stream.
+                Step::Check => match current(&services, &hash) {
+                    Some(a) => agent = a,
+                    None => return,
+                },
             }
         }
     });
@@ -235,6 +264,36 @@ pub async fn events(Signed(auth): Signed, st: web::Data<AppState>) -> HttpRespon
         .insert_header(("X-Accel-Buffering", "no"))
         .insert_header((header::CONTENT_ENCODING, "identity"))
         .streaming(stream)
+}
+
+/// What a live stream does next.
+enum Step {
+    Send(String),
+    Skip,
+    /// Check the session and the agent again.
+    Check,
+}
+
+impl Step {
+    fn send_if(cond: bool, event: impl FnOnce() -> String) -> Step {
+        if cond {
+            Step::Send(event())
+        } else {
+            Step::Skip
+        }
+    }
+}
+
+/// The agent behind a live stream's session now; `None` when the session has ended (a
+/// store error ends the stream too: the browser reconnects and is checked afresh).
+fn current(services: &crate::service::Services, hash: &[u8; 32]) -> Option<Agent> {
+    match services.live_session(hash) {
+        Ok(auth) => auth.map(|a| a.agent),
+        Err(e) => {
+            tracing::warn!(error = %e, "live stream: session check failed");
+            None
+        }
+    }
 }
 
 /// A byte stream fed by a task through a small channel; the task ends when the client

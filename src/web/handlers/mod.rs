@@ -79,12 +79,8 @@ pub fn pre_csrf(req: &HttpRequest, st: &AppState) -> (String, Vec<Cookie<'static
     }
 }
 
-/// The base URL for links we hand out (invites).
+/// The base URL for links we hand out (invites, the widget snippet): never shaped by
+/// forwarding headers from an untrusted peer (see `web::origin`).
 pub fn base_url(req: &HttpRequest, st: &AppState) -> String {
-    if st.settings.public_url.is_empty() {
-        let ci = req.connection_info();
-        format!("{}://{}", ci.scheme(), ci.host())
-    } else {
-        st.settings.public_url.trim_end_matches('/').to_string()
-    }
+    super::origin::public_origin(req, st)
 }

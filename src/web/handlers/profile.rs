@@ -71,8 +71,13 @@ pub async fn profile_password(
         .change_password(&auth, &f.current_password, &f.new_password)
         .await
     {
-        Ok(session) => {
-            let mut resp = see_other("/profile?flash=password_changed");
+        Ok((session, revoked)) => {
+            let flash = if revoked > 0 {
+                "password_changed_tokens_revoked"
+            } else {
+                "password_changed"
+            };
+            let mut resp = see_other(&format!("/profile?flash={flash}"));
             resp.add_cookie(&session_cookie(&req, &st, &session))
                 .map_err(|e| WebError::Internal(e.to_string()))?;
             Ok(resp)

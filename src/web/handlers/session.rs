@@ -25,13 +25,16 @@ pub struct LoginForm {
     next: String,
 }
 
-/// Only same-site paths: never an open redirect.
+/// Only a path on this site: never an open redirect. Browsers drop tabs and newlines
+/// anywhere in a URL and read `\` as `/`, so `/<tab>/evil` or `/\evil` would leave the
+/// site: anything that is not plain visible ASCII, or whose second character could
+/// start an authority, falls back to `/`. (A legitimate `next` is a request's own
+/// path and query, which never holds anything else.)
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next
-    } else {
-        "/"
-    }
+    let bytes = next.as_bytes();
+    let visible = bytes.iter().all(|b| b.is_ascii_graphic());
+    let path_only = bytes.first() == Some(&b'/') && !matches!(bytes.get(1), Some(b'/' | b'\\'));
+    if visible && path_only { next } else { "/" }
 }
 
 pub async fn login_form(
@@ -108,15 +111,38 @@ mod tests {
 
     #[test]
     fn next_is_never_an_open_redirect() {
-        assert_eq!(safe_next("/admin/agents?x=1"), "/admin/agents?x=1");
+        for ok in [
+            "/",
+            "/admin/agents?x=1",
+            "/conversations/5?view=all",
+            // Stays on this site: a browser does not decode %09 or %5C in a path.
+            "/%09/evil.example",
+            "/%5Cevil.example",
+            "/x\\y",
+        ] {
+            assert_eq!(safe_next(ok), ok, "{ok:?}");
+        }
         for bad in [
             "https://evil.example",
             "//evil.example",
             "/\\evil.example",
+            "\\\\evil.example",
+            "\\/evil.example",
+            "/\t/evil.example/x",
+            "/\t\\evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            "/\u{0}/evil.example",
+            "/\u{7f}/evil.example",
+            " /x",
+            "/x y",
+            "/ü",
             "javascript:alert(1)",
+            "evil.example",
             "",
         ] {
-            assert_eq!(safe_next(bad), "/", "{bad}");
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
         }
     }
 }
