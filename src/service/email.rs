@@ -53,8 +53,15 @@ pub struct MailStatus {
 
 /// What differs between where a password was stored for and where it would now be
 /// sent ("host", "port", "user name", or several joined with "and"); `None` when the
-/// same. Host names compare without case, as DNS does.
-fn changed_identity(old: &Server, host: &str, port: u16, username: &str) -> Option<String> {
+/// same. Host names compare without case, as DNS does. A move to an unencrypted
+/// connection counts too: the password would cross the network in clear.
+fn changed_identity(
+    old: &Server,
+    host: &str,
+    port: u16,
+    username: &str,
+    security: Security,
+) -> Option<String> {
     let mut what = Vec::new();
     if !old.host.eq_ignore_ascii_case(host) {
         what.push("host");
@@ -64,6 +71,9 @@ fn changed_identity(old: &Server, host: &str, port: u16, username: &str) -> Opti
     }
     if old.username != username {
         what.push("user name");
+    }
+    if old.security != Security::None && security == Security::None {
+        what.push("security (now unencrypted)");
     }
     (!what.is_empty()).then(|| what.join(" and "))
 }
@@ -95,7 +105,7 @@ impl Services {
         let password_sealed = match (s.password.filter(|p| !p.is_empty()), old) {
             (Some(p), _) => self.keys.seal(&p)?,
             (None, Some(o)) if !o.password_sealed.is_empty() => {
-                match changed_identity(o, &host, s.port, &username) {
+                match changed_identity(o, &host, s.port, &username, security) {
                     None => o.password_sealed.clone(),
                     // No user: no password is sent, so none is kept for a new place.
                     Some(_) if username.is_empty() => String::new(),
@@ -234,5 +244,36 @@ impl Services {
             health: self.mail_health.get(id),
             cursor: self.store.mail_cursor(id, &settings.folder)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_password_follows_only_its_host_port_user_and_encryption() {
+        let old = Server {
+            host: "imap.example.com".into(),
+            port: 993,
+            security: Security::Tls,
+            username: "shop".into(),
+            password_sealed: "sealed".into(),
+        };
+        let same = |h: &str, p, u: &str, s| changed_identity(&old, h, p, u, s);
+        assert_eq!(same("IMAP.example.com", 993, "shop", Security::Tls), None);
+        assert_eq!(same("imap.example.com", 993, "shop", Security::StartTls), None);
+        assert_eq!(
+            same("evil.example", 993, "shop", Security::Tls).as_deref(),
+            Some("host")
+        );
+        assert_eq!(
+            same("imap.example.com", 143, "other", Security::Tls).as_deref(),
+            Some("port and user name")
+        );
+        assert_eq!(
+            same("imap.example.com", 993, "shop", Security::None).as_deref(),
+            Some("security (now unencrypted)")
+        );
     }
 }
