@@ -161,6 +161,14 @@ pub fn properties(raw: &[(String, String)]) -> Result<Vec<(String, String)>, Inv
     Ok(out)
 }
 
+/// The name to show for a customer: the name, else email, else phone, else "Visitor".
+pub fn display_name(name: &str, email: Option<&str>, phone: Option<&str>) -> String {
+    if !name.trim().is_empty() {
+        return name.to_string();
+    }
+    email.or(phone).unwrap_or("Visitor").to_string()
+}
+
 impl Contact {
     /// Records that the contact is known in `inbox`; true when that is new.
     pub fn known_in(&mut self, inbox: InboxId) -> bool {
@@ -193,13 +201,7 @@ impl Contact {
 
     /// The name to show: the name, else email, else phone, else "Visitor".
     pub fn display_name(&self) -> String {
-        if !self.name.trim().is_empty() {
-            return self.name.clone();
-        }
-        self.email
-            .clone()
-            .or_else(|| self.phone.clone())
-            .unwrap_or_else(|| "Visitor".into())
+        display_name(&self.name, self.email.as_deref(), self.phone.as_deref())
     }
 
     /// Lower-case text the search matches against (name, email, phone, tags, properties).

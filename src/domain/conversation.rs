@@ -103,13 +103,7 @@ pub struct ChannelIdentity {
 impl ChannelIdentity {
     /// The name to show: the name, else email, else phone, else "Visitor".
     pub fn display_name(&self) -> String {
-        if !self.name.trim().is_empty() {
-            return self.name.clone();
-        }
-        self.email
-            .clone()
-            .or_else(|| self.phone.clone())
-            .unwrap_or_else(|| "Visitor".into())
+        super::contact::display_name(&self.name, self.email.as_deref(), self.phone.as_deref())
     }
 
     /// Fills what is still unknown from `other` (a later message of the same customer);

@@ -334,19 +334,31 @@ impl Services {
         {
             return Err(ServiceError::TooLong(self.settings.max_message_chars));
         }
-        let ev = self.store.generate_id()?;
         let now = self.clock.now();
         let by = Actor::Agent(actor.id);
+        self.record_events(id, |c| {
+            match &to {
+                StatusChange::Open => c.reopen(by.clone(), now),
+                StatusChange::Closed { note } => c.close(by.clone(), note.clone(), now),
+                StatusChange::Snoozed { until } => c.snooze(by.clone(), *until, now),
+            }
+            .map_err(rule)
+        })
+        .await
+    }
+
+    /// Applies a lifecycle rule to a conversation and records the events it returns in
+    /// its timeline, durably, then tells the live pages.
+    async fn record_events(
+        &self,
+        id: ConversationId,
+        rule: impl Fn(&mut Conversation) -> std::result::Result<Vec<conv::Event>, Abort>,
+    ) -> Result<Conversation> {
+        let ev = self.store.generate_id()?;
         let (conv, _) = self
             .store
             .update_conversation(id, |c| {
-                let events = match &to {
-                    StatusChange::Open => c.reopen(by.clone(), now),
-                    StatusChange::Closed { note } => c.close(by.clone(), note.clone(), now),
-                    StatusChange::Snoozed { until } => c.snooze(by.clone(), *until, now),
-                }
-                .map_err(rule)?;
-                let items = events
+                let items = rule(c)?
                     .into_iter()
                     .map(|e| TimelineItem::Event(MessageId(ev), e))
                     .collect();
@@ -561,24 +573,9 @@ impl Services {
                 "this conversation has no email address to confirm",
             ));
         }
-        let (ev_id, now, agent) = (self.store.generate_id()?, self.clock.now(), actor.id);
-        let (conv, _) = self
-            .store
-            .update_conversation(id, |c| {
-                let items = c
-                    .confirm_email(Actor::Agent(agent), now)
-                    .into_iter()
-                    .map(|e| TimelineItem::Event(MessageId(ev_id), e))
-                    .collect();
-                Ok(Change {
-                    items,
-                    ..Change::default()
-                })
-            })
-            .map_err(from_store)?;
-        self.store.durable().await?;
-        self.publish(&conv);
-        Ok(conv)
+        let (now, by) = (self.clock.now(), Actor::Agent(actor.id));
+        self.record_events(id, |c| Ok(c.confirm_email(by.clone(), now)))
+            .await
     }
 
     /// Wakes snoozed conversations whose time has come (timer worker); returns how many.

@@ -262,7 +262,10 @@ mod tests {
         };
         let same = |h: &str, p, u: &str, s| changed_identity(&old, h, p, u, s);
         assert_eq!(same("IMAP.example.com", 993, "shop", Security::Tls), None);
-        assert_eq!(same("imap.example.com", 993, "shop", Security::StartTls), None);
+        assert_eq!(
+            same("imap.example.com", 993, "shop", Security::StartTls),
+            None
+        );
         assert_eq!(
             same("evil.example", 993, "shop", Security::Tls).as_deref(),
             Some("host")
