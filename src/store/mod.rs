@@ -9,6 +9,8 @@ pub mod codec;
 mod contacts;
 mod conversations;
 mod durable;
+mod engine;
+
 mod jobs;
 pub mod keys;
 mod migrations;
