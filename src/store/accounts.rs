@@ -1,11 +1,11 @@
 //! Agents, sessions, personal API tokens and invites.
 
+use super::TxErr;
+use super::kv::TxTree;
 use super::schema::{self, meta_keys};
 use super::{Abort, Result, Store, dec, enc, keys};
 use crate::domain::{Agent, AgentId, ApiToken, AuditEntry, Invite, Session, TokenId};
 use serde::{Deserialize, Serialize};
-use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError as TxErr, TransactionalTree};
 
 /// A row of an agent's token list: the token and the hash it is stored under.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -14,53 +14,53 @@ pub struct TokenRow {
     pub token: ApiToken,
 }
 
-fn abort<T>(a: Abort) -> std::result::Result<T, TxErr<Abort>> {
+fn abort<T>(a: Abort) -> std::result::Result<T, TxErr> {
     Err(TxErr::Abort(a))
 }
 
 /// Encodes inside a transaction closure.
-fn tx_enc<T: Serialize>(v: &T) -> std::result::Result<Vec<u8>, TxErr<Abort>> {
-    enc(v).map_err(|e| TxErr::Storage(sled::Error::Unsupported(e.to_string())))
+fn tx_enc<T: Serialize>(v: &T) -> std::result::Result<Vec<u8>, TxErr> {
+    enc(v).map_err(|e| TxErr::Abort(Abort::Codec(e.to_string())))
 }
 
 pub(super) fn put_audit(
-    t: &TransactionalTree,
+    t: &TxTree<'_>,
     audit: Option<&(u64, AuditEntry)>,
-) -> std::result::Result<(), TxErr<Abort>> {
+) -> std::result::Result<(), TxErr> {
     if let Some((id, entry)) = audit {
-        t.insert(&keys::time_id(entry.at.0, *id), tx_enc(entry)?)?;
+        t.insert(keys::time_id(entry.at.0, *id), tx_enc(entry)?)?;
     }
     Ok(())
 }
 
 /// Writes `agent` over its stored record, keeping the email index in step.
 fn put_agent(
-    agents: &TransactionalTree,
-    emails: &TransactionalTree,
+    agents: &TxTree<'_>,
+    emails: &TxTree<'_>,
     agent: &Agent,
-) -> std::result::Result<(), TxErr<Abort>> {
+) -> std::result::Result<(), TxErr> {
     let Some(old) = agents.get(keys::id(agent.id.0))? else {
         return abort(Abort::NotFound);
     };
-    let old: Agent = dec(schema::AGENTID_AGENT, &old)
-        .map_err(|e| TxErr::Storage(sled::Error::Unsupported(e.to_string())))?;
+    let old: Agent =
+        dec(schema::AGENTID_AGENT, &old).map_err(|e| TxErr::Abort(Abort::Codec(e.to_string())))?;
     if old.email != agent.email {
         if emails.get(agent.email.as_bytes())?.is_some() {
             return abort(Abort::DuplicateEmail);
         }
         emails.remove(old.email.as_bytes())?;
-        emails.insert(agent.email.as_bytes(), &keys::id(agent.id.0))?;
+        emails.insert(agent.email.as_bytes(), keys::id(agent.id.0))?;
     }
-    agents.insert(&keys::id(agent.id.0), tx_enc(agent)?)?;
+    agents.insert(keys::id(agent.id.0), tx_enc(agent)?)?;
     Ok(())
 }
 
 /// Removes token rows (key, hash) read by `Store::token_rows`.
 fn remove_tokens(
-    tokens: &TransactionalTree,
-    token_rows: &TransactionalTree,
+    tokens: &TxTree<'_>,
+    token_rows: &TxTree<'_>,
     rows: &[(Vec<u8>, Vec<u8>)],
-) -> std::result::Result<(), TxErr<Abort>> {
+) -> std::result::Result<(), TxErr> {
     for (key, hash) in rows {
         token_rows.remove(key.as_slice())?;
         tokens.remove(hash.as_slice())?;
@@ -112,24 +112,26 @@ impl Store {
     pub fn create_first_admin(&self, agent: &Agent, audit: &(u64, AuditEntry)) -> Result<()> {
         let _g = self.write_gate();
         let t = &self.t;
-        (
-            &t.meta,
-            &t.agentid_agent,
-            &t.email_agentid,
-            &t.auditkey_entry,
-        )
-            .transaction(|(meta, agents, emails, aud)| {
+        self.tx(
+            [
+                &t.meta,
+                &t.agentid_agent,
+                &t.email_agentid,
+                &t.auditkey_entry,
+            ],
+            |[meta, agents, emails, aud]| {
                 if meta.get(meta_keys::SETUP_DONE)?.is_some() {
                     return abort(Abort::AlreadySetUp);
                 }
                 if emails.get(agent.email.as_bytes())?.is_some() {
                     return abort(Abort::DuplicateEmail);
                 }
-                meta.insert(meta_keys::SETUP_DONE, &keys::id(agent.id.0))?;
-                agents.insert(&keys::id(agent.id.0), tx_enc(agent)?)?;
-                emails.insert(agent.email.as_bytes(), &keys::id(agent.id.0))?;
+                meta.insert(meta_keys::SETUP_DONE, keys::id(agent.id.0))?;
+                agents.insert(keys::id(agent.id.0), tx_enc(agent)?)?;
+                emails.insert(agent.email.as_bytes(), keys::id(agent.id.0))?;
                 put_audit(aud, Some(audit))
-            })?;
+            },
+        )?;
         Ok(())
     }
 
@@ -143,29 +145,31 @@ impl Store {
     ) -> Result<()> {
         let _g = self.write_gate();
         let t = &self.t;
-        (
-            &t.meta,
-            &t.agentid_agent,
-            &t.email_agentid,
-            &t.invitehash_invite,
-            &t.agentid_invitehash,
-            &t.auditkey_entry,
-        )
-            .transaction(|(meta, agents, emails, invites, agent_invite, aud)| {
+        self.tx(
+            [
+                &t.meta,
+                &t.agentid_agent,
+                &t.email_agentid,
+                &t.invitehash_invite,
+                &t.agentid_invitehash,
+                &t.auditkey_entry,
+            ],
+            |[meta, agents, emails, invites, agent_invite, aud]| {
                 if emails.get(agent.email.as_bytes())?.is_some() {
                     return abort(Abort::DuplicateEmail);
                 }
-                agents.insert(&keys::id(agent.id.0), tx_enc(agent)?)?;
-                emails.insert(agent.email.as_bytes(), &keys::id(agent.id.0))?;
+                agents.insert(keys::id(agent.id.0), tx_enc(agent)?)?;
+                emails.insert(agent.email.as_bytes(), keys::id(agent.id.0))?;
                 if agent.is_admin() && meta.get(meta_keys::SETUP_DONE)?.is_none() {
-                    meta.insert(meta_keys::SETUP_DONE, &keys::id(agent.id.0))?;
+                    meta.insert(meta_keys::SETUP_DONE, keys::id(agent.id.0))?;
                 }
                 if let Some((hash, inv)) = invite {
                     invites.insert(&hash[..], tx_enc(inv)?)?;
-                    agent_invite.insert(&keys::id(agent.id.0), &hash[..])?;
+                    agent_invite.insert(keys::id(agent.id.0), &hash[..])?;
                 }
                 put_audit(aud, Some(audit))
-            })?;
+            },
+        )?;
         Ok(())
     }
 
@@ -174,8 +178,9 @@ impl Store {
     pub fn update_agent(&self, agent: &Agent, audit: Option<&(u64, AuditEntry)>) -> Result<()> {
         let _g = self.write_gate();
         let t = &self.t;
-        (&t.agentid_agent, &t.email_agentid, &t.auditkey_entry).transaction(
-            |(agents, emails, aud)| {
+        self.tx(
+            [&t.agentid_agent, &t.email_agentid, &t.auditkey_entry],
+            |[agents, emails, aud]| {
                 put_agent(agents, emails, agent)?;
                 put_audit(aud, audit)
             },
@@ -193,18 +198,20 @@ impl Store {
         let _g = self.write_gate();
         let t = &self.t;
         let rows = self.token_rows(agent.id)?;
-        (
-            &t.agentid_agent,
-            &t.email_agentid,
-            &t.auditkey_entry,
-            &t.tokenhash_apitoken,
-            &t.agenttoken_tokenrow,
-        )
-            .transaction(|(agents, emails, aud, tokens, token_rows)| {
+        self.tx(
+            [
+                &t.agentid_agent,
+                &t.email_agentid,
+                &t.auditkey_entry,
+                &t.tokenhash_apitoken,
+                &t.agenttoken_tokenrow,
+            ],
+            |[agents, emails, aud, tokens, token_rows]| {
                 put_agent(agents, emails, agent)?;
                 remove_tokens(tokens, token_rows, &rows)?;
                 put_audit(aud, audit)
-            })?;
+            },
+        )?;
         Ok(rows.len())
     }
 
@@ -226,11 +233,14 @@ impl Store {
     pub fn insert_session(&self, hash: &[u8; 32], s: &Session) -> Result<()> {
         let _g = self.write_gate();
         let t = &self.t;
-        (&t.sessionhash_session, &t.agentsession_unit).transaction(|(sessions, by_agent)| {
-            sessions.insert(&hash[..], tx_enc(s)?)?;
-            by_agent.insert(&keys::id_hash(s.agent_id.0, hash)[..], &[][..])?;
-            Ok(())
-        })?;
+        self.tx(
+            [&t.sessionhash_session, &t.agentsession_unit],
+            |[sessions, by_agent]| {
+                sessions.insert(&hash[..], tx_enc(s)?)?;
+                by_agent.insert(&keys::id_hash(s.agent_id.0, hash)[..], &[][..])?;
+                Ok(())
+            },
+        )?;
         Ok(())
     }
 
@@ -247,22 +257,27 @@ impl Store {
     pub fn touch_session(&self, hash: &[u8; 32], s: &Session) -> Result<()> {
         let _g = self.write_gate();
         let new = enc(s)?;
-        // compare_and_swap-free: a concurrent delete wins because we only update present keys.
-        self.t
-            .sessionhash_session
-            .fetch_and_update(hash, |old| old.map(|_| new.clone()))?;
-        Ok(())
+        // Only a present key is updated, in a transaction: a concurrent delete wins.
+        self.tx([&self.t.sessionhash_session], |[t]| {
+            if t.get(hash)?.is_some() {
+                t.insert(hash, &new)?;
+            }
+            Ok(())
+        })
     }
 
     /// Ends one session.
     pub fn delete_session(&self, hash: &[u8; 32], agent: AgentId) -> Result<()> {
         let _g = self.write_gate();
         let t = &self.t;
-        (&t.sessionhash_session, &t.agentsession_unit).transaction(|(sessions, by_agent)| {
-            sessions.remove(&hash[..])?;
-            by_agent.remove(&keys::id_hash(agent.0, hash)[..])?;
-            Ok(())
-        })?;
+        self.tx(
+            [&t.sessionhash_session, &t.agentsession_unit],
+            |[sessions, by_agent]| {
+                sessions.remove(&hash[..])?;
+                by_agent.remove(&keys::id_hash(agent.0, hash)[..])?;
+                Ok(())
+            },
+        )?;
         Ok(())
     }
 
@@ -311,19 +326,21 @@ impl Store {
             hash: hash.to_vec(),
             token: token.clone(),
         };
-        (
-            &t.tokenhash_apitoken,
-            &t.agenttoken_tokenrow,
-            &t.auditkey_entry,
-        )
-            .transaction(|(tokens, rows, aud)| {
+        self.tx(
+            [
+                &t.tokenhash_apitoken,
+                &t.agenttoken_tokenrow,
+                &t.auditkey_entry,
+            ],
+            |[tokens, rows, aud]| {
                 tokens.insert(&hash[..], tx_enc(token)?)?;
                 rows.insert(
                     &keys::id_pair(token.agent_id.0, token.id.0)[..],
                     tx_enc(&row)?,
                 )?;
                 put_audit(aud, Some(audit))
-            })?;
+            },
+        )?;
         Ok(())
     }
 
@@ -358,20 +375,22 @@ impl Store {
         let _g = self.write_gate();
         let t = &self.t;
         let key = keys::id_pair(agent.0, id.0);
-        (
-            &t.tokenhash_apitoken,
-            &t.agenttoken_tokenrow,
-            &t.auditkey_entry,
-        )
-            .transaction(|(tokens, rows, aud)| {
+        self.tx(
+            [
+                &t.tokenhash_apitoken,
+                &t.agenttoken_tokenrow,
+                &t.auditkey_entry,
+            ],
+            |[tokens, rows, aud]| {
                 let Some(row) = rows.remove(&key[..])? else {
                     return abort(Abort::NotFound);
                 };
                 let row: TokenRow = dec(schema::AGENTTOKEN_TOKENROW, &row)
-                    .map_err(|e| TxErr::Storage(sled::Error::Unsupported(e.to_string())))?;
+                    .map_err(|e| TxErr::Abort(Abort::Codec(e.to_string())))?;
                 tokens.remove(row.hash)?;
                 put_audit(aud, Some(audit))
-            })?;
+            },
+        )?;
         Ok(())
     }
 
@@ -393,19 +412,21 @@ impl Store {
     ) -> Result<()> {
         let _g = self.write_gate();
         let t = &self.t;
-        (
-            &t.invitehash_invite,
-            &t.agentid_invitehash,
-            &t.auditkey_entry,
-        )
-            .transaction(|(invites, by_agent, aud)| {
+        self.tx(
+            [
+                &t.invitehash_invite,
+                &t.agentid_invitehash,
+                &t.auditkey_entry,
+            ],
+            |[invites, by_agent, aud]| {
                 if let Some(old) = by_agent.get(keys::id(invite.agent_id.0))? {
                     invites.remove(old)?;
                 }
                 invites.insert(&hash[..], tx_enc(invite)?)?;
-                by_agent.insert(&keys::id(invite.agent_id.0), &hash[..])?;
+                by_agent.insert(keys::id(invite.agent_id.0), &hash[..])?;
                 put_audit(aud, Some(audit))
-            })?;
+            },
+        )?;
         Ok(())
     }
 
@@ -417,21 +438,23 @@ impl Store {
         let _g = self.write_gate();
         let t = &self.t;
         let rows = self.token_rows(agent.id)?;
-        (
-            &t.invitehash_invite,
-            &t.agentid_invitehash,
-            &t.agentid_agent,
-            &t.tokenhash_apitoken,
-            &t.agenttoken_tokenrow,
-        )
-            .transaction(|(invites, by_agent, agents, tokens, token_rows)| {
+        self.tx(
+            [
+                &t.invitehash_invite,
+                &t.agentid_invitehash,
+                &t.agentid_agent,
+                &t.tokenhash_apitoken,
+                &t.agenttoken_tokenrow,
+            ],
+            |[invites, by_agent, agents, tokens, token_rows]| {
                 if invites.remove(&hash[..])?.is_none() {
                     return abort(Abort::NotFound);
                 }
-                by_agent.remove(&keys::id(agent.id.0))?;
-                agents.insert(&keys::id(agent.id.0), tx_enc(agent)?)?;
+                by_agent.remove(keys::id(agent.id.0))?;
+                agents.insert(keys::id(agent.id.0), tx_enc(agent)?)?;
                 remove_tokens(tokens, token_rows, &rows)
-            })?;
+            },
+        )?;
         Ok(rows.len())
     }
 }

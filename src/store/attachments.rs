@@ -5,10 +5,10 @@
 
 use super::codec::{ByteBuf, Bytes};
 use super::conversations::{TxResult, tx_enc};
+use super::kv::TxTree;
 use super::{Result, Store, dec, keys, schema};
 use crate::domain::conversation::{ConversationId, MessageId};
 use crate::domain::message::AttachmentMeta;
-use sled::transaction::TransactionalTree;
 
 /// Bytes per chunk: pages of ~16 chunks stay near 1 MB, and every log entry stays under
 /// sled's blob threshold (a quarter of its 512 KiB segments).
@@ -46,7 +46,7 @@ pub struct InboundParts {
 /// Writes the parts of a new message inside its transaction. An empty part still gets
 /// one (empty) chunk, so "stored" and "absent" stay apart.
 pub(super) fn put_parts(
-    t: &TransactionalTree,
+    t: &TxTree<'_>,
     conv: ConversationId,
     msg: MessageId,
     parts: &InboundParts,
@@ -88,7 +88,7 @@ impl Store {
     }
 
     /// Keys of every chunk of a conversation's parts (to delete them with it).
-    pub(super) fn part_keys(&self, conv: ConversationId) -> Result<Vec<sled::IVec>> {
+    pub(super) fn part_keys(&self, conv: ConversationId) -> Result<Vec<Vec<u8>>> {
         Ok(self
             .t
             .msgpart_chunk

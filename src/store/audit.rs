@@ -12,9 +12,9 @@ impl Store {
     /// Writes one audit entry on its own (for actions with no other record).
     pub fn append_audit(&self, audit: &(u64, AuditEntry)) -> Result<()> {
         let _g = self.write_gate();
-        self.t
-            .auditkey_entry
-            .transaction(|aud| put_audit(aud, Some(audit)))?;
+        self.tx([&self.t.auditkey_entry], |[aud]| {
+            put_audit(aud, Some(audit))
+        })?;
         Ok(())
     }
 

@@ -61,13 +61,16 @@ impl Store {
         w.put(&FORMAT.to_be_bytes()).map_err(io)?;
         w.put(&self.schema_version()?.to_be_bytes()).map_err(io)?;
         let mut entries = 0u64;
-        let mut names = self.db.tree_names();
-        names.sort();
-        for name in names {
-            let tree = self.db.open_tree(&name)?;
+        let mut names: Vec<(usize, &str)> = super::schema::TREES
+            .iter()
+            .enumerate()
+            .map(|(ks, n)| (ks, *n))
+            .collect();
+        names.sort_by_key(|(_, n)| *n);
+        for (ks, name) in names {
             w.put(b"T").map_err(io)?;
-            w.put_chunk(&name).map_err(io)?;
-            for kv in tree.iter() {
+            w.put_chunk(name.as_bytes()).map_err(io)?;
+            for kv in self.e.scan(ks, super::engine::Range::all(), 4096) {
                 let (k, v) = kv?;
                 w.put(b"E").map_err(io)?;
                 w.put_chunk(&k).map_err(io)?;
@@ -93,8 +96,8 @@ impl Store {
     /// in a flat file), for comparing with the size on disk.
     pub fn logical_size(&self) -> Result<u64> {
         let mut n = 0u64;
-        for name in self.db.tree_names() {
-            for kv in self.db.open_tree(&name)?.iter() {
+        for ks in 0..super::schema::TREES.len() {
+            for kv in self.e.scan(ks, super::engine::Range::all(), 4096) {
                 let (k, v) = kv?;
                 n += (k.len() + v.len()) as u64;
             }
@@ -255,22 +258,34 @@ pub fn restore(file: &Path, dir: &Path, mut progress: impl FnMut(u64)) -> Result
         path: dir.into(),
         source,
     })?;
-    let db = sled::Config::new()
-        .path(dir.join("db"))
-        .flush_every_ms(None)
-        .open()?;
+    let engine = super::engine::Engine::open_sled(
+        &super::engine::SledOptions {
+            path: dir.join("db"),
+            cache_capacity: 64 << 20,
+            flush_every_ms: None,
+        },
+        super::schema::TREES,
+    )?;
     let f = std::fs::File::open(file).map_err(|source| StoreError::Io {
         path: file.into(),
         source,
     })?;
-    let mut tree: Option<sled::Tree> = None;
+    let mut ks: Option<usize> = None;
     let mut n = 0u64;
     let (_, entries) = walk(f, |rec, read| {
         match rec {
-            Record::Tree(name) => tree = Some(db.open_tree(name)?),
+            Record::Tree(name) => {
+                let name = String::from_utf8_lossy(name);
+                ks = match super::schema::TREES.iter().position(|t| *t == name) {
+                    Some(ks) => Some(ks),
+                    // Backups made straight from sled carry its (unused) default tree.
+                    None if name == "__sled__default" => None,
+                    None => return Err(bad(format!("unknown tree {name:?} in the backup"))),
+                };
+            }
             Record::Entry(k, v) => {
-                if let Some(t) = &tree {
-                    t.insert(k.as_slice(), v.as_slice())?;
+                if let Some(ks) = ks {
+                    engine.insert(ks, k, v)?;
                 }
                 n += 1;
                 if n.is_multiple_of(4096) {
@@ -281,7 +296,7 @@ pub fn restore(file: &Path, dir: &Path, mut progress: impl FnMut(u64)) -> Result
         }
         Ok(())
     })?;
-    db.flush()?;
+    engine.flush_blocking()?;
     progress(std::fs::metadata(file).map(|m| m.len()).unwrap_or(0));
     Ok(entries)
 }

@@ -1,12 +1,12 @@
 //! Contacts: records, lookup keys (email, phone, identifier) and the copy of the name
 //! that conversation rows show.
 
+use super::TxErr;
 use super::conversations::{Tx, contact_keys};
 use super::schema;
 use super::{Abort, Result, Store, dec, keys};
 use crate::domain::contact::Contact;
 use crate::domain::conversation::{ContactId, ConversationId};
-use sled::transaction::ConflictableTransactionError as TxErr;
 
 impl Store {
     /// One contact.
@@ -95,7 +95,7 @@ impl Store {
                 tx.0[7].remove(k.as_slice())?;
             }
             for k in &new_keys {
-                tx.0[7].insert(k.as_slice(), &keys::id(contact.id.0))?;
+                tx.0[7].insert(k.as_slice(), keys::id(contact.id.0))?;
             }
             // Where the contact is known only grows: a concurrent ingest may have
             // added an inbox since the caller read the contact.
@@ -105,7 +105,7 @@ impl Store {
             }
             let contact = &contact;
             tx.0[6].insert(
-                &keys::id(contact.id.0),
+                keys::id(contact.id.0),
                 super::codec::encode(contact)
                     .map_err(|e| TxErr::Abort(Abort::Codec(e.to_string())))?,
             )?;
@@ -116,7 +116,7 @@ impl Store {
                 {
                     conv.contact_name = name.clone();
                     tx.0[0].insert(
-                        &keys::id(c),
+                        keys::id(c),
                         super::codec::encode(&conv)
                             .map_err(|e| TxErr::Abort(Abort::Codec(e.to_string())))?,
                     )?;

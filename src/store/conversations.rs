@@ -25,6 +25,8 @@ impl Store {
             }))
     }
 }
+use super::TxErr;
+use super::kv::TxTree;
 use super::{Abort, Result, Store, dec, keys};
 use crate::domain::contact::Contact;
 use crate::domain::conversation::{
@@ -34,8 +36,6 @@ use crate::domain::message::{Message, Sender, TimelineItem};
 use crate::domain::{AgentId, AuditEntry, InboxId, Timestamp};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError as TxErr, TransactionalTree};
 
 /// Input of `ingest`: one inbound message as a channel adapter saw it.
 #[derive(Debug, Clone)]
@@ -81,7 +81,7 @@ pub(super) fn cursor_key(inbox: InboxId, folder: &str) -> Vec<u8> {
 }
 
 /// Moves a cursor forward (a new UIDVALIDITY replaces it), inside a transaction.
-fn advance_cursor(t: &TransactionalTree, inbox: InboxId, c: &MailCursor) -> TxResult<()> {
+fn advance_cursor(t: &TxTree<'_>, inbox: InboxId, c: &MailCursor) -> TxResult<()> {
     let key = cursor_key(inbox, &c.folder);
     let uid = match t.get(&key)? {
         Some(v)
@@ -119,7 +119,7 @@ pub struct Change {
     pub audit: Option<(u64, AuditEntry)>,
 }
 
-pub(super) type TxResult<T> = std::result::Result<T, TxErr<Abort>>;
+pub(super) type TxResult<T> = std::result::Result<T, TxErr>;
 
 pub(super) fn tx_dec<T: DeserializeOwned>(tree: &'static str, b: &[u8]) -> TxResult<T> {
     dec(tree, b).map_err(|e| TxErr::Abort(Abort::Codec(e.to_string())))
@@ -130,7 +130,7 @@ pub(super) fn tx_enc<T: Serialize>(v: &T) -> TxResult<Vec<u8>> {
 }
 
 /// The trees of a conversation transaction, by position.
-pub(super) struct Tx<'a>(pub(super) &'a [TransactionalTree]);
+pub(super) struct Tx<'a>(pub(super) &'a [TxTree<'a>]);
 
 const CONV: usize = 0;
 const TL: usize = 1;
@@ -167,7 +167,7 @@ impl Tx<'_> {
         if new == 0 {
             self.0[CNT].remove(key)?;
         } else {
-            self.0[CNT].insert(key, &keys::u64_be(new))?;
+            self.0[CNT].insert(key, keys::u64_be(new))?;
         }
         Ok(())
     }
@@ -177,7 +177,7 @@ impl Tx<'_> {
     pub(super) fn put_conv(&self, old: Option<&Conversation>, new: &Conversation) -> TxResult<()> {
         let inbox = new.inbox_id.0;
         if old.is_none() {
-            self.0[TOKEN].insert(new.token.as_bytes(), &keys::id(new.id.0))?;
+            self.0[TOKEN].insert(new.token.as_bytes(), keys::id(new.id.0))?;
         }
         let old_views = old.map(views_of).unwrap_or_default();
         let new_views = views_of(new);
@@ -205,7 +205,7 @@ impl Tx<'_> {
         if let Status::Snoozed { until } = new.status {
             self.0[WAKE].insert(&keys::time_id(until.0, new.id.0)[..], &[][..])?;
         }
-        self.0[CONV].insert(&keys::id(new.id.0), tx_enc(new)?)?;
+        self.0[CONV].insert(keys::id(new.id.0), tx_enc(new)?)?;
         Ok(())
     }
 
@@ -213,7 +213,7 @@ impl Tx<'_> {
         let id = item.id();
         self.0[TL].insert(&keys::id_pair(conv.0, id.0)[..], tx_enc(item)?)?;
         if let TimelineItem::Message(_) = item {
-            self.0[MSG].insert(&keys::id(id.0), &keys::id(conv.0))?;
+            self.0[MSG].insert(keys::id(id.0), keys::id(conv.0))?;
         }
         Ok(())
     }
@@ -221,7 +221,7 @@ impl Tx<'_> {
     fn mention(&self, conv: &Conversation, agent: AgentId, at: Timestamp) -> TxResult<()> {
         let key = keys::id_pair(conv.id.0, agent.0);
         let inbox = conv.inbox_id.0;
-        match self.0[MENTION].insert(&key[..], &keys::time_be(at.0))? {
+        match self.0[MENTION].insert(&key[..], keys::time_be(at.0))? {
             Some(old) => {
                 let t = keys::read_time(&old).unwrap_or(0);
                 self.0[IDX].remove(&idx_key(MENTIONS_TAG, inbox, agent.0, t, conv.id.0)[..])?;
@@ -274,7 +274,7 @@ pub(super) fn contact_keys(c: &Contact, identifier_inbox: Option<InboxId>) -> Ve
 }
 
 impl Store {
-    fn conv_trees(&self) -> [&sled::Tree; 17] {
+    fn conv_trees(&self) -> [&super::kv::Tree; 17] {
         let t = &self.t;
         [
             &t.convid_conversation,
@@ -300,8 +300,7 @@ impl Store {
     /// Runs `f` in one transaction over every conversation tree.
     pub(super) fn conv_tx<R>(&self, f: impl Fn(&Tx<'_>) -> TxResult<R>) -> Result<R> {
         let _g = self.write_gate();
-        let trees = self.conv_trees();
-        Ok(trees[..].transaction(|v| f(&Tx(v)))?)
+        self.tx(self.conv_trees(), |v| f(&Tx(&v[..])))
     }
 
     /// Stores an inbound message: dedupes on (inbox, source id), finds or creates the
@@ -394,12 +393,12 @@ impl Store {
                     }
                     c.known_in(m.inbox_id);
                     if c != before {
-                        tx.0[CONTACT].insert(&keys::id(c.id.0), tx_enc(&c)?)?;
+                        tx.0[CONTACT].insert(keys::id(c.id.0), tx_enc(&c)?)?;
                     }
                     c
                 }
                 None => {
-                    tx.0[CONTACT].insert(&keys::id(probe.id.0), tx_enc(&probe)?)?;
+                    tx.0[CONTACT].insert(keys::id(probe.id.0), tx_enc(&probe)?)?;
                     probe
                 }
             };
@@ -411,7 +410,7 @@ impl Store {
             }
             for k in own_keys {
                 if tx.0[CKEY].get(&k)?.is_none() {
-                    tx.0[CKEY].insert(k, &keys::id(contact.id.0))?;
+                    tx.0[CKEY].insert(k, keys::id(contact.id.0))?;
                 }
             }
             let identity = ChannelIdentity {
@@ -463,7 +462,7 @@ impl Store {
                         identity.clone(),
                         m.at,
                     );
-                    tx.0[CINBOX].insert(&ci[..], &keys::id(c.id.0))?;
+                    tx.0[CINBOX].insert(&ci[..], keys::id(c.id.0))?;
                     tx.0[CCONV].insert(&keys::id_pair(contact.id.0, c.id.0)[..], &[][..])?;
                     events.extend(e);
                     (None, c, true)
@@ -552,11 +551,11 @@ impl Store {
                 .transpose()?
                 .ok_or(TxErr::Abort(Abort::NotFound))?;
             if contact.known_in(conv.inbox_id) {
-                tx.0[CONTACT].insert(&keys::id(contact.id.0), tx_enc(&contact)?)?;
+                tx.0[CONTACT].insert(keys::id(contact.id.0), tx_enc(&contact)?)?;
             }
             tx.0[CINBOX].insert(
                 &keys::id_pair(conv.contact_id.0, conv.inbox_id.0)[..],
-                &keys::id(conv.id.0),
+                keys::id(conv.id.0),
             )?;
             tx.0[CCONV].insert(&keys::id_pair(conv.contact_id.0, conv.id.0)[..], &[][..])?;
             tx.put_conv(None, conv)?;
@@ -571,13 +570,13 @@ impl Store {
         id: ConversationId,
         audit: &(u64, AuditEntry),
     ) -> Result<Conversation> {
-        let items: Vec<sled::IVec> = self
+        let items: Vec<Vec<u8>> = self
             .t
             .timeline_item
             .scan_prefix(keys::id(id.0))
             .keys()
             .collect::<std::result::Result<_, _>>()?;
-        let mentions: Vec<sled::IVec> = self
+        let mentions: Vec<Vec<u8>> = self
             .t
             .mention_time
             .scan_prefix(keys::id(id.0))
@@ -607,7 +606,7 @@ impl Store {
             for k in &items {
                 tx.0[TL].remove(k)?;
                 if let Some(mid) = keys::read_u64(&k[8..]) {
-                    tx.0[MSG].remove(&keys::id(mid))?;
+                    tx.0[MSG].remove(keys::id(mid))?;
                 }
             }
             for k in &mentions {
@@ -624,7 +623,7 @@ impl Store {
                 tx.0[CINBOX].remove(&ci[..])?;
             }
             tx.0[CCONV].remove(&keys::id_pair(conv.contact_id.0, conv.id.0)[..])?;
-            tx.0[CONV].remove(&keys::id(conv.id.0))?;
+            tx.0[CONV].remove(keys::id(conv.id.0))?;
             tx.0[TOKEN].remove(conv.token.as_bytes())?;
             put_audit(&tx.0[AUDIT], Some(audit))?;
             Ok(conv)

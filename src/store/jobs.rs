@@ -1,13 +1,12 @@
 //! The durable job queue (outbox): work that must happen once, survive restarts and be
 //! retried with backoff. Ordered by due time.
 
+use super::TxErr;
 use super::schema;
 use super::{Abort, Result, Store, dec, enc, keys};
 use crate::domain::conversation::{ConversationId, MessageId};
 use crate::domain::{InboxId, Timestamp};
 use serde::{Deserialize, Serialize};
-use sled::Transactional;
-use sled::transaction::ConflictableTransactionError as TxErr;
 
 /// What a job does.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,7 +107,10 @@ impl Store {
         Ok(self
             .t
             .jobdue_job
-            .first()?
+            .iter()
+            .expect(1)
+            .next()
+            .transpose()?
             .and_then(|(k, _)| keys::read_time(&k))
             .map(Timestamp))
     }
@@ -118,7 +120,7 @@ impl Store {
     pub fn reschedule_job(&self, job: &Job, next: Option<&Job>) -> Result<()> {
         let _g = self.write_gate();
         let bytes = next.map(enc).transpose()?;
-        (&self.t.jobdue_job,).transaction(|(t,)| {
+        self.tx([&self.t.jobdue_job], |[t]| {
             if t.remove(&job.key()[..])?.is_none() {
                 return Err(TxErr::Abort(Abort::NotFound));
             }
@@ -131,7 +133,7 @@ impl Store {
     }
 
     /// How many jobs wait (for health and the load tool).
-    pub fn jobs_pending(&self) -> usize {
-        self.t.jobdue_job.len()
+    pub fn jobs_pending(&self) -> Result<u64> {
+        Ok(self.t.jobdue_job.len()?)
     }
 }

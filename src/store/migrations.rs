@@ -91,7 +91,7 @@ pub(super) fn run(store: &Store) -> Result<()> {
         return Ok(());
     }
     if found == 0
-        && store.t.agentid_agent.is_empty()
+        && store.t.agentid_agent.is_empty()?
         && store.t.meta.get(meta_keys::SETUP_DONE)?.is_none()
     {
         // A new, empty store: nothing to migrate.
@@ -118,7 +118,7 @@ fn set_version(store: &Store, v: u64) -> Result<()> {
     store
         .t
         .meta
-        .insert(meta_keys::SCHEMA_VERSION, &keys::u64_be(v))?;
+        .insert(meta_keys::SCHEMA_VERSION, keys::u64_be(v))?;
     store.flush_blocking()
 }
 
@@ -148,7 +148,7 @@ mod tests {
             let s = Store::open(&opts(dir.path())).unwrap();
             assert_eq!(s.schema_version().unwrap(), CURRENT_SCHEMA);
             s.t.meta
-                .insert(meta_keys::SCHEMA_VERSION, &keys::u64_be(CURRENT_SCHEMA + 1))
+                .insert(meta_keys::SCHEMA_VERSION, keys::u64_be(CURRENT_SCHEMA + 1))
                 .unwrap();
             s.flush_blocking().unwrap();
         }

@@ -1,5 +1,6 @@
-//! The only module that names sled. Opens the database once, every tree once, and offers
-//! typed operations per aggregate; each write is one multi-tree transaction.
+//! The store: typed operations per aggregate over an ordered key-value engine
+//! (`engine`); each write is one multi-keyspace transaction. Only `engine` knows which
+//! engine runs (sled, embedded, by default).
 
 mod accounts;
 mod attachments;
@@ -8,8 +9,8 @@ pub mod backup;
 pub mod codec;
 mod contacts;
 mod conversations;
-mod durable;
-mod engine;
+pub mod engine;
+mod kv;
 
 mod jobs;
 pub mod keys;
@@ -83,20 +84,25 @@ pub enum Abort {
     ContactTaken,
 }
 
-impl From<sled::Error> for StoreError {
-    fn from(e: sled::Error) -> Self {
+impl From<engine::EngineError> for StoreError {
+    fn from(e: engine::EngineError) -> Self {
         StoreError::Engine(e.to_string())
     }
 }
 
-impl From<sled::transaction::TransactionError<Abort>> for StoreError {
-    fn from(e: sled::transaction::TransactionError<Abort>) -> Self {
+impl From<engine::TxOutcome<Abort>> for StoreError {
+    fn from(e: engine::TxOutcome<Abort>) -> Self {
         match e {
-            sled::transaction::TransactionError::Abort(a) => StoreError::Abort(a),
-            sled::transaction::TransactionError::Storage(e) => e.into(),
+            engine::TxOutcome::Abort(a) => StoreError::Abort(a),
+            engine::TxOutcome::Failed(e) => e.into(),
         }
     }
 }
+
+/// How a transaction closure ends early.
+pub(crate) type TxErr = engine::TxError<Abort>;
+/// What a transaction closure returns.
+pub(crate) type TxResult<T> = std::result::Result<T, TxErr>;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -108,37 +114,78 @@ pub struct StoreOptions {
     pub flush_every_ms: Option<u64>,
 }
 
-/// Handles to every tree, opened once.
+/// Handles to every keyspace ("tree"), opened once.
 pub(crate) struct Trees {
-    pub meta: sled::Tree,
-    pub agentid_agent: sled::Tree,
-    pub email_agentid: sled::Tree,
-    pub sessionhash_session: sled::Tree,
-    pub agentsession_unit: sled::Tree,
-    pub tokenhash_apitoken: sled::Tree,
-    pub agenttoken_tokenrow: sled::Tree,
-    pub invitehash_invite: sled::Tree,
-    pub agentid_invitehash: sled::Tree,
-    pub teamid_team: sled::Tree,
-    pub inboxid_inbox: sled::Tree,
-    pub auditkey_entry: sled::Tree,
-    pub convid_conversation: sled::Tree,
-    pub timeline_item: sled::Tree,
-    pub msgid_convid: sled::Tree,
-    pub extref_msgref: sled::Tree,
-    pub viewidx_unit: sled::Tree,
-    pub viewcount_n: sled::Tree,
-    pub contactid_contact: sled::Tree,
-    pub contactkey_contactid: sled::Tree,
-    pub contactconv_unit: sled::Tree,
-    pub contactinbox_convid: sled::Tree,
-    pub readstate_time: sled::Tree,
-    pub mention_time: sled::Tree,
-    pub wakedue_unit: sled::Tree,
-    pub jobdue_job: sled::Tree,
-    pub mailcursor_state: sled::Tree,
-    pub token_convid: sled::Tree,
-    pub msgpart_chunk: sled::Tree,
+    pub meta: kv::Tree,
+    pub agentid_agent: kv::Tree,
+    pub email_agentid: kv::Tree,
+    pub sessionhash_session: kv::Tree,
+    pub agentsession_unit: kv::Tree,
+    pub tokenhash_apitoken: kv::Tree,
+    pub agenttoken_tokenrow: kv::Tree,
+    pub invitehash_invite: kv::Tree,
+    pub agentid_invitehash: kv::Tree,
+    pub teamid_team: kv::Tree,
+    pub inboxid_inbox: kv::Tree,
+    pub auditkey_entry: kv::Tree,
+    pub convid_conversation: kv::Tree,
+    pub timeline_item: kv::Tree,
+    pub msgid_convid: kv::Tree,
+    pub extref_msgref: kv::Tree,
+    pub viewidx_unit: kv::Tree,
+    pub viewcount_n: kv::Tree,
+    pub contactid_contact: kv::Tree,
+    pub contactkey_contactid: kv::Tree,
+    pub contactconv_unit: kv::Tree,
+    pub contactinbox_convid: kv::Tree,
+    pub readstate_time: kv::Tree,
+    pub mention_time: kv::Tree,
+    pub wakedue_unit: kv::Tree,
+    pub jobdue_job: kv::Tree,
+    pub mailcursor_state: kv::Tree,
+    pub token_convid: kv::Tree,
+    pub msgpart_chunk: kv::Tree,
+}
+
+impl Trees {
+    /// A handle for every keyspace of `schema::TREES`, by its position there.
+    fn open(e: &std::sync::Arc<engine::Engine>) -> Trees {
+        let tree = |name: &str| {
+            let ks = schema::TREES.iter().position(|n| *n == name).unwrap_or(0);
+            kv::Tree::new(e.clone(), ks)
+        };
+        Trees {
+            meta: tree(schema::META),
+            agentid_agent: tree(schema::AGENTID_AGENT),
+            email_agentid: tree(schema::EMAIL_AGENTID),
+            sessionhash_session: tree(schema::SESSIONHASH_SESSION),
+            agentsession_unit: tree(schema::AGENTSESSION_UNIT),
+            tokenhash_apitoken: tree(schema::TOKENHASH_APITOKEN),
+            agenttoken_tokenrow: tree(schema::AGENTTOKEN_TOKENROW),
+            invitehash_invite: tree(schema::INVITEHASH_INVITE),
+            agentid_invitehash: tree(schema::AGENTID_INVITEHASH),
+            teamid_team: tree(schema::TEAMID_TEAM),
+            inboxid_inbox: tree(schema::INBOXID_INBOX),
+            auditkey_entry: tree(schema::AUDITKEY_ENTRY),
+            convid_conversation: tree(schema::CONVID_CONVERSATION),
+            timeline_item: tree(schema::TIMELINE_ITEM),
+            msgid_convid: tree(schema::MSGID_CONVID),
+            extref_msgref: tree(schema::EXTREF_MSGREF),
+            viewidx_unit: tree(schema::VIEWIDX_UNIT),
+            viewcount_n: tree(schema::VIEWCOUNT_N),
+            contactid_contact: tree(schema::CONTACTID_CONTACT),
+            contactkey_contactid: tree(schema::CONTACTKEY_CONTACTID),
+            contactconv_unit: tree(schema::CONTACTCONV_UNIT),
+            contactinbox_convid: tree(schema::CONTACTINBOX_CONVID),
+            readstate_time: tree(schema::READSTATE_TIME),
+            mention_time: tree(schema::MENTION_TIME),
+            wakedue_unit: tree(schema::WAKEDUE_UNIT),
+            jobdue_job: tree(schema::JOBDUE_JOB),
+            mailcursor_state: tree(schema::MAILCURSOR_STATE),
+            token_convid: tree(schema::TOKEN_CONVID),
+            msgpart_chunk: tree(schema::MSGPART_CHUNK),
+        }
+    }
 }
 
 /// How many ids the generator reserves per write of its high-water mark.
@@ -147,10 +194,9 @@ const ID_BLOCK: u64 = 1024;
 /// The database. Writes hold the gate for reading; a backup holds it for writing, so a
 /// snapshot sees no half-applied change.
 pub struct Store {
-    db: sled::Db,
+    e: std::sync::Arc<engine::Engine>,
     pub(crate) t: Trees,
     gate: RwLock<()>,
-    commit: durable::GroupCommit,
     next_id: AtomicU64,
     id_reserved: Mutex<u64>,
     path: PathBuf,
@@ -190,65 +236,21 @@ impl Store {
     /// Opens (or creates) the store, takes the directory lock and runs migrations.
     pub fn open(opts: &StoreOptions) -> Result<Store> {
         let lock = lock_dir(&opts.path)?;
-        let db_path = opts.path.join("db");
-        let cfg = sled::Config::new()
-            .path(&db_path)
-            .cache_capacity(opts.cache_capacity)
-            .flush_every_ms(opts.flush_every_ms);
-        // Our directory lock already excludes other processes; sled's own file lock can
-        // stay held for a moment by the background flusher of a store this process just
-        // dropped (a restart in place), so retry briefly instead of failing.
-        let mut tries = 0;
-        let db = loop {
-            match cfg.open() {
-                Ok(db) => break db,
-                Err(sled::Error::Io(e)) if tries < 60 => {
-                    tracing::debug!(error = %e, "database busy, retrying");
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(50));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        };
-        let open = |n: &str| db.open_tree(n);
-        let t = Trees {
-            meta: open(schema::META)?,
-            agentid_agent: open(schema::AGENTID_AGENT)?,
-            email_agentid: open(schema::EMAIL_AGENTID)?,
-            sessionhash_session: open(schema::SESSIONHASH_SESSION)?,
-            agentsession_unit: open(schema::AGENTSESSION_UNIT)?,
-            tokenhash_apitoken: open(schema::TOKENHASH_APITOKEN)?,
-            agenttoken_tokenrow: open(schema::AGENTTOKEN_TOKENROW)?,
-            invitehash_invite: open(schema::INVITEHASH_INVITE)?,
-            agentid_invitehash: open(schema::AGENTID_INVITEHASH)?,
-            teamid_team: open(schema::TEAMID_TEAM)?,
-            inboxid_inbox: open(schema::INBOXID_INBOX)?,
-            auditkey_entry: open(schema::AUDITKEY_ENTRY)?,
-            convid_conversation: open(schema::CONVID_CONVERSATION)?,
-            timeline_item: open(schema::TIMELINE_ITEM)?,
-            msgid_convid: open(schema::MSGID_CONVID)?,
-            extref_msgref: open(schema::EXTREF_MSGREF)?,
-            viewidx_unit: open(schema::VIEWIDX_UNIT)?,
-            viewcount_n: open(schema::VIEWCOUNT_N)?,
-            contactid_contact: open(schema::CONTACTID_CONTACT)?,
-            contactkey_contactid: open(schema::CONTACTKEY_CONTACTID)?,
-            contactconv_unit: open(schema::CONTACTCONV_UNIT)?,
-            contactinbox_convid: open(schema::CONTACTINBOX_CONVID)?,
-            readstate_time: open(schema::READSTATE_TIME)?,
-            mention_time: open(schema::MENTION_TIME)?,
-            wakedue_unit: open(schema::WAKEDUE_UNIT)?,
-            jobdue_job: open(schema::JOBDUE_JOB)?,
-            mailcursor_state: open(schema::MAILCURSOR_STATE)?,
-            token_convid: open(schema::TOKEN_CONVID)?,
-            msgpart_chunk: open(schema::MSGPART_CHUNK)?,
-        };
+        let e = std::sync::Arc::new(engine::Engine::open_sled(
+            &engine::SledOptions {
+                path: opts.path.join("db"),
+                cache_capacity: opts.cache_capacity,
+                flush_every_ms: opts.flush_every_ms,
+            },
+            schema::TREES,
+        )?);
+        let t = Trees::open(&e);
         let hwm = match t.meta.get(meta_keys::ID_HWM)? {
             Some(v) => keys::read_u64(&v).unwrap_or(1),
             None => 1,
         };
         let store = Store {
-            commit: durable::GroupCommit::new(db.clone()),
-            db,
+            e,
             t,
             gate: RwLock::new(()),
             next_id: AtomicU64::new(hwm),
@@ -275,7 +277,7 @@ impl Store {
             let _g = self.write_gate();
             self.t
                 .meta
-                .insert(meta_keys::ID_HWM, &keys::u64_be(new_hwm))?;
+                .insert(meta_keys::ID_HWM, keys::u64_be(new_hwm))?;
             *reserved = new_hwm;
         }
         Ok(id)
@@ -284,13 +286,12 @@ impl Store {
     /// Waits until every write made before this call is on disk. Concurrent callers
     /// share one fsync (group commit). Call before acknowledging anything outside.
     pub async fn durable(&self) -> Result<()> {
-        self.commit.flush().await
+        Ok(self.e.durable().await?)
     }
 
     /// Flushes synchronously (shutdown and command-line tools).
     pub fn flush_blocking(&self) -> Result<()> {
-        self.db.flush()?;
-        Ok(())
+        Ok(self.e.flush_blocking()?)
     }
 
     /// Checks that the store answers reads (for `/healthz`).
@@ -311,7 +312,21 @@ impl Store {
 
     /// Bytes used on disk by the database files.
     pub fn size_on_disk(&self) -> Result<u64> {
-        Ok(self.db.size_on_disk()?)
+        Ok(self.e.size_on_disk()?)
+    }
+
+    /// Runs `f` as one transaction over `trees` (it may run more than once: no I/O or
+    /// side effects inside).
+    pub(crate) fn tx<const N: usize, R>(
+        &self,
+        trees: [&kv::Tree; N],
+        f: impl Fn(&[kv::TxTree<'_>; N]) -> TxResult<R>,
+    ) -> Result<R> {
+        let ks: [engine::Ks; N] = std::array::from_fn(|i| trees[i].ks());
+        Ok(self.e.transaction(&ks, |tx| {
+            let handles: [kv::TxTree<'_>; N] = std::array::from_fn(|i| kv::TxTree::new(tx, ks[i]));
+            f(&handles)
+        })?)
     }
 
     pub(crate) fn write_gate(&self) -> RwLockReadGuard<'_, ()> {

@@ -1,18 +1,17 @@
 //! Teams and inboxes.
 
+use super::TxErr;
 use super::accounts::put_audit;
 use super::schema;
 use super::{Abort, Result, Store, dec, enc, keys};
 use crate::domain::{AuditEntry, Inbox, InboxId, Team, TeamId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sled::Transactional;
-use sled::transaction::ConflictableTransactionError as TxErr;
 
 impl Store {
     fn get_in<T: DeserializeOwned>(
         &self,
-        tree: &sled::Tree,
+        tree: &super::kv::Tree,
         name: &'static str,
         id: u64,
     ) -> Result<Option<T>> {
@@ -21,7 +20,7 @@ impl Store {
 
     fn list_in<T: DeserializeOwned>(
         &self,
-        tree: &sled::Tree,
+        tree: &super::kv::Tree,
         name: &'static str,
         limit: usize,
     ) -> Result<Vec<T>> {
@@ -38,7 +37,7 @@ impl Store {
     /// With `must_exist`, aborts with `NotFound` when there is nothing to replace.
     fn put_in<T: Serialize>(
         &self,
-        tree: &sled::Tree,
+        tree: &super::kv::Tree,
         id: u64,
         v: &T,
         must_exist: bool,
@@ -46,8 +45,8 @@ impl Store {
     ) -> Result<()> {
         let _g = self.write_gate();
         let bytes = enc(v)?;
-        (tree, &self.t.auditkey_entry).transaction(|(t, aud)| {
-            let old = t.insert(&keys::id(id), bytes.clone())?;
+        self.tx([tree, &self.t.auditkey_entry], |[t, aud]| {
+            let old = t.insert(keys::id(id), bytes.clone())?;
             if must_exist && old.is_none() {
                 return Err(TxErr::Abort(Abort::NotFound));
             }
@@ -56,10 +55,10 @@ impl Store {
         Ok(())
     }
 
-    fn delete_in(&self, tree: &sled::Tree, id: u64, audit: &(u64, AuditEntry)) -> Result<()> {
+    fn delete_in(&self, tree: &super::kv::Tree, id: u64, audit: &(u64, AuditEntry)) -> Result<()> {
         let _g = self.write_gate();
-        (tree, &self.t.auditkey_entry).transaction(|(t, aud)| {
-            if t.remove(&keys::id(id))?.is_none() {
+        self.tx([tree, &self.t.auditkey_entry], |[t, aud]| {
+            if t.remove(keys::id(id))?.is_none() {
                 return Err(TxErr::Abort(Abort::NotFound));
             }
             put_audit(aud, Some(audit))

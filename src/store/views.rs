@@ -1,13 +1,13 @@
 //! The view indexes and everything that reads conversations: one ordered range scan
 //! per view and inbox, kept counts, timeline pages, read state, snooze timers.
 
+use super::TxErr;
 use super::conversations::{tx_dec, tx_enc};
 use super::schema;
 use super::{Abort, Result, Store, dec, keys};
 use crate::domain::conversation::{ContactId, Conversation, ConversationId, MessageId, Status};
 use crate::domain::message::{Message, TimelineItem};
 use crate::domain::{AgentId, InboxId, TeamId, Timestamp};
-use sled::transaction::ConflictableTransactionError as TxErr;
 
 /// One of the inbox views; each is an ordered index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,7 +172,7 @@ impl Store {
     ) -> Result<Option<Message>> {
         let _g = self.write_gate();
         let key = keys::id_pair(conv.0, id.0);
-        Ok(self.t.timeline_item.transaction(|t| {
+        self.tx([&self.t.timeline_item], |[t]| {
             let Some(v) = t.get(key)? else {
                 return Err(TxErr::Abort(Abort::NotFound));
             };
@@ -185,7 +185,7 @@ impl Store {
             }
             t.insert(&key[..], tx_enc(&TimelineItem::Message(m.clone()))?)?;
             Ok(Some(m))
-        })?)
+        })
     }
 
     /// A page of a view over some inboxes, newest first: one range scan per inbox,
@@ -313,7 +313,7 @@ impl Store {
         let _g = self.write_gate();
         let k = keys::id_pair(agent.0, conv.0);
         match at {
-            Some(t) => self.t.readstate_time.insert(k, &keys::time_be(t.0))?,
+            Some(t) => self.t.readstate_time.insert(k, keys::time_be(t.0))?,
             None => self.t.readstate_time.remove(k)?,
         };
         Ok(())
