@@ -8,11 +8,14 @@
 //!   is on disk, concurrent callers sharing one flush (group commit).
 //!
 //! The store's logic (key layouts, indexes, counts, dedupe, the job queue, migrations)
-//! uses only this. sled is the embedded engine; nothing of it is visible past this
-//! module.
+//! uses only this. sled is the embedded engine, PostgreSQL the shared one; nothing of
+//! either is visible past this module.
 
 #[cfg(test)]
 pub(crate) mod contract;
+#[cfg(test)]
+pub(crate) mod pg_test_server;
+mod postgres;
 mod sled_engine;
 
 pub use sled_engine::SledOptions;
@@ -51,6 +54,7 @@ pub struct TxEngineError(Inner);
 #[derive(Debug)]
 enum Inner {
     Sled(sled::transaction::UnabortableTransactionError),
+    Postgres(postgres::PgTxError),
 }
 
 impl<A> From<TxEngineError> for TxError<A> {
@@ -136,6 +140,7 @@ fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
 /// An open engine.
 pub enum Engine {
     Sled(sled_engine::SledEngine),
+    Postgres(postgres::PgEngine),
 }
 
 /// A lazy, ordered scan.
@@ -149,10 +154,23 @@ impl Engine {
         )?))
     }
 
+    /// Connects to PostgreSQL (`postgres://user[:password]@host[:port]/database`) with
+    /// at most `pool_size` connections, creating the keyspaces' tables if missing.
+    pub fn open_postgres(
+        url: &str,
+        keyspaces: &[&str],
+        pool_size: usize,
+    ) -> Result<Engine, EngineError> {
+        Ok(Engine::Postgres(postgres::PgEngine::open(
+            url, keyspaces, pool_size,
+        )?))
+    }
+
     /// One value.
     pub fn get(&self, ks: Ks, key: &[u8]) -> Result<Option<Vec<u8>>, EngineError> {
         match self {
             Engine::Sled(e) => e.get(ks, key),
+            Engine::Postgres(e) => e.get(ks, key),
         }
     }
 
@@ -160,6 +178,7 @@ impl Engine {
     pub fn insert(&self, ks: Ks, key: &[u8], value: &[u8]) -> Result<(), EngineError> {
         match self {
             Engine::Sled(e) => e.insert(ks, key, value),
+            Engine::Postgres(e) => e.insert(ks, key, value),
         }
     }
 
@@ -167,6 +186,7 @@ impl Engine {
     pub fn remove(&self, ks: Ks, key: &[u8]) -> Result<(), EngineError> {
         match self {
             Engine::Sled(e) => e.remove(ks, key),
+            Engine::Postgres(e) => e.remove(ks, key),
         }
     }
 
@@ -175,6 +195,7 @@ impl Engine {
     pub fn scan(&self, ks: Ks, range: Range, limit: usize) -> Scan<'_> {
         match self {
             Engine::Sled(e) => e.scan(ks, range, limit),
+            Engine::Postgres(e) => e.scan(ks, range, limit),
         }
     }
 
@@ -182,6 +203,7 @@ impl Engine {
     pub fn count(&self, ks: Ks) -> Result<u64, EngineError> {
         match self {
             Engine::Sled(e) => Ok(e.count(ks)),
+            Engine::Postgres(e) => e.count(ks),
         }
     }
 
@@ -195,6 +217,7 @@ impl Engine {
     ) -> Result<R, TxOutcome<A>> {
         match self {
             Engine::Sled(e) => e.transaction(keyspaces, f),
+            Engine::Postgres(e) => e.transaction(keyspaces, f),
         }
     }
 
@@ -203,6 +226,7 @@ impl Engine {
     pub async fn durable(&self) -> Result<(), EngineError> {
         match self {
             Engine::Sled(e) => e.durable().await,
+            Engine::Postgres(e) => e.durable().await,
         }
     }
 
@@ -210,6 +234,7 @@ impl Engine {
     pub fn flush_blocking(&self) -> Result<(), EngineError> {
         match self {
             Engine::Sled(e) => e.flush_blocking(),
+            Engine::Postgres(e) => e.flush_blocking(),
         }
     }
 
@@ -217,6 +242,7 @@ impl Engine {
     pub fn size_on_disk(&self) -> Result<u64, EngineError> {
         match self {
             Engine::Sled(e) => e.size_on_disk(),
+            Engine::Postgres(e) => e.size_on_disk(),
         }
     }
 }
@@ -226,6 +252,7 @@ pub struct Tx<'a>(TxImpl<'a>);
 
 enum TxImpl<'a> {
     Sled(&'a sled_engine::SledTx<'a>),
+    Postgres(&'a postgres::PgTx<'a>),
 }
 
 impl Tx<'_> {
@@ -233,12 +260,16 @@ impl Tx<'_> {
     pub fn get(&self, ks: Ks, key: &[u8]) -> Result<Option<Vec<u8>>, TxEngineError> {
         match &self.0 {
             TxImpl::Sled(t) => t.get(ks, key),
+            TxImpl::Postgres(t) => t.get(ks, key),
         }
     }
 
     /// Several values of one keyspace at once, in the order of `keys`.
     pub fn get_many(&self, ks: Ks, keys: &[&[u8]]) -> Result<Vec<Option<Vec<u8>>>, TxEngineError> {
-        keys.iter().map(|k| self.get(ks, k)).collect()
+        match &self.0 {
+            TxImpl::Sled(_) => keys.iter().map(|k| self.get(ks, k)).collect(),
+            TxImpl::Postgres(t) => t.get_many(ks, keys),
+        }
     }
 
     /// Writes a value; returns the previous one.
@@ -250,6 +281,7 @@ impl Tx<'_> {
     ) -> Result<Option<Vec<u8>>, TxEngineError> {
         match &self.0 {
             TxImpl::Sled(t) => t.insert(ks, key, value),
+            TxImpl::Postgres(t) => t.insert(ks, key, value),
         }
     }
 
@@ -257,6 +289,7 @@ impl Tx<'_> {
     pub fn remove(&self, ks: Ks, key: &[u8]) -> Result<Option<Vec<u8>>, TxEngineError> {
         match &self.0 {
             TxImpl::Sled(t) => t.remove(ks, key),
+            TxImpl::Postgres(t) => t.remove(ks, key),
         }
     }
 }

@@ -135,6 +135,12 @@ impl SledEngine {
             f(&Tx(TxImpl::Sled(&tx))).map_err(|e| match e {
                 TxError::Abort(a) => ConflictableTransactionError::Abort(a),
                 TxError::Engine(TxEngineError(Inner::Sled(u))) => u.into(),
+                // Only another engine's transaction makes these; fail rather than retry.
+                TxError::Engine(TxEngineError(Inner::Postgres(e))) => {
+                    ConflictableTransactionError::Storage(sled::Error::Unsupported(format!(
+                        "a PostgreSQL error inside a sled transaction: {e:?}"
+                    )))
+                }
             })
         });
         r.map_err(|e| match e {
