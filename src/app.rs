@@ -47,6 +47,13 @@ pub fn open_store(cfg: &Config) -> Result<Arc<Store>, AppError> {
         path: cfg.storage.path.clone(),
         cache_capacity: cfg.storage.cache_capacity.0,
         flush_every_ms: Some(cfg.storage.flush_every_ms).filter(|&ms| ms > 0),
+        engine: match (cfg.storage.engine.as_str(), &cfg.storage.url) {
+            ("postgres", Some(url)) => crate::store::EngineChoice::Postgres {
+                url: url.expose().to_string(),
+                pool_size: cfg.storage.pool_size,
+            },
+            _ => crate::store::EngineChoice::Sled,
+        },
     };
     Ok(Arc::new(Store::open(&opts)?))
 }

@@ -143,6 +143,14 @@ pub struct StorageConfig {
     /// Background flush interval of the database, in ms (acknowledged writes are always
     /// flushed before the acknowledgement regardless).
     pub flush_every_ms: u64,
+    /// `sled` (embedded, in `path`) or `postgres` (at `url`).
+    pub engine: String,
+    /// The PostgreSQL connection URL (`postgres://user:password@host:port/db`).
+    pub url: Option<Secret>,
+    /// Read `url` from this file instead.
+    pub url_file: Option<PathBuf>,
+    /// Connections to PostgreSQL this process keeps.
+    pub pool_size: usize,
 }
 
 impl Default for StorageConfig {
@@ -151,6 +159,10 @@ impl Default for StorageConfig {
             path: "./data".into(),
             cache_capacity: ByteSize(64 << 20),
             flush_every_ms: 500,
+            engine: "sled".into(),
+            url: None,
+            url_file: None,
+            pool_size: 8,
         }
     }
 }
@@ -406,8 +418,9 @@ pub fn load(
             .get(section)
             .and_then(|s| s.as_table())
             .and_then(|s| s.get(key));
-        let known_optional =
-            section == "security" && (key == "secret_key" || key == "secret_key_file");
+        let known_optional = (section == "security"
+            && (key == "secret_key" || key == "secret_key_file"))
+            || (section == "storage" && (key == "url" || key == "url_file"));
         if default.is_none() && !known_optional {
             warnings.push(format!(
                 "environment variable {var} ignored: unknown key `{section}.{key}`"
@@ -494,6 +507,18 @@ fn resolve_secret_files(c: &mut Config) -> Result<(), ConfigError> {
         })?;
         c.security.secret_key = Some(Secret::new(s.trim_end_matches(['\n', '\r'])));
     }
+    if let Some(path) = &c.storage.url_file {
+        if c.storage.url.is_some() {
+            return Err(ConfigError::Value(
+                "set only one of storage.url and storage.url_file".into(),
+            ));
+        }
+        let s = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        c.storage.url = Some(Secret::new(s.trim()));
+    }
     Ok(())
 }
 
@@ -504,6 +529,26 @@ fn validate(c: &Config) -> Result<(), ConfigError> {
             "server.listen: expected HOST:PORT, got {:?}",
             c.server.listen
         ));
+    }
+    match (c.storage.engine.as_str(), &c.storage.url) {
+        ("sled", _) => {}
+        ("postgres", Some(u))
+            if u.expose().starts_with("postgres://") || u.expose().starts_with("postgresql://") => {
+        }
+        ("postgres", _) => {
+            return bad(
+                "storage.url: the postgres engine needs a URL like postgres://user:password@host:5432/charla (or storage.url_file)"
+                    .into(),
+            );
+        }
+        (other, _) => {
+            return bad(format!(
+                "storage.engine: expected \"sled\" or \"postgres\", got {other:?}"
+            ));
+        }
+    }
+    if c.storage.pool_size == 0 {
+        return bad("storage.pool_size: must be at least 1".into());
     }
     if c.storage.cache_capacity.0 < (1 << 20) {
         return bad("storage.cache_capacity: must be at least 1MiB".into());

@@ -311,6 +311,7 @@ mod tests {
             path: p.to_path_buf(),
             cache_capacity: 8 << 20,
             flush_every_ms: Some(500),
+            engine: Default::default(),
         }
     }
 

@@ -24,7 +24,6 @@ use codec::CodecError;
 use schema::meta_keys;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use accounts::TokenRow;
@@ -109,9 +108,34 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Options for opening the store.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
+    /// The data directory (the embedded database lives in `db/` below it).
     pub path: PathBuf,
     pub cache_capacity: u64,
     pub flush_every_ms: Option<u64>,
+    /// Which engine holds the data.
+    pub engine: EngineChoice,
+}
+
+/// Which engine holds the data.
+#[derive(Clone, Default)]
+pub enum EngineChoice {
+    /// Embedded, in `<path>/db`.
+    #[default]
+    Sled,
+    /// A PostgreSQL database (or a compatible one) at `url`.
+    Postgres { url: String, pool_size: usize },
+}
+
+impl std::fmt::Debug for EngineChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EngineChoice::Sled => f.write_str("Sled"),
+            // The URL may carry a password.
+            EngineChoice::Postgres { pool_size, .. } => {
+                write!(f, "Postgres {{ url: <redacted>, pool_size: {pool_size} }}")
+            }
+        }
+    }
 }
 
 /// Handles to every keyspace ("tree"), opened once.
@@ -197,8 +221,8 @@ pub struct Store {
     e: std::sync::Arc<engine::Engine>,
     pub(crate) t: Trees,
     gate: RwLock<()>,
-    next_id: AtomicU64,
-    id_reserved: Mutex<u64>,
+    /// The block of ids this process hands out: (next, end).
+    ids: Mutex<(u64, u64)>,
     path: PathBuf,
     _lock: File,
 }
@@ -236,25 +260,25 @@ impl Store {
     /// Opens (or creates) the store, takes the directory lock and runs migrations.
     pub fn open(opts: &StoreOptions) -> Result<Store> {
         let lock = lock_dir(&opts.path)?;
-        let e = std::sync::Arc::new(engine::Engine::open_sled(
-            &engine::SledOptions {
-                path: opts.path.join("db"),
-                cache_capacity: opts.cache_capacity,
-                flush_every_ms: opts.flush_every_ms,
-            },
-            schema::TREES,
-        )?);
+        let e = std::sync::Arc::new(match &opts.engine {
+            EngineChoice::Sled => engine::Engine::open_sled(
+                &engine::SledOptions {
+                    path: opts.path.join("db"),
+                    cache_capacity: opts.cache_capacity,
+                    flush_every_ms: opts.flush_every_ms,
+                },
+                schema::TREES,
+            )?,
+            EngineChoice::Postgres { url, pool_size } => {
+                engine::Engine::open_postgres(url, schema::TREES, *pool_size)?
+            }
+        });
         let t = Trees::open(&e);
-        let hwm = match t.meta.get(meta_keys::ID_HWM)? {
-            Some(v) => keys::read_u64(&v).unwrap_or(1),
-            None => 1,
-        };
         let store = Store {
             e,
             t,
             gate: RwLock::new(()),
-            next_id: AtomicU64::new(hwm),
-            id_reserved: Mutex::new(hwm),
+            ids: Mutex::new((0, 0)),
             path: opts.path.clone(),
             _lock: lock,
         };
@@ -267,19 +291,25 @@ impl Store {
         &self.path
     }
 
-    /// A new unique id. Reserves ids in blocks; the high-water mark is written before
-    /// any id of a block is handed out, so ids never repeat after a crash or a restore.
+    /// A new unique id. Ids are reserved in blocks: the high-water mark moves in a
+    /// transaction before any id of a block is handed out, so ids never repeat after a
+    /// crash or a restore, nor between processes sharing one database.
     pub fn generate_id(&self) -> Result<u64> {
-        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
-        let mut reserved = self.id_reserved.lock().unwrap_or_else(|e| e.into_inner());
-        if id >= *reserved {
-            let new_hwm = id + ID_BLOCK;
+        let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
+        if ids.0 >= ids.1 {
             let _g = self.write_gate();
-            self.t
-                .meta
-                .insert(meta_keys::ID_HWM, keys::u64_be(new_hwm))?;
-            *reserved = new_hwm;
+            let start = self.tx([&self.t.meta], |[meta]| {
+                let hwm = meta
+                    .get(meta_keys::ID_HWM)?
+                    .and_then(|v| keys::read_u64(&v))
+                    .unwrap_or(1);
+                meta.insert(meta_keys::ID_HWM, keys::u64_be(hwm + ID_BLOCK))?;
+                Ok(hwm)
+            })?;
+            *ids = (start, start + ID_BLOCK);
         }
+        let id = ids.0;
+        ids.0 += 1;
         Ok(id)
     }
 

@@ -14,6 +14,7 @@ mod email_content;
 mod email_live;
 mod mail_servers;
 mod permissions;
+mod postgres;
 mod security_auth;
 mod security_contacts;
 mod security_outbound;

@@ -107,16 +107,64 @@ fn every_timeline_and_conversation_shape_round_trips() {
     }
 }
 
-fn temp_store() -> (tempfile::TempDir, Store) {
+/// What keeps a test store alive: its directory, and its PostgreSQL server if any.
+struct Held(
+    #[allow(dead_code)] tempfile::TempDir,
+    #[allow(dead_code)] Option<crate::store::engine::pg_test_server::PgServer>,
+);
+
+fn temp_store() -> (Held, Store) {
+    open_store(None)
+}
+
+fn open_store(pg: Option<crate::store::engine::pg_test_server::PgServer>) -> (Held, Store) {
     let dir = tempfile::tempdir().unwrap();
+    let engine = match &pg {
+        None => super::super::EngineChoice::Sled,
+        Some(server) => super::super::EngineChoice::Postgres {
+            url: server.fresh_database(),
+            pool_size: 4,
+        },
+    };
     let store = Store::open(&super::super::StoreOptions {
         path: dir.path().to_path_buf(),
         cache_capacity: 8 << 20,
         flush_every_ms: None,
+        engine,
     })
     .unwrap();
-    (dir, store)
+    (Held(dir, pg), store)
 }
+
+/// Runs each store test on the embedded engine and on a real PostgreSQL server.
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod engines {
+            $(
+                mod $name {
+                    #[test]
+                    fn sled() {
+                        let (_held, store) = super::super::temp_store();
+                        super::super::$name(&store);
+                    }
+                    #[test]
+                    #[ignore = "needs PostgreSQL; run ./scripts/test (it installs it)"]
+                    fn postgres() {
+                        let server = crate::store::engine::pg_test_server::PgServer::start();
+                        let (_held, store) = super::super::open_store(Some(server));
+                        super::super::$name(&store);
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both_engines!(
+    message_parts_live_and_die_with_their_message,
+    another_inbox_neither_fills_a_contact_nor_moves_an_address,
+    a_third_party_joining_by_token_changes_nothing_of_the_conversation,
+);
 
 fn mail(source: &str) -> InboundMessage {
     InboundMessage {
@@ -140,11 +188,9 @@ fn mail(source: &str) -> InboundMessage {
 
 /// Parts are written with their message, read back whole across chunks, never written
 /// by a duplicate, and deleted with their conversation.
-#[test]
-fn message_parts_live_and_die_with_their_message() {
+fn message_parts_live_and_die_with_their_message(store: &Store) {
     use super::super::attachments::CHUNK_BYTES;
     use super::super::{InboundParts, Part};
-    let (_dir, store) = temp_store();
     let big: Vec<u8> = (0..CHUNK_BYTES * 2 + 7).map(|i| (i % 251) as u8).collect();
     let parts = InboundParts {
         attachments: vec![],
@@ -216,9 +262,7 @@ fn message_parts_live_and_die_with_their_message() {
 
 /// A message fills a contact's empty fields only while no other inbox knows the contact;
 /// the contact learns every inbox it is known in; a conversation's address is fixed.
-#[test]
-fn another_inbox_neither_fills_a_contact_nor_moves_an_address() {
-    let (_dir, store) = temp_store();
+fn another_inbox_neither_fills_a_contact_nor_moves_an_address(store: &Store) {
     let first = store.ingest(&mail("a"), [1, 2, 3, 4, 5]).unwrap();
     let other = InboundMessage {
         inbox_id: InboxId(2),
@@ -242,9 +286,7 @@ fn another_inbox_neither_fills_a_contact_nor_moves_an_address() {
 
 /// Someone else's mail that joins a conversation by its token keeps the conversation's
 /// contact, name and address, and carries its own sender.
-#[test]
-fn a_third_party_joining_by_token_changes_nothing_of_the_conversation() {
-    let (_dir, store) = temp_store();
+fn a_third_party_joining_by_token_changes_nothing_of_the_conversation(store: &Store) {
     let first = store.ingest(&mail("a"), [1, 2, 3, 4, 5]).unwrap();
     let conv = first.conversation.unwrap();
     let stranger = InboundMessage {
