@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `check-config`, `admin …`, `backup`, `restore`.
+//! The command line: `serve` (default), `check-config`, `admin …`, `backup`, `restore`,
+//! `migrate-store`.
 
 use crate::app::{self, AppError};
 use crate::config::Config;
@@ -39,6 +40,20 @@ pub enum Command {
     Backup(BackupArgs),
     /// Restore a backup into an empty data directory.
     Restore(RestoreArgs),
+    /// Copy the whole store to another engine (PostgreSQL, or an embedded directory),
+    /// verifying every keyspace; the source is only read, the target must be empty.
+    MigrateStore(MigrateStoreArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct MigrateStoreArgs {
+    /// Where to: `postgres://user:password@host:5432/db`, or `sled:PATH` (a new data
+    /// directory). The configured store (`--data`, `storage.*`) is the source.
+    #[arg(long, value_name = "TARGET")]
+    pub to: String,
+    /// Connections to open to a PostgreSQL target.
+    #[arg(long, default_value_t = 4)]
+    pub pool_size: usize,
 }
 
 #[derive(Args, Debug, Default)]
@@ -313,6 +328,67 @@ async fn backup_online(
     }
     file.sync_all().await.map_err(|e| fail(e.to_string()))?;
     Ok(u64::MAX)
+}
+
+/// `charla migrate-store --to postgres://…|sled:PATH`: copies and verifies every
+/// keyspace, printing one line per keyspace.
+pub fn migrate_store(cfg: &Config, args: &MigrateStoreArgs) -> Result<(), Failure> {
+    use crate::store::EngineChoice;
+    let from = match (cfg.storage.engine.as_str(), &cfg.storage.url) {
+        ("postgres", Some(url)) => EngineChoice::Postgres {
+            url: url.expose().to_string(),
+            pool_size: cfg.storage.pool_size,
+        },
+        _ => EngineChoice::Sled,
+    };
+    let target = args.to.trim();
+    let (to, to_dir) = if let Some(path) = target.strip_prefix("sled:") {
+        (EngineChoice::Sled, PathBuf::from(path))
+    } else if target.starts_with("postgres://") || target.starts_with("postgresql://") {
+        (
+            EngineChoice::Postgres {
+                url: target.to_string(),
+                pool_size: args.pool_size.max(1),
+            },
+            cfg.storage.path.clone(),
+        )
+    } else {
+        return Err(fail(
+            "--to: expected postgres://user:password@host:5432/db or sled:PATH",
+        ));
+    };
+    if matches!(from, EngineChoice::Sled)
+        && matches!(to, EngineChoice::Sled)
+        && to_dir == cfg.storage.path
+    {
+        return Err(fail("--to names the source directory itself"));
+    }
+    let on = std::io::stderr().is_terminal();
+    let copied = crate::store::copy::copy_store(&from, &cfg.storage.path, &to, &to_dir, |ks, n| {
+        if on {
+            eprint!("\rcopying {ks} … {n} pairs   ");
+            let _ = std::io::stderr().flush();
+        }
+    })
+    .map_err(|e| fail(e.to_string()))?;
+    if on {
+        eprintln!();
+    }
+    let mut total = 0;
+    for c in &copied {
+        total += c.pairs;
+        println!(
+            "{:<22} {:>10} pairs  sha256 {}  ok",
+            c.name,
+            c.pairs,
+            &c.checksum[..16]
+        );
+    }
+    println!(
+        "copied {total} pairs in {} keyspaces; every keyspace verified (count and checksum)",
+        copied.len()
+    );
+    Ok(())
 }
 
 /// `charla restore FILE --data DIR`.

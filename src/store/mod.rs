@@ -9,6 +9,7 @@ pub mod backup;
 pub mod codec;
 mod contacts;
 mod conversations;
+pub mod copy;
 pub mod engine;
 mod kv;
 

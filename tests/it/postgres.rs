@@ -69,3 +69,99 @@ async fn the_inbox_runs_on_postgresql_and_keeps_everything_across_a_restart() {
     assert!(second["message_id"].as_u64() > m["id"].as_u64());
     app.stop().await;
 }
+
+/// Runs `charla --data DIR <args>` with extra environment; returns (success, stdout, stderr).
+fn charla(data: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_charla"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL; run ./scripts/test (it installs it)"]
+async fn migrate_store_copies_sled_to_postgresql_and_back_verified() {
+    let pg = pg_server::PgServer::start();
+    let url = pg.fresh_database();
+    let mut app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let (inbox, token) = api.inbox("Shop API", &[], None).await;
+    let (s, r) = incoming(&app.url, inbox, &token, json!({"source_id": "m-1", "contact": {"identifier": "c-1", "name": "Lucía"}, "content": "¿Abrís el domingo?"})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let conv = r["conversation_id"].as_u64().unwrap();
+    let data = app.dir.path().join("data");
+
+    // Refused while the server holds the directory.
+    let (ok, _, err) = charla(&data, &["migrate-store", "--to", &url], &[]);
+    assert!(
+        !ok && err.contains("in use by another charla process"),
+        "{err}"
+    );
+    app.pause().await;
+    let (ok, out, err) = charla(&data, &["migrate-store", "--to", &url], &[]);
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("every keyspace verified"), "{out}");
+    assert!(
+        out.lines().any(|l| l.starts_with("convid_conversation")
+            && l.contains(" 1 pairs")
+            && l.ends_with("ok")),
+        "{out}"
+    );
+    // A second copy into the same database is refused: it is no longer empty.
+    let (ok, _, err) = charla(&data, &["migrate-store", "--to", &url], &[]);
+    assert!(!ok && err.contains("already holds data"), "{err}");
+    assert!(
+        !url.contains("password") || !err.contains(&url),
+        "the URL is never printed"
+    );
+
+    // The app on PostgreSQL finds the same conversation (and the same sign-in).
+    let on_pg = |c: &mut charla::config::Config| {
+        c.storage.engine = "postgres".into();
+        c.storage.url = Some(Secret::new(url.clone()));
+    };
+    let mut app = app.restart(on_pg).await;
+    let admin = app.client();
+    admin.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let api = Api::for_client(&admin).await;
+    let (s, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert_eq!(
+        page["messages"][0]["content"], "¿Abrís el domingo?",
+        "{page}"
+    );
+    app.pause().await;
+
+    // And back into a new embedded directory, from PostgreSQL.
+    let back = app.dir.path().join("back");
+    let (ok, out, err) = charla(
+        &data,
+        &["migrate-store", "--to", &format!("sled:{}", back.display())],
+        &[
+            ("CHARLA__STORAGE__ENGINE", "postgres"),
+            ("CHARLA__STORAGE__URL", url.as_str()),
+        ],
+    );
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("every keyspace verified"), "{out}");
+    let app = app
+        .restart(|c| {
+            c.storage.path = back.clone();
+        })
+        .await;
+    let admin = app.client();
+    admin.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let api = Api::for_client(&admin).await;
+    let (s, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    app.stop().await;
+}
