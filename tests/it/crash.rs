@@ -11,9 +11,10 @@ use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_charla");
 
-fn cli(data: &str, args: &[&str], stdin: &str) -> String {
+fn cli(extra: &[&str], data: &str, args: &[&str], stdin: &str) -> String {
     use std::io::Write;
     let mut c = Command::new(BIN)
+        .args(extra)
         .arg("--data")
         .arg(data)
         .args(args)
@@ -70,6 +71,32 @@ async fn post_until_dead(
 
 #[test]
 fn acknowledged_messages_survive_sigkill_exactly_once() {
+    sigkill_rounds(&[], 600);
+}
+
+/// The same on the PostgreSQL engine: a commit is the acknowledgement's durability.
+#[test]
+#[ignore = "needs PostgreSQL; run ./scripts/test (it installs it)"]
+fn acknowledged_messages_survive_sigkill_exactly_once_on_postgresql() {
+    let pg = super::postgres::pg_server::PgServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("charla.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[storage]\nengine = \"postgres\"\nurl = \"{}\"\n",
+            pg.fresh_database()
+        ),
+    )
+    .unwrap();
+    // Each ingest is a transaction of network round trips: let the clients post longer.
+    sigkill_rounds(&["--config", config.to_str().unwrap()], 4000);
+}
+
+/// Rounds of: 8 clients post, SIGKILL the server; then every acknowledged message must
+/// be present exactly once. `extra` are global flags (a config file for the engine);
+/// each round lets the clients post for `window_ms` (and a little longer each round).
+fn sigkill_rounds(extra: &[&str], window_ms: u64) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let rounds: usize = std::env::var("CHARLA_CRASH_ROUNDS")
         .ok()
@@ -79,6 +106,7 @@ fn acknowledged_messages_survive_sigkill_exactly_once() {
     let data = dir.path().join("data");
     let d = data.to_str().unwrap();
     cli(
+        extra,
         d,
         &[
             "admin",
@@ -92,6 +120,7 @@ fn acknowledged_messages_survive_sigkill_exactly_once() {
         "boss password\n",
     );
     let token = cli(
+        extra,
         d,
         &[
             "admin",
@@ -104,13 +133,13 @@ fn acknowledged_messages_survive_sigkill_exactly_once() {
         "",
     );
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = Server::start(&data);
+    let server = Server::start_with(&data, extra);
     let api = super::common::Api::with_token(&server.url, &token);
     let (inbox, inbox_token) = rt.block_on(api.inbox("Crash", &[], None));
     drop(server);
     let acked: Acked = Arc::default();
     for round in 0..rounds {
-        let mut server = Server::start(&data);
+        let mut server = Server::start_with(&data, extra);
         let url = server.url.clone();
         rt.block_on(async {
             let tasks: Vec<_> = (0..8)
@@ -125,7 +154,7 @@ fn acknowledged_messages_survive_sigkill_exactly_once() {
                     ))
                 })
                 .collect();
-            tokio::time::sleep(Duration::from_millis(600 + 150 * round as u64)).await;
+            tokio::time::sleep(Duration::from_millis(window_ms + 150 * round as u64)).await;
             server.child.kill().unwrap(); // SIGKILL: no flush, no goodbye
             server.child.wait().unwrap();
             for t in tasks {
@@ -139,7 +168,7 @@ fn acknowledged_messages_survive_sigkill_exactly_once() {
         "too few acknowledged messages to mean anything: {}",
         acked.len()
     );
-    let server = Server::start(&data);
+    let server = Server::start_with(&data, extra);
     let api = super::common::Api::with_token(&server.url, &token);
     rt.block_on(async {
         // Every acknowledged message is there: re-posting it is a duplicate of the same id.

@@ -8,7 +8,7 @@ use serde_json::json;
 
 #[path = "../../src/store/engine/pg_test_server.rs"]
 #[allow(dead_code)]
-mod pg_server;
+pub(crate) mod pg_server;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL; run ./scripts/test (it installs it)"]
