@@ -217,14 +217,20 @@ pub(super) async fn press(c: &Client, key: &str) -> Result {
     Ok(())
 }
 
+/// Whether a webdriver error means the element was being swapped by a live refresh (a
+/// stale reference, or the old copy hidden while htmx settles): then try it again.
+fn swapped(e: &str) -> bool {
+    e.contains("stale element") || e.contains("not interactable")
+}
+
 /// Types into the element matching `selector`. A live refresh may swap the element
-/// between finding it and typing (a stale reference): then it is found again.
+/// between finding it and typing: then it is found again.
 pub(super) async fn type_in(c: &Client, selector: &str, text: &str) -> Result {
     let mut attempt = 0;
     loop {
         match c.find(css(selector)).await?.send_keys(text).await {
             Ok(()) => return Ok(()),
-            Err(e) if attempt < 5 && e.to_string().contains("stale element") => {
+            Err(e) if attempt < 10 && swapped(&e.to_string()) => {
                 attempt += 1;
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
@@ -239,7 +245,7 @@ pub(super) async fn click(c: &Client, selector: &str) -> Result {
     loop {
         match c.find(css(selector)).await?.click().await {
             Ok(()) => return Ok(()),
-            Err(e) if attempt < 5 && e.to_string().contains("stale element") => {
+            Err(e) if attempt < 10 && swapped(&e.to_string()) => {
                 attempt += 1;
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }

@@ -6,7 +6,7 @@
 
 use super::browser::{Result, css, sign_in, with_browsers};
 use super::browser_inbox::{
-    LIVE, js, lit, open_inbox, open_row, row, some_contains, type_in, wait_js,
+    LIVE, click, js, lit, open_inbox, open_row, row, some_contains, type_in, wait_js,
 };
 use super::common::*;
 use super::mail_servers::{Dovecot, SmtpSink};
@@ -258,7 +258,7 @@ async fn browser_website_chat_live_both_ways_then_by_email() {
         if let Ok(dir) = std::env::var("CHARLA_SCREENSHOTS") {
             std::fs::write(format!("{dir}/reply-address-unconfirmed.png"), ana.screenshot().await?)?;
         }
-        ana.find(css("#confirm-email")).await?.click().await?;
+        click(&ana, "#confirm-email").await?;
         wait_js(&ana, "the confirmation in the timeline", &some_contains("#timeline .event", "confirmed the visitor's email address lucia@example.org"), LIVE).await?;
         wait_js(&ana, "email preselected", "document.querySelector('input[name=via][value=email]:checked')", LIVE).await?;
         let by_mail = "Te las guardo hasta el sábado.";
@@ -290,7 +290,7 @@ async fn browser_website_chat_live_both_ways_then_by_email() {
         let (_, list) = api.get("/api/v1/conversations?view=all").await;
         assert_eq!(list["conversations"].as_array().unwrap().len(), 1, "{list}");
         // "Send transcript" mails the whole chat to her.
-        ana.find(css("#send-transcript")).await?.click().await?;
+        click(&ana, "#send-transcript").await?;
         let got = sink.wait_for(2, LIVE).await;
         let transcript = got[1].text();
         assert_eq!(got[1].rcpt_tos(), vec!["lucia@example.org"], "{transcript}");
