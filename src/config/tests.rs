@@ -212,3 +212,80 @@ fn private_addresses_are_refused_by_default_and_either_name_allows_them() {
     .unwrap();
     assert!(!l.config.allow_private_addresses(), "env beats file");
 }
+
+#[test]
+fn the_store_engine_is_checked_and_its_url_is_a_secret() {
+    let l = load(None, &[], &Overrides::default()).unwrap();
+    assert_eq!(
+        (l.config.storage.engine.as_str(), l.config.storage.pool_size),
+        ("sled", 8)
+    );
+    let err = load_str(
+        "[storage]\nengine = \"postgres\"\n",
+        &[],
+        Overrides::default(),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        err.contains("storage.url") && err.contains("postgres://"),
+        "{err}"
+    );
+    let err = load_str("[storage]\nengine = \"mysql\"\n", &[], Overrides::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("storage.engine") && err.contains("mysql"),
+        "{err}"
+    );
+    let err = load_str(
+        "[storage]\nengine = \"postgres\"\nurl = \"mysql://x\"\n",
+        &[],
+        Overrides::default(),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(err.contains("storage.url"), "{err}");
+    // From a file (trimmed), or the environment; never shown in Debug output.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("url");
+    std::fs::write(&f, "postgres://charla:s3cret@db:5432/charla\n").unwrap();
+    let l = load_str(
+        &format!(
+            "[storage]\nengine = \"postgres\"\nurl_file = {:?}\n",
+            f.display().to_string()
+        ),
+        &[],
+        Overrides::default(),
+    )
+    .unwrap();
+    let url = l.config.storage.url.as_ref().unwrap();
+    assert_eq!(url.expose(), "postgres://charla:s3cret@db:5432/charla");
+    assert!(!format!("{:?}", l.config).contains("s3cret"));
+    let l = load(
+        None,
+        &[
+            ("CHARLA__STORAGE__ENGINE".into(), "postgres".into()),
+            ("CHARLA__STORAGE__URL".into(), "postgres://a@b/c".into()),
+        ],
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+    assert_eq!(l.config.storage.engine, "postgres");
+    let both = load_str(
+        &format!(
+            "[storage]\nurl = \"postgres://a@b/c\"\nurl_file = {:?}\n",
+            f.display().to_string()
+        ),
+        &[],
+        Overrides::default(),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(both.contains("only one of storage.url"), "{both}");
+}
