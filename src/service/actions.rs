@@ -1,9 +1,8 @@
 //! Changes to conversations: ingest from the API inbox, replies and notes, assignment,
-//! status changes, read state, deletion, delivery statuses, new outbound
-//! conversations and snooze wake-ups. Each is one store transaction, made durable
+//! status changes, read state, deletion, delivery statuses and snooze wake-ups. Each is one store transaction, made durable
 //! before it returns, and published on the live bus after.
 
-use super::conversations::{ApiIncoming, NewOutbound, StatusChange};
+use super::conversations::{ApiIncoming, StatusChange};
 use super::{Live, Result, ServiceError, Services, from_store, random_token};
 use crate::domain::conversation::{
     self as conv, Actor, Conversation, ConversationId, MessageId, RuleError,
@@ -15,20 +14,6 @@ use crate::store::{Abort, Change, InboundMessage, Ingested, Job};
 
 fn rule(e: RuleError) -> Abort {
     Abort::Rule(e)
-}
-
-/// The address a mail reply in conversation `c` goes to: its own, fixed when it started,
-/// and only once confirmed when the visitor merely typed it.
-pub(super) fn reply_email(c: &Conversation) -> Result<String> {
-    match c.identity.reply_email() {
-        Ok(e) => Ok(e.to_string()),
-        Err(conv::ReplyAddressError::None) => Err(ServiceError::Conflict(
-            "this conversation has no email address to reply to",
-        )),
-        Err(conv::ReplyAddressError::Unconfirmed) => Err(ServiceError::Conflict(
-            "the visitor typed this email address and nobody has confirmed it yet: confirm it first (it may not be theirs)",
-        )),
-    }
 }
 
 impl Services {
@@ -194,7 +179,7 @@ impl Services {
         };
         let mail = !private && mail_inbox.is_some();
         if mail {
-            reply_email(&c)?;
+            super::outbound::reply_email(&c)?;
         }
         let mentions = if private {
             let candidates: Vec<(AgentId, String)> = dir
@@ -349,7 +334,7 @@ impl Services {
 
     /// Applies a lifecycle rule to a conversation and records the events it returns in
     /// its timeline, durably, then tells the live pages.
-    async fn record_events(
+    pub(super) async fn record_events(
         &self,
         id: ConversationId,
         rule: impl Fn(&mut Conversation) -> std::result::Result<Vec<conv::Event>, Abort>,
@@ -458,124 +443,6 @@ impl Services {
         self.store
             .message(conv_id, msg_id)?
             .ok_or(ServiceError::NotFound)
-    }
-
-    /// Starts a conversation with a phone number or email address in an inbox the actor
-    /// belongs to, with a first outgoing message.
-    pub async fn start_conversation(&self, actor: &Agent, n: NewOutbound) -> Result<Conversation> {
-        let dir = self.directory();
-        let inbox = dir
-            .inbox(n.inbox)
-            .filter(|i| i.visible_to(actor))
-            .ok_or(ServiceError::NotFound)?
-            .clone();
-        let mail = inbox.channel == crate::domain::ChannelKind::Email;
-        if mail && !n.to.contains('@') {
-            return Err(crate::domain::validate::Invalid {
-                field: "to",
-                reason: "an email inbox writes to an email address".into(),
-            }
-            .into());
-        }
-        let content = self.content(&n.content)?;
-        let to = n.to.trim();
-        let (email, phone) = if to.contains('@') {
-            (
-                Some(crate::domain::validate::email(to).map_err(|mut i| {
-                    i.field = "to";
-                    i
-                })?),
-                None,
-            )
-        } else {
-            (
-                None,
-                crate::domain::contact::phone(Some(to)).map_err(|mut i| {
-                    i.field = "to";
-                    i
-                })?,
-            )
-        };
-        // The conversation keeps the address it was started to: replies go there
-        // whatever the contact's record says later.
-        let identity = conv::ChannelIdentity {
-            email: email.clone(),
-            email_verified: email.is_some(),
-            phone: phone.clone(),
-            ..conv::ChannelIdentity::default()
-        };
-        let contact = self.find_or_create_contact(email, phone).await?;
-        let now = self.clock.now();
-        let (c, events) = Conversation::start(
-            ConversationId(self.store.generate_id()?),
-            inbox.id,
-            contact.id,
-            contact.display_name(),
-            random_token(16),
-            identity,
-            now,
-        );
-        let mut c = c;
-        let ev_id = self.store.generate_id()?;
-        let mut items: Vec<TimelineItem> = events
-            .into_iter()
-            .map(|mut e| {
-                e.actor = Actor::Agent(actor.id);
-                TimelineItem::Event(MessageId(ev_id), e)
-            })
-            .collect();
-        let mut more = c.on_reply(actor.id, &content, now);
-        let ev2 = self.store.generate_id()?;
-        items.extend(
-            more.drain(..)
-                .map(|e| TimelineItem::Event(MessageId(ev2), e)),
-        );
-        let msg_id = MessageId(self.store.generate_id()?);
-        let webhook = inbox.webhook_url.is_some() || mail;
-        items.push(TimelineItem::Message(Message::outgoing(
-            msg_id, c.id, actor.id, content, now, false, webhook,
-        )));
-        let job = match webhook {
-            true => Some(Job::delivery(
-                self.store.generate_id()?,
-                mail,
-                inbox.id,
-                c.id,
-                msg_id,
-                now,
-            )),
-            false => None,
-        };
-        c.agent_replied = true;
-        let has_job = job.is_some();
-        self.store.insert_conversation(
-            &c,
-            &Change {
-                items,
-                job,
-                ..Change::default()
-            },
-        )?;
-        self.store.durable().await?;
-        self.publish(&c);
-        if has_job {
-            self.outbox_ready.notify_one();
-        }
-        Ok(c)
-    }
-
-    /// Confirms the email address a website visitor typed, so replies and transcripts
-    /// may be mailed to it (recorded in the timeline).
-    pub async fn confirm_email(&self, actor: &Agent, id: ConversationId) -> Result<Conversation> {
-        let c = self.conversation_for(actor, id)?;
-        if c.identity.email.is_none() {
-            return Err(ServiceError::Conflict(
-                "this conversation has no email address to confirm",
-            ));
-        }
-        let (now, by) = (self.clock.now(), Actor::Agent(actor.id));
-        self.record_events(id, |c| Ok(c.confirm_email(by.clone(), now)))
-            .await
     }
 
     /// Wakes snoozed conversations whose time has come (timer worker); returns how many.

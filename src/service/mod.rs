@@ -13,6 +13,7 @@ mod email;
 pub mod live;
 mod mail;
 mod org;
+mod outbound;
 mod outbox;
 mod throttle;
 mod transcript;

@@ -192,7 +192,7 @@ impl Services {
                     .email
                     .clone()
                     .ok_or("the inbox has no email settings")?;
-                let to = super::actions::reply_email(&conv).map_err(|e| e.to_string())?;
+                let to = super::outbound::reply_email(&conv).map_err(|e| e.to_string())?;
                 let (items, _) = self
                     .store
                     .timeline_page(conversation_id, None, 200)

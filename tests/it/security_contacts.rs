@@ -4,11 +4,9 @@
 //! bounded by their own inbox, and replies go only where the conversation started.
 
 use super::common::*;
-use actix_web::{App, HttpResponse, HttpServer, web};
 use charla::domain::InboxId;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const SECRET_MAIL: &str = "From: Secret Customer <secret@customer.example>\r\n\
@@ -215,34 +213,6 @@ async fn an_agent_of_another_inbox_cannot_read_edit_block_or_redirect_a_contact(
     app.stop().await;
 }
 
-/// Requests a webhook receiver got: raw bodies.
-type Got = Arc<Mutex<Vec<Value>>>;
-
-async fn receiver() -> (String, Got, actix_web::dev::ServerHandle) {
-    let got: Got = Arc::default();
-    let data = web::Data::new(got.clone());
-    let server = HttpServer::new(move || {
-        App::new().app_data(data.clone()).route(
-            "/hook",
-            web::post().to(|body: web::Bytes, got: web::Data<Got>| async move {
-                got.lock()
-                    .unwrap()
-                    .push(serde_json::from_slice(&body).unwrap_or(Value::Null));
-                HttpResponse::Ok().finish()
-            }),
-        )
-    })
-    .workers(1)
-    .disable_signals()
-    .bind("127.0.0.1:0")
-    .unwrap();
-    let addr = server.addrs()[0];
-    let server = server.run();
-    let handle = server.handle();
-    tokio::spawn(server);
-    (format!("http://{addr}/hook"), got, handle)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_integration_learns_only_what_its_own_inbox_knows() {
     let app = TestApp::start().await;
@@ -253,7 +223,8 @@ async fn an_integration_learns_only_what_its_own_inbox_knows() {
     let (s, _) = incoming(&app.url, team_inbox, &team_token, json!({"contact": {"identifier": "crm-77", "name": "Secret Customer", "email": "secret@customer.example", "phone": "+34611222333"}, "content": "hola"})).await;
     assert_eq!(s, StatusCode::OK);
     // Another integration claims the same address in its own inbox.
-    let (url, got, server) = receiver().await;
+    let (url, receiver, server) = super::webhook::start_receiver(vec![]).await;
+    let got = receiver.got;
     let (evil_inbox, evil_token) = admin.inbox("Integration", &[], Some(&url)).await;
     let (s, r) = incoming(
         &app.url,
@@ -277,7 +248,12 @@ async fn an_integration_learns_only_what_its_own_inbox_knows() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let payload = got.lock().unwrap().first().cloned().expect("a webhook");
+    let payload: Value = got
+        .lock()
+        .unwrap()
+        .first()
+        .map(|(_, _, body)| serde_json::from_slice(body).unwrap())
+        .expect("a webhook");
     let contact = &payload["contact"];
     assert_eq!(contact["email"], "secret@customer.example", "{payload}");
     assert_eq!(

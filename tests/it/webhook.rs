@@ -9,12 +9,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// (signature header, delivery id header, raw body) of each request received.
-type Received = Arc<Mutex<Vec<(String, String, Vec<u8>)>>>;
+pub(crate) type Received = Arc<Mutex<Vec<(String, String, Vec<u8>)>>>;
 
 /// A real HTTP receiver that records requests and answers from a script.
 #[derive(Clone, Default)]
-struct Receiver {
-    got: Received,
+pub(crate) struct Receiver {
+    pub(crate) got: Received,
     /// Status codes to answer, in order; 200 once exhausted.
     script: Arc<Mutex<Vec<u16>>>,
 }
@@ -46,7 +46,9 @@ async fn hook(req: HttpRequest, body: web::Bytes, r: web::Data<Receiver>) -> Htt
     }
 }
 
-async fn start_receiver(script: Vec<u16>) -> (String, Receiver, actix_web::dev::ServerHandle) {
+pub(crate) async fn start_receiver(
+    script: Vec<u16>,
+) -> (String, Receiver, actix_web::dev::ServerHandle) {
     let r = Receiver {
         script: Arc::new(Mutex::new(script)),
         ..Receiver::default()

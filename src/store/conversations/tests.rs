@@ -1,6 +1,8 @@
 use super::*;
 use crate::domain::TeamId;
 use crate::domain::conversation::{Actor, EventKind};
+use crate::domain::conversation::{ContactId, Event, MessageId};
+use crate::domain::message::Message;
 use crate::domain::message::{DeliveryStatus, Direction};
 
 /// Every stored shape survives the codec (enums with data, unit variants, options).
