@@ -94,6 +94,16 @@ async fn agents_reach_only_their_inboxes_everywhere() {
             None,
         ),
         (
+            Method::POST,
+            format!("/api/v1/conversations/{hidden}/confirm_email"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/conversations/{hidden}/transcript"),
+            None,
+        ),
+        (
             Method::DELETE,
             format!("/api/v1/conversations/{hidden}"),
             None,
@@ -194,6 +204,14 @@ async fn agents_reach_only_their_inboxes_everywhere() {
         (format!("/conversations/{hidden}/read"), vec![("csrf", t)]),
         (format!("/conversations/{hidden}/unread"), vec![("csrf", t)]),
         (format!("/conversations/{hidden}/delete"), vec![("csrf", t)]),
+        (
+            format!("/conversations/{hidden}/confirm_email"),
+            vec![("csrf", t)],
+        ),
+        (
+            format!("/conversations/{hidden}/transcript"),
+            vec![("csrf", t)],
+        ),
         (
             format!("/contacts/{hidden_contact}"),
             vec![("csrf", t), ("name", "pwned")],
