@@ -16,7 +16,47 @@ pub struct Config {
     pub inbox: InboxConfig,
     pub widget: WidgetConfig,
     pub outbound: OutboundConfig,
+    pub cluster: ClusterConfig,
     pub log: LogConfig,
+}
+
+/// Several Charla nodes serving one installation (PostgreSQL engine only). Absent
+/// (`nats_url` unset): one node, nothing of this runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClusterConfig {
+    /// The NATS server that carries live events and cache invalidations between nodes
+    /// (`nats://host:4222`). Setting it turns cluster mode on.
+    pub nats_url: Option<String>,
+    /// This node's name in leases, logs and `/health`; empty: host name, process id and
+    /// a random suffix.
+    pub node_id: String,
+    /// How long a node holds a job or poller lease without renewing it; a dead node's
+    /// work moves to another node within this time.
+    pub lease_seconds: u64,
+    /// Longest time a node's caches (agents, teams, inboxes) may lag behind another
+    /// node's change when the bus is down.
+    pub max_staleness_seconds: u64,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            nats_url: None,
+            node_id: String::new(),
+            lease_seconds: 15,
+            max_staleness_seconds: 10,
+        }
+    }
+}
+
+impl ClusterConfig {
+    /// Whether cluster mode is on.
+    pub fn enabled(&self) -> bool {
+        self.nats_url
+            .as_deref()
+            .is_some_and(|u| !u.trim().is_empty())
+    }
 }
 
 /// Outbound connections to addresses admins type in: webhooks, IMAP and SMTP servers
@@ -420,7 +460,8 @@ pub fn load(
             .and_then(|s| s.get(key));
         let known_optional = (section == "security"
             && (key == "secret_key" || key == "secret_key_file"))
-            || (section == "storage" && (key == "url" || key == "url_file"));
+            || (section == "storage" && (key == "url" || key == "url_file"))
+            || (section == "cluster" && key == "nats_url");
         if default.is_none() && !known_optional {
             warnings.push(format!(
                 "environment variable {var} ignored: unknown key `{section}.{key}`"
@@ -546,6 +587,26 @@ fn validate(c: &Config) -> Result<(), ConfigError> {
                 "storage.engine: expected \"sled\" or \"postgres\", got {other:?}"
             ));
         }
+    }
+    if c.cluster.enabled() {
+        let url = c.cluster.nats_url.as_deref().unwrap_or_default();
+        if !(url.starts_with("nats://") || url.starts_with("tls://")) {
+            return bad(format!(
+                "cluster.nats_url: expected nats://host:4222, got {url:?}"
+            ));
+        }
+        if c.storage.engine != "postgres" {
+            return bad(
+                "cluster.nats_url: several nodes need a shared store: set storage.engine = \"postgres\" (the embedded sled store belongs to one process)"
+                    .into(),
+            );
+        }
+    }
+    if c.cluster.lease_seconds < 3 {
+        return bad("cluster.lease_seconds: must be at least 3".into());
+    }
+    if c.cluster.max_staleness_seconds == 0 {
+        return bad("cluster.max_staleness_seconds: must be at least 1".into());
     }
     if c.storage.pool_size == 0 {
         return bad("storage.pool_size: must be at least 1".into());

@@ -289,3 +289,47 @@ fn the_store_engine_is_checked_and_its_url_is_a_secret() {
     .to_string();
     assert!(both.contains("only one of storage.url"), "{both}");
 }
+
+#[test]
+fn cluster_mode_needs_a_nats_url_and_the_postgres_engine() {
+    let l = load(None, &[], &Overrides::default()).unwrap();
+    assert!(!l.config.cluster.enabled(), "one node by default");
+    let pg = "[storage]\nengine = \"postgres\"\nurl = \"postgres://u@127.0.0.1/db\"\n";
+    let l = load_str(
+        pg,
+        &[
+            ("CHARLA__CLUSTER__NATS_URL", "nats://127.0.0.1:4222"),
+            ("CHARLA__CLUSTER__NODE_ID", "node-a"),
+        ],
+        Overrides::default(),
+    )
+    .unwrap();
+    assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+    assert!(l.config.cluster.enabled());
+    assert_eq!(l.config.cluster.node_id, "node-a");
+    assert_eq!(l.config.cluster.lease_seconds, 15);
+    let e = load_str(
+        "[cluster]\nnats_url = \"nats://127.0.0.1:4222\"\n",
+        &[],
+        Overrides::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("storage.engine = \"postgres\""), "{e}");
+    let e = load_str(
+        &format!("{pg}[cluster]\nnats_url = \"http://x\"\n"),
+        &[],
+        Overrides::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("cluster.nats_url"), "{e}");
+    let e = load_str(
+        &format!("{pg}[cluster]\nlease_seconds = 1\n"),
+        &[],
+        Overrides::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("cluster.lease_seconds"), "{e}");
+}
