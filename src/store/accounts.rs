@@ -382,7 +382,7 @@ impl Store {
                 &t.auditkey_entry,
             ],
             |[tokens, rows, aud]| {
-                let Some(row) = rows.remove(&key[..])? else {
+                let Some(row) = rows.take(&key[..])? else {
                     return abort(Abort::NotFound);
                 };
                 let row: TokenRow = dec(schema::AGENTTOKEN_TOKENROW, &row)
@@ -447,7 +447,7 @@ impl Store {
                 &t.agenttoken_tokenrow,
             ],
             |[invites, by_agent, agents, tokens, token_rows]| {
-                if invites.remove(&hash[..])?.is_none() {
+                if invites.take(&hash[..])?.is_none() {
                     return abort(Abort::NotFound);
                 }
                 by_agent.remove(keys::id(agent.id.0))?;

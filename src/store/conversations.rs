@@ -152,7 +152,7 @@ impl Tx<'_> {
     fn mention(&self, conv: &Conversation, agent: AgentId, at: Timestamp) -> TxResult<()> {
         let key = keys::id_pair(conv.id.0, agent.0);
         let inbox = conv.inbox_id.0;
-        match self.0[MENTION].insert(&key[..], keys::time_be(at.0))? {
+        match self.0[MENTION].replace(&key[..], keys::time_be(at.0))? {
             Some(old) => {
                 let t = keys::read_time(&old).unwrap_or(0);
                 self.0[IDX].remove(&idx_key(MENTIONS_TAG, inbox, agent.0, t, conv.id.0)[..])?;
@@ -319,7 +319,7 @@ impl Store {
             }
             for k in &mentions {
                 let agent = keys::read_u64(&k[8..]).unwrap_or(0);
-                if let Some(t) = tx.0[MENTION].remove(k)? {
+                if let Some(t) = tx.0[MENTION].take(k)? {
                     let t = keys::read_time(&t).unwrap_or(0);
                     tx.0[IDX]
                         .remove(&idx_key(MENTIONS_TAG, conv.inbox_id.0, agent, t, conv.id.0)[..])?;

@@ -121,7 +121,7 @@ impl Store {
         let _g = self.write_gate();
         let bytes = next.map(enc).transpose()?;
         self.tx([&self.t.jobdue_job], |[t]| {
-            if t.remove(&job.key()[..])?.is_none() {
+            if t.take(&job.key()[..])?.is_none() {
                 return Err(TxErr::Abort(Abort::NotFound));
             }
             if let (Some(n), Some(b)) = (next, &bytes) {

@@ -182,17 +182,31 @@ impl<'a> TxTree<'a> {
         self.tx.get(self.ks, key.as_ref())
     }
 
-    /// Writes a value; returns the previous one.
+    /// Writes a value (the engine may send it with the commit; reads here see it).
     pub(crate) fn insert(
         &self,
         key: impl AsRef<[u8]>,
         value: impl AsRef<[u8]>,
-    ) -> Result<Option<Vec<u8>>, TxEngineError> {
+    ) -> Result<(), TxEngineError> {
         self.tx.insert(self.ks, key.as_ref(), value.as_ref())
     }
 
-    /// Removes a key; returns the previous value.
-    pub(crate) fn remove(&self, key: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>, TxEngineError> {
+    /// Removes a key.
+    pub(crate) fn remove(&self, key: impl AsRef<[u8]>) -> Result<(), TxEngineError> {
         self.tx.remove(self.ks, key.as_ref())
+    }
+
+    /// Writes a value and returns the previous one (costs a read: only when it matters).
+    pub(crate) fn replace(
+        &self,
+        key: impl AsRef<[u8]>,
+        value: impl AsRef<[u8]>,
+    ) -> Result<Option<Vec<u8>>, TxEngineError> {
+        self.tx.replace(self.ks, key.as_ref(), value.as_ref())
+    }
+
+    /// Removes a key and returns its value (costs a read: only when it matters).
+    pub(crate) fn take(&self, key: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>, TxEngineError> {
+        self.tx.take(self.ks, key.as_ref())
     }
 }

@@ -46,7 +46,7 @@ impl Store {
         let _g = self.write_gate();
         let bytes = enc(v)?;
         self.tx([tree, &self.t.auditkey_entry], |[t, aud]| {
-            let old = t.insert(keys::id(id), bytes.clone())?;
+            let old = t.replace(keys::id(id), bytes.clone())?;
             if must_exist && old.is_none() {
                 return Err(TxErr::Abort(Abort::NotFound));
             }
@@ -58,7 +58,7 @@ impl Store {
     fn delete_in(&self, tree: &super::kv::Tree, id: u64, audit: &(u64, AuditEntry)) -> Result<()> {
         let _g = self.write_gate();
         self.tx([tree, &self.t.auditkey_entry], |[t, aud]| {
-            if t.remove(keys::id(id))?.is_none() {
+            if t.take(keys::id(id))?.is_none() {
                 return Err(TxErr::Abort(Abort::NotFound));
             }
             put_audit(aud, Some(audit))

@@ -102,9 +102,20 @@ fn keys_sort_bytewise_and_scan_both_ways(e: &Engine) {
 
 fn transactions_commit_whole_or_not_at_all(e: &Engine) {
     let r: Result<u32, TxOutcome<&str>> = e.transaction(&[A, B], |tx| {
-        assert_eq!(tx.insert(A, b"x", b"1")?, None);
-        assert_eq!(tx.insert(A, b"x", b"2")?.as_deref(), Some(&b"1"[..]));
+        assert_eq!(tx.replace(A, b"x", b"1")?, None);
+        assert_eq!(tx.replace(A, b"x", b"2")?.as_deref(), Some(&b"1"[..]));
         tx.insert(B, b"y", b"3")?;
+        // Written, removed and written again in one transaction: the last one counts,
+        // and reads (single and batched) see each step.
+        tx.insert(B, b"w", b"first")?;
+        tx.remove(B, b"w")?;
+        assert_eq!(tx.get(B, b"w")?, None);
+        assert_eq!(tx.take(B, b"w")?, None);
+        tx.insert(B, b"w", b"second")?;
+        assert_eq!(
+            tx.get_many(B, &[b"w", b"y", b"nope"])?,
+            vec![Some(b"second".to_vec()), Some(b"3".to_vec()), None]
+        );
         assert_eq!(
             tx.get(A, b"x")?.as_deref(),
             Some(&b"2"[..]),
@@ -114,6 +125,10 @@ fn transactions_commit_whole_or_not_at_all(e: &Engine) {
     });
     assert_eq!(r.unwrap(), 5);
     assert_eq!(e.get(A, b"x").unwrap().as_deref(), Some(&b"2"[..]));
+    assert_eq!(e.get(B, b"w").unwrap().as_deref(), Some(&b"second"[..]));
+    let r: Result<Option<Vec<u8>>, TxOutcome<()>> = e.transaction(&[B], |tx| Ok(tx.take(B, b"w")?));
+    assert_eq!(r.unwrap().as_deref(), Some(&b"second"[..]));
+    assert_eq!(e.get(B, b"w").unwrap(), None);
     let got = e
         .transaction::<_, ()>(&[A, B], |tx| Ok(tx.get_many(A, &[b"x", b"nope"])?))
         .unwrap();
@@ -130,7 +145,7 @@ fn transactions_commit_whole_or_not_at_all(e: &Engine) {
     assert_eq!(e.get(B, b"y").unwrap().as_deref(), Some(&b"3"[..]));
     assert_eq!(e.get(B, b"z").unwrap(), None);
     let r: Result<Option<Vec<u8>>, TxOutcome<()>> = e.transaction(&[A, B], |tx| {
-        let old = tx.remove(B, b"y")?;
+        let old = tx.take(B, b"y")?;
         Ok(old)
     });
     assert_eq!(r.unwrap().as_deref(), Some(&b"3"[..]));

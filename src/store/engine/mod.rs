@@ -272,8 +272,26 @@ impl Tx<'_> {
         }
     }
 
-    /// Writes a value; returns the previous one.
-    pub fn insert(
+    /// Writes a value. The engine may defer the write to the commit (PostgreSQL sends a
+    /// transaction's writes together); this transaction's own reads see it at once.
+    pub fn insert(&self, ks: Ks, key: &[u8], value: &[u8]) -> Result<(), TxEngineError> {
+        match &self.0 {
+            TxImpl::Sled(t) => t.insert(ks, key, value).map(drop),
+            TxImpl::Postgres(t) => t.put(ks, key, Some(value)),
+        }
+    }
+
+    /// Removes a key (deferred like `insert`).
+    pub fn remove(&self, ks: Ks, key: &[u8]) -> Result<(), TxEngineError> {
+        match &self.0 {
+            TxImpl::Sled(t) => t.remove(ks, key).map(drop),
+            TxImpl::Postgres(t) => t.put(ks, key, None),
+        }
+    }
+
+    /// Writes a value and returns the previous one (a read more than `insert`: use it
+    /// only when the old value matters).
+    pub fn replace(
         &self,
         ks: Ks,
         key: &[u8],
@@ -281,15 +299,23 @@ impl Tx<'_> {
     ) -> Result<Option<Vec<u8>>, TxEngineError> {
         match &self.0 {
             TxImpl::Sled(t) => t.insert(ks, key, value),
-            TxImpl::Postgres(t) => t.insert(ks, key, value),
+            TxImpl::Postgres(t) => {
+                let old = t.get(ks, key)?;
+                t.put(ks, key, Some(value))?;
+                Ok(old)
+            }
         }
     }
 
-    /// Removes a key; returns the previous value.
-    pub fn remove(&self, ks: Ks, key: &[u8]) -> Result<Option<Vec<u8>>, TxEngineError> {
+    /// Removes a key and returns its value (a read more than `remove`).
+    pub fn take(&self, ks: Ks, key: &[u8]) -> Result<Option<Vec<u8>>, TxEngineError> {
         match &self.0 {
             TxImpl::Sled(t) => t.remove(ks, key),
-            TxImpl::Postgres(t) => t.remove(ks, key),
+            TxImpl::Postgres(t) => {
+                let old = t.get(ks, key)?;
+                t.put(ks, key, None)?;
+                Ok(old)
+            }
         }
     }
 }

@@ -52,7 +52,6 @@ struct Table {
     get: String,
     upsert: String,
     delete: String,
-    delete_returning: String,
 }
 
 impl Table {
@@ -78,7 +77,6 @@ impl Table {
                 "INSERT INTO {t} (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = excluded.v"
             ),
             delete: format!("DELETE FROM {t} WHERE k = $1"),
-            delete_returning: format!("DELETE FROM {t} WHERE k = $1 RETURNING v"),
             name: t,
         })
     }

@@ -63,7 +63,7 @@ async fn the_engine_can_be_called_inside_a_current_thread_runtime() {
     e.insert(0, b"a", b"1").unwrap();
     assert_eq!(e.get(0, b"a").unwrap().as_deref(), Some(&b"1"[..]));
     let old = e
-        .transaction::<_, ()>(&[0, 1], |tx| Ok(tx.insert(0, b"a", b"2")?))
+        .transaction::<_, ()>(&[0, 1], |tx| Ok(tx.replace(0, b"a", b"2")?))
         .unwrap();
     assert_eq!(old.as_deref(), Some(&b"1"[..]));
     assert_eq!(e.scan(0, Range::all(), 1).count(), 1);
