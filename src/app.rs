@@ -119,6 +119,7 @@ pub fn build_services(
             cfg.widget.conversations_per_hour_per_ip,
         ),
         outbound: crate::channels::guard::AddressPolicy::new(cfg.allow_private_addresses()),
+        shared_limits: cfg.cluster.enabled(),
     };
     Ok(Arc::new(Services::new(store, clock, keys, settings)?))
 }

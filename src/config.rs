@@ -70,7 +70,7 @@ pub struct OutboundConfig {
     pub allow_private: bool,
 }
 
-/// The website chat widget's abuse limits (per server, in memory).
+/// The website chat widget's abuse limits (in memory; in the store with several nodes).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct WidgetConfig {

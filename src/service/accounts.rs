@@ -97,12 +97,12 @@ impl Services {
         ip: &str,
     ) -> Result<(Agent, NewSession)> {
         let email = email.trim().to_lowercase();
-        let attempt = self
-            .throttle
-            .begin(&email, ip)
-            .map_err(|secs| ServiceError::Throttled {
+        let attempt = self.throttle.begin(&email, ip).map_err(|r| match r {
+            super::Refused::Wait(secs) => ServiceError::Throttled {
                 retry_after_secs: secs,
-            })?;
+            },
+            super::Refused::Failed(m) => ServiceError::Internal(m),
+        })?;
         if attempt.delay_secs > 0 {
             // Many failures on this account from everywhere: slow every attempt on it
             // down rather than refuse, so its owner can still get in.
@@ -552,10 +552,15 @@ impl Services {
         Ok(secret)
     }
 
-    /// Removes expired sessions (maintenance worker); returns how many.
+    /// Removes expired sessions, and the shared rate-limit windows nobody has hit for a
+    /// day (maintenance worker); returns how many sessions.
     pub fn purge_expired_sessions(&self) -> Result<usize> {
         let now = self.clock.now();
         let policy = self.settings.session;
+        if self.settings.shared_limits {
+            // Every limit's window is at most an hour: a day of silence is long gone.
+            self.store.purge_windows(now.plus_secs(-86_400))?;
+        }
         Ok(self
             .store
             .purge_sessions(|s| s.check(now, policy) == SessionCheck::Expired)?)

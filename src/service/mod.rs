@@ -34,7 +34,7 @@ pub use live::{Live, LiveBus};
 pub use mail::{MailHealth, MailHealthBoard};
 pub use org::InboxInput;
 pub use outbox::Delivery;
-pub use throttle::{Throttle, ThrottleLimits};
+pub use throttle::{Refused, Throttle, ThrottleLimits, Windows};
 
 use crate::domain::account::SessionPolicy;
 use crate::domain::validate::Invalid;
@@ -126,6 +126,9 @@ pub struct ServiceSettings {
     pub widget_limits: (usize, usize, usize),
     /// Where outbound connections (webhooks, mail servers) may go.
     pub outbound: crate::channels::guard::AddressPolicy,
+    /// Count sign-in and widget limits in the store, together with every other node
+    /// (several nodes); otherwise in memory.
+    pub shared_limits: bool,
 }
 
 /// Every use-case, sharing the store, the clock and the security helpers.
@@ -161,9 +164,17 @@ impl Services {
         settings: ServiceSettings,
     ) -> Result<Services> {
         let setup_done = store.setup_done()?;
+        let windows = || {
+            if settings.shared_limits {
+                Windows::shared(store.clone())
+            } else {
+                Windows::local()
+            }
+        };
         Services {
             hasher: Hasher::new(settings.max_concurrent_hashes),
-            throttle: Throttle::new(clock.clone(), settings.login),
+            throttle: Throttle::new(clock.clone(), settings.login, windows()),
+            widget_rates: widget::Rates::new(clock.clone(), settings.widget_limits, windows),
             store,
             keys,
             settings,
@@ -172,7 +183,6 @@ impl Services {
             outbox_ready: tokio::sync::Notify::new(),
             shutdown: tokio_util::sync::CancellationToken::new(),
             mail_health: MailHealthBoard::default(),
-            widget_rates: widget::Rates::new(clock.clone(), settings.widget_limits),
             typing: typing::TypingGate::new(clock.clone()),
             clock,
             directory: std::sync::RwLock::new(Arc::new(Directory::default())),

@@ -1,20 +1,106 @@
-//! Sign-in throttling, in memory (a restart forgets, which only ever helps a real user).
+//! Sign-in throttling and rate limits over sliding windows of recent hits.
 //!
-//! An attempt is *reserved* before the password is checked and counts as a failure
-//! until it is proven right, so a burst of parallel guesses cannot all be checked before
-//! the first failure is recorded. Limits are per (account, client IP) pair and per
-//! client IP: an attacker hammering an account from a few addresses never locks its
-//! owner out elsewhere. Failures of an account across all addresses only ever *slow*
-//! further attempts on it (a delay before the check), never refuse them.
+//! One node keeps the windows in memory (a restart forgets, which only ever helps a real
+//! user). Several nodes serving one installation keep them in the store
+//! (`Windows::Shared`), so the limits hold across nodes however a load balancer spreads
+//! the requests: every check and its hit are one store transaction.
+//!
+//! A sign-in attempt is *reserved* before the password is checked and counts as a
+//! failure until it is proven right, so a burst of parallel guesses cannot all be
+//! checked before the first failure is recorded. Limits are per (account, client IP)
+//! pair and per client IP: an attacker hammering an account from a few addresses never
+//! locks its owner out elsewhere. Failures of an account across all addresses only ever
+//! *slow* further attempts on it (a delay before the check), never refuse them.
 
 use crate::domain::{Clock, Timestamp};
+use crate::store::Store;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-/// Entries kept at most, so a flood of random emails cannot grow memory without bound.
+/// Entries kept at most in memory, so a flood of random emails cannot grow memory
+/// without bound.
 const MAX_KEYS: usize = 100_000;
 /// Timestamps kept per key at most (far above any sensible limit).
 const MAX_PER_KEY: usize = 1000;
+
+/// Why a hit was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// Over the limit: allowed again in this many seconds.
+    Wait(u64),
+    /// The shared windows could not be read or written.
+    Failed(String),
+}
+
+/// Where the windows are kept.
+pub enum Windows {
+    /// In this process.
+    Local(Mutex<HashMap<String, VecDeque<Timestamp>>>),
+    /// In the store, counted by every node together.
+    Shared(Arc<Store>),
+}
+
+impl Windows {
+    /// In memory (one node).
+    pub fn local() -> Windows {
+        Windows::Local(Mutex::new(HashMap::new()))
+    }
+
+    /// In the store (several nodes).
+    pub fn shared(store: Arc<Store>) -> Windows {
+        Windows::Shared(store)
+    }
+
+    /// Runs `f` over the windows of `keys` of limiter `name`, atomically, and keeps what
+    /// it leaves. `f` may run more than once on the store, so it only computes.
+    fn with<R, const N: usize>(
+        &self,
+        name: &str,
+        keys: [&str; N],
+        now: Timestamp,
+        window_secs: i64,
+        f: impl Fn(&mut [VecDeque<Timestamp>; N]) -> R,
+    ) -> Result<R, Refused> {
+        match self {
+            Windows::Shared(store) => store
+                .with_windows(name, keys, f)
+                .map_err(|e| Refused::Failed(e.to_string())),
+            Windows::Local(map) => {
+                let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+                let names: [String; N] =
+                    std::array::from_fn(|i| format!("{name}\u{ff}{}", keys[i]));
+                if map.len() >= MAX_KEYS && names.iter().any(|k| !map.contains_key(k)) {
+                    map.retain(|_, q| q.back().is_some_and(|t| now.secs_since(*t) < window_secs));
+                    if map.len() >= MAX_KEYS {
+                        return Err(Refused::Wait(1));
+                    }
+                }
+                let mut windows: [VecDeque<Timestamp>; N] =
+                    std::array::from_fn(|i| map.remove(&names[i]).unwrap_or_default());
+                let r = f(&mut windows);
+                for (k, w) in names.into_iter().zip(windows) {
+                    if !w.is_empty() {
+                        map.insert(k, w);
+                    }
+                }
+                Ok(r)
+            }
+        }
+    }
+}
+
+/// Drops the entries of `q` older than the window; `Some(seconds until the oldest
+/// expires)` when `limit` or more remain.
+fn over(q: &mut VecDeque<Timestamp>, now: Timestamp, window: i64, limit: u32) -> Option<i64> {
+    while q.front().is_some_and(|t| now.secs_since(*t) >= window) {
+        q.pop_front();
+    }
+    if q.len() >= limit.max(1) as usize {
+        q.front().map(|t| (window - now.secs_since(*t)).max(1))
+    } else {
+        None
+    }
+}
 
 /// The sign-in limits, all within one sliding window.
 #[derive(Debug, Clone, Copy)]
@@ -49,16 +135,19 @@ pub struct Attempt {
 pub struct Throttle {
     clock: Arc<dyn Clock>,
     limits: ThrottleLimits,
-    failures: Mutex<HashMap<String, VecDeque<Timestamp>>>,
+    failures: Windows,
 }
 
+/// The sign-in throttle's limiter name in shared windows.
+const LOGIN: &str = "login";
+
 impl Throttle {
-    /// A throttle with the given limits.
-    pub fn new(clock: Arc<dyn Clock>, limits: ThrottleLimits) -> Self {
+    /// A throttle with the given limits, counting in `failures`.
+    pub fn new(clock: Arc<dyn Clock>, limits: ThrottleLimits, failures: Windows) -> Self {
         Throttle {
             clock,
             limits,
-            failures: Mutex::new(HashMap::new()),
+            failures,
         }
     }
 
@@ -71,53 +160,38 @@ impl Throttle {
         )
     }
 
-    /// Drops the entries of `q` older than the window; `Some(seconds until the oldest
-    /// expires)` when `limit` or more remain.
-    fn over(q: &mut VecDeque<Timestamp>, now: Timestamp, window: i64, limit: u32) -> Option<i64> {
-        while q.front().is_some_and(|t| now.secs_since(*t) >= window) {
-            q.pop_front();
-        }
-        if q.len() >= limit.max(1) as usize {
-            q.front().map(|t| (window - now.secs_since(*t)).max(1))
-        } else {
-            None
-        }
-    }
-
     /// Reserves an attempt for `account` from `ip`, atomically with the check, so that
     /// at most the limit of attempts is ever checked per window however many arrive at
-    /// once. `Err(seconds until allowed)` when the pair or the IP has used its window.
-    pub fn begin(&self, account: &str, ip: &str) -> Result<Attempt, u64> {
+    /// once. `Err(Wait(seconds until allowed))` when the pair or the IP has used its
+    /// window.
+    pub fn begin(&self, account: &str, ip: &str) -> Result<Attempt, Refused> {
         let now = self.clock.now();
         let l = self.limits;
         let (a_key, p_key, i_key) = Self::keys(account, ip);
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= MAX_KEYS {
-            let window = l.window_secs;
-            map.retain(|_, q| q.back().is_some_and(|t| now.secs_since(*t) < window));
-        }
-        let mut wait = 0;
-        for (key, limit) in [(&p_key, l.per_pair), (&i_key, l.per_ip)] {
-            if let Some(q) = map.get_mut(key.as_str())
-                && let Some(w) = Self::over(q, now, l.window_secs, limit)
-            {
-                wait = wait.max(w);
-            }
-        }
-        if wait > 0 {
-            return Err(wait as u64);
-        }
-        let slow = l.slow_after_per_account > 0
-            && map.get_mut(a_key.as_str()).is_some_and(|q| {
-                Self::over(q, now, l.window_secs, l.slow_after_per_account).is_some()
-            });
-        for key in [&a_key, &p_key, &i_key] {
-            let q = map.entry(key.clone()).or_default();
-            q.push_back(now);
-            if q.len() > MAX_PER_KEY {
-                q.pop_front();
-            }
-        }
+        let keys = [a_key.as_str(), p_key.as_str(), i_key.as_str()];
+        let slow = self
+            .failures
+            .with(LOGIN, keys, now, l.window_secs, |[a, p, i]| {
+                let mut wait = 0;
+                for (q, limit) in [(&mut *p, l.per_pair), (&mut *i, l.per_ip)] {
+                    if let Some(w) = over(q, now, l.window_secs, limit) {
+                        wait = wait.max(w);
+                    }
+                }
+                if wait > 0 {
+                    return Err(wait as u64);
+                }
+                let slow = over(a, now, l.window_secs, l.slow_after_per_account).is_some()
+                    && l.slow_after_per_account > 0;
+                for q in [a, p, i] {
+                    q.push_back(now);
+                    if q.len() > MAX_PER_KEY {
+                        q.pop_front();
+                    }
+                }
+                Ok(slow)
+            })?
+            .map_err(Refused::Wait)?;
         Ok(Attempt {
             account: a_key,
             pair: p_key,
@@ -130,14 +204,29 @@ impl Throttle {
     /// The attempt was right: its reservation is released and the pair's earlier
     /// failures are forgotten (the account's and the IP's others stay).
     pub fn succeeded(&self, attempt: Attempt) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&attempt.pair);
-        for key in [&attempt.account, &attempt.ip] {
-            if let Some(q) = map.get_mut(key.as_str())
-                && let Some(i) = q.iter().rposition(|t| *t == attempt.at)
-            {
-                q.remove(i);
-            }
+        let keys = [
+            attempt.account.as_str(),
+            attempt.pair.as_str(),
+            attempt.ip.as_str(),
+        ];
+        let at = attempt.at;
+        let r = self.failures.with(
+            LOGIN,
+            keys,
+            self.clock.now(),
+            self.limits.window_secs,
+            |[a, p, i]| {
+                p.clear();
+                for q in [a, i] {
+                    if let Some(n) = q.iter().rposition(|t| *t == at) {
+                        q.remove(n);
+                    }
+                }
+            },
+        );
+        if let Err(e) = r {
+            // The sign-in stands; the attempt stays counted as a failure.
+            tracing::warn!(error = ?e, "could not release a sign-in reservation");
         }
     }
 }
@@ -156,7 +245,10 @@ mod tests {
             slowdown_secs: 2,
             window_secs: 60,
         };
-        (clock.clone(), Throttle::new(clock, limits))
+        (
+            clock.clone(),
+            Throttle::new(clock, limits, Windows::local()),
+        )
     }
 
     #[test]
@@ -164,7 +256,10 @@ mod tests {
         let (_, t) = throttle(3, 100, 0);
         // Three attempts in flight at once (no verdict yet): the fourth is refused.
         let held: Vec<Attempt> = (0..3).map(|_| t.begin("a@x", "1.1.1.1").unwrap()).collect();
-        assert_eq!(t.begin("a@x", "1.1.1.1").map(|_| ()), Err(60));
+        assert_eq!(
+            t.begin("a@x", "1.1.1.1").map(|_| ()),
+            Err(Refused::Wait(60))
+        );
         // One of them was right: its slot comes back, the pair's failures are forgotten.
         let mut held = held.into_iter();
         t.succeeded(held.next().unwrap());
@@ -180,11 +275,14 @@ mod tests {
         for _ in 0..3 {
             let _ = t.begin("a@x", "1.1.1.1").unwrap();
         }
-        assert_eq!(t.begin("a@x", "1.1.1.1").map(|_| ()), Err(60));
+        assert_eq!(
+            t.begin("a@x", "1.1.1.1").map(|_| ()),
+            Err(Refused::Wait(60))
+        );
         assert!(t.begin("a@x", "2.2.2.2").is_ok(), "the owner elsewhere");
         assert!(t.begin("b@x", "1.1.1.1").is_ok(), "another account");
         clock.advance_secs(59);
-        assert_eq!(t.begin("a@x", "1.1.1.1").map(|_| ()), Err(1));
+        assert_eq!(t.begin("a@x", "1.1.1.1").map(|_| ()), Err(Refused::Wait(1)));
         clock.advance_secs(1);
         assert!(t.begin("a@x", "1.1.1.1").is_ok());
     }
@@ -216,49 +314,56 @@ mod tests {
 }
 
 /// A rate limit: at most `limit` hits per key in a sliding window of `window_secs`.
-/// In memory, bounded like [`Throttle`].
 pub struct Rate {
     clock: Arc<dyn Clock>,
     limit: usize,
     window_secs: i64,
-    hits: Mutex<HashMap<String, VecDeque<Timestamp>>>,
+    /// The limiter's name among shared windows.
+    name: &'static str,
+    hits: Windows,
 }
 
 impl Rate {
+    /// A rate kept in memory.
     pub fn new(clock: Arc<dyn Clock>, limit: usize, window_secs: i64) -> Self {
+        Rate::counted_in(clock, limit, window_secs, "rate", Windows::local())
+    }
+
+    /// A rate counted in `hits` under `name` (unique per limiter when shared).
+    pub fn counted_in(
+        clock: Arc<dyn Clock>,
+        limit: usize,
+        window_secs: i64,
+        name: &'static str,
+        hits: Windows,
+    ) -> Self {
         Rate {
             clock,
             limit,
             window_secs,
-            hits: Mutex::new(HashMap::new()),
+            name,
+            hits,
         }
     }
 
-    /// Counts one hit for `key`; `Err(seconds until allowed)` when over the limit (the
-    /// refused hit is not counted).
-    pub fn hit(&self, key: &str) -> Result<(), u64> {
+    /// Counts one hit for `key`; `Err(Wait(seconds until allowed))` when over the limit
+    /// (the refused hit is not counted).
+    pub fn hit(&self, key: &str) -> Result<(), Refused> {
         let now = self.clock.now();
-        let mut map = self.hits.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= MAX_KEYS && !map.contains_key(key) {
-            let window = self.window_secs;
-            map.retain(|_, q| q.back().is_some_and(|t| now.secs_since(*t) < window));
-            if map.len() >= MAX_KEYS {
-                return Err(1);
-            }
-        }
-        let q = map.entry(key.to_string()).or_default();
-        while q
-            .front()
-            .is_some_and(|t| now.secs_since(*t) >= self.window_secs)
-        {
-            q.pop_front();
-        }
-        if q.len() >= self.limit {
-            let oldest = q.front().map_or(0, |t| now.secs_since(*t));
-            return Err((self.window_secs - oldest).max(1) as u64);
-        }
-        q.push_back(now);
-        Ok(())
+        let (limit, window) = (self.limit, self.window_secs);
+        self.hits
+            .with(self.name, [key], now, window, |[q]| {
+                while q.front().is_some_and(|t| now.secs_since(*t) >= window) {
+                    q.pop_front();
+                }
+                if q.len() >= limit {
+                    let oldest = q.front().map_or(0, |t| now.secs_since(*t));
+                    return Err((window - oldest).max(1) as u64);
+                }
+                q.push_back(now);
+                Ok(())
+            })?
+            .map_err(Refused::Wait)
     }
 }
 
@@ -274,9 +379,92 @@ mod rate_tests {
         for _ in 0..3 {
             assert!(r.hit("v1").is_ok());
         }
-        assert_eq!(r.hit("v1"), Err(60));
+        assert_eq!(r.hit("v1"), Err(Refused::Wait(60)));
         assert!(r.hit("v2").is_ok(), "keys are independent");
         clock.advance_secs(61);
         assert!(r.hit("v1").is_ok());
+    }
+
+    fn store_on(engine: crate::store::EngineChoice) -> (tempfile::TempDir, Arc<Store>) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&crate::store::StoreOptions {
+            path: dir.path().to_path_buf(),
+            cache_capacity: 8 << 20,
+            flush_every_ms: None,
+            engine,
+        })
+        .unwrap();
+        (dir, Arc::new(store))
+    }
+
+    #[test]
+    fn nodes_sharing_a_store_count_together_on_sled() {
+        let (_dir, store) = store_on(crate::store::EngineChoice::Sled);
+        nodes_sharing_a_store_count_together(store);
+    }
+
+    #[test]
+    #[ignore = "needs PostgreSQL; run ./scripts/test (it installs it)"]
+    fn nodes_sharing_a_store_count_together_on_postgres() {
+        let pg = crate::store::engine::pg_test_server::PgServer::start();
+        // Two handles on one database: two nodes.
+        let url = pg.fresh_database();
+        let engine = || crate::store::EngineChoice::Postgres {
+            url: url.clone(),
+            pool_size: 2,
+        };
+        let (_d1, one) = store_on(engine());
+        let (_d2, two) = store_on(engine());
+        let clock = Arc::new(ManualClock::new(Timestamp(1_000_000)));
+        let rate = |s: &Arc<Store>| {
+            Rate::counted_in(clock.clone(), 5, 60, "w", Windows::shared(s.clone()))
+        };
+        // Hits from both nodes at once: exactly the limit gets through.
+        let (r1, r2) = (rate(&one), rate(&two));
+        let passed = std::thread::scope(|sc| {
+            let a = sc.spawn(|| (0..10).filter(|_| r1.hit("burst").is_ok()).count());
+            let b = sc.spawn(|| (0..10).filter(|_| r2.hit("burst").is_ok()).count());
+            a.join().unwrap() + b.join().unwrap()
+        });
+        assert_eq!(passed, 5);
+        nodes_sharing_a_store_count_together(two);
+    }
+
+    /// Two throttles and two rates over one store: what two nodes do.
+    fn nodes_sharing_a_store_count_together(store: Arc<Store>) {
+        let clock = Arc::new(ManualClock::new(Timestamp(1_000_000)));
+        let limits = ThrottleLimits {
+            per_pair: 3,
+            per_ip: 100,
+            slow_after_per_account: 0,
+            slowdown_secs: 0,
+            window_secs: 60,
+        };
+        let node = || Throttle::new(clock.clone(), limits, Windows::shared(store.clone()));
+        let (a, b) = (node(), node());
+        let _x = a.begin("a@x", "1.1.1.1").unwrap();
+        let _y = b.begin("a@x", "1.1.1.1").unwrap();
+        let ok = a.begin("a@x", "1.1.1.1").unwrap();
+        assert_eq!(
+            b.begin("a@x", "1.1.1.1").map(|_| ()),
+            Err(Refused::Wait(60))
+        );
+        // A success on one node frees the pair on the other.
+        a.succeeded(ok);
+        assert!(b.begin("a@x", "1.1.1.1").is_ok());
+        let rate =
+            |name| Rate::counted_in(clock.clone(), 2, 60, name, Windows::shared(store.clone()));
+        let (r1, r2, other) = (rate("w"), rate("w"), rate("other"));
+        assert!(r1.hit("ip").is_ok());
+        assert!(r2.hit("ip").is_ok());
+        assert_eq!(r1.hit("ip"), Err(Refused::Wait(60)));
+        assert!(other.hit("ip").is_ok(), "limiters do not share keys");
+        clock.advance_secs(60);
+        assert!(r2.hit("ip").is_ok());
+        // Windows with no hit for a day are swept.
+        clock.advance_secs(86_400);
+        let swept = store.purge_windows(clock.now().plus_secs(-3600)).unwrap();
+        assert!(swept >= 3, "{swept}");
+        assert!(store.with_windows("w", ["ip"], |[q]| q.is_empty()).unwrap());
     }
 }

@@ -37,11 +37,16 @@ pub struct Rates {
 
 impl Rates {
     /// `(per visitor a minute, per IP a minute, new conversations per IP an hour)`.
-    pub fn new(clock: Arc<dyn Clock>, limits: (usize, usize, usize)) -> Rates {
+    /// Each limit counts in the windows `windows()` gives (memory, or the store).
+    pub fn new(
+        clock: Arc<dyn Clock>,
+        limits: (usize, usize, usize),
+        windows: impl Fn() -> super::Windows,
+    ) -> Rates {
         Rates {
-            per_visitor: Rate::new(clock.clone(), limits.0, 60),
-            per_ip: Rate::new(clock.clone(), limits.1, 60),
-            new_per_ip: Rate::new(clock, limits.2, 3600),
+            per_visitor: Rate::counted_in(clock.clone(), limits.0, 60, "widget-visitor", windows()),
+            per_ip: Rate::counted_in(clock.clone(), limits.1, 60, "widget-ip", windows()),
+            new_per_ip: Rate::counted_in(clock, limits.2, 3600, "widget-new-ip", windows()),
         }
     }
 }
@@ -359,7 +364,12 @@ impl Services {
             return Ok(w);
         }
         let content = self.content(content)?;
-        let limited = |retry_after_secs| ServiceError::RateLimited { retry_after_secs };
+        let limited = |r| match r {
+            super::Refused::Wait(retry_after_secs) => {
+                ServiceError::RateLimited { retry_after_secs }
+            }
+            super::Refused::Failed(m) => ServiceError::Internal(m),
+        };
         let r = &self.widget_rates;
         r.per_visitor.hit(&visitor.identifier).map_err(limited)?;
         r.per_ip.hit(ip).map_err(limited)?;

@@ -12,6 +12,7 @@ mod conversations;
 pub mod copy;
 pub mod engine;
 mod kv;
+mod limits;
 
 mod jobs;
 pub mod keys;
@@ -170,6 +171,7 @@ pub(crate) struct Trees {
     pub mailcursor_state: kv::Tree,
     pub token_convid: kv::Tree,
     pub msgpart_chunk: kv::Tree,
+    pub ratekey_window: kv::Tree,
 }
 
 impl Trees {
@@ -209,6 +211,7 @@ impl Trees {
             mailcursor_state: tree(schema::MAILCURSOR_STATE),
             token_convid: tree(schema::TOKEN_CONVID),
             msgpart_chunk: tree(schema::MSGPART_CHUNK),
+            ratekey_window: tree(schema::RATEKEY_WINDOW),
         }
     }
 }

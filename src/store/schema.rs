@@ -32,6 +32,7 @@
 //! | `mailcursor_state`       | inbox id · folder (UTF-8)             | UIDVALIDITY (u32 BE) · highest UID ingested (u32 BE) |
 //! | `token_convid`           | conversation token (hex)              | conversation id (threading by our signed ids) |
 //! | `msgpart_chunk`          | conversation id · message id · part (u32 BE) · chunk (u32 BE) | up to 64 KiB of the part (`codec::Bytes`) |
+//! | `ratekey_window`         | limiter name · 0xff · key (UTF-8)     | recent hits, oldest first (time ms BE each) |
 //!
 //! Views (`viewidx_unit` tags): 1 all open, 2 mine (sub = agent), 3 unassigned,
 //! 4 team (sub = team), 5 snoozed, 6 closed, 7 mentions (sub = agent). "time" is the
@@ -84,6 +85,7 @@ pub const TREES: &[&str] = &[
     MAILCURSOR_STATE,
     TOKEN_CONVID,
     MSGPART_CHUNK,
+    RATEKEY_WINDOW,
 ];
 
 pub const META: &str = "meta";
@@ -115,6 +117,7 @@ pub const JOBDUE_JOB: &str = "jobdue_job";
 pub const MAILCURSOR_STATE: &str = "mailcursor_state";
 pub const TOKEN_CONVID: &str = "token_convid";
 pub const MSGPART_CHUNK: &str = "msgpart_chunk";
+pub const RATEKEY_WINDOW: &str = "ratekey_window";
 
 /// Keys of the `meta` tree.
 pub mod meta_keys {
