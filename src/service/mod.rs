@@ -43,6 +43,20 @@ use crate::store::{Abort, Store, StoreError};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// What a closure run on the blocking pool returns (see [`Services::blocking`]).
+async fn joined<R>(task: tokio::task::JoinHandle<R>) -> R {
+    match task.await {
+        Ok(r) => r,
+        Err(e) => match e.try_into_panic() {
+            // The closure panicked: so does its caller, as it would have inline.
+            Ok(payload) => std::panic::resume_unwind(payload),
+            // Cancelled: a blocking task is only cancelled when its runtime shuts down,
+            // which drops the waiting task too; nothing is left to answer.
+            Err(_) => std::future::pending().await,
+        },
+    }
+}
+
 /// Why a use-case refused or failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -203,6 +217,49 @@ impl Services {
 
     fn mark_setup_done(&self) {
         self.setup_done.store(true, Ordering::Release);
+    }
+
+    /// Runs `f` for a caller on an async worker thread (an actix handler or extractor,
+    /// a live stream, a widget socket, a background worker) that needs the store,
+    /// directly or through a use-case.
+    ///
+    /// On a network engine (PostgreSQL) every store call is a round trip; made on an
+    /// async worker it would stall every other connection that worker serves (live
+    /// streams, sockets, other requests), so there `f` runs on tokio's blocking pool.
+    /// On the embedded engine (sled) `f` runs inline: its reads are memory or page-cache
+    /// speed and its durable commit is already async (`durable().await`), so a hop to
+    /// another thread would cost more than the call itself. The sled figures in
+    /// BENCHMARKS.md are measured on this inline path and stay as they were.
+    pub async fn blocking<R: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Services) -> R + Send + 'static,
+    ) -> R {
+        if !self.store.is_remote() {
+            return f(self);
+        }
+        let s = self.clone();
+        joined(tokio::task::spawn_blocking(move || f(&s))).await
+    }
+
+    /// [`blocking`](Self::blocking) for an async use-case (one that awaits a durable
+    /// commit, a password hash or a sign-in delay between synchronous store calls). On a
+    /// network engine the whole future runs on the blocking pool, driven there by the
+    /// caller's runtime (`Handle::block_on`), so none of its store calls holds up the
+    /// async worker; on sled it is simply awaited here.
+    pub async fn blocking_async<R, Fut>(
+        self: &Arc<Self>,
+        f: impl FnOnce(Arc<Services>) -> Fut + Send + 'static,
+    ) -> R
+    where
+        Fut: std::future::Future<Output = R>,
+        R: Send + 'static,
+    {
+        if !self.store.is_remote() {
+            return f(self.clone()).await;
+        }
+        let s = self.clone();
+        let rt = tokio::runtime::Handle::current();
+        joined(tokio::task::spawn_blocking(move || rt.block_on(f(s)))).await
     }
 
     /// An audit entry with a fresh id, stamped now.

@@ -290,6 +290,12 @@ impl Store {
         Ok(store)
     }
 
+    /// Whether the engine is reached over the network (see [`engine::Engine::is_remote`]):
+    /// then a store call may wait on a round trip and must not run on an async worker.
+    pub fn is_remote(&self) -> bool {
+        self.e.is_remote()
+    }
+
     /// The data directory.
     pub fn path(&self) -> &Path {
         &self.path

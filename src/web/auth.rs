@@ -7,7 +7,7 @@ use crate::service::{NewSession, SessionAuth};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use std::future::{Ready, ready};
+use futures_util::future::LocalBoxFuture;
 
 const SESSION_COOKIE: &str = "charla_session";
 const SESSION_COOKIE_SECURE: &str = "__Host-charla_session";
@@ -71,7 +71,7 @@ pub fn pre_cookie(req: &HttpRequest, st: &AppState, nonce: &str) -> Cookie<'stat
 }
 
 /// The request's valid session, looked up once per request.
-pub fn current_session(req: &HttpRequest) -> Result<Option<SessionAuth>, WebError> {
+pub async fn current_session(req: &HttpRequest) -> Result<Option<SessionAuth>, WebError> {
     if let Some(cached) = req.extensions().get::<Option<SessionAuth>>() {
         return Ok(cached.clone());
     }
@@ -81,7 +81,7 @@ pub fn current_session(req: &HttpRequest) -> Result<Option<SessionAuth>, WebErro
         .or_else(|| req.cookie(SESSION_COOKIE))
         .map(|c| c.value().to_string());
     let auth = match token {
-        Some(t) if t.len() == 32 => st.services.session(&t)?,
+        Some(t) if t.len() == 32 => st.services.blocking(move |s| s.session(&t)).await?,
         _ => None,
     };
     req.extensions_mut().insert(auth.clone());
@@ -104,12 +104,17 @@ pub struct Signed(pub SessionAuth);
 
 impl FromRequest for Signed {
     type Error = WebError;
-    type Future = Ready<Result<Self, WebError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, WebError>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match current_session(req) {
-            Ok(Some(a)) => Ok(Signed(a)),
-            Ok(None) => Err(WebError::LoginRequired { next: next_of(req) }),
-            Err(e) => Err(e),
+        let req = req.clone();
+        Box::pin(async move {
+            match current_session(&req).await {
+                Ok(Some(a)) => Ok(Signed(a)),
+                Ok(None) => Err(WebError::LoginRequired {
+                    next: next_of(&req),
+                }),
+                Err(e) => Err(e),
+            }
         })
     }
 }
@@ -119,16 +124,21 @@ pub struct Admin(pub SessionAuth);
 
 impl FromRequest for Admin {
     type Error = WebError;
-    type Future = Ready<Result<Self, WebError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, WebError>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match current_session(req) {
-            Ok(Some(a)) if a.agent.is_admin() => Ok(Admin(a)),
-            Ok(Some(_)) => Err(WebError::Forbidden(
-                "This page is for admins. Ask an admin of your workspace if you need access."
-                    .into(),
-            )),
-            Ok(None) => Err(WebError::LoginRequired { next: next_of(req) }),
-            Err(e) => Err(e),
+        let req = req.clone();
+        Box::pin(async move {
+            match current_session(&req).await {
+                Ok(Some(a)) if a.agent.is_admin() => Ok(Admin(a)),
+                Ok(Some(_)) => Err(WebError::Forbidden(
+                    "This page is for admins. Ask an admin of your workspace if you need access."
+                        .into(),
+                )),
+                Ok(None) => Err(WebError::LoginRequired {
+                    next: next_of(&req),
+                }),
+                Err(e) => Err(e),
+            }
         })
     }
 }
@@ -138,22 +148,24 @@ pub struct ApiAgent(pub Agent);
 
 impl FromRequest for ApiAgent {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let run = || {
-            let st = state(req).map_err(|_| ApiError::unauthorized())?;
+        let req = req.clone();
+        Box::pin(async move {
+            let st = state(&req).map_err(|_| ApiError::unauthorized())?;
             let token = req
                 .headers()
                 .get(actix_web::http::header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.strip_prefix("Bearer "))
-                .ok_or_else(ApiError::unauthorized)?;
-            match st.services.api_agent(token.trim()) {
+                .ok_or_else(ApiError::unauthorized)?
+                .trim()
+                .to_string();
+            match st.services.blocking(move |s| s.api_agent(&token)).await {
                 Ok(Some(a)) => Ok(ApiAgent(a)),
                 Ok(None) => Err(ApiError::unauthorized()),
                 Err(e) => Err(e.into()),
             }
-        };
-        ready(run())
+        })
     }
 }

@@ -63,7 +63,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
                     "The form's security token is missing. Reload the page and try again.".into(),
                 ));
             }
-            let ok = match current_session(&req)? {
+            let ok = match current_session(&req).await? {
                 Some(auth) => same(sent, &auth.session.csrf),
                 None => req
                     .cookie(PRE_COOKIE)

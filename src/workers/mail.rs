@@ -64,14 +64,15 @@ async fn connect(s: &Services, settings: &EmailSettings) -> Result<Mailbox, Stri
 
 /// Stores every mail above the folder's cursor; returns how many were new.
 async fn catch_up(
-    s: &Services,
+    s: &Arc<Services>,
     inbox_id: InboxId,
     settings: &EmailSettings,
     mb: &mut Mailbox,
 ) -> Result<u64, String> {
+    let folder = settings.folder.clone();
     let last = match s
-        .store
-        .mail_cursor(inbox_id, &settings.folder)
+        .blocking(move |s| s.store.mail_cursor(inbox_id, &folder))
+        .await
         .map_err(|e| e.to_string())?
     {
         Some((validity, uid)) if validity == mb.uidvalidity => uid,
@@ -86,8 +87,11 @@ async fn catch_up(
     for chunk in uids.chunks(BATCH) {
         let mails = mb.fetch(chunk).await.map_err(|e| words(&e))?;
         for (uid, raw) in mails {
+            let (folder, validity) = (settings.folder.clone(), mb.uidvalidity);
             let r = s
-                .ingest_mail(inbox_id, &settings.folder, mb.uidvalidity, uid, raw)
+                .blocking_async(move |s| async move {
+                    s.ingest_mail(inbox_id, &folder, validity, uid, raw).await
+                })
                 .await
                 .map_err(|e| e.to_string())?;
             if !r.duplicate {
@@ -104,7 +108,7 @@ async fn catch_up(
 /// Polls one mailbox once on a fresh connection; returns how many new messages were
 /// stored. The background task does the same continuously; both may run at once (the
 /// store's dedupe and forward-only cursor make that harmless).
-pub async fn poll_once(s: &Services, inbox_id: InboxId) -> Result<u64, String> {
+pub async fn poll_once(s: &Arc<Services>, inbox_id: InboxId) -> Result<u64, String> {
     let settings = settings(s, inbox_id)?;
     let mut mb = connect(s, &settings).await?;
     let n = catch_up(s, inbox_id, &settings, &mut mb).await?;
@@ -114,7 +118,7 @@ pub async fn poll_once(s: &Services, inbox_id: InboxId) -> Result<u64, String> {
 
 /// One connected session: catch up, wait (IDLE or sleep), repeat, until an error.
 async fn session(
-    s: &Services,
+    s: &Arc<Services>,
     inbox_id: InboxId,
     settings: &EmailSettings,
     failures: &mut u32,

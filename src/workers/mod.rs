@@ -101,7 +101,9 @@ async fn session_purge(s: Arc<Services>, mut stop: watch::Receiver<bool>) -> Res
 /// Wakes snoozed conversations when their time comes (checked every two seconds).
 async fn snooze_timer(s: Arc<Services>, mut stop: watch::Receiver<bool>) -> Result<(), String> {
     loop {
-        s.wake_due().await.map_err(|e| e.to_string())?;
+        s.blocking_async(|s| async move { s.wake_due().await })
+            .await
+            .map_err(|e| e.to_string())?;
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(2)) => {}
             _ = stop.changed() => return Ok(()),

@@ -51,7 +51,10 @@ pub(super) async fn run(
     let policy = s.settings.outbound;
     let client = policy.http_client()?;
     loop {
-        let batch = s.due_deliveries(64).await.map_err(|e| e.to_string())?;
+        let batch = s
+            .blocking_async(|s| async move { s.due_deliveries(64).await })
+            .await
+            .map_err(|e| e.to_string())?;
         let full = batch.len() == 64;
         futures_util::stream::iter(batch)
             .for_each_concurrent(PARALLEL, |d| {
@@ -59,7 +62,10 @@ pub(super) async fn run(
                 async move {
                     let job = d.job().clone();
                     let outcome = deliver(&client, d, timeout, policy).await;
-                    if let Err(e) = s.finish(&job, outcome).await {
+                    let finished = s
+                        .blocking_async(move |s| async move { s.finish(&job, outcome).await })
+                        .await;
+                    if let Err(e) = finished {
                         tracing::warn!(error = %e, "could not record a delivery");
                     }
                 }

@@ -15,6 +15,7 @@ mod email_live;
 mod mail_servers;
 mod permissions;
 mod postgres;
+mod postgres_blocking;
 mod security_auth;
 mod security_contacts;
 mod security_outbound;

@@ -166,6 +166,15 @@ impl Engine {
         )?))
     }
 
+    /// Whether every call is a network round trip (PostgreSQL), rather than a read of
+    /// memory or local disk (sled). Callers on async threads move remote calls off them.
+    pub fn is_remote(&self) -> bool {
+        match self {
+            Engine::Sled(_) => false,
+            Engine::Postgres(_) => true,
+        }
+    }
+
     /// One value.
     pub fn get(&self, ks: Ks, key: &[u8]) -> Result<Option<Vec<u8>>, EngineError> {
         match self {

@@ -2,6 +2,7 @@
 
 use super::{CsrfOnly, FlashQuery, base_url, render, see_other};
 use crate::domain::AgentId;
+use crate::service::Services;
 use crate::web::AppState;
 use crate::web::auth::Admin;
 use crate::web::error::WebError;
@@ -20,9 +21,9 @@ pub struct AgentForm {
     password: String,
 }
 
-fn list_view(st: &AppState, auth: &crate::service::SessionAuth) -> Result<AgentsView, WebError> {
-    let agents = st
-        .services
+/// The agents page (store reads: call it through [`Services::blocking`]).
+fn list_view(s: &Services, auth: &crate::service::SessionAuth) -> Result<AgentsView, WebError> {
+    let agents = s
         .agents(&auth.agent)?
         .into_iter()
         .map(|a| AgentRow {
@@ -47,7 +48,7 @@ pub async fn agents_list(
     st: web::Data<AppState>,
     q: web::Query<FlashQuery>,
 ) -> Result<AgentsView, WebError> {
-    let mut v = list_view(&st, &auth)?;
+    let mut v = st.services.blocking(move |s| list_view(s, &auth)).await?;
     v.page = v.page.with_flash(q.flash.as_deref());
     Ok(v)
 }
@@ -59,15 +60,18 @@ pub async fn agents_create(
     Form(f): Form<AgentForm>,
 ) -> Result<HttpResponse, WebError> {
     let role = parse_role(&f.role)?;
-    let password = Some(f.password.as_str()).filter(|p| !p.is_empty());
+    let me = auth.agent.clone();
     let (agent, invite) = st
         .services
-        .create_agent(&auth.agent, &f.name, &f.email, role, password)
+        .blocking_async(move |s| async move {
+            let password = Some(f.password.as_str()).filter(|p| !p.is_empty());
+            s.create_agent(&me, &f.name, &f.email, role, password).await
+        })
         .await?;
     match invite {
         None => Ok(see_other("/admin/agents?flash=agent_saved")),
         Some(token) => {
-            let mut v = list_view(&st, &auth)?;
+            let mut v = st.services.blocking(move |s| list_view(s, &auth)).await?;
             v.invite = Some((
                 agent.name,
                 format!("{}/invite/{token}", base_url(&req, &st)),
@@ -82,7 +86,8 @@ pub async fn agents_edit(
     st: web::Data<AppState>,
     id: web::Path<u64>,
 ) -> Result<AgentEditView, WebError> {
-    let agent = st.services.agent(&auth.agent, AgentId(*id))?;
+    let (me, id) = (auth.agent.clone(), AgentId(*id));
+    let agent = st.services.blocking(move |s| s.agent(&me, id)).await?;
     Ok(AgentEditView {
         page: Page::signed(
             &auth.agent,
@@ -101,9 +106,12 @@ pub async fn agents_update(
     id: web::Path<u64>,
     Form(f): Form<AgentForm>,
 ) -> Result<HttpResponse, WebError> {
-    let role = parse_role(&f.role)?;
+    let (role, id) = (parse_role(&f.role)?, AgentId(*id));
     st.services
-        .update_agent(&auth.agent, AgentId(*id), &f.name, &f.email, role)
+        .blocking_async(move |s| async move {
+            s.update_agent(&auth.agent, id, &f.name, &f.email, role)
+                .await
+        })
         .await?;
     Ok(see_other("/admin/agents?flash=agent_saved"))
 }
@@ -114,8 +122,9 @@ pub async fn agents_deactivate(
     id: web::Path<u64>,
     _f: Form<CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
+    let id = AgentId(*id);
     st.services
-        .set_agent_active(&auth.agent, AgentId(*id), false)
+        .blocking_async(move |s| async move { s.set_agent_active(&auth.agent, id, false).await })
         .await?;
     Ok(see_other("/admin/agents?flash=agent_deactivated"))
 }
@@ -126,8 +135,9 @@ pub async fn agents_reactivate(
     id: web::Path<u64>,
     _f: Form<CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
+    let id = AgentId(*id);
     st.services
-        .set_agent_active(&auth.agent, AgentId(*id), true)
+        .blocking_async(move |s| async move { s.set_agent_active(&auth.agent, id, true).await })
         .await?;
     Ok(see_other("/admin/agents?flash=agent_reactivated"))
 }
@@ -139,11 +149,14 @@ pub async fn agents_invite(
     id: web::Path<u64>,
     _f: Form<CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
-    let token = st
+    let (me, id) = (auth.agent.clone(), AgentId(*id));
+    let (token, agent) = st
         .services
-        .reissue_invite(&auth.agent, AgentId(*id))
+        .blocking_async(move |s| async move {
+            let token = s.reissue_invite(&me, id).await?;
+            Ok::<_, crate::service::ServiceError>((token, s.agent(&me, id)?))
+        })
         .await?;
-    let agent = st.services.agent(&auth.agent, AgentId(*id))?;
     let v = AgentEditView {
         page: Page::signed(
             &auth.agent,

@@ -21,7 +21,10 @@ pub async fn backup(
     ApiAgent(agent): ApiAgent,
     st: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let file = st.services.backup(&agent).await?;
+    let file = st
+        .services
+        .blocking_async(move |s| async move { s.backup(&agent).await })
+        .await?;
     let len = file.metadata().map(|m| m.len()).ok();
     let stream =
         tokio_util::io::ReaderStream::with_capacity(tokio::fs::File::from_std(file), 256 << 10);

@@ -2,7 +2,7 @@
 
 use crate::domain::validate::Invalid;
 use crate::domain::{AgentId, ChannelKind, InboxId, Role, TeamId};
-use crate::service::{EmailInput, InboxInput, ServerInput};
+use crate::service::{EmailInput, InboxInput, ServerInput, ServiceError};
 use crate::web::AppState;
 use crate::web::auth::ApiAgent;
 use crate::web::error::ApiError;
@@ -57,7 +57,7 @@ pub struct AgentPatch {
 }
 
 pub async fn agents_index(ApiAgent(me): ApiAgent, st: web::Data<AppState>) -> R {
-    let agents = st.services.agents(&me)?;
+    let agents = st.services.blocking(move |s| s.agents(&me)).await?;
     Ok(HttpResponse::Ok()
         .json(json!({"agents": agents.iter().map(agent_json).collect::<Vec<_>>()})))
 }
@@ -67,15 +67,13 @@ pub async fn agents_create(
     st: web::Data<AppState>,
     Json(b): Json<NewAgent>,
 ) -> R {
+    let role = role(&b.role)?;
     let (agent, invite) = st
         .services
-        .create_agent(
-            &me,
-            &b.name,
-            &b.email,
-            role(&b.role)?,
-            b.password.as_deref(),
-        )
+        .blocking_async(move |s| async move {
+            s.create_agent(&me, &b.name, &b.email, role, b.password.as_deref())
+                .await
+        })
         .await?;
     Ok(HttpResponse::Created().json(json!({"id": agent.id.0, "invite_token": invite})))
 }
@@ -87,7 +85,8 @@ pub async fn agents_update(
     Json(b): Json<AgentPatch>,
 ) -> R {
     let id = AgentId(*id);
-    let cur = st.services.agent(&me, id)?;
+    let m = me.clone();
+    let cur = st.services.blocking(move |s| s.agent(&m, id)).await?;
     if !me.is_admin() {
         return Err(ApiError::from(crate::service::ServiceError::NotAllowed));
     }
@@ -95,21 +94,26 @@ pub async fn agents_update(
         Some(r) => role(r)?,
         None => cur.role,
     };
-    let mut agent = st
+    let agent = st
         .services
-        .update_agent(
-            &me,
-            id,
-            b.name.as_deref().unwrap_or(&cur.name),
-            b.email.as_deref().unwrap_or(&cur.email),
-            role,
-        )
+        .blocking_async(move |s| async move {
+            let mut agent = s
+                .update_agent(
+                    &me,
+                    id,
+                    b.name.as_deref().unwrap_or(&cur.name),
+                    b.email.as_deref().unwrap_or(&cur.email),
+                    role,
+                )
+                .await?;
+            if let Some(active) = b.active
+                && active != agent.active
+            {
+                agent = s.set_agent_active(&me, id, active).await?;
+            }
+            Ok::<_, ServiceError>(agent)
+        })
         .await?;
-    if let Some(active) = b.active
-        && active != agent.active
-    {
-        agent = st.services.set_agent_active(&me, id, active).await?;
-    }
     Ok(HttpResponse::Ok().json(agent_json(&agent)))
 }
 
@@ -119,8 +123,9 @@ pub async fn agents_delete(
     st: web::Data<AppState>,
     id: web::Path<u64>,
 ) -> R {
+    let id = AgentId(*id);
     st.services
-        .set_agent_active(&me, AgentId(*id), false)
+        .blocking_async(move |s| async move { s.set_agent_active(&me, id, false).await })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -136,7 +141,7 @@ pub async fn teams_index(ApiAgent(me): ApiAgent, st: web::Data<AppState>) -> R {
     if !me.is_admin() {
         return Err(ApiError::from(crate::service::ServiceError::NotAllowed));
     }
-    let teams = st.services.teams()?;
+    let teams = st.services.blocking(|s| s.teams()).await?;
     let list: Vec<_> = teams.iter().map(|t| json!({"id": t.id.0, "name": t.name, "member_ids": ids(&t.members.iter().map(|m| m.0).collect::<Vec<_>>(), |n| n)})).collect();
     Ok(HttpResponse::Ok().json(json!({"teams": list})))
 }
@@ -147,14 +152,10 @@ pub async fn teams_create(
     Json(b): Json<TeamBody>,
 ) -> R {
     let name = b.name.ok_or_else(|| invalid("name", "is required"))?;
+    let members = ids(&b.member_ids.unwrap_or_default(), AgentId);
     let team = st
         .services
-        .save_team(
-            &me,
-            None,
-            &name,
-            &ids(&b.member_ids.unwrap_or_default(), AgentId),
-        )
+        .blocking_async(move |s| async move { s.save_team(&me, None, &name, &members).await })
         .await?;
     Ok(HttpResponse::Created().json(json!({"id": team.id.0})))
 }
@@ -168,19 +169,23 @@ pub async fn teams_update(
     if !me.is_admin() {
         return Err(ApiError::from(crate::service::ServiceError::NotAllowed));
     }
-    let cur = st.services.team(TeamId(*id))?;
+    let id = TeamId(*id);
+    let cur = st.services.blocking(move |s| s.team(id)).await?;
     let members = b
         .member_ids
         .map(|m| ids(&m, AgentId))
         .unwrap_or(cur.members.clone());
     let team = st
         .services
-        .save_team(
-            &me,
-            Some(cur.id),
-            b.name.as_deref().unwrap_or(&cur.name),
-            &members,
-        )
+        .blocking_async(move |s| async move {
+            s.save_team(
+                &me,
+                Some(cur.id),
+                b.name.as_deref().unwrap_or(&cur.name),
+                &members,
+            )
+            .await
+        })
         .await?;
     Ok(HttpResponse::Ok().json(json!({"id": team.id.0, "name": team.name, "member_ids": team.members.iter().map(|m| m.0).collect::<Vec<_>>()})))
 }
@@ -190,7 +195,10 @@ pub async fn teams_delete(
     st: web::Data<AppState>,
     id: web::Path<u64>,
 ) -> R {
-    st.services.delete_team(&me, TeamId(*id)).await?;
+    let id = TeamId(*id);
+    st.services
+        .blocking_async(move |s| async move { s.delete_team(&me, id).await })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -306,7 +314,8 @@ pub async fn inboxes_index(req: HttpRequest, ApiAgent(me): ApiAgent, st: web::Da
     let base = super::base_url(&req, &st);
     let list: Vec<_> = st
         .services
-        .inboxes(&me)?
+        .blocking(move |s| s.inboxes(&me))
+        .await?
         .iter()
         .map(|i| inbox_json(i, &base))
         .collect();
@@ -339,7 +348,10 @@ pub async fn inboxes_create(
         email: b.email.map(EmailBody::input),
         website: b.website.map(WebsiteBody::input),
     };
-    let (inbox, token) = st.services.save_inbox(&me, None, input).await?;
+    let (inbox, token) = st
+        .services
+        .blocking_async(move |s| async move { s.save_inbox(&me, None, input).await })
+        .await?;
     let snippet = inbox
         .website
         .as_ref()
@@ -354,7 +366,8 @@ pub async fn inboxes_update(
     id: web::Path<u64>,
     Json(b): Json<InboxBody>,
 ) -> R {
-    let cur = st.services.inbox(&me, InboxId(*id))?;
+    let (m, id) = (me.clone(), InboxId(*id));
+    let cur = st.services.blocking(move |s| s.inbox(&m, id)).await?;
     if b.channel
         .as_deref()
         .is_some_and(|c| c != cur.channel.as_str())
@@ -376,7 +389,10 @@ pub async fn inboxes_update(
         email: b.email.map(EmailBody::input),
         website: b.website.map(WebsiteBody::input),
     };
-    let (inbox, _) = st.services.save_inbox(&me, Some(cur.id), input).await?;
+    let (inbox, _) = st
+        .services
+        .blocking_async(move |s| async move { s.save_inbox(&me, Some(cur.id), input).await })
+        .await?;
     Ok(HttpResponse::Ok().json(inbox_json(&inbox, &super::base_url(&req, &st))))
 }
 
@@ -385,7 +401,10 @@ pub async fn inboxes_delete(
     st: web::Data<AppState>,
     id: web::Path<u64>,
 ) -> R {
-    st.services.delete_inbox(&me, InboxId(*id)).await?;
+    let id = InboxId(*id);
+    st.services
+        .blocking_async(move |s| async move { s.delete_inbox(&me, id).await })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -407,9 +426,10 @@ pub async fn inboxes_test(
     id: web::Path<u64>,
     Json(b): Json<TestBody>,
 ) -> R {
+    let (id, input) = (InboxId(*id), b.email.map(EmailBody::input));
     let report = st
         .services
-        .test_email_connection(&me, Some(InboxId(*id)), b.email.map(EmailBody::input))
+        .blocking_async(move |s| async move { s.test_email_connection(&me, Some(id), input).await })
         .await?;
     Ok(HttpResponse::Ok()
         .json(json!({"imap": probe_json(&report.imap), "smtp": probe_json(&report.smtp)})))

@@ -2,7 +2,7 @@
 
 use crate::domain::conversation::{ContactId, ConversationId, MessageId};
 use crate::domain::{AgentId, TeamId};
-use crate::service::{ContactInput, StatusChange, parse_view};
+use crate::service::{ContactInput, ServiceError, StatusChange, parse_view};
 use crate::web::AppState;
 use crate::web::auth::ApiAgent;
 use crate::web::error::ApiError;
@@ -22,8 +22,31 @@ pub struct ListQuery {
 }
 
 pub async fn index(ApiAgent(me): ApiAgent, st: web::Data<AppState>, q: web::Query<ListQuery>) -> R {
-    let s = &st.services;
-    let counts = s.counts(&me)?;
+    let view = match q.q.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(_) => None,
+        None => Some(
+            parse_view(q.view.as_deref().unwrap_or("mine"), &me)
+                .map_err(|i| ApiError::from(ServiceError::Invalid(i)))?,
+        ),
+    };
+    let q = q.into_inner();
+    let (counts, (rows, next)) = st
+        .services
+        .blocking(move |s| {
+            let counts = s.counts(&me)?;
+            let found = match view {
+                None => (
+                    s.search_conversations(&me, q.q.as_deref().unwrap_or(""), 50)?,
+                    None,
+                ),
+                Some(view) => {
+                    let page = s.list(&me, view, q.cursor.as_deref(), 50)?;
+                    (page.rows, page.next)
+                }
+            };
+            Ok::<_, ServiceError>((counts, found))
+        })
+        .await?;
     let teams: serde_json::Map<String, Value> = counts
         .teams
         .iter()
@@ -36,15 +59,6 @@ pub async fn index(ApiAgent(me): ApiAgent, st: web::Data<AppState>, q: web::Quer
     if let Some(o) = counts_json.as_object_mut() {
         o.extend(teams);
     }
-    let (rows, next) = match q.q.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(query) => (s.search_conversations(&me, query, 50)?, None),
-        None => {
-            let view = parse_view(q.view.as_deref().unwrap_or("mine"), &me)
-                .map_err(|i| ApiError::from(crate::service::ServiceError::Invalid(i)))?;
-            let page = s.list(&me, view, q.cursor.as_deref(), 50)?;
-            (page.rows, page.next)
-        }
-    };
     let list: Vec<Value> = rows
         .iter()
         .map(|r| conversation_json(&r.conversation, Some(r)))
@@ -64,9 +78,11 @@ pub async fn show(
     id: web::Path<u64>,
     q: web::Query<PageQuery>,
 ) -> R {
+    let (id, before) = (ConversationId(*id), q.cursor.map(MessageId));
     let p = st
         .services
-        .conversation_page(&me, ConversationId(*id), q.cursor.map(MessageId), 50)?;
+        .blocking(move |s| s.conversation_page(&me, id, before, 50))
+        .await?;
     let dir = st.services.directory();
     let (messages, events) = timeline_json(&p.items, &dir);
     Ok(HttpResponse::Ok().json(json!({
@@ -107,9 +123,13 @@ pub async fn messages_create(
             );
         }
     };
+    let id = ConversationId(*id);
     let m = st
         .services
-        .send_message_via(&me, ConversationId(*id), &b.content, b.private, by_email)
+        .blocking_async(move |s| async move {
+            s.send_message_via(&me, id, &b.content, b.private, by_email)
+                .await
+        })
         .await?;
     Ok(HttpResponse::Created().json(message_json(&m, &st.services.directory())))
 }
@@ -130,16 +150,21 @@ pub async fn assign(
     id: web::Path<u64>,
     Json(b): Json<AssignBody>,
 ) -> R {
+    let id = ConversationId(*id);
     let c = st
         .services
-        .assign(
-            &me,
-            ConversationId(*id),
-            b.agent_id.map(|a| a.map(AgentId)),
-            b.team_id.map(|t| t.map(TeamId)),
-        )
+        .blocking_async(move |s| async move {
+            let c = s
+                .assign(
+                    &me,
+                    id,
+                    b.agent_id.map(|a| a.map(AgentId)),
+                    b.team_id.map(|t| t.map(TeamId)),
+                )
+                .await?;
+            s.shown(&me, c)
+        })
         .await?;
-    let c = st.services.shown(&me, c)?;
     Ok(HttpResponse::Ok().json(conversation_json(&c, None)))
 }
 
@@ -180,24 +205,29 @@ pub async fn status(
             ));
         }
     };
+    let id = ConversationId(*id);
     let c = st
         .services
-        .change_status(&me, ConversationId(*id), change)
+        .blocking_async(move |s| async move {
+            let c = s.change_status(&me, id, change).await?;
+            s.shown(&me, c)
+        })
         .await?;
-    let c = st.services.shown(&me, c)?;
     Ok(HttpResponse::Ok().json(conversation_json(&c, None)))
 }
 
 pub async fn unread(ApiAgent(me): ApiAgent, st: web::Data<AppState>, id: web::Path<u64>) -> R {
+    let id = ConversationId(*id);
     st.services
-        .set_read(&me, ConversationId(*id), false)
+        .blocking_async(move |s| async move { s.set_read(&me, id, false).await })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 pub async fn delete(ApiAgent(me): ApiAgent, st: web::Data<AppState>, id: web::Path<u64>) -> R {
+    let id = ConversationId(*id);
     st.services
-        .delete_conversation(&me, ConversationId(*id))
+        .blocking_async(move |s| async move { s.delete_conversation(&me, id).await })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -231,12 +261,18 @@ pub async fn contacts_index(
     st: web::Data<AppState>,
     q: web::Query<ContactQuery>,
 ) -> R {
-    let (list, next) = st.services.contacts(
-        &me,
-        q.q.as_deref().unwrap_or(""),
-        q.cursor.map(ContactId),
-        50,
-    )?;
+    let q = q.into_inner();
+    let (list, next) = st
+        .services
+        .blocking(move |s| {
+            s.contacts(
+                &me,
+                q.q.as_deref().unwrap_or(""),
+                q.cursor.map(ContactId),
+                50,
+            )
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"contacts": list.iter().map(contact_view_json).collect::<Vec<_>>(), "next_cursor": next.map(|c| c.0)})))
 }
 
@@ -279,7 +315,11 @@ pub async fn contacts_create(
     st: web::Data<AppState>,
     Json(b): Json<ContactBody>,
 ) -> R {
-    let c = st.services.create_contact(&me, b.input()).await?;
+    let input = b.input();
+    let c = st
+        .services
+        .blocking_async(move |s| async move { s.create_contact(&me, input).await })
+        .await?;
     Ok(HttpResponse::Created().json(contact_json(&c)))
 }
 
@@ -288,10 +328,16 @@ pub async fn contacts_show(
     st: web::Data<AppState>,
     id: web::Path<u64>,
 ) -> R {
-    let c = st.services.contact(&me, ContactId(*id))?;
-    let convs: Vec<Value> = st
+    let id = ContactId(*id);
+    let (c, rows) = st
         .services
-        .contact_conversations(&me, c.contact.id)?
+        .blocking(move |s| {
+            let c = s.contact(&me, id)?;
+            let rows = s.contact_conversations(&me, c.contact.id)?;
+            Ok::<_, ServiceError>((c, rows))
+        })
+        .await?;
+    let convs: Vec<Value> = rows
         .iter()
         .map(|r| conversation_json(&r.conversation, Some(r)))
         .collect();
@@ -308,23 +354,28 @@ pub async fn contacts_update(
     id: web::Path<u64>,
     Json(b): Json<ContactBody>,
 ) -> R {
-    let mut c = st
+    let (id, input) = (ContactId(*id), b.input());
+    let c = st
         .services
-        .update_contact(&me, ContactId(*id), b.input())
+        .blocking_async(move |s| async move {
+            let mut c = s.update_contact(&me, id, input).await?;
+            if let Some(blocked) = b.blocked
+                && blocked != c.blocked
+            {
+                c = s.set_blocked(&me, c.id, blocked).await?;
+            }
+            Ok::<_, ServiceError>(c)
+        })
         .await?;
-    if let Some(blocked) = b.blocked
-        && blocked != c.blocked
-    {
-        c = st.services.set_blocked(&me, c.id, blocked).await?;
-    }
     Ok(HttpResponse::Ok().json(contact_json(&c)))
 }
 
 /// `POST /api/v1/conversations/{id}/transcript`: email the conversation to the contact.
 pub async fn transcript(ApiAgent(me): ApiAgent, st: web::Data<AppState>, id: web::Path<u64>) -> R {
+    let id = ConversationId(*id);
     let m = st
         .services
-        .send_transcript(&me, ConversationId(*id))
+        .blocking_async(move |s| async move { s.send_transcript(&me, id).await })
         .await?;
     Ok(HttpResponse::Created().json(message_json(&m, &st.services.directory())))
 }
@@ -335,7 +386,13 @@ pub async fn confirm_email(
     st: web::Data<AppState>,
     id: web::Path<u64>,
 ) -> R {
-    let c = st.services.confirm_email(&me, ConversationId(*id)).await?;
-    let c = st.services.shown(&me, c)?;
+    let id = ConversationId(*id);
+    let c = st
+        .services
+        .blocking_async(move |s| async move {
+            let c = s.confirm_email(&me, id).await?;
+            s.shown(&me, c)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(conversation_json(&c, None)))
 }

@@ -85,13 +85,17 @@ pub async fn incoming(
         phone: b.contact.phone,
         content: b.content,
     };
+    let inbox = InboxId(*id);
     let r = st
         .services
-        .ingest_api(InboxId(*id), &token, m)
+        .blocking_async(move |s| async move { s.ingest_api(inbox, &token, m).await })
         .await
         .map_err(auth_error)?;
     if let Some(c) = &r.conversation {
-        st.services.reindex_contact(c.contact_id)?;
+        let contact = c.contact_id;
+        st.services
+            .blocking(move |s| s.reindex_contact(contact))
+            .await?;
     }
     Ok(HttpResponse::Ok().json(json!({
         "conversation_id": r.conversation_id.0,
@@ -122,16 +126,20 @@ pub async fn status(
             )
         })?;
     let error = b.error.map(|e| e.chars().take(2000).collect::<String>());
+    let inbox = InboxId(*id);
     let m = st
         .services
-        .message_status(
-            InboxId(*id),
-            &token,
-            b.message_id.map(MessageId),
-            b.source_id.as_deref(),
-            status,
-            error,
-        )
+        .blocking_async(move |s| async move {
+            s.message_status(
+                inbox,
+                &token,
+                b.message_id.map(MessageId),
+                b.source_id.as_deref(),
+                status,
+                error,
+            )
+            .await
+        })
         .await
         .map_err(auth_error)?;
     Ok(HttpResponse::Ok().json(message_json(&m, &st.services.directory())))

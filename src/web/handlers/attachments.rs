@@ -44,7 +44,10 @@ pub async fn attachment_download(
     let (conv, msg, n) = path.into_inner();
     let file = st
         .services
-        .attachment(&auth.agent, ConversationId(conv), MessageId(msg), n)
+        .blocking_async(move |s| async move {
+            s.attachment(&auth.agent, ConversationId(conv), MessageId(msg), n)
+                .await
+        })
         .await?;
     let inline = INLINE_TYPES.contains(&file.meta.mime.as_str());
     let content_type = if inline {
@@ -81,15 +84,19 @@ pub async fn message_html(
     let (conv, msg) = path.into_inner();
     let remote = q.images.as_deref() == Some("1");
     let files = format!("/conversations/{conv}/messages/{msg}/attachments/");
+    let prefix = files.clone();
     let html = st
         .services
-        .message_html(
-            &auth.agent,
-            ConversationId(conv),
-            MessageId(msg),
-            remote,
-            |n| format!("{files}{n}"),
-        )
+        .blocking_async(move |s| async move {
+            s.message_html(
+                &auth.agent,
+                ConversationId(conv),
+                MessageId(msg),
+                remote,
+                |n| format!("{prefix}{n}"),
+            )
+            .await
+        })
         .await?;
     // Images: inline data, this message's attachments, and the web only when asked.
     let base = super::base_url(&req, &st);

@@ -30,7 +30,11 @@ pub async fn audit_list(
         ),
         None => None,
     };
-    let (entries, next) = st.services.audit_page(&auth.agent, before, 50)?;
+    let me = auth.agent.clone();
+    let (entries, next) = st
+        .services
+        .blocking(move |s| s.audit_page(&me, before, 50))
+        .await?;
     Ok(AuditView {
         page: Page::signed(&auth.agent, &auth.session.csrf, "Audit log", "audit"),
         entries,

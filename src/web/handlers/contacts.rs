@@ -2,7 +2,7 @@
 
 use super::see_other;
 use crate::domain::conversation::ContactId;
-use crate::service::ContactInput;
+use crate::service::{ContactInput, ServiceError};
 use crate::web::AppState;
 use crate::web::auth::Signed;
 use crate::web::error::WebError;
@@ -24,9 +24,11 @@ pub async fn contacts_list(
     q: web::Query<ContactsQuery>,
 ) -> Result<ContactsPage, WebError> {
     let query = q.q.clone().unwrap_or_default();
-    let (contacts, next) =
-        st.services
-            .contacts(&auth.agent, &query, q.before.map(ContactId), 50)?;
+    let (me, text, before) = (auth.agent.clone(), query.clone(), q.before.map(ContactId));
+    let (contacts, next) = st
+        .services
+        .blocking(move |s| s.contacts(&me, &text, before, 50))
+        .await?;
     Ok(ContactsPage {
         page: Page::signed(&auth.agent, &auth.session.csrf, "Contacts", "contacts"),
         q: query,
@@ -40,14 +42,17 @@ pub async fn contacts_show(
     st: web::Data<AppState>,
     id: web::Path<u64>,
 ) -> Result<ContactPage, WebError> {
-    let view = st.services.contact(&auth.agent, ContactId(*id))?;
-    let contact = view.contact;
-    let rows = st
+    let (me, id) = (auth.agent.clone(), ContactId(*id));
+    let (view, rows) = st
         .services
-        .contact_conversations(&auth.agent, contact.id)?
-        .iter()
-        .map(|r| RowView::new(r, None))
-        .collect();
+        .blocking(move |s| {
+            let view = s.contact(&me, id)?;
+            let rows = s.contact_conversations(&me, view.contact.id)?;
+            Ok::<_, ServiceError>((view, rows))
+        })
+        .await?;
+    let contact = view.contact;
+    let rows = rows.iter().map(|r| RowView::new(r, None)).collect();
     Ok(ContactPage {
         page: Page::signed(
             &auth.agent,
@@ -113,7 +118,11 @@ pub async fn contacts_create(
     st: web::Data<AppState>,
     Form(f): Form<ContactForm>,
 ) -> Result<HttpResponse, WebError> {
-    let c = st.services.create_contact(&auth.agent, f.input()).await?;
+    let input = f.input();
+    let c = st
+        .services
+        .blocking_async(move |s| async move { s.create_contact(&auth.agent, input).await })
+        .await?;
     Ok(see_other(&format!("/contacts/{}", c.id)))
 }
 
@@ -124,8 +133,9 @@ pub async fn contacts_update(
     id: web::Path<u64>,
     Form(f): Form<ContactForm>,
 ) -> Result<HttpResponse, WebError> {
+    let (cid, input) = (ContactId(*id), f.input());
     st.services
-        .update_contact(&auth.agent, ContactId(*id), f.input())
+        .blocking_async(move |s| async move { s.update_contact(&auth.agent, cid, input).await })
         .await?;
     if req.headers().contains_key("hx-request") {
         return Ok(HttpResponse::NoContent().finish());
@@ -140,14 +150,16 @@ pub struct BackForm {
 }
 
 async fn block(
-    auth: &crate::service::SessionAuth,
+    auth: crate::service::SessionAuth,
     st: &AppState,
     id: u64,
     blocked: bool,
     back: &str,
 ) -> Result<HttpResponse, WebError> {
     st.services
-        .set_blocked(&auth.agent, ContactId(id), blocked)
+        .blocking_async(
+            move |s| async move { s.set_blocked(&auth.agent, ContactId(id), blocked).await },
+        )
         .await?;
     let to = if back.starts_with("/conversations/") && !back.contains("//") {
         back.to_string()
@@ -163,7 +175,7 @@ pub async fn contacts_block(
     id: web::Path<u64>,
     Form(f): Form<BackForm>,
 ) -> Result<HttpResponse, WebError> {
-    block(&auth, &st, *id, true, &f.back).await
+    block(auth, &st, *id, true, &f.back).await
 }
 
 pub async fn contacts_unblock(
@@ -172,5 +184,5 @@ pub async fn contacts_unblock(
     id: web::Path<u64>,
     Form(f): Form<BackForm>,
 ) -> Result<HttpResponse, WebError> {
-    block(&auth, &st, *id, false, &f.back).await
+    block(auth, &st, *id, false, &f.back).await
 }

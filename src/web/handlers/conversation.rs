@@ -6,7 +6,7 @@ use super::see_other;
 use crate::domain::conversation::{ConversationId, MessageId, SnoozePreset, snooze_until};
 use crate::domain::validate::Invalid;
 use crate::domain::{AgentId, InboxId, TeamId};
-use crate::service::{NewOutbound, SessionAuth, StatusChange};
+use crate::service::{NewOutbound, Services, SessionAuth, StatusChange};
 use crate::web::AppState;
 use crate::web::auth::Signed;
 use crate::web::error::WebError;
@@ -21,30 +21,34 @@ pub struct PaneQuery {
     before: Option<u64>,
 }
 
+/// The conversation's pane (store reads: call it through [`Services::blocking`]).
 fn pane(
-    st: &AppState,
+    s: &Services,
     auth: &SessionAuth,
     id: ConversationId,
     before: Option<MessageId>,
 ) -> Result<PanePartial, WebError> {
-    let p = st.services.conversation_page(&auth.agent, id, before, 50)?;
+    let p = s.conversation_page(&auth.agent, id, before, 50)?;
     Ok(PanePartial::new(
         &p,
-        &st.services.directory(),
+        &s.directory(),
         &auth.session.csrf,
         auth.agent.is_admin(),
     ))
 }
 
 /// The answer to an action: the pane for htmx, else a redirect.
-fn after(
+async fn after(
     req: &HttpRequest,
     st: &AppState,
-    auth: &SessionAuth,
+    auth: SessionAuth,
     id: ConversationId,
 ) -> Result<HttpResponse, WebError> {
     if req.headers().contains_key("hx-request") {
-        let body = pane(st, auth, id, None)?
+        let body = st
+            .services
+            .blocking(move |s| pane(s, &auth, id, None))
+            .await?
             .render()
             .map_err(|e| WebError::Internal(e.to_string()))?;
         Ok(HttpResponse::Ok()
@@ -61,7 +65,10 @@ pub async fn conversation_show(
     id: web::Path<u64>,
     q: web::Query<InboxQuery>,
 ) -> Result<InboxPage, WebError> {
-    page(&st, &auth, &q, Some(ConversationId(*id)))
+    let (q, id) = (q.into_inner(), ConversationId(*id));
+    st.services
+        .blocking(move |s| page(s, &auth, &q, Some(id)))
+        .await
 }
 
 pub async fn conversation_pane(
@@ -70,7 +77,11 @@ pub async fn conversation_pane(
     id: web::Path<u64>,
     q: web::Query<PaneQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let body = pane(&st, &auth, ConversationId(*id), q.before.map(MessageId))?
+    let (id, before) = (ConversationId(*id), q.before.map(MessageId));
+    let body = st
+        .services
+        .blocking(move |s| pane(s, &auth, id, before))
+        .await?
         .render()
         .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok()
@@ -96,16 +107,14 @@ pub async fn conversation_message(
     Form(f): Form<MessageForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = ConversationId(*id);
+    let (me, note, by_email) = (auth.agent.clone(), f.mode == "note", f.via == "email");
     st.services
-        .send_message_via(
-            &auth.agent,
-            id,
-            &f.content,
-            f.mode == "note",
-            f.via == "email",
-        )
+        .blocking_async(move |s| async move {
+            s.send_message_via(&me, id, &f.content, note, by_email)
+                .await
+        })
         .await?;
-    after(&req, &st, &auth, id)
+    after(&req, &st, auth, id).await
 }
 
 #[derive(Deserialize)]
@@ -155,8 +164,11 @@ pub async fn conversation_assign(
         .map(|t| opt_id("team_id", t))
         .transpose()?
         .map(|t| t.map(TeamId));
-    st.services.assign(&auth.agent, id, agent, team).await?;
-    after(&req, &st, &auth, id)
+    let me = auth.agent.clone();
+    st.services
+        .blocking_async(move |s| async move { s.assign(&me, id, agent, team).await })
+        .await?;
+    after(&req, &st, auth, id).await
 }
 
 #[derive(Deserialize)]
@@ -221,8 +233,11 @@ pub async fn conversation_status(
             .into());
         }
     };
-    st.services.change_status(&auth.agent, id, change).await?;
-    after(&req, &st, &auth, id)
+    let me = auth.agent.clone();
+    st.services
+        .blocking_async(move |s| async move { s.change_status(&me, id, change).await })
+        .await?;
+    after(&req, &st, auth, id).await
 }
 
 pub async fn conversation_read(
@@ -231,8 +246,9 @@ pub async fn conversation_read(
     id: web::Path<u64>,
     _f: Form<super::CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
+    let id = ConversationId(*id);
     st.services
-        .set_read(&auth.agent, ConversationId(*id), true)
+        .blocking_async(move |s| async move { s.set_read(&auth.agent, id, true).await })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -244,8 +260,9 @@ pub async fn conversation_unread(
     id: web::Path<u64>,
     _f: Form<super::CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
+    let id = ConversationId(*id);
     st.services
-        .set_read(&auth.agent, ConversationId(*id), false)
+        .blocking_async(move |s| async move { s.set_read(&auth.agent, id, false).await })
         .await?;
     if req.headers().contains_key("hx-request") {
         return Ok(HttpResponse::Ok()
@@ -261,8 +278,9 @@ pub async fn conversation_delete(
     id: web::Path<u64>,
     _f: Form<super::CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
+    let id = ConversationId(*id);
     st.services
-        .delete_conversation(&auth.agent, ConversationId(*id))
+        .blocking_async(move |s| async move { s.delete_conversation(&auth.agent, id).await })
         .await?;
     Ok(see_other("/?view=all"))
 }
@@ -288,16 +306,14 @@ pub async fn conversation_new(
             field: "inbox_id",
             reason: "choose an inbox".into(),
         })?;
+    let new = NewOutbound {
+        inbox,
+        to: f.to,
+        content: f.content,
+    };
     let c = st
         .services
-        .start_conversation(
-            &auth.agent,
-            NewOutbound {
-                inbox,
-                to: f.to,
-                content: f.content,
-            },
-        )
+        .blocking_async(move |s| async move { s.start_conversation(&auth.agent, new).await })
         .await?;
     Ok(see_other(&format!("/conversations/{}", c.id)))
 }
@@ -311,8 +327,11 @@ pub async fn conversation_transcript(
     Form(_): Form<super::CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
     let id = ConversationId(*id);
-    st.services.send_transcript(&auth.agent, id).await?;
-    after(&req, &st, &auth, id)
+    let me = auth.agent.clone();
+    st.services
+        .blocking_async(move |s| async move { s.send_transcript(&me, id).await })
+        .await?;
+    after(&req, &st, auth, id).await
 }
 
 /// `POST /conversations/{id}/confirm_email`: the agent confirms the address a visitor
@@ -325,6 +344,9 @@ pub async fn conversation_confirm_email(
     Form(_): Form<super::CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
     let id = ConversationId(*id);
-    st.services.confirm_email(&auth.agent, id).await?;
-    after(&req, &st, &auth, id)
+    let me = auth.agent.clone();
+    st.services
+        .blocking_async(move |s| async move { s.confirm_email(&me, id).await })
+        .await?;
+    after(&req, &st, auth, id).await
 }

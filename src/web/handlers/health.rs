@@ -7,7 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
 /// `GET /healthz`: 200 when the store answers, 503 otherwise.
 pub async fn healthz(req: HttpRequest) -> HttpResponse {
-    let ok = state(&req).is_ok_and(|s| s.services.store.health().is_ok());
+    let ok = match state(&req) {
+        Ok(st) => st.services.blocking(|s| s.store.health().is_ok()).await,
+        Err(_) => false,
+    };
     if ok {
         HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
     } else {

@@ -2,7 +2,7 @@
 
 use crate::domain::Agent;
 use crate::domain::conversation::ConversationId;
-use crate::service::{Live, SessionAuth, parse_view};
+use crate::service::{Live, Services, SessionAuth, parse_view};
 use crate::web::AppState;
 use crate::web::auth::Signed;
 use crate::web::error::WebError;
@@ -26,7 +26,7 @@ pub struct InboxQuery {
     pub c: Option<u64>,
 }
 
-fn title_of(view: &str, st: &AppState) -> String {
+fn title_of(view: &str, s: &Services) -> String {
     match view {
         "mine" => "Mine".into(),
         "unassigned" => "Unassigned".into(),
@@ -38,8 +38,7 @@ fn title_of(view: &str, st: &AppState) -> String {
             .strip_prefix("team:")
             .and_then(|n| n.parse().ok())
             .and_then(|id| {
-                st.services
-                    .directory()
+                s.directory()
                     .team(crate::domain::TeamId(id))
                     .map(|t| t.name.clone())
             })
@@ -47,9 +46,10 @@ fn title_of(view: &str, st: &AppState) -> String {
     }
 }
 
-/// The list for a view (or a search), as shown.
+/// The list for a view (or a search), as shown (store reads: call it through
+/// [`Services::blocking`]).
 pub fn list_partial(
-    st: &AppState,
+    s: &Services,
     agent: &Agent,
     q: &InboxQuery,
     selected: Option<u64>,
@@ -62,11 +62,11 @@ pub fn list_partial(
     let search = q.q.clone().unwrap_or_default();
     let (rows, next, title) = if search.trim().is_empty() {
         let view = parse_view(&view_key, agent)?;
-        let page = st.services.list(agent, view, q.cursor.as_deref(), 50)?;
-        (page.rows, page.next, title_of(&view_key, st))
+        let page = s.list(agent, view, q.cursor.as_deref(), 50)?;
+        (page.rows, page.next, title_of(&view_key, s))
     } else {
         (
-            st.services.search_conversations(agent, &search, 50)?,
+            s.search_conversations(agent, &search, 50)?,
             None,
             format!("Results for “{}”", search.trim()),
         )
@@ -80,9 +80,9 @@ pub fn list_partial(
     })
 }
 
-pub fn presence(st: &AppState) -> PresencePartial {
-    let dir = st.services.directory();
-    let online = st.services.live.online();
+pub fn presence(s: &Services) -> PresencePartial {
+    let dir = s.directory();
+    let online = s.live.online();
     PresencePartial {
         agents: dir
             .agents
@@ -93,9 +93,10 @@ pub fn presence(st: &AppState) -> PresencePartial {
     }
 }
 
-/// The full page, optionally with a conversation open.
+/// The full page, optionally with a conversation open (store reads: call it through
+/// [`Services::blocking`]).
 pub fn page(
-    st: &AppState,
+    s: &Services,
     auth: &SessionAuth,
     q: &InboxQuery,
     open: Option<ConversationId>,
@@ -106,27 +107,27 @@ pub fn page(
         .clone()
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| "mine".into());
-    let counts = st.services.counts(agent)?;
+    let counts = s.counts(agent)?;
     let pane = match open {
         Some(id) => {
-            let p = st.services.conversation_page(agent, id, None, 50)?;
+            let p = s.conversation_page(agent, id, None, 50)?;
             Some(PanePartial::new(
                 &p,
-                &st.services.directory(),
+                &s.directory(),
                 &auth.session.csrf,
                 agent.is_admin(),
             ))
         }
         None => None,
     };
-    let dir = st.services.directory();
+    let dir = s.directory();
     Ok(InboxPage {
         page: Page::signed(agent, &auth.session.csrf, "Inbox", "inbox")
             .with_flash(q.flash.as_deref()),
         views: ViewsPartial::new(&counts, &view),
-        list: list_partial(st, agent, q, open.map(|c| c.0))?,
+        list: list_partial(s, agent, q, open.map(|c| c.0))?,
         pane,
-        presence: presence(st),
+        presence: presence(s),
         inboxes: dir
             .inboxes
             .iter()
@@ -147,7 +148,10 @@ pub async fn inbox_page(
     st: web::Data<AppState>,
     q: web::Query<InboxQuery>,
 ) -> Result<InboxPage, WebError> {
-    page(&st, &auth, &q, None)
+    let q = q.into_inner();
+    st.services
+        .blocking(move |s| page(s, &auth, &q, None))
+        .await
 }
 
 fn html(t: &impl Template) -> Result<HttpResponse, WebError> {
@@ -164,7 +168,12 @@ pub async fn inbox_list(
     st: web::Data<AppState>,
     q: web::Query<InboxQuery>,
 ) -> Result<HttpResponse, WebError> {
-    html(&list_partial(&st, &auth.agent, &q, q.c)?)
+    let q = q.into_inner();
+    let list = st
+        .services
+        .blocking(move |s| list_partial(s, &auth.agent, &q, q.c))
+        .await?;
+    html(&list)
 }
 
 pub async fn inbox_views(
@@ -172,7 +181,7 @@ pub async fn inbox_views(
     st: web::Data<AppState>,
     q: web::Query<InboxQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let counts = st.services.counts(&auth.agent)?;
+    let counts = st.services.blocking(move |s| s.counts(&auth.agent)).await?;
     html(&ViewsPartial::new(
         &counts,
         q.view.as_deref().unwrap_or("mine"),
@@ -180,7 +189,7 @@ pub async fn inbox_views(
 }
 
 pub async fn inbox_presence(_s: Signed, st: web::Data<AppState>) -> Result<HttpResponse, WebError> {
-    html(&presence(&st))
+    html(&presence(&st.services))
 }
 
 /// How often a live stream checks its session again even without news (idle and
@@ -233,7 +242,7 @@ pub async fn events(Signed(auth): Signed, st: web::Data<AppState>) -> HttpRespon
                         Step::send_if(visible, || format!("event: typing-{id}\ndata: {}\n\n", u8::from(active)))
                     }
                     // Missed events may have changed access too: check, then reload.
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => match current(&services, &hash) {
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => match current(&services, hash).await {
                         Some(a) => {
                             agent = a;
                             Step::Send("event: list\ndata: 0\n\n".to_string())
@@ -251,7 +260,7 @@ pub async fn events(Signed(auth): Signed, st: web::Data<AppState>) -> HttpRespon
                 }
                 Step::Skip => {}
                 // The agent as they are now (role, active), or the end of the stream.
-                Step::Check => match current(&services, &hash) {
+                Step::Check => match current(&services, hash).await {
                     Some(a) => agent = a,
                     None => return,
                 },
@@ -286,8 +295,8 @@ impl Step {
 
 /// The agent behind a live stream's session now; `None` when the session has ended (a
 /// store error ends the stream too: the browser reconnects and is checked afresh).
-fn current(services: &crate::service::Services, hash: &[u8; 32]) -> Option<Agent> {
-    match services.live_session(hash) {
+async fn current(services: &std::sync::Arc<Services>, hash: [u8; 32]) -> Option<Agent> {
+    match services.blocking(move |s| s.live_session(&hash)).await {
         Ok(auth) => auth.map(|a| a.agent),
         Err(e) => {
             tracing::warn!(error = %e, "live stream: session check failed");

@@ -10,7 +10,7 @@ use super::teams::{names, picks};
 use super::{CsrfOnly, FlashQuery, base_url, render, see_other};
 use crate::domain::validate::Invalid;
 use crate::domain::{AgentId, ChannelKind, Inbox, InboxId};
-use crate::service::{InboxInput, ServiceError, SessionAuth};
+use crate::service::{InboxInput, ServiceError, Services, SessionAuth};
 use crate::web::AppState;
 use crate::web::auth::Admin;
 use crate::web::error::WebError;
@@ -53,8 +53,8 @@ struct Shown<'a> {
     test: TestOutcome,
 }
 
-fn health_view(st: &AppState, auth: &SessionAuth, inbox: &Inbox) -> Result<HealthView, WebError> {
-    let status = st.services.mail_status(&auth.agent, inbox.id)?;
+fn health_view(s: &Services, auth: &SessionAuth, inbox: &Inbox) -> Result<HealthView, WebError> {
+    let status = s.mail_status(&auth.agent, inbox.id)?;
     let h = status.health;
     let (folder, poll_seconds) = inbox
         .email
@@ -72,20 +72,22 @@ fn health_view(st: &AppState, auth: &SessionAuth, inbox: &Inbox) -> Result<Healt
     })
 }
 
+/// The inbox's edit page; `base` is this site's URL (store reads: call it through
+/// [`Services::blocking`]).
 fn edit_view(
-    req: &HttpRequest,
-    st: &AppState,
+    sv: &Services,
+    base: &str,
     auth: &SessionAuth,
     id: InboxId,
     token: Option<String>,
     shown: Shown<'_>,
 ) -> Result<InboxEditView, WebError> {
-    let inbox = st.services.inbox(&auth.agent, id)?;
-    let agents = st.services.agents(&auth.agent)?;
+    let inbox = sv.inbox(&auth.agent, id)?;
+    let agents = sv.agents(&auth.agent)?;
     let stored = inbox.email.as_ref().map(EmailForm::from_settings);
     let (health, email) = match &stored {
         Some(s) => (
-            Some(health_view(st, auth, &inbox)?),
+            Some(health_view(sv, auth, &inbox)?),
             Some(
                 shown
                     .form
@@ -107,11 +109,11 @@ fn edit_view(
     let snippet = inbox
         .website
         .as_ref()
-        .map(|w| crate::domain::website::snippet(&base_url(req, st), &w.key));
+        .map(|w| crate::domain::website::snippet(base, &w.key));
     Ok(InboxEditView {
         website,
         snippet,
-        email_inboxes: email_inboxes(st, auth)?,
+        email_inboxes: email_inboxes(sv, auth)?,
         page: page(auth, inbox.name.clone()),
         name: shown
             .form
@@ -122,7 +124,7 @@ fn edit_view(
             .or_else(|| inbox.webhook_url.clone())
             .unwrap_or_default(),
         picks: picks(&agents, &members),
-        endpoint: format!("{}/api/v1/inboxes/{}/incoming", base_url(req, st), inbox.id),
+        endpoint: format!("{base}/api/v1/inboxes/{}/incoming", inbox.id),
         new_token: token,
         email,
         health,
@@ -140,25 +142,23 @@ fn edit_view(
 }
 
 /// The email inboxes a website inbox may answer offline visitors through: (id, name).
-fn email_inboxes(st: &AppState, auth: &SessionAuth) -> Result<Vec<(u64, String)>, WebError> {
-    Ok(st
-        .services
-        .inboxes(&auth.agent)?
+fn email_inboxes(s: &Services, auth: &SessionAuth) -> Result<Vec<(u64, String)>, WebError> {
+    Ok(s.inboxes(&auth.agent)?
         .into_iter()
         .filter(|i| i.channel == ChannelKind::Email)
         .map(|i| (i.id.0, i.name))
         .collect())
 }
 
+/// The inboxes page (store reads: call it through [`Services::blocking`]).
 fn list_view(
-    st: &AppState,
+    s: &Services,
     auth: &SessionAuth,
     flash: Option<&str>,
     shown: Shown<'_>,
 ) -> Result<InboxesView, WebError> {
-    let agents = st.services.agents(&auth.agent)?;
-    let inboxes = st
-        .services
+    let agents = s.agents(&auth.agent)?;
+    let inboxes = s
         .inboxes(&auth.agent)?
         .into_iter()
         .map(|i| GroupRow {
@@ -174,7 +174,7 @@ fn list_view(
         website: shown
             .form
             .map_or_else(WebsiteForm::default, |f| f.website_form(None)),
-        email_inboxes: email_inboxes(st, auth)?,
+        email_inboxes: email_inboxes(s, auth)?,
         page: page(auth, "Inboxes").with_flash(flash),
         inboxes,
         picks: picks(&agents, &members),
@@ -206,7 +206,10 @@ pub async fn inboxes_list(
     st: web::Data<AppState>,
     q: web::Query<FlashQuery>,
 ) -> Result<InboxesView, WebError> {
-    list_view(&st, &auth, q.flash.as_deref(), Shown::default())
+    let flash = q.into_inner().flash;
+    st.services
+        .blocking(move |s| list_view(s, &auth, flash.as_deref(), Shown::default()))
+        .await
 }
 
 async fn create(
@@ -214,6 +217,7 @@ async fn create(
     auth: &SessionAuth,
     f: &InboxForm,
 ) -> Result<(Inbox, Option<String>), ServiceError> {
+    let me = auth.agent.clone();
     let channel = parse_channel(&f.channel)?;
     let members = parse_ids("member_ids", &f.member_ids, AgentId)?;
     let email = match channel {
@@ -233,7 +237,9 @@ async fn create(
         email,
         website,
     };
-    st.services.save_inbox(&auth.agent, None, input).await
+    st.services
+        .blocking_async(move |s| async move { s.save_inbox(&me, None, input).await })
+        .await
 }
 
 pub async fn inboxes_create(
@@ -243,23 +249,29 @@ pub async fn inboxes_create(
     Form(f): Form<InboxForm>,
 ) -> Result<HttpResponse, WebError> {
     match create(&st, &auth, &f).await {
-        Ok((inbox, Some(t))) => render(
-            &edit_view(&req, &st, &auth, inbox.id, Some(t), Shown::default())?,
-            StatusCode::OK,
-            vec![],
-        ),
+        Ok((inbox, Some(t))) => {
+            let base = base_url(&req, &st);
+            let view = st
+                .services
+                .blocking(move |s| edit_view(s, &base, &auth, inbox.id, Some(t), Shown::default()))
+                .await?;
+            render(&view, StatusCode::OK, vec![])
+        }
         Ok((_, None)) => Ok(see_other("/admin/inboxes?flash=inbox_saved")),
         Err(e) => {
-            let shown = Shown {
-                form: Some(&f),
-                error: Some(form_error(e)?),
-                ..Shown::default()
-            };
-            render(
-                &list_view(&st, &auth, None, shown)?,
-                StatusCode::BAD_REQUEST,
-                vec![],
-            )
+            let error = Some(form_error(e)?);
+            let view = st
+                .services
+                .blocking(move |s| {
+                    let shown = Shown {
+                        form: Some(&f),
+                        error,
+                        ..Shown::default()
+                    };
+                    list_view(s, &auth, None, shown)
+                })
+                .await?;
+            render(&view, StatusCode::BAD_REQUEST, vec![])
         }
     }
 }
@@ -270,7 +282,10 @@ pub async fn inboxes_edit(
     st: web::Data<AppState>,
     id: web::Path<u64>,
 ) -> Result<InboxEditView, WebError> {
-    edit_view(&req, &st, &auth, InboxId(*id), None, Shown::default())
+    let (base, id) = (base_url(&req, &st), InboxId(*id));
+    st.services
+        .blocking(move |s| edit_view(s, &base, &auth, id, None, Shown::default()))
+        .await
 }
 
 async fn update(
@@ -279,7 +294,9 @@ async fn update(
     id: InboxId,
     f: &InboxForm,
 ) -> Result<(), ServiceError> {
-    let current = st.services.inbox(&auth.agent, id)?;
+    let me = auth.agent.clone();
+    let m = me.clone();
+    let current = st.services.blocking(move |s| s.inbox(&m, id)).await?;
     let members = parse_ids("member_ids", &f.member_ids, AgentId)?;
     let email = match current.channel {
         ChannelKind::Email => Some(f.email_input()?),
@@ -297,7 +314,9 @@ async fn update(
         email,
         website,
     };
-    st.services.save_inbox(&auth.agent, Some(id), input).await?;
+    st.services
+        .blocking_async(move |s| async move { s.save_inbox(&me, Some(id), input).await })
+        .await?;
     Ok(())
 }
 
@@ -312,16 +331,19 @@ pub async fn inboxes_update(
     match update(&st, &auth, id, &f).await {
         Ok(()) => Ok(see_other("/admin/inboxes?flash=inbox_saved")),
         Err(e) => {
-            let shown = Shown {
-                form: Some(&f),
-                error: Some(form_error(e)?),
-                ..Shown::default()
-            };
-            render(
-                &edit_view(&req, &st, &auth, id, None, shown)?,
-                StatusCode::BAD_REQUEST,
-                vec![],
-            )
+            let (base, error) = (base_url(&req, &st), Some(form_error(e)?));
+            let view = st
+                .services
+                .blocking(move |s| {
+                    let shown = Shown {
+                        form: Some(&f),
+                        error,
+                        ..Shown::default()
+                    };
+                    edit_view(s, &base, &auth, id, None, shown)
+                })
+                .await?;
+            render(&view, StatusCode::BAD_REQUEST, vec![])
         }
     }
 }
@@ -337,11 +359,12 @@ async fn run_test(
         Ok(i) => i,
         Err(i) => return Ok(Err(form_error(i.into())?)),
     };
-    match st
+    let me = auth.agent.clone();
+    let tested = st
         .services
-        .test_email_connection(&auth.agent, id, Some(input))
-        .await
-    {
+        .blocking_async(move |s| async move { s.test_email_connection(&me, id, Some(input)).await })
+        .await;
+    match tested {
         Ok(report) => Ok(Ok(TestOutcome {
             report: Some(report),
             error: None,
@@ -350,12 +373,14 @@ async fn run_test(
     }
 }
 
-/// The test's answer: the result alone for htmx; else the whole page again.
-fn test_answer(
+/// The test's answer: the result alone for htmx; else the whole page again (`page`
+/// builds it, on [`Services::blocking`]).
+async fn test_answer<V: askama::Template + Send + 'static>(
     req: &HttpRequest,
+    st: &AppState,
     outcome: Result<TestOutcome, FormError>,
-    page: impl FnOnce(Shown<'_>, StatusCode) -> Result<HttpResponse, WebError>,
-    f: &InboxForm,
+    page: impl FnOnce(&Services, Shown<'_>) -> Result<V, WebError> + Send + 'static,
+    f: InboxForm,
 ) -> Result<HttpResponse, WebError> {
     // The whole page comes back 400 when the values were refused before any test ran.
     let status = if outcome.is_ok() {
@@ -370,21 +395,25 @@ fn test_answer(
         });
         return render(&TestResultView { test }, StatusCode::OK, vec![]);
     }
-    page(
-        match outcome {
-            Ok(test) => Shown {
-                form: Some(f),
-                test,
-                ..Shown::default()
-            },
-            Err(e) => Shown {
-                form: Some(f),
-                error: Some(e),
-                ..Shown::default()
-            },
-        },
-        status,
-    )
+    let view = st
+        .services
+        .blocking(move |s| {
+            let shown = match outcome {
+                Ok(test) => Shown {
+                    form: Some(&f),
+                    test,
+                    ..Shown::default()
+                },
+                Err(e) => Shown {
+                    form: Some(&f),
+                    error: Some(e),
+                    ..Shown::default()
+                },
+            };
+            page(s, shown)
+        })
+        .await?;
+    render(&view, status, vec![])
 }
 
 /// `POST /admin/inboxes/test`: "Test connection" on the new-inbox form.
@@ -397,10 +426,12 @@ pub async fn inboxes_test_new(
     let outcome = run_test(&st, &auth, None, &f).await?;
     test_answer(
         &req,
+        &st,
         outcome,
-        |shown, status| render(&list_view(&st, &auth, None, shown)?, status, vec![]),
-        &f,
+        move |s, shown| list_view(s, &auth, None, shown),
+        f,
     )
+    .await
 }
 
 /// `POST /admin/inboxes/{id}/test`: "Test connection" with the edit form's values (an
@@ -414,18 +445,15 @@ pub async fn inboxes_test(
 ) -> Result<HttpResponse, WebError> {
     let id = InboxId(*id);
     let outcome = run_test(&st, &auth, Some(id), &f).await?;
+    let base = base_url(&req, &st);
     test_answer(
         &req,
+        &st,
         outcome,
-        |shown, status| {
-            render(
-                &edit_view(&req, &st, &auth, id, None, shown)?,
-                status,
-                vec![],
-            )
-        },
-        &f,
+        move |s, shown| edit_view(s, &base, &auth, id, None, shown),
+        f,
     )
+    .await
 }
 
 pub async fn inboxes_rotate(
@@ -435,22 +463,15 @@ pub async fn inboxes_rotate(
     id: web::Path<u64>,
     _f: Form<CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
-    let token = st
+    let (id, base) = (InboxId(*id), base_url(&req, &st));
+    let view = st
         .services
-        .rotate_inbox_token(&auth.agent, InboxId(*id))
+        .blocking_async(move |s| async move {
+            let token = s.rotate_inbox_token(&auth.agent, id).await?;
+            edit_view(&s, &base, &auth, id, Some(token), Shown::default())
+        })
         .await?;
-    render(
-        &edit_view(
-            &req,
-            &st,
-            &auth,
-            InboxId(*id),
-            Some(token),
-            Shown::default(),
-        )?,
-        StatusCode::OK,
-        vec![],
-    )
+    render(&view, StatusCode::OK, vec![])
 }
 
 pub async fn inboxes_delete(
@@ -459,6 +480,9 @@ pub async fn inboxes_delete(
     id: web::Path<u64>,
     _f: Form<CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
-    st.services.delete_inbox(&auth.agent, InboxId(*id)).await?;
+    let id = InboxId(*id);
+    st.services
+        .blocking_async(move |s| async move { s.delete_inbox(&auth.agent, id).await })
+        .await?;
     Ok(see_other("/admin/inboxes?flash=inbox_deleted"))
 }

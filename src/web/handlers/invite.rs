@@ -31,7 +31,12 @@ pub async fn invite_form(
     st: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    let agent = st.services.invite(&token).map_err(gone)?;
+    let token = token.into_inner();
+    let agent = st
+        .services
+        .blocking(move |s| s.invite(&token))
+        .await
+        .map_err(gone)?;
     let (csrf, cookies) = pre_csrf(&req, &st);
     let view = InviteView {
         page: Page::anonymous(&csrf, "Choose your password"),
@@ -48,7 +53,13 @@ pub async fn invite_submit(
     token: web::Path<String>,
     Form(f): Form<InviteForm>,
 ) -> Result<HttpResponse, WebError> {
-    match st.services.accept_invite(&token, &f.password).await {
+    let token = token.into_inner();
+    let (t, password) = (token.clone(), f.password);
+    let accepted = st
+        .services
+        .blocking_async(move |s| async move { s.accept_invite(&t, &password).await })
+        .await;
+    match accepted {
         Ok((_, session)) => {
             let mut resp = see_other("/?flash=password_set");
             resp.add_cookie(&session_cookie(&req, &st, &session))
@@ -56,7 +67,11 @@ pub async fn invite_submit(
             Ok(resp)
         }
         Err(e @ ServiceError::Invalid(_)) => {
-            let agent = st.services.invite(&token).map_err(gone)?;
+            let agent = st
+                .services
+                .blocking(move |s| s.invite(&token))
+                .await
+                .map_err(gone)?;
             let (csrf, cookies) = pre_csrf(&req, &st);
             let view = InviteView {
                 page: Page::anonymous(&csrf, "Choose your password"),

@@ -2,7 +2,7 @@
 
 use super::{CsrfOnly, FlashQuery, render, see_other};
 use crate::domain::TokenId;
-use crate::service::ServiceError;
+use crate::service::{ServiceError, Services};
 use crate::web::AppState;
 use crate::web::auth::{Signed, session_cookie};
 use crate::web::error::WebError;
@@ -28,14 +28,15 @@ pub struct TokenForm {
     label: String,
 }
 
+/// The profile page (store reads: call it through [`Services::blocking`]).
 fn view(
-    st: &AppState,
+    s: &Services,
     auth: &crate::service::SessionAuth,
     csrf: &str,
 ) -> Result<ProfileView, WebError> {
     Ok(ProfileView {
         page: Page::signed(&auth.agent, csrf, "Your profile", "profile"),
-        tokens: st.services.tokens(&auth.agent)?,
+        tokens: s.tokens(&auth.agent)?,
         new_token: None,
         error: None,
     })
@@ -46,7 +47,10 @@ pub async fn profile_show(
     st: web::Data<AppState>,
     q: web::Query<FlashQuery>,
 ) -> Result<ProfileView, WebError> {
-    let mut v = view(&st, &auth, &auth.session.csrf)?;
+    let mut v = st
+        .services
+        .blocking(move |s| view(s, &auth, &auth.session.csrf))
+        .await?;
     v.page = v.page.with_flash(q.flash.as_deref());
     Ok(v)
 }
@@ -56,7 +60,9 @@ pub async fn profile_update(
     st: web::Data<AppState>,
     Form(f): Form<NameForm>,
 ) -> Result<HttpResponse, WebError> {
-    st.services.update_profile(&auth.agent, &f.name).await?;
+    st.services
+        .blocking_async(move |s| async move { s.update_profile(&auth.agent, &f.name).await })
+        .await?;
     Ok(see_other("/profile?flash=profile_saved"))
 }
 
@@ -66,11 +72,15 @@ pub async fn profile_password(
     st: web::Data<AppState>,
     Form(f): Form<PasswordForm>,
 ) -> Result<HttpResponse, WebError> {
-    match st
+    let a = auth.clone();
+    let changed = st
         .services
-        .change_password(&auth, &f.current_password, &f.new_password)
-        .await
-    {
+        .blocking_async(move |s| async move {
+            s.change_password(&a, &f.current_password, &f.new_password)
+                .await
+        })
+        .await;
+    match changed {
         Ok((session, revoked)) => {
             let flash = if revoked > 0 {
                 "password_changed_tokens_revoked"
@@ -83,7 +93,10 @@ pub async fn profile_password(
             Ok(resp)
         }
         Err(e @ (ServiceError::Invalid(_) | ServiceError::WrongCurrentPassword)) => {
-            let mut v = view(&st, &auth, &auth.session.csrf)?;
+            let mut v = st
+                .services
+                .blocking(move |s| view(s, &auth, &auth.session.csrf))
+                .await?;
             v.error = Some(e.to_string());
             render(&v, StatusCode::BAD_REQUEST, vec![])
         }
@@ -96,8 +109,15 @@ pub async fn token_create(
     st: web::Data<AppState>,
     Form(f): Form<TokenForm>,
 ) -> Result<HttpResponse, WebError> {
-    let (token, secret) = st.services.create_token(&auth.agent, &f.label).await?;
-    let mut v = view(&st, &auth, &auth.session.csrf)?;
+    let me = auth.agent.clone();
+    let (token, secret) = st
+        .services
+        .blocking_async(move |s| async move { s.create_token(&me, &f.label).await })
+        .await?;
+    let mut v = st
+        .services
+        .blocking(move |s| view(s, &auth, &auth.session.csrf))
+        .await?;
     v.new_token = Some((token.label, secret));
     render(&v, StatusCode::OK, vec![])
 }
@@ -108,6 +128,9 @@ pub async fn token_revoke(
     id: web::Path<u64>,
     _f: Form<CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
-    st.services.revoke_token(&auth.agent, TokenId(*id)).await?;
+    let id = TokenId(*id);
+    st.services
+        .blocking_async(move |s| async move { s.revoke_token(&auth.agent, id).await })
+        .await?;
     Ok(see_other("/profile?flash=token_revoked"))
 }

@@ -42,7 +42,7 @@ pub async fn login_form(
     st: web::Data<AppState>,
     q: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, WebError> {
-    if current_session(&req)?.is_some() {
+    if current_session(&req).await?.is_some() {
         return Ok(see_other(safe_next(q.next.as_deref().unwrap_or("/"))));
     }
     let (csrf, cookies) = pre_csrf(&req, &st);
@@ -61,7 +61,12 @@ pub async fn login_submit(
     Form(f): Form<LoginForm>,
 ) -> Result<HttpResponse, WebError> {
     let ip = crate::web::client_ip::client_ip(&req, &st.settings.trusted_proxies);
-    let (error, status) = match st.services.login(&f.email, &f.password, &ip).await {
+    let (email, password) = (f.email.clone(), f.password.clone());
+    let login = st
+        .services
+        .blocking_async(move |s| async move { s.login(&email, &password, &ip).await })
+        .await;
+    let (error, status) = match login {
         Ok((_, session)) => {
             let mut resp = see_other(safe_next(&f.next));
             resp.add_cookie(&session_cookie(&req, &st, &session))
@@ -96,7 +101,7 @@ pub async fn logout(
     st: web::Data<AppState>,
     _f: Form<CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
-    st.services.logout(&auth)?;
+    st.services.blocking(move |s| s.logout(&auth)).await?;
     let mut resp = see_other("/login?flash=signed_out");
     for c in clear_session_cookies() {
         resp.add_cookie(&c)

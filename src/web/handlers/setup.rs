@@ -40,7 +40,12 @@ pub async fn setup_submit(
     st: web::Data<AppState>,
     Form(f): Form<SetupForm>,
 ) -> Result<HttpResponse, WebError> {
-    match st.services.setup(&f.name, &f.email, &f.password).await {
+    let (name, email, password) = (f.name.clone(), f.email.clone(), f.password.clone());
+    let done = st
+        .services
+        .blocking_async(move |s| async move { s.setup(&name, &email, &password).await })
+        .await;
+    match done {
         Ok((_, session)) => {
             let mut resp = see_other("/?flash=welcome");
             resp.add_cookie(&session_cookie(&req, &st, &session))

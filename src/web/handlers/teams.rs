@@ -2,7 +2,7 @@
 
 use super::{CsrfOnly, FlashQuery, see_other};
 use crate::domain::{Agent, AgentId, TeamId};
-use crate::service::SessionAuth;
+use crate::service::{ServiceError, SessionAuth};
 use crate::web::AppState;
 use crate::web::auth::Admin;
 use crate::web::error::WebError;
@@ -57,10 +57,12 @@ pub async fn teams_list(
     st: web::Data<AppState>,
     q: web::Query<FlashQuery>,
 ) -> Result<TeamsView, WebError> {
-    let agents = st.services.agents(&auth.agent)?;
-    let teams = st
+    let me = auth.agent.clone();
+    let (agents, teams) = st
         .services
-        .teams()?
+        .blocking(move |s| Ok::<_, ServiceError>((s.agents(&me)?, s.teams()?)))
+        .await?;
+    let teams = teams
         .into_iter()
         .map(|t| GroupRow {
             member_names: names(&agents, &t.members),
@@ -81,7 +83,9 @@ pub async fn teams_create(
 ) -> Result<HttpResponse, WebError> {
     let members = parse_ids("member_ids", &f.member_ids, AgentId)?;
     st.services
-        .save_team(&auth.agent, None, &f.name, &members)
+        .blocking_async(
+            move |s| async move { s.save_team(&auth.agent, None, &f.name, &members).await },
+        )
         .await?;
     Ok(see_other("/admin/teams?flash=team_saved"))
 }
@@ -91,8 +95,11 @@ pub async fn teams_edit(
     st: web::Data<AppState>,
     id: web::Path<u64>,
 ) -> Result<TeamEditView, WebError> {
-    let team = st.services.team(TeamId(*id))?;
-    let agents = st.services.agents(&auth.agent)?;
+    let (id, me) = (TeamId(*id), auth.agent.clone());
+    let (team, agents) = st
+        .services
+        .blocking(move |s| Ok::<_, ServiceError>((s.team(id)?, s.agents(&me)?)))
+        .await?;
     Ok(TeamEditView {
         page: page(&auth, team.name.clone()),
         picks: picks(&agents, &team.members),
@@ -106,9 +113,14 @@ pub async fn teams_update(
     id: web::Path<u64>,
     Form(f): Form<GroupForm>,
 ) -> Result<HttpResponse, WebError> {
-    let members = parse_ids("member_ids", &f.member_ids, AgentId)?;
+    let (members, id) = (
+        parse_ids("member_ids", &f.member_ids, AgentId)?,
+        TeamId(*id),
+    );
     st.services
-        .save_team(&auth.agent, Some(TeamId(*id)), &f.name, &members)
+        .blocking_async(move |s| async move {
+            s.save_team(&auth.agent, Some(id), &f.name, &members).await
+        })
         .await?;
     Ok(see_other("/admin/teams?flash=team_saved"))
 }
@@ -119,6 +131,9 @@ pub async fn teams_delete(
     id: web::Path<u64>,
     _f: Form<CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
-    st.services.delete_team(&auth.agent, TeamId(*id)).await?;
+    let id = TeamId(*id);
+    st.services
+        .blocking_async(move |s| async move { s.delete_team(&auth.agent, id).await })
+        .await?;
     Ok(see_other("/admin/teams?flash=team_deleted"))
 }

@@ -21,7 +21,9 @@ pub async fn conversation_typing(
     id: web::Path<u64>,
     Form(f): Form<TypingForm>,
 ) -> Result<HttpResponse, WebError> {
+    let (id, active) = (ConversationId(*id), f.active == "1");
     st.services
-        .agent_typing(&auth.agent, ConversationId(*id), f.active == "1")?;
+        .blocking(move |s| s.agent_typing(&auth.agent, id, active))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -216,8 +216,11 @@ impl Socket {
             hash: i.hash,
         });
         let s = self.services.clone();
-        let (mut visitor, check) = match s.widget_hello(&inbox, token.as_deref(), identity.as_ref())
-        {
+        let i = inbox.clone();
+        let hello = s
+            .blocking(move |s| s.widget_hello(&i, token.as_deref(), identity.as_ref()))
+            .await;
+        let (mut visitor, check) = match hello {
             Ok(v) => v,
             Err(e) => {
                 tracing::warn!(error = %e, "widget hello failed");
@@ -229,8 +232,10 @@ impl Socket {
             self.send(json!({"type": "error", "code": "identity_rejected", "message": "the identity's hash does not match; chatting anonymously"}))
                 .await;
         }
+        let v = visitor.clone();
         let messages = s
-            .widget_messages(&visitor, cursor.as_deref(), HISTORY)
+            .blocking(move |s| s.widget_messages(&v, cursor.as_deref(), HISTORY))
+            .await
             .unwrap_or_default();
         for m in &messages {
             self.known.insert(m.id.clone(), m.status);
@@ -316,7 +321,12 @@ impl Socket {
 
     /// Sends what changed in the visitor's conversation: new messages, new statuses.
     async fn push_updates(&mut self, visitor: &Visitor) -> bool {
-        let Ok(messages) = self.services.widget_messages(visitor, None, 20) else {
+        let v = visitor.clone();
+        let found = self
+            .services
+            .blocking(move |s| s.widget_messages(&v, None, 20))
+            .await;
+        let Ok(messages) = found else {
             return true;
         };
         for m in &messages {
@@ -353,7 +363,15 @@ impl Socket {
             }
             Frame::Ping => self.send(json!({"type": "pong"})).await,
             Frame::Send { client_id, content } => {
-                match s.widget_send(visitor, &self.ip, &client_id, &content).await {
+                let (mut v, ip, id) = (visitor.clone(), self.ip.clone(), client_id.clone());
+                let (sent, v) = s
+                    .blocking_async(move |s| async move {
+                        let sent = s.widget_send(&mut v, &ip, &id, &content).await;
+                        (sent, v)
+                    })
+                    .await;
+                *visitor = v;
+                match sent {
                     Ok(m) => {
                         self.known.insert(m.id.clone(), m.status);
                         self.send(json!({"type": "ack", "client_id": client_id, "message": msg_json(&m)}))
@@ -366,7 +384,17 @@ impl Socket {
                 }
             }
             Frame::Prechat { name, email } => {
-                match s.widget_prechat(visitor, name.as_deref(), email.as_deref()).await {
+                let mut v = visitor.clone();
+                let (done, v) = s
+                    .blocking_async(move |s| async move {
+                        let done = s
+                            .widget_prechat(&mut v, name.as_deref(), email.as_deref())
+                            .await;
+                        (done, v)
+                    })
+                    .await;
+                *visitor = v;
+                match done {
                     Ok(()) => true,
                     Err(e) => {
                         self.send(json!({"type": "error", "code": error_code(&e), "message": e.to_string()}))
@@ -385,7 +413,11 @@ impl Socket {
                     _ => return true,
                 };
                 let ids: Vec<String> = ids.into_iter().take(200).collect();
-                if let Ok(changed) = s.widget_receipt(visitor, status, &ids).await {
+                let v = visitor.clone();
+                let changed = s
+                    .blocking_async(move |s| async move { s.widget_receipt(&v, status, &ids).await })
+                    .await;
+                if let Ok(changed) = changed {
                     for m in changed {
                         self.known.insert(m.id.clone(), m.status);
                     }
