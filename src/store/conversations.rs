@@ -343,4 +343,6 @@ mod ingest;
 pub use ingest::{InboundMessage, Ingested, MailCursor};
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

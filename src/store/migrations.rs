@@ -125,16 +125,14 @@ fn set_version(store: &Store, v: u64) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::StoreOptions;
+    use crate::store::test_support::{TestStore, on_both_engines};
 
-    fn opts(p: &std::path::Path) -> StoreOptions {
-        StoreOptions {
-            path: p.to_path_buf(),
-            cache_capacity: 8 << 20,
-            flush_every_ms: Some(500),
-            engine: Default::default(),
-        }
-    }
+    on_both_engines!(
+        reopening: new_store_gets_current_version_and_newer_is_refused,
+        version_1_conversations_get_their_identity_and_contacts_their_inboxes,
+        second_open_of_same_dir_is_refused_as_locked,
+        ids_are_unique_across_reopen,
+    );
 
     #[test]
     fn migrations_are_ordered_and_end_at_current() {
@@ -142,18 +140,17 @@ mod tests {
         assert_eq!(MIGRATIONS.last().map(|m| m.to), Some(CURRENT_SCHEMA));
     }
 
-    #[test]
-    fn new_store_gets_current_version_and_newer_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
+    /// A new store is at the current version; a store newer than the binary is refused.
+    fn new_store_gets_current_version_and_newer_is_refused(t: &TestStore) {
         {
-            let s = Store::open(&opts(dir.path())).unwrap();
+            let s = t.open().unwrap();
             assert_eq!(s.schema_version().unwrap(), CURRENT_SCHEMA);
             s.t.meta
                 .insert(meta_keys::SCHEMA_VERSION, keys::u64_be(CURRENT_SCHEMA + 1))
                 .unwrap();
             s.flush_blocking().unwrap();
         }
-        let err = Store::open(&opts(dir.path())).err().unwrap();
+        let err = t.open().err().unwrap();
         assert!(
             matches!(err, StoreError::NewerSchema { found, .. } if found == CURRENT_SCHEMA + 1)
         );
@@ -162,14 +159,12 @@ mod tests {
 
     /// A version-1 store (conversations without an identity, contacts without their
     /// inboxes) gets both from the contact as it stood.
-    #[test]
-    fn version_1_conversations_get_their_identity_and_contacts_their_inboxes() {
+    fn version_1_conversations_get_their_identity_and_contacts_their_inboxes(t: &TestStore) {
         use crate::domain::conversation::{ChannelIdentity, Conversation};
         use crate::domain::{InboxId, Timestamp};
         use crate::store::InboundMessage;
-        let dir = tempfile::tempdir().unwrap();
         let conv_id = {
-            let s = Store::open(&opts(dir.path())).unwrap();
+            let s = t.open().unwrap();
             let m = InboundMessage {
                 inbox_id: InboxId(3),
                 source_id: Some("m1".into()),
@@ -203,7 +198,7 @@ mod tests {
             set_version(&s, 1).unwrap();
             r.conversation_id
         };
-        let s = Store::open(&opts(dir.path())).unwrap();
+        let s = t.open().unwrap();
         assert_eq!(s.schema_version().unwrap(), CURRENT_SCHEMA);
         let c = s.conversation(conv_id).unwrap().unwrap();
         assert_eq!(c.identity.email.as_deref(), Some("carla@example.com"));
@@ -213,27 +208,22 @@ mod tests {
         assert_eq!(k.inboxes, vec![InboxId(3)]);
     }
 
-    #[test]
-    fn second_open_of_same_dir_is_refused_as_locked() {
-        let dir = tempfile::tempdir().unwrap();
-        let _s = Store::open(&opts(dir.path())).unwrap();
-        assert!(matches!(
-            Store::open(&opts(dir.path())),
-            Err(StoreError::Locked(_))
-        ));
-        assert!(crate::store::is_locked(dir.path()));
+    /// The data directory's lock refuses a second open, whatever the engine.
+    fn second_open_of_same_dir_is_refused_as_locked(t: &TestStore) {
+        let _s = t.open().unwrap();
+        assert!(matches!(t.open(), Err(StoreError::Locked(_))));
+        assert!(crate::store::is_locked(&t.options().path));
     }
 
-    #[test]
-    fn ids_are_unique_across_reopen() {
-        let dir = tempfile::tempdir().unwrap();
+    /// Ids handed out before a reopen are never handed out again.
+    fn ids_are_unique_across_reopen(t: &TestStore) {
         let first: Vec<u64> = {
-            let s = Store::open(&opts(dir.path())).unwrap();
+            let s = t.open().unwrap();
             let v = (0..10).map(|_| s.generate_id().unwrap()).collect();
             s.flush_blocking().unwrap();
             v
         };
-        let s = Store::open(&opts(dir.path())).unwrap();
+        let s = t.open().unwrap();
         let next = s.generate_id().unwrap();
         assert!(first.iter().all(|&i| i < next), "{first:?} vs {next}");
     }

@@ -22,6 +22,9 @@ pub mod schema;
 mod views;
 mod visitors;
 
+#[cfg(test)]
+pub(crate) mod test_support;
+
 use codec::CodecError;
 use schema::meta_keys;
 use std::fs::File;

@@ -165,3 +165,171 @@ async fn migrate_store_copies_sled_to_postgresql_and_back_verified() {
     assert_eq!(s, StatusCode::OK, "{page}");
     app.stop().await;
 }
+
+/// Posts inbound messages (`source_id` `w<worker>-<n>`) until a request fails; every
+/// message answered 200 goes into `acked` with its conversation and message ids.
+async fn post_until_refused(
+    url: String,
+    inbox: u64,
+    token: String,
+    worker: usize,
+    acked: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (u64, u64)>>>,
+) {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
+    for i in 0.. {
+        let source = format!("w{worker}-{i}");
+        let body = json!({"source_id": source, "contact": {"identifier": format!("f-{}", (worker * 5 + i) % 12)}, "content": format!("message {source}")});
+        let r = client
+            .post(format!("{url}/api/v1/inboxes/{inbox}/incoming"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await;
+        let Ok(r) = r else { return };
+        if r.status() != StatusCode::OK {
+            return;
+        }
+        let Ok(v) = r.json::<serde_json::Value>().await else {
+            return;
+        };
+        acked.lock().unwrap().insert(
+            source,
+            (
+                v["conversation_id"].as_u64().unwrap(),
+                v["message_id"].as_u64().unwrap(),
+            ),
+        );
+    }
+}
+
+/// The tested PostgreSQL set-up: a primary with a synchronous streaming standby. The
+/// primary dies (`pg_ctl stop -m immediate`) while clients post; the standby is
+/// promoted and Charla starts on it: every message acknowledged before the crash is
+/// there exactly once, and new ones are taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL; run ./scripts/test (it installs it)"]
+async fn acknowledged_messages_survive_a_failover_to_the_synchronous_standby() {
+    let pg = pg_server::PgReplicaSet::start();
+    assert_eq!(
+        pg.primary.sql("postgres", "SHOW synchronous_standby_names"),
+        "*"
+    );
+    let url = pg.primary.fresh_database();
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let on = |url: String| {
+        move |c: &mut charla::config::Config| {
+            c.storage.engine = "postgres".into();
+            c.storage.url = Some(Secret::new(url));
+        }
+    };
+    let app = TestApp::start_with(on(url.clone())).await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let (inbox, token) = api.inbox("Shop API", &[], None).await;
+
+    // Clients post while the primary dies under them.
+    let acked = std::sync::Arc::default();
+    let workers: Vec<_> = (0..4)
+        .map(|w| {
+            tokio::spawn(post_until_refused(
+                app.url.clone(),
+                inbox,
+                token.clone(),
+                w,
+                std::sync::Arc::clone(&acked),
+            ))
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(2000)).await;
+    tokio::task::block_in_place(|| pg.primary.stop_immediately());
+    for w in workers {
+        w.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() >= 20,
+        "too few acknowledged messages to mean anything: {}",
+        acked.len()
+    );
+
+    // Fail over: the standby becomes the primary, Charla moves to it.
+    tokio::task::block_in_place(|| pg.standby.promote());
+    let app = app.restart(on(pg.standby.url_of(&db))).await;
+    let api = Api::with_token(&app.url, &api.token);
+
+    // Every acknowledged message is there: sent again, it is a duplicate of itself.
+    for (source, (conv, msg)) in &acked {
+        let (s, v) = incoming(
+            &app.url,
+            inbox,
+            &token,
+            json!({"source_id": source, "contact": {"identifier": "x"}, "content": "again"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(
+            v["duplicate"], true,
+            "{source} was acknowledged but is lost"
+        );
+        assert_eq!(
+            (v["conversation_id"].as_u64(), v["message_id"].as_u64()),
+            (Some(*conv), Some(*msg))
+        );
+    }
+    // And exactly once: every conversation's timeline, page by page.
+    let convs: std::collections::BTreeSet<u64> = acked.values().map(|(c, _)| *c).collect();
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    for conv in convs {
+        let mut cursor = String::new();
+        loop {
+            let (s, page) = api
+                .get(&format!("/api/v1/conversations/{conv}{cursor}"))
+                .await;
+            assert_eq!(s, StatusCode::OK, "{page}");
+            for m in page["messages"].as_array().unwrap() {
+                if let Some(s) = m["source_id"].as_str() {
+                    *seen.entry(s.to_string()).or_default() += 1;
+                }
+            }
+            match page["next_cursor"].as_u64() {
+                Some(n) => cursor = format!("?cursor={n}"),
+                None => break,
+            }
+        }
+    }
+    for source in acked.keys() {
+        assert_eq!(seen.get(source), Some(&1), "{source}");
+    }
+    assert!(seen.values().all(|&n| n == 1), "a message was stored twice");
+
+    // The promoted standby takes new messages (it commits alone: no standby of its own).
+    let (s, new) = incoming(
+        &app.url,
+        inbox,
+        &token,
+        json!({"source_id": "after-failover", "contact": {"identifier": "f-1"}, "content": "¿Seguís ahí?"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{new}");
+    assert_eq!(new["duplicate"], false, "{new}");
+    let (s, page) = api
+        .get(&format!("/api/v1/conversations/{}", new["conversation_id"]))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(
+        page["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["content"] == "¿Seguís ahí?"),
+        "{page}"
+    );
+    println!(
+        "failover: {} acknowledged messages all on the promoted standby exactly once",
+        acked.len()
+    );
+    app.stop().await;
+}

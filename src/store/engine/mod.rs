@@ -341,6 +341,7 @@ mod tests {
         assert_eq!(prefix_end(&[]), None);
     }
 
+    /// The PostgreSQL engine runs the same contract in `postgres::tests`.
     #[test]
     fn sled_keeps_the_engine_contract() {
         let dir = tempfile::tempdir().unwrap();

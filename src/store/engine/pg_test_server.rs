@@ -17,24 +17,11 @@ pub(crate) struct PgServer {
 
 impl PgServer {
     /// Initialises a cluster (superuser `charla`, trust authentication, no fsync: test
-    /// data need not survive a crash) and starts it on 127.0.0.1.
+    /// data need not survive a crash of the machine) and starts it on 127.0.0.1.
     pub(crate) fn start() -> PgServer {
-        let bin = bin_dir();
-        let dir = tempfile::tempdir().unwrap();
-        let as_postgres = is_root();
-        if as_postgres {
-            run(Command::new("chown").arg("postgres:").arg(dir.path()));
-        }
-        let port = free_port();
-        let server = PgServer {
-            bin,
-            port,
-            as_postgres,
-            dir,
-        };
-        let data = server.dir.path().join("data");
+        let server = PgServer::unstarted();
         let mut init = server.command("initdb");
-        init.arg("-D").arg(&data);
+        init.arg("-D").arg(server.data());
         init.args([
             "-A",
             "trust",
@@ -46,23 +33,114 @@ impl PgServer {
             "-N",
         ]);
         run(&mut init);
+        server.pg_start();
+        server
+    }
+
+    /// A server with a directory and a port, but no cluster yet.
+    fn unstarted() -> PgServer {
+        let bin = bin_dir();
+        let dir = tempfile::tempdir().unwrap();
+        let as_postgres = is_root();
+        if as_postgres {
+            run(Command::new("chown").arg("postgres:").arg(dir.path()));
+        }
+        PgServer {
+            bin,
+            port: free_port(),
+            as_postgres,
+            dir,
+        }
+    }
+
+    /// The cluster's data directory.
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Starts the cluster in `data()` on this server's port, and waits until it is up.
+    fn pg_start(&self) {
+        // Tests run in parallel on one server, each with its own pool of connections.
         let opts = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-            server.dir.path().display()
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
+            self.port,
+            self.dir.path().display()
         );
-        let mut start = server.command("pg_ctl");
-        start.arg("-D").arg(&data).arg("-o").arg(opts);
-        start.arg("-l").arg(server.log_path());
+        let mut start = self.command("pg_ctl");
+        start.arg("-D").arg(self.data()).arg("-o").arg(opts);
+        start.arg("-l").arg(self.log_path());
         start.args(["-w", "-t", "60", "start"]);
         let out = start.output().unwrap();
         if !out.status.success() {
-            let log = std::fs::read_to_string(server.log_path()).unwrap_or_default();
+            let log = std::fs::read_to_string(self.log_path()).unwrap_or_default();
             panic!(
                 "pg_ctl start failed: {}\n{log}",
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        server
+    }
+
+    /// Stops the server as a crash would (`pg_ctl stop -m immediate`: no checkpoint, no
+    /// goodbye to clients or standbys).
+    #[allow(dead_code)] // for the failover test (tests/it)
+    pub(crate) fn stop_immediately(&self) {
+        let mut stop = self.command("pg_ctl");
+        stop.arg("-D").arg(self.data());
+        stop.args(["-m", "immediate", "-w", "stop"]);
+        run(&mut stop);
+    }
+
+    /// Promotes a standby to a primary (`pg_ctl promote`), waiting until it accepts writes.
+    #[allow(dead_code)] // for the failover test (tests/it)
+    pub(crate) fn promote(&self) {
+        let mut promote = self.command("pg_ctl");
+        promote.arg("-D").arg(self.data());
+        promote.args(["-w", "-t", "60", "promote"]);
+        run(&mut promote);
+    }
+
+    /// Runs one SQL statement in `db` with psql; returns its unaligned output, trimmed.
+    pub(crate) fn sql(&self, db: &str, sql: &str) -> String {
+        let out = Command::new(self.bin.join("psql"))
+            .args(["-h", "127.0.0.1", "-U", "charla", "-X", "-A", "-t", "-p"])
+            .arg(self.port.to_string())
+            .args(["-d", db, "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "psql {sql:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// For a server kept in a static (never dropped): a watcher process stops it and
+    /// removes its files once this process has ended, however it ends.
+    // The watcher outlives this process by design; nobody waits for it.
+    #[allow(clippy::zombie_processes)]
+    pub(crate) fn stop_when_process_exits(&self) {
+        let script = "pid=$1; dir=$2; shift 2; \
+                      while kill -0 \"$pid\" 2>/dev/null; do sleep 0.5; done; \
+                      \"$@\" >/dev/null 2>&1; rm -rf \"$dir\"";
+        let mut watch = Command::new("sh");
+        watch.args(["-c", script, "sh"]);
+        watch
+            .arg(std::process::id().to_string())
+            .arg(self.dir.path());
+        if self.as_postgres {
+            watch.args(["runuser", "-u", "postgres", "--"]);
+        }
+        watch
+            .arg(self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(self.data());
+        watch.args(["-m", "immediate", "-w", "stop"]);
+        watch
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        watch.spawn().expect("cannot start the PostgreSQL watcher");
     }
 
     /// The URL of the server's default database.
@@ -80,7 +158,8 @@ impl PgServer {
         self.url_of(&name)
     }
 
-    fn url_of(&self, db: &str) -> String {
+    /// The URL of database `db` on this server.
+    pub(crate) fn url_of(&self, db: &str) -> String {
         format!("postgres://charla@127.0.0.1:{}/{db}", self.port)
     }
 
@@ -103,10 +182,64 @@ impl PgServer {
 impl Drop for PgServer {
     fn drop(&mut self) {
         let mut stop = self.command("pg_ctl");
-        stop.arg("-D").arg(self.dir.path().join("data"));
+        stop.arg("-D").arg(self.data());
         stop.args(["-m", "fast", "-w", "stop"]);
         // A failed stop leaves a server to find in the log; dropping must not panic.
         let _ = stop.output();
+    }
+}
+
+/// A primary and a synchronous streaming standby: the standby is a `pg_basebackup -R`
+/// of the primary on its own port, and the primary has `synchronous_standby_names =
+/// '*'` and `synchronous_commit = on`, so a commit returns only once the standby has
+/// flushed it. The standby has no standby of its own: once promoted, it commits alone.
+#[allow(dead_code)] // for the failover test (tests/it)
+pub(crate) struct PgReplicaSet {
+    pub(crate) primary: PgServer,
+    pub(crate) standby: PgServer,
+}
+
+#[allow(dead_code)] // for the failover test (tests/it)
+impl PgReplicaSet {
+    /// Starts both and waits until the standby streams synchronously.
+    pub(crate) fn start() -> PgReplicaSet {
+        let primary = PgServer::start();
+        let standby = PgServer::unstarted();
+        let mut backup = standby.command("pg_basebackup");
+        backup.arg("-D").arg(standby.data());
+        backup.args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "charla",
+            "-R",
+            "-X",
+            "stream",
+            "-p",
+        ]);
+        backup.arg(primary.port.to_string());
+        run(&mut backup);
+        standby.pg_start();
+        // Only now: the base backup must not carry these to the standby.
+        primary.sql(
+            "postgres",
+            "ALTER SYSTEM SET synchronous_standby_names = '*'",
+        );
+        primary.sql("postgres", "ALTER SYSTEM SET synchronous_commit = 'on'");
+        primary.sql("postgres", "SELECT pg_reload_conf()");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let state = primary.sql("postgres", "SELECT sync_state FROM pg_stat_replication");
+            if state == "sync" {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the standby never became synchronous (pg_stat_replication: {state:?})"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        PgReplicaSet { primary, standby }
     }
 }
 

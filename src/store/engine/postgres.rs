@@ -9,7 +9,9 @@
 //!   split points) per keyspace. `bytea` has no collation and compares bytewise (memcmp,
 //!   then length), so `ORDER BY k` is sled's order.
 //! - Portability: only SQL that CockroachDB and YugabyteDB also accept (`ON CONFLICT`,
-//!   `RETURNING`, placeholders in `LIMIT`); `size_on_disk` is PostgreSQL's alone.
+//!   `RETURNING`, placeholders in `LIMIT`); `size_on_disk` is PostgreSQL's alone. On
+//!   YugabyteDB the key is declared `PRIMARY KEY (k ASC)` (range-sharded, so scans stay
+//!   range scans); PostgreSQL refuses that `ASC`, so only there.
 //! - Scans: keyset pages (`k > $last ORDER BY k LIMIT $n`, `<` and `DESC` backwards),
 //!   each page its own statement, read only when the caller gets that far.
 //! - Transactions: `BEGIN ISOLATION LEVEL SERIALIZABLE` on one pooled connection, every
@@ -355,11 +357,12 @@ impl PgEngine {
 
 async fn create_tables(s: &Shared) -> Result<(), EngineError> {
     let c = s.conn().await?;
+    let version: String = async { c.query_one("SELECT version()", &[]).await?.try_get(0) }
+        .await
+        .map_err(|e| s.failed("cannot read the server's version", &e))?;
+    let ordered_key = needs_ordered_key(&version);
     for t in &s.tables {
-        let sql = format!(
-            "CREATE TABLE IF NOT EXISTS {} (k BYTEA PRIMARY KEY, v BYTEA NOT NULL)",
-            t.name
-        );
+        let sql = create_table(&t.name, ordered_key);
         // Two nodes starting at once can race on the catalog even with IF NOT EXISTS
         // (PostgreSQL reports a duplicate type or table); the second try sees the table.
         let mut tries = 0;
@@ -372,6 +375,22 @@ async fn create_tables(s: &Shared) -> Result<(), EngineError> {
         }
     }
     Ok(())
+}
+
+/// YugabyteDB shards a primary key by its hash unless it is declared `ASC`, and then
+/// every range scan reads the whole table; its `version()` reads `PostgreSQL 11.2-YB-…`.
+/// PostgreSQL refuses `ASC` in a primary key, CockroachDB orders keys anyway.
+fn needs_ordered_key(version: &str) -> bool {
+    version.contains("-YB-")
+}
+
+/// The table of one keyspace: a bytewise-ordered `bytea` key (range-sharded where the
+/// database would otherwise hash it) and a `bytea` value.
+fn create_table(name: &str, ordered_key: bool) -> String {
+    let key = if ordered_key { "k ASC" } else { "k" };
+    format!(
+        "CREATE TABLE IF NOT EXISTS {name} (k BYTEA NOT NULL, v BYTEA NOT NULL, PRIMARY KEY ({key}))"
+    )
 }
 
 fn is_create_race(e: &tokio_postgres::Error) -> bool {

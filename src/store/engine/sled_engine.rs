@@ -281,6 +281,8 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
+    /// sled-only by nature: sled's group commit over `flush_async` (PostgreSQL commits
+    /// durably statement by statement and has nothing to group).
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_writers_share_flushes_and_all_return() {
         let dir = tempfile::tempdir().unwrap();

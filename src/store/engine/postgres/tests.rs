@@ -123,3 +123,27 @@ fn pages_filter_by_bounds_and_order_by_direction() {
         "SELECT k, v FROM t WHERE k < $1 ORDER BY k ASC LIMIT $2"
     );
 }
+
+/// The primary key is declared `ASC` only on YugabyteDB (hash-sharded otherwise); the
+/// plain key elsewhere, as PostgreSQL 15 refuses `PRIMARY KEY (k ASC)` with a syntax
+/// error.
+#[test]
+fn only_yugabytedb_gets_an_asc_primary_key() {
+    assert!(needs_ordered_key(
+        "PostgreSQL 11.2-YB-2.20.1.0-b0 on x86_64-pc-linux-gnu, compiled by clang version 16"
+    ));
+    assert!(!needs_ordered_key(
+        "PostgreSQL 15.14 (Debian 15.14-0+deb12u1) on x86_64-pc-linux-gnu, compiled by gcc"
+    ));
+    assert!(!needs_ordered_key(
+        "CockroachDB CCL v24.1.0 (x86_64-pc-linux-gnu, built 2024/05/15, go1.22.2)"
+    ));
+    assert_eq!(
+        create_table("t", true),
+        "CREATE TABLE IF NOT EXISTS t (k BYTEA NOT NULL, v BYTEA NOT NULL, PRIMARY KEY (k ASC))"
+    );
+    assert_eq!(
+        create_table("t", false),
+        "CREATE TABLE IF NOT EXISTS t (k BYTEA NOT NULL, v BYTEA NOT NULL, PRIMARY KEY (k))"
+    );
+}
