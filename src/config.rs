@@ -595,6 +595,12 @@ fn validate(c: &Config) -> Result<(), ConfigError> {
                 "cluster.nats_url: expected nats://host:4222, got {url:?}"
             ));
         }
+        if c.security.secret_key.is_none() {
+            return bad(
+                "cluster.nats_url: every node must use the same security.secret_key (or secret_key_file): it seals stored mail passwords and signs widget and reply tokens"
+                    .into(),
+            );
+        }
         if c.storage.engine != "postgres" {
             return bad(
                 "cluster.nats_url: several nodes need a shared store: set storage.engine = \"postgres\" (the embedded sled store belongs to one process)"

@@ -294,9 +294,12 @@ fn the_store_engine_is_checked_and_its_url_is_a_secret() {
 fn cluster_mode_needs_a_nats_url_and_the_postgres_engine() {
     let l = load(None, &[], &Overrides::default()).unwrap();
     assert!(!l.config.cluster.enabled(), "one node by default");
-    let pg = "[storage]\nengine = \"postgres\"\nurl = \"postgres://u@127.0.0.1/db\"\n";
+    let pg = format!(
+        "[storage]\nengine = \"postgres\"\nurl = \"postgres://u@127.0.0.1/db\"\n[security]\nsecret_key = \"{}\"\n",
+        "k".repeat(40)
+    );
     let l = load_str(
-        pg,
+        &pg,
         &[
             ("CHARLA__CLUSTER__NATS_URL", "nats://127.0.0.1:4222"),
             ("CHARLA__CLUSTER__NODE_ID", "node-a"),
@@ -308,14 +311,24 @@ fn cluster_mode_needs_a_nats_url_and_the_postgres_engine() {
     assert!(l.config.cluster.enabled());
     assert_eq!(l.config.cluster.node_id, "node-a");
     assert_eq!(l.config.cluster.lease_seconds, 15);
+    let sled_with_key = pg.replace("engine = \"postgres\"", "engine = \"sled\"");
     let e = load_str(
-        "[cluster]\nnats_url = \"nats://127.0.0.1:4222\"\n",
+        &format!("{sled_with_key}[cluster]\nnats_url = \"nats://127.0.0.1:4222\"\n"),
         &[],
         Overrides::default(),
     )
     .unwrap_err()
     .to_string();
     assert!(e.contains("storage.engine = \"postgres\""), "{e}");
+    let no_key = pg.split("[security]").next().unwrap().to_string();
+    let e = load_str(
+        &format!("{no_key}[cluster]\nnats_url = \"nats://127.0.0.1:4222\"\n"),
+        &[],
+        Overrides::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("security.secret_key"), "{e}");
     let e = load_str(
         &format!("{pg}[cluster]\nnats_url = \"http://x\"\n"),
         &[],
