@@ -110,8 +110,10 @@ pub fn percentile(v: &[Duration], p: f64) -> Duration {
     s[((s.len() as f64 - 1.0) * p).round() as usize]
 }
 
-/// `conns` connections each sending requests made by `make(conn_no, i)` for `dur`.
-pub async fn hammer<F>(addr: &str, conns: usize, dur: Duration, make: F) -> Run
+/// `conns` connections each sending requests made by `make(conn_no, i)` for `dur`;
+/// connection `c` goes to `addrs[c % addrs.len()]`, as a round-robin load balancer
+/// would place it.
+pub async fn hammer_on<F>(addrs: &[String], conns: usize, dur: Duration, make: F) -> Run
 where
     F: Fn(usize, usize) -> (String, String, Vec<(String, String)>, Vec<u8>)
         + Send
@@ -122,7 +124,7 @@ where
     let start = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..conns {
-        let (addr, make) = (addr.to_string(), make.clone());
+        let (addr, make) = (addrs[c % addrs.len()].clone(), make.clone());
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0;

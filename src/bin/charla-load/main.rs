@@ -3,6 +3,10 @@
 //! measured. Options: `--conversations N` (100000), `--messages N` (1000000),
 //! `--seconds S` per phase (5), `--data DIR` (target/load-data), `--reuse` (keep an
 //! existing data set), `--crash-rounds N` (SIGKILL/restart rounds, 0).
+//! `--engine postgres --pg-url postgres://…/EMPTY_DB` copies the data set into that
+//! (empty) database with `charla migrate-store` and measures Charla on PostgreSQL;
+//! `--nodes N --nats nats://…` starts N nodes on it (cluster mode) and spreads the
+//! connections over them round robin, as a load balancer would.
 //! `charla-load mail …` measures the email channel instead (see `mail.rs`), and
 //! `charla-load widget …` the website chat (see `widget.rs`).
 
@@ -12,7 +16,7 @@ mod mail;
 mod widget;
 mod ws;
 
-use http::{Conn, hammer, percentile};
+use http::{Conn, hammer_on, percentile};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -27,6 +31,11 @@ struct Opts {
     data: PathBuf,
     reuse: bool,
     crash_rounds: usize,
+    /// `sled` or `postgres`.
+    engine: String,
+    pg_url: Option<String>,
+    nodes: usize,
+    nats: Option<String>,
 }
 
 fn opts() -> Opts {
@@ -37,6 +46,10 @@ fn opts() -> Opts {
         data: "target/load-data".into(),
         reuse: false,
         crash_rounds: 0,
+        engine: "sled".into(),
+        pg_url: None,
+        nodes: 1,
+        nats: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -48,6 +61,10 @@ fn opts() -> Opts {
             "--seconds" => o.seconds = val.parse().unwrap_or(o.seconds),
             "--data" => o.data = val.into(),
             "--crash-rounds" => o.crash_rounds = val.parse().unwrap_or(0),
+            "--engine" => o.engine = val,
+            "--pg-url" => o.pg_url = Some(val),
+            "--nodes" => o.nodes = val.parse().unwrap_or(1).max(1),
+            "--nats" => o.nats = Some(val),
             "--reuse" => {
                 o.reuse = true;
                 i += 1;
@@ -60,7 +77,92 @@ fn opts() -> Opts {
         }
         i += 2;
     }
+    let fail = |m: &str| {
+        eprintln!("{m}");
+        std::process::exit(2);
+    };
+    match o.engine.as_str() {
+        "sled" if o.nodes > 1 => fail("--nodes needs --engine postgres"),
+        "sled" => {}
+        "postgres" if o.pg_url.is_none() => fail("--engine postgres needs --pg-url"),
+        "postgres" if o.nodes > 1 && o.nats.is_none() => fail("--nodes needs --nats"),
+        "postgres" if o.crash_rounds > 0 => fail("--crash-rounds runs on sled only"),
+        "postgres" => {}
+        other => fail(&format!("unknown engine {other}")),
+    }
     o
+}
+
+/// The environment that points node `n` at the engine (and the cluster).
+fn node_env(o: &Opts, n: usize) -> Vec<(String, String)> {
+    let mut env = Vec::new();
+    if let Some(url) = &o.pg_url {
+        env.push(("CHARLA__STORAGE__ENGINE".into(), "postgres".into()));
+        env.push(("CHARLA__STORAGE__URL".into(), url.clone()));
+        // Every node signs with the data set's key.
+        let key = std::fs::read_to_string(o.data.join("secret.key")).unwrap_or_default();
+        env.push((
+            "CHARLA__SECURITY__SECRET_KEY".into(),
+            key.trim().to_string(),
+        ));
+    }
+    if let Some(nats) = o.nats.as_ref().filter(|_| o.nodes > 1) {
+        env.push(("CHARLA__CLUSTER__NATS_URL".into(), nats.clone()));
+        env.push(("CHARLA__CLUSTER__NODE_ID".into(), format!("load-{n}")));
+    }
+    env
+}
+
+/// Where node `n` keeps its files: the data set itself on sled; beside it on PostgreSQL
+/// (the data is in the database).
+fn node_dir(o: &Opts, n: usize) -> PathBuf {
+    if o.pg_url.is_some() {
+        let d = o.data.join(format!("node-{n}"));
+        let _ = std::fs::create_dir_all(&d);
+        d
+    } else {
+        o.data.clone()
+    }
+}
+
+/// Starts every node; returns them and the first one's cold-start time.
+fn start_nodes(o: &Opts) -> (Vec<Server>, Duration) {
+    let mut nodes = Vec::new();
+    let mut first = Duration::ZERO;
+    for n in 0..o.nodes {
+        let env = node_env(o, n);
+        let env: Vec<(&str, &str)> = env.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let (s, cold) = start_with(&node_dir(o, n), &env);
+        if n == 0 {
+            first = cold;
+        }
+        nodes.push(s);
+    }
+    (nodes, first)
+}
+
+/// Copies the sled data set into the (empty) PostgreSQL database with the real
+/// `charla migrate-store`; returns how long it took.
+fn copy_to_postgres(o: &Opts, url: &str) -> Duration {
+    let t = Instant::now();
+    let out = Command::new(bin())
+        .args([
+            "--data",
+            &o.data.to_string_lossy(),
+            "migrate-store",
+            "--to",
+            url,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run charla migrate-store: {e}"));
+    assert!(
+        out.status.success(),
+        "charla migrate-store failed (the database must be empty): {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    t.elapsed()
 }
 
 struct Server {
@@ -292,18 +394,30 @@ fn main() {
         (ds.token, ds.inboxes, ds.team, ds.messages, ds.logical_bytes)
     };
     let disk = dir_size(&o.data.join("db"));
-    let (server, cold) = start(&o.data);
-    let pid = server.child.id();
+    let mut rows: Vec<(String, String)> = Vec::new();
+    if let Some(url) = &o.pg_url {
+        let took = copy_to_postgres(&o, url);
+        rows.push((
+            "Copy of the data set into PostgreSQL (`charla migrate-store`, verified)".into(),
+            format!("{:.1} s", took.as_secs_f64()),
+        ));
+    }
+    let (servers, cold) = start_nodes(&o);
+    let pids: Vec<u32> = servers.iter().map(|s| s.child.id()).collect();
     std::thread::sleep(Duration::from_secs(2));
-    let rss_idle = rss_kib(pid, "VmRSS:");
-    let addr = server.addr.clone();
+    let rss_idle: u64 = pids.iter().map(|p| rss_kib(*p, "VmRSS:")).sum();
+    let addrs: Vec<String> = servers.iter().map(|s| s.addr.clone()).collect();
+    let addr = addrs[0].clone();
+    // Pushes are posted to the last node and watched on the first: across nodes when
+    // there are several.
+    let post_addr = addrs[addrs.len() - 1].clone();
     let peak = Arc::new(Mutex::new(0u64));
     let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
     {
-        let (peak, sampling) = (peak.clone(), sampling.clone());
+        let (peak, sampling, pids) = (peak.clone(), sampling.clone(), pids.clone());
         std::thread::spawn(move || {
             while sampling.load(std::sync::atomic::Ordering::Relaxed) {
-                let r = rss_kib(pid, "VmRSS:");
+                let r: u64 = pids.iter().map(|p| rss_kib(*p, "VmRSS:")).sum();
                 let mut p = peak.lock().unwrap_or_else(|e| e.into_inner());
                 *p = (*p).max(r);
                 drop(p);
@@ -312,11 +426,14 @@ fn main() {
         });
     }
     let dur = Duration::from_secs(o.seconds);
-    let mut rows: Vec<(String, String)> = Vec::new();
+    let run_id = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
     rt.block_on(async {
         let cookie = login(&addr).await;
         let get = |path: String, cookie: String| move |_c: usize, _i: usize| ("GET".to_string(), path.clone(), vec![("Cookie".to_string(), cookie.clone())], Vec::new());
-        let trivial = hammer(&addr, 32, dur, get("/healthz".into(), String::new())).await;
+        let trivial = hammer_on(&addrs, 32, dur, get("/healthz".into(), String::new())).await;
         rows.push(("Trivial endpoint (`/healthz`), 32 connections".into(), format!("{:.0} req/s, p50 {}, p99 {}", trivial.per_sec(), ms(trivial.pct(0.5)), ms(trivial.pct(0.99)))));
         for (label, path) in [
             ("Inbox page, Mine", "/?view=mine".to_string()),
@@ -329,7 +446,7 @@ fn main() {
             let (status, body) = c.request("GET", &path, &[("Cookie", &cookie)], b"").await.unwrap_or_else(|e| panic!("{e}"));
             let n_rows = String::from_utf8_lossy(&body).matches("class=\"conv-row").count();
             assert!(status == 200 && n_rows >= 20, "{path} answered {status} with {n_rows} rows; the data set is not what this tool expects");
-            let r = hammer(&addr, 32, dur, get(path, cookie.clone())).await;
+            let r = hammer_on(&addrs, 32, dur, get(path, cookie.clone())).await;
             rows.push((
                 format!("{label} ({n_rows} rows), 32 connections"),
                 format!("{:.0} req/s ({:.2}× trivial), p50 {}, p99 {}, errors {}", r.per_sec(), r.per_sec() / trivial.per_sec(), ms(r.pct(0.5)), ms(r.pct(0.99)), r.errors),
@@ -340,13 +457,13 @@ fn main() {
         let ids: Vec<u64> = list["conversations"].as_array().map(|a| a.iter().filter_map(|c| c["id"].as_u64()).collect()).unwrap_or_default();
         let ids = Arc::new(ids);
         let conv_cookie = cookie.clone();
-        let r = hammer(&addr, 32, dur, move |c, i| ("GET".into(), format!("/conversations/{}", ids[(c * 7 + i) % ids.len().max(1)]), vec![("Cookie".into(), conv_cookie.clone())], Vec::new())).await;
+        let r = hammer_on(&addrs, 32, dur, move |c, i| ("GET".into(), format!("/conversations/{}", ids[(c * 7 + i) % ids.len().max(1)]), vec![("Cookie".into(), conv_cookie.clone())], Vec::new())).await;
         rows.push(("Conversation page (latest 50 items), 32 connections".into(), format!("{:.0} req/s, p50 {}, p99 {}", r.per_sec(), ms(r.pct(0.5)), ms(r.pct(0.99)))));
         // Durable ingest through the API inbox.
         let (inbox, itoken) = inboxes[0].clone();
         let auth = format!("Bearer {itoken}");
-        let r = hammer(&addr, 32, dur, move |c, i| {
-            let body = serde_json::json!({"source_id": format!("load-{c}-{i}"), "contact": {"identifier": format!("load-{}", (c * 1000 + i) % 5000)}, "content": "Hola, ¿tenéis envío a Canarias?"});
+        let r = hammer_on(&addrs, 32, dur, move |c, i| {
+            let body = serde_json::json!({"source_id": format!("load-{run_id}-{c}-{i}"), "contact": {"identifier": format!("load-{}", (c * 1000 + i) % 5000)}, "content": "Hola, ¿tenéis envío a Canarias?"});
             ("POST".into(), format!("/api/v1/inboxes/{inbox}/incoming"), vec![("Authorization".into(), auth.clone()), ("Content-Type".into(), "application/json".into())], body.to_string().into_bytes())
         })
         .await;
@@ -369,9 +486,10 @@ fn main() {
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
         let mut push = Vec::new();
-        let mut conn = Conn::open(&addr).await.unwrap_or_else(|e| panic!("{e}"));
+        let mut conn = Conn::open(&post_addr).await.unwrap_or_else(|e| panic!("{e}"));
         for i in 0..200 {
-            let body = serde_json::json!({"source_id": format!("push-{i}"), "contact": {"identifier": format!("push-{i}")}, "content": "push?"});
+            // Unique per run: a `--reuse` run must not post duplicates (no event).
+            let body = serde_json::json!({"source_id": format!("push-{run_id}-{i}"), "contact": {"identifier": format!("push-{run_id}-{i}")}, "content": "push?"});
             let t0 = Instant::now();
             let auth = format!("Bearer {}", inboxes[0].1);
             let (_, resp) = conn
@@ -391,12 +509,18 @@ fn main() {
         rows.push(("Push latency, inbound request → agent's SSE stream (200 messages)".into(), format!("p50 {}, p99 {} ({} received)", ms(percentile(&push, 0.5)), ms(percentile(&push, 0.99)), push.len())));
     });
     sampling.store(false, std::sync::atomic::Ordering::Relaxed);
-    let peak_kib = (*peak.lock().unwrap_or_else(|e| e.into_inner())).max(rss_kib(pid, "VmHWM:"));
-    drop(server);
-    let (server2, cold2) = start(&o.data);
-    drop(server2);
+    let hwm: u64 = pids.iter().map(|p| rss_kib(*p, "VmHWM:")).sum();
+    let peak_kib = (*peak.lock().unwrap_or_else(|e| e.into_inner())).max(hwm);
+    drop(servers);
+    let (servers2, cold2) = start_nodes(&o);
+    drop(servers2);
+    let on = match (o.engine.as_str(), o.nodes) {
+        ("sled", _) => "sled".to_string(),
+        (e, 1) => format!("{e}, one node"),
+        (e, n) => format!("{e}, {n} nodes"),
+    };
     println!(
-        "| Measure ({} conversations, {} messages) | Result |",
+        "| Measure ({} conversations, {} messages; {on}) | Result |",
         o.conversations, messages
     );
     println!("|---|---|");
@@ -404,16 +528,18 @@ fn main() {
         println!("| {k} | {v} |");
     }
     println!(
-        "| RSS idle after start / peak under load | {:.1} MiB / {:.1} MiB |",
+        "| RSS idle after start / peak under load (all nodes) | {:.1} MiB / {:.1} MiB |",
         rss_idle as f64 / 1024.0,
         peak_kib as f64 / 1024.0
     );
-    println!(
-        "| Bytes on disk / logical bytes (keys + values) | {:.1} MiB / {:.1} MiB ({:.1}×) |",
-        disk as f64 / 1048576.0,
-        logical as f64 / 1048576.0,
-        disk as f64 / logical.max(1) as f64
-    );
+    if o.pg_url.is_none() {
+        println!(
+            "| Bytes on disk / logical bytes (keys + values) | {:.1} MiB / {:.1} MiB ({:.1}×) |",
+            disk as f64 / 1048576.0,
+            logical as f64 / 1048576.0,
+            disk as f64 / logical.max(1) as f64
+        );
+    }
     println!(
         "| Cold start on the data set (spawn → /healthz 200) | {} (second start {}) |",
         ms(cold),
