@@ -15,9 +15,12 @@ mod kv;
 
 mod jobs;
 pub mod keys;
+mod leases;
 mod migrations;
 mod org;
 pub mod schema;
+#[cfg(test)]
+pub(crate) mod test_engines;
 mod views;
 mod visitors;
 
@@ -31,6 +34,7 @@ pub use accounts::TokenRow;
 pub use attachments::{InboundParts, Part};
 pub use conversations::{Change, InboundMessage, Ingested, MailCursor, View, ViewPage};
 pub use jobs::{Job, JobKind};
+pub use leases::{Fence, Lease};
 pub use migrations::CURRENT_SCHEMA;
 
 /// Why a store operation failed.
@@ -82,6 +86,10 @@ pub enum Abort {
     NotFound,
     #[error("another contact already has that email or phone")]
     ContactTaken,
+    /// A write made under a lease whose token is no longer current (another node took
+    /// the work over).
+    #[error("the lease was lost to another node")]
+    LeaseLost,
 }
 
 impl From<engine::EngineError> for StoreError {
@@ -170,6 +178,7 @@ pub(crate) struct Trees {
     pub mailcursor_state: kv::Tree,
     pub token_convid: kv::Tree,
     pub msgpart_chunk: kv::Tree,
+    pub leasename_lease: kv::Tree,
 }
 
 impl Trees {
@@ -209,6 +218,7 @@ impl Trees {
             mailcursor_state: tree(schema::MAILCURSOR_STATE),
             token_convid: tree(schema::TOKEN_CONVID),
             msgpart_chunk: tree(schema::MSGPART_CHUNK),
+            leasename_lease: tree(schema::LEASENAME_LEASE),
         }
     }
 }

@@ -109,58 +109,7 @@ fn every_timeline_and_conversation_shape_round_trips() {
     }
 }
 
-/// What keeps a test store alive: its directory, and its PostgreSQL server if any.
-struct Held(
-    #[allow(dead_code)] tempfile::TempDir,
-    #[allow(dead_code)] Option<crate::store::engine::pg_test_server::PgServer>,
-);
-
-fn temp_store() -> (Held, Store) {
-    open_store(None)
-}
-
-fn open_store(pg: Option<crate::store::engine::pg_test_server::PgServer>) -> (Held, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = match &pg {
-        None => super::super::EngineChoice::Sled,
-        Some(server) => super::super::EngineChoice::Postgres {
-            url: server.fresh_database(),
-            pool_size: 4,
-        },
-    };
-    let store = Store::open(&super::super::StoreOptions {
-        path: dir.path().to_path_buf(),
-        cache_capacity: 8 << 20,
-        flush_every_ms: None,
-        engine,
-    })
-    .unwrap();
-    (Held(dir, pg), store)
-}
-
-/// Runs each store test on the embedded engine and on a real PostgreSQL server.
-macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {
-        mod engines {
-            $(
-                mod $name {
-                    #[test]
-                    fn sled() {
-                        let (_held, store) = super::super::temp_store();
-                        super::super::$name(&store);
-                    }
-                    #[test]
-                    #[ignore = "needs PostgreSQL; run ./scripts/test (it installs it)"]
-                    fn postgres() {
-                        let server = crate::store::engine::pg_test_server::PgServer::start();
-                        let (_held, store) = super::super::open_store(Some(server));
-                        super::super::$name(&store);
-                    }
-                }
-            )*
-        }
-    };
-}
+use crate::store::test_engines::on_both_engines;
 
 on_both_engines!(
     message_parts_live_and_die_with_their_message,
