@@ -1,7 +1,10 @@
 //! The outbox sender: delivers due jobs (webhook POSTs and mail of agent replies), a
 //! few at a time, and records each outcome durably. Woken at once when new work is
-//! committed, and at least every second for retries that come due.
+//! committed on this node, and at least every second for retries that come due and for
+//! work committed on other nodes. With several nodes it runs only on the node holding
+//! the `outbox` lease.
 
+use super::lease;
 use crate::channels::guard::{AddressPolicy, Refused};
 use crate::channels::{api, smtp};
 use crate::service::{Delivery, Services};
@@ -46,32 +49,63 @@ async fn deliver(
 pub(super) async fn run(
     s: Arc<Services>,
     timeout: Duration,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) -> Result<(), String> {
     let policy = s.settings.outbound;
     let client = policy.http_client()?;
+    let sender = s.clone();
+    lease::under_lease(s, "outbox", stop, move |duty| {
+        send(sender.clone(), client.clone(), policy, timeout, duty)
+    })
+    .await
+}
+
+/// Sends while this node holds the `outbox` lease: each outcome is recorded under its
+/// fence, and a lost lease stops the sending at once (deliveries in flight are dropped;
+/// their outcomes could not be recorded anyway, and the new holder sends them).
+async fn send(
+    s: Arc<Services>,
+    client: reqwest::Client,
+    policy: AddressPolicy,
+    timeout: Duration,
+    mut duty: lease::Duty,
+) -> Result<(), String> {
+    let fence = duty.fence.clone();
     loop {
-        let batch = s.due_deliveries(64).await.map_err(|e| e.to_string())?;
-        let full = batch.len() == 64;
-        futures_util::stream::iter(batch)
-            .for_each_concurrent(PARALLEL, |d| {
-                let (s, client) = (s.clone(), client.clone());
-                async move {
-                    let job = d.job().clone();
-                    let outcome = deliver(&client, d, timeout, policy).await;
-                    if let Err(e) = s.finish(&job, outcome).await {
-                        tracing::warn!(error = %e, "could not record a delivery");
+        let round = async {
+            let batch = s
+                .due_deliveries(64, fence.as_ref())
+                .await
+                .map_err(|e| e.to_string())?;
+            let full = batch.len() == 64;
+            futures_util::stream::iter(batch)
+                .for_each_concurrent(PARALLEL, |d| {
+                    let (s, client, fence) = (s.clone(), client.clone(), fence.clone());
+                    async move {
+                        let job = d.job().clone();
+                        let outcome = deliver(&client, d, timeout, policy).await;
+                        if let Err(e) = s.finish(&job, outcome, fence.as_ref()).await {
+                            tracing::warn!(error = %e, "could not record a delivery");
+                        }
                     }
-                }
-            })
-            .await;
+                })
+                .await;
+            Ok::<bool, String>(full)
+        };
+        let full = tokio::select! {
+            r = round => r?,
+            _ = duty.lost.cancelled() => return Ok(()),
+        };
+        if duty.over() {
+            return Ok(());
+        }
         if full {
             continue;
         }
         tokio::select! {
             _ = s.outbox_ready.notified() => {}
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            _ = stop.changed() => return Ok(()),
+            _ = duty.ended() => return Ok(()),
         }
     }
 }
