@@ -183,6 +183,17 @@ async fn watch_held(
             _ = cancel.cancelled() => return,
             _ = held.lost().cancelled() => return,
         };
+        if let Some(f) = held.fence().cloned() {
+            // A store refusal may mean another node watches the mailbox now: then stop
+            // at once, before the next renewal would tell.
+            let store = s.store.clone();
+            if let Ok(Ok(false)) = tokio::task::spawn_blocking(move || store.fence_holds(&f)).await
+            {
+                tracing::info!(inbox = %inbox_id, "mailbox watcher stopping: its lease was lost");
+                held.lost().cancel();
+                return;
+            }
+        }
         tracing::warn!(inbox = %inbox_id, error = %error, "mailbox failed");
         s.mail_health.failed(inbox_id, s.clock.now(), error);
         failures += 1;

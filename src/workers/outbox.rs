@@ -7,7 +7,8 @@
 use super::lease;
 use crate::channels::guard::{AddressPolicy, Refused};
 use crate::channels::{api, smtp};
-use crate::service::{Delivery, Services};
+use crate::service::{Delivery, ServiceError, Services};
+use crate::store::{Abort, StoreError};
 use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,21 +72,34 @@ async fn send(
     mut duty: lease::Duty,
 ) -> Result<(), String> {
     let fence = duty.fence.clone();
+    let lost = duty.lost.clone();
     loop {
         let round = async {
-            let batch = s
-                .due_deliveries(64, fence.as_ref())
-                .await
-                .map_err(|e| e.to_string())?;
+            let batch = match s.due_deliveries(64, fence.as_ref()).await {
+                Ok(b) => b,
+                Err(e) if lease_lost(&e) => {
+                    lost.cancel();
+                    return Ok(false);
+                }
+                Err(e) => return Err(e.to_string()),
+            };
             let full = batch.len() == 64;
             futures_util::stream::iter(batch)
                 .for_each_concurrent(PARALLEL, |d| {
-                    let (s, client, fence) = (s.clone(), client.clone(), fence.clone());
+                    let (s, client, fence, lost) =
+                        (s.clone(), client.clone(), fence.clone(), lost.clone());
                     async move {
                         let job = d.job().clone();
                         let outcome = deliver(&client, d, timeout, policy).await;
-                        if let Err(e) = s.finish(&job, outcome, fence.as_ref()).await {
-                            tracing::warn!(error = %e, "could not record a delivery");
+                        match s.finish(&job, outcome, fence.as_ref()).await {
+                            Ok(()) => {}
+                            // Another node holds the outbox now: stop sending at once,
+                            // before the next renewal would tell.
+                            Err(e) if lease_lost(&e) => {
+                                tracing::warn!(error = %e, "a delivery could not be recorded: the outbox lease was lost");
+                                lost.cancel();
+                            }
+                            Err(e) => tracing::warn!(error = %e, "could not record a delivery"),
                         }
                     }
                 })
@@ -108,4 +122,9 @@ async fn send(
             _ = duty.ended() => return Ok(()),
         }
     }
+}
+
+/// Whether a use-case failed because its lease's fence no longer holds.
+fn lease_lost(e: &ServiceError) -> bool {
+    matches!(e, ServiceError::Store(StoreError::Abort(Abort::LeaseLost)))
 }

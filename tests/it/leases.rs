@@ -217,6 +217,9 @@ async fn two_nodes_deliver_each_reply_once_and_the_outbox_moves_when_its_node_go
         "node b held the outbox {:?} after node a began stopping",
         stopped_at.elapsed()
     );
+    for id in &later {
+        wait_status(&api_b, conv, *id, "sent").await;
+    }
     let (_, b_token) = holder(&b).unwrap();
     assert!(b_token > first_token, "a new holder, a new token");
     wait_until(
@@ -305,4 +308,152 @@ async fn two_nodes_deliver_each_reply_once_and_the_outbox_moves_when_its_node_go
         "the token stays for the next holder to pass"
     );
     hook_handle.stop(true).await;
+}
+
+/// A mail from `who` (a distinct sender per mail, so each starts its own conversation).
+fn mail(who: &str) -> Vec<u8> {
+    format!(
+        "From: {who} <{who}@example.com>\r\nTo: support@shop.example\r\nSubject: Hello from {who}\r\nMessage-ID: <{who}@example.com>\r\nDate: Sat, 21 Nov 2026 10:00:00 +0000\r\n\r\nMail from {who}.\r\n"
+    )
+    .into_bytes()
+}
+
+/// The senders of every message stored in `inbox`, once per message.
+async fn senders(api: &Api, inbox: u64) -> Vec<String> {
+    let (_, v) = api.get("/api/v1/conversations?view=all").await;
+    let mut out = Vec::new();
+    for c in v["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["inbox_id"] == inbox)
+    {
+        let id = c["id"].as_u64().unwrap();
+        let (_, page) = api.get(&format!("/api/v1/conversations/{id}")).await;
+        for _ in page["messages"].as_array().unwrap() {
+            out.push(c["contact"]["name"].as_str().unwrap().to_string());
+        }
+    }
+    out.sort();
+    out
+}
+
+fn mail_holder(node: &Running, inbox: u64) -> Option<String> {
+    let l = node
+        .services
+        .store
+        .lease(&format!("mail:{inbox}"))
+        .unwrap()?;
+    let now = charla::domain::Clock::now(&charla::domain::SystemClock);
+    l.held(now).then_some(l.holder)
+}
+
+/// Each mailbox is watched by one node, the holder of its `mail:<inbox>` lease: every
+/// mail is stored once; when that node stops, another node watches the mailbox within
+/// a lease period and stores what arrives, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL and dovecot; run ./scripts/test (it installs them)"]
+async fn each_mailbox_is_watched_by_one_node_and_moves_when_its_node_goes() {
+    let pg = PgServer::start();
+    let db = pg.fresh_database();
+    let nats = Nats::start();
+    let dovecot = super::mail_servers::Dovecot::start();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = start_node(&node_config(dir_a.path(), &db, &nats.url, "node-a")).await;
+    let url_a = format!("http://{}", a.addr);
+    let admin = Client::new(&url_a);
+    let r = admin
+        .submit(
+            "/setup",
+            "/setup",
+            &[
+                ("name", "Ana López"),
+                ("email", ADMIN_EMAIL),
+                ("password", ADMIN_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let api_a = Api::for_client(&admin).await;
+    let mut inboxes = Vec::new();
+    for user in ["sales", "support"] {
+        let (s, v) = api_a
+            .post(
+                "/api/v1/inboxes",
+                json!({"name": user, "channel": "email", "member_ids": [], "email": {
+                    "imap": {"host": "127.0.0.1", "port": dovecot.port(), "security": "none", "username": user, "password": "secret", "folder": "INBOX"},
+                    "smtp": {"host": "127.0.0.1", "port": 2525, "security": "none"},
+                    "from_name": "Shop", "from_address": "support@shop.example", "poll_seconds": 3600
+                }}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        inboxes.push((user, v["id"].as_u64().unwrap()));
+    }
+    let b = start_node(&node_config(dir_b.path(), &db, &nats.url, "node-b")).await;
+    for (user, _) in &inboxes {
+        for who in ["ana", "bea"] {
+            dovecot
+                .append(user, "INBOX", &mail(&format!("{user}-{who}")))
+                .await;
+        }
+    }
+    for (user, id) in &inboxes {
+        let want = vec![format!("{user}-ana"), format!("{user}-bea")];
+        let t0 = Instant::now();
+        while senders(&api_a, *id).await != want {
+            assert!(
+                t0.elapsed() < Duration::from_secs(15),
+                "{user}: {:?}",
+                senders(&api_a, *id).await
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        // One holder, seen alike from both nodes.
+        let h = mail_holder(&a, *id).expect("a holder");
+        assert_eq!(mail_holder(&b, *id), Some(h.clone()));
+    }
+    // The node watching the first mailbox stops: the other watches both within a
+    // lease period.
+    let (a, b) = if mail_holder(&a, inboxes[0].1).as_deref() == Some("node-a") {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    let survivor = b.services.node.id.clone();
+    a.stop().await.unwrap();
+    for (_, id) in &inboxes {
+        wait_until(
+            "node b to watch the mailbox",
+            Duration::from_secs(LEASE_SECONDS + 1),
+            || mail_holder(&b, *id).as_deref() == Some(survivor.as_str()),
+        )
+        .await;
+    }
+    let api_b = Api::with_token(&format!("http://{}", b.addr), &api_a.token);
+    for (user, id) in &inboxes {
+        dovecot
+            .append(user, "INBOX", &mail(&format!("{user}-cruz")))
+            .await;
+        let want = vec![
+            format!("{user}-ana"),
+            format!("{user}-bea"),
+            format!("{user}-cruz"),
+        ];
+        let t0 = Instant::now();
+        while senders(&api_b, *id).await != want {
+            assert!(
+                t0.elapsed() < Duration::from_secs(15),
+                "{user}: {:?}",
+                senders(&api_b, *id).await
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    // Nothing stored twice, however long one waits.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for (user, id) in &inboxes {
+        assert_eq!(senders(&api_b, *id).await.len(), 3, "{user}");
+    }
+    b.stop().await.unwrap();
 }
