@@ -121,7 +121,9 @@ pub fn build_services(
         outbound: crate::channels::guard::AddressPolicy::new(cfg.allow_private_addresses()),
         shared_limits: cfg.cluster.enabled(),
     };
-    Ok(Arc::new(Services::new(store, clock, keys, settings)?))
+    let mut services = Services::new(store, clock, keys, settings)?;
+    services.node = crate::service::Node::from_config(&cfg.cluster);
+    Ok(Arc::new(services))
 }
 
 /// A started server.

@@ -6,7 +6,7 @@ use super::{Live, Result, ServiceError, Services, from_store, random_token};
 use crate::channels::email::{self, Limits, ParsedEmail};
 use crate::domain::message::{AttachmentMeta, MailMeta};
 use crate::domain::{InboxId, Timestamp};
-use crate::store::{InboundMessage, InboundParts, Ingested, MailCursor, Part};
+use crate::store::{Fence, InboundMessage, InboundParts, Ingested, MailCursor, Part};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -58,6 +58,21 @@ impl Services {
         uidvalidity: u32,
         uid: u32,
         raw: Vec<u8>,
+    ) -> Result<Ingested> {
+        self.ingest_mail_fenced(inbox_id, folder, uidvalidity, uid, raw, None)
+            .await
+    }
+
+    /// `ingest_mail` by a mailbox's watcher under its `mail:<inbox>` lease: the mail and
+    /// the cursor are stored only while `fence` holds (else `Abort::LeaseLost`).
+    pub async fn ingest_mail_fenced(
+        &self,
+        inbox_id: InboxId,
+        folder: &str,
+        uidvalidity: u32,
+        uid: u32,
+        raw: Vec<u8>,
+        fence: Option<Fence>,
     ) -> Result<Ingested> {
         let store = self.store.clone();
         let now = self.clock.now();
@@ -134,7 +149,7 @@ impl Services {
                 }),
             };
             let parts = parts_of(&mut parsed, html);
-            store.ingest_with_parts(&m, ids, &parts)
+            store.ingest_fenced(&m, ids, &parts, fence.as_ref())
         })
         .await
         .map_err(|e| ServiceError::Internal(e.to_string()))?

@@ -12,6 +12,7 @@ mod directory;
 mod email;
 pub mod live;
 mod mail;
+mod node;
 mod org;
 mod outbound;
 mod outbox;
@@ -32,6 +33,7 @@ pub use directory::Directory;
 pub use email::{EmailInput, ServerInput};
 pub use live::{Live, LiveBus};
 pub use mail::{MailHealth, MailHealthBoard};
+pub use node::Node;
 pub use org::InboxInput;
 pub use outbox::Delivery;
 pub use throttle::{Refused, Throttle, ThrottleLimits, Windows};
@@ -155,8 +157,12 @@ pub struct Services {
     pub settings: ServiceSettings,
     pub live: Arc<LiveBus>,
     pub contacts_index: crate::search::ContactIndex,
-    /// Signalled when new outbox work was committed, so the sender need not poll.
+    /// Signalled when new outbox work was committed, so the sender need not poll. The
+    /// sender runs on the node holding the `outbox` lease: work committed on another
+    /// node reaches it by its one-second poll (or by notifying this from a bus hint).
     pub outbox_ready: tokio::sync::Notify,
+    /// This node: its id, and whether background work runs under leases.
+    pub node: Node,
     /// What the mail pollers last saw of each mailbox.
     pub mail_health: MailHealthBoard,
     /// The website widget's abuse limits.
@@ -195,6 +201,7 @@ impl Services {
             live: Arc::new(LiveBus::default()),
             contacts_index: crate::search::ContactIndex::default(),
             outbox_ready: tokio::sync::Notify::new(),
+            node: Node::solo(),
             shutdown: tokio_util::sync::CancellationToken::new(),
             mail_health: MailHealthBoard::default(),
             typing: typing::TypingGate::new(clock.clone()),

@@ -8,7 +8,7 @@ use crate::channels::smtp;
 use crate::domain::conversation::{Conversation, MessageId};
 use crate::domain::email::Server;
 use crate::domain::message::{DeliveryStatus, Direction, Message, TimelineItem};
-use crate::store::{Job, JobKind, StoreError};
+use crate::store::{Abort, Fence, Job, JobKind, StoreError};
 
 /// A job ready to send.
 pub enum Delivery {
@@ -111,7 +111,12 @@ impl Services {
 
     /// Jobs due now, built into deliveries. Jobs whose target is gone, or that cannot
     /// be built, are finished as failed at once, with the reason on the message.
-    pub async fn due_deliveries(&self, limit: usize) -> Result<Vec<Delivery>> {
+    /// `fence`: the sender's `outbox` lease, under which every outcome is recorded.
+    pub async fn due_deliveries(
+        &self,
+        limit: usize,
+        fence: Option<&Fence>,
+    ) -> Result<Vec<Delivery>> {
         let now = self.clock.now();
         let mut out = Vec::new();
         for job in self.store.due_jobs(now, limit)? {
@@ -119,12 +124,14 @@ impl Services {
                 Ok(Some(d)) => out.push(d),
                 Ok(None) => {
                     // Already delivered (a retry raced a success): nothing to send.
-                    self.store.reschedule_job(&job, None).or_else(|e| match e {
-                        StoreError::Abort(_) => Ok(()),
-                        e => Err(e),
-                    })?;
+                    self.store
+                        .reschedule_job(&job, None, fence)
+                        .or_else(|e| match e {
+                            StoreError::Abort(a) if a != Abort::LeaseLost => Ok(()),
+                            e => Err(e),
+                        })?;
                 }
-                Err(reason) => self.finish(&job, Outcome::Permanent(reason)).await?,
+                Err(reason) => self.finish(&job, Outcome::Permanent(reason), fence).await?,
             }
         }
         Ok(out)
@@ -258,8 +265,10 @@ impl Services {
     }
 
     /// Records an attempt: delivered (status sent), retry later (exponential backoff from
-    /// one minute), or failed for good (status failed with the error).
-    pub async fn finish(&self, job: &Job, outcome: Outcome) -> Result<()> {
+    /// one minute), or failed for good (status failed with the error). Under `fence`
+    /// (the `outbox` lease) only while it holds: a sender that lost the lease gets
+    /// `Abort::LeaseLost` and records nothing of the job or its message.
+    pub async fn finish(&self, job: &Job, outcome: Outcome, fence: Option<&Fence>) -> Result<()> {
         let (inbox_id, conversation_id, message_id) = job.kind.target();
         let now = self.clock.now();
         let max = self.settings.webhook_max_attempts;
@@ -287,8 +296,9 @@ impl Services {
                 (None, Some((DeliveryStatus::Failed, Some(e))))
             }
         };
-        match self.store.reschedule_job(job, next.as_ref()) {
+        match self.store.reschedule_job(job, next.as_ref(), fence) {
             Ok(()) => {}
+            Err(e @ StoreError::Abort(Abort::LeaseLost)) => return Err(e.into()),
             Err(StoreError::Abort(_)) => return Ok(()), // another attempt already finished it
             Err(e) => return Err(e.into()),
         }

@@ -80,6 +80,8 @@ const AUDIT: usize = 13;
 const CURSOR: usize = 14;
 const TOKEN: usize = 15;
 const PART: usize = 16;
+/// Read only, to fence a write done under a lease (mail ingest under its watcher's).
+const LEASE: usize = 17;
 
 impl Tx<'_> {
     pub(super) fn conv(&self, id: ConversationId) -> TxResult<Option<Conversation>> {
@@ -205,7 +207,7 @@ pub(super) fn contact_keys(c: &Contact, identifier_inbox: Option<InboxId>) -> Ve
 }
 
 impl Store {
-    fn conv_trees(&self) -> [&super::kv::Tree; 17] {
+    fn conv_trees(&self) -> [&super::kv::Tree; 18] {
         let t = &self.t;
         [
             &t.convid_conversation,
@@ -225,6 +227,7 @@ impl Store {
             &t.mailcursor_state,
             &t.token_convid,
             &t.msgpart_chunk,
+            &t.leasename_lease,
         ]
     }
 

@@ -2,6 +2,7 @@
 //! retried with backoff. Ordered by due time.
 
 use super::TxErr;
+use super::leases::{Fence, fence_holds};
 use super::schema;
 use super::{Abort, Result, Store, dec, enc, keys};
 use crate::domain::conversation::{ConversationId, MessageId};
@@ -117,18 +118,32 @@ impl Store {
 
     /// Moves a job to a new due time (a retry), or removes it with `None` (done or
     /// given up). Aborts `NotFound` if the job is gone (another worker finished it).
-    pub fn reschedule_job(&self, job: &Job, next: Option<&Job>) -> Result<()> {
+    /// With a `fence` (the sender's `outbox` lease), aborts `LeaseLost` and changes
+    /// nothing unless the fence still holds: a node that lost the outbox cannot record
+    /// an outcome.
+    pub fn reschedule_job(
+        &self,
+        job: &Job,
+        next: Option<&Job>,
+        fence: Option<&Fence>,
+    ) -> Result<()> {
         let _g = self.write_gate();
         let bytes = next.map(enc).transpose()?;
-        self.tx([&self.t.jobdue_job], |[t]| {
-            if t.take(&job.key()[..])?.is_none() {
-                return Err(TxErr::Abort(Abort::NotFound));
-            }
-            if let (Some(n), Some(b)) = (next, &bytes) {
-                t.insert(&n.key()[..], b.clone())?;
-            }
-            Ok(())
-        })?;
+        self.tx(
+            [&self.t.jobdue_job, &self.t.leasename_lease],
+            |[t, leases]| {
+                if let Some(f) = fence {
+                    fence_holds(leases, f)?;
+                }
+                if t.take(&job.key()[..])?.is_none() {
+                    return Err(TxErr::Abort(Abort::NotFound));
+                }
+                if let (Some(n), Some(b)) = (next, &bytes) {
+                    t.insert(&n.key()[..], b.clone())?;
+                }
+                Ok(())
+            },
+        )?;
         Ok(())
     }
 

@@ -74,6 +74,11 @@ pub fn part_prefix(conv: u64, msg: u64, part: u32) -> [u8; 20] {
     k
 }
 
+/// Key of a lease: its name (the whole key, so no separator).
+pub fn lease(name: &str) -> &[u8] {
+    name.as_bytes()
+}
+
 /// `text · SEP`: a variable part that may be followed by more parts.
 pub fn text(s: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(s.len() + 1);

@@ -11,11 +11,11 @@ mod contacts;
 mod conversations;
 pub mod copy;
 pub mod engine;
-mod kv;
-mod limits;
-
 mod jobs;
 pub mod keys;
+mod kv;
+mod leases;
+mod limits;
 mod migrations;
 mod org;
 pub mod schema;
@@ -35,6 +35,7 @@ pub use accounts::TokenRow;
 pub use attachments::{InboundParts, Part};
 pub use conversations::{Change, InboundMessage, Ingested, MailCursor, View, ViewPage};
 pub use jobs::{Job, JobKind};
+pub use leases::{Fence, Lease};
 pub use migrations::CURRENT_SCHEMA;
 
 /// Why a store operation failed.
@@ -86,6 +87,10 @@ pub enum Abort {
     NotFound,
     #[error("another contact already has that email or phone")]
     ContactTaken,
+    /// A write made under a lease whose token is no longer current (another node took
+    /// the work over).
+    #[error("the lease was lost to another node")]
+    LeaseLost,
 }
 
 impl From<engine::EngineError> for StoreError {
@@ -175,6 +180,7 @@ pub(crate) struct Trees {
     pub token_convid: kv::Tree,
     pub msgpart_chunk: kv::Tree,
     pub ratekey_window: kv::Tree,
+    pub leasename_lease: kv::Tree,
 }
 
 impl Trees {
@@ -215,6 +221,7 @@ impl Trees {
             token_convid: tree(schema::TOKEN_CONVID),
             msgpart_chunk: tree(schema::MSGPART_CHUNK),
             ratekey_window: tree(schema::RATEKEY_WINDOW),
+            leasename_lease: tree(schema::LEASENAME_LEASE),
         }
     }
 }

@@ -33,6 +33,7 @@
 //! | `token_convid`           | conversation token (hex)              | conversation id (threading by our signed ids) |
 //! | `msgpart_chunk`          | conversation id · message id · part (u32 BE) · chunk (u32 BE) | up to 64 KiB of the part (`codec::Bytes`) |
 //! | `ratekey_window`         | limiter name · 0xff · key (UTF-8)     | recent hits, oldest first (time ms BE each) |
+//! | `leasename_lease`        | lease name (UTF-8)                    | `Lease` (holder node, fencing token, expiry) |
 //!
 //! Views (`viewidx_unit` tags): 1 all open, 2 mine (sub = agent), 3 unassigned,
 //! 4 team (sub = team), 5 snoozed, 6 closed, 7 mentions (sub = agent). "time" is the
@@ -50,6 +51,12 @@
 //! 10 ms and no growth). 64 KiB chunks keep pages near 1 MB and every log entry under
 //! sled's blob threshold (segment size / 4). A 25 MB part is ~400 inserts in its
 //! message's transaction: ~60 ms, during which other writers wait.
+//!
+//! `leasename_lease` names: `outbox`, `timers`, `mail:<inbox id>` (see `store::leases`).
+//! Records are never removed: a released lease keeps its token, so tokens never repeat.
+//! A new tree needs no migration (both engines create missing keyspaces on open, and an
+//! older binary ignores it); backups and `migrate-store` carry it like every tree, so a
+//! restored database continues its tokens (restored holdings expire within a period).
 //!
 //! `meta` keys: `schema_version` (u64 BE), `id_hwm` (u64 BE, id generator high-water
 //! mark), `setup_done` (agent id of the first admin).
@@ -86,6 +93,7 @@ pub const TREES: &[&str] = &[
     TOKEN_CONVID,
     MSGPART_CHUNK,
     RATEKEY_WINDOW,
+    LEASENAME_LEASE,
 ];
 
 pub const META: &str = "meta";
@@ -118,6 +126,7 @@ pub const MAILCURSOR_STATE: &str = "mailcursor_state";
 pub const TOKEN_CONVID: &str = "token_convid";
 pub const MSGPART_CHUNK: &str = "msgpart_chunk";
 pub const RATEKEY_WINDOW: &str = "ratekey_window";
+pub const LEASENAME_LEASE: &str = "leasename_lease";
 
 /// Keys of the `meta` tree.
 pub mod meta_keys {

@@ -55,6 +55,12 @@ impl TestStore {
         }
     }
 
+    /// Whether several handles may open this place at once (PostgreSQL: as several
+    /// nodes do); the embedded engine belongs to one handle.
+    pub(crate) fn shared(&self) -> bool {
+        matches!(self.engine, EngineChoice::Postgres { .. })
+    }
+
     /// Opens the store (the first time: creates it and runs migrations).
     pub(crate) fn open(&self) -> Result<Store> {
         Store::open(&self.options())

@@ -7,11 +7,19 @@
 //! (new mail arrives within a second) and otherwise sleeps; either way it re-checks at
 //! least every `poll_seconds`. A failing task backs off and reconnects; a task whose
 //! settings changed is replaced.
+//!
+//! With several nodes, each mailbox is watched by the node holding its `mail:<inbox>`
+//! lease: every node tries to claim every email inbox's lease (again every third of a
+//! lease period for those another node holds) and runs the watchers it holds, so the
+//! mailboxes spread over the nodes and a dead node's move to the others. What a watcher
+//! stores is fenced by its lease, and a watcher whose lease is lost stops.
 
+use super::lease::{self, Held};
 use crate::channels::imap::{self, Account, Mailbox};
 use crate::domain::email::EmailSettings;
 use crate::domain::{ChannelKind, InboxId};
 use crate::service::Services;
+use crate::store::Fence;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,6 +76,7 @@ async fn catch_up(
     inbox_id: InboxId,
     settings: &EmailSettings,
     mb: &mut Mailbox,
+    fence: Option<&Fence>,
 ) -> Result<u64, String> {
     let folder = settings.folder.clone();
     let last = match s
@@ -88,9 +97,11 @@ async fn catch_up(
         let mails = mb.fetch(chunk).await.map_err(|e| words(&e))?;
         for (uid, raw) in mails {
             let (folder, validity) = (settings.folder.clone(), mb.uidvalidity);
+            let fence = fence.cloned();
             let r = s
                 .blocking_async(move |s| async move {
-                    s.ingest_mail(inbox_id, &folder, validity, uid, raw).await
+                    s.ingest_mail_fenced(inbox_id, &folder, validity, uid, raw, fence)
+                        .await
                 })
                 .await
                 .map_err(|e| e.to_string())?;
@@ -111,7 +122,7 @@ async fn catch_up(
 pub async fn poll_once(s: &Arc<Services>, inbox_id: InboxId) -> Result<u64, String> {
     let settings = settings(s, inbox_id)?;
     let mut mb = connect(s, &settings).await?;
-    let n = catch_up(s, inbox_id, &settings, &mut mb).await?;
+    let n = catch_up(s, inbox_id, &settings, &mut mb, None).await?;
     mb.close().await;
     Ok(n)
 }
@@ -122,12 +133,13 @@ async fn session(
     inbox_id: InboxId,
     settings: &EmailSettings,
     failures: &mut u32,
+    fence: Option<&Fence>,
 ) -> Result<(), String> {
     let every = Duration::from_secs(settings.poll_seconds);
     let mut mb = connect(s, settings).await?;
     tracing::info!(inbox = %inbox_id, idle = mb.idle, "mailbox connected");
     loop {
-        let n = catch_up(s, inbox_id, settings, &mut mb).await?;
+        let n = catch_up(s, inbox_id, settings, &mut mb, fence).await?;
         s.mail_health.ok(inbox_id, s.clock.now(), n);
         *failures = 0;
         if mb.idle {
@@ -139,23 +151,48 @@ async fn session(
     }
 }
 
-/// Keeps one inbox's mailbox watched until cancelled, reconnecting with backoff.
+/// Keeps one inbox's mailbox watched until cancelled or its lease is lost,
+/// reconnecting with backoff; then gives the lease back.
 async fn watch_inbox(
     s: Arc<Services>,
     inbox_id: InboxId,
     settings: EmailSettings,
     cancel: CancellationToken,
+    held: Held,
+) {
+    watch_held(&s, inbox_id, &settings, &cancel, &held).await;
+    held.release().await;
+}
+
+async fn watch_held(
+    s: &Arc<Services>,
+    inbox_id: InboxId,
+    settings: &EmailSettings,
+    cancel: &CancellationToken,
+    held: &Held,
 ) {
     let every = Duration::from_secs(settings.poll_seconds);
     let mut failures = 0u32;
     loop {
         let error = tokio::select! {
-            r = session(&s, inbox_id, &settings, &mut failures) => match r {
+            r = session(s, inbox_id, settings, &mut failures, held.fence()) => match r {
                 Ok(()) => return,
                 Err(e) => e,
             },
             _ = cancel.cancelled() => return,
+            _ = held.lost().cancelled() => return,
         };
+        if let Some(f) = held.fence().cloned() {
+            // A store refusal may mean another node watches the mailbox now: then stop
+            // at once, before the next renewal would tell.
+            let store = s.store.clone();
+            if let Ok(Ok(false)) = tokio::task::spawn_blocking(move || store.fence_holds(&f)).await
+            {
+                tracing::info!(inbox = %inbox_id, "mailbox watcher stopping: its lease was lost");
+                held.lost().cancel();
+                return;
+            }
+        }
         tracing::warn!(inbox = %inbox_id, error = %error, "mailbox failed");
         s.mail_health.failed(inbox_id, s.clock.now(), error);
         failures += 1;
@@ -163,15 +200,26 @@ async fn watch_inbox(
         tokio::select! {
             _ = tokio::time::sleep(backoff) => {}
             _ = cancel.cancelled() => return,
+            _ = held.lost().cancelled() => return,
         }
     }
 }
 
-/// Keeps one watcher task per email inbox (started, replaced when its settings change,
-/// stopped when the inbox goes) until stopped.
+/// Keeps one watcher task per email inbox this node holds the lease of (started,
+/// replaced when its settings change, stopped when the inbox goes or the lease is
+/// lost) until stopped.
 pub(super) async fn run(s: Arc<Services>, mut stop: watch::Receiver<bool>) -> Result<(), String> {
-    type Running = (EmailSettings, CancellationToken, JoinHandle<()>);
+    /// A watcher: its settings, its cancel switch, whether its lease was lost, the task.
+    type Running = (
+        EmailSettings,
+        CancellationToken,
+        CancellationToken,
+        JoinHandle<()>,
+    );
     let mut running: HashMap<InboxId, Running> = HashMap::new();
+    // When to try again to claim a mailbox another node watches.
+    let mut next_claim: HashMap<InboxId, tokio::time::Instant> = HashMap::new();
+    let retry = s.node.lease_period.map(|p| p / 3).unwrap_or_default();
     loop {
         let wanted: Vec<(InboxId, EmailSettings)> = s
             .directory()
@@ -180,24 +228,55 @@ pub(super) async fn run(s: Arc<Services>, mut stop: watch::Receiver<bool>) -> Re
             .filter(|i| i.channel == ChannelKind::Email)
             .filter_map(|i| i.email.clone().map(|e| (i.id, e)))
             .collect();
-        // A watcher that ended on its own (it only returns when cancelled, so this means
-        // it panicked) is dropped here and started again below: supervised per inbox.
-        running.retain(|id, (current, cancel, task)| {
+        // A watcher that ended on its own (it only returns when cancelled or its lease
+        // was lost; otherwise it panicked) is dropped here and started again below (once
+        // its lease is ours again): supervised per inbox. One whose settings changed or
+        // whose inbox went is stopped first, giving its lease back.
+        let mut ended = Vec::new();
+        running.retain(|id, (current, cancel, lost, task)| {
             if task.is_finished() {
-                tracing::warn!(inbox = %id, "mailbox watcher stopped unexpectedly; restarting it");
+                if lost.is_cancelled() {
+                    tracing::info!(inbox = %id, "mailbox watcher stopped: its lease was lost");
+                } else {
+                    tracing::warn!(inbox = %id, "mailbox watcher stopped unexpectedly; restarting it");
+                }
                 return false;
             }
             let keep = wanted.iter().any(|(i, e)| i == id && e == current);
             if !keep {
                 cancel.cancel();
+                ended.push(std::mem::replace(task, tokio::spawn(async {})));
             }
             keep
         });
+        for task in ended {
+            let _ = task.await;
+        }
+        next_claim.retain(|id, _| wanted.iter().any(|(i, _)| i == id));
         for (id, e) in wanted {
-            if let std::collections::hash_map::Entry::Vacant(slot) = running.entry(id) {
-                let cancel = CancellationToken::new();
-                let task = tokio::spawn(watch_inbox(s.clone(), id, e.clone(), cancel.clone()));
-                slot.insert((e, cancel, task));
+            if running.contains_key(&id) {
+                continue;
+            }
+            let now = tokio::time::Instant::now();
+            if next_claim.get(&id).is_some_and(|t| now < *t) {
+                continue;
+            }
+            match lease::try_claim(&s, &format!("mail:{}", id.0)).await {
+                Ok(Some(held)) => {
+                    next_claim.remove(&id);
+                    let cancel = CancellationToken::new();
+                    let lost = held.lost().clone();
+                    let task =
+                        tokio::spawn(watch_inbox(s.clone(), id, e.clone(), cancel.clone(), held));
+                    running.insert(id, (e, cancel, lost, task));
+                }
+                Ok(None) => {
+                    next_claim.insert(id, now + retry);
+                }
+                Err(err) => {
+                    tracing::warn!(inbox = %id, error = %err, "could not claim a mailbox's lease");
+                    next_claim.insert(id, now + retry);
+                }
             }
         }
         tokio::select! {
@@ -205,7 +284,7 @@ pub(super) async fn run(s: Arc<Services>, mut stop: watch::Receiver<bool>) -> Re
             _ = stop.changed() => break,
         }
     }
-    for (_, (_, cancel, task)) in running.drain() {
+    for (_, (_, cancel, _, task)) in running.drain() {
         cancel.cancel();
         let _ = task.await;
     }

@@ -1,6 +1,9 @@
 //! Background tasks, each supervised: restarted with backoff when it fails, stopped in
-//! order at shutdown.
+//! order at shutdown. With several nodes each runs on one node at a time, under a lease
+//! (`lease`): the outbox sender (`outbox`), the timers (`timers`) and each mailbox's
+//! watcher (`mail:<inbox>`).
 
+pub mod lease;
 pub mod mail;
 mod outbox;
 
@@ -26,9 +29,7 @@ impl Workers {
             handles: Vec::new(),
         };
         let s = services.clone();
-        w.supervise("session-purge", move |stop| session_purge(s.clone(), stop));
-        let s = services.clone();
-        w.supervise("snooze-timer", move |stop| snooze_timer(s.clone(), stop));
+        w.supervise("timers", move |stop| timers(s.clone(), stop));
         let s = services.clone();
         w.supervise("mail-pollers", move |stop| mail::run(s.clone(), stop));
         let s = services.clone();
@@ -80,33 +81,40 @@ impl Workers {
     }
 }
 
-/// Removes expired sessions every ten minutes.
-async fn session_purge(s: Arc<Services>, mut stop: watch::Receiver<bool>) -> Result<(), String> {
-    loop {
-        let svc = s.clone();
-        let n = tokio::task::spawn_blocking(move || svc.purge_expired_sessions())
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
-        if n > 0 {
-            tracing::info!(removed = n, "expired sessions purged");
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(600)) => {}
-            _ = stop.changed() => return Ok(()),
-        }
-    }
+/// The timers, on the node holding the `timers` lease: wakes snoozed conversations
+/// when their time comes (checked every two seconds) and removes expired sessions
+/// (every ten minutes).
+async fn timers(s: Arc<Services>, stop: watch::Receiver<bool>) -> Result<(), String> {
+    let t = s.clone();
+    lease::under_lease(s, "timers", stop, move |duty| run_timers(t.clone(), duty)).await
 }
 
-/// Wakes snoozed conversations when their time comes (checked every two seconds).
-async fn snooze_timer(s: Arc<Services>, mut stop: watch::Receiver<bool>) -> Result<(), String> {
+async fn run_timers(s: Arc<Services>, mut duty: lease::Duty) -> Result<(), String> {
+    let mut next_purge = tokio::time::Instant::now();
     loop {
+        if tokio::time::Instant::now() >= next_purge {
+            session_purge(&s).await?;
+            next_purge = tokio::time::Instant::now() + Duration::from_secs(600);
+        }
         s.blocking_async(|s| async move { s.wake_due().await })
             .await
             .map_err(|e| e.to_string())?;
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(2)) => {}
-            _ = stop.changed() => return Ok(()),
+            _ = duty.ended() => return Ok(()),
         }
     }
+}
+
+/// Removes expired sessions.
+async fn session_purge(s: &Arc<Services>) -> Result<(), String> {
+    let svc = s.clone();
+    let n = tokio::task::spawn_blocking(move || svc.purge_expired_sessions())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    if n > 0 {
+        tracing::info!(removed = n, "expired sessions purged");
+    }
+    Ok(())
 }

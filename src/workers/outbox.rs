@@ -1,10 +1,14 @@
 //! The outbox sender: delivers due jobs (webhook POSTs and mail of agent replies), a
 //! few at a time, and records each outcome durably. Woken at once when new work is
-//! committed, and at least every second for retries that come due.
+//! committed on this node, and at least every second for retries that come due and for
+//! work committed on other nodes. With several nodes it runs only on the node holding
+//! the `outbox` lease.
 
+use super::lease;
 use crate::channels::guard::{AddressPolicy, Refused};
 use crate::channels::{api, smtp};
-use crate::service::{Delivery, Services};
+use crate::service::{Delivery, ServiceError, Services};
+use crate::store::{Abort, StoreError};
 use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,38 +50,90 @@ async fn deliver(
 pub(super) async fn run(
     s: Arc<Services>,
     timeout: Duration,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) -> Result<(), String> {
     let policy = s.settings.outbound;
     let client = policy.http_client()?;
+    let sender = s.clone();
+    lease::under_lease(s, "outbox", stop, move |duty| {
+        send(sender.clone(), client.clone(), policy, timeout, duty)
+    })
+    .await
+}
+
+/// Sends while this node holds the `outbox` lease: each outcome is recorded under its
+/// fence, and a lost lease stops the sending at once (deliveries in flight are dropped;
+/// their outcomes could not be recorded anyway, and the new holder sends them).
+async fn send(
+    s: Arc<Services>,
+    client: reqwest::Client,
+    policy: AddressPolicy,
+    timeout: Duration,
+    mut duty: lease::Duty,
+) -> Result<(), String> {
+    let fence = duty.fence.clone();
+    let lost = duty.lost.clone();
     loop {
-        let batch = s
-            .blocking_async(|s| async move { s.due_deliveries(64).await })
-            .await
-            .map_err(|e| e.to_string())?;
-        let full = batch.len() == 64;
-        futures_util::stream::iter(batch)
-            .for_each_concurrent(PARALLEL, |d| {
-                let (s, client) = (s.clone(), client.clone());
-                async move {
-                    let job = d.job().clone();
-                    let outcome = deliver(&client, d, timeout, policy).await;
-                    let finished = s
-                        .blocking_async(move |s| async move { s.finish(&job, outcome).await })
-                        .await;
-                    if let Err(e) = finished {
-                        tracing::warn!(error = %e, "could not record a delivery");
-                    }
+        let round = async {
+            let f = fence.clone();
+            let batch = match s
+                .blocking_async(move |s| async move { s.due_deliveries(64, f.as_ref()).await })
+                .await
+            {
+                Ok(b) => b,
+                Err(e) if lease_lost(&e) => {
+                    lost.cancel();
+                    return Ok(false);
                 }
-            })
-            .await;
+                Err(e) => return Err(e.to_string()),
+            };
+            let full = batch.len() == 64;
+            futures_util::stream::iter(batch)
+                .for_each_concurrent(PARALLEL, |d| {
+                    let (s, client, fence, lost) =
+                        (s.clone(), client.clone(), fence.clone(), lost.clone());
+                    async move {
+                        let job = d.job().clone();
+                        let outcome = deliver(&client, d, timeout, policy).await;
+                        let finished = s
+                            .blocking_async(move |s| async move {
+                                s.finish(&job, outcome, fence.as_ref()).await
+                            })
+                            .await;
+                        match finished {
+                            Ok(()) => {}
+                            // Another node holds the outbox now: stop sending at once,
+                            // before the next renewal would tell.
+                            Err(e) if lease_lost(&e) => {
+                                tracing::warn!(error = %e, "a delivery could not be recorded: the outbox lease was lost");
+                                lost.cancel();
+                            }
+                            Err(e) => tracing::warn!(error = %e, "could not record a delivery"),
+                        }
+                    }
+                })
+                .await;
+            Ok::<bool, String>(full)
+        };
+        let full = tokio::select! {
+            r = round => r?,
+            _ = duty.lost.cancelled() => return Ok(()),
+        };
+        if duty.over() {
+            return Ok(());
+        }
         if full {
             continue;
         }
         tokio::select! {
             _ = s.outbox_ready.notified() => {}
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            _ = stop.changed() => return Ok(()),
+            _ = duty.ended() => return Ok(()),
         }
     }
+}
+
+/// Whether a use-case failed because its lease's fence no longer holds.
+fn lease_lost(e: &ServiceError) -> bool {
+    matches!(e, ServiceError::Store(StoreError::Abort(Abort::LeaseLost)))
 }

@@ -12,6 +12,7 @@ mod email;
 mod email_admin;
 mod email_content;
 mod email_live;
+mod leases;
 mod mail_servers;
 mod permissions;
 mod postgres;

@@ -3,6 +3,7 @@
 
 use super::super::attachments::{InboundParts, put_parts};
 use super::super::kv::TxTree;
+use super::super::leases::{Fence, fence_holds};
 use super::super::{Result, Store, keys, schema};
 use super::*;
 use crate::domain::contact::Contact;
@@ -94,7 +95,23 @@ impl Store {
         ids: [u64; 5],
         parts: &InboundParts,
     ) -> Result<Ingested> {
+        self.ingest_fenced(m, ids, parts, None)
+    }
+
+    /// `ingest_with_parts` done under a lease (a mailbox's watcher): with a `fence`, it
+    /// commits only while the fence's token is still the lease's current one, and
+    /// aborts with `Abort::LeaseLost` otherwise, writing nothing (message nor cursor).
+    pub fn ingest_fenced(
+        &self,
+        m: &InboundMessage,
+        ids: [u64; 5],
+        parts: &InboundParts,
+        fence: Option<&Fence>,
+    ) -> Result<Ingested> {
         self.conv_tx(|tx| {
+            if let Some(f) = fence {
+                fence_holds(&tx.0[LEASE], f)?;
+            }
             let ext = m.source_id.as_ref().map(|s| {
                 let mut k = keys::id(m.inbox_id.0).to_vec();
                 k.extend_from_slice(s.as_bytes());
