@@ -61,6 +61,16 @@ impl TestStore {
         matches!(self.engine, EngineChoice::Postgres { .. })
     }
 
+    /// Another handle on the same database, as another node opens it: its own data
+    /// directory (which each process locks) and its own connections. PostgreSQL only.
+    pub(crate) fn open_as_another_node(&self, n: usize) -> Result<Store> {
+        assert!(self.shared(), "the embedded engine belongs to one handle");
+        Store::open(&StoreOptions {
+            path: self.dir.path().join(format!("node-{n}")),
+            ..self.options()
+        })
+    }
+
     /// Opens the store (the first time: creates it and runs migrations).
     pub(crate) fn open(&self) -> Result<Store> {
         Store::open(&self.options())

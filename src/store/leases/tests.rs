@@ -274,7 +274,7 @@ fn two_nodes_racing_never_hold_one_lease_at_once(place: &TestStore) {
     // On PostgreSQL a second handle of its own, as another node opens; the embedded
     // engine is one process's alone, so there two threads share the handle.
     let second = if place.shared() {
-        Arc::new(place.open().unwrap())
+        Arc::new(place.open_as_another_node(2).unwrap())
     } else {
         first.clone()
     };
