@@ -494,3 +494,59 @@ pub async fn wait_status(api: &Api, conv: u64, id: u64, want: &str) -> serde_jso
     }
     panic!("message {id} never became {want}: {last}");
 }
+
+/// A real `nats-server` on a free port (`CHARLA_TEST_NATS_SERVER` names the binary;
+/// `./scripts/test` installs one and sets it), killed on drop.
+pub struct Nats {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl Nats {
+    pub fn start() -> Nats {
+        let bin = std::env::var("CHARLA_TEST_NATS_SERVER").unwrap_or_else(|_| {
+            panic!(
+                "CHARLA_TEST_NATS_SERVER is not set: it must name a nats-server binary (./scripts/test installs one and sets it)"
+            )
+        });
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Self::start_on(&bin, port)
+    }
+
+    /// On a given port (to bring the bus back where the nodes look for it).
+    pub fn start_on(bin: &str, port: u16) -> Nats {
+        let child = Command::new(bin)
+            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {bin}: {e}"));
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "nats-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Nats {
+            child,
+            url: format!("nats://127.0.0.1:{port}"),
+        }
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

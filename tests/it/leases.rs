@@ -19,47 +19,6 @@ use std::time::{Duration, Instant};
 
 const LEASE_SECONDS: u64 = 3;
 
-/// A real nats-server on a free port, stopped on drop.
-struct Nats {
-    child: std::process::Child,
-    url: String,
-}
-
-impl Nats {
-    fn start() -> Nats {
-        let bin = std::env::var("CHARLA_TEST_NATS_SERVER").expect(
-            "CHARLA_TEST_NATS_SERVER is not set: it names the nats-server binary; run ./scripts/test (it installs one)",
-        );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new(&bin)
-            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "nats-server did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Nats {
-            child,
-            url: format!("nats://127.0.0.1:{port}"),
-        }
-    }
-}
-
-impl Drop for Nats {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// A node's configuration: its own data directory, the shared database and bus.
 fn node_config(dir: &std::path::Path, db: &str, nats: &str, id: &str) -> Config {
     let mut cfg = test_config(dir);
