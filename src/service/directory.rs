@@ -47,8 +47,16 @@ impl Services {
             .clone()
     }
 
-    /// Rebuilds the directory from the store (after a change to agents, teams or inboxes).
+    /// Rebuilds the directory from the store after this node changed agents, teams or
+    /// inboxes, and tells the other nodes (cluster mode) to reload theirs.
     pub fn refresh_directory(&self) -> Result<()> {
+        self.reload_directory()?;
+        self.live.tell(super::live::Note::Directory);
+        Ok(())
+    }
+
+    /// Rebuilds the directory from the store (a change here or on another node).
+    pub fn reload_directory(&self) -> Result<()> {
         let d = Directory {
             agents: self.store.agents(None, 10_000)?,
             teams: self.store.teams(10_000)?,
@@ -57,7 +65,7 @@ impl Services {
         *self.directory.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(d);
         // Roles, memberships or an agent's active flag may have changed: live streams
         // re-scope themselves (or end) before they send anything else.
-        self.live.publish(super::Live::Access { agent: None });
+        self.live.publish_local(super::Live::Access { agent: None });
         Ok(())
     }
 }

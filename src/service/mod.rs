@@ -138,8 +138,9 @@ pub struct Services {
     pub settings: ServiceSettings,
     pub live: Arc<LiveBus>,
     pub contacts_index: crate::search::ContactIndex,
-    /// Signalled when new outbox work was committed, so the sender need not poll.
-    pub outbox_ready: tokio::sync::Notify,
+    /// Signalled when new outbox work was committed, so the sender need not poll (on
+    /// every node, in cluster mode).
+    pub outbox_ready: live::OutboxReady,
     /// What the mail pollers last saw of each mailbox.
     pub mail_health: MailHealthBoard,
     /// The website widget's abuse limits.
@@ -161,15 +162,16 @@ impl Services {
         settings: ServiceSettings,
     ) -> Result<Services> {
         let setup_done = store.setup_done()?;
+        let live = Arc::new(LiveBus::default());
         Services {
             hasher: Hasher::new(settings.max_concurrent_hashes),
             throttle: Throttle::new(clock.clone(), settings.login),
             store,
             keys,
             settings,
-            live: Arc::new(LiveBus::default()),
+            outbox_ready: live::OutboxReady::new(live.clone()),
+            live,
             contacts_index: crate::search::ContactIndex::default(),
-            outbox_ready: tokio::sync::Notify::new(),
             shutdown: tokio_util::sync::CancellationToken::new(),
             mail_health: MailHealthBoard::default(),
             widget_rates: widget::Rates::new(clock.clone(), settings.widget_limits),
@@ -186,9 +188,17 @@ impl Services {
         Ok(self)
     }
 
-    /// Whether the first admin exists (cached; it never becomes false again).
+    /// Whether the first admin exists (cached once true: it never becomes false again;
+    /// until then read from the store, as another node may have done the setup).
     pub fn setup_done(&self) -> bool {
-        self.setup_done.load(Ordering::Acquire)
+        if self.setup_done.load(Ordering::Acquire) {
+            return true;
+        }
+        let done = self.store.setup_done().unwrap_or(false);
+        if done {
+            self.mark_setup_done();
+        }
+        done
     }
 
     fn mark_setup_done(&self) {

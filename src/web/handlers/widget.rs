@@ -300,7 +300,7 @@ impl Socket {
                                 true
                             }
                         }
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => self.push_updates(&visitor).await,
+                        Ok(Live::Resync) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => self.push_updates(&visitor).await,
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => false,
                         Ok(_) => true,
                     };
