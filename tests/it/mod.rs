@@ -7,6 +7,7 @@ mod browser;
 mod browser_inbox;
 mod browser_widget;
 mod cli;
+mod cluster_bus;
 mod crash;
 mod email;
 mod email_admin;
