@@ -476,6 +476,25 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn outbox_work_wakes_here_and_is_told_to_other_nodes_once() {
+        let (bus, mut out) = bridged();
+        let ready = OutboxReady::new(bus.clone());
+        let woken = ready.notified();
+        ready.notify_one();
+        tokio::time::timeout(Duration::from_secs(1), woken)
+            .await
+            .unwrap();
+        assert_eq!(out.try_recv().unwrap(), Note::OutboxReady);
+        // Another node's hint wakes the sender here and is not sent back.
+        let woken = ready.notified();
+        ready.notify_local();
+        tokio::time::timeout(Duration::from_secs(1), woken)
+            .await
+            .unwrap();
+        assert!(out.try_recv().is_err());
+    }
+
     #[test]
     fn online_is_the_union_over_nodes_until_a_node_goes_quiet() {
         let (bus, _out) = bridged();
