@@ -240,8 +240,9 @@ pub async fn start(cfg: &Config, services: Arc<Services>) -> Result<Cluster, Str
     }
     // Heartbeats, the staleness check, and resyncs after the bus was away.
     {
-        let s = services.clone();
-        let mut down = client.connection_state() != async_nats::connection::State::Connected;
+        let (s, client) = (services.clone(), client.clone());
+        // The bus went away since the last (re)connection: resync when it is back.
+        let mut missed = false;
         tasks.push(tokio::spawn(async move {
             let mut heartbeat = tokio::time::interval(HEARTBEAT);
             let mut check = tokio::time::interval(staleness);
@@ -253,13 +254,14 @@ pub async fn start(cfg: &Config, services: Arc<Services>) -> Result<Cluster, Str
                         s.live.expire_remotes();
                     }
                     _ = check.tick() => {
+                        let down = client.connection_state() != async_nats::connection::State::Connected;
+                        missed |= down;
                         let (s2, v) = (s.clone(), version.clone());
-                        let was_down = down;
                         blocking(move || {
                             if check_directory(&s2, &v)? {
                                 tracing::info!("cluster: directory changed elsewhere; reloaded");
                             }
-                            if was_down {
+                            if down {
                                 reindex_contacts(&s2)?;
                             }
                             Ok(())
@@ -273,13 +275,13 @@ pub async fn start(cfg: &Config, services: Arc<Services>) -> Result<Cluster, Str
                     ev = events.recv() => match ev {
                         Some(async_nats::Event::Disconnected) => {
                             tracing::warn!("cluster bus: disconnected; caches checked every {} s", staleness.as_secs());
-                            down = true;
+                            missed = true;
                         }
                         Some(async_nats::Event::Connected) => {
                             tracing::info!("cluster bus: connected");
                             s.live.tell(s.live.local_presence());
-                            if down {
-                                down = false;
+                            if missed {
+                                missed = false;
                                 let (s2, v) = (s.clone(), version.clone());
                                 blocking(move || {
                                     reload_directory(&s2, &v)?;
