@@ -17,16 +17,21 @@ struct Nats {
 
 impl Nats {
     fn start() -> Nats {
-        let bin = std::env::var("CHARLA_TEST_NATS_SERVER").unwrap_or_else(|_| {
-            panic!(
-                "CHARLA_TEST_NATS_SERVER is not set: it must name a nats-server binary (./scripts/test installs one and sets it)"
-            )
-        });
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
+        Nats::start_on(port)
+    }
+
+    /// A server on `port` (again, after `kill`).
+    fn start_on(port: u16) -> Nats {
+        let bin = std::env::var("CHARLA_TEST_NATS_SERVER").unwrap_or_else(|_| {
+            panic!(
+                "CHARLA_TEST_NATS_SERVER is not set: it must name a nats-server binary (./scripts/test installs one and sets it)"
+            )
+        });
         let child = std::process::Command::new(&bin)
             .args(["-a", "127.0.0.1", "-p", &port.to_string()])
             .stdout(std::process::Stdio::null())
@@ -280,7 +285,58 @@ async fn events_presence_and_caches_cross_nodes_and_the_directory_catches_up_wit
             .is_some(),
         "a node not heard from is forgotten"
     );
-    drop((on_a, as_, bs));
+
+    // A contact made on A while the bus is down, then the bus comes back on the same
+    // address: B's index has the contact (resync from the store), and A's events reach
+    // B's live page again once both have reconnected.
+    let (s, c) = api_a
+        .post(
+            "/api/v1/contacts",
+            json!({"name": "Iñaki Goñi", "email": "inaki@example.com"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let port: u16 = nats.url.rsplit(':').next().unwrap().parse().unwrap();
+    let _nats = Nats::start_on(port);
+    let mut stream = on_b
+        .http
+        .get(format!("{}/events", b.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        read_sse(&mut stream, 1000, ": connected")
+            .await
+            .contains(": connected")
+    );
+    let t0 = Instant::now();
+    let mut n = 0;
+    let seen = loop {
+        n += 1;
+        let (s, posted) = incoming(
+            &a.url,
+            inbox,
+            &token,
+            json!({"source_id": format!("later-{n}"), "contact": {"identifier": "c-1"}, "content": "¿Seguís ahí?"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{posted}");
+        // Resyncs while the bus is down send `list 0`; wait for this message's event.
+        let want = format!("event: conv-{conv}");
+        let seen = read_sse(&mut stream, 500, &want).await;
+        if seen.contains(&want) {
+            break seen;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "A's events never reached B again: {seen:?}"
+        );
+    };
+    assert!(seen.contains("event: list"), "{seen}");
+    let (_, found) = api_b.get("/api/v1/contacts?q=goñi").await;
+    assert_eq!(found["contacts"][0]["name"], "Iñaki Goñi", "{found}");
+
+    drop((on_a, stream, as_, bs));
     a.stop().await;
     b.stop().await;
 }
