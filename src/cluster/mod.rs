@@ -16,7 +16,9 @@
 //!   reads the store's directory version (one point read) and reloads when it moved,
 //!   and while the bus is down it also rebuilds the contact index and tells open
 //!   streams to reload;
-//! - **outbox wake-ups** (`Note::OutboxReady`) wake the local outbox sender at once.
+//! - **outbox wake-ups** (`Note::OutboxReady`) wake the local outbox sender at once;
+//! - **mail health** (`Note::MailHealth`): the node that polls a mailbox tells the
+//!   others, so every node's settings page shows the same health.
 //!
 //! Sessions are not cached: every request and every live-stream check reads the
 //! session and the agent from the store, so a sign-out or a password change on one node
@@ -122,6 +124,7 @@ pub async fn apply(services: &Arc<Services>, from: &str, note: Note, version: &A
             .await
         }
         Note::OutboxReady => services.outbox_ready.notify_local(),
+        Note::MailHealth { inbox, poll } => services.mail_health.record(inbox, &poll),
     }
 }
 
@@ -213,6 +216,13 @@ pub async fn start(cfg: &Config, services: Arc<Services>) -> Result<Cluster, Str
     services
         .contacts_index
         .on_change(move |id| live.tell(Note::Contacts(vec![id])));
+    let live = services.live.clone();
+    services.mail_health.on_poll(move |inbox, poll| {
+        live.tell(Note::MailHealth {
+            inbox,
+            poll: poll.clone(),
+        })
+    });
 
     let mut tasks = Vec::new();
     // Out: this node's notes, in order.
@@ -371,6 +381,13 @@ mod tests {
             Note::Contacts(vec![crate::domain::conversation::ContactId(8)]),
             Note::Directory,
             Note::OutboxReady,
+            Note::MailHealth {
+                inbox: InboxId(4),
+                poll: crate::service::MailPoll::Failed {
+                    at: crate::domain::Timestamp(7),
+                    error: "IMAP login refused".into(),
+                },
+            },
             Note::Gone,
         ] {
             let b = Envelope::encode("x", &n);

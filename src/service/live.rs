@@ -62,6 +62,11 @@ pub enum Note {
     Contacts(Vec<ContactId>),
     /// Outbox work was committed: wake the outbox sender.
     OutboxReady,
+    /// A mailbox was polled (its health on the settings page).
+    MailHealth {
+        inbox: InboxId,
+        poll: super::mail::MailPoll,
+    },
 }
 
 /// How many live connections each key has (an agent's pages, a visitor's widgets).

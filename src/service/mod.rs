@@ -31,7 +31,7 @@ pub use crypto::{Hasher, Keys, hash_token, random_token};
 pub use directory::Directory;
 pub use email::{EmailInput, ServerInput};
 pub use live::{Live, LiveBus};
-pub use mail::{MailHealth, MailHealthBoard};
+pub use mail::{MailHealth, MailHealthBoard, MailPoll};
 pub use org::InboxInput;
 pub use outbox::Delivery;
 pub use throttle::{Throttle, ThrottleLimits};
