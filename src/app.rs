@@ -133,6 +133,8 @@ pub struct Running {
     handle: ServerHandle,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     workers: Workers,
+    /// The bus to the other nodes (cluster mode only).
+    cluster: Option<crate::cluster::Cluster>,
 }
 
 /// Options of `start` that tests change.
@@ -148,6 +150,16 @@ pub async fn start(cfg: &Config, opts: StartOptions) -> Result<Running, AppError
     let _ = rustls::crypto::ring::default_provider().install_default();
     let store = open_store(cfg)?;
     let services = build_services(cfg, store, opts.clock)?;
+    // Several nodes: live events, presence and cache invalidations through NATS.
+    let cluster = if cfg.cluster.enabled() {
+        Some(
+            crate::cluster::start(cfg, services.clone())
+                .await
+                .map_err(AppError::Other)?,
+        )
+    } else {
+        None
+    };
     let state = actix_web::web::Data::new(AppState {
         services: services.clone(),
         settings: WebSettings {
@@ -210,6 +222,7 @@ pub async fn start(cfg: &Config, opts: StartOptions) -> Result<Running, AppError
         handle,
         server: tokio::spawn(server),
         workers,
+        cluster,
     })
 }
 
@@ -220,6 +233,9 @@ impl Running {
         let served = self.server.await;
         tracing::info!("HTTP server stopped; stopping workers");
         self.workers.shutdown().await;
+        if let Some(c) = self.cluster {
+            c.stop().await;
+        }
         let store = self.services.store.clone();
         tokio::task::spawn_blocking(move || store.flush_blocking())
             .await

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod channels;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod domain;
 pub mod search;

@@ -6,19 +6,38 @@
 use crate::domain::contact::Contact;
 use crate::domain::conversation::ContactId;
 use std::collections::BTreeMap;
-use std::sync::RwLock;
+use std::sync::{OnceLock, RwLock};
+
+/// Called with the id of each contact changed on this node (cluster mode: the other
+/// nodes re-index it).
+type OnChange = Box<dyn Fn(ContactId) + Send + Sync>;
 
 /// The contact search index.
 #[derive(Default)]
 pub struct ContactIndex {
     entries: RwLock<BTreeMap<ContactId, Box<str>>>,
+    on_change: OnceLock<OnChange>,
 }
 
 impl ContactIndex {
-    /// Adds or replaces a contact.
+    /// Adds or replaces a contact changed on this node (and tells `on_change`).
     pub fn upsert(&self, c: &Contact) {
+        self.put(c);
+        if let Some(f) = self.on_change.get() {
+            f(c.id);
+        }
+    }
+
+    /// Adds or replaces a contact as read from the store (a change made on another
+    /// node, a resync): nobody else is told.
+    pub fn put(&self, c: &Contact) {
         let mut e = self.entries.write().unwrap_or_else(|e| e.into_inner());
         e.insert(c.id, c.search_text().into_boxed_str());
+    }
+
+    /// Sets what `upsert` tells about each change (once; false when already set).
+    pub fn on_change(&self, f: impl Fn(ContactId) + Send + Sync + 'static) -> bool {
+        self.on_change.set(Box::new(f)).is_ok()
     }
 
     /// Adds a contact unless it is already indexed (the start-up fill must not
@@ -100,5 +119,17 @@ mod tests {
         assert!(ix.search("   ", 10).is_empty());
         ix.upsert(&c(2, "Renamed", "cr@x.io", &[]));
         assert_eq!(ix.search("carlos", 10), vec![]);
+    }
+
+    #[test]
+    fn upsert_tells_on_change_and_put_does_not() {
+        let ix = ContactIndex::default();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(vec![]));
+        let s = seen.clone();
+        assert!(ix.on_change(move |id| s.lock().unwrap().push(id)));
+        ix.upsert(&c(1, "Carla", "carla@shop.es", &[]));
+        ix.put(&c(2, "Carlos", "cr@x.io", &[]));
+        assert_eq!(*seen.lock().unwrap(), vec![ContactId(1)]);
+        assert_eq!(ix.search("carl", 10), vec![ContactId(2), ContactId(1)]);
     }
 }

@@ -82,6 +82,7 @@ impl Services {
             .create_first_admin(&agent, &audit)
             .map_err(from_store)?;
         self.mark_setup_done();
+        self.refresh_directory()?;
         let s = self.start_session(&agent).await?;
         Ok((agent, s))
     }

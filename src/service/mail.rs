@@ -8,7 +8,7 @@ use crate::domain::message::{AttachmentMeta, MailMeta};
 use crate::domain::{InboxId, Timestamp};
 use crate::store::{Fence, InboundMessage, InboundParts, Ingested, MailCursor, Part};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// What the poller last saw of one mailbox.
 #[derive(Debug, Clone, Default)]
@@ -18,22 +18,51 @@ pub struct MailHealth {
     pub fetched: u64,
 }
 
+/// One poll's outcome (as told to the other nodes in cluster mode).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum MailPoll {
+    Ok { at: Timestamp, fetched: u64 },
+    Failed { at: Timestamp, error: String },
+}
+
+/// Called with each poll recorded on this node (cluster mode: the other nodes, whose
+/// settings pages show the same health, record it too).
+type OnPoll = Box<dyn Fn(InboxId, &MailPoll) + Send + Sync>;
+
 /// Health of every email inbox, in memory (a restart starts fresh).
 #[derive(Default)]
-pub struct MailHealthBoard(Mutex<HashMap<InboxId, MailHealth>>);
+pub struct MailHealthBoard(Mutex<HashMap<InboxId, MailHealth>>, OnceLock<OnPoll>);
 
 impl MailHealthBoard {
     /// Records a successful poll that fetched `n` messages.
     pub fn ok(&self, inbox: InboxId, at: Timestamp, n: u64) {
-        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let h = m.entry(inbox).or_default();
-        h.last_success = Some(at);
-        h.fetched += n;
+        self.told(inbox, MailPoll::Ok { at, fetched: n });
     }
     /// Records a failed poll.
     pub fn failed(&self, inbox: InboxId, at: Timestamp, error: String) {
+        self.told(inbox, MailPoll::Failed { at, error });
+    }
+    fn told(&self, inbox: InboxId, poll: MailPoll) {
+        self.record(inbox, &poll);
+        if let Some(f) = self.1.get() {
+            f(inbox, &poll);
+        }
+    }
+    /// Records a poll made here or on another node (nobody else is told).
+    pub fn record(&self, inbox: InboxId, poll: &MailPoll) {
         let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        m.entry(inbox).or_default().last_error = Some((at, error));
+        let h = m.entry(inbox).or_default();
+        match poll {
+            MailPoll::Ok { at, fetched } => {
+                h.last_success = Some(*at);
+                h.fetched += fetched;
+            }
+            MailPoll::Failed { at, error } => h.last_error = Some((*at, error.clone())),
+        }
+    }
+    /// Sets what `ok` and `failed` tell about each poll (once; false when already set).
+    pub fn on_poll(&self, f: impl Fn(InboxId, &MailPoll) + Send + Sync + 'static) -> bool {
+        self.1.set(Box::new(f)).is_ok()
     }
     /// One mailbox's health.
     pub fn get(&self, inbox: InboxId) -> MailHealth {
@@ -315,5 +344,40 @@ mod tests {
             ("Just a question.".into(), None)
         );
         assert_eq!(timeline_text(&plain, 4).0, "Just…");
+    }
+}
+
+#[cfg(test)]
+mod health_tests {
+    use super::*;
+
+    #[test]
+    fn polls_here_are_told_and_polls_from_elsewhere_only_recorded() {
+        let board = MailHealthBoard::default();
+        let told = std::sync::Arc::new(Mutex::new(vec![]));
+        let t = told.clone();
+        assert!(board.on_poll(move |i, p| t.lock().unwrap().push((i, p.clone()))));
+        board.ok(InboxId(1), Timestamp(10), 3);
+        board.record(
+            InboxId(1),
+            &MailPoll::Failed {
+                at: Timestamp(20),
+                error: "refused".into(),
+            },
+        );
+        let h = board.get(InboxId(1));
+        assert_eq!(h.last_success, Some(Timestamp(10)));
+        assert_eq!(h.fetched, 3);
+        assert_eq!(h.last_error, Some((Timestamp(20), "refused".into())));
+        assert_eq!(
+            *told.lock().unwrap(),
+            vec![(
+                InboxId(1),
+                MailPoll::Ok {
+                    at: Timestamp(10),
+                    fetched: 3
+                }
+            )]
+        );
     }
 }

@@ -32,7 +32,7 @@ pub use crypto::{Hasher, Keys, hash_token, random_token};
 pub use directory::Directory;
 pub use email::{EmailInput, ServerInput};
 pub use live::{Live, LiveBus};
-pub use mail::{MailHealth, MailHealthBoard};
+pub use mail::{MailHealth, MailHealthBoard, MailPoll};
 pub use node::Node;
 pub use org::InboxInput;
 pub use outbox::Delivery;
@@ -157,10 +157,9 @@ pub struct Services {
     pub settings: ServiceSettings,
     pub live: Arc<LiveBus>,
     pub contacts_index: crate::search::ContactIndex,
-    /// Signalled when new outbox work was committed, so the sender need not poll. The
-    /// sender runs on the node holding the `outbox` lease: work committed on another
-    /// node reaches it by its one-second poll (or by notifying this from a bus hint).
-    pub outbox_ready: tokio::sync::Notify,
+    /// Signalled when new outbox work was committed, so the sender need not poll (on
+    /// every node, in cluster mode: the node holding the `outbox` lease wakes at once).
+    pub outbox_ready: live::OutboxReady,
     /// This node: its id, and whether background work runs under leases.
     pub node: Node,
     /// What the mail pollers last saw of each mailbox.
@@ -191,6 +190,7 @@ impl Services {
                 Windows::local()
             }
         };
+        let live = Arc::new(LiveBus::default());
         Services {
             hasher: Hasher::new(settings.max_concurrent_hashes),
             throttle: Throttle::new(clock.clone(), settings.login, windows()),
@@ -198,9 +198,9 @@ impl Services {
             store,
             keys,
             settings,
-            live: Arc::new(LiveBus::default()),
+            outbox_ready: live::OutboxReady::new(live.clone()),
+            live,
             contacts_index: crate::search::ContactIndex::default(),
-            outbox_ready: tokio::sync::Notify::new(),
             node: Node::solo(),
             shutdown: tokio_util::sync::CancellationToken::new(),
             mail_health: MailHealthBoard::default(),
@@ -217,9 +217,17 @@ impl Services {
         Ok(self)
     }
 
-    /// Whether the first admin exists (cached; it never becomes false again).
+    /// Whether the first admin exists (cached once true: it never becomes false again;
+    /// until then read from the store, as another node may have done the setup).
     pub fn setup_done(&self) -> bool {
-        self.setup_done.load(Ordering::Acquire)
+        if self.setup_done.load(Ordering::Acquire) {
+            return true;
+        }
+        let done = self.store.setup_done().unwrap_or(false);
+        if done {
+            self.mark_setup_done();
+        }
+        done
     }
 
     fn mark_setup_done(&self) {

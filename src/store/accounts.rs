@@ -33,6 +33,17 @@ pub(super) fn put_audit(
     Ok(())
 }
 
+/// Moves the directory version (see `meta_keys::DIRECTORY_VERSION`): called inside every
+/// transaction that changes agents, teams or inboxes.
+pub(super) fn bump_directory_version(meta: &TxTree<'_>) -> std::result::Result<(), TxErr> {
+    let v = meta
+        .get(meta_keys::DIRECTORY_VERSION)?
+        .and_then(|b| keys::read_u64(&b))
+        .unwrap_or(0);
+    meta.insert(meta_keys::DIRECTORY_VERSION, keys::id(v.wrapping_add(1)))?;
+    Ok(())
+}
+
 /// Writes `agent` over its stored record, keeping the email index in step.
 fn put_agent(
     agents: &TxTree<'_>,
@@ -103,6 +114,16 @@ impl Store {
             .collect()
     }
 
+    /// The directory version: changes whenever agents, teams or inboxes do.
+    pub fn directory_version(&self) -> Result<u64> {
+        Ok(self
+            .t
+            .meta
+            .get(meta_keys::DIRECTORY_VERSION)?
+            .and_then(|b| keys::read_u64(&b))
+            .unwrap_or(0))
+    }
+
     /// Whether the first admin has been created.
     pub fn setup_done(&self) -> Result<bool> {
         Ok(self.t.meta.get(meta_keys::SETUP_DONE)?.is_some())
@@ -129,6 +150,7 @@ impl Store {
                 meta.insert(meta_keys::SETUP_DONE, keys::id(agent.id.0))?;
                 agents.insert(keys::id(agent.id.0), tx_enc(agent)?)?;
                 emails.insert(agent.email.as_bytes(), keys::id(agent.id.0))?;
+                bump_directory_version(meta)?;
                 put_audit(aud, Some(audit))
             },
         )?;
@@ -167,6 +189,7 @@ impl Store {
                     invites.insert(&hash[..], tx_enc(inv)?)?;
                     agent_invite.insert(keys::id(agent.id.0), &hash[..])?;
                 }
+                bump_directory_version(meta)?;
                 put_audit(aud, Some(audit))
             },
         )?;
@@ -179,9 +202,15 @@ impl Store {
         let _g = self.write_gate();
         let t = &self.t;
         self.tx(
-            [&t.agentid_agent, &t.email_agentid, &t.auditkey_entry],
-            |[agents, emails, aud]| {
+            [
+                &t.agentid_agent,
+                &t.email_agentid,
+                &t.auditkey_entry,
+                &t.meta,
+            ],
+            |[agents, emails, aud, meta]| {
                 put_agent(agents, emails, agent)?;
+                bump_directory_version(meta)?;
                 put_audit(aud, audit)
             },
         )?;
@@ -205,10 +234,12 @@ impl Store {
                 &t.auditkey_entry,
                 &t.tokenhash_apitoken,
                 &t.agenttoken_tokenrow,
+                &t.meta,
             ],
-            |[agents, emails, aud, tokens, token_rows]| {
+            |[agents, emails, aud, tokens, token_rows, meta]| {
                 put_agent(agents, emails, agent)?;
                 remove_tokens(tokens, token_rows, &rows)?;
+                bump_directory_version(meta)?;
                 put_audit(aud, audit)
             },
         )?;
@@ -445,13 +476,15 @@ impl Store {
                 &t.agentid_agent,
                 &t.tokenhash_apitoken,
                 &t.agenttoken_tokenrow,
+                &t.meta,
             ],
-            |[invites, by_agent, agents, tokens, token_rows]| {
+            |[invites, by_agent, agents, tokens, token_rows, meta]| {
                 if invites.take(&hash[..])?.is_none() {
                     return abort(Abort::NotFound);
                 }
                 by_agent.remove(keys::id(agent.id.0))?;
                 agents.insert(keys::id(agent.id.0), tx_enc(agent)?)?;
+                bump_directory_version(meta)?;
                 remove_tokens(tokens, token_rows, &rows)
             },
         )?;

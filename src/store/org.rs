@@ -1,7 +1,7 @@
 //! Teams and inboxes.
 
 use super::TxErr;
-use super::accounts::put_audit;
+use super::accounts::{bump_directory_version, put_audit};
 use super::schema;
 use super::{Abort, Result, Store, dec, enc, keys};
 use crate::domain::{AuditEntry, Inbox, InboxId, Team, TeamId};
@@ -33,7 +33,8 @@ impl Store {
             .collect()
     }
 
-    /// Inserts or replaces a record by id, with its audit entry, in one transaction.
+    /// Inserts or replaces a record by id (teams and inboxes: the directory version
+    /// moves), with its audit entry, in one transaction.
     /// With `must_exist`, aborts with `NotFound` when there is nothing to replace.
     fn put_in<T: Serialize>(
         &self,
@@ -45,24 +46,32 @@ impl Store {
     ) -> Result<()> {
         let _g = self.write_gate();
         let bytes = enc(v)?;
-        self.tx([tree, &self.t.auditkey_entry], |[t, aud]| {
-            let old = t.replace(keys::id(id), bytes.clone())?;
-            if must_exist && old.is_none() {
-                return Err(TxErr::Abort(Abort::NotFound));
-            }
-            put_audit(aud, Some(audit))
-        })?;
+        self.tx(
+            [tree, &self.t.auditkey_entry, &self.t.meta],
+            |[t, aud, meta]| {
+                let old = t.replace(keys::id(id), bytes.clone())?;
+                if must_exist && old.is_none() {
+                    return Err(TxErr::Abort(Abort::NotFound));
+                }
+                bump_directory_version(meta)?;
+                put_audit(aud, Some(audit))
+            },
+        )?;
         Ok(())
     }
 
     fn delete_in(&self, tree: &super::kv::Tree, id: u64, audit: &(u64, AuditEntry)) -> Result<()> {
         let _g = self.write_gate();
-        self.tx([tree, &self.t.auditkey_entry], |[t, aud]| {
-            if t.take(keys::id(id))?.is_none() {
-                return Err(TxErr::Abort(Abort::NotFound));
-            }
-            put_audit(aud, Some(audit))
-        })?;
+        self.tx(
+            [tree, &self.t.auditkey_entry, &self.t.meta],
+            |[t, aud, meta]| {
+                if t.take(keys::id(id))?.is_none() {
+                    return Err(TxErr::Abort(Abort::NotFound));
+                }
+                bump_directory_version(meta)?;
+                put_audit(aud, Some(audit))
+            },
+        )?;
         Ok(())
     }
 
@@ -103,5 +112,97 @@ impl Store {
     /// Deletes an inbox.
     pub fn delete_inbox(&self, id: InboxId, audit: &(u64, AuditEntry)) -> Result<()> {
         self.delete_in(&self.t.inboxid_inbox, id.0, audit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::{Agent, AgentId, AuditEntry, Role, Team, TeamId, Timestamp};
+    use crate::store::{EngineChoice, Store, StoreOptions};
+
+    fn audit(id: u64) -> (u64, AuditEntry) {
+        let entry = AuditEntry {
+            at: Timestamp(id as i64),
+            actor: None,
+            actor_name: "test".into(),
+            action: "test".into(),
+            target: String::new(),
+            detail: String::new(),
+        };
+        (id, entry)
+    }
+
+    /// Every change to agents, teams and inboxes moves the directory version in its
+    /// own transaction; a change that aborts does not.
+    fn directory_version_moves_with_every_directory_change(store: &Store) {
+        assert_eq!(store.directory_version().unwrap(), 0);
+        let mut team = Team {
+            id: TeamId(10),
+            name: "Ventas".into(),
+            members: vec![],
+            created_at: Timestamp(1),
+        };
+        store.put_team(&team, false, &audit(1)).unwrap();
+        assert_eq!(store.directory_version().unwrap(), 1);
+        team.name = "Soporte".into();
+        store.put_team(&team, true, &audit(2)).unwrap();
+        assert_eq!(store.directory_version().unwrap(), 2);
+        let missing = Team {
+            id: TeamId(11),
+            ..team.clone()
+        };
+        assert!(store.put_team(&missing, true, &audit(3)).is_err());
+        assert_eq!(
+            store.directory_version().unwrap(),
+            2,
+            "an abort moves nothing"
+        );
+        store.delete_team(team.id, &audit(4)).unwrap();
+        assert_eq!(store.directory_version().unwrap(), 3);
+        let mut agent = Agent {
+            id: AgentId(20),
+            name: "Ana".into(),
+            email: "ana@example.com".into(),
+            role: Role::Admin,
+            password_hash: None,
+            active: true,
+            created_at: Timestamp(1),
+            password_changed_at: Timestamp(1),
+        };
+        store.create_first_admin(&agent, &audit(5)).unwrap();
+        assert_eq!(store.directory_version().unwrap(), 4);
+        agent.active = false;
+        store.update_agent(&agent, None).unwrap();
+        assert_eq!(store.directory_version().unwrap(), 5);
+        store.update_agent_password(&agent, None).unwrap();
+        assert_eq!(store.directory_version().unwrap(), 6);
+    }
+
+    fn open(dir: &std::path::Path, engine: EngineChoice) -> Store {
+        Store::open(&StoreOptions {
+            path: dir.to_path_buf(),
+            cache_capacity: 8 << 20,
+            flush_every_ms: None,
+            engine,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn directory_version_on_sled() {
+        let dir = tempfile::tempdir().unwrap();
+        directory_version_moves_with_every_directory_change(&open(dir.path(), EngineChoice::Sled));
+    }
+
+    #[test]
+    #[ignore = "needs PostgreSQL; run ./scripts/test (it installs it)"]
+    fn directory_version_on_postgres() {
+        let server = crate::store::engine::pg_test_server::PgServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        let engine = EngineChoice::Postgres {
+            url: server.fresh_database(),
+            pool_size: 2,
+        };
+        directory_version_moves_with_every_directory_change(&open(dir.path(), engine));
     }
 }

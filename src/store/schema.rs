@@ -59,7 +59,9 @@
 //! restored database continues its tokens (restored holdings expire within a period).
 //!
 //! `meta` keys: `schema_version` (u64 BE), `id_hwm` (u64 BE, id generator high-water
-//! mark), `setup_done` (agent id of the first admin).
+//! mark), `setup_done` (agent id of the first admin), `directory_version` (u64 BE, moved
+//! in the same transaction as every change to agents, teams and inboxes: other nodes
+//! compare it to know their directory is stale).
 
 /// Names of all trees, in the order `Store::open` opens them.
 pub const TREES: &[&str] = &[
@@ -133,4 +135,5 @@ pub mod meta_keys {
     pub const SCHEMA_VERSION: &[u8] = b"schema_version";
     pub const ID_HWM: &[u8] = b"id_hwm";
     pub const SETUP_DONE: &[u8] = b"setup_done";
+    pub const DIRECTORY_VERSION: &[u8] = b"directory_version";
 }

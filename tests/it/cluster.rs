@@ -240,14 +240,36 @@ async fn three_nodes_behind_a_proxy_serve_one_inbox_and_survive_a_sigkill() {
         ],
         "",
     );
-    let servers: Vec<Option<Server>> = (0..3)
-        .map(|i| {
-            Some(Server::start_with(
-                &data[i],
-                &["--config", configs[i].to_str().unwrap()],
-            ))
-        })
-        .collect();
+    let start = |i: usize| {
+        Some(Server::start_with(
+            &data[i],
+            &["--config", configs[i].to_str().unwrap()],
+        ))
+    };
+    // Node A first, alone: it takes the outbox and, once an email inbox exists, its
+    // mailbox, so that killing it later moves both.
+    let mut servers: Vec<Option<Server>> = vec![start(0)];
+    let first_url = servers[0].as_ref().unwrap().url.clone();
+    let api = |base: &str| Api::with_token(base, &token);
+    let (s, e) = api(&first_url)
+        .post(
+            "/api/v1/inboxes",
+            json!({"name": "Support mail", "channel": "email", "email": {
+                "imap": {"host": "127.0.0.1", "port": dovecot.port(), "security": "none", "username": "support", "password": "secret", "folder": "INBOX"},
+                "smtp": {"host": "127.0.0.1", "port": 2525, "security": "none"},
+                "from_name": "Shop", "from_address": "support@shop.example", "poll_seconds": 3600
+            }}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    let mail_inbox = e["id"].as_u64().unwrap();
+    dovecot.append("support", "INBOX", &mail("before")).await;
+    wait_until("the first mail", Duration::from_secs(20), async || {
+        has_mail_from(&api(&first_url), mail_inbox, "before").await
+    })
+    .await;
+    servers.push(start(1));
+    servers.push(start(2));
     let addrs = servers
         .iter()
         .map(|s| {
@@ -269,7 +291,6 @@ async fn three_nodes_behind_a_proxy_serve_one_inbox_and_survive_a_sigkill() {
         nodes.url("node-b"),
         nodes.url("node-c"),
     );
-    let api = |base: &str| Api::with_token(base, &token);
     // The test's own view of the shared database (read-only use: leases).
     let view = charla::store::Store::open(&charla::store::StoreOptions {
         path: dir.path().join("observer"),
@@ -372,29 +393,16 @@ async fn three_nodes_behind_a_proxy_serve_one_inbox_and_survive_a_sigkill() {
     assert_eq!(m["message"]["content"], "Sí, quedan tres.", "{m}");
     drop(ws);
 
-    // An email inbox, watched by whichever node holds its lease.
-    let (s, e) = api(&lb)
-        .post(
-            "/api/v1/inboxes",
-            json!({"name": "Support mail", "channel": "email", "email": {
-                "imap": {"host": "127.0.0.1", "port": dovecot.port(), "security": "none", "username": "support", "password": "secret", "folder": "INBOX"},
-                "smtp": {"host": "127.0.0.1", "port": 2525, "security": "none"},
-                "from_name": "Shop", "from_address": "support@shop.example", "poll_seconds": 3600
-            }}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{e}");
-    let mail_inbox = e["id"].as_u64().unwrap();
-    dovecot.append("support", "INBOX", &mail("before")).await;
-    wait_until("the first mail", Duration::from_secs(20), async || {
-        has_mail_from(&api(&lb), mail_inbox, "before").await
-    })
-    .await;
-
     // 4. SIGKILL the node that holds the outbox while 8 clients post through the
     //    proxy: every acknowledged message is there exactly once, and the outbox and
     //    the mailbox move to the nodes left within the lease period.
     let victim = holder(&view, "outbox").expect("an outbox holder");
+    assert_eq!(victim, "node-a", "the first node took the outbox");
+    assert_eq!(
+        holder(&view, &format!("mail:{mail_inbox}")).as_deref(),
+        Some("node-a"),
+        "and the mailbox"
+    );
     let acked: Arc<Mutex<HashMap<String, (u64, u64)>>> = Arc::default();
     let posting: Vec<_> = (0..8)
         .map(|w| {
@@ -433,13 +441,10 @@ async fn three_nodes_behind_a_proxy_serve_one_inbox_and_survive_a_sigkill() {
     tokio::time::sleep(Duration::from_millis(700)).await;
     nodes.kill(&victim);
     let killed_at = Instant::now();
-    for p in posting {
-        p.await.unwrap();
-    }
     let survivor = names.iter().find(|n| **n != victim).unwrap().clone();
     let survivor_url = nodes.url(&survivor);
-    // The outbox: a reply posted now is delivered by a node still alive, within a lease
-    // period of the kill (plus the sender's one-second poll).
+    // The outbox: a reply posted right after the kill is delivered by a node still
+    // alive, within a lease period (plus the sender's one-second poll).
     let after = reply(&api(&survivor_url), conv, "Ya está en camino.").await;
     let took = wait_until(
         "a reply's webhook after the outbox's node was killed",
@@ -448,6 +453,9 @@ async fn three_nodes_behind_a_proxy_serve_one_inbox_and_survive_a_sigkill() {
     )
     .await;
     let outbox_moved = killed_at.elapsed();
+    for p in posting {
+        p.await.unwrap();
+    }
     let new_holder = holder(&view, "outbox").expect("the outbox is held again");
     assert_ne!(new_holder, victim);
     // The mailbox: mail that arrives now is stored by a node still alive.
@@ -514,7 +522,7 @@ async fn three_nodes_behind_a_proxy_serve_one_inbox_and_survive_a_sigkill() {
         "a webhook was sent twice: {d:?}"
     );
     println!(
-        "three nodes: live event A -> C in {crossed:?}; {} messages acknowledged through the proxy across a SIGKILL of {victim}, all present once; outbox moved to {new_holder} and delivered {outbox_moved:?} after the kill (waited {took:?}); mailbox now watched by {mail_holder}",
+        "three nodes: live event A -> C in {crossed:?}; {} messages acknowledged through the proxy across a SIGKILL of {victim}, all present once; outbox moved to {new_holder} and delivered a reply posted right after the kill {took:?} later ({outbox_moved:?} after the kill); mailbox now watched by {mail_holder}",
         acked.len()
     );
     hook_handle.stop(true).await;

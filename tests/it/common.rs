@@ -504,22 +504,22 @@ pub struct Nats {
 
 impl Nats {
     pub fn start() -> Nats {
-        let bin = std::env::var("CHARLA_TEST_NATS_SERVER").unwrap_or_else(|_| {
-            panic!(
-                "CHARLA_TEST_NATS_SERVER is not set: it must name a nats-server binary (./scripts/test installs one and sets it)"
-            )
-        });
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        Self::start_on(&bin, port)
+        Self::start_on(port)
     }
 
     /// On a given port (to bring the bus back where the nodes look for it).
-    pub fn start_on(bin: &str, port: u16) -> Nats {
-        let child = Command::new(bin)
+    pub fn start_on(port: u16) -> Nats {
+        let bin = std::env::var("CHARLA_TEST_NATS_SERVER").unwrap_or_else(|_| {
+            panic!(
+                "CHARLA_TEST_NATS_SERVER is not set: it must name a nats-server binary (./scripts/test installs one and sets it)"
+            )
+        });
+        let child = Command::new(&bin)
             .args(["-a", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

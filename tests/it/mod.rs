@@ -8,6 +8,7 @@ mod browser_inbox;
 mod browser_widget;
 mod cli;
 mod cluster;
+mod cluster_bus;
 mod crash;
 mod email;
 mod email_admin;

@@ -74,7 +74,8 @@ pub async fn incoming(
 ) -> Result<HttpResponse, ApiError> {
     let token = bearer(&req)?;
     st.services
-        .api_inbox(InboxId(*id), &token)
+        .looked_up(|s| s.api_inbox(InboxId(*id), &token))
+        .await
         .map_err(auth_error)?;
     let Json(b) = body?;
     let m = ApiIncoming {
@@ -113,7 +114,8 @@ pub async fn status(
 ) -> Result<HttpResponse, ApiError> {
     let token = bearer(&req)?;
     st.services
-        .api_inbox(InboxId(*id), &token)
+        .looked_up(|s| s.api_inbox(InboxId(*id), &token))
+        .await
         .map_err(auth_error)?;
     let Json(b) = body?;
     let status = DeliveryStatus::parse(&b.status)

@@ -242,7 +242,7 @@ pub async fn events(Signed(auth): Signed, st: web::Data<AppState>) -> HttpRespon
                         Step::send_if(visible, || format!("event: typing-{id}\ndata: {}\n\n", u8::from(active)))
                     }
                     // Missed events may have changed access too: check, then reload.
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => match current(&services, hash).await {
+                    Ok(Live::Resync) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => match current(&services, hash).await {
                         Some(a) => {
                             agent = a;
                             Step::Send("event: list\ndata: 0\n\n".to_string())

@@ -60,7 +60,7 @@ pub async fn widget_config(
     st: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let inbox = st.services.website_inbox(&key)?;
+    let inbox = st.services.looked_up(|s| s.website_inbox(&key)).await?;
     let origin = origin(&req).map(str::to_string);
     if let Some(o) = &origin
         && !Services::widget_origin_allowed(&inbox, o)
@@ -92,7 +92,11 @@ pub async fn widget_socket(
     st: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let inbox = st.services.website_inbox(&key).map_err(ApiError::from)?;
+    let inbox = st
+        .services
+        .looked_up(|s| s.website_inbox(&key))
+        .await
+        .map_err(ApiError::from)?;
     // Browsers always send Origin on a WebSocket; anything else is not a widget.
     match origin(&req) {
         Some(o) if Services::widget_origin_allowed(&inbox, o) => {}
@@ -305,7 +309,7 @@ impl Socket {
                                 true
                             }
                         }
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => self.push_updates(&visitor).await,
+                        Ok(Live::Resync) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => self.push_updates(&visitor).await,
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => false,
                         Ok(_) => true,
                     };
