@@ -28,8 +28,8 @@ pub struct ClusterConfig {
     /// The NATS server that carries live events and cache invalidations between nodes
     /// (`nats://host:4222`). Setting it turns cluster mode on.
     pub nats_url: Option<String>,
-    /// This node's name in leases, logs and `/health`; empty: host name, process id and
-    /// a random suffix.
+    /// This node's name in leases and logs, unique among the nodes; empty: host name,
+    /// process id and a random suffix.
     pub node_id: String,
     /// How long a node holds a job or poller lease without renewing it; a dead node's
     /// work moves to another node within this time.
