@@ -165,8 +165,19 @@ impl Services {
     }
 
     fn row(&self, actor: &Agent, c: Conversation, dir: &super::Directory) -> Result<Row> {
-        let c = self.shown_in(actor, c, dir)?;
         let read = self.store.read_time(actor.id, c.id)?;
+        self.row_read(actor, c, read, dir)
+    }
+
+    /// A row, given when `actor` last read it.
+    fn row_read(
+        &self,
+        actor: &Agent,
+        c: Conversation,
+        read: Option<crate::domain::Timestamp>,
+        dir: &super::Directory,
+    ) -> Result<Row> {
+        let c = self.shown_in(actor, c, dir)?;
         let unread = c
             .last_inbound_at
             .is_some_and(|t| read.is_none_or(|r| t > r));
@@ -200,10 +211,13 @@ impl Services {
             .map(parse_cursor)
             .transpose()?;
         let page = self.store.view_page(view, &inboxes, before, limit)?;
+        let ids: Vec<_> = page.conversations.iter().map(|c| c.id).collect();
+        let reads = self.store.read_times(actor.id, &ids)?;
         let rows = page
             .conversations
             .into_iter()
-            .map(|c| self.row(actor, c, &dir))
+            .zip(reads)
+            .map(|(c, read)| self.row_read(actor, c, read, &dir))
             .collect::<Result<_>>()?;
         Ok(ListPage {
             rows,
@@ -215,21 +229,34 @@ impl Services {
     pub fn counts(&self, actor: &Agent) -> Result<Counts> {
         let dir = self.directory();
         let inboxes = dir.visible_inboxes(actor);
-        let n = |v| self.store.view_count(v, &inboxes);
-        let teams = dir
+        let teams: Vec<_> = dir
             .teams
             .iter()
             .filter(|t| actor.is_admin() || t.members.contains(&actor.id))
-            .map(|t| Ok((t.id, t.name.clone(), n(View::Team(t.id))?)))
-            .collect::<Result<_>>()?;
+            .collect();
+        let mut views = vec![
+            View::Mine(actor.id),
+            View::Unassigned,
+            View::All,
+            View::Snoozed,
+            View::Closed,
+            View::Mentions(actor.id),
+        ];
+        views.extend(teams.iter().map(|t| View::Team(t.id)));
+        // Every counter in one read.
+        let n = self.store.view_counts(&views, &inboxes)?;
         Ok(Counts {
-            mine: n(View::Mine(actor.id))?,
-            unassigned: n(View::Unassigned)?,
-            all: n(View::All)?,
-            snoozed: n(View::Snoozed)?,
-            closed: n(View::Closed)?,
-            mentions: n(View::Mentions(actor.id))?,
-            teams,
+            mine: n[0],
+            unassigned: n[1],
+            all: n[2],
+            snoozed: n[3],
+            closed: n[4],
+            mentions: n[5],
+            teams: teams
+                .iter()
+                .zip(&n[6..])
+                .map(|(t, c)| (t.id, t.name.clone(), *c))
+                .collect(),
         })
     }
 

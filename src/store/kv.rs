@@ -37,6 +37,15 @@ impl Tree {
         self.e.get(self.ks, key.as_ref())
     }
 
+    /// Several values at once, in the order of `keys`.
+    pub(crate) fn get_many<K: AsRef<[u8]>>(
+        &self,
+        keys: &[K],
+    ) -> Result<Vec<Option<Vec<u8>>>, EngineError> {
+        let keys: Vec<&[u8]> = keys.iter().map(|k| k.as_ref()).collect();
+        self.e.get_many(self.ks, &keys)
+    }
+
     pub(crate) fn insert(
         &self,
         key: impl AsRef<[u8]>,

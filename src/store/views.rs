@@ -109,6 +109,19 @@ impl Store {
             .transpose()
     }
 
+    /// Several conversations at once (one read for the lot), in the order of `ids`;
+    /// those that no longer exist are left out.
+    pub fn conversations(&self, ids: &[ConversationId]) -> Result<Vec<Conversation>> {
+        let keys: Vec<[u8; 8]> = ids.iter().map(|i| keys::id(i.0)).collect();
+        self.t
+            .convid_conversation
+            .get_many(&keys)?
+            .into_iter()
+            .flatten()
+            .map(|v| dec(schema::CONVID_CONVERSATION, &v))
+            .collect()
+    }
+
     /// The conversation a message belongs to.
     pub fn conversation_of_message(&self, id: MessageId) -> Result<Option<ConversationId>> {
         Ok(self
@@ -244,11 +257,12 @@ impl Store {
             }
             let Some(Ok(k)) = iters[n].next() else { break };
             let (time, conv_id) = idx_time_conv(&k);
-            if let Some(c) = self.conversation(ConversationId(conv_id))? {
-                out.push(c);
-                last = Some((time, conv_id));
-            }
+            out.push(ConversationId(conv_id));
+            last = Some((time, conv_id));
         }
+        // The rows, read together. (A conversation removed since the index was read is
+        // left out, as before.)
+        let out = self.conversations(&out)?;
         Ok(ViewPage {
             conversations: out,
             next: if more { last } else { None },
@@ -257,17 +271,25 @@ impl Store {
 
     /// The number of conversations in a view over some inboxes (kept, never counted).
     pub fn view_count(&self, view: View, inboxes: &[InboxId]) -> Result<u64> {
-        let (tag, sub) = view.tag_sub();
-        let mut n = 0;
-        for i in inboxes {
-            n += self
-                .t
-                .viewcount_n
-                .get(count_key(tag, i.0, sub))?
-                .and_then(|v| keys::read_u64(&v))
-                .unwrap_or(0);
+        Ok(self.view_counts(&[view], inboxes)?[0])
+    }
+
+    /// [`view_count`](Self::view_count) of several views, read together.
+    pub fn view_counts(&self, views: &[View], inboxes: &[InboxId]) -> Result<Vec<u64>> {
+        let keys: Vec<_> = views
+            .iter()
+            .flat_map(|v| {
+                let (tag, sub) = v.tag_sub();
+                inboxes.iter().map(move |i| count_key(tag, i.0, sub))
+            })
+            .collect();
+        let values = self.t.viewcount_n.get_many(&keys)?;
+        let per_view = inboxes.len().max(1);
+        let mut out = vec![0u64; views.len()];
+        for (n, v) in values.into_iter().enumerate() {
+            out[n / per_view] += v.and_then(|v| keys::read_u64(&v)).unwrap_or(0);
         }
-        Ok(n)
+        Ok(out)
     }
 
     /// A page of a conversation's timeline, newest first, before `before`.
@@ -301,6 +323,22 @@ impl Store {
             .get(keys::id_pair(agent.0, conv.0))?
             .and_then(|v| keys::read_time(&v))
             .map(Timestamp))
+    }
+
+    /// When `agent` last read each of `convs` (one read for the lot).
+    pub fn read_times(
+        &self,
+        agent: AgentId,
+        convs: &[ConversationId],
+    ) -> Result<Vec<Option<Timestamp>>> {
+        let keys: Vec<_> = convs.iter().map(|c| keys::id_pair(agent.0, c.0)).collect();
+        Ok(self
+            .t
+            .readstate_time
+            .get_many(&keys)?
+            .into_iter()
+            .map(|v| v.and_then(|v| keys::read_time(&v)).map(Timestamp))
+            .collect())
     }
 
     /// Marks `conv` read by `agent` up to `at`, or unread with `None`.

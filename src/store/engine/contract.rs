@@ -34,6 +34,12 @@ fn point_operations(e: &Engine) {
     let big = vec![7u8; 64 * 1024];
     e.insert(B, b"big", &big).unwrap();
     assert_eq!(e.get(B, b"big").unwrap().as_deref(), Some(&big[..]));
+    // Batch reads answer in the order asked, missing keys as None, repeats included.
+    assert_eq!(
+        e.get_many(A, &[b"nope", b"k", b"k"]).unwrap(),
+        vec![None, Some(b"v2".to_vec()), Some(b"v2".to_vec())]
+    );
+    assert_eq!(e.get_many(B, &[]).unwrap(), Vec::<Option<Vec<u8>>>::new());
     e.insert(A, b"", b"empty key").unwrap();
     e.insert(A, b"empty value", b"").unwrap();
     assert_eq!(e.get(A, b"").unwrap().as_deref(), Some(&b"empty key"[..]));

@@ -175,6 +175,15 @@ impl Engine {
         }
     }
 
+    /// Several values of one keyspace, in the order of `keys` (one round trip on a
+    /// network engine: a page's rows are read together, not one by one).
+    pub fn get_many(&self, ks: Ks, keys: &[&[u8]]) -> Result<Vec<Option<Vec<u8>>>, EngineError> {
+        match self {
+            Engine::Sled(e) => keys.iter().map(|k| e.get(ks, k)).collect(),
+            Engine::Postgres(e) => e.get_many(ks, keys),
+        }
+    }
+
     /// One value.
     pub fn get(&self, ks: Ks, key: &[u8]) -> Result<Option<Vec<u8>>, EngineError> {
         match self {

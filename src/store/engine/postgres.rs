@@ -229,6 +229,36 @@ impl PgEngine {
         })?
     }
 
+    pub(super) fn get_many(
+        &self,
+        ks: Ks,
+        keys: &[&[u8]],
+    ) -> Result<Vec<Option<Vec<u8>>>, EngineError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (s, keys) = (
+            self.shared.clone(),
+            keys.iter().map(|k| k.to_vec()).collect::<Vec<_>>(),
+        );
+        self.run(async move {
+            let t = s.table(ks)?;
+            let c = s.conn().await?;
+            let rows = async {
+                let st = c.prepare_cached(&t.get).await?;
+                // Pipelined on one connection: one round trip for the lot.
+                let params: Vec<[&(dyn ToSql + Sync); 1]> = keys.iter().map(|k| [k as _]).collect();
+                let rows =
+                    futures_util::future::try_join_all(params.iter().map(|p| c.query_opt(&st, p)))
+                        .await?;
+                rows.into_iter()
+                    .map(|r| r.map(|r| r.try_get(0)).transpose())
+                    .collect::<Result<Vec<_>, _>>()
+            };
+            rows.await.map_err(|e| s.failed("read failed", &e))
+        })?
+    }
+
     pub(super) fn insert(&self, ks: Ks, key: &[u8], value: &[u8]) -> Result<(), EngineError> {
         let (s, key, value) = (self.shared.clone(), key.to_vec(), value.to_vec());
         self.run(async move {
