@@ -37,6 +37,144 @@ impl PgServer {
         server
     }
 
+    /// As `start`, but serving TLS only: `ssl = on` with a certificate for `localhost` and
+    /// 127.0.0.1 from a CA made for the test (`ca_path`), and a `pg_hba.conf` that admits
+    /// TCP clients over TLS alone (`hostssl`): user `charla` trusted, user `scram`
+    /// (password `scram-pw`) by SCRAM-SHA-256, so channel binding can be tested.
+    #[allow(dead_code)] // for the TLS tests (engine::postgres)
+    pub(crate) fn start_tls() -> PgServer {
+        let server = PgServer::start();
+        server.make_certificates();
+        let data = server.data();
+        let tls = server.dir.path().join("tls");
+        let conf = format!(
+            "\nssl = on\nssl_cert_file = '{}'\nssl_key_file = '{}'\n",
+            tls.join("server.crt").display(),
+            tls.join("server.key").display()
+        );
+        append(&data.join("postgresql.conf"), &conf);
+        std::fs::write(
+            data.join("pg_hba.conf"),
+            "local all all trust\n\
+             hostssl all scram 127.0.0.1/32 scram-sha-256\n\
+             hostssl all all 127.0.0.1/32 trust\n",
+        )
+        .unwrap();
+        server.sql(
+            "postgres",
+            "SET password_encryption = 'scram-sha-256'; \
+             CREATE ROLE scram LOGIN SUPERUSER PASSWORD 'scram-pw'",
+        );
+        server.sql("postgres", "SELECT pg_reload_conf()");
+        // The reload is asynchronous: wait until the server reports TLS on.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while server.sql("postgres", "SHOW ssl") != "on" {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server never turned TLS on"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        server
+    }
+
+    /// The test CA that signed a `start_tls` server's certificate (PEM).
+    #[allow(dead_code)] // for the TLS tests (engine::postgres)
+    pub(crate) fn ca_path(&self) -> PathBuf {
+        self.dir.path().join("tls").join("ca.pem")
+    }
+
+    /// The port the server listens on.
+    #[allow(dead_code)] // for the TLS tests (engine::postgres)
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A CA and a server certificate (ECDSA P-256) for `localhost` and 127.0.0.1 in
+    /// `<dir>/tls`, the key owned by the server's user with mode 0600 (PostgreSQL
+    /// refuses a key others can read).
+    fn make_certificates(&self) {
+        let tls = self.dir.path().join("tls");
+        std::fs::create_dir_all(&tls).unwrap();
+        let openssl = |args: &[&str]| {
+            run(Command::new("openssl").current_dir(&tls).args(args));
+        };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ];
+        openssl(
+            &[
+                &["req", "-x509"][..],
+                &ec,
+                &[
+                    "-keyout",
+                    "ca.key",
+                    "-out",
+                    "ca.pem",
+                    "-days",
+                    "2",
+                    "-subj",
+                    "/CN=Charla test CA",
+                    "-addext",
+                    "basicConstraints=critical,CA:TRUE",
+                    "-addext",
+                    "keyUsage=critical,keyCertSign,cRLSign",
+                ],
+            ]
+            .concat(),
+        );
+        openssl(
+            &[
+                &["req"][..],
+                &ec,
+                &[
+                    "-keyout",
+                    "server.key",
+                    "-out",
+                    "server.csr",
+                    "-subj",
+                    "/CN=localhost",
+                ],
+            ]
+            .concat(),
+        );
+        std::fs::write(
+            tls.join("server.ext"),
+            "subjectAltName = DNS:localhost, IP:127.0.0.1\n\
+             basicConstraints = critical, CA:FALSE\n\
+             keyUsage = critical, digitalSignature\n\
+             extendedKeyUsage = serverAuth\n",
+        )
+        .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+            "-out",
+            "server.crt",
+        ]);
+        use std::os::unix::fs::PermissionsExt;
+        let key = tls.join("server.key");
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        if self.as_postgres {
+            run(Command::new("chown").arg("-R").arg("postgres:").arg(&tls));
+        }
+    }
+
     /// A server with a directory and a port, but no cluster yet.
     fn unstarted() -> PgServer {
         let bin = bin_dir();
@@ -265,6 +403,13 @@ fn is_root() -> bool {
     std::fs::metadata("/proc/self")
         .map(|m| m.uid() == 0)
         .unwrap_or(false)
+}
+
+/// Appends `text` to the file at `path`.
+fn append(path: &Path, text: &str) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+    f.write_all(text.as_bytes()).unwrap();
 }
 
 fn free_port() -> u16 {

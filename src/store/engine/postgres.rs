@@ -24,8 +24,10 @@
 //!   connections; each call sends a future to it and waits on a std channel, which is
 //!   allowed from any thread.
 //! - Connections: a deadpool pool, so broken connections are dropped and replaced.
-//!   No TLS yet (future work: a rustls connector); use a local socket or a private network.
+//! - TLS: rustls, with libpq's `sslmode` (`disable`, `prefer` (the default), `require`,
+//!   `verify-ca`, `verify-full`) and `sslrootcert` from the URL; see `tls`.
 
+mod tls;
 mod tx;
 
 pub(super) use tx::{PgTx, PgTxError};
@@ -36,7 +38,6 @@ use std::collections::VecDeque;
 use std::ops::Bound;
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
-use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 
 /// Every keyspace table is named with this prefix, so the engine can share a database.
@@ -147,7 +148,10 @@ impl PgEngine {
         keyspaces: &[&str],
         pool_size: usize,
     ) -> Result<PgEngine, EngineError> {
+        let (url, tls_opts) = tls::split_url(url)?;
         let mut config: tokio_postgres::Config = url.parse().map_err(|e| url_error(&e))?;
+        let (tls, mode) = tls::MakeRustls::new(&tls_opts, config.get_ssl_mode())?;
+        config.ssl_mode(mode.driver());
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
@@ -169,7 +173,7 @@ impl PgEngine {
             })?;
         let manager = Manager::from_config(
             config,
-            NoTls,
+            tls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
