@@ -6,11 +6,11 @@
 
 use super::common::*;
 use super::postgres::pg_server::PgServer;
-use super::webhook::{Receiver, start_receiver};
+use super::webhook::{deliveries, start_receiver};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::collections::{HashMap, HashSet};
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -108,29 +108,6 @@ async fn proxy(addrs: Arc<Mutex<Vec<String>>>) -> String {
     url
 }
 
-/// Reads an SSE response until `until` appears or `ms` pass.
-async fn read_sse(stream: &mut reqwest::Response, ms: u64, until: &str) -> String {
-    let mut seen = String::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
-    while !seen.contains(until) {
-        match tokio::time::timeout_at(deadline, stream.chunk()).await {
-            Ok(Ok(Some(c))) => seen.push_str(&String::from_utf8_lossy(&c)),
-            _ => break,
-        }
-    }
-    seen
-}
-
-/// How many times each message id reached the webhook receiver.
-fn deliveries(rx: &Receiver) -> HashMap<u64, usize> {
-    let mut n = HashMap::new();
-    for (_, _, body) in rx.got.lock().unwrap().iter() {
-        let v: Value = serde_json::from_slice(body).unwrap();
-        *n.entry(v["message"]["id"].as_u64().unwrap()).or_default() += 1;
-    }
-    n
-}
-
 async fn wait_until(what: &str, limit: Duration, mut f: impl AsyncFnMut() -> bool) -> Duration {
     let t0 = Instant::now();
     while !f().await {
@@ -138,18 +115,6 @@ async fn wait_until(what: &str, limit: Duration, mut f: impl AsyncFnMut() -> boo
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     t0.elapsed()
-}
-
-/// Posts an agent reply through `api`; returns its message id.
-async fn reply(api: &Api, conv: u64, text: &str) -> u64 {
-    let (s, m) = api
-        .post(
-            &format!("/api/v1/conversations/{conv}/messages"),
-            json!({"content": text}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{m}");
-    m["id"].as_u64().unwrap()
 }
 
 type Ws =
@@ -403,7 +368,7 @@ async fn three_nodes_behind_a_proxy_serve_one_inbox_and_survive_a_sigkill() {
         Some("node-a"),
         "and the mailbox"
     );
-    let acked: Arc<Mutex<HashMap<String, (u64, u64)>>> = Arc::default();
+    let acked: Arc<Mutex<Acked>> = Arc::default();
     let posting: Vec<_> = (0..8)
         .map(|w| {
             let (lb, token, acked) = (lb.clone(), inbox_token.clone(), acked.clone());
@@ -472,46 +437,7 @@ async fn three_nodes_behind_a_proxy_serve_one_inbox_and_survive_a_sigkill() {
     // Every acknowledged message exactly once, asked through the proxy.
     let acked = acked.lock().unwrap().clone();
     assert!(acked.len() > 100, "too few acknowledged: {}", acked.len());
-    for (source, (conv, msg)) in &acked {
-        let (s, v) = incoming(
-            &lb,
-            inbox,
-            &inbox_token,
-            json!({"source_id": source, "contact": {"identifier": "x"}, "content": "again"}),
-        )
-        .await;
-        assert_eq!(s, StatusCode::OK);
-        assert_eq!(
-            v["duplicate"], true,
-            "{source} was acknowledged but is missing"
-        );
-        assert_eq!(
-            (v["conversation_id"].as_u64(), v["message_id"].as_u64()),
-            (Some(*conv), Some(*msg))
-        );
-    }
-    let convs: HashSet<u64> = acked.values().map(|(c, _)| *c).collect();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for conv in convs {
-        let mut cursor = String::new();
-        loop {
-            let (_, page) = api(&lb)
-                .get(&format!("/api/v1/conversations/{conv}{cursor}"))
-                .await;
-            for m in page["messages"].as_array().unwrap() {
-                if let Some(s) = m["source_id"].as_str() {
-                    *seen.entry(s.to_string()).or_default() += 1;
-                }
-            }
-            match page["next_cursor"].as_u64() {
-                Some(n) => cursor = format!("?cursor={n}"),
-                None => break,
-            }
-        }
-    }
-    for source in acked.keys() {
-        assert_eq!(seen.get(source), Some(&1), "{source}");
-    }
+    assert_stored_once(&lb, inbox, &inbox_token, &api(&lb), &acked).await;
     // Every reply delivered exactly once, across the kill too.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let d = deliveries(&rx);

@@ -24,19 +24,6 @@ async fn node(db: &str, nats: &str, id: &str) -> TestApp {
     .await
 }
 
-/// Reads an SSE response for up to `ms`, or until `until` appears.
-async fn read_sse(stream: &mut reqwest::Response, ms: u64, until: &str) -> String {
-    let mut seen = String::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
-    while !seen.contains(until) {
-        match tokio::time::timeout_at(deadline, stream.chunk()).await {
-            Ok(Ok(Some(c))) => seen.push_str(&String::from_utf8_lossy(&c)),
-            _ => break,
-        }
-    }
-    seen
-}
-
 /// Polls `f` every 20 ms for up to `within`; returns how long it took to hold.
 async fn eventually(within: Duration, mut f: impl FnMut() -> bool) -> Option<Duration> {
     let t0 = Instant::now();

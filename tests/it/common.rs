@@ -550,3 +550,90 @@ impl Drop for Nats {
         self.kill();
     }
 }
+
+/// Messages acknowledged by the API inbox: `source_id` -> (conversation, message).
+pub type Acked = std::collections::HashMap<String, (u64, u64)>;
+
+/// Every acknowledged message is stored, exactly once: sent again through `base`, each
+/// is a duplicate of itself (the first 200), and every conversation's timeline, read
+/// page by page through `api`, holds each source once and nothing twice.
+pub async fn assert_stored_once(
+    base: &str,
+    inbox: u64,
+    inbox_token: &str,
+    api: &Api,
+    acked: &Acked,
+) {
+    for (source, (conv, msg)) in acked.iter().take(200) {
+        let (s, v) = incoming(
+            base,
+            inbox,
+            inbox_token,
+            serde_json::json!({"source_id": source, "contact": {"identifier": "x"}, "content": "again"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(
+            v["duplicate"], true,
+            "{source} was acknowledged but is missing"
+        );
+        assert_eq!(
+            (v["conversation_id"].as_u64(), v["message_id"].as_u64()),
+            (Some(*conv), Some(*msg))
+        );
+    }
+    let convs: std::collections::BTreeSet<u64> = acked.values().map(|(c, _)| *c).collect();
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    for conv in convs {
+        let mut cursor = String::new();
+        loop {
+            let (s, page) = api
+                .get(&format!("/api/v1/conversations/{conv}{cursor}"))
+                .await;
+            assert_eq!(s, StatusCode::OK, "{page}");
+            for m in page["messages"].as_array().unwrap() {
+                if let Some(s) = m["source_id"].as_str() {
+                    *seen.entry(s.to_string()).or_default() += 1;
+                }
+            }
+            match page["next_cursor"].as_u64() {
+                Some(n) => cursor = format!("?cursor={n}"),
+                None => break,
+            }
+        }
+    }
+    for source in acked.keys() {
+        assert_eq!(
+            seen.get(source),
+            Some(&1),
+            "{source} present {:?} times",
+            seen.get(source)
+        );
+    }
+    assert!(seen.values().all(|&n| n == 1), "a message was stored twice");
+}
+
+/// Reads an SSE response until `until` appears or `ms` pass; what was read.
+pub async fn read_sse(stream: &mut reqwest::Response, ms: u64, until: &str) -> String {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+    while !seen.contains(until) {
+        match tokio::time::timeout_at(deadline, stream.chunk()).await {
+            Ok(Ok(Some(c))) => seen.push_str(&String::from_utf8_lossy(&c)),
+            _ => break,
+        }
+    }
+    seen
+}
+
+/// Posts an agent reply through `api`; returns its message id.
+pub async fn reply(api: &Api, conv: u64, text: &str) -> u64 {
+    let (s, m) = api
+        .post(
+            &format!("/api/v1/conversations/{conv}/messages"),
+            serde_json::json!({"content": text}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    m["id"].as_u64().unwrap()
+}

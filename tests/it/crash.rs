@@ -4,7 +4,7 @@
 
 use super::common::Server;
 use serde_json::json;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -171,54 +171,7 @@ fn sigkill_rounds(extra: &[&str], window_ms: u64) {
     let server = Server::start_with(&data, extra);
     let api = super::common::Api::with_token(&server.url, &token);
     rt.block_on(async {
-        // Every acknowledged message is there: re-posting it is a duplicate of the same id.
-        for (source, (conv, msg)) in acked.iter().take(200) {
-            let (s, v) = super::common::incoming(
-                &server.url,
-                inbox,
-                &inbox_token,
-                json!({"source_id": source, "contact": {"identifier": "x"}, "content": "again"}),
-            )
-            .await;
-            assert_eq!(s, reqwest::StatusCode::OK);
-            assert_eq!(
-                v["duplicate"], true,
-                "{source} was acknowledged but is missing"
-            );
-            assert_eq!(
-                (v["conversation_id"].as_u64(), v["message_id"].as_u64()),
-                (Some(*conv), Some(*msg))
-            );
-        }
-        // And exactly once: walk every conversation's timeline.
-        let convs: HashSet<u64> = acked.values().map(|(c, _)| *c).collect();
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for conv in convs {
-            let mut cursor = String::new();
-            loop {
-                let (_, page) = api
-                    .get(&format!("/api/v1/conversations/{conv}{cursor}"))
-                    .await;
-                for m in page["messages"].as_array().unwrap() {
-                    if let Some(s) = m["source_id"].as_str() {
-                        *seen.entry(s.to_string()).or_default() += 1;
-                    }
-                }
-                match page["next_cursor"].as_u64() {
-                    Some(n) => cursor = format!("?cursor={n}"),
-                    None => break,
-                }
-            }
-        }
-        for source in acked.keys() {
-            assert_eq!(
-                seen.get(source),
-                Some(&1),
-                "{source} present {:?} times",
-                seen.get(source)
-            );
-        }
-        assert!(seen.values().all(|&n| n == 1), "a message was stored twice");
+        super::common::assert_stored_once(&server.url, inbox, &inbox_token, &api, &acked).await;
     });
     println!(
         "crash safety: {rounds} SIGKILL rounds, {} acknowledged messages all present exactly once",

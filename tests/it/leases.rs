@@ -8,12 +8,12 @@
 
 use super::common::*;
 use super::postgres::pg_server::PgServer;
-use super::webhook::{Receiver, start_receiver};
+use super::webhook::{deliveries, start_receiver};
 use charla::app::{Running, StartOptions};
 use charla::config::{Config, Secret};
 use reqwest::StatusCode;
 use serde_json::json;
-use std::collections::HashMap;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -46,16 +46,6 @@ async fn start_node(cfg: &Config) -> Running {
     .unwrap()
 }
 
-/// How many times each message id reached the receiver.
-fn deliveries(rx: &Receiver) -> HashMap<u64, usize> {
-    let mut n = HashMap::new();
-    for (_, _, body) in rx.got.lock().unwrap().iter() {
-        let v: serde_json::Value = serde_json::from_slice(body).unwrap();
-        *n.entry(v["message"]["id"].as_u64().unwrap()).or_default() += 1;
-    }
-    n
-}
-
 async fn wait_until(what: &str, limit: Duration, f: impl Fn() -> bool) -> Duration {
     let t0 = Instant::now();
     while !f() {
@@ -66,18 +56,6 @@ async fn wait_until(what: &str, limit: Duration, f: impl Fn() -> bool) -> Durati
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     t0.elapsed()
-}
-
-/// Posts an agent reply through `api`; returns its message id.
-async fn reply(api: &Api, conv: u64, text: &str) -> u64 {
-    let (s, m) = api
-        .post(
-            &format!("/api/v1/conversations/{conv}/messages"),
-            json!({"content": text}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{m}");
-    m["id"].as_u64().unwrap()
 }
 
 fn holder(node: &Running) -> Option<(String, u64)> {

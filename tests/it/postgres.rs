@@ -260,50 +260,8 @@ async fn acknowledged_messages_survive_a_failover_to_the_synchronous_standby() {
     let app = app.restart(on(pg.standby.url_of(&db))).await;
     let api = Api::with_token(&app.url, &api.token);
 
-    // Every acknowledged message is there: sent again, it is a duplicate of itself.
-    for (source, (conv, msg)) in &acked {
-        let (s, v) = incoming(
-            &app.url,
-            inbox,
-            &token,
-            json!({"source_id": source, "contact": {"identifier": "x"}, "content": "again"}),
-        )
-        .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        assert_eq!(
-            v["duplicate"], true,
-            "{source} was acknowledged but is lost"
-        );
-        assert_eq!(
-            (v["conversation_id"].as_u64(), v["message_id"].as_u64()),
-            (Some(*conv), Some(*msg))
-        );
-    }
-    // And exactly once: every conversation's timeline, page by page.
-    let convs: std::collections::BTreeSet<u64> = acked.values().map(|(c, _)| *c).collect();
-    let mut seen: std::collections::HashMap<String, usize> = Default::default();
-    for conv in convs {
-        let mut cursor = String::new();
-        loop {
-            let (s, page) = api
-                .get(&format!("/api/v1/conversations/{conv}{cursor}"))
-                .await;
-            assert_eq!(s, StatusCode::OK, "{page}");
-            for m in page["messages"].as_array().unwrap() {
-                if let Some(s) = m["source_id"].as_str() {
-                    *seen.entry(s.to_string()).or_default() += 1;
-                }
-            }
-            match page["next_cursor"].as_u64() {
-                Some(n) => cursor = format!("?cursor={n}"),
-                None => break,
-            }
-        }
-    }
-    for source in acked.keys() {
-        assert_eq!(seen.get(source), Some(&1), "{source}");
-    }
-    assert!(seen.values().all(|&n| n == 1), "a message was stored twice");
+    // Every acknowledged message is there, exactly once.
+    assert_stored_once(&app.url, inbox, &token, &api, &acked).await;
 
     // The promoted standby takes new messages (it commits alone: no standby of its own).
     let (s, new) = incoming(

@@ -46,6 +46,16 @@ async fn hook(req: HttpRequest, body: web::Bytes, r: web::Data<Receiver>) -> Htt
     }
 }
 
+/// How many times each message id reached the receiver.
+pub(crate) fn deliveries(rx: &Receiver) -> std::collections::HashMap<u64, usize> {
+    let mut n = std::collections::HashMap::new();
+    for (_, _, body) in rx.got.lock().unwrap().iter() {
+        let v: serde_json::Value = serde_json::from_slice(body).unwrap();
+        *n.entry(v["message"]["id"].as_u64().unwrap()).or_default() += 1;
+    }
+    n
+}
+
 pub(crate) async fn start_receiver(
     script: Vec<u16>,
 ) -> (String, Receiver, actix_web::dev::ServerHandle) {
