@@ -637,3 +637,43 @@ pub async fn reply(api: &Api, conv: u64, text: &str) -> u64 {
     assert_eq!(s, StatusCode::CREATED, "{m}");
     m["id"].as_u64().unwrap()
 }
+
+/// Posts inbound messages to an API inbox (`source_id` `<tag>-<n>`, a dozen or so
+/// contacts) until a request fails, as a client does while its server dies; every
+/// message answered 200 goes into `acked`.
+pub async fn post_until_refused(
+    url: String,
+    inbox: u64,
+    token: String,
+    tag: String,
+    acked: Arc<std::sync::Mutex<Acked>>,
+) {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    for i in 0.. {
+        let source = format!("{tag}-{i}");
+        let body = serde_json::json!({"source_id": source, "contact": {"identifier": format!("{tag}-c{}", i % 12)}, "content": format!("message {source}")});
+        let r = client
+            .post(format!("{url}/api/v1/inboxes/{inbox}/incoming"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await;
+        let Ok(r) = r else { return };
+        if r.status() != StatusCode::OK {
+            return;
+        }
+        let Ok(v) = r.json::<serde_json::Value>().await else {
+            return;
+        };
+        acked.lock().unwrap().insert(
+            source,
+            (
+                v["conversation_id"].as_u64().unwrap(),
+                v["message_id"].as_u64().unwrap(),
+            ),
+        );
+    }
+}

@@ -3,8 +3,6 @@
 //! `CHARLA_CRASH_ROUNDS` (default 3; the load tool can run many more).
 
 use super::common::Server;
-use serde_json::json;
-use std::collections::HashMap;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -27,46 +25,6 @@ fn cli(extra: &[&str], data: &str, args: &[&str], stdin: &str) -> String {
     let o = c.wait_with_output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).trim().to_string()
-}
-
-type Acked = Arc<Mutex<HashMap<String, (u64, u64)>>>;
-
-async fn post_until_dead(
-    url: String,
-    inbox: u64,
-    token: String,
-    round: usize,
-    worker: usize,
-    acked: Acked,
-) {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
-    for i in 0.. {
-        let source = format!("r{round}-w{worker}-{i}");
-        let body = json!({"source_id": source, "contact": {"identifier": format!("crash-{}", (worker * 7 + i) % 20)}, "content": format!("message {source}")});
-        let r = client
-            .post(format!("{url}/api/v1/inboxes/{inbox}/incoming"))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-            .await;
-        let Ok(r) = r else { return };
-        if !r.status().is_success() {
-            return;
-        }
-        let Ok(v) = r.json::<serde_json::Value>().await else {
-            return;
-        };
-        acked.lock().unwrap().insert(
-            source,
-            (
-                v["conversation_id"].as_u64().unwrap(),
-                v["message_id"].as_u64().unwrap(),
-            ),
-        );
-    }
 }
 
 #[test]
@@ -137,19 +95,18 @@ fn sigkill_rounds(extra: &[&str], window_ms: u64) {
     let api = super::common::Api::with_token(&server.url, &token);
     let (inbox, inbox_token) = rt.block_on(api.inbox("Crash", &[], None));
     drop(server);
-    let acked: Acked = Arc::default();
+    let acked: Arc<Mutex<super::common::Acked>> = Arc::default();
     for round in 0..rounds {
         let mut server = Server::start_with(&data, extra);
         let url = server.url.clone();
         rt.block_on(async {
             let tasks: Vec<_> = (0..8)
                 .map(|w| {
-                    tokio::spawn(post_until_dead(
+                    tokio::spawn(super::common::post_until_refused(
                         url.clone(),
                         inbox,
                         inbox_token.clone(),
-                        round,
-                        w,
+                        format!("r{round}-w{w}"),
                         acked.clone(),
                     ))
                 })

@@ -166,45 +166,6 @@ async fn migrate_store_copies_sled_to_postgresql_and_back_verified() {
     app.stop().await;
 }
 
-/// Posts inbound messages (`source_id` `w<worker>-<n>`) until a request fails; every
-/// message answered 200 goes into `acked` with its conversation and message ids.
-async fn post_until_refused(
-    url: String,
-    inbox: u64,
-    token: String,
-    worker: usize,
-    acked: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (u64, u64)>>>,
-) {
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .unwrap();
-    for i in 0.. {
-        let source = format!("w{worker}-{i}");
-        let body = json!({"source_id": source, "contact": {"identifier": format!("f-{}", (worker * 5 + i) % 12)}, "content": format!("message {source}")});
-        let r = client
-            .post(format!("{url}/api/v1/inboxes/{inbox}/incoming"))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-            .await;
-        let Ok(r) = r else { return };
-        if r.status() != StatusCode::OK {
-            return;
-        }
-        let Ok(v) = r.json::<serde_json::Value>().await else {
-            return;
-        };
-        acked.lock().unwrap().insert(
-            source,
-            (
-                v["conversation_id"].as_u64().unwrap(),
-                v["message_id"].as_u64().unwrap(),
-            ),
-        );
-    }
-}
-
 /// The tested PostgreSQL set-up: a primary with a synchronous streaming standby. The
 /// primary dies (`pg_ctl stop -m immediate`) while clients post; the standby is
 /// promoted and Charla starts on it: every message acknowledged before the crash is
@@ -238,7 +199,7 @@ async fn acknowledged_messages_survive_a_failover_to_the_synchronous_standby() {
                 app.url.clone(),
                 inbox,
                 token.clone(),
-                w,
+                format!("w{w}"),
                 std::sync::Arc::clone(&acked),
             ))
         })
