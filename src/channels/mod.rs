@@ -4,7 +4,10 @@
 pub mod api;
 pub mod email;
 pub mod guard;
+pub mod http;
 pub mod imap;
 pub mod mail_probe;
 pub mod net;
+pub mod provider;
+pub mod seam;
 pub mod smtp;

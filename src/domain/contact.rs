@@ -110,6 +110,44 @@ pub fn phone(v: Option<&str>) -> Result<Option<String>, Invalid> {
     Ok(Some(out))
 }
 
+/// A phone number in E.164 (`+` and 8 to 15 digits, no leading zero), from what people
+/// type: spaces, `-`, `.`, `( )` are dropped, `00` stands for `+`, and a provider's
+/// prefix (`whatsapp:`, `tel:`) is taken off. Numbers without a country code are
+/// refused, since which country was meant cannot be known.
+pub fn e164(field: &'static str, raw: &str) -> Result<String, Invalid> {
+    let t = raw.trim();
+    let t = t
+        .strip_prefix("whatsapp:")
+        .or_else(|| t.strip_prefix("tel:"))
+        .unwrap_or(t)
+        .trim();
+    let rest = if let Some(r) = t.strip_prefix('+') {
+        r
+    } else if let Some(r) = t.strip_prefix("00") {
+        r
+    } else {
+        return Err(bad(
+            field,
+            "must start with + and the country code (for example +34 600 111 222)",
+        ));
+    };
+    let mut digits = String::new();
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            ' ' | '-' | '.' | '(' | ')' => {}
+            _ => return Err(bad(field, "may contain only digits after the +")),
+        }
+    }
+    if digits.starts_with('0') {
+        return Err(bad(field, "the country code cannot start with 0"));
+    }
+    if !(8..=15).contains(&digits.len()) {
+        return Err(bad(field, "must have between 8 and 15 digits"));
+    }
+    Ok(format!("+{digits}"))
+}
+
 /// Normalises tags: trimmed, lower case, deduplicated, bounded.
 pub fn tags(raw: &[String]) -> Result<Vec<String>, Invalid> {
     let mut out: Vec<String> = Vec::new();
@@ -318,5 +356,18 @@ mod tests {
         assert_eq!(l.identifier, None);
         assert!(l.tags.is_empty() && l.properties.is_empty() && l.inboxes.is_empty());
         assert!(l.blocked);
+    }
+
+    #[test]
+    fn e164_normalises_what_people_type() {
+        assert_eq!(e164("to", " +34 600-11.12(22) ").unwrap(), "+34600111222");
+        assert_eq!(e164("to", "0034600111222").unwrap(), "+34600111222");
+        assert_eq!(e164("to", "whatsapp:+14155238886").unwrap(), "+14155238886");
+        assert!(e164("to", "600111222").is_err());
+        assert!(e164("to", "+0600111222").is_err());
+        assert!(e164("to", "+3460011").is_err());
+        assert!(e164("to", "+34600111222999888").is_err());
+        assert!(e164("to", "+34 600 abc").is_err());
+        assert_eq!(e164("to", "12").unwrap_err().field, "to");
     }
 }
