@@ -5,6 +5,7 @@
 //! what it builds, through the one address policy.
 
 use crate::domain::Timestamp;
+pub use crate::domain::contact::Identity;
 use crate::domain::message::DeliveryStatus;
 use std::time::Duration;
 
@@ -64,46 +65,6 @@ pub enum InboundEvent {
     Message(InboundMessage),
     Status(StatusUpdate),
     Profile(ProfileUpdate),
-}
-
-/// How a channel knows the person who wrote. The first identity of a message is its
-/// sender's; contacts are found and joined through these.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Identity {
-    /// A phone number in E.164 (`+34600111222`): SMS, WhatsApp, RCS.
-    Phone(String),
-    /// An email address, as written.
-    Email(String),
-    /// A Messenger page-scoped id (meaningful only with its page, i.e. its inbox).
-    Messenger(String),
-    /// A Telegram user id.
-    Telegram(String),
-    /// An integration's own id for the contact (API inbox; scoped to the inbox).
-    External(String),
-}
-
-impl Identity {
-    /// The identity's kind, as shown and stored.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Identity::Phone(_) => "phone",
-            Identity::Email(_) => "email",
-            Identity::Messenger(_) => "messenger",
-            Identity::Telegram(_) => "telegram",
-            Identity::External(_) => "identifier",
-        }
-    }
-
-    /// The value.
-    pub fn value(&self) -> &str {
-        match self {
-            Identity::Phone(v)
-            | Identity::Email(v)
-            | Identity::Messenger(v)
-            | Identity::Telegram(v)
-            | Identity::External(v) => v,
-        }
-    }
 }
 
 /// One inbound message as the provider described it.

@@ -24,6 +24,62 @@ pub struct Contact {
     /// ever grows, so it can over-state but never under-state who knows the contact.
     #[serde(default)]
     pub inboxes: Vec<InboxId>,
+    /// Channel identities besides email, phone and identifier (Messenger, Telegram).
+    #[serde(default)]
+    pub handles: Vec<Identity>,
+}
+
+/// How a channel knows a person. A message's first identity is its sender's; contacts
+/// are found and joined through them (a phone known from WhatsApp joins SMS).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "lowercase")]
+pub enum Identity {
+    /// A phone number in E.164 (`+34600111222`): SMS, WhatsApp, RCS.
+    Phone(String),
+    /// An email address, as written.
+    Email(String),
+    /// A Messenger page-scoped id (meaningful only with its page, i.e. its inbox).
+    Messenger(String),
+    /// A Telegram user id.
+    Telegram(String),
+    /// An integration's or widget's own id for the contact (scoped to the inbox).
+    #[serde(rename = "identifier")]
+    External(String),
+}
+
+impl Identity {
+    /// The identity's kind, as shown and stored.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Identity::Phone(_) => "phone",
+            Identity::Email(_) => "email",
+            Identity::Messenger(_) => "messenger",
+            Identity::Telegram(_) => "telegram",
+            Identity::External(_) => "identifier",
+        }
+    }
+
+    /// The value.
+    pub fn value(&self) -> &str {
+        match self {
+            Identity::Phone(v)
+            | Identity::Email(v)
+            | Identity::Messenger(v)
+            | Identity::Telegram(v)
+            | Identity::External(v) => v,
+        }
+    }
+
+    /// How the kind reads in the contact pane.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Identity::Phone(_) => "Phone",
+            Identity::Email(_) => "Email",
+            Identity::Messenger(_) => "Messenger",
+            Identity::Telegram(_) => "Telegram",
+            Identity::External(_) => "Identifier",
+        }
+    }
 }
 
 /// How much of a contact an agent may see and change.
@@ -234,6 +290,7 @@ impl Contact {
             blocked: self.blocked,
             created_at: self.created_at,
             inboxes: vec![],
+            handles: vec![],
         }
     }
 
@@ -311,6 +368,7 @@ mod tests {
             blocked: false,
             created_at: Timestamp(0),
             inboxes: vec![],
+            handles: vec![],
         };
         assert_eq!(c.display_name(), "+1555");
         c.email = Some("c@x.io".into());
@@ -343,6 +401,7 @@ mod tests {
             blocked: true,
             created_at: Timestamp(1),
             inboxes: vec![InboxId(1), InboxId(9)],
+            handles: vec![],
         };
         let started = ChannelIdentity {
             email: Some("secret@customer.example".into()),

@@ -98,6 +98,10 @@ pub struct ChannelIdentity {
     /// False for an address the customer only typed (a website pre-chat form): no mail
     /// goes to it until an agent confirms it.
     pub email_verified: bool,
+    /// The channel's own id for the customer where it is not an address (Messenger
+    /// PSID, Telegram user id): where replies go on that channel.
+    #[serde(default)]
+    pub handle: Option<super::contact::Identity>,
 }
 
 impl ChannelIdentity {
@@ -121,6 +125,9 @@ impl ChannelIdentity {
         }
         if self.identifier.is_none() {
             self.identifier = other.identifier.clone();
+        }
+        if self.handle.is_none() {
+            self.handle = other.handle.clone();
         }
     }
 

@@ -103,6 +103,7 @@ mod tests {
             blocked: false,
             created_at: Timestamp(0),
             inboxes: vec![],
+            handles: vec![],
         }
     }
 

@@ -4,13 +4,14 @@
 
 use super::conversations::{ApiIncoming, StatusChange};
 use super::{Live, Result, ServiceError, Services, from_store, random_token};
+use crate::domain::contact::Identity;
 use crate::domain::conversation::{
     self as conv, Actor, Conversation, ConversationId, MessageId, RuleError,
 };
 use crate::domain::message::{DeliveryStatus, Direction, Message, TimelineItem};
 use crate::domain::validate::Invalid;
 use crate::domain::{Agent, AgentId, InboxId, TeamId};
-use crate::store::{Abort, Change, InboundMessage, Ingested, Job};
+use crate::store::{Abort, Change, InboundMessage, InboundSender, Ingested, Job, Thread};
 
 fn rule(e: RuleError) -> Abort {
     Abort::Rule(e)
@@ -66,21 +67,25 @@ impl Services {
         let msg = InboundMessage {
             inbox_id,
             source_id,
-            identifier: identifier
-                .or_else(|| email.clone())
-                .or_else(|| phone.clone()),
-            name,
-            email,
-            phone,
+            sender: InboundSender {
+                name,
+                identities: identifier
+                    .or_else(|| email.clone())
+                    .or_else(|| phone.clone())
+                    .map(Identity::External)
+                    .into_iter()
+                    .chain(email.map(Identity::Email))
+                    .chain(phone.map(Identity::Phone))
+                    .collect(),
+                claimed_email: None,
+            },
             content,
             at: self.clock.now(),
             token: random_token(16),
-            cursor: None,
+            thread: Thread::Latest,
+            position: None,
             quiet: false,
             mail: None,
-            thread_token: None,
-            thread_inboxes: vec![],
-            claimed_email: None,
         };
         let r = self.ingest_durably(msg).await?;
         if !r.duplicate

@@ -241,6 +241,7 @@ impl Services {
             blocked: false,
             created_at: self.clock.now(),
             inboxes: vec![],
+            handles: vec![],
         };
         Self::apply(&mut c, input)?;
         if c.name.is_empty() && c.email.is_none() && c.phone.is_none() {
@@ -324,6 +325,7 @@ impl Services {
             blocked: false,
             created_at: self.clock.now(),
             inboxes: vec![],
+            handles: vec![],
         };
         self.store.put_contact(&c, false).map_err(from_store)?;
         self.contacts_index.upsert(&c);

@@ -4,9 +4,12 @@
 
 use super::{Live, Result, ServiceError, Services, from_store, random_token};
 use crate::channels::email::{self, Limits, ParsedEmail};
+use crate::domain::contact::Identity;
 use crate::domain::message::{AttachmentMeta, MailMeta};
 use crate::domain::{InboxId, Timestamp};
-use crate::store::{Fence, InboundMessage, InboundParts, Ingested, MailCursor, Part};
+use crate::store::{
+    Fence, InboundMessage, InboundParts, InboundSender, Ingested, Part, Position, Thread,
+};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
@@ -105,10 +108,10 @@ impl Services {
     ) -> Result<Ingested> {
         let store = self.store.clone();
         let now = self.clock.now();
-        let cursor = MailCursor {
-            folder: folder.to_string(),
-            uidvalidity,
-            uid,
+        let cursor = Position {
+            stream: folder.to_string(),
+            epoch: uidvalidity,
+            offset: u64::from(uid),
         };
         let max_chars = self.settings.max_message_chars;
         let limits = Limits {
@@ -147,10 +150,11 @@ impl Services {
             let m = InboundMessage {
                 inbox_id,
                 source_id: Some(email::content_key(&parsed)),
-                identifier: None,
-                name,
-                email: Some(from),
-                phone: None,
+                sender: InboundSender {
+                    name,
+                    identities: vec![Identity::Email(from)],
+                    claimed_email: None,
+                },
                 content,
                 at: parsed
                     .date
@@ -159,11 +163,15 @@ impl Services {
                     .unwrap_or(now)
                     .max(Timestamp(0)),
                 token: random_token(16),
-                cursor: Some(cursor),
+                position: Some(cursor),
                 quiet: parsed.is_automatic(),
-                thread_token: thread_token(&parsed, &secret, &inbox_address),
-                thread_inboxes,
-                claimed_email: None,
+                thread: match thread_token(&parsed, &secret, &inbox_address) {
+                    Some(token) => Thread::Reply {
+                        token,
+                        inboxes: thread_inboxes,
+                    },
+                    None => Thread::Latest,
+                },
                 mail: Some(MailMeta {
                     subject: parsed.subject.clone(),
                     message_id: parsed.message_id.clone(),

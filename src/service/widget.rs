@@ -12,12 +12,13 @@ use super::throttle::Rate;
 use super::typing::Typist;
 use super::{Live, Result, ServiceError, Services, from_store, random_token};
 use crate::domain::Clock;
+use crate::domain::contact::Identity as ChannelId;
 use crate::domain::conversation::{ChannelIdentity, ContactId, ConversationId};
 use crate::domain::message::{DeliveryStatus, Direction, Message, TimelineItem};
 use crate::domain::validate::Invalid;
 use crate::domain::website::{self, WebsiteSettings};
 use crate::domain::{Inbox, InboxId, Timestamp};
-use crate::store::{Change, InboundMessage};
+use crate::store::{Change, InboundMessage, InboundSender, Thread};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -379,22 +380,30 @@ impl Services {
         let msg = InboundMessage {
             inbox_id: visitor.inbox,
             source_id: Some(source_id),
-            identifier: Some(visitor.identifier.clone()),
-            name: visitor.name.clone(),
-            // Matched by the identifier only: an email typed into the pre-chat form must
-            // never join (or show, or fill) another contact. It is the conversation's
-            // unconfirmed address. A verified identity's own email does join.
-            email: visitor.email.clone().filter(|_| visitor.email_verified),
-            phone: None,
+            sender: InboundSender {
+                name: visitor.name.clone(),
+                // Matched by the identifier only: an email typed into the pre-chat form
+                // must never join (or show, or fill) another contact. It is the
+                // conversation's unconfirmed address. A verified identity's own email
+                // does join.
+                identities: std::iter::once(ChannelId::External(visitor.identifier.clone()))
+                    .chain(
+                        visitor
+                            .email
+                            .clone()
+                            .filter(|_| visitor.email_verified)
+                            .map(ChannelId::Email),
+                    )
+                    .collect(),
+                claimed_email: visitor.email.clone().filter(|_| !visitor.email_verified),
+            },
             content,
             at: self.clock.now(),
             token: random_token(16),
-            cursor: None,
+            thread: Thread::Latest,
+            position: None,
             quiet: false,
             mail: None,
-            thread_token: None,
-            thread_inboxes: vec![],
-            claimed_email: visitor.email.clone().filter(|_| !visitor.email_verified),
         };
         let r = self.ingest_durably(msg).await?;
         let conv = r.conversation.as_ref().ok_or(ServiceError::NotFound)?;

@@ -9,25 +9,38 @@ use super::views::{MENTIONS_TAG, count_key, idx_key, views_of};
 pub use super::views::{View, ViewPage};
 
 impl Store {
-    /// Where the poller stands in a folder: (UIDVALIDITY, highest UID ingested).
-    pub fn mail_cursor(&self, inbox: InboxId, folder: &str) -> Result<Option<(u32, u32)>> {
+    /// Where a channel's reader stands in `stream` (a mail folder, `telegram`):
+    /// (epoch, offset); for mail (UIDVALIDITY, highest UID ingested).
+    pub fn position(&self, inbox: InboxId, stream: &str) -> Result<Option<(u32, u64)>> {
         Ok(self
             .t
             .mailcursor_state
-            .get(cursor_key(inbox, folder))?
-            .filter(|v| v.len() == 8)
-            .map(|v| {
-                (
-                    u32::from_be_bytes([v[0], v[1], v[2], v[3]]),
-                    u32::from_be_bytes([v[4], v[5], v[6], v[7]]),
-                )
-            }))
+            .get(cursor_key(inbox, stream))?
+            .as_deref()
+            .and_then(ingest::read_position))
+    }
+
+    /// Where the mail poller stands in a folder: (UIDVALIDITY, highest UID ingested).
+    pub fn mail_cursor(&self, inbox: InboxId, folder: &str) -> Result<Option<(u32, u32)>> {
+        Ok(self
+            .position(inbox, folder)?
+            .map(|(e, o)| (e, u32::try_from(o).unwrap_or(u32::MAX))))
+    }
+
+    /// Moves a reader's position forward with nothing to store (updates a channel
+    /// reads and ignores), durable with the next commit.
+    pub fn advance_position(&self, inbox: InboxId, p: &Position) -> Result<()> {
+        let t = &self.t;
+        self.tx([&t.mailcursor_state], |[c]| {
+            ingest::advance_position(c, inbox, p)?;
+            Ok(())
+        })
     }
 }
 use super::TxErr;
 use super::kv::TxTree;
 use super::{Abort, Result, Store, dec, keys};
-use crate::domain::contact::Contact;
+use crate::domain::contact::{Contact, Identity};
 use crate::domain::conversation::{Conversation, ConversationId, Status};
 use crate::domain::message::TimelineItem;
 use crate::domain::{AgentId, AuditEntry, InboxId, Timestamp};
@@ -203,6 +216,13 @@ pub(super) fn contact_keys(c: &Contact, identifier_inbox: Option<InboxId>) -> Ve
     if let Some(p) = &c.phone {
         v.push(contact_key(b'p', None, p));
     }
+    for h in &c.handles {
+        match h {
+            Identity::Messenger(id) => v.push(contact_key(b'm', None, id)),
+            Identity::Telegram(id) => v.push(contact_key(b't', None, id)),
+            Identity::Phone(_) | Identity::Email(_) | Identity::External(_) => {}
+        }
+    }
     v
 }
 
@@ -343,7 +363,7 @@ impl Store {
 }
 
 mod ingest;
-pub use ingest::{InboundMessage, Ingested, MailCursor};
+pub use ingest::{InboundMessage, InboundSender, Ingested, Position, Thread};
 
 #[cfg(test)]
 mod proptests;

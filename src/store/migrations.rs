@@ -64,6 +64,7 @@ fn conversation_identities(store: &Store) -> Result<()> {
                 email_verified: !typed,
                 phone: contact.phone.clone(),
                 identifier: contact.identifier.clone(),
+                handle: None,
             };
             let enc = codec::encode(&conv)
                 .map_err(|e| StoreError::Abort(super::Abort::Codec(e.to_string())))?;
@@ -162,25 +163,25 @@ mod tests {
     fn version_1_conversations_get_their_identity_and_contacts_their_inboxes(t: &TestStore) {
         use crate::domain::conversation::{ChannelIdentity, Conversation};
         use crate::domain::{InboxId, Timestamp};
-        use crate::store::InboundMessage;
+        use crate::store::{InboundMessage, InboundSender, Thread};
         let conv_id = {
             let s = t.open().unwrap();
             let m = InboundMessage {
                 inbox_id: InboxId(3),
                 source_id: Some("m1".into()),
-                identifier: None,
-                name: Some("Carla".into()),
-                email: Some("carla@example.com".into()),
-                phone: None,
+                sender: InboundSender::of(
+                    Some("Carla".into()),
+                    None,
+                    Some("carla@example.com".into()),
+                    None,
+                ),
+                thread: Thread::Latest,
+                position: None,
                 content: "hola".into(),
                 at: Timestamp(1),
                 token: "tok".into(),
-                cursor: None,
                 quiet: false,
                 mail: None,
-                thread_token: None,
-                thread_inboxes: vec![],
-                claimed_email: None,
             };
             let r = s.ingest(&m, [10, 11, 12, 13, 14]).unwrap();
             // Make it look like version 1 wrote it.

@@ -33,7 +33,9 @@ use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use accounts::TokenRow;
 pub use attachments::{InboundParts, Part};
-pub use conversations::{Change, InboundMessage, Ingested, MailCursor, View, ViewPage};
+pub use conversations::{
+    Change, InboundMessage, InboundSender, Ingested, Position, Thread, View, ViewPage,
+};
 pub use jobs::{Job, JobKind};
 pub use leases::{Fence, Lease};
 pub use migrations::CURRENT_SCHEMA;

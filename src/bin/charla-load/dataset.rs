@@ -6,7 +6,7 @@ use charla::domain::conversation::{ConversationId, MessageId};
 use charla::domain::message::{DeliveryStatus, Direction, Message, TimelineItem};
 use charla::domain::{AgentId, Clock, InboxId, Role, SystemClock, TeamId, Timestamp};
 use charla::service::InboxInput;
-use charla::store::{Change, InboundMessage, Store};
+use charla::store::{Change, InboundMessage, InboundSender, Store, Thread};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -180,19 +180,19 @@ fn one_conversation(
             let m = InboundMessage {
                 inbox_id: inbox,
                 source_id: Some(format!("gen-{i}-{j}")),
-                identifier: Some(format!("cust-{i}")),
-                name: Some(format!("Customer {i}")),
-                email: Some(format!("customer{i}@mail.example")),
-                phone: None,
+                sender: InboundSender::of(
+                    Some(format!("Customer {i}")),
+                    Some(format!("cust-{i}")),
+                    Some(format!("customer{i}@mail.example")),
+                    None,
+                ),
+                thread: Thread::Latest,
+                position: None,
                 content: text.to_string(),
                 at,
                 token: format!("{i:032x}"),
-                cursor: None,
                 quiet: false,
                 mail: None,
-                thread_token: None,
-                thread_inboxes: vec![],
-                claimed_email: None,
             };
             conv = Some(store.ingest(&m, ids).map_err(e)?.conversation_id);
         } else if let Some(c) = conv {

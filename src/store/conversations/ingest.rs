@@ -6,63 +6,152 @@ use super::super::kv::TxTree;
 use super::super::leases::{Fence, fence_holds};
 use super::super::{Result, Store, keys, schema};
 use super::*;
-use crate::domain::contact::Contact;
+use crate::domain::contact::{Contact, Identity};
 use crate::domain::conversation::{
     ChannelIdentity, ContactId, Conversation, ConversationId, Event, MessageId,
 };
 use crate::domain::message::{Message, Sender, TimelineItem};
 use crate::domain::{InboxId, Timestamp};
 
-/// Input of `ingest`: one inbound message as a channel adapter saw it.
+/// Input of `ingest`: one inbound message as a channel saw it. Every channel fills the
+/// same shape; what differs between channels is only which variant of `thread` and
+/// which identities it gives.
 #[derive(Debug, Clone)]
 pub struct InboundMessage {
     pub inbox_id: InboxId,
+    /// The provider's id for the message (MessageSid, wamid, Message-ID, …): ingest
+    /// dedupes on (inbox, source id) in its transaction.
     pub source_id: Option<String>,
-    pub identifier: Option<String>,
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
+    /// Who wrote it, as the channel gave it.
+    pub sender: InboundSender,
     pub content: String,
     pub at: Timestamp,
     /// The visitor token for a conversation this message may create.
     pub token: String,
-    /// For mail: where the poller stands, written in the same transaction.
-    pub cursor: Option<MailCursor>,
+    /// Which conversation it joins.
+    pub thread: Thread,
+    /// Where the channel's reader stands after this message (a mail folder's UID, a
+    /// Telegram offset), written in the same transaction so a crash re-reads it.
+    pub position: Option<Position>,
     /// Stored but must not reopen, wake or notify (auto-replies, bounces).
     pub quiet: bool,
-    /// Mail only: subject and threading headers.
+    /// Mail only: subject and threading headers, kept on the message.
     pub mail: Option<crate::domain::message::MailMeta>,
-    /// The conversation token named by a reply's signed In-Reply-To/References.
-    pub thread_token: Option<String>,
-    /// Other inboxes whose conversations the thread token may join: website inboxes
-    /// whose offline visitors are answered by mail through this (email) inbox.
-    pub thread_inboxes: Vec<InboxId>,
+}
+
+/// The sender of an inbound message, as the channel knows them.
+#[derive(Debug, Clone, Default)]
+pub struct InboundSender {
+    /// The display name the channel gave.
+    pub name: Option<String>,
+    /// How the channel knows them, the one replies go to first. Contacts are found by
+    /// these (identifier, email, phone, handle), in this order of trust.
+    pub identities: Vec<Identity>,
     /// An email address the customer only typed (website pre-chat): kept on the
     /// conversation as unconfirmed, never used to find or fill a contact.
     pub claimed_email: Option<String>,
 }
 
-/// A mail folder's position: its UIDVALIDITY and the highest UID ingested.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailCursor {
-    pub folder: String,
-    pub uidvalidity: u32,
-    pub uid: u32,
+impl InboundSender {
+    /// A sender known by any of these: the identifier first, then email, then phone.
+    pub fn of(
+        name: Option<String>,
+        identifier: Option<String>,
+        email: Option<String>,
+        phone: Option<String>,
+    ) -> InboundSender {
+        let identities = identifier
+            .map(Identity::External)
+            .into_iter()
+            .chain(email.map(Identity::Email))
+            .chain(phone.map(Identity::Phone))
+            .collect();
+        InboundSender {
+            name,
+            identities,
+            claimed_email: None,
+        }
+    }
+
+    fn first(&self, kind: &str) -> Option<String> {
+        self.identities
+            .iter()
+            .find(|i| i.kind() == kind)
+            .map(|i| i.value().to_string())
+    }
+    /// The email address the channel vouches for.
+    pub fn email(&self) -> Option<String> {
+        self.first("email")
+    }
+    /// The phone number, E.164.
+    pub fn phone(&self) -> Option<String> {
+        self.first("phone")
+    }
+    /// The integration's or widget's id.
+    pub fn identifier(&self) -> Option<String> {
+        self.first("identifier")
+    }
+    /// A Messenger or Telegram id.
+    pub fn handle(&self) -> Option<Identity> {
+        self.identities
+            .iter()
+            .find(|i| matches!(i, Identity::Messenger(_) | Identity::Telegram(_)))
+            .cloned()
+    }
 }
 
-/// Moves a cursor forward (a new UIDVALIDITY replaces it), inside a transaction.
-fn advance_cursor(t: &TxTree<'_>, inbox: InboxId, c: &MailCursor) -> TxResult<()> {
-    let key = cursor_key(inbox, &c.folder);
-    let uid = match t.get(&key)? {
-        Some(v)
-            if v.len() == 8 && u32::from_be_bytes([v[0], v[1], v[2], v[3]]) == c.uidvalidity =>
-        {
-            u32::from_be_bytes([v[4], v[5], v[6], v[7]]).max(c.uid)
-        }
-        _ => c.uid,
+/// Which conversation an inbound message joins.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Thread {
+    /// The sender's latest conversation in the inbox, else a new one.
+    #[default]
+    Latest,
+    /// The conversation a reply names (signed Message-ID, plus-address), when it is in
+    /// this inbox or one of `inboxes` (website inboxes answered by mail through this
+    /// one); else as `Latest`.
+    Reply {
+        token: String,
+        inboxes: Vec<InboxId>,
+    },
+    /// Always a conversation of its own (a mail without any address to reply to).
+    Alone,
+}
+
+/// Where a channel's reader stands in one stream: a mail folder (epoch UIDVALIDITY,
+/// offset the highest UID) or a Telegram bot (epoch 0, offset the next update id).
+/// Moves forward within an epoch; a new epoch replaces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub stream: String,
+    pub epoch: u32,
+    pub offset: u64,
+}
+
+/// Reads a stored position: (epoch, offset). Positions written before offsets grew to
+/// 64 bits are 8 bytes.
+pub(in crate::store) fn read_position(v: &[u8]) -> Option<(u32, u64)> {
+    let epoch = u32::from_be_bytes(v.get(..4)?.try_into().ok()?);
+    let offset = match v.len() {
+        8 => u64::from(u32::from_be_bytes(v[4..8].try_into().ok()?)),
+        12 => u64::from_be_bytes(v[4..12].try_into().ok()?),
+        _ => return None,
     };
-    let mut v = c.uidvalidity.to_be_bytes().to_vec();
-    v.extend_from_slice(&uid.to_be_bytes());
+    Some((epoch, offset))
+}
+
+/// Moves a position forward (a new epoch replaces it), inside a transaction.
+pub(in crate::store) fn advance_position(
+    t: &TxTree<'_>,
+    inbox: InboxId,
+    p: &Position,
+) -> TxResult<()> {
+    let key = cursor_key(inbox, &p.stream);
+    let offset = match t.get(&key)?.as_deref().and_then(read_position) {
+        Some((epoch, at)) if epoch == p.epoch => at.max(p.offset),
+        _ => p.offset,
+    };
+    let mut v = p.epoch.to_be_bytes().to_vec();
+    v.extend_from_slice(&offset.to_be_bytes());
     t.insert(key, v)?;
     Ok(())
 }
@@ -122,8 +211,8 @@ impl Store {
             {
                 let conv_id = ConversationId(keys::read_u64(&v).unwrap_or(0));
                 let msg_id = MessageId(keys::read_u64(&v[8..]).unwrap_or(0));
-                if let Some(c) = &m.cursor {
-                    advance_cursor(&tx.0[CURSOR], m.inbox_id, c)?;
+                if let Some(p) = &m.position {
+                    advance_position(&tx.0[CURSOR], m.inbox_id, p)?;
                 }
                 // The conversation may have been deleted since: the key is its tombstone.
                 let conversation = tx.conv(conv_id)?;
@@ -139,15 +228,16 @@ impl Store {
             // The contact: by identifier, then email, then phone; else a new one.
             let probe = Contact {
                 id: ContactId(ids[1]),
-                name: m.name.clone().unwrap_or_default(),
-                email: m.email.clone(),
-                phone: m.phone.clone(),
-                identifier: m.identifier.clone(),
+                name: m.sender.name.clone().unwrap_or_default(),
+                email: m.sender.email(),
+                phone: m.sender.phone(),
+                identifier: m.sender.identifier(),
                 tags: vec![],
                 properties: vec![],
                 blocked: false,
                 created_at: m.at,
                 inboxes: vec![m.inbox_id],
+                handles: m.sender.handle().into_iter().collect(),
             };
             let lookup = contact_keys(&probe, Some(m.inbox_id));
             let mut found = None;
@@ -185,6 +275,13 @@ impl Store {
                         }
                     }
                     c.known_in(m.inbox_id);
+                    // A channel's own id is how the channel vouches for the sender: kept
+                    // whoever else knows the contact, as its lookup key is.
+                    for h in &probe.handles {
+                        if !c.handles.contains(h) {
+                            c.handles.push(h.clone());
+                        }
+                    }
                     if c != before {
                         tx.0[CONTACT].insert(keys::id(c.id.0), tx_enc(&c)?)?;
                     }
@@ -198,7 +295,7 @@ impl Store {
             // Lookup keys: the contact's own email and phone, and the identifier this
             // inbox gave (scoped to this inbox).
             let mut own_keys = contact_keys(&contact, None);
-            if let Some(i) = &m.identifier {
+            if let Some(i) = &m.sender.identifier() {
                 own_keys.push(contact_key(b'i', Some(m.inbox_id), i));
             }
             for k in own_keys {
@@ -207,27 +304,26 @@ impl Store {
                 }
             }
             let identity = ChannelIdentity {
-                name: m.name.clone().unwrap_or_default(),
-                email: m.email.clone().or_else(|| m.claimed_email.clone()),
-                email_verified: m.email.is_some(),
-                phone: m.phone.clone(),
-                identifier: m.identifier.clone(),
+                name: m.sender.name.clone().unwrap_or_default(),
+                email: m.sender.email().or_else(|| m.sender.claimed_email.clone()),
+                email_verified: m.sender.email().is_some(),
+                phone: m.sender.phone(),
+                identifier: m.sender.identifier(),
+                handle: m.sender.handle(),
             };
             // The conversation: the contact's latest in this inbox, else a new one.
             let ci = keys::id_pair(contact.id.0, m.inbox_id.0);
             // A reply to one of our mails (signed Message-ID or plus-address) joins that
             // conversation, whoever sends it; otherwise the sender's latest conversation
             // in this inbox.
-            let threaded = match &m.thread_token {
-                Some(t) => match tx.0[TOKEN].get(t.as_bytes())? {
+            let threaded = match &m.thread {
+                Thread::Reply { token, inboxes } => match tx.0[TOKEN].get(token.as_bytes())? {
                     Some(v) => tx
                         .conv(ConversationId(keys::read_u64(&v).unwrap_or(0)))?
-                        .filter(|c| {
-                            c.inbox_id == m.inbox_id || m.thread_inboxes.contains(&c.inbox_id)
-                        }),
+                        .filter(|c| c.inbox_id == m.inbox_id || inboxes.contains(&c.inbox_id)),
                     None => None,
                 },
-                None => None,
+                Thread::Latest | Thread::Alone => None,
             };
             // Someone other than the conversation's contact writing into it: their
             // message shows as theirs and changes neither the conversation's contact
@@ -237,6 +333,7 @@ impl Store {
                 .is_some_and(|c| c.contact_id != contact.id);
             let latest = match threaded {
                 Some(c) => Some(c),
+                None if m.thread == Thread::Alone => None,
                 None => match tx.0[CINBOX].get(&ci[..])? {
                     Some(v) => tx.conv(ConversationId(keys::read_u64(&v).unwrap_or(0)))?,
                     None => None,
@@ -290,8 +387,8 @@ impl Store {
                 transcript: false,
                 sender: Some(Sender {
                     contact: contact.id,
-                    name: m.name.clone().unwrap_or_default(),
-                    address: m.email.clone().or_else(|| m.phone.clone()),
+                    name: m.sender.name.clone().unwrap_or_default(),
+                    address: m.sender.email().or_else(|| m.sender.phone()),
                 }),
             };
             tx.push(conv.id, &TimelineItem::Message(msg))?;
@@ -301,8 +398,8 @@ impl Store {
                 v.extend_from_slice(&keys::id(ids[4]));
                 tx.0[EXT].insert(ext.as_slice(), v)?;
             }
-            if let Some(c) = &m.cursor {
-                advance_cursor(&tx.0[CURSOR], m.inbox_id, c)?;
+            if let Some(p) = &m.position {
+                advance_position(&tx.0[CURSOR], m.inbox_id, p)?;
             }
             if !third_party {
                 conv.contact_name = contact.display_name();

@@ -13,7 +13,9 @@
 
 use super::super::test_support::{TestEngine, TestStore, on_both_engines};
 use super::super::views::{count_key, idx_key};
-use super::super::{Abort, Change, InboundMessage, Store, StoreError, View, keys};
+use super::super::{
+    Abort, Change, InboundMessage, InboundSender, Store, StoreError, Thread, View, keys,
+};
 use crate::domain::conversation::{Actor, Conversation, ConversationId, Status};
 use crate::domain::{AgentId, AuditEntry, InboxId, TeamId, Timestamp};
 use proptest::prelude::*;
@@ -199,19 +201,19 @@ fn run_op(store: &Store, m: &mut Model, now: i64, n: usize, op: &Op) -> Result<(
             let msg = InboundMessage {
                 inbox_id: InboxId(inbox),
                 source_id: Some(source.clone()),
-                identifier: None,
-                name: Some(format!("Contact {contact}")),
-                email: Some(format!("c{contact}@example.com")),
-                phone: None,
+                sender: InboundSender::of(
+                    Some(format!("Contact {contact}")),
+                    None,
+                    Some(format!("c{contact}@example.com")),
+                    None,
+                ),
+                thread: Thread::Latest,
+                position: None,
                 content: format!("message {n}"),
                 at,
                 token: format!("tok{}", ids[0]),
-                cursor: None,
                 quiet: *quiet,
                 mail: None,
-                thread_token: None,
-                thread_inboxes: vec![],
-                claimed_email: None,
             };
             let r = store
                 .ingest(&msg, ids)

@@ -1,9 +1,12 @@
+use super::ingest::read_position;
 use super::*;
 use crate::domain::TeamId;
+use crate::domain::contact::Identity;
 use crate::domain::conversation::{Actor, EventKind};
 use crate::domain::conversation::{ContactId, Event, MessageId};
 use crate::domain::message::Message;
 use crate::domain::message::{DeliveryStatus, Direction};
+use crate::store::Position;
 
 /// Every stored shape survives the codec (enums with data, unit variants, options).
 #[test]
@@ -113,25 +116,29 @@ crate::store::test_support::on_both_engines!(
     message_parts_live_and_die_with_their_message,
     another_inbox_neither_fills_a_contact_nor_moves_an_address,
     a_third_party_joining_by_token_changes_nothing_of_the_conversation,
+    one_phone_is_one_contact_across_whatsapp_and_sms,
+    a_handle_finds_its_contact_and_is_where_replies_go,
+    a_message_alone_gets_a_conversation_of_its_own,
+    positions_move_forward_within_an_epoch,
 );
 
 fn mail(source: &str) -> InboundMessage {
     InboundMessage {
         inbox_id: InboxId(1),
         source_id: Some(source.into()),
-        identifier: None,
-        name: Some("Ana".into()),
-        email: Some("ana@example.com".into()),
-        phone: None,
+        sender: InboundSender::of(
+            Some("Ana".into()),
+            None,
+            Some("ana@example.com".into()),
+            None,
+        ),
+        thread: Thread::Latest,
+        position: None,
         content: "see attached".into(),
         at: Timestamp(10),
         token: "tok".into(),
-        cursor: None,
         quiet: false,
         mail: None,
-        thread_token: None,
-        thread_inboxes: vec![],
-        claimed_email: None,
     }
 }
 
@@ -189,7 +196,12 @@ fn message_parts_live_and_die_with_their_message(store: &Store) {
     assert_eq!(store.part_chunks_of(conv).unwrap(), 5);
     // Another conversation's parts survive the deletion of this one.
     let mut other = mail("m2");
-    other.email = Some("luis@example.com".into());
+    other.sender = InboundSender::of(
+        Some("Ana".into()),
+        None,
+        Some("luis@example.com".into()),
+        None,
+    );
     let o = store.ingest_with_parts(&other, ids(300), &parts).unwrap();
     assert_ne!(o.conversation_id, conv);
     let audit = (
@@ -215,8 +227,12 @@ fn another_inbox_neither_fills_a_contact_nor_moves_an_address(store: &Store) {
     let first = store.ingest(&mail("a"), [1, 2, 3, 4, 5]).unwrap();
     let other = InboundMessage {
         inbox_id: InboxId(2),
-        phone: Some("+34611222333".into()),
-        name: Some("Someone Else".into()),
+        sender: InboundSender::of(
+            Some("Someone Else".into()),
+            None,
+            Some("ana@example.com".into()),
+            Some("+34611222333".into()),
+        ),
         ..mail("b")
     };
     let second = store.ingest(&other, [6, 7, 8, 9, 10]).unwrap();
@@ -239,9 +255,16 @@ fn a_third_party_joining_by_token_changes_nothing_of_the_conversation(store: &St
     let first = store.ingest(&mail("a"), [1, 2, 3, 4, 5]).unwrap();
     let conv = first.conversation.unwrap();
     let stranger = InboundMessage {
-        email: Some("mallory@evil.example".into()),
-        name: Some("Mallory".into()),
-        thread_token: Some(conv.token.clone()),
+        sender: InboundSender::of(
+            Some("Mallory".into()),
+            None,
+            Some("mallory@evil.example".into()),
+            None,
+        ),
+        thread: Thread::Reply {
+            token: conv.token.clone(),
+            inboxes: vec![],
+        },
         ..mail("b")
     };
     let r = store.ingest(&stranger, [6, 7, 8, 9, 10]).unwrap();
@@ -258,4 +281,107 @@ fn a_third_party_joining_by_token_changes_nothing_of_the_conversation(store: &St
         (sender.name.as_str(), sender.address.as_deref()),
         ("Mallory", Some("mallory@evil.example"))
     );
+}
+
+/// A number known from WhatsApp writing by SMS joins that contact, in a new conversation
+/// of the SMS inbox; both conversations keep the number as their reply address.
+fn one_phone_is_one_contact_across_whatsapp_and_sms(store: &Store) {
+    let phone = |inbox: u64, source: &str, name: Option<&str>| InboundMessage {
+        inbox_id: InboxId(inbox),
+        sender: InboundSender {
+            name: name.map(str::to_string),
+            identities: vec![Identity::Phone("+34600111222".into())],
+            claimed_email: None,
+        },
+        ..mail(source)
+    };
+    let wa = store
+        .ingest(&phone(7, "wamid.1", Some("Ana")), [1, 2, 3, 4, 5])
+        .unwrap();
+    let sms = store
+        .ingest(&phone(8, "SM1", None), [6, 7, 8, 9, 10])
+        .unwrap();
+    assert_ne!(wa.conversation_id, sms.conversation_id);
+    let (a, b) = (wa.conversation.unwrap(), sms.conversation.unwrap());
+    assert_eq!(a.contact_id, b.contact_id, "one person, one contact");
+    assert_eq!(b.identity.phone.as_deref(), Some("+34600111222"));
+    let contact = store.contact(a.contact_id).unwrap().unwrap();
+    assert_eq!(contact.inboxes, vec![InboxId(7), InboxId(8)]);
+}
+
+/// A Telegram id finds the contact it was first seen with, is kept on the contact and
+/// on the conversation (where replies go), and a Messenger id is a different person.
+fn a_handle_finds_its_contact_and_is_where_replies_go(store: &Store) {
+    let from = |handle: Identity, source: &str| InboundMessage {
+        inbox_id: InboxId(3),
+        sender: InboundSender {
+            name: Some("Luis".into()),
+            identities: vec![handle],
+            claimed_email: None,
+        },
+        ..mail(source)
+    };
+    let tg = Identity::Telegram("4242".into());
+    let first = store
+        .ingest(&from(tg.clone(), "1"), [1, 2, 3, 4, 5])
+        .unwrap();
+    let again = store
+        .ingest(&from(tg.clone(), "2"), [6, 7, 8, 9, 10])
+        .unwrap();
+    assert_eq!(first.conversation_id, again.conversation_id);
+    let conv = again.conversation.unwrap();
+    assert_eq!(conv.identity.handle, Some(tg.clone()));
+    let contact = store.contact(conv.contact_id).unwrap().unwrap();
+    assert_eq!(contact.handles, vec![tg]);
+    let other = store
+        .ingest(
+            &from(Identity::Messenger("4242".into()), "3"),
+            [11, 12, 13, 14, 15],
+        )
+        .unwrap();
+    assert_ne!(other.conversation.unwrap().contact_id, contact.id);
+}
+
+/// `Thread::Alone` (a mail with no address at all) never joins an earlier conversation,
+/// even one of the same (address-less) sender.
+fn a_message_alone_gets_a_conversation_of_its_own(store: &Store) {
+    let alone = |source: &str| InboundMessage {
+        sender: InboundSender {
+            name: Some("Facebook".into()),
+            identities: vec![],
+            claimed_email: None,
+        },
+        thread: Thread::Alone,
+        ..mail(source)
+    };
+    let a = store.ingest(&alone("x1"), [1, 2, 3, 4, 5]).unwrap();
+    let b = store.ingest(&alone("x2"), [6, 7, 8, 9, 10]).unwrap();
+    assert!(a.created && b.created);
+    assert_ne!(a.conversation_id, b.conversation_id);
+    let dup = store.ingest(&alone("x2"), [11, 12, 13, 14, 15]).unwrap();
+    assert!(dup.duplicate, "still deduped on its source id");
+}
+
+/// A reader's position moves only forward within an epoch, a new epoch replaces it,
+/// offsets beyond 32 bits survive, and positions stored as 8 bytes still read.
+fn positions_move_forward_within_an_epoch(store: &Store) {
+    let at = |epoch: u32, offset: u64| Position {
+        stream: "telegram".into(),
+        epoch,
+        offset,
+    };
+    let inbox = InboxId(5);
+    store
+        .advance_position(inbox, &at(0, 5_000_000_000))
+        .unwrap();
+    store.advance_position(inbox, &at(0, 10)).unwrap();
+    assert_eq!(
+        store.position(inbox, "telegram").unwrap(),
+        Some((0, 5_000_000_000))
+    );
+    store.advance_position(inbox, &at(1, 10)).unwrap();
+    assert_eq!(store.position(inbox, "telegram").unwrap(), Some((1, 10)));
+    assert_eq!(store.position(inbox, "INBOX").unwrap(), None);
+    assert_eq!(read_position(&[0, 0, 0, 9, 0, 0, 1, 0]), Some((9, 256)));
+    assert_eq!(read_position(&[0, 0, 0, 9]), None);
 }

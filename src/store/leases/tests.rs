@@ -2,7 +2,9 @@ use super::*;
 use crate::domain::conversation::{ConversationId, MessageId};
 use crate::domain::{InboxId, Timestamp};
 use crate::store::test_support::{TestStore, on_both_engines};
-use crate::store::{InboundMessage, InboundParts, Job, MailCursor, StoreError};
+use crate::store::{
+    InboundMessage, InboundParts, InboundSender, Job, Position, StoreError, Thread,
+};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -169,23 +171,23 @@ fn mail(source: &str, uid: u32) -> InboundMessage {
     InboundMessage {
         inbox_id: InboxId(4),
         source_id: Some(source.into()),
-        identifier: None,
-        name: Some("Ana".into()),
-        email: Some("ana@example.com".into()),
-        phone: None,
+        sender: InboundSender::of(
+            Some("Ana".into()),
+            None,
+            Some("ana@example.com".into()),
+            None,
+        ),
+        thread: Thread::Latest,
+        position: Some(Position {
+            stream: "INBOX".into(),
+            epoch: 9,
+            offset: u64::from(uid),
+        }),
         content: "hola".into(),
         at: t(0),
         token: format!("tok-{source}"),
-        cursor: Some(MailCursor {
-            folder: "INBOX".into(),
-            uidvalidity: 9,
-            uid,
-        }),
         quiet: false,
         mail: None,
-        thread_token: None,
-        thread_inboxes: vec![],
-        claimed_email: None,
     }
 }
 
