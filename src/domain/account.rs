@@ -139,11 +139,44 @@ pub enum ChannelKind {
     Email,
     /// The chat widget on the business's website.
     Website,
+    /// WhatsApp (Meta's Cloud API, or through Twilio).
+    #[serde(rename = "whatsapp")]
+    WhatsApp,
+    /// SMS, MMS and RCS through Twilio.
+    Sms,
+    /// Facebook Messenger.
+    Messenger,
+    /// A Telegram bot.
+    Telegram,
 }
 
 impl ChannelKind {
     /// Every kind, in the order shown in forms.
-    pub const ALL: [ChannelKind; 3] = [ChannelKind::Api, ChannelKind::Email, ChannelKind::Website];
+    pub const ALL: [ChannelKind; 7] = [
+        ChannelKind::Api,
+        ChannelKind::Email,
+        ChannelKind::Website,
+        ChannelKind::WhatsApp,
+        ChannelKind::Sms,
+        ChannelKind::Messenger,
+        ChannelKind::Telegram,
+    ];
+
+    /// Whether the inbox is a messaging channel with provider settings.
+    pub fn is_messaging(self) -> bool {
+        matches!(
+            self,
+            ChannelKind::WhatsApp
+                | ChannelKind::Sms
+                | ChannelKind::Messenger
+                | ChannelKind::Telegram
+        )
+    }
+
+    /// Parses the form and JSON name.
+    pub fn parse(s: &str) -> Option<ChannelKind> {
+        ChannelKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
 
     /// The form and JSON name.
     pub fn as_str(self) -> &'static str {
@@ -151,6 +184,10 @@ impl ChannelKind {
             ChannelKind::Api => "api",
             ChannelKind::Email => "email",
             ChannelKind::Website => "website",
+            ChannelKind::WhatsApp => "whatsapp",
+            ChannelKind::Sms => "sms",
+            ChannelKind::Messenger => "messenger",
+            ChannelKind::Telegram => "telegram",
         }
     }
     /// The name shown to people.
@@ -159,6 +196,10 @@ impl ChannelKind {
             ChannelKind::Api => "API",
             ChannelKind::Email => "Email",
             ChannelKind::Website => "Website chat",
+            ChannelKind::WhatsApp => "WhatsApp",
+            ChannelKind::Sms => "SMS",
+            ChannelKind::Messenger => "Messenger",
+            ChannelKind::Telegram => "Telegram",
         }
     }
 }
@@ -183,6 +224,9 @@ pub struct Inbox {
     /// Website inbox: the widget's settings.
     #[serde(default)]
     pub website: Option<super::website::WebsiteSettings>,
+    /// WhatsApp, SMS, Messenger and Telegram inboxes: the provider's settings.
+    #[serde(default)]
+    pub messaging: Option<super::messaging::MessagingSettings>,
 }
 
 impl Inbox {

@@ -8,6 +8,7 @@ pub mod conversation;
 pub mod email;
 pub mod ids;
 pub mod message;
+pub mod messaging;
 pub mod validate;
 pub mod website;
 

@@ -9,6 +9,15 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
+/// Whether two secrets are equal, in time that does not depend on where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// A random token of `bytes` bytes, hex-encoded (16 bytes = 128 bits).
 pub fn random_token(bytes: usize) -> String {
     let mut b = vec![0u8; bytes];

@@ -5,6 +5,7 @@ mod accounts;
 mod actions;
 mod attachments;
 mod backup;
+mod channel_in;
 mod contacts;
 mod conversations;
 mod crypto;
@@ -12,6 +13,7 @@ mod directory;
 mod email;
 pub mod live;
 mod mail;
+mod messaging;
 mod node;
 mod org;
 mod outbound;
@@ -24,6 +26,7 @@ pub mod widget;
 
 pub use accounts::{NewSession, SessionAuth};
 pub use attachments::AttachmentFile;
+pub use channel_in::HookAnswer;
 pub use contacts::{ContactInput, ContactView};
 pub use conversations::{
     ApiIncoming, ConversationPage, Counts, ListPage, NewOutbound, Row, StatusChange, parse_view,
@@ -33,6 +36,7 @@ pub use directory::Directory;
 pub use email::{EmailInput, ServerInput};
 pub use live::{Live, LiveBus};
 pub use mail::{MailHealth, MailHealthBoard, MailPoll};
+pub use messaging::WindowView;
 pub use node::Node;
 pub use org::InboxInput;
 pub use outbox::Delivery;
@@ -91,6 +95,12 @@ pub enum ServiceError {
     TooLong(usize),
     #[error("too many messages; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// A provider's webhook request that was not accepted (signature, verify token).
+    #[error("{}", hook_refusal(.0))]
+    HookRefused(crate::channels::seam::Refused),
+    /// A free-form reply outside the channel's messaging window, refused before sending.
+    #[error("{0}")]
+    WindowClosed(String),
     #[error("internal error: {0}")]
     Internal(String),
     #[error(transparent)]
@@ -100,6 +110,13 @@ pub enum ServiceError {
 impl From<Invalid> for ServiceError {
     fn from(i: Invalid) -> Self {
         ServiceError::Invalid(i)
+    }
+}
+
+fn hook_refusal(r: &crate::channels::seam::Refused) -> &str {
+    use crate::channels::seam::Refused;
+    match r {
+        Refused::Unauthorized(m) | Refused::Forbidden(m) | Refused::BadRequest(m) => m,
     }
 }
 

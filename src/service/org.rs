@@ -212,6 +212,7 @@ impl Services {
                     created_at: self.clock.now(),
                     api_token: token,
                     webhook_url: webhook.flatten(),
+                    messaging: None,
                 }
             }
         };

@@ -25,7 +25,11 @@ impl Services {
                 .ok_or(ServiceError::Conflict(
                     "this website inbox has no email inbox to send through (see its settings)",
                 ))?,
-            ChannelKind::Api => {
+            ChannelKind::Api
+            | ChannelKind::WhatsApp
+            | ChannelKind::Sms
+            | ChannelKind::Messenger
+            | ChannelKind::Telegram => {
                 return Err(ServiceError::Conflict(
                     "transcripts go by email: only email and website chat conversations have one",
                 ));

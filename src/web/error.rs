@@ -182,6 +182,18 @@ impl From<ServiceError> for ApiError {
             ServiceError::InviteInvalid => (StatusCode::GONE, "gone"),
             ServiceError::Rule(_) => (StatusCode::CONFLICT, "conflict"),
             ServiceError::TooLong(_) => (StatusCode::UNPROCESSABLE_ENTITY, "too_long"),
+            ServiceError::WindowClosed(_) => (StatusCode::CONFLICT, "window_closed"),
+            ServiceError::HookRefused(r) => match r {
+                crate::channels::seam::Refused::Unauthorized(_) => {
+                    (StatusCode::UNAUTHORIZED, "unauthorized")
+                }
+                crate::channels::seam::Refused::Forbidden(_) => {
+                    (StatusCode::FORBIDDEN, "forbidden")
+                }
+                crate::channels::seam::Refused::BadRequest(_) => {
+                    (StatusCode::BAD_REQUEST, "bad_request")
+                }
+            },
             ServiceError::Store(_) | ServiceError::Internal(_) => {
                 tracing::error!(error = %e, "api request failed");
                 return Self::new(

@@ -222,11 +222,11 @@ async fn create(
     let members = parse_ids("member_ids", &f.member_ids, AgentId)?;
     let email = match channel {
         ChannelKind::Email => Some(f.email_input()?),
-        ChannelKind::Api | ChannelKind::Website => None,
+        _ => None,
     };
     let website = match channel {
         ChannelKind::Website => Some(f.website_input()?),
-        ChannelKind::Api | ChannelKind::Email => None,
+        _ => None,
     };
     let input = InboxInput {
         name: f.name.clone(),
@@ -300,11 +300,11 @@ async fn update(
     let members = parse_ids("member_ids", &f.member_ids, AgentId)?;
     let email = match current.channel {
         ChannelKind::Email => Some(f.email_input()?),
-        ChannelKind::Api | ChannelKind::Website => None,
+        _ => None,
     };
     let website = match current.channel {
         ChannelKind::Website => Some(f.website_input()?),
-        ChannelKind::Api | ChannelKind::Email => None,
+        _ => None,
     };
     let input = InboxInput {
         name: f.name.clone(),

@@ -1,0 +1,192 @@
+//! Messaging inboxes (WhatsApp, SMS, Messenger, Telegram): their settings, sealed and
+//! bound to the account they were given for; the provider built from them; and the
+//! messaging window a reply must fit in.
+
+use super::{Result, ServiceError, Services};
+use crate::channels::provider::Provider;
+use crate::channels::seam::{Capabilities, WindowState};
+use crate::domain::conversation::Conversation;
+use crate::domain::messaging::{
+    self, MessagingInput, MessagingSettings, Part, Provider as Kind, TelegramMode,
+};
+use crate::domain::validate::Invalid;
+use crate::domain::{ChannelKind, Inbox, Timestamp};
+use std::sync::Arc;
+
+/// Where a conversation's messaging window stands, for the composer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowView {
+    pub state: WindowState,
+    /// When the current window (the tagged one when only that is open) closes.
+    pub closes_at: Option<Timestamp>,
+}
+
+impl Services {
+    /// Reads and seals a messaging inbox's settings. A secret left empty keeps the
+    /// stored one, unless what it is bound to (the account, the sender or the base URL)
+    /// changed: then it must be given again, so a stored secret is only ever sent where
+    /// it was stored for.
+    pub fn messaging_settings(
+        &self,
+        channel: ChannelKind,
+        input: MessagingInput,
+        old: Option<&MessagingSettings>,
+    ) -> Result<MessagingSettings> {
+        let provider = messaging::provider(channel, &input)?;
+        let f = |p| messaging::field(channel, provider, p);
+        let account = match (&input.account, old) {
+            (None, Some(o)) if o.provider == provider => o.account.clone(),
+            (a, _) => messaging::account(channel, provider, a.as_deref())?,
+        };
+        let from = match (provider, &input.from, old) {
+            (Kind::Twilio, None, Some(o)) if o.provider == provider => o.from.clone(),
+            (Kind::Twilio, from, _) => messaging::twilio_from(channel, from.as_deref())?,
+            _ => String::new(),
+        };
+        let api_base = match (&input.api_base, old) {
+            (None, Some(o)) => o.api_base.clone(),
+            (Some(b), _) => api_base(f(Part::ApiBase), b)?,
+            (None, None) => String::new(),
+        };
+        let bound = old.filter(|o| {
+            o.provider == provider
+                && o.account == account
+                && o.api_base == api_base
+                && o.from == from
+        });
+        let token = self.secret(f(Part::Token), &input.token, bound.map(|o| &o.token_sealed))?;
+        let meta = matches!(provider, Kind::WhatsAppCloud | Kind::Messenger);
+        let (app_secret, verify_token) = if meta {
+            (
+                self.secret(
+                    f(Part::AppSecret),
+                    &input.app_secret,
+                    bound.map(|o| &o.app_secret_sealed),
+                )?,
+                self.secret(
+                    f(Part::VerifyToken),
+                    &input.verify_token,
+                    bound.map(|o| &o.verify_token_sealed),
+                )?,
+            )
+        } else {
+            (String::new(), String::new())
+        };
+        let telegram_mode = match input.mode.as_deref().map(str::trim) {
+            None => old.map(|o| o.telegram_mode).unwrap_or_default(),
+            Some("" | "poll") => TelegramMode::Poll,
+            Some("webhook") => TelegramMode::Webhook,
+            Some(_) => {
+                return Err(Invalid {
+                    field: "telegram.mode",
+                    reason: "use \"poll\" or \"webhook\"".into(),
+                }
+                .into());
+            }
+        };
+        let hook_secret_sealed = match old {
+            Some(o) if !o.hook_secret_sealed.is_empty() => o.hook_secret_sealed.clone(),
+            _ if provider == Kind::Telegram => self.keys.seal(&super::random_token(24))?,
+            _ => String::new(),
+        };
+        Ok(MessagingSettings {
+            provider,
+            account,
+            from,
+            api_base,
+            token_sealed: token,
+            app_secret_sealed: app_secret,
+            verify_token_sealed: verify_token,
+            human_agent_tag: input
+                .human_agent_tag
+                .unwrap_or_else(|| old.is_some_and(|o| o.human_agent_tag)),
+            telegram_mode,
+            hook_token: old
+                .map(|o| o.hook_token.clone())
+                .unwrap_or_else(|| super::random_token(16)),
+            hook_secret_sealed,
+        })
+    }
+
+    /// A secret given now (sealed), else the stored one when it may be kept.
+    fn secret(
+        &self,
+        field: &'static str,
+        given: &Option<String>,
+        stored: Option<&String>,
+    ) -> Result<String> {
+        match (given.as_deref().map(str::trim).unwrap_or(""), stored) {
+            ("", Some(s)) if !s.is_empty() => Ok(s.clone()),
+            ("", _) => Err(Invalid {
+                field,
+                reason: "is required (it must be given again when the account or base URL changes)"
+                    .into(),
+            }
+            .into()),
+            (v, _) => Ok(self.keys.seal(&messaging::secret(field, v)?)?),
+        }
+    }
+
+    /// The provider behind a messaging inbox, its secrets opened.
+    pub fn provider(&self, inbox: &Inbox) -> Result<Arc<dyn Provider>> {
+        let Some(m) = inbox.messaging.as_ref() else {
+            return Err(ServiceError::Conflict(
+                "this inbox has no messaging provider",
+            ));
+        };
+        let _ = m;
+        Err(ServiceError::Conflict(
+            "messaging providers are not wired yet",
+        ))
+    }
+
+    /// What the inbox's channel can do; `None` for channels without a provider.
+    pub fn capabilities(&self, inbox: &Inbox) -> Option<Capabilities> {
+        inbox.messaging.as_ref()?;
+        self.provider(inbox).ok().map(|p| p.capabilities())
+    }
+
+    /// Where a conversation's messaging window stands now.
+    pub fn window(&self, inbox: &Inbox, conv: &Conversation) -> WindowView {
+        let Some(w) = self.capabilities(inbox).and_then(|c| c.window) else {
+            return WindowView {
+                state: WindowState::None,
+                closes_at: None,
+            };
+        };
+        let tag = inbox.messaging.as_ref().is_some_and(|m| m.human_agent_tag);
+        let state = w.state(conv.last_inbound_at, self.clock.now(), tag);
+        let closes_at = conv.last_inbound_at.and_then(|l| match state {
+            WindowState::Open => Some(w.closes_at(l, false)),
+            WindowState::Tagged => Some(w.closes_at(l, true)),
+            WindowState::None | WindowState::Closed => None,
+        });
+        WindowView { state, closes_at }
+    }
+}
+
+/// Checks a provider base URL: http(s), no query or fragment; kept without a trailing `/`.
+fn api_base(field: &'static str, raw: &str) -> Result<String, Invalid> {
+    let raw = raw.trim().trim_end_matches('/');
+    if raw.is_empty() {
+        return Ok(String::new());
+    }
+    let ok = (raw.starts_with("https://") || raw.starts_with("http://"))
+        && raw.len() <= 500
+        && !raw.contains(['?', '#', ' '])
+        && url_host(raw).is_some();
+    if ok {
+        Ok(raw.to_string())
+    } else {
+        Err(Invalid {
+            field,
+            reason: "must be an http:// or https:// URL without query (empty: the provider's public endpoint)".into(),
+        })
+    }
+}
+
+fn url_host(raw: &str) -> Option<&str> {
+    let rest = raw.split_once("://")?.1;
+    let host = rest.split('/').next()?;
+    (!host.is_empty()).then_some(host)
+}
