@@ -7,6 +7,7 @@ pub mod guard;
 pub mod http;
 pub mod imap;
 pub mod mail_probe;
+pub mod messenger;
 pub mod meta;
 pub mod net;
 pub mod provider;

@@ -245,5 +245,18 @@ pub fn text(v: Option<&Value>) -> Option<String> {
         .map(str::to_string)
 }
 
+/// `s` percent-encoded for one path segment, so an id cannot change the path.
+pub fn segment(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.trim().bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests;

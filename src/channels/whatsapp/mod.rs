@@ -139,7 +139,7 @@ impl Provider for WhatsApp {
         HttpRequest::get(format!(
             "{}/{}?fields=display_phone_number,verified_name",
             self.cfg.base(),
-            outbound::segment(&self.cfg.phone_number_id)
+            meta::segment(&self.cfg.phone_number_id)
         ))
         .bearer(&self.cfg.access_token)
     }

@@ -22,19 +22,6 @@ fn permanent(text: impl Into<String>) -> SendError {
     })
 }
 
-/// `s` percent-encoded for one path segment, so an id cannot change the path.
-pub(super) fn segment(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.trim().bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 fn captioned(kind: MediaKind) -> bool {
     matches!(
         kind,
@@ -104,7 +91,11 @@ pub(super) fn send(cfg: &Config, msg: &OutboundMessage) -> Result<HttpRequest, S
     if let (Some(b), Some(c)) = (body.as_object_mut(), content.as_object()) {
         b.extend(c.clone());
     }
-    let url = format!("{}/{}/messages", cfg.base(), segment(&cfg.phone_number_id));
+    let url = format!(
+        "{}/{}/messages",
+        cfg.base(),
+        meta::segment(&cfg.phone_number_id)
+    );
     Ok(HttpRequest::post_json(url, &body).bearer(&cfg.access_token))
 }
 
@@ -174,7 +165,7 @@ pub(super) fn sent(resp: &HttpResponse) -> Result<String, SendError> {
 
 /// Step one of an inbound file: its media id's metadata, which names its URL.
 pub(super) fn fetch_media(cfg: &Config, media: &MediaRef) -> HttpRequest {
-    HttpRequest::get(format!("{}/{}", cfg.base(), segment(&media.locator)))
+    HttpRequest::get(format!("{}/{}", cfg.base(), meta::segment(&media.locator)))
         .bearer(&cfg.access_token)
 }
 
