@@ -54,8 +54,13 @@ fn read_value(value: &Value, out: &mut Vec<InboundEvent>) {
             ))
         })
         .collect();
+    // A `from` not spelled exactly as the contact's `wa_id` still belongs to the
+    // notification's one contact.
+    let only = (names.len() == 1)
+        .then(|| names.values().next().cloned())
+        .flatten();
     for m in array(value.get("messages")) {
-        if let Some(msg) = message(m, &names) {
+        if let Some(msg) = message(m, &names, only.as_deref()) {
             out.push(InboundEvent::Message(msg));
         }
     }
@@ -77,7 +82,11 @@ fn seconds(v: Option<&Value>) -> Option<Timestamp> {
 
 /// One message; `None` only when it has no id or no sender, which leave nothing to
 /// store or answer.
-fn message(m: &Value, names: &HashMap<String, String>) -> Option<InboundMessage> {
+fn message(
+    m: &Value,
+    names: &HashMap<String, String>,
+    only: Option<&str>,
+) -> Option<InboundMessage> {
     let source_id = meta::id_text(m.get("id"))?;
     let wa_id = meta::id_text(m.get("from"))?;
     let kind = m
@@ -94,7 +103,10 @@ fn message(m: &Value, names: &HashMap<String, String>) -> Option<InboundMessage>
     Some(InboundMessage {
         source_id,
         from: Identity::Phone(phone),
-        name: names.get(&wa_id).cloned(),
+        name: names
+            .get(&wa_id)
+            .cloned()
+            .or_else(|| only.map(str::to_string)),
         text,
         at: seconds(m.get("timestamp")),
         media,

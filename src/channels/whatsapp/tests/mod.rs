@@ -70,6 +70,15 @@ fn a_text_message_has_its_sender_name_and_time() {
 }
 
 #[test]
+fn the_one_contact_names_a_sender_spelled_differently() {
+    let body = include_str!("../fixtures/text.json")
+        .replace("\"from\": \"16505551234\"", "\"from\": \"165055512340\"");
+    let m = messages(&body);
+    assert_eq!(m[0].from, Identity::Phone("+165055512340".into()));
+    assert_eq!(m[0].name.as_deref(), Some("Sheena Nelson"));
+}
+
+#[test]
 fn unsigned_or_wrongly_signed_notifications_are_refused() {
     let body = include_str!("../fixtures/text.json");
     let mut req = signed(body);
