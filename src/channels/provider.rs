@@ -42,6 +42,13 @@ pub trait Provider: Send + Sync {
     /// channel does not carry, outside the window).
     fn send(&self, msg: &OutboundMessage) -> Result<HttpRequest, SendError>;
 
+    /// The messages `msg` goes as, each sent with [`Provider::send`]: `msg` itself unless
+    /// the channel carries one file per message (WhatsApp, Messenger), where the text and
+    /// each file become their own part, in order.
+    fn parts(&self, msg: &OutboundMessage) -> Vec<OutboundMessage> {
+        vec![msg.clone()]
+    }
+
     /// Reads the answer to [`Provider::send`]: the provider's id for the message.
     fn sent(&self, resp: &HttpResponse) -> Result<String, SendError>;
 

@@ -16,6 +16,9 @@ mod email_content;
 mod email_live;
 mod leases;
 mod mail_servers;
+#[path = "../support/meta_fake.rs"]
+pub mod meta_fake;
+mod meta_fake_selftest;
 mod permissions;
 mod postgres;
 mod postgres_blocking;

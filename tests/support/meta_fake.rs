@@ -1,0 +1,418 @@
+//! A fake Meta Graph API on 127.0.0.1, written from Meta's public documentation of the
+//! WhatsApp Cloud API and the Messenger Platform: the phone-number and page probes,
+//! `POST /{phone-number-id}/messages` and `POST /me/messages`, media ids that name a
+//! URL whose bytes need the bearer token, Messenger's public attachment URLs and the
+//! user profile. It records every request it gets, can be scripted to answer errors,
+//! and builds notifications signed with the app secret exactly as Meta signs them.
+// Helpers are used by several test files, not all by each.
+#![allow(dead_code)]
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+/// The Graph version in the fake's base URL, as in Charla's default.
+pub const VERSION: &str = "v21.0";
+pub const WABA_ID: &str = "102290129340398";
+pub const PHONE_NUMBER_ID: &str = "106540352242922";
+pub const DISPLAY_NUMBER: &str = "+1 555-078-3881";
+pub const VERIFIED_NAME: &str = "Lucky Shrub";
+pub const ACCESS_TOKEN: &str = "EAAJB-fake-whatsapp-token";
+pub const PAGE_ID: &str = "107124681722434";
+pub const PAGE_NAME: &str = "Lucky Shrub Plants";
+pub const PAGE_TOKEN: &str = "EAAG-fake-page-token";
+pub const APP_SECRET: &str = "fake-meta-app-secret";
+pub const VERIFY_TOKEN: &str = "fake-verify-token";
+
+/// Which endpoint a request reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Route {
+    WhatsAppSend,
+    MessengerSend,
+    /// `GET /{phone-number-id}` or `GET /{page-id}`.
+    Probe,
+    /// `GET /{media-id}`: the file's metadata and URL.
+    MediaInfo,
+    /// The media URL: the bytes, with the bearer token.
+    MediaDownload,
+    /// A Messenger attachment URL (public).
+    MessengerFile,
+    /// `GET /{psid}`.
+    Profile,
+    Unknown,
+}
+
+/// One request Charla made.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub route: Route,
+    pub method: String,
+    /// Path and query, as sent.
+    pub path: String,
+    pub authorization: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl Recorded {
+    /// The body as JSON (`Null` when it is not).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+#[derive(Default)]
+struct State {
+    origin: String,
+    requests: Vec<Recorded>,
+    scripts: HashMap<Route, VecDeque<(u16, Value)>>,
+    media: HashMap<String, (String, Vec<u8>)>,
+    files: HashMap<String, (String, Vec<u8>)>,
+    profiles: HashMap<String, (String, String)>,
+    next: u64,
+}
+
+type Shared = Arc<Mutex<State>>;
+
+/// The running fake.
+pub struct MetaFake {
+    /// `http://127.0.0.1:<port>`.
+    pub origin: String,
+    /// What to set as an inbox's `api_base`: the origin and the version.
+    pub api_base: String,
+    state: Shared,
+    handle: actix_web::dev::ServerHandle,
+}
+
+/// `sha256=<hex HMAC-SHA256>` of `body` keyed with `secret`, as `X-Hub-Signature-256`.
+pub fn sign(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Graph's error body.
+pub fn graph_error(code: i64, message: &str, details: Option<&str>) -> Value {
+    let mut e = json!({
+        "message": format!("(#{code}) {message}"),
+        "type": "OAuthException",
+        "code": code,
+        "fbtrace_id": "AFakeTraceId",
+    });
+    if let Some(d) = details {
+        e["error_data"] = json!({"messaging_product": "whatsapp", "details": d});
+    }
+    json!({ "error": e })
+}
+
+fn token_refused() -> HttpResponse {
+    HttpResponse::Unauthorized().json(json!({"error": {
+        "message": "Invalid OAuth access token - Cannot parse access token",
+        "type": "OAuthException", "code": 190, "fbtrace_id": "AFakeTraceId"}}))
+}
+
+fn bad_parameter(what: &str) -> HttpResponse {
+    HttpResponse::BadRequest().json(graph_error(100, "Invalid parameter", Some(what)))
+}
+
+fn token_of(req: &HttpRequest) -> Option<String> {
+    let bearer = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    bearer.or_else(|| {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+            .ok()?
+            .into_iter()
+            .find(|(n, _)| n == "access_token")
+            .map(|(_, v)| v)
+    })
+}
+
+impl State {
+    fn route(&self, method: &str, path: &str) -> Route {
+        let graph = format!("/{VERSION}/");
+        if let Some(rest) = path.strip_prefix(&graph) {
+            let seg: Vec<&str> = rest.split('/').collect();
+            return match (method, seg.as_slice()) {
+                ("POST", [id, "messages"]) if *id == PHONE_NUMBER_ID => Route::WhatsAppSend,
+                ("POST", [id, "messages"]) if *id == "me" || *id == PAGE_ID => Route::MessengerSend,
+                ("GET", [id]) if *id == PHONE_NUMBER_ID || *id == PAGE_ID => Route::Probe,
+                ("GET", [id]) if self.media.contains_key(*id) => Route::MediaInfo,
+                ("GET", [id]) if self.profiles.contains_key(*id) => Route::Profile,
+                _ => Route::Unknown,
+            };
+        }
+        if method == "GET" && path == "/whatsapp_business/attachments/" {
+            return Route::MediaDownload;
+        }
+        if method == "GET" && path.starts_with("/messenger-cdn/") {
+            return Route::MessengerFile;
+        }
+        Route::Unknown
+    }
+}
+
+async fn graph(req: HttpRequest, body: web::Bytes, state: web::Data<Shared>) -> HttpResponse {
+    let method = req.method().as_str().to_string();
+    let path = req.path().to_string();
+    let mut st = state.lock().unwrap();
+    let route = st.route(&method, &path);
+    st.requests.push(Recorded {
+        route,
+        method: method.clone(),
+        path: req
+            .uri()
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or(path.clone()),
+        authorization: req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        body: body.to_vec(),
+    });
+    if let Some((status, answer)) = st.scripts.get_mut(&route).and_then(VecDeque::pop_front) {
+        return HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
+            .json(answer);
+    }
+    let token = token_of(&req);
+    let wa_ok = token.as_deref() == Some(ACCESS_TOKEN);
+    let page_ok = token.as_deref() == Some(PAGE_TOKEN);
+    let query: HashMap<String, String> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    match route {
+        Route::WhatsAppSend if !wa_ok => token_refused(),
+        Route::WhatsAppSend => whatsapp_send(&mut st, &body),
+        Route::MessengerSend if !page_ok => token_refused(),
+        Route::MessengerSend => messenger_send(&mut st, &body),
+        Route::Probe if path.ends_with(PHONE_NUMBER_ID) && !wa_ok => token_refused(),
+        Route::Probe if path.ends_with(PHONE_NUMBER_ID) => HttpResponse::Ok().json(json!({
+            "verified_name": VERIFIED_NAME,
+            "display_phone_number": DISPLAY_NUMBER,
+            "id": PHONE_NUMBER_ID,
+        })),
+        Route::Probe if !page_ok => token_refused(),
+        Route::Probe => HttpResponse::Ok().json(json!({"name": PAGE_NAME, "id": PAGE_ID})),
+        Route::MediaInfo if !wa_ok => token_refused(),
+        Route::MediaInfo => {
+            let id = path.rsplit('/').next().unwrap_or_default();
+            let (mime, bytes) = &st.media[id];
+            HttpResponse::Ok().json(json!({
+                "messaging_product": "whatsapp",
+                "url": format!("{}/whatsapp_business/attachments/?mid={id}&ext=1&hash=fake", st.origin),
+                "mime_type": mime,
+                "sha256": hex::encode(Sha256::digest(bytes)),
+                "file_size": bytes.len(),
+                "id": id,
+            }))
+        }
+        // Meta's media URLs answer 401 without the token.
+        Route::MediaDownload if !wa_ok => HttpResponse::Unauthorized().finish(),
+        Route::MediaDownload => match query.get("mid").and_then(|m| st.media.get(m)) {
+            Some((mime, bytes)) => HttpResponse::Ok()
+                .content_type(mime.as_str())
+                .body(bytes.clone()),
+            None => HttpResponse::NotFound().finish(),
+        },
+        Route::MessengerFile => match st.files.get(&path) {
+            Some((mime, bytes)) => HttpResponse::Ok()
+                .content_type(mime.as_str())
+                .body(bytes.clone()),
+            None => HttpResponse::NotFound().finish(),
+        },
+        Route::Profile if !page_ok => token_refused(),
+        Route::Profile => {
+            let psid = path.rsplit('/').next().unwrap_or_default();
+            let (first, last) = &st.profiles[psid];
+            HttpResponse::Ok().json(json!({"first_name": first, "last_name": last, "id": psid}))
+        }
+        Route::Unknown => HttpResponse::BadRequest().json(json!({"error": {
+            "message": "Unsupported get request. Object does not exist, cannot be loaded due to missing permissions, or does not support this operation.",
+            "type": "GraphMethodException", "code": 100, "error_subcode": 33,
+            "fbtrace_id": "AFakeTraceId"}})),
+    }
+}
+
+fn whatsapp_send(st: &mut State, body: &[u8]) -> HttpResponse {
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return bad_parameter("the body is not JSON");
+    };
+    if v["messaging_product"] != "whatsapp" {
+        return bad_parameter("messaging_product must be whatsapp");
+    }
+    let to = v["to"].as_str().unwrap_or("").to_string();
+    if to.is_empty() {
+        return bad_parameter("to is required");
+    }
+    let kind = v["type"].as_str().unwrap_or("text");
+    let obj = &v[kind];
+    let valid = match kind {
+        "text" => obj["body"].as_str().is_some_and(|b| !b.is_empty()),
+        "image" | "audio" | "video" | "document" | "sticker" => {
+            obj["link"].is_string() || obj["id"].is_string()
+        }
+        "template" => obj["name"].is_string() && obj["language"]["code"].is_string(),
+        _ => false,
+    };
+    if !valid {
+        return bad_parameter(&format!("a {kind} message needs its {kind} object"));
+    }
+    st.next += 1;
+    let wa_id = to.trim_start_matches('+').to_string();
+    HttpResponse::Ok().json(json!({
+        "messaging_product": "whatsapp",
+        "contacts": [{"input": to, "wa_id": wa_id}],
+        "messages": [{"id": format!("wamid.FAKE{:06}", st.next), "message_status": "accepted"}],
+    }))
+}
+
+fn messenger_send(st: &mut State, body: &[u8]) -> HttpResponse {
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return bad_parameter("the body is not JSON");
+    };
+    let Some(psid) = v["recipient"]["id"].as_str() else {
+        return bad_parameter("recipient.id is required");
+    };
+    match v["messaging_type"].as_str() {
+        Some("RESPONSE") | Some("UPDATE") => {}
+        Some("MESSAGE_TAG") if v["tag"].is_string() => {}
+        _ => return bad_parameter("messaging_type (and tag for MESSAGE_TAG) is required"),
+    }
+    let m = &v["message"];
+    let text = m["text"].as_str().is_some_and(|t| !t.is_empty());
+    let file = m["attachment"]["type"].is_string() && m["attachment"]["payload"]["url"].is_string();
+    if text == file {
+        return bad_parameter("message needs text or one attachment");
+    }
+    st.next += 1;
+    HttpResponse::Ok().json(json!({
+        "recipient_id": psid,
+        "message_id": format!("m_FAKE{:06}", st.next),
+    }))
+}
+
+impl MetaFake {
+    /// Starts the fake on 127.0.0.1 and a free port, in the test's runtime.
+    pub async fn start() -> MetaFake {
+        let state: Shared = Arc::default();
+        let data = web::Data::new(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .default_service(web::to(graph))
+        })
+        .workers(1)
+        .disable_signals()
+        .bind("127.0.0.1:0")
+        .unwrap();
+        let origin = format!("http://{}", server.addrs()[0]);
+        state.lock().unwrap().origin = origin.clone();
+        let server = server.run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        MetaFake {
+            api_base: format!("{origin}/{VERSION}"),
+            origin,
+            state,
+            handle,
+        }
+    }
+
+    /// Stops the server (a provider that is down).
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+
+    /// WhatsApp settings that point at the fake.
+    pub fn whatsapp_config(&self) -> charla::channels::whatsapp::Config {
+        charla::channels::whatsapp::Config {
+            phone_number_id: PHONE_NUMBER_ID.into(),
+            access_token: ACCESS_TOKEN.into(),
+            app_secret: APP_SECRET.into(),
+            verify_token: VERIFY_TOKEN.into(),
+            api_base: self.api_base.clone(),
+        }
+    }
+
+    /// Messenger settings that point at the fake.
+    pub fn messenger_config(&self, human_agent_tag: bool) -> charla::channels::messenger::Config {
+        charla::channels::messenger::Config {
+            page_id: PAGE_ID.into(),
+            page_access_token: PAGE_TOKEN.into(),
+            app_secret: APP_SECRET.into(),
+            verify_token: VERIFY_TOKEN.into(),
+            human_agent_tag,
+            api_base: self.api_base.clone(),
+        }
+    }
+
+    /// The next request to `route` is answered `status` with `body` (in order, once
+    /// each), whatever it asked; then the fake behaves again.
+    pub fn script(&self, route: Route, status: u16, body: Value) {
+        let mut st = self.state.lock().unwrap();
+        st.scripts
+            .entry(route)
+            .or_default()
+            .push_back((status, body));
+    }
+
+    /// Every request so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    /// The requests that reached `route`.
+    pub fn requests_to(&self, route: Route) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.route == route)
+            .collect()
+    }
+
+    /// A file a WhatsApp user sent: its media id.
+    pub fn add_media(&self, bytes: &[u8], mime: &str) -> String {
+        let mut st = self.state.lock().unwrap();
+        st.next += 1;
+        let id = format!("{}", 1_003_383_421_000_000u64 + st.next);
+        st.media
+            .insert(id.clone(), (mime.to_string(), bytes.to_vec()));
+        id
+    }
+
+    /// A file a Messenger user sent: its public URL.
+    pub fn add_messenger_file(&self, bytes: &[u8], mime: &str) -> String {
+        let mut st = self.state.lock().unwrap();
+        st.next += 1;
+        let path = format!("/messenger-cdn/{}", st.next);
+        st.files
+            .insert(path.clone(), (mime.to_string(), bytes.to_vec()));
+        format!("{}{path}", st.origin)
+    }
+
+    /// A Messenger user's profile.
+    pub fn add_profile(&self, psid: &str, first: &str, last: &str) {
+        let mut st = self.state.lock().unwrap();
+        st.profiles
+            .insert(psid.to_string(), (first.to_string(), last.to_string()));
+    }
+
+    /// The handshake's query string, as Meta sends it.
+    pub fn handshake_query(token: &str, challenge: &str) -> String {
+        serde_urlencoded::to_string([
+            ("hub.mode", "subscribe"),
+            ("hub.challenge", challenge),
+            ("hub.verify_token", token),
+        ])
+        .unwrap()
+    }
+}
+
+#[path = "meta_notifications.rs"]
+mod notifications;
+pub use notifications::*;
