@@ -102,7 +102,8 @@ impl Twilio {
 
 /// SMS/MMS (and RCS): MMS carries images (JPEG, PNG and GIF are formatted on every
 /// handset), and audio, video, PDF and vCard files that Twilio accepts and passes on,
-/// up to 5 MB per message.
+/// up to 5 MB per message and 10 files. RCS media may reach 16 MB, but a message that
+/// falls back to MMS is refused above 5 MB, so RCS keeps the MMS limit.
 const SMS_MEDIA: &[MediaKind] = &[
     MediaKind::Image,
     MediaKind::Audio,
@@ -110,8 +111,9 @@ const SMS_MEDIA: &[MediaKind] = &[
     MediaKind::Document,
 ];
 
-/// WhatsApp through Twilio: images, audio, video, documents (PDF and office files),
-/// and stickers on the way in, up to 16 MB.
+/// WhatsApp through Twilio: images (JPEG, PNG, WebP), audio (OGG, AMR, 3GP, AAC,
+/// MPEG), MP4 video, documents (PDF and office files), and stickers on the way in, up
+/// to 16 MB a message (Twilio limits images alone to 5 MB), one file per message.
 const WHATSAPP_MEDIA: &[MediaKind] = &[
     MediaKind::Image,
     MediaKind::Audio,
