@@ -342,3 +342,24 @@ fn config_debug_hides_the_token() {
     assert!(!shown.contains(TOKEN));
     assert!(shown.contains("<redacted>"));
 }
+
+#[test]
+fn a_get_webhook_is_signed_over_its_url_alone() {
+    // A number configured for GET: the parameters are the query, signed within the URL.
+    let query = include_str!("fixtures/sms.form");
+    let url = format!("{HOOK}?{query}");
+    let req = RawRequest {
+        method: "GET".into(),
+        url: url.clone(),
+        query: query.into(),
+        headers: vec![("x-twilio-signature".into(), signature(TOKEN, &url, &[]))],
+        body: vec![],
+    };
+    let Ok(Accepted::Events(e)) = sms().receive(&req, NOW) else {
+        panic!("refused");
+    };
+    assert!(matches!(&e[..], [InboundEvent::Message(m)] if m.text == "Hola, ¿tenéis la talla M?"));
+    let mut changed = req.clone();
+    changed.url = url.replace("Hola", "Adios");
+    assert!(sms().receive(&changed, NOW).is_err());
+}
