@@ -13,4 +13,5 @@ pub mod net;
 pub mod provider;
 pub mod seam;
 pub mod smtp;
+pub mod twilio;
 pub mod whatsapp;

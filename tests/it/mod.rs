@@ -25,5 +25,9 @@ mod postgres_blocking;
 mod security_auth;
 mod security_contacts;
 mod security_outbound;
+mod twilio_fake_selftest;
 mod webhook;
 mod widget;
+
+#[path = "../support/twilio_fake.rs"]
+pub mod twilio_fake;
