@@ -71,12 +71,22 @@ pub struct MessagingSettings {
     /// Telegram webhook mode: the secret token Telegram sends back, sealed.
     #[serde(default)]
     pub hook_secret_sealed: String,
+    /// This installation's public origin when the inbox was last saved (`server.public_url`,
+    /// else the address the admin used): where status callbacks are asked to go.
+    #[serde(default)]
+    pub webhook_base: String,
 }
 
 impl MessagingSettings {
     /// Whether the provider calls our webhook URL (everything but Telegram polling).
     pub fn has_webhook(&self) -> bool {
         !(self.provider == Provider::Telegram && self.telegram_mode == TelegramMode::Poll)
+    }
+
+    /// The URL to paste into the provider's console (`None` for Telegram polling).
+    pub fn webhook_url(&self) -> Option<String> {
+        self.has_webhook()
+            .then(|| format!("{}/hooks/{}", self.webhook_base, self.hook_token))
     }
 }
 
@@ -94,6 +104,8 @@ pub struct MessagingInput {
     pub verify_token: Option<String>,
     pub human_agent_tag: Option<bool>,
     pub mode: Option<String>,
+    /// The public origin the webhook URL is built on (set by the web layer).
+    pub webhook_base: String,
 }
 
 /// The name a form or JSON field has for `channel` (`whatsapp.phone_number_id`).

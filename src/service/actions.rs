@@ -11,7 +11,7 @@ use crate::domain::conversation::{
 use crate::domain::message::{DeliveryStatus, Direction, Message, TimelineItem};
 use crate::domain::validate::Invalid;
 use crate::domain::{Agent, AgentId, InboxId, TeamId};
-use crate::store::{Abort, Change, InboundMessage, InboundSender, Ingested, Job, Thread};
+use crate::store::{Abort, Change, InboundMessage, InboundSender, Ingested, Job, Thread, Via};
 
 fn rule(e: RuleError) -> Abort {
     Abort::Rule(e)
@@ -186,6 +186,12 @@ impl Services {
         if mail {
             super::outbound::reply_email(&c)?;
         }
+        // A messaging channel's reply goes through its provider, and only while the
+        // channel's messaging window allows a free-form message.
+        let channel = !private && !mail && inbox.messaging.is_some();
+        if channel {
+            self.check_can_reply(&inbox, &c, content.chars().count())?;
+        }
         let mentions = if private {
             let candidates: Vec<(AgentId, String)> = dir
                 .agents
@@ -204,7 +210,7 @@ impl Services {
         );
         let now = self.clock.now();
         // Replies that leave Charla go through the durable outbox (webhook or mail).
-        let webhook = (!private && (inbox.webhook_url.is_some() || mail)).then_some(());
+        let webhook = (!private && (inbox.webhook_url.is_some() || mail || channel)).then_some(());
         let mut msg = Message::outgoing(
             MessageId(msg_id),
             id,
@@ -230,8 +236,13 @@ impl Services {
                     }
                 }
                 items.push(TimelineItem::Message(msg.clone()));
+                let via = match (mail, channel) {
+                    (true, _) => Via::Email,
+                    (false, true) => Via::Channel,
+                    (false, false) => Via::Webhook,
+                };
                 let job = webhook
-                    .map(|_| Job::delivery(job_id, mail, job_inbox, c.id, MessageId(msg_id), now));
+                    .map(|_| Job::send(job_id, via, job_inbox, c.id, MessageId(msg_id), now));
                 Ok(Change {
                     items,
                     job,

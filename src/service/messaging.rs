@@ -4,7 +4,8 @@
 
 use super::{Result, ServiceError, Services};
 use crate::channels::provider::Provider;
-use crate::channels::seam::{Capabilities, WindowState};
+use crate::channels::seam::{Capabilities, Identity, WindowState};
+use crate::channels::{messenger, twilio, whatsapp};
 use crate::domain::conversation::Conversation;
 use crate::domain::messaging::{
     self, MessagingInput, MessagingSettings, Part, Provider as Kind, TelegramMode,
@@ -105,6 +106,7 @@ impl Services {
                 .map(|o| o.hook_token.clone())
                 .unwrap_or_else(|| super::random_token(16)),
             hook_secret_sealed,
+            webhook_base: input.webhook_base.trim_end_matches('/').to_string(),
         })
     }
 
@@ -134,16 +136,73 @@ impl Services {
                 "this inbox has no messaging provider",
             ));
         };
-        let _ = m;
-        Err(ServiceError::Conflict(
-            "messaging providers are not wired yet",
-        ))
+        let open = |sealed: &str| -> Result<String> {
+            if sealed.is_empty() {
+                Ok(String::new())
+            } else {
+                self.keys.open(sealed)
+            }
+        };
+        let token = open(&m.token_sealed)?;
+        Ok(match m.provider {
+            Kind::WhatsAppCloud => Arc::new(whatsapp::WhatsApp::new(whatsapp::Config {
+                phone_number_id: m.account.clone(),
+                access_token: token,
+                app_secret: open(&m.app_secret_sealed)?,
+                verify_token: open(&m.verify_token_sealed)?,
+                api_base: m.api_base.clone(),
+            })),
+            Kind::Messenger => Arc::new(messenger::Messenger::new(messenger::Config {
+                page_id: m.account.clone(),
+                page_access_token: token,
+                app_secret: open(&m.app_secret_sealed)?,
+                verify_token: open(&m.verify_token_sealed)?,
+                human_agent_tag: m.human_agent_tag,
+                api_base: m.api_base.clone(),
+            })),
+            Kind::Twilio => Arc::new(twilio::Twilio::new(twilio::Config {
+                account_sid: m.account.clone(),
+                auth_token: token,
+                from: m.from.clone(),
+                api_base: m.api_base.clone(),
+                status_callback: m.webhook_url().filter(|u| u.starts_with("http")),
+                whatsapp: inbox.channel == ChannelKind::WhatsApp,
+            })),
+            Kind::Telegram => {
+                return Err(ServiceError::Conflict("Telegram is not wired yet"));
+            }
+        })
     }
 
     /// What the inbox's channel can do; `None` for channels without a provider.
     pub fn capabilities(&self, inbox: &Inbox) -> Option<Capabilities> {
         inbox.messaging.as_ref()?;
         self.provider(inbox).ok().map(|p| p.capabilities())
+    }
+
+    /// Whether a free-form reply of `chars` characters may go to conversation `c` of a
+    /// messaging inbox now: somewhere to send it, within the channel's longest text,
+    /// and inside its messaging window. Refused before anything is stored or sent.
+    pub fn check_can_reply(&self, inbox: &Inbox, c: &Conversation, chars: usize) -> Result<()> {
+        let caps = self.capabilities(inbox).ok_or(ServiceError::Conflict(
+            "this inbox's provider settings cannot be read",
+        ))?;
+        if recipient(inbox, c).is_none() {
+            return Err(ServiceError::Conflict(
+                "this conversation has no address on this channel to reply to",
+            ));
+        }
+        if chars > caps.max_text {
+            return Err(ServiceError::TooLong(caps.max_text));
+        }
+        let w = self.window(inbox, c);
+        if w.state == WindowState::Closed {
+            let hours = caps.window.map(|w| w.hours).unwrap_or(24);
+            return Err(ServiceError::WindowClosed(format!(
+                "the {hours}-hour messaging window is closed: the customer has not written in the last {hours} hours, so only an approved template can be sent"
+            )));
+        }
+        Ok(())
     }
 
     /// Where a conversation's messaging window stands now.
@@ -162,6 +221,15 @@ impl Services {
             WindowState::None | WindowState::Closed => None,
         });
         WindowView { state, closes_at }
+    }
+}
+
+/// Who a reply in conversation `c` goes to on the inbox's channel: its phone number
+/// (SMS, WhatsApp) or the channel's own id (Messenger, Telegram).
+pub(super) fn recipient(inbox: &Inbox, c: &Conversation) -> Option<Identity> {
+    match inbox.channel {
+        ChannelKind::WhatsApp | ChannelKind::Sms => c.identity.phone.clone().map(Identity::Phone),
+        _ => c.identity.handle.clone(),
     }
 }
 

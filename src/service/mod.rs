@@ -6,6 +6,7 @@ mod actions;
 mod attachments;
 mod backup;
 mod channel_in;
+mod channel_out;
 mod contacts;
 mod conversations;
 mod crypto;

@@ -26,13 +26,22 @@ pub enum Delivery {
         password: String,
         message: Box<lettre::Message>,
     },
+    /// Make `requests` in order (the parts of one message not sent yet), reading each
+    /// answer with `provider`.
+    Channel {
+        job: Job,
+        provider: std::sync::Arc<dyn crate::channels::provider::Provider>,
+        requests: Vec<crate::channels::http::HttpRequest>,
+    },
 }
 
 impl Delivery {
     /// The job behind this delivery.
     pub fn job(&self) -> &Job {
         match self {
-            Delivery::Webhook { job, .. } | Delivery::Mail { job, .. } => job,
+            Delivery::Webhook { job, .. }
+            | Delivery::Mail { job, .. }
+            | Delivery::Channel { job, .. } => job,
         }
     }
 }
@@ -159,6 +168,9 @@ impl Services {
         }
         let contact = self.store.contact(conv.contact_id).map_err(e)?;
         match &job.kind {
+            JobKind::Channel { sent_parts, .. } => self
+                .channel_delivery(job, *sent_parts, &inbox, &conv, &msg)
+                .map(Some),
             JobKind::Webhook { .. } => {
                 let (Some(url), Some(secret)) =
                     (inbox.webhook_url.clone(), inbox.api_token.clone())

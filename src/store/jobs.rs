@@ -24,6 +24,16 @@ pub enum JobKind {
         conversation_id: ConversationId,
         message_id: MessageId,
     },
+    /// Send an agent's reply through a messaging provider (WhatsApp, SMS, Messenger,
+    /// Telegram). A message the provider carries in several parts (a text and files)
+    /// remembers how many went, so a retry sends only the rest.
+    Channel {
+        inbox_id: InboxId,
+        conversation_id: ConversationId,
+        message_id: MessageId,
+        #[serde(default)]
+        sent_parts: u32,
+    },
 }
 
 /// One unit of durable work.
@@ -49,9 +59,23 @@ impl JobKind {
                 inbox_id,
                 conversation_id,
                 message_id,
+            }
+            | JobKind::Channel {
+                inbox_id,
+                conversation_id,
+                message_id,
+                ..
             } => (*inbox_id, *conversation_id, *message_id),
         }
     }
+}
+
+/// How a reply leaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    Webhook,
+    Email,
+    Channel,
 }
 
 impl Job {
@@ -64,18 +88,36 @@ impl Job {
         message_id: MessageId,
         now: Timestamp,
     ) -> Job {
-        let kind = if mail {
-            JobKind::Email {
+        let via = if mail { Via::Email } else { Via::Webhook };
+        Job::send(id, via, inbox_id, conversation_id, message_id, now)
+    }
+
+    /// Delivery of an agent's reply, due now, the way `via` says.
+    pub fn send(
+        id: u64,
+        via: Via,
+        inbox_id: InboxId,
+        conversation_id: ConversationId,
+        message_id: MessageId,
+        now: Timestamp,
+    ) -> Job {
+        let kind = match via {
+            Via::Email => JobKind::Email {
                 inbox_id,
                 conversation_id,
                 message_id,
-            }
-        } else {
-            JobKind::Webhook {
+            },
+            Via::Webhook => JobKind::Webhook {
                 inbox_id,
                 conversation_id,
                 message_id,
-            }
+            },
+            Via::Channel => JobKind::Channel {
+                inbox_id,
+                conversation_id,
+                message_id,
+                sent_parts: 0,
+            },
         };
         Job {
             id,

@@ -36,7 +36,7 @@ pub use attachments::{InboundParts, Part};
 pub use conversations::{
     Change, InboundMessage, InboundSender, Ingested, Position, Thread, View, ViewPage,
 };
-pub use jobs::{Job, JobKind};
+pub use jobs::{Job, JobKind, Via};
 pub use leases::{Fence, Lease};
 pub use migrations::CURRENT_SCHEMA;
 

@@ -6,7 +6,8 @@
 
 use super::lease;
 use crate::channels::guard::{AddressPolicy, Refused};
-use crate::channels::{api, smtp};
+use crate::channels::seam::SendError;
+use crate::channels::{api, http, smtp};
 use crate::service::{Delivery, ServiceError, Services};
 use crate::store::{Abort, StoreError};
 use futures_util::StreamExt;
@@ -17,13 +18,38 @@ use tokio::sync::watch;
 /// Deliveries in flight at once.
 const PARALLEL: usize = 8;
 
+/// What one delivery attempt did.
+enum Attempt {
+    /// A webhook POST or a mail.
+    Once(api::Outcome),
+    /// A provider's parts: the ids of those it accepted, and why it stopped, if it did.
+    Parts(Vec<String>, Option<SendError>),
+}
+
 async fn deliver(
     client: &reqwest::Client,
     d: Delivery,
     timeout: Duration,
     policy: AddressPolicy,
-) -> api::Outcome {
-    match d {
+) -> Attempt {
+    if let Delivery::Channel {
+        provider, requests, ..
+    } = d
+    {
+        let mut accepted = Vec::new();
+        for req in &requests {
+            let answer = http::execute(policy, client, req, timeout, 1 << 20).await;
+            match answer.map_err(http::NetError::into_send_error) {
+                Ok(resp) => match provider.sent(&resp) {
+                    Ok(id) => accepted.push(id),
+                    Err(e) => return Attempt::Parts(accepted, Some(e)),
+                },
+                Err(e) => return Attempt::Parts(accepted, Some(e)),
+            }
+        }
+        return Attempt::Parts(accepted, None);
+    }
+    Attempt::Once(match d {
         Delivery::Webhook {
             job,
             url,
@@ -44,7 +70,8 @@ async fn deliver(
             message,
             ..
         } => smtp::send(&server, &password, *message, policy, timeout).await,
-    }
+        Delivery::Channel { .. } => api::Outcome::Permanent("not a single delivery".into()),
+    })
 }
 
 pub(super) async fn run(
@@ -97,7 +124,12 @@ async fn send(
                         let outcome = deliver(&client, d, timeout, policy).await;
                         let finished = s
                             .blocking_async(move |s| async move {
-                                s.finish(&job, outcome, fence.as_ref()).await
+                                match outcome {
+                                    Attempt::Once(o) => s.finish(&job, o, fence.as_ref()).await,
+                                    Attempt::Parts(ids, e) => {
+                                        s.finish_channel(&job, ids, e, fence.as_ref()).await
+                                    }
+                                }
                             })
                             .await;
                         match finished {
