@@ -11,3 +11,4 @@ pub mod net;
 pub mod provider;
 pub mod seam;
 pub mod smtp;
+pub mod telegram;
