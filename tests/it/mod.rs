@@ -22,5 +22,8 @@ mod postgres_blocking;
 mod security_auth;
 mod security_contacts;
 mod security_outbound;
+#[path = "../support/telegram_fake.rs"]
+pub mod telegram_fake;
+mod telegram_fake_selftest;
 mod webhook;
 mod widget;
