@@ -227,7 +227,12 @@ impl Provider for Telegram {
         }
     }
 
+    /// `None` in webhook mode (a secret token is set): Telegram refuses `getUpdates`
+    /// while a webhook is set, so such an inbox has nothing to poll.
     fn poll(&self, offset: u64) -> Option<HttpRequest> {
+        if self.config.secret_token.is_some() {
+            return None;
+        }
         Some(inbound::poll(self, offset))
     }
 

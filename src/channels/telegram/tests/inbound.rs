@@ -240,6 +240,8 @@ fn polling_asks_after_the_offset_with_a_long_timeout() {
     let first: serde_json::Value =
         serde_json::from_slice(&bot(None).poll(0).unwrap().body).unwrap();
     assert!(first.get("offset").is_none());
+    // A webhook inbox does not poll.
+    assert!(bot(Some("right-secret")).poll(0).is_none());
 }
 
 #[test]
