@@ -13,5 +13,6 @@ pub mod net;
 pub mod provider;
 pub mod seam;
 pub mod smtp;
+pub mod telegram;
 pub mod twilio;
 pub mod whatsapp;

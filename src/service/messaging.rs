@@ -5,7 +5,7 @@
 use super::{Result, ServiceError, Services};
 use crate::channels::provider::Provider;
 use crate::channels::seam::{Capabilities, Identity, WindowState};
-use crate::channels::{messenger, twilio, whatsapp};
+use crate::channels::{messenger, telegram, twilio, whatsapp};
 use crate::domain::conversation::Conversation;
 use crate::domain::messaging::{
     self, MessagingInput, MessagingSettings, Part, Provider as Kind, TelegramMode,
@@ -168,9 +168,16 @@ impl Services {
                 status_callback: m.webhook_url().filter(|u| u.starts_with("http")),
                 whatsapp: inbox.channel == ChannelKind::WhatsApp,
             })),
-            Kind::Telegram => {
-                return Err(ServiceError::Conflict("Telegram is not wired yet"));
-            }
+            Kind::Telegram => Arc::new(telegram::Telegram::new(telegram::Config {
+                bot_token: token,
+                api_base: m.api_base.clone(),
+                // Only a webhook-mode inbox has a secret token: a polling one refuses
+                // every webhook request, and only a webhook-mode one skips polling.
+                secret_token: match m.telegram_mode {
+                    TelegramMode::Webhook => Some(open(&m.hook_secret_sealed)?),
+                    TelegramMode::Poll => None,
+                },
+            })),
         })
     }
 
