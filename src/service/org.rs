@@ -161,12 +161,24 @@ impl Services {
                     }
                     None => old.website.clone(),
                 };
+                let messaging = match input.messaging {
+                    Some(m) if old.channel.is_messaging() => {
+                        Some(self.messaging_settings(old.channel, m, old.messaging.as_ref())?)
+                    }
+                    Some(_) => {
+                        return Err(ServiceError::Conflict(
+                            "only messaging inboxes have provider settings",
+                        ));
+                    }
+                    None => old.messaging.clone(),
+                };
                 Inbox {
                     name,
                     members,
                     webhook_url: webhook.unwrap_or(old.webhook_url.clone()),
                     email,
                     website,
+                    messaging,
                     ..old
                 }
             }
@@ -202,6 +214,22 @@ impl Services {
                     }
                     (_, None) => None,
                 };
+                let messaging = match (channel.is_messaging(), input.messaging) {
+                    (true, Some(m)) => Some(self.messaging_settings(channel, m, None)?),
+                    (true, None) => {
+                        return Err(validate::Invalid {
+                            field: "channel",
+                            reason: "a messaging inbox needs its provider settings".into(),
+                        }
+                        .into());
+                    }
+                    (false, Some(_)) => {
+                        return Err(ServiceError::Conflict(
+                            "only messaging inboxes have provider settings",
+                        ));
+                    }
+                    (false, None) => None,
+                };
                 Inbox {
                     email,
                     website,
@@ -212,7 +240,7 @@ impl Services {
                     created_at: self.clock.now(),
                     api_token: token,
                     webhook_url: webhook.flatten(),
-                    messaging: None,
+                    messaging,
                 }
             }
         };
@@ -287,6 +315,8 @@ pub struct InboxInput {
     pub email: Option<super::email::EmailInput>,
     /// Website inboxes: defaults when creating without; on update `None` keeps them.
     pub website: Option<super::website::WebsiteInput>,
+    /// Messaging inboxes: required when creating one; on update `None` keeps them.
+    pub messaging: Option<crate::domain::messaging::MessagingInput>,
 }
 
 /// Checks a webhook URL: empty clears it; otherwise http(s) with a host.

@@ -100,7 +100,7 @@ pub async fn body_timeout(
     };
     let body: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> = Box::pin(body);
     req.set_payload(Payload::from(body));
-    let api = req.path().starts_with("/api/");
+    let api = req.path().starts_with("/api/") || req.path().starts_with("/hooks/");
     let answer = next.call(req).await;
     if !expired.load(Ordering::Acquire) {
         return answer.map(ServiceResponse::map_into_left_body);

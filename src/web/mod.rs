@@ -47,6 +47,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     use web::{delete, get, patch, post};
     cfg.route("/healthz", get().to(health::healthz))
         .route("/static/{path:.*}", get().to(assets::serve))
+        .route("/hooks/{token}", get().to(hooks::hook))
+        .route("/hooks/{token}", post().to(hooks::hook))
         // the website chat widget, used from customers' sites
         .route("/widget/{file}", get().to(widget::widget_file))
         .route("/widget/v1/{key}/config", get().to(widget::widget_config))

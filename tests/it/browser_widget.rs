@@ -99,6 +99,7 @@ async fn website_inbox(app: &TestApp, origin: &str, reply_inbox: InboxId) -> Str
             &admin,
             None,
             InboxInput {
+                messaging: None,
                 name: "Zapatería Lucía".into(),
                 channel: Some(charla::domain::ChannelKind::Website),
                 members: vec![admin.id],

@@ -25,10 +25,10 @@ mod postgres_blocking;
 mod security_auth;
 mod security_contacts;
 mod security_outbound;
-mod twilio_fake_selftest;
 #[path = "../support/telegram_fake.rs"]
 pub mod telegram_fake;
 mod telegram_fake_selftest;
+mod twilio_fake_selftest;
 mod webhook;
 mod widget;
 

@@ -80,6 +80,7 @@ pub async fn generate(
         "Partner API",
     ] {
         let input = InboxInput {
+            messaging: None,
             name: name.into(),
             channel: None,
             members: agents.clone(),

@@ -72,6 +72,7 @@ fn prepare(rt: &tokio::runtime::Runtime, data: &PathBuf) -> (String, String) {
                 &admin,
                 None,
                 InboxInput {
+                    messaging: None,
                     name: "Load website".into(),
                     channel: Some(charla::domain::ChannelKind::Website),
                     members: vec![admin.id],

@@ -211,6 +211,80 @@ pub struct InboxBody {
     member_ids: Option<Vec<u64>>,
     email: Option<EmailBody>,
     website: Option<WebsiteBody>,
+    whatsapp: Option<MessagingBody>,
+    sms: Option<MessagingBody>,
+    messenger: Option<MessagingBody>,
+    telegram: Option<MessagingBody>,
+}
+
+/// A messaging inbox's provider settings, under the channel's name:
+/// WhatsApp `{"provider": "cloud", "phone_number_id", "access_token", "app_secret",
+/// "verify_token", "api_base"}` or `{"provider": "twilio", "account_sid", "auth_token",
+/// "from", "api_base"}`; SMS the Twilio form; Messenger `{"page_id",
+/// "page_access_token", "app_secret", "verify_token", "human_agent_tag", "api_base"}`;
+/// Telegram `{"bot_token", "mode": "poll" | "webhook", "api_base"}`. Secrets sent
+/// empty or left out keep the stored ones while the account and base URL stay.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MessagingBody {
+    provider: Option<String>,
+    phone_number_id: Option<String>,
+    access_token: Option<String>,
+    account_sid: Option<String>,
+    auth_token: Option<String>,
+    from: Option<String>,
+    page_id: Option<String>,
+    page_access_token: Option<String>,
+    app_secret: Option<String>,
+    verify_token: Option<String>,
+    human_agent_tag: Option<bool>,
+    bot_token: Option<String>,
+    mode: Option<String>,
+    api_base: Option<String>,
+}
+
+impl MessagingBody {
+    fn input(self, webhook_base: String) -> crate::domain::messaging::MessagingInput {
+        crate::domain::messaging::MessagingInput {
+            provider: self.provider,
+            account: self.phone_number_id.or(self.account_sid).or(self.page_id),
+            from: self.from,
+            api_base: self.api_base,
+            token: self
+                .access_token
+                .or(self.auth_token)
+                .or(self.page_access_token)
+                .or(self.bot_token),
+            app_secret: self.app_secret,
+            verify_token: self.verify_token,
+            human_agent_tag: self.human_agent_tag,
+            mode: self.mode,
+            webhook_base,
+        }
+    }
+}
+
+impl InboxBody {
+    /// The one messaging body given, with the channel it was given for.
+    fn messaging(
+        &mut self,
+        webhook_base: String,
+    ) -> Result<Option<(ChannelKind, crate::domain::messaging::MessagingInput)>, ApiError> {
+        let given = [
+            (ChannelKind::WhatsApp, self.whatsapp.take()),
+            (ChannelKind::Sms, self.sms.take()),
+            (ChannelKind::Messenger, self.messenger.take()),
+            (ChannelKind::Telegram, self.telegram.take()),
+        ];
+        let mut found = given
+            .into_iter()
+            .filter_map(|(k, b)| b.map(|b| (k, b.input(webhook_base.clone()))));
+        let first = found.next();
+        if found.next().is_some() {
+            return Err(invalid("channel", "give the settings of one channel only"));
+        }
+        Ok(first)
+    }
 }
 
 /// `{"allowed_origins": [...], "greeting", "color", "prechat", "identity_secret",
@@ -307,7 +381,32 @@ fn inbox_json(i: &crate::domain::Inbox, base: &str) -> serde_json::Value {
     });
     // The identity secret never leaves the server either.
     let website = i.website.as_ref().map(|w| json!({"key": w.key, "snippet": crate::domain::website::snippet(base, &w.key), "allowed_origins": w.allowed_origins, "greeting": w.greeting, "color": w.color, "prechat": w.prechat.as_str(), "identity_secret_set": !w.identity_secret_sealed.is_empty(), "reply_email_inbox_id": w.reply_email_inbox.map(|i| i.0)}));
-    json!({"id": i.id.0, "name": i.name, "channel": i.channel.as_str(), "webhook_url": i.webhook_url, "email": email, "website": website, "member_ids": i.members.iter().map(|m| m.0).collect::<Vec<_>>()})
+    let mut v = json!({"id": i.id.0, "name": i.name, "channel": i.channel.as_str(), "webhook_url": i.webhook_url, "email": email, "website": website, "member_ids": i.members.iter().map(|m| m.0).collect::<Vec<_>>()});
+    if let Some(m) = &i.messaging {
+        v[i.channel.as_str()] = messaging_json(m);
+        v["webhook_url"] = json!(m.webhook_url());
+    }
+    v
+}
+
+/// A messaging inbox's settings as the API shows them: secrets only as `*_set`.
+fn messaging_json(m: &crate::domain::messaging::MessagingSettings) -> serde_json::Value {
+    use crate::domain::messaging::Provider;
+    let set = |s: &str| !s.is_empty();
+    match m.provider {
+        Provider::WhatsAppCloud => {
+            json!({"provider": "cloud", "phone_number_id": m.account, "access_token_set": set(&m.token_sealed), "app_secret_set": set(&m.app_secret_sealed), "verify_token_set": set(&m.verify_token_sealed), "api_base": m.api_base})
+        }
+        Provider::Twilio => {
+            json!({"provider": "twilio", "account_sid": m.account, "auth_token_set": set(&m.token_sealed), "from": m.from, "api_base": m.api_base})
+        }
+        Provider::Messenger => {
+            json!({"page_id": m.account, "page_access_token_set": set(&m.token_sealed), "app_secret_set": set(&m.app_secret_sealed), "verify_token_set": set(&m.verify_token_sealed), "human_agent_tag": m.human_agent_tag, "api_base": m.api_base})
+        }
+        Provider::Telegram => {
+            json!({"bot_token_set": set(&m.token_sealed), "mode": m.telegram_mode.as_str(), "api_base": m.api_base})
+        }
+    }
 }
 
 pub async fn inboxes_index(req: HttpRequest, ApiAgent(me): ApiAgent, st: web::Data<AppState>) -> R {
@@ -326,18 +425,32 @@ pub async fn inboxes_create(
     req: HttpRequest,
     ApiAgent(me): ApiAgent,
     st: web::Data<AppState>,
-    Json(b): Json<InboxBody>,
+    Json(mut b): Json<InboxBody>,
 ) -> R {
     let channel = match b.channel.as_deref() {
-        Some("api") | None => ChannelKind::Api,
-        Some("email") => ChannelKind::Email,
-        Some("website") => ChannelKind::Website,
+        None => ChannelKind::Api,
+        Some(c) => ChannelKind::parse(c).ok_or_else(|| {
+            invalid(
+                "channel",
+                "unknown channel type: use \"api\", \"email\", \"website\", \"whatsapp\", \"sms\", \"messenger\" or \"telegram\"",
+            )
+        })?,
+    };
+    let messaging = match b.messaging(super::base_url(&req, &st))? {
+        Some((k, m)) if k == channel => Some(m),
         Some(_) => {
             return Err(invalid(
                 "channel",
-                "unknown channel type: use \"api\", \"email\" or \"website\"",
+                "the settings given are for another channel than \"channel\"",
             ));
         }
+        None if channel.is_messaging() => {
+            return Err(invalid(
+                channel.as_str(),
+                "the provider settings are required",
+            ));
+        }
+        None => None,
     };
     let name = b.name.ok_or_else(|| invalid("name", "is required"))?;
     let input = InboxInput {
@@ -347,6 +460,7 @@ pub async fn inboxes_create(
         webhook_url: b.webhook_url,
         email: b.email.map(EmailBody::input),
         website: b.website.map(WebsiteBody::input),
+        messaging,
     };
     let (inbox, token) = st
         .services
@@ -356,7 +470,13 @@ pub async fn inboxes_create(
         .website
         .as_ref()
         .map(|w| crate::domain::website::snippet(&super::base_url(&req, &st), &w.key));
-    Ok(HttpResponse::Created().json(json!({"id": inbox.id.0, "token": token, "snippet": snippet})))
+    let mut answer = json!({"id": inbox.id.0, "token": token, "snippet": snippet});
+    if let Some(m) = &inbox.messaging {
+        if let Some(url) = m.webhook_url() {
+            answer["webhook_url"] = json!(url);
+        }
+    }
+    Ok(HttpResponse::Created().json(answer))
 }
 
 pub async fn inboxes_update(
@@ -364,7 +484,7 @@ pub async fn inboxes_update(
     ApiAgent(me): ApiAgent,
     st: web::Data<AppState>,
     id: web::Path<u64>,
-    Json(b): Json<InboxBody>,
+    Json(mut b): Json<InboxBody>,
 ) -> R {
     let (m, id) = (me.clone(), InboxId(*id));
     let cur = st.services.blocking(move |s| s.inbox(&m, id)).await?;
@@ -378,6 +498,15 @@ pub async fn inboxes_update(
             "an inbox's channel type cannot change",
         ));
     }
+    let messaging = match b.messaging(super::base_url(&req, &st))? {
+        Some((k, _)) if k != cur.channel => {
+            return Err(invalid(
+                k.as_str(),
+                "these settings are for another channel than this inbox's",
+            ));
+        }
+        given => given.map(|(_, m)| m),
+    };
     let input = InboxInput {
         name: b.name.unwrap_or(cur.name.clone()),
         channel: None,
@@ -388,6 +517,7 @@ pub async fn inboxes_update(
         webhook_url: b.webhook_url,
         email: b.email.map(EmailBody::input),
         website: b.website.map(WebsiteBody::input),
+        messaging,
     };
     let (inbox, _) = st
         .services

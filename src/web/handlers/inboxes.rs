@@ -229,6 +229,7 @@ async fn create(
         _ => None,
     };
     let input = InboxInput {
+        messaging: None,
         name: f.name.clone(),
         channel: Some(channel),
         members,
@@ -307,6 +308,7 @@ async fn update(
         _ => None,
     };
     let input = InboxInput {
+        messaging: None,
         name: f.name.clone(),
         channel: None,
         members,

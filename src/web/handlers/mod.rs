@@ -10,6 +10,7 @@ pub mod audit;
 pub mod contacts;
 pub mod conversation;
 pub mod health;
+pub mod hooks;
 pub mod inbox;
 pub mod inboxes;
 pub mod invite;
