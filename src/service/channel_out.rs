@@ -108,11 +108,17 @@ impl Services {
             Err(StoreError::Abort(_)) => return Ok(()),
             Err(e) => return Err(e.into()),
         }
+        let first_id = accepted.first().cloned();
         if let Some((st, err)) = status {
             let changed = self
                 .store
                 .update_message(conversation_id, message_id, |m| {
-                    m.advance(st, err.clone(), now)
+                    // The provider's id of the message (its first part) is shown with it.
+                    let named = m.source_id.is_none() && first_id.is_some();
+                    if named {
+                        m.source_id = first_id.clone();
+                    }
+                    m.advance(st, err.clone(), now) || named
                 })
                 .or_else(|e| match e {
                     StoreError::Abort(_) => Ok(None),

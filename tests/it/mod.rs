@@ -34,3 +34,4 @@ mod widget;
 
 #[path = "../support/twilio_fake.rs"]
 pub mod twilio_fake;
+mod whatsapp;
