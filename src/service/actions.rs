@@ -179,7 +179,7 @@ impl Services {
         };
         let mail = !private && mail_inbox.is_some();
         if mail {
-            super::outbound::reply_email(&c)?;
+            super::outbound::reply_email(&c, inbox.channel == crate::domain::ChannelKind::Email)?;
         }
         let mentions = if private {
             let candidates: Vec<(AgentId, String)> = dir

@@ -139,17 +139,17 @@ impl Services {
             let mut parsed = email::parse(&raw, &limits);
             drop(raw);
             let (content, full_text) = timeline_text(&parsed, max_chars);
-            let (from, name) = parsed
-                .from
-                .clone()
-                .unwrap_or_else(|| ("unknown@invalid".into(), None));
+            let (key, legacy) = dedupe_key(&store, inbox_id, &parsed)?;
+            // No address to answer (`"Facebook" <>`): no email, so the store finds no
+            // contact for it and gives the mail a contact and conversation of its own;
+            // replies are refused (see `outbound::reply_email`).
             let html = parsed.html.take();
             let m = InboundMessage {
                 inbox_id,
-                source_id: Some(email::content_key(&parsed)),
+                source_id: Some(key.clone()),
                 identifier: None,
-                name,
-                email: Some(from),
+                name: parsed.from_name.clone(),
+                email: parsed.reply_address.clone(),
                 phone: None,
                 content,
                 at: parsed
@@ -178,11 +178,31 @@ impl Services {
                 }),
             };
             let parts = parts_of(&mut parsed, html);
-            store.ingest_fenced(&m, ids, &parts, fence.as_ref())
+            let r = store.ingest_fenced(&m, ids, &parts, fence.as_ref())?;
+            Ok::<_, crate::store::StoreError>((r, key, legacy, parsed.message_id.is_some()))
         })
         .await
         .map_err(|e| ServiceError::Internal(e.to_string()))?
         .map_err(from_store)?;
+        let (r, key, legacy, has_id) = r;
+        if r.duplicate {
+            // Said at info: a mail the team never sees must leave a trace of why.
+            tracing::info!(
+                inbox = %inbox_id,
+                folder,
+                uidvalidity,
+                uid,
+                key = if legacy { "content key (before subject and attachments counted)" } else { "content key" },
+                source_id = %key,
+                conversation = %r.conversation_id.0,
+                "mail skipped as a duplicate: {}",
+                if has_id {
+                    "same Message-ID, date, sender and content as a stored mail"
+                } else {
+                    "no Message-ID; same date, sender and content as a stored mail"
+                }
+            );
+        }
         self.store.durable().await?;
         if let Some(c) = &r.conversation {
             if !r.duplicate {
@@ -195,6 +215,21 @@ impl Services {
         }
         Ok(r)
     }
+}
+
+/// The source id a mail is stored under, and whether it is the key of an older release
+/// (a mail stored before the key covered subject and attachments keeps being found by
+/// it, so a full resync after a UIDVALIDITY change does not store it twice).
+fn dedupe_key(
+    store: &crate::store::Store,
+    inbox: InboxId,
+    parsed: &ParsedEmail,
+) -> std::result::Result<(String, bool), crate::store::StoreError> {
+    let legacy = email::legacy_content_key(parsed);
+    Ok(match store.message_by_source(inbox, &legacy)? {
+        Some(_) => (legacy, true),
+        None => (email::content_key(parsed), false),
+    })
 }
 
 /// The conversation a mail names: a reply to one of our signed Message-IDs first, then
