@@ -217,18 +217,36 @@ impl Services {
     }
 }
 
-/// The source id a mail is stored under, and whether it is the key of an older release
-/// (a mail stored before the key covered subject and attachments keeps being found by
-/// it, so a full resync after a UIDVALIDITY change does not store it twice).
+/// The source id a mail is stored under, and whether it is the key of an older release.
+/// Mail stored before the key covered subject and attachments is found by its old key
+/// (a UIDVALIDITY resync after the upgrade fetches it again): it is the same mail when
+/// the stored message has its subject and attachments; otherwise it is another mail that
+/// the old key could not tell apart, stored under the new key.
 fn dedupe_key(
     store: &crate::store::Store,
     inbox: InboxId,
     parsed: &ParsedEmail,
 ) -> std::result::Result<(String, bool), crate::store::StoreError> {
     let legacy = email::legacy_content_key(parsed);
-    Ok(match store.message_by_source(inbox, &legacy)? {
-        Some(_) => (legacy, true),
-        None => (email::content_key(parsed), false),
+    let same = match store.message_by_source(inbox, &legacy)? {
+        None => false,
+        Some((conv, id)) => match store.message(conv, id)? {
+            Some(m) => {
+                m.email.as_ref().map(|e| e.subject.as_str()) == Some(parsed.subject.as_str())
+                    && m.attachments.len() == parsed.attachments.len()
+                    && m.attachments
+                        .iter()
+                        .zip(&parsed.attachments)
+                        .all(|(a, b)| a.filename == b.filename && a.size == b.size as u64)
+            }
+            // Its conversation was deleted: the key is its tombstone, as before.
+            None => true,
+        },
+    };
+    Ok(if same {
+        (legacy, true)
+    } else {
+        (email::content_key(parsed), false)
     })
 }
 
