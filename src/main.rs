@@ -98,6 +98,7 @@ fn log_filter(rust_log: Option<&str>, level: &str) -> tracing_subscriber::EnvFil
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::log_filter;
     use std::sync::{Arc, Mutex};

@@ -145,7 +145,7 @@ fn is_strict_base64(raw: &[u8]) -> bool {
             n += 1;
         }
     }
-    padding <= 2 && n % 4 == 0
+    padding <= 2 && n.is_multiple_of(4)
 }
 
 /// Decoded "text" that is not text: replacement characters or control characters.
