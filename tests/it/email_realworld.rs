@@ -208,7 +208,65 @@ async fn mails_differing_in_subject_or_attachment_are_kept_and_old_keys_still_ma
     );
     assert_eq!(count("Scanned document"), 2, "25 once, 26 kept: {all:?}");
     assert_eq!(all.len(), 4);
+    // Each mail skipped as a duplicate is logged at info: folder, UID, the key matched.
+    let log = Log::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("info")
+        .with_writer(log.clone())
+        .with_ansi(false)
+        .finish();
+    {
+        // The test's own thread runs this future, before and after the blocking part.
+        let _quiet = tracing::subscriber::set_default(subscriber);
+        let services = w.app.services();
+        for (uid, name) in [(901, "25-no-id-attachment-a"), (902, "23-no-id-subject-a")] {
+            let r = services
+                .ingest_mail(w.inbox, "INBOX", 7, uid, fixture(name))
+                .await
+                .unwrap();
+            assert!(r.duplicate);
+        }
+    }
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("mail skipped as a duplicate"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].contains(" INFO ")
+            && lines[0].contains("folder=\"INBOX\"")
+            && lines[0].contains("uid=901")
+            && lines[0].contains("key=\"content key\"")
+            && lines[0].contains("no Message-ID"),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains("uid=902") && lines[1].contains("before subject and attachments"),
+        "{text}"
+    );
     w.app.stop().await;
+}
+
+/// A log sink for one test.
+#[derive(Clone, Default)]
+struct Log(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Log {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Log {
+    type Writer = Log;
+    fn make_writer(&'a self) -> Log {
+        self.clone()
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
