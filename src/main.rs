@@ -69,11 +69,99 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 }
 
 fn init_logging(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .or_else(|_| tracing_subscriber::EnvFilter::try_new(level))
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let rust_log = std::env::var("RUST_LOG").ok();
     tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(log_filter(rust_log.as_deref(), level))
         .with_writer(std::io::stderr)
         .init();
+}
+
+/// Libraries whose warnings are noise for whoever runs Charla: html5ever (the HTML parser
+/// under the mail sanitizer) says "foster parenting not implemented" twice for an
+/// ordinary newsletter. Logged at `error` only, unless the filter names them itself.
+const QUIET_TARGETS: &[&str] = &["html5ever"];
+
+/// RUST_LOG when set and valid, else the configured level, with [`QUIET_TARGETS`] at
+/// `error` (more specific than a global level, so RUST_LOG=debug still quiets them).
+fn log_filter(rust_log: Option<&str>, level: &str) -> tracing_subscriber::EnvFilter {
+    use tracing_subscriber::EnvFilter;
+    let base = rust_log
+        .filter(|s| !s.trim().is_empty() && EnvFilter::try_new(s).is_ok())
+        .unwrap_or(level);
+    let mut directives = base.to_string();
+    for target in QUIET_TARGETS.iter().filter(|t| !base.contains(*t)) {
+        directives.push_str(&format!(",{target}=error"));
+    }
+    EnvFilter::try_new(&directives)
+        .or_else(|_| EnvFilter::try_new("info,html5ever=error"))
+        .unwrap_or_else(|_| EnvFilter::new("info"))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::log_filter;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buf {
+        type Writer = Buf;
+        fn make_writer(&'a self) -> Buf {
+            self.clone()
+        }
+    }
+
+    /// What a warning from html5ever (its `log` target, as the log bridge names it) and
+    /// one from Charla leave in the log under a filter.
+    fn logged(rust_log: Option<&str>, level: &str) -> String {
+        let buf = Buf::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(log_filter(rust_log, level))
+            .with_writer(buf.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!(target: "html5ever::tree_builder", "foster parenting not implemented");
+            tracing::warn!(target: "charla::workers::mail", "mailbox failed");
+            tracing::debug!(target: "charla::store", "a detail");
+        });
+        String::from_utf8(buf.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn html5ever_warnings_are_quiet_unless_rust_log_names_it() {
+        let out = logged(None, "info");
+        assert!(
+            out.contains("mailbox failed") && !out.contains("foster"),
+            "{out}"
+        );
+        // The user's RUST_LOG rules everything else.
+        let out = logged(Some("debug"), "info");
+        assert!(out.contains("a detail") && !out.contains("foster"), "{out}");
+        let out = logged(Some("charla=warn"), "info");
+        assert!(
+            out.contains("mailbox failed") && !out.contains("a detail"),
+            "{out}"
+        );
+        // Asking for html5ever by name gets it.
+        let out = logged(Some("info,html5ever=warn"), "info");
+        assert!(out.contains("foster parenting"), "{out}");
+        // An invalid RUST_LOG falls back to the configured level, still quiet.
+        let out = logged(Some("=[bad"), "warn");
+        assert!(
+            out.contains("mailbox failed") && !out.contains("foster"),
+            "{out}"
+        );
+    }
 }

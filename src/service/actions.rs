@@ -184,7 +184,7 @@ impl Services {
         };
         let mail = !private && mail_inbox.is_some();
         if mail {
-            super::outbound::reply_email(&c)?;
+            super::outbound::reply_email(&c, inbox.channel == crate::domain::ChannelKind::Email)?;
         }
         // A messaging channel's reply goes through its provider, and only while the
         // channel's messaging window allows a free-form message.

@@ -142,17 +142,22 @@ impl Services {
             let mut parsed = email::parse(&raw, &limits);
             drop(raw);
             let (content, full_text) = timeline_text(&parsed, max_chars);
-            let (from, name) = parsed
-                .from
-                .clone()
-                .unwrap_or_else(|| ("unknown@invalid".into(), None));
+            let (key, legacy) = dedupe_key(&store, inbox_id, &parsed)?;
+            // No address to answer (`"Facebook" <>`): a contact and conversation of its
+            // own (unless it answers one of ours); replies are refused (see
+            // `outbound::reply_email`).
             let html = parsed.html.take();
             let m = InboundMessage {
                 inbox_id,
-                source_id: Some(email::content_key(&parsed)),
+                source_id: Some(key.clone()),
                 sender: InboundSender {
-                    name,
-                    identities: vec![Identity::Email(from)],
+                    name: parsed.from_name.clone(),
+                    identities: parsed
+                        .reply_address
+                        .clone()
+                        .map(Identity::Email)
+                        .into_iter()
+                        .collect(),
                     claimed_email: None,
                 },
                 content,
@@ -170,6 +175,7 @@ impl Services {
                         token,
                         inboxes: thread_inboxes,
                     },
+                    None if parsed.reply_address.is_none() => Thread::Alone,
                     None => Thread::Latest,
                 },
                 mail: Some(MailMeta {
@@ -186,11 +192,31 @@ impl Services {
                 }),
             };
             let parts = parts_of(&mut parsed, html);
-            store.ingest_fenced(&m, ids, &parts, fence.as_ref())
+            let r = store.ingest_fenced(&m, ids, &parts, fence.as_ref())?;
+            Ok::<_, crate::store::StoreError>((r, key, legacy, parsed.message_id.is_some()))
         })
         .await
         .map_err(|e| ServiceError::Internal(e.to_string()))?
         .map_err(from_store)?;
+        let (r, key, legacy, has_id) = r;
+        if r.duplicate {
+            // Said at info: a mail the team never sees must leave a trace of why.
+            tracing::info!(
+                inbox = %inbox_id,
+                folder,
+                uidvalidity,
+                uid,
+                key = if legacy { "content key (before subject and attachments counted)" } else { "content key" },
+                source_id = %key,
+                conversation = %r.conversation_id.0,
+                "mail skipped as a duplicate: {}",
+                if has_id {
+                    "same Message-ID, date, sender and content as a stored mail"
+                } else {
+                    "no Message-ID; same date, sender and content as a stored mail"
+                }
+            );
+        }
         self.store.durable().await?;
         if let Some(c) = &r.conversation {
             if !r.duplicate {
@@ -203,6 +229,39 @@ impl Services {
         }
         Ok(r)
     }
+}
+
+/// The source id a mail is stored under, and whether it is the key of an older release.
+/// Mail stored before the key covered subject and attachments is found by its old key
+/// (a UIDVALIDITY resync after the upgrade fetches it again): it is the same mail when
+/// the stored message has its subject and attachments; otherwise it is another mail that
+/// the old key could not tell apart, stored under the new key.
+fn dedupe_key(
+    store: &crate::store::Store,
+    inbox: InboxId,
+    parsed: &ParsedEmail,
+) -> std::result::Result<(String, bool), crate::store::StoreError> {
+    let legacy = email::legacy_content_key(parsed);
+    let same = match store.message_by_source(inbox, &legacy)? {
+        None => false,
+        Some((conv, id)) => match store.message(conv, id)? {
+            Some(m) => {
+                m.email.as_ref().map(|e| e.subject.as_str()) == Some(parsed.subject.as_str())
+                    && m.attachments.len() == parsed.attachments.len()
+                    && m.attachments
+                        .iter()
+                        .zip(&parsed.attachments)
+                        .all(|(a, b)| a.filename == b.filename && a.size == b.size as u64)
+            }
+            // Its conversation was deleted: the key is its tombstone, as before.
+            None => true,
+        },
+    };
+    Ok(if same {
+        (legacy, true)
+    } else {
+        (email::content_key(parsed), false)
+    })
 }
 
 /// The conversation a mail names: a reply to one of our signed Message-IDs first, then
@@ -282,110 +341,4 @@ fn parts_of(parsed: &mut ParsedEmail, html: Option<String>) -> InboundParts {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn mail(to: &[&str], cc: &[&str]) -> ParsedEmail {
-        ParsedEmail {
-            to: to.iter().map(|s| s.to_string()).collect(),
-            cc: cc.iter().map(|s| s.to_string()).collect(),
-            ..ParsedEmail::default()
-        }
-    }
-
-    #[test]
-    fn plus_address_names_the_thread_after_our_signed_ids() {
-        let secret = b"0123456789abcdef0123456789abcdef";
-        let token = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
-        let plus = email::plus_address("shop", token, "example.com");
-        let to_plus = mail(&["someone@else.example", &plus], &[]);
-        assert_eq!(
-            thread_token(&to_plus, secret, "shop@example.com").as_deref(),
-            Some(token)
-        );
-        let cc_plus = mail(&["shop@example.com"], &[&plus.to_uppercase()]);
-        assert_eq!(
-            thread_token(&cc_plus, secret, "Shop@Example.com").as_deref(),
-            Some(token.to_uppercase().as_str()),
-            "local part and domain match without regard to case"
-        );
-        // Another inbox's address, or none configured: no thread.
-        assert_eq!(thread_token(&to_plus, secret, "sales@example.com"), None);
-        assert_eq!(thread_token(&to_plus, secret, ""), None);
-        assert_eq!(
-            thread_token(
-                &mail(&["shop@example.com"], &[]),
-                secret,
-                "shop@example.com"
-            ),
-            None
-        );
-        // A reply to our signed id wins over the plus-address.
-        let mut both = to_plus.clone();
-        both.in_reply_to = vec![email::signed_message_id(
-            secret,
-            "other",
-            "n1",
-            "example.com",
-        )];
-        assert_eq!(
-            thread_token(&both, secret, "shop@example.com").as_deref(),
-            Some("other")
-        );
-    }
-
-    #[test]
-    fn the_timeline_shows_the_new_part_and_keeps_the_whole() {
-        let reply = ParsedEmail {
-            text: "Thanks, it works.\n\nOn Mon, 3 Jun 2024 at 10:00, Shop <shop@example.com> wrote:\n> Try again.\n".into(),
-            ..ParsedEmail::default()
-        };
-        let (shown, full) = timeline_text(&reply, 10_000);
-        assert_eq!(shown, "Thanks, it works.");
-        assert_eq!(full.as_deref(), Some(reply.text.as_str()));
-        let plain = ParsedEmail {
-            text: "Just a question.".into(),
-            ..ParsedEmail::default()
-        };
-        assert_eq!(
-            timeline_text(&plain, 10_000),
-            ("Just a question.".into(), None)
-        );
-        assert_eq!(timeline_text(&plain, 4).0, "Just…");
-    }
-}
-
-#[cfg(test)]
-mod health_tests {
-    use super::*;
-
-    #[test]
-    fn polls_here_are_told_and_polls_from_elsewhere_only_recorded() {
-        let board = MailHealthBoard::default();
-        let told = std::sync::Arc::new(Mutex::new(vec![]));
-        let t = told.clone();
-        assert!(board.on_poll(move |i, p| t.lock().unwrap().push((i, p.clone()))));
-        board.ok(InboxId(1), Timestamp(10), 3);
-        board.record(
-            InboxId(1),
-            &MailPoll::Failed {
-                at: Timestamp(20),
-                error: "refused".into(),
-            },
-        );
-        let h = board.get(InboxId(1));
-        assert_eq!(h.last_success, Some(Timestamp(10)));
-        assert_eq!(h.fetched, 3);
-        assert_eq!(h.last_error, Some((Timestamp(20), "refused".into())));
-        assert_eq!(
-            *told.lock().unwrap(),
-            vec![(
-                InboxId(1),
-                MailPoll::Ok {
-                    at: Timestamp(10),
-                    fetched: 3
-                }
-            )]
-        );
-    }
-}
+mod tests;

@@ -10,10 +10,15 @@ use crate::domain::message::{Message, TimelineItem};
 use crate::store::{Change, Job};
 
 /// The address a mail reply in conversation `c` goes to: its own, fixed when it started,
-/// and only once confirmed when the visitor merely typed it.
-pub(super) fn reply_email(c: &Conversation) -> Result<String> {
+/// and only once confirmed when the visitor merely typed it. `email_channel`: `c` is a
+/// conversation of an email inbox, where no address means the mail that started it had
+/// none (`"Facebook" <>`): said so, rather than a generic refusal.
+pub(super) fn reply_email(c: &Conversation, email_channel: bool) -> Result<String> {
     match c.identity.reply_email() {
         Ok(e) => Ok(e.to_string()),
+        Err(conv::ReplyAddressError::None) if email_channel => Err(ServiceError::Conflict(
+            "this mail came without an address to reply to (no usable From, Reply-To, Sender or Return-Path)",
+        )),
         Err(conv::ReplyAddressError::None) => Err(ServiceError::Conflict(
             "this conversation has no email address to reply to",
         )),

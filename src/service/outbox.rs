@@ -211,7 +211,9 @@ impl Services {
                     .email
                     .clone()
                     .ok_or("the inbox has no email settings")?;
-                let to = super::outbound::reply_email(&conv).map_err(|e| e.to_string())?;
+                // A website chat answered by mail, or the email inbox's own conversation.
+                let chat = conv.inbox_id != inbox_id;
+                let to = super::outbound::reply_email(&conv, !chat).map_err(|e| e.to_string())?;
                 let (items, _) = self
                     .store
                     .timeline_page(conversation_id, None, 200)
@@ -221,7 +223,6 @@ impl Services {
                     .unwrap_or_default();
                 let mut references = last.references.clone();
                 references.retain(|r| Some(r) != last.message_id.as_ref());
-                let chat = conv.inbox_id != inbox_id; // a website chat answered by mail
                 let chat_name = dir
                     .inbox(conv.inbox_id)
                     .map(|i| i.name.clone())

@@ -35,7 +35,7 @@ impl Services {
                 ));
             }
         };
-        let to = super::outbound::reply_email(&c)?;
+        let to = super::outbound::reply_email(&c, inbox.channel == ChannelKind::Email)?;
         let (msg_id, job_id) = (self.store.generate_id()?, self.store.generate_id()?);
         let now = self.clock.now();
         let mut msg = Message::outgoing(

@@ -14,6 +14,7 @@ mod email;
 mod email_admin;
 mod email_content;
 mod email_live;
+mod email_realworld;
 mod leases;
 mod mail_servers;
 #[path = "../support/meta_fake.rs"]

@@ -3,7 +3,9 @@
 //! that a forged In-Reply-To cannot join a conversation. No I/O here: the poller and the
 //! SMTP sender (elsewhere) feed and use these functions.
 
+mod charset;
 mod classify;
+mod html_text;
 mod parse;
 mod quote;
 mod sanitize;
@@ -12,7 +14,7 @@ mod threading;
 #[cfg(test)]
 mod tests;
 
-pub use parse::{content_key, parse};
+pub use parse::{content_key, legacy_content_key, parse};
 pub use quote::trim_quoted;
 pub use sanitize::{sanitize_html, show_images};
 pub use threading::{plus_address, signed_message_id, token_from_plus_address, verify_message_id};
@@ -43,10 +45,19 @@ pub struct ParsedEmail {
     pub in_reply_to: Vec<String>,
     /// References ids (no angle brackets), oldest first, the fallback for threading.
     pub references: Vec<String>,
-    /// Sender: lowercased address and display name; it picks or creates the contact.
+    /// From's first address (lowercased, with its display name), as written: it may be
+    /// unusable (no `@`); [`reply_address`](Self::reply_address) is what to answer.
     pub from: Option<(String, Option<String>)>,
     /// Where the sender wants answers, when it differs from From.
     pub reply_to: Option<(String, Option<String>)>,
+    /// The address that picks or creates the contact and gets our replies: From's when
+    /// usable, else Reply-To's, Sender's or Return-Path's. `None`: the mail came with no
+    /// address to answer (`"Facebook" <>`, a bare name): it must not be threaded by
+    /// sender, and replies to it are refused.
+    pub reply_address: Option<String>,
+    /// The sender's display name: From's, even when From has no address, else the name
+    /// beside the address used.
+    pub from_name: Option<String>,
     /// To addresses, lowercased, to tell which inbox (or plus-address) the mail was for.
     pub to: Vec<String>,
     /// Cc addresses, lowercased: an inbox may only be copied.
@@ -93,4 +104,6 @@ pub struct Attachment {
     pub inline: bool,
     /// Content-ID without angle brackets, what `cid:` URLs in the HTML point at.
     pub content_id: Option<String>,
+    /// SHA-256 of the decoded bytes (also of those not kept), for the dedupe key.
+    pub sha256: [u8; 32],
 }

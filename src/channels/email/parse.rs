@@ -1,8 +1,9 @@
 //! Raw bytes to [`ParsedEmail`] with mail-parser. Total: any input gives a value, and a
 //! mail that cannot be read keeps its raw text as the body so nothing is lost.
 
-use super::{Attachment, Limits, ParsedEmail, classify, sanitize::sanitize_html};
-use mail_parser::decoders::html::{html_to_text, text_to_html};
+use super::sanitize::sanitize_html;
+use super::{Attachment, Limits, ParsedEmail, charset, classify, html_text::html_text};
+use mail_parser::decoders::html::text_to_html;
 use mail_parser::{
     Address, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType,
 };
@@ -17,10 +18,19 @@ pub fn parse(raw: &[u8], limits: &Limits) -> ParsedEmail {
     // mail-parser promises not to panic, but has debug assertions and unchecked
     // arithmetic on recovery paths; a mail must never take the poller down with it.
     let parsed = catch_unwind(AssertUnwindSafe(|| {
-        MessageParser::default()
+        let m = MessageParser::default()
             .parse(raw)
-            .filter(|m| !m.parts.is_empty())
-            .map(|m| from_message(&m, limits))
+            .filter(|m| !m.parts.is_empty())?;
+        // Raw 8-bit bytes in the headers would become U+FFFD (and then our reply's
+        // subject): decode them in the body's charset, else as Windows-1252, and parse
+        // the repaired mail instead.
+        if let Some(fixed) = charset::repair_headers(raw, charset::declared_charset(&m)) {
+            return MessageParser::default()
+                .parse(&fixed[..])
+                .filter(|m| !m.parts.is_empty())
+                .map(|m| from_message(&m, limits));
+        }
+        Some(from_message(&m, limits))
     }));
     match parsed {
         Ok(Some(email)) if has_content(&email) => email,
@@ -33,26 +43,59 @@ pub fn parse(raw: &[u8], limits: &Limits) -> ParsedEmail {
     }
 }
 
-/// Dedupe key that tells apart two mails sharing a Message-ID, yet not one mail seen twice.
+/// Dedupe key that tells apart two mails sharing a Message-ID (or both without one), yet
+/// not one mail seen twice: `{message_id}|2:{hex SHA-256}` over the date, the sender, the
+/// subject, the text and each attachment's SHA-256, so that mails differing only in
+/// subject or attachments are both kept.
 pub fn content_key(email: &ParsedEmail) -> String {
+    let date = email.date.map(|d| d.to_string()).unwrap_or_default();
+    let from = email.from.as_ref().map_or("", |(a, _)| a.as_str());
+    let reply = email.reply_address.as_deref().unwrap_or("");
+    let mut fields: Vec<&[u8]> = vec![
+        date.as_bytes(),
+        from.as_bytes(),
+        reply.as_bytes(),
+        email.subject.as_bytes(),
+        email.text.as_bytes(),
+    ];
+    fields.extend(email.attachments.iter().map(|a| &a.sha256[..]));
+    format!(
+        "{}|2:{}",
+        email.message_id.as_deref().unwrap_or(""),
+        digest(&fields)
+    )
+}
+
+/// The key [`content_key`] made before it covered subject and attachments: mail stored
+/// under it must still be recognised after an upgrade (a UIDVALIDITY change makes the
+/// poller fetch the whole folder again).
+pub fn legacy_content_key(email: &ParsedEmail) -> String {
     // `{message_id}|{hex SHA-256 of (Date, From address, text)}`; the id may be empty.
     let date = email.date.map(|d| d.to_string()).unwrap_or_default();
     let from = email.from.as_ref().map_or("", |(a, _)| a.as_str());
+    format!(
+        "{}|{}",
+        email.message_id.as_deref().unwrap_or(""),
+        digest(&[date.as_bytes(), from.as_bytes(), email.text.as_bytes()])
+    )
+}
+
+fn digest(fields: &[&[u8]]) -> String {
     let mut hash = Sha256::new();
-    for field in [date.as_bytes(), from.as_bytes(), email.text.as_bytes()] {
+    for field in fields {
         // Length-prefixed, so moving bytes between fields changes the hash.
         hash.update((field.len() as u64).to_be_bytes());
         hash.update(field);
     }
-    format!(
-        "{}|{}",
-        email.message_id.as_deref().unwrap_or(""),
-        hex::encode(hash.finalize())
-    )
+    hex::encode(hash.finalize())
 }
 
 fn has_content(e: &ParsedEmail) -> bool {
-    e.from.is_some() || !e.text.trim().is_empty() || e.html.is_some() || !e.attachments.is_empty()
+    e.from.is_some()
+        || e.reply_address.is_some()
+        || !e.text.trim().is_empty()
+        || e.html.is_some()
+        || !e.attachments.is_empty()
 }
 
 fn unparseable(raw: &[u8], note: &str) -> ParsedEmail {
@@ -66,6 +109,19 @@ fn unparseable(raw: &[u8], note: &str) -> ParsedEmail {
 
 fn from_message(m: &Message<'_>, limits: &Limits) -> ParsedEmail {
     let from = first_address(m.from());
+    let reply_to = first_address(m.reply_to());
+    // Where answers can go: From, else Reply-To, Sender, Return-Path (`"Facebook" <>`
+    // and bare display names happen); none of them usable means nowhere.
+    let sender = first_address(m.sender());
+    let return_path = return_path(m);
+    let answer = [&from, &reply_to, &sender, &return_path]
+        .into_iter()
+        .flatten()
+        .find(|(a, _)| usable(a));
+    let from_name = from_name(m)
+        .or_else(|| answer.and_then(|(_, n)| n.clone()))
+        .filter(|n| !n.is_empty());
+    let reply_address = answer.map(|(a, _)| a.clone());
     let subject = m.subject().unwrap_or("").trim().to_string();
     let mut notes = Vec::new();
     let attachments = attachments(m, limits, &mut notes);
@@ -76,7 +132,9 @@ fn from_message(m: &Message<'_>, limits: &Limits) -> ParsedEmail {
         message_id: ids(m.header_values("Message-ID")).into_iter().next(),
         in_reply_to: ids(m.header_values("In-Reply-To")),
         references: ids(m.header_values("References")),
-        reply_to: first_address(m.reply_to()),
+        reply_to,
+        reply_address,
+        from_name,
         to: addresses(m.all_to()),
         cc: addresses(m.all_cc()),
         date: m
@@ -121,6 +179,36 @@ pub(super) fn clean_id(id: &str) -> Option<String> {
     (!id.is_empty()).then(|| id.to_string())
 }
 
+/// An address mail can be sent to: `local@domain`, nothing blank, no spaces or brackets.
+fn usable(address: &str) -> bool {
+    address.rsplit_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && !domain.is_empty()
+            && !address.contains(|c: char| c.is_whitespace() || "<>,;\"".contains(c))
+    })
+}
+
+/// The display name of the first From entry that has one, even without an address.
+fn from_name(m: &Message<'_>) -> Option<String> {
+    m.from()?
+        .iter()
+        .find_map(|a| a.name.as_deref().map(str::trim).filter(|n| !n.is_empty()))
+        .map(str::to_string)
+}
+
+/// Return-Path's address (`<>`, the null sender of bounces, gives none).
+fn return_path(m: &Message<'_>) -> Option<(String, Option<String>)> {
+    match m.return_path() {
+        HeaderValue::Address(a) => first_address(Some(a)),
+        HeaderValue::Text(t) => clean_id(t).map(|a| (a.to_lowercase(), None)),
+        HeaderValue::TextList(l) => l
+            .iter()
+            .find_map(|t| clean_id(t))
+            .map(|a| (a.to_lowercase(), None)),
+        _ => None,
+    }
+}
+
 fn first_address(list: Option<&Address<'_>>) -> Option<(String, Option<String>)> {
     let addr = list?
         .iter()
@@ -156,6 +244,11 @@ fn normalize_newlines(s: &str) -> String {
     s.replace("\r\n", "\n")
 }
 
+/// A text or HTML part's text, with the charset and base64 repairs of [`charset`].
+fn text_of<'a>(m: &Message<'_>, p: &'a MessagePart<'_>) -> Option<std::borrow::Cow<'a, str>> {
+    charset::part_text(m, p)
+}
+
 fn body_text(m: &Message<'_>) -> String {
     let text = texts_of(m, &m.text_body);
     if text.trim().is_empty() {
@@ -168,10 +261,10 @@ fn body_text(m: &Message<'_>) -> String {
 /// The text of the listed body parts (HTML ones rendered as text), joined.
 fn texts_of(m: &Message<'_>, ids: &[u32]) -> String {
     let mut texts = Vec::new();
-    for &id in ids {
-        match part(m, id).map(|p| &p.body) {
-            Some(PartType::Text(t)) => texts.push(normalize_newlines(t)),
-            Some(PartType::Html(h)) => texts.push(normalize_newlines(&html_to_text(h))),
+    for p in ids.iter().filter_map(|&id| part(m, id)) {
+        match (&p.body, text_of(m, p)) {
+            (PartType::Text(_), Some(t)) => texts.push(normalize_newlines(&t)),
+            (PartType::Html(_), Some(h)) => texts.push(normalize_newlines(&html_text(&h))),
             _ => {}
         }
     }
@@ -181,14 +274,14 @@ fn texts_of(m: &Message<'_>, ids: &[u32]) -> String {
 fn body_html(m: &Message<'_>) -> Option<String> {
     let mut html = String::new();
     let mut has_html = false;
-    for &id in &m.html_body {
-        match part(m, id).map(|p| &p.body) {
-            Some(PartType::Html(h)) => {
+    for p in m.html_body.iter().filter_map(|&id| part(m, id)) {
+        match (&p.body, text_of(m, p)) {
+            (PartType::Html(_), Some(h)) => {
                 has_html = true;
-                html.push_str(h);
+                html.push_str(&h);
             }
             // A text part between HTML parts (Apple Mail's mixed bodies) keeps its place.
-            Some(PartType::Text(t)) => html.push_str(&text_to_html(t)),
+            (PartType::Text(_), Some(t)) => html.push_str(&text_to_html(&t)),
             _ => {}
         }
     }
@@ -223,6 +316,7 @@ fn attachments(m: &Message<'_>, limits: &Limits, notes: &mut Vec<String>) -> Vec
             Some(bytes.to_vec())
         };
         out.push(Attachment {
+            sha256: Sha256::digest(bytes).into(),
             filename,
             size: bytes.len(),
             mime,

@@ -13,7 +13,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::LazyLock;
 
 /// Formatting, structure, tables and links: what mail needs to read well, nothing active.
-const TAGS: &[&str] = &[
+pub(super) const TAGS: &[&str] = &[
     "a",
     "abbr",
     "address",
@@ -86,7 +86,8 @@ const TAGS: &[&str] = &[
 ];
 
 /// Removed together with their content (the rest keep their text when dropped).
-const CLEAN_CONTENT_TAGS: &[&str] = &["script", "style", "title", "head", "noscript", "template"];
+pub(super) const CLEAN_CONTENT_TAGS: &[&str] =
+    &["script", "style", "title", "head", "noscript", "template"];
 
 const GENERIC_ATTRIBUTES: &[&str] = &["lang", "title", "dir", "style", "align"];
 
@@ -248,7 +249,9 @@ pub fn sanitize_html(html: &str) -> String {
     // `data-cid`, for the server to point at the stored attachment.
     // Fail closed: should the parser ever panic, show nothing rather than raw markup.
     catch_unwind(AssertUnwindSafe(|| {
-        block_images(&SANITIZER.clean(html).to_string())
+        // A `<style>` never closed would swallow the rest of the mail.
+        let html = super::html_text::close_open_styles(html);
+        block_images(&SANITIZER.clean(&html).to_string())
     }))
     .unwrap_or_default()
 }

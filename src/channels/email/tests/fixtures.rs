@@ -2,7 +2,8 @@
 
 use super::{CORPUS, assert_inert, fixture, p};
 use crate::channels::email::{
-    Attachment, Limits, ParsedEmail, content_key, parse, trim_quoted, verify_message_id,
+    Attachment, Limits, ParsedEmail, content_key, legacy_content_key, parse, trim_quoted,
+    verify_message_id,
 };
 
 fn who(address: &str, name: &str) -> Option<(String, Option<String>)> {
@@ -26,6 +27,8 @@ fn plain_ascii_every_field() {
     let expected = ParsedEmail {
         message_id: Some("CAF1234.plain@mail.example.org".into()),
         from: who("maria.lopez@example.org", "Maria Lopez"),
+        reply_address: Some("maria.lopez@example.org".into()),
+        from_name: Some("Maria Lopez".into()),
         to: vec!["support@charla.test".into()],
         cc: vec!["billing@charla.test".into()],
         subject: "Cannot log in to my account".into(),
@@ -121,8 +124,9 @@ fn hostile_html_only_is_inert_and_gives_text() {
     ));
     assert!(html.contains("<a target=\"_blank\" rel=\"noopener noreferrer\">Click me</a>"));
     assert!(html.contains("<a href=\"https://evil.example/pay\""));
-    // No text part: the text comes from the HTML, scripts left out.
-    assert_eq!(e.text, "Invoice attached.\nsvg link Click me Pay here CSS");
+    // No text part: the text comes from the HTML, scripts (and the SVG, which the
+    // sanitized HTML does not show either) left out.
+    assert_eq!(e.text, "Invoice attached.\nClick me Pay here CSS");
 }
 
 #[test]
@@ -179,6 +183,7 @@ fn attachment_decoded_with_safe_name() {
             data: Some(PDF.to_vec()),
             inline: false,
             content_id: None,
+            sha256: <sha2::Sha256 as sha2::Digest>::digest(PDF).into(),
         }]
     );
     assert!(e.notes.is_empty());
@@ -291,7 +296,7 @@ fn same_message_id_different_mails_get_different_keys() {
     let (ka, kb) = (content_key(&a), content_key(&b));
     assert_ne!(ka, kb);
     assert!(ka.starts_with("scan@office.example|"));
-    assert_eq!(ka.len(), "scan@office.example|".len() + 64);
+    assert_eq!(ka.len(), "scan@office.example|2:".len() + 64);
 }
 
 #[test]
@@ -303,9 +308,15 @@ fn same_mail_seen_twice_gets_the_same_key_even_with_crlf() {
     let k = content_key(&p(raw));
     assert_eq!(k, content_key(&p(raw)));
     assert_eq!(k, content_key(&p(crlf.as_bytes())));
-    // Known value: the key is stable across versions, stored keys keep matching.
+    // Known values: the key is stable across versions, stored keys keep matching; the
+    // key of the releases before subject and attachments counted is still computed
+    // exactly (mail stored under it is found by it).
     assert_eq!(
         k,
+        "scan@office.example|2:8247d7a66c8388c47f701ca771c65045c4f6343e569e2650480430a953993890"
+    );
+    assert_eq!(
+        legacy_content_key(&p(crlf.as_bytes())),
         "scan@office.example|9a8ef13ea4c68b1a03760f8a2668266672f20a053f01c1774de06a7186f4b01f"
     );
 }

@@ -5,6 +5,7 @@ mod classify;
 mod fixtures;
 mod props;
 mod quote;
+mod realworld;
 mod sanitize;
 mod threading;
 
@@ -47,6 +48,20 @@ pub(super) const CORPUS: &[(&str, &[u8])] = &[
         fixture!("18-outlook-spanish-crlf"),
     ),
     ("19-subject-utf8-raw", fixture!("19-subject-utf8-raw")),
+    ("23-no-id-subject-a", fixture!("23-no-id-subject-a")),
+    ("25-no-id-attachment-a", fixture!("25-no-id-attachment-a")),
+    ("27-8bit-windows-1252", fixture!("27-8bit-windows-1252")),
+    ("28-iso-2022-jp", fixture!("28-iso-2022-jp")),
+    ("29-shift-jis", fixture!("29-shift-jis")),
+    ("30-euc-kr", fixture!("30-euc-kr")),
+    ("31-gb2312", fixture!("31-gb2312")),
+    ("32-big5", fixture!("32-big5")),
+    (
+        "33-shift-jis-raw-subject",
+        fixture!("33-shift-jis-raw-subject"),
+    ),
+    ("34-html-newsletter", fixture!("34-html-newsletter")),
+    ("35-bad-base64", fixture!("35-bad-base64")),
 ];
 
 /// Parses with the default limits.
