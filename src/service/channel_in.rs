@@ -12,7 +12,7 @@ use crate::channels::seam::{
 };
 use crate::domain::message::{AttachmentMeta, Direction, human_size};
 use crate::domain::{Inbox, InboxId, Timestamp};
-use crate::store::{InboundMessage, InboundParts, InboundSender, Part, Position, Thread};
+use crate::store::{Fence, InboundMessage, InboundParts, InboundSender, Part, Position, Thread};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,7 +57,7 @@ impl Services {
             Err(refused) => Err(ServiceError::HookRefused(refused)),
             Ok(Accepted::Challenge(c)) => Ok(HookAnswer::Challenge(c)),
             Ok(Accepted::Events(events)) => {
-                self.apply_events(&inbox, provider.as_ref(), events, None)
+                self.apply_events(&inbox, provider.as_ref(), events, None, None)
                     .await?;
                 Ok(HookAnswer::Stored)
             }
@@ -65,14 +65,16 @@ impl Services {
     }
 
     /// Stores a provider's events in order and waits until they are durable. `position`
-    /// (a poller's offset after these events) is written with the last of them, or
-    /// alone when none stores anything.
+    /// (a poller's offset after these events) is written with the last message, or
+    /// alone when none stores anything. Under `fence` (a poller's lease) messages are
+    /// stored only while the lease holds (else `Abort::LeaseLost`, nothing written).
     pub async fn apply_events(
         self: &Arc<Self>,
         inbox: &Inbox,
         provider: &dyn Provider,
         events: Vec<InboundEvent>,
         position: Option<Position>,
+        fence: Option<&Fence>,
     ) -> Result<()> {
         let mut position = position;
         let last_message = events
@@ -86,7 +88,7 @@ impl Services {
                     } else {
                         None
                     };
-                    self.receive_message(inbox, provider, m, at).await?;
+                    self.receive_message(inbox, provider, m, at, fence).await?;
                 }
                 InboundEvent::Status(s) => self.receive_status(inbox.id, s).await?,
                 InboundEvent::Profile(p) => {
@@ -116,6 +118,7 @@ impl Services {
         provider: &dyn Provider,
         m: Incoming,
         position: Option<Position>,
+        fence: Option<&Fence>,
     ) -> Result<()> {
         let now = self.clock.now();
         let caps = provider.capabilities();
@@ -183,10 +186,11 @@ impl Services {
             mail: None,
         };
         let ids = self.ingest_ids()?;
+        let fence = fence.cloned();
         let r = self
             .blocking(move |s| {
                 s.store
-                    .ingest_with_parts(&msg, ids, &parts)
+                    .ingest_fenced(&msg, ids, &parts, fence.as_ref())
                     .map_err(ServiceError::from)
             })
             .await?;

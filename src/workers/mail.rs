@@ -9,22 +9,18 @@
 //! settings changed is replaced.
 //!
 //! With several nodes, each mailbox is watched by the node holding its `mail:<inbox>`
-//! lease: every node tries to claim every email inbox's lease (again every third of a
-//! lease period for those another node holds) and runs the watchers it holds, so the
-//! mailboxes spread over the nodes and a dead node's move to the others. What a watcher
-//! stores is fenced by its lease, and a watcher whose lease is lost stops.
+//! lease (see `watchers`). What a watcher stores is fenced by its lease, and a watcher
+//! whose lease is lost stops.
 
-use super::lease::{self, Held};
+use super::lease::Held;
 use crate::channels::imap::{self, Account, Mailbox};
 use crate::domain::email::EmailSettings;
 use crate::domain::{ChannelKind, InboxId};
 use crate::service::Services;
 use crate::store::Fence;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 /// Messages fetched per IMAP round trip.
@@ -205,88 +201,19 @@ async fn watch_held(
     }
 }
 
-/// Keeps one watcher task per email inbox this node holds the lease of (started,
-/// replaced when its settings change, stopped when the inbox goes or the lease is
-/// lost) until stopped.
-pub(super) async fn run(s: Arc<Services>, mut stop: watch::Receiver<bool>) -> Result<(), String> {
-    /// A watcher: its settings, its cancel switch, whether its lease was lost, the task.
-    type Running = (
-        EmailSettings,
-        CancellationToken,
-        CancellationToken,
-        JoinHandle<()>,
-    );
-    let mut running: HashMap<InboxId, Running> = HashMap::new();
-    // When to try again to claim a mailbox another node watches.
-    let mut next_claim: HashMap<InboxId, tokio::time::Instant> = HashMap::new();
-    let retry = s.node.lease_period.map(|p| p / 3).unwrap_or_default();
-    loop {
-        let wanted: Vec<(InboxId, EmailSettings)> = s
-            .directory()
-            .inboxes
-            .iter()
-            .filter(|i| i.channel == ChannelKind::Email)
-            .filter_map(|i| i.email.clone().map(|e| (i.id, e)))
-            .collect();
-        // A watcher that ended on its own (it only returns when cancelled or its lease
-        // was lost; otherwise it panicked) is dropped here and started again below (once
-        // its lease is ours again): supervised per inbox. One whose settings changed or
-        // whose inbox went is stopped first, giving its lease back.
-        let mut ended = Vec::new();
-        running.retain(|id, (current, cancel, lost, task)| {
-            if task.is_finished() {
-                if lost.is_cancelled() {
-                    tracing::info!(inbox = %id, "mailbox watcher stopped: its lease was lost");
-                } else {
-                    tracing::warn!(inbox = %id, "mailbox watcher stopped unexpectedly; restarting it");
-                }
-                return false;
-            }
-            let keep = wanted.iter().any(|(i, e)| i == id && e == current);
-            if !keep {
-                cancel.cancel();
-                ended.push(std::mem::replace(task, tokio::spawn(async {})));
-            }
-            keep
-        });
-        for task in ended {
-            let _ = task.await;
-        }
-        next_claim.retain(|id, _| wanted.iter().any(|(i, _)| i == id));
-        for (id, e) in wanted {
-            if running.contains_key(&id) {
-                continue;
-            }
-            let now = tokio::time::Instant::now();
-            if next_claim.get(&id).is_some_and(|t| now < *t) {
-                continue;
-            }
-            match lease::try_claim(&s, &format!("mail:{}", id.0)).await {
-                Ok(Some(held)) => {
-                    next_claim.remove(&id);
-                    let cancel = CancellationToken::new();
-                    let lost = held.lost().clone();
-                    let task =
-                        tokio::spawn(watch_inbox(s.clone(), id, e.clone(), cancel.clone(), held));
-                    running.insert(id, (e, cancel, lost, task));
-                }
-                Ok(None) => {
-                    next_claim.insert(id, now + retry);
-                }
-                Err(err) => {
-                    tracing::warn!(inbox = %id, error = %err, "could not claim a mailbox's lease");
-                    next_claim.insert(id, now + retry);
-                }
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            _ = stop.changed() => break,
-        }
-    }
-    for (_, (_, cancel, _, task)) in running.drain() {
-        cancel.cancel();
-        let _ = task.await;
-    }
-    Ok(())
+/// Keeps one watcher per email inbox this node holds the `mail:<inbox>` lease of.
+pub(super) async fn run(s: Arc<Services>, stop: watch::Receiver<bool>) -> Result<(), String> {
+    let kind = super::watchers::Kind {
+        prefix: "mail",
+        wanted: |s: &Services| {
+            s.directory()
+                .inboxes
+                .iter()
+                .filter(|i| i.channel == ChannelKind::Email)
+                .filter_map(|i| i.email.clone().map(|e| (i.id, e)))
+                .collect()
+        },
+        watch: watch_inbox,
+    };
+    super::watchers::run(s, stop, kind).await
 }

@@ -1,11 +1,13 @@
 //! Background tasks, each supervised: restarted with backoff when it fails, stopped in
 //! order at shutdown. With several nodes each runs on one node at a time, under a lease
 //! (`lease`): the outbox sender (`outbox`), the timers (`timers`) and each mailbox's
-//! watcher (`mail:<inbox>`).
+//! watcher (`mail:<inbox>`) and each Telegram bot's poller (`telegram:<inbox>`).
 
 pub mod lease;
 pub mod mail;
 mod outbox;
+mod telegram;
+mod watchers;
 
 use crate::service::Services;
 use std::future::Future;
@@ -32,6 +34,10 @@ impl Workers {
         w.supervise("timers", move |stop| timers(s.clone(), stop));
         let s = services.clone();
         w.supervise("mail-pollers", move |stop| mail::run(s.clone(), stop));
+        let s = services.clone();
+        w.supervise("telegram-pollers", move |stop| {
+            telegram::run(s.clone(), stop)
+        });
         let s = services.clone();
         w.supervise("outbox", move |stop| {
             outbox::run(s.clone(), webhook_timeout, stop)

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_charla");
 
-fn cli(extra: &[&str], data: &str, args: &[&str], stdin: &str) -> String {
+pub(crate) fn cli(extra: &[&str], data: &str, args: &[&str], stdin: &str) -> String {
     use std::io::Write;
     let mut c = Command::new(BIN)
         .args(extra)

@@ -9,7 +9,7 @@ mod browser_widget;
 mod cli;
 mod cluster;
 mod cluster_bus;
-mod crash;
+pub(crate) mod crash;
 mod email;
 mod email_admin;
 mod email_content;
@@ -26,6 +26,7 @@ mod postgres_blocking;
 mod security_auth;
 mod security_contacts;
 mod security_outbound;
+mod telegram;
 #[path = "../support/telegram_fake.rs"]
 pub mod telegram_fake;
 mod telegram_fake_selftest;
