@@ -181,6 +181,54 @@ impl Services {
         })
     }
 
+    /// Tells Telegram where this bot's updates go when its mode is new or changed:
+    /// `setWebhook` for webhook mode (with the secret token we check), `deleteWebhook`
+    /// back to polling. Other inboxes: nothing to do.
+    pub async fn register_telegram(&self, inbox: &Inbox, old: Option<&Inbox>) -> Result<()> {
+        let Some(m) = inbox
+            .messaging
+            .as_ref()
+            .filter(|m| m.provider == Kind::Telegram)
+        else {
+            return Ok(());
+        };
+        let before = old.and_then(|o| o.messaging.as_ref());
+        let unchanged = before.is_some_and(|b| {
+            b.telegram_mode == m.telegram_mode
+                && b.token_sealed == m.token_sealed
+                && b.api_base == m.api_base
+                && b.webhook_base == m.webhook_base
+        });
+        // A new polling bot is told too: a webhook left set elsewhere would make
+        // every poll fail.
+        if unchanged {
+            return Ok(());
+        }
+        let secret = self.keys.open(&m.hook_secret_sealed)?;
+        let bot = telegram::Telegram::new(telegram::Config {
+            bot_token: self.keys.open(&m.token_sealed)?,
+            api_base: m.api_base.clone(),
+            secret_token: Some(secret),
+        });
+        let req = match (m.telegram_mode, m.webhook_url()) {
+            (TelegramMode::Webhook, Some(url)) => bot.set_webhook(&url),
+            _ => bot.delete_webhook(),
+        };
+        let resp = self.provider_call(&req, 1 << 20).await.map_err(|e| {
+            ServiceError::Invalid(Invalid {
+                field: "telegram.mode",
+                reason: format!("Telegram could not be reached: {}", e.text()),
+            })
+        })?;
+        bot.confirmed(&resp).map_err(|reason| {
+            ServiceError::Invalid(Invalid {
+                field: "telegram.mode",
+                reason: format!("Telegram refused: {reason}"),
+            })
+        })?;
+        Ok(())
+    }
+
     /// What the inbox's channel can do; `None` for channels without a provider.
     pub fn capabilities(&self, inbox: &Inbox) -> Option<Capabilities> {
         inbox.messaging.as_ref()?;

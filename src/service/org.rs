@@ -131,9 +131,11 @@ impl Services {
             None => None,
         };
         let mut new_token = None;
+        let mut previous: Option<Inbox> = None;
         let inbox = match id {
             Some(id) => {
                 let old = self.inbox(actor, id)?;
+                previous = Some(old.clone());
                 if input.channel.is_some_and(|c| c != old.channel) {
                     return Err(ServiceError::Conflict(
                         "an inbox's channel type cannot change; create a new inbox",
@@ -244,6 +246,9 @@ impl Services {
                 }
             }
         };
+        // A Telegram bot is told where to send updates (or to stop) before the inbox
+        // is saved: a refusal leaves everything as it was.
+        self.register_telegram(&inbox, previous.as_ref()).await?;
         let action = if id.is_some() {
             "inbox.update"
         } else {

@@ -119,6 +119,50 @@ async fn telegram_bot_polls_stores_and_replies() {
     app.stop().await;
 }
 
+/// In webhook mode the bot is registered with Telegram (URL and secret token), and
+/// Telegram's deliveries are stored; a request without the secret is refused.
+#[actix_web::test]
+async fn telegram_webhook_mode_registers_and_receives() {
+    let fake = TelegramFake::start().await;
+    let app = TestApp::start().await;
+    let api = Api::for_client(&app.admin().await).await;
+    let (s, v) = api
+        .post(
+            "/api/v1/inboxes",
+            json!({"name": "Bot", "channel": "telegram",
+                   "telegram": {"bot_token": FAKE_TOKEN, "mode": "webhook", "api_base": fake.url}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let inbox = v["id"].as_u64().unwrap();
+    let hook = v["webhook_url"].as_str().unwrap().to_string();
+    let (url, secret) = fake.webhook().expect("setWebhook was called");
+    assert_eq!(url, hook);
+    let secret = secret.expect("with a secret token");
+    let user = FakeUser::new(5_599_000_001, "Iker");
+    let update = fake.text_update(&user, "¿Tenéis envío a Bilbao?");
+    assert_eq!(fake.post_webhook(&hook, Some("wrong"), &update).await, 401);
+    assert_eq!(fake.post_webhook(&hook, None, &update).await, 401);
+    assert!(inbox_messages(&api, inbox).await.is_empty());
+    assert_eq!(fake.post_webhook(&hook, Some(&secret), &update).await, 200);
+    fake.push_text(&user, "Gracias");
+    wait_until("both messages stored", || async {
+        inbox_messages(&api, inbox).await.len() == 2
+    })
+    .await;
+    // Back to polling: the webhook is deleted.
+    let (s, v) = api
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/inboxes/{inbox}"),
+            Some(json!({"telegram": {"mode": "poll"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(fake.webhook().is_none());
+    app.stop().await;
+}
+
 /// The poller is SIGKILLed while it stores a batch of updates; after a restart every
 /// update is stored exactly once (the offset moves only with what is durable, and
 /// dedupe on the update id drops what is re-read).
