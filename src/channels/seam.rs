@@ -70,7 +70,7 @@ pub enum InboundEvent {
 /// One inbound message as the provider described it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InboundMessage {
-    /// The provider's id (wamid, MessageSid, mid, `<chat>:<message_id>`): the dedupe key.
+    /// The provider's id (wamid, MessageSid, mid, Telegram's update_id): the dedupe key.
     pub source_id: String,
     /// Who wrote it.
     pub from: Identity,

@@ -7,7 +7,7 @@ use super::{Result, ServiceError, Services, random_token};
 use crate::domain::Agent;
 use crate::domain::conversation::{self as conv, Actor, Conversation, ConversationId, MessageId};
 use crate::domain::message::{Message, TimelineItem};
-use crate::store::{Change, Job};
+use crate::store::{Change, Job, Via};
 
 /// The address a mail reply in conversation `c` goes to: its own, fixed when it started,
 /// and only once confirmed when the visitor merely typed it. `email_channel`: `c` is a
@@ -48,7 +48,40 @@ impl Services {
         }
         let content = self.content(&n.content)?;
         let to = n.to.trim();
-        let (email, phone) = if to.contains('@') {
+        let kind = inbox.channel;
+        let channel = inbox.messaging.is_some();
+        if kind == crate::domain::ChannelKind::Website {
+            return Err(ServiceError::Conflict(
+                "a website chat cannot start a conversation: visitors write first (use an email or SMS inbox)",
+            ));
+        }
+        if channel {
+            let caps = self.capabilities(&inbox).ok_or(ServiceError::Conflict(
+                "this inbox's provider settings cannot be read",
+            ))?;
+            if !caps.can_start {
+                return Err(ServiceError::Conflict(
+                    "this channel cannot start a conversation: the customer writes first",
+                ));
+            }
+            if caps.window.is_some() && !caps.templates {
+                return Err(ServiceError::Conflict(
+                    "this channel can start a conversation only with an approved template",
+                ));
+            }
+            if caps.window.is_some() {
+                // A new contact has never written: the window is closed from the start.
+                return Err(ServiceError::WindowClosed(
+                    "a new WhatsApp conversation can start only with an approved template (templates arrive with the composer)".into(),
+                ));
+            }
+            if content.chars().count() > caps.max_text {
+                return Err(ServiceError::TooLong(caps.max_text));
+            }
+        }
+        let (email, phone) = if channel {
+            (None, Some(crate::domain::contact::e164("to", to)?))
+        } else if to.contains('@') {
             (
                 Some(crate::domain::validate::email(to).map_err(|mut i| {
                     i.field = "to";
@@ -100,14 +133,19 @@ impl Services {
                 .map(|e| TimelineItem::Event(MessageId(ev2), e)),
         );
         let msg_id = MessageId(self.store.generate_id()?);
-        let webhook = inbox.webhook_url.is_some() || mail;
+        let webhook = inbox.webhook_url.is_some() || mail || channel;
         items.push(TimelineItem::Message(Message::outgoing(
             msg_id, c.id, actor.id, content, now, false, webhook,
         )));
+        let via = match (mail, channel) {
+            (true, _) => Via::Email,
+            (false, true) => Via::Channel,
+            (false, false) => Via::Webhook,
+        };
         let job = match webhook {
-            true => Some(Job::delivery(
+            true => Some(Job::send(
                 self.store.generate_id()?,
-                mail,
+                via,
                 inbox.id,
                 c.id,
                 msg_id,

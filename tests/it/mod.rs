@@ -34,6 +34,7 @@ mod twilio_fake_selftest;
 mod webhook;
 mod widget;
 
+mod new_message;
 #[path = "../support/twilio_fake.rs"]
 pub mod twilio_fake;
 mod whatsapp;

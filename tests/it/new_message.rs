@@ -1,0 +1,107 @@
+//! "New message" on messaging inboxes: an SMS to a typed number goes out through the
+//! provider (normalised to E.164), an invalid number is refused in words with nothing
+//! sent, and inboxes that cannot write first (a website chat; WhatsApp without a
+//! template) refuse with the reason.
+
+use super::common::*;
+use super::twilio_fake::TwilioFake;
+use reqwest::StatusCode;
+use serde_json::json;
+use std::time::Duration;
+
+const SID: &str = "AC0123456789abcdef0123456789abcdef";
+const TOKEN: &str = "twilio-auth-token-for-tests";
+
+#[actix_web::test]
+async fn new_message_to_a_phone_number_starts_an_sms_conversation() {
+    let fake = TwilioFake::start(SID, TOKEN).await;
+    let app = TestApp::start().await;
+    let web = app.admin().await;
+    let api = Api::for_client(&web).await;
+    let (s, v) = api
+        .post(
+            "/api/v1/inboxes",
+            json!({"name": "SMS", "channel": "sms", "sms": {"provider": "twilio",
+                   "account_sid": SID, "auth_token": TOKEN, "from": "+1 415 523 8886",
+                   "api_base": fake.base}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let sms = v["id"].as_u64().unwrap();
+
+    // A number without its country code: refused in words, nothing sent.
+    let r = web
+        .submit(
+            "/",
+            "/conversations/new",
+            &[
+                ("inbox_id", &sms.to_string()),
+                ("to", "600 111 222"),
+                ("content", "Hola"),
+            ],
+        )
+        .await;
+    let body = r.text().await.unwrap();
+    assert!(body.contains("country code"), "{body}");
+    assert!(fake.sent().is_empty());
+
+    let r = web
+        .submit(
+            "/",
+            "/conversations/new",
+            &[
+                ("inbox_id", &sms.to_string()),
+                ("to", "+34 600-111-222"),
+                ("content", "Tu pedido está listo"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let conv: u64 = location(&r).rsplit('/').next().unwrap().parse().unwrap();
+    for _ in 0..100 {
+        if !fake.sent().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let sent = fake.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].param("To"), Some("+34600111222"));
+    assert_eq!(sent[0].param("From"), Some("+14155238886"));
+    assert_eq!(sent[0].param("Body"), Some("Tu pedido está listo"));
+    let (_, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
+    let m = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["direction"] == "outbound")
+        .cloned()
+        .unwrap();
+    wait_status(&api, conv, m["id"].as_u64().unwrap(), "sent").await;
+
+    // A WhatsApp Cloud inbox cannot write first without a template.
+    let (s, v) = api
+        .post(
+            "/api/v1/inboxes",
+            json!({"name": "WA", "channel": "whatsapp", "whatsapp": {"provider": "cloud",
+                   "phone_number_id": "106540352242922", "access_token": "t",
+                   "app_secret": "s", "verify_token": "v", "api_base": fake.base}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let r = web
+        .submit(
+            "/",
+            "/conversations/new",
+            &[
+                ("inbox_id", &v["id"].as_u64().unwrap().to_string()),
+                ("to", "+34600111222"),
+                ("content", "Hola"),
+            ],
+        )
+        .await;
+    let body = r.text().await.unwrap();
+    assert!(body.contains("template"), "{body}");
+    assert_eq!(fake.sent().len(), 1);
+    app.stop().await;
+}
