@@ -19,6 +19,8 @@ pub struct MailHealth {
     pub last_success: Option<Timestamp>,
     pub last_error: Option<(Timestamp, String)>,
     pub fetched: u64,
+    /// The first failure since the last success: how long the poller has been failing.
+    pub failing_since: Option<Timestamp>,
 }
 
 /// One poll's outcome (as told to the other nodes in cluster mode).
@@ -59,14 +61,34 @@ impl MailHealthBoard {
             MailPoll::Ok { at, fetched } => {
                 h.last_success = Some(*at);
                 h.fetched += fetched;
+                h.failing_since = None;
             }
-            MailPoll::Failed { at, error } => h.last_error = Some((*at, error.clone())),
+            MailPoll::Failed { at, error } => {
+                h.last_error = Some((*at, error.clone()));
+                h.failing_since.get_or_insert(*at);
+            }
         }
     }
     /// Sets what `ok` and `failed` tell about each poll (once; false when already set).
     pub fn on_poll(&self, f: impl Fn(InboxId, &MailPoll) + Send + Sync + 'static) -> bool {
         self.1.set(Box::new(f)).is_ok()
     }
+    /// The pollers (mailboxes, Telegram bots) failing without a success for at least
+    /// `secs` at `now`: (inbox, failing since, last error), oldest failure first.
+    pub fn failing(&self, now: Timestamp, secs: i64) -> Vec<(InboxId, Timestamp, String)> {
+        let m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out: Vec<_> = m
+            .iter()
+            .filter_map(|(id, h)| {
+                let since = h.failing_since?;
+                let error = h.last_error.as_ref().map(|(_, e)| e.clone())?;
+                (now.secs_since(since) >= secs).then_some((*id, since, error))
+            })
+            .collect();
+        out.sort_by_key(|(id, since, _)| (*since, *id));
+        out
+    }
+
     /// One mailbox's health.
     pub fn get(&self, inbox: InboxId) -> MailHealth {
         self.0

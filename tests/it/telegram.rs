@@ -239,3 +239,37 @@ fn telegram_updates_survive_sigkill_exactly_once() {
     assert_eq!(msgs.len(), pushed.len(), "nothing else, nothing twice");
     drop(server);
 }
+
+/// A bot whose polls keep failing shows in `/healthz` once it has failed for 15
+/// minutes without a success, and leaves it after the next success.
+#[actix_web::test]
+async fn a_poller_failing_for_15_minutes_shows_in_healthz() {
+    let fake = TelegramFake::start().await;
+    for _ in 0..50 {
+        fake.fail_next("getUpdates", FakeError::ServerError);
+    }
+    let app = TestApp::start().await;
+    let api = Api::for_client(&app.admin().await).await;
+    let inbox = telegram_inbox(&api, &fake).await;
+    let http = reqwest::Client::new();
+    let health = || async {
+        http.get(format!("{}/healthz", app.url))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    wait_until("a failed poll", || async {
+        !fake.requests_to("getUpdates").is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(health().await["status"], "ok", "not yet 15 minutes");
+    app.clock.advance_secs(16 * 60);
+    let h = health().await;
+    assert_eq!(h["status"], "degraded", "{h}");
+    assert_eq!(h["pollers"][0]["inbox_id"], inbox, "{h}");
+    app.stop().await;
+}
