@@ -50,6 +50,19 @@ pub struct ConversationPage {
     pub contact: Option<super::ContactView>,
     pub items: Vec<TimelineItem>,
     pub next: Option<MessageId>,
+    /// A messaging channel's facts for the composer and the timeline.
+    pub channel: Option<ChannelFacts>,
+}
+
+/// What the composer and the timeline show of a messaging channel.
+#[derive(Debug, Clone)]
+pub struct ChannelFacts {
+    /// Where the messaging window stands (WindowState::None without one).
+    pub window: super::WindowView,
+    /// The window's length in hours (with the tag, when only that is open).
+    pub window_hours: u32,
+    /// The delivery statuses the channel reports at all.
+    pub statuses: Vec<&'static str>,
 }
 
 /// A status change asked for by an agent.
@@ -272,11 +285,28 @@ impl Services {
         let contact = self.contact(actor, c.contact_id).ok();
         let (items, next) = self.store.timeline_page(id, before, limit)?;
         let dir = self.directory();
+        let channel = dir.inbox(c.inbox_id).and_then(|inbox| {
+            let caps = self.capabilities(inbox)?;
+            let window = self.window(inbox, &c);
+            let tagged = window.state == crate::channels::seam::WindowState::Tagged;
+            Some(ChannelFacts {
+                window,
+                window_hours: caps
+                    .window
+                    .map(|w| match (tagged, w.tag_hours) {
+                        (true, Some(t)) => t,
+                        _ => w.hours,
+                    })
+                    .unwrap_or(0),
+                statuses: caps.statuses.iter().map(|s| s.as_str()).collect(),
+            })
+        });
         Ok(ConversationPage {
             row: self.row(actor, c, &dir)?,
             contact,
             items,
             next,
+            channel,
         })
     }
 

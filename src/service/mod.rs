@@ -30,7 +30,8 @@ pub use attachments::AttachmentFile;
 pub use channel_in::HookAnswer;
 pub use contacts::{ContactInput, ContactView};
 pub use conversations::{
-    ApiIncoming, ConversationPage, Counts, ListPage, NewOutbound, Row, StatusChange, parse_view,
+    ApiIncoming, ChannelFacts, ConversationPage, Counts, ListPage, NewOutbound, Row, StatusChange,
+    parse_view,
 };
 pub use crypto::{Hasher, Keys, hash_token, random_token};
 pub use directory::Directory;

@@ -321,6 +321,13 @@ pub struct PanePartial {
     pub can_email: bool,
     /// "Send transcript" is possible: a contact email and a mailbox to send through.
     pub can_transcript: bool,
+    /// A messaging window: its length in hours, and when it closes (ISO) while open.
+    pub window_hours: u32,
+    pub window_closes_at: Option<String>,
+    /// The window has closed: only an approved template may go.
+    pub window_closed: bool,
+    /// The statuses this channel reports ("sent, delivered, read, failed").
+    pub reported_statuses: Option<String>,
 }
 
 impl PanePartial {
@@ -389,6 +396,13 @@ impl PanePartial {
                 }),
             website: p.row.channel == "website",
             online: p.row.online,
+            window_hours: p.channel.as_ref().map_or(0, |f| f.window_hours),
+            window_closes_at: p.channel.as_ref().and_then(|f| f.window.closes_at).map(iso),
+            window_closed: p
+                .channel
+                .as_ref()
+                .is_some_and(|f| f.window.state == crate::channels::seam::WindowState::Closed),
+            reported_statuses: p.channel.as_ref().map(|f| f.statuses.join(", ")),
             can_email: p.row.channel == "website"
                 && inbox.is_some_and(|i| {
                     i.website

@@ -14,9 +14,16 @@ const CUSTOMER: &str = "34600111222";
 
 /// An app with a WhatsApp inbox on the fake; returns (app, api, fake, inbox id, webhook URL).
 async fn whatsapp_inbox() -> (TestApp, Api, MetaFake, u64, String) {
+    let (app, _web, api, fake, inbox, hook) = whatsapp_inbox_web().await;
+    (app, api, fake, inbox, hook)
+}
+
+/// The same, with the admin's browser-like client too.
+async fn whatsapp_inbox_web() -> (TestApp, Client, Api, MetaFake, u64, String) {
     let fake = MetaFake::start().await;
     let app = TestApp::start().await;
-    let api = Api::for_client(&app.admin().await).await;
+    let web = app.admin().await;
+    let api = Api::for_client(&web).await;
     let (s, v) = api
         .post(
             "/api/v1/inboxes",
@@ -29,7 +36,7 @@ async fn whatsapp_inbox() -> (TestApp, Api, MetaFake, u64, String) {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let hook = v["webhook_url"].as_str().unwrap().to_string();
     assert!(hook.starts_with(&format!("{}/hooks/", app.url)), "{hook}");
-    (app, api, fake, v["id"].as_u64().unwrap(), hook)
+    (app, web, api, fake, v["id"].as_u64().unwrap(), hook)
 }
 
 async fn post_signed(hook: &str, (body, sig): &(Vec<u8>, String)) -> StatusCode {
@@ -67,7 +74,7 @@ fn now_secs(app: &TestApp) -> i64 {
 
 #[actix_web::test]
 async fn whatsapp_inbox_receives_replies_and_follows_statuses() {
-    let (app, api, fake, inbox, hook) = whatsapp_inbox().await;
+    let (app, web, api, fake, inbox, hook) = whatsapp_inbox_web().await;
 
     // Secrets never come back, only whether they are set.
     let (_, list) = api.get("/api/v1/inboxes").await;
@@ -224,6 +231,15 @@ async fn whatsapp_inbox_receives_replies_and_follows_statuses() {
     let error = failed["error"].as_str().unwrap_or_default().to_string();
     assert!(error.contains("131026"), "{failed}");
 
+    // The composer shows the window, and each sent message which statuses WhatsApp
+    // reports at all.
+    let (_, pane) = web.get_text(&format!("/conversations/{conv}/pane")).await;
+    assert!(
+        pane.contains("24-hour messaging window: free replies until"),
+        "{pane}"
+    );
+    assert!(pane.contains("This channel reports: sent, delivered, read, failed"));
+
     // 25 hours later the window is closed: refused before anything is sent.
     let before = fake.requests_to(Route::WhatsAppSend).len();
     app.clock.advance_secs(25 * 3600);
@@ -237,6 +253,10 @@ async fn whatsapp_inbox_receives_replies_and_follows_statuses() {
     assert!(v.to_string().contains("24-hour"), "{v}");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(fake.requests_to(Route::WhatsAppSend).len(), before);
+    // (The session expired meanwhile: sign in again.)
+    web.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (_, pane) = web.get_text(&format!("/conversations/{conv}/pane")).await;
+    assert!(pane.contains("messaging window is closed"), "{pane}");
     // A new message from the customer opens it again.
     let again = meta_fake::wa_text(CUSTOMER, "Lucía", "wamid.HBgL2", "Sí, aquí", now_secs(&app));
     assert_eq!(post_signed(&hook, &again).await, StatusCode::OK);
