@@ -63,6 +63,8 @@ pub struct ChannelFacts {
     pub window_hours: u32,
     /// The delivery statuses the channel reports at all.
     pub statuses: Vec<&'static str>,
+    /// Milliseconds left in the open window, by this server's clock.
+    pub left_ms: i64,
 }
 
 /// A status change asked for by an agent.
@@ -299,6 +301,9 @@ impl Services {
                     })
                     .unwrap_or(0),
                 statuses: caps.statuses.iter().map(|s| s.as_str()).collect(),
+                left_ms: window
+                    .closes_at
+                    .map_or(0, |t| t.0.saturating_sub(self.clock.now().0)),
             })
         });
         Ok(ConversationPage {

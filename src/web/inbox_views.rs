@@ -281,6 +281,15 @@ impl ItemView {
     }
 }
 
+/// "5 h 12 min", "40 min": how long is left.
+fn left_words(ms: i64) -> String {
+    let mins = ms.max(0) / 60_000;
+    match (mins / 60, mins % 60) {
+        (0, m) => format!("{m} min"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
 /// An option in a select.
 pub struct Opt {
     pub id: u64,
@@ -326,6 +335,10 @@ pub struct PanePartial {
     pub window_closes_at: Option<String>,
     /// The window has closed: only an approved template may go.
     pub window_closed: bool,
+    /// The time left in the open window, by the server's clock, in words and in ms
+    /// (the page counts it down from there).
+    pub window_left: String,
+    pub window_left_ms: i64,
     /// The statuses this channel reports ("sent, delivered, read, failed").
     pub reported_statuses: Option<String>,
 }
@@ -403,6 +416,8 @@ impl PanePartial {
                 .as_ref()
                 .is_some_and(|f| f.window.state == crate::channels::seam::WindowState::Closed),
             reported_statuses: p.channel.as_ref().map(|f| f.statuses.join(", ")),
+            window_left_ms: p.channel.as_ref().map_or(0, |f| f.left_ms),
+            window_left: left_words(p.channel.as_ref().map_or(0, |f| f.left_ms)),
             can_email: p.row.channel == "website"
                 && inbox.is_some_and(|i| {
                     i.website

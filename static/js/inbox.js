@@ -14,15 +14,19 @@
       var hm = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
       t.textContent = d.toDateString() === today ? hm : d.toLocaleDateString([], { day: "numeric", month: "short" }) + " " + hm;
       t.title = d.toLocaleString();
-      // A messaging window's end: the time left, kept current.
-      if (t.hasAttribute("data-countdown")) {
-        var left = Math.max(0, d.getTime() - Date.now());
-        var h = Math.floor(left / 3600000), m = Math.floor((left % 3600000) / 60000);
-        t.textContent = t.textContent + " (" + (h ? h + " h " : "") + m + " min left)";
-      }
     });
   }
-  setInterval(function () { localTimes(document.getElementById("composer") || undefined); }, 60000);
+  // The time left in a messaging window, counted down from what the server said
+  // (its clock decides, not this computer's).
+  function windowLeft() {
+    $$(".window-left[data-left-ms]").forEach(function (s) {
+      if (!s.dataset.since) s.dataset.since = String(Date.now());
+      var left = Math.max(0, Number(s.dataset.leftMs) - (Date.now() - Number(s.dataset.since)));
+      var h = Math.floor(left / 3600000), m = Math.floor((left % 3600000) / 60000);
+      s.textContent = "(" + (h ? h + " h " : "") + m + " min left)";
+    });
+  }
+  setInterval(windowLeft, 30000);
 
   function csrf() {
     var i = $('#pane input[name="csrf"]') || $('input[name="csrf"]');

@@ -34,6 +34,7 @@ mod twilio_fake_selftest;
 mod webhook;
 mod widget;
 
+mod browser_whatsapp;
 mod new_message;
 #[path = "../support/twilio_fake.rs"]
 pub mod twilio_fake;
