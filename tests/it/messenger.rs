@@ -207,3 +207,38 @@ async fn messenger_human_agent_tag_reaches_seven_days() {
     assert_eq!(fake.requests_to(Route::MessengerSend).len(), 1);
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn messenger_files_arrive_and_refusals_fail_in_metas_words() {
+    let (app, api, fake, inbox, hook) = messenger_inbox(false).await;
+    fake.add_profile(PSID, "Lucía", "Martín");
+    let photo = b"\x89PNG\r\n\x1a\n a small png".to_vec();
+    let url = fake.add_messenger_file(&photo, "image/png");
+    let msg = meta_fake::ms_image(PSID, "m_IMG1", &url, app.clock_now());
+    assert_eq!(post_signed(&hook, &msg).await, StatusCode::OK);
+    let conv = conversations(&api, inbox).await[0]["id"].as_u64().unwrap();
+    let m = messages(&api, conv)
+        .await
+        .into_iter()
+        .find(|m| m["direction"] == "inbound")
+        .unwrap();
+    let att = &m["attachments"][0];
+    assert_eq!(att["mime"], "image/png", "{m}");
+    assert_eq!(att["size"], photo.len());
+    assert_eq!(fake.requests_to(Route::MessengerFile).len(), 1);
+
+    // Graph refuses the send: failed with its code and words.
+    fake.script(
+        Route::MessengerSend,
+        400,
+        meta_fake::graph_error(551, "This person isn't available right now.", None),
+    );
+    let id = reply(&api, conv, "¡Qué bonita!").await;
+    let failed = wait_status(&api, conv, id, "failed").await;
+    let error = failed["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("551") && error.contains("available"),
+        "{failed}"
+    );
+    app.stop().await;
+}

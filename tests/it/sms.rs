@@ -391,3 +391,95 @@ async fn sms_settings_keep_or_ask_for_the_auth_token() {
     assert!(v.to_string().contains("sms.account_sid"), "{v}");
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn sms_rate_limit_waits_for_twilios_retry_after() {
+    let (app, api, fake, inbox, hook) = sms_inbox().await;
+    let msg = twilio_fake::inbound_sms(ACCOUNT, CUSTOMER, FROM, "Hola");
+    assert_eq!(
+        fake.post_webhook(&hook, &msg).await.status(),
+        StatusCode::OK
+    );
+    let conv = only_conversation(&api, inbox).await;
+    fake.fail_next_after(429, 20429, "Too Many Requests", Some(600));
+    let id = reply(&api, conv, "Un momento").await;
+    for _ in 0..100 {
+        if creates(&fake) >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(creates(&fake), 1);
+    // Past our own first backoff (a minute) but before Twilio's 600 s: nothing yet.
+    for _ in 0..5 {
+        app.clock.advance_secs(100);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(creates(&fake), 1, "retried before Twilio's Retry-After");
+    for _ in 0..100 {
+        if !fake.sent().is_empty() {
+            break;
+        }
+        app.clock.advance_secs(30);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_status(&api, conv, id, "sent").await;
+    assert_eq!(fake.sent().len(), 1);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn whatsapp_through_twilio_keeps_the_24_hour_window() {
+    let fake = TwilioFake::start(ACCOUNT, AUTH_TOKEN).await;
+    let app = TestApp::start().await;
+    let api = Api::for_client(&app.admin().await).await;
+    let (inbox, hook) = create(&api, "whatsapp", "WhatsApp (Twilio)", &fake).await;
+    let msg = twilio_fake::inbound_whatsapp(ACCOUNT, CUSTOMER, FROM, "Lucía", "Hola");
+    assert_eq!(
+        fake.post_webhook(&hook, &msg).await.status(),
+        StatusCode::OK
+    );
+    let conv = only_conversation(&api, inbox).await;
+    assert_eq!(
+        conversations(&api, inbox).await[0]["contact"]["name"],
+        "Lucía"
+    );
+
+    // Twilio's own window refusal fails the message in words.
+    fake.fail_next(
+        400,
+        63016,
+        "Failed to send freeform message because you are outside the allowed window.",
+    );
+    let id = reply(&api, conv, "¿Sigues ahí?").await;
+    let failed = wait_status(&api, conv, id, "failed").await;
+    let error = failed["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("63016") && error.contains("24-hour"),
+        "{failed}"
+    );
+    // A read callback takes a sent message to read.
+    let ok = reply(&api, conv, "Te escribimos mañana").await;
+    wait_status(&api, conv, ok, "sent").await;
+    let sid = sid_of(&api, conv, ok).await;
+    assert_eq!(
+        fake.send_status(&sid, "read", None).await.status(),
+        StatusCode::OK
+    );
+    wait_status(&api, conv, ok, "read").await;
+
+    // 25 hours later: refused before anything is sent.
+    let before = creates(&fake);
+    app.clock.advance_secs(25 * 3600);
+    let (s, v) = api
+        .post(
+            &format!("/api/v1/conversations/{conv}/messages"),
+            json!({"content": "¿Hola?"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(v.to_string().contains("24-hour"), "{v}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(creates(&fake), before);
+    app.stop().await;
+}
