@@ -179,6 +179,26 @@ async fn messenger_inbox_receives_replies_and_follows_watermarks() {
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(fake.requests_to(Route::MessengerSend).len(), 1);
+
+    // The tag turned on by PATCH (the secrets kept): the same reply now goes tagged.
+    let (s, v) = api
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/inboxes/{inbox}"),
+            Some(json!({"messenger": {"human_agent_tag": true}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["messenger"]["human_agent_tag"], true, "{v}");
+    assert_eq!(v["messenger"]["page_access_token_set"], true, "{v}");
+    let tagged = reply(&api, conv, "¿Sigues ahí?").await;
+    wait_status(&api, conv, tagged, "sent").await;
+    let body = sends(&fake, 2).await[1].json();
+    assert_eq!(
+        (&body["messaging_type"], &body["tag"]),
+        (&json!("MESSAGE_TAG"), &json!("HUMAN_AGENT")),
+        "{body}"
+    );
     app.stop().await;
 }
 

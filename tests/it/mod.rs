@@ -28,6 +28,7 @@ mod security_auth;
 mod security_contacts;
 mod security_outbound;
 mod sms;
+mod sms_whatsapp;
 #[path = "../support/telegram_fake.rs"]
 pub mod telegram_fake;
 mod telegram_fake_selftest;

@@ -11,13 +11,13 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
-const AUTH_TOKEN: &str = "fake-twilio-auth-token";
-const FROM: &str = "+14155238886";
-const CUSTOMER: &str = "+34600111222";
+pub(super) const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
+pub(super) const AUTH_TOKEN: &str = "fake-twilio-auth-token";
+pub(super) const FROM: &str = "+14155238886";
+pub(super) const CUSTOMER: &str = "+34600111222";
 
 /// An app with an SMS inbox on a fake Twilio; returns (app, api, fake, inbox id, webhook URL).
-async fn sms_inbox() -> (TestApp, Api, TwilioFake, u64, String) {
+pub(super) async fn sms_inbox() -> (TestApp, Api, TwilioFake, u64, String) {
     let fake = TwilioFake::start(ACCOUNT, AUTH_TOKEN).await;
     let app = TestApp::start().await;
     let api = Api::for_client(&app.admin().await).await;
@@ -27,7 +27,12 @@ async fn sms_inbox() -> (TestApp, Api, TwilioFake, u64, String) {
 }
 
 /// Creates a Twilio inbox for `channel` (`sms` or `whatsapp`); returns (id, webhook URL).
-async fn create(api: &Api, channel: &str, name: &str, fake: &TwilioFake) -> (u64, String) {
+pub(super) async fn create(
+    api: &Api,
+    channel: &str,
+    name: &str,
+    fake: &TwilioFake,
+) -> (u64, String) {
     let (s, v) = api
         .post(
             "/api/v1/inboxes",
@@ -43,7 +48,7 @@ async fn create(api: &Api, channel: &str, name: &str, fake: &TwilioFake) -> (u64
     )
 }
 
-async fn conversations(api: &Api, inbox: u64) -> Vec<Value> {
+pub(super) async fn conversations(api: &Api, inbox: u64) -> Vec<Value> {
     let (s, v) = api.get("/api/v1/conversations?view=all").await;
     assert_eq!(s, StatusCode::OK, "{v}");
     v["conversations"]
@@ -55,12 +60,12 @@ async fn conversations(api: &Api, inbox: u64) -> Vec<Value> {
         .collect()
 }
 
-async fn messages(api: &Api, conv: u64) -> Vec<Value> {
+pub(super) async fn messages(api: &Api, conv: u64) -> Vec<Value> {
     let (_, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
     page["messages"].as_array().cloned().unwrap_or_default()
 }
 
-async fn inbound(api: &Api, conv: u64) -> Vec<Value> {
+pub(super) async fn inbound(api: &Api, conv: u64) -> Vec<Value> {
     messages(api, conv)
         .await
         .into_iter()
@@ -69,14 +74,14 @@ async fn inbound(api: &Api, conv: u64) -> Vec<Value> {
 }
 
 /// The only conversation of `inbox`.
-async fn only_conversation(api: &Api, inbox: u64) -> u64 {
+pub(super) async fn only_conversation(api: &Api, inbox: u64) -> u64 {
     let convs = conversations(api, inbox).await;
     assert_eq!(convs.len(), 1, "{convs:?}");
     convs[0]["id"].as_u64().unwrap()
 }
 
 /// The provider's id (the Twilio SID) of our message `id`.
-async fn sid_of(api: &Api, conv: u64, id: u64) -> String {
+pub(super) async fn sid_of(api: &Api, conv: u64, id: u64) -> String {
     messages(api, conv)
         .await
         .into_iter()
@@ -88,7 +93,7 @@ async fn sid_of(api: &Api, conv: u64, id: u64) -> String {
 }
 
 /// The message creates that reached the fake (accepted or not).
-fn creates(fake: &TwilioFake) -> usize {
+pub(super) fn creates(fake: &TwilioFake) -> usize {
     fake.requests()
         .iter()
         .filter(|r| r.method == "POST" && r.path.ends_with("/Messages.json"))
@@ -289,49 +294,6 @@ async fn sms_provider_down_then_back_sends_once() {
 }
 
 #[actix_web::test]
-async fn sms_and_whatsapp_through_twilio_share_the_contact() {
-    let (app, api, fake, sms, sms_hook) = sms_inbox().await;
-    let (wa, wa_hook) = create(&api, "whatsapp", "WhatsApp (Twilio)", &fake).await;
-    let phone = "+34600999888";
-    let first = twilio_fake::inbound_whatsapp(ACCOUNT, phone, FROM, "Marta", "Hola por WhatsApp");
-    assert_eq!(
-        fake.post_webhook(&wa_hook, &first).await.status(),
-        StatusCode::OK
-    );
-    let second = twilio_fake::inbound_sms(ACCOUNT, phone, FROM, "Y ahora por SMS");
-    assert_eq!(
-        fake.post_webhook(&sms_hook, &second).await.status(),
-        StatusCode::OK
-    );
-    let (wa_conv, sms_conv) = (
-        conversations(&api, wa).await,
-        conversations(&api, sms).await,
-    );
-    assert_eq!((wa_conv.len(), sms_conv.len()), (1, 1));
-    assert_ne!(wa_conv[0]["id"], sms_conv[0]["id"]);
-    assert_eq!(
-        wa_conv[0]["contact"]["id"], sms_conv[0]["contact"]["id"],
-        "{wa_conv:?} {sms_conv:?}"
-    );
-    assert_eq!(sms_conv[0]["contact"]["name"], "Marta");
-
-    // The WhatsApp reply goes from and to whatsapp: addresses.
-    let wa_id = wa_conv[0]["id"].as_u64().unwrap();
-    let id = reply(&api, wa_id, "¡Hola Marta!").await;
-    wait_status(&api, wa_id, id, "sent").await;
-    let sent = fake.sent();
-    assert_eq!(
-        sent[0].param("To"),
-        Some(format!("whatsapp:{phone}").as_str())
-    );
-    assert_eq!(
-        sent[0].param("From"),
-        Some(format!("whatsapp:{FROM}").as_str())
-    );
-    app.stop().await;
-}
-
-#[actix_web::test]
 async fn sms_settings_keep_or_ask_for_the_auth_token() {
     let (app, api, fake, inbox, hook) = sms_inbox().await;
     let path = format!("/api/v1/inboxes/{inbox}");
@@ -425,61 +387,5 @@ async fn sms_rate_limit_waits_for_twilios_retry_after() {
     }
     wait_status(&api, conv, id, "sent").await;
     assert_eq!(fake.sent().len(), 1);
-    app.stop().await;
-}
-
-#[actix_web::test]
-async fn whatsapp_through_twilio_keeps_the_24_hour_window() {
-    let fake = TwilioFake::start(ACCOUNT, AUTH_TOKEN).await;
-    let app = TestApp::start().await;
-    let api = Api::for_client(&app.admin().await).await;
-    let (inbox, hook) = create(&api, "whatsapp", "WhatsApp (Twilio)", &fake).await;
-    let msg = twilio_fake::inbound_whatsapp(ACCOUNT, CUSTOMER, FROM, "Lucía", "Hola");
-    assert_eq!(
-        fake.post_webhook(&hook, &msg).await.status(),
-        StatusCode::OK
-    );
-    let conv = only_conversation(&api, inbox).await;
-    assert_eq!(
-        conversations(&api, inbox).await[0]["contact"]["name"],
-        "Lucía"
-    );
-
-    // Twilio's own window refusal fails the message in words.
-    fake.fail_next(
-        400,
-        63016,
-        "Failed to send freeform message because you are outside the allowed window.",
-    );
-    let id = reply(&api, conv, "¿Sigues ahí?").await;
-    let failed = wait_status(&api, conv, id, "failed").await;
-    let error = failed["error"].as_str().unwrap_or_default();
-    assert!(
-        error.contains("63016") && error.contains("24-hour"),
-        "{failed}"
-    );
-    // A read callback takes a sent message to read.
-    let ok = reply(&api, conv, "Te escribimos mañana").await;
-    wait_status(&api, conv, ok, "sent").await;
-    let sid = sid_of(&api, conv, ok).await;
-    assert_eq!(
-        fake.send_status(&sid, "read", None).await.status(),
-        StatusCode::OK
-    );
-    wait_status(&api, conv, ok, "read").await;
-
-    // 25 hours later: refused before anything is sent.
-    let before = creates(&fake);
-    app.clock.advance_secs(25 * 3600);
-    let (s, v) = api
-        .post(
-            &format!("/api/v1/conversations/{conv}/messages"),
-            json!({"content": "¿Hola?"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CONFLICT, "{v}");
-    assert!(v.to_string().contains("24-hour"), "{v}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(creates(&fake), before);
     app.stop().await;
 }
