@@ -17,6 +17,7 @@ mod email_live;
 mod email_realworld;
 mod leases;
 mod mail_servers;
+mod messenger;
 #[path = "../support/meta_fake.rs"]
 pub mod meta_fake;
 mod meta_fake_selftest;
@@ -26,6 +27,8 @@ mod postgres_blocking;
 mod security_auth;
 mod security_contacts;
 mod security_outbound;
+mod sms;
+mod sms_whatsapp;
 mod telegram;
 #[path = "../support/telegram_fake.rs"]
 pub mod telegram_fake;

@@ -127,8 +127,9 @@ pub fn sent(resp: &HttpResponse) -> Result<String, SendError> {
     }
     let error = twilio_error(resp);
     match error.as_ref().map(|e| e.code.as_str()) {
+        // With the code, as every other Twilio refusal and the 63016 status callback.
         Some("63016") => Err(SendError::OutsideWindow(
-            error.map(|e| e.text).unwrap_or_default(),
+            error.map(|e| e.display()).unwrap_or_default(),
         )),
         _ if resp.status == 401 => Err(SendError::Permanent(ProviderError {
             code: "20003".into(),

@@ -471,10 +471,10 @@ pub async fn inboxes_create(
         .as_ref()
         .map(|w| crate::domain::website::snippet(&super::base_url(&req, &st), &w.key));
     let mut answer = json!({"id": inbox.id.0, "token": token, "snippet": snippet});
-    if let Some(m) = &inbox.messaging {
-        if let Some(url) = m.webhook_url() {
-            answer["webhook_url"] = json!(url);
-        }
+    if let Some(m) = &inbox.messaging
+        && let Some(url) = m.webhook_url()
+    {
+        answer["webhook_url"] = json!(url);
     }
     Ok(HttpResponse::Created().json(answer))
 }
