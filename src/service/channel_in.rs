@@ -19,6 +19,9 @@ use std::time::Duration;
 /// How long one request to a provider may take (a file download included).
 pub const PROVIDER_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long a status for a message id we do not know yet waits for the sender's record.
+const STATUS_GRACE: Duration = Duration::from_secs(3);
+
 /// The answer to a webhook request that was accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HookAnswer {
@@ -268,17 +271,7 @@ impl Services {
         let now = self.clock.now();
         let error = s.error.as_ref().map(|e| e.display());
         let targets = match &s.target {
-            StatusTarget::Message(id) => {
-                let id = id.clone();
-                self.blocking(move |st| {
-                    st.store
-                        .message_by_source(inbox, &id)
-                        .map_err(ServiceError::from)
-                })
-                .await?
-                .into_iter()
-                .collect::<Vec<_>>()
-            }
+            StatusTarget::Message(id) => self.message_by_provider_id(inbox, id).await?,
             StatusTarget::UpTo {
                 recipient,
                 watermark,
@@ -307,6 +300,40 @@ impl Services {
             }
         }
         Ok(())
+    }
+
+    /// The message the provider accepted under `id`. A callback can overtake our record
+    /// of the send (the provider answers the send and calls us at once, before the
+    /// sender has stored the id): an unknown id is looked up again for up to
+    /// `STATUS_GRACE`, so that status is applied rather than acknowledged and lost.
+    async fn message_by_provider_id(
+        self: &Arc<Self>,
+        inbox: InboxId,
+        id: &str,
+    ) -> Result<
+        Vec<(
+            crate::domain::conversation::ConversationId,
+            crate::domain::conversation::MessageId,
+        )>,
+    > {
+        let deadline = tokio::time::Instant::now() + STATUS_GRACE;
+        loop {
+            let key = id.to_string();
+            let found = self
+                .blocking(move |st| {
+                    st.store
+                        .message_by_source(inbox, &key)
+                        .map_err(ServiceError::from)
+                })
+                .await?;
+            if let Some(f) = found {
+                return Ok(vec![f]);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(vec![]);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Our outgoing messages to `recipient` in this inbox sent at or before `watermark`

@@ -22,14 +22,14 @@
 //! | `viewidx_unit`           | view tag (1) · inbox · sub · time · conversation id | empty (one ordered view) |
 //! | `viewcount_n`            | view tag (1) · inbox · sub            | count (u64 BE)                 |
 //! | `contactid_contact`      | contact id                            | `Contact`                      |
-//! | `contactkey_contactid`   | kind (1: e, p, i) · [inbox ·] value   | contact id (find by email, phone, identifier) |
+//! | `contactkey_contactid`   | kind (1: e, p, i, m, t) · [inbox ·] value | contact id (find by email, phone, identifier (scoped to its inbox), Messenger or Telegram id) |
 //! | `contactconv_unit`       | contact id · conversation id          | empty (a contact's conversations) |
 //! | `contactinbox_convid`    | contact id · inbox id                 | latest conversation id         |
 //! | `readstate_time`         | agent id · conversation id            | time read up to (time BE)      |
 //! | `mention_time`           | agent id · conversation id            | time of the latest mention     |
 //! | `wakedue_unit`           | wake time · conversation id           | empty (snooze timers)          |
 //! | `jobdue_job`             | due time · job id                     | `Job` (durable outbox)         |
-//! | `mailcursor_state`       | inbox id · folder (UTF-8)             | UIDVALIDITY (u32 BE) · highest UID ingested (u32 BE) |
+//! | `mailcursor_state`       | inbox id · stream (UTF-8: a mail folder, `telegram`) | epoch (u32 BE: UIDVALIDITY, 0) · offset (u64 BE: highest UID, next update id; older 8-byte values hold a u32) |
 //! | `token_convid`           | conversation token (hex)              | conversation id (threading by our signed ids) |
 //! | `msgpart_chunk`          | conversation id · message id · part (u32 BE) · chunk (u32 BE) | up to 64 KiB of the part (`codec::Bytes`) |
 //! | `ratekey_window`         | limiter name · 0xff · key (UTF-8)     | recent hits, oldest first (time ms BE each) |
@@ -52,7 +52,8 @@
 //! sled's blob threshold (segment size / 4). A 25 MB part is ~400 inserts in its
 //! message's transaction: ~60 ms, during which other writers wait.
 //!
-//! `leasename_lease` names: `outbox`, `timers`, `mail:<inbox id>` (see `store::leases`).
+//! `leasename_lease` names: `outbox`, `timers`, `mail:<inbox id>`, `telegram:<inbox id>`
+//! (see `store::leases`).
 //! Records are never removed: a released lease keeps its token, so tokens never repeat.
 //! A new tree needs no migration (both engines create missing keyspaces on open, and an
 //! older binary ignores it); backups and `migrate-store` carry it like every tree, so a

@@ -291,6 +291,24 @@ async fn whatsapp_files_arrive_as_attachments() {
     // Both steps carried the token: the file's metadata, then its bytes.
     assert_eq!(fake.requests_to(Route::MediaInfo).len(), 1);
     assert_eq!(fake.requests_to(Route::MediaDownload).len(), 1);
+    // A status callback that overtakes our record of the send waits for it.
+    let id = reply(&api, conv, "¡Qué bonita!").await;
+    wait_status(&api, conv, id, "sent").await;
+    let early = meta_fake::wa_status("wamid.EARLY", "delivered", CUSTOMER, now_secs(&app), None);
+    let hook2 = hook.clone();
+    let pending = tokio::spawn(async move { post_signed(&hook2, &early).await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.services()
+        .store
+        .set_message_source(
+            charla::domain::InboxId(inbox),
+            "wamid.EARLY",
+            charla::domain::conversation::ConversationId(conv),
+            charla::domain::conversation::MessageId(id),
+        )
+        .unwrap();
+    assert_eq!(pending.await.unwrap(), StatusCode::OK);
+    wait_status(&api, conv, id, "delivered").await;
     // An unknown kind is kept as a readable line, and the batch goes on.
     let odd = meta_fake::wa_other(
         CUSTOMER,
