@@ -14,18 +14,6 @@ use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
 
-async fn post_signed(hook: &str, (body, sig): &(Vec<u8>, String)) -> StatusCode {
-    reqwest::Client::new()
-        .post(hook)
-        .header("content-type", "application/json")
-        .header("x-hub-signature-256", sig)
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
-
 #[actix_web::test]
 #[ignore = "needs Chromium and chromedriver; run ./scripts/test (it installs them)"]
 async fn browser_whatsapp_reply_and_ticks_move_live() {
@@ -60,7 +48,7 @@ async fn browser_whatsapp_reply_and_ticks_move_live() {
                 "Hola, ¿me guardáis la maceta grande?",
                 now,
             );
-            assert_eq!(post_signed(hook, &msg).await, StatusCode::OK);
+            assert_eq!(post_meta_signed(hook, &msg).await, StatusCode::OK);
             let (_, list) = api.get("/api/v1/conversations?view=all").await;
             let id = list["conversations"][0]["id"].as_u64().unwrap();
             wait_js(&c, "the conversation in the list", &row(id), LIVE).await?;
@@ -99,7 +87,7 @@ async fn browser_whatsapp_reply_and_ticks_move_live() {
                 .to_string();
             for st in ["delivered", "read"] {
                 let s = meta_fake::wa_status(&wamid, st, "34600111222", now, None);
-                assert_eq!(post_signed(hook, &s).await, StatusCode::OK);
+                assert_eq!(post_meta_signed(hook, &s).await, StatusCode::OK);
                 wait_js(
                     &c,
                     &format!("the ticks at {st}"),

@@ -677,3 +677,35 @@ pub async fn post_until_refused(
         );
     }
 }
+
+/// Posts a provider's notification signed as Meta signs them (`X-Hub-Signature-256`).
+pub async fn post_meta_signed(hook: &str, (body, sig): &(Vec<u8>, String)) -> StatusCode {
+    reqwest::Client::new()
+        .post(hook)
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", sig)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// The conversations of one inbox (the admin's "all" view), newest first.
+pub async fn inbox_conversations(api: &Api, inbox: u64) -> Vec<serde_json::Value> {
+    let (s, v) = api.get("/api/v1/conversations?view=all").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["conversations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| c["inbox_id"] == inbox)
+        .collect()
+}
+
+/// The latest page of a conversation's messages.
+pub async fn conversation_messages(api: &Api, conv: u64) -> Vec<serde_json::Value> {
+    let (_, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
+    page["messages"].as_array().cloned().unwrap_or_default()
+}

@@ -31,35 +31,6 @@ async fn messenger_inbox(human_agent_tag: bool) -> (TestApp, Api, MetaFake, u64,
     (app, api, fake, v["id"].as_u64().unwrap(), hook)
 }
 
-async fn post_signed(hook: &str, (body, sig): &(Vec<u8>, String)) -> StatusCode {
-    reqwest::Client::new()
-        .post(hook)
-        .header("content-type", "application/json")
-        .header("x-hub-signature-256", sig)
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
-
-async fn conversations(api: &Api, inbox: u64) -> Vec<Value> {
-    let (s, v) = api.get("/api/v1/conversations?view=all").await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    v["conversations"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|c| c["inbox_id"] == inbox)
-        .collect()
-}
-
-async fn messages(api: &Api, conv: u64) -> Vec<Value> {
-    let (_, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
-    page["messages"].as_array().cloned().unwrap_or_default()
-}
-
 async fn try_reply(api: &Api, conv: u64, text: &str) -> (StatusCode, Value) {
     api.post(
         &format!("/api/v1/conversations/{conv}/messages"),
@@ -111,17 +82,20 @@ async fn messenger_inbox_receives_replies_and_follows_watermarks() {
     // Wrongly signed or unsigned: 401, nothing stored, nobody asked about.
     let msg = meta_fake::ms_text(PSID, "m_AAA1", "Hola, ¿hacéis envíos?", app.clock_now());
     let forged = (msg.0.clone(), meta_fake::sign("not-the-secret", &msg.0));
-    assert_eq!(post_signed(&hook, &forged).await, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        post_signed(&hook, &(msg.0.clone(), String::new())).await,
+        post_meta_signed(&hook, &forged).await,
         StatusCode::UNAUTHORIZED
     );
-    assert!(conversations(&api, inbox).await.is_empty());
+    assert_eq!(
+        post_meta_signed(&hook, &(msg.0.clone(), String::new())).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(inbox_conversations(&api, inbox).await.is_empty());
     assert!(fake.requests_to(Route::Profile).is_empty());
 
     // Signed: stored, the name from the profile endpoint.
-    assert_eq!(post_signed(&hook, &msg).await, StatusCode::OK);
-    let convs = conversations(&api, inbox).await;
+    assert_eq!(post_meta_signed(&hook, &msg).await, StatusCode::OK);
+    let convs = inbox_conversations(&api, inbox).await;
     assert_eq!(convs.len(), 1, "{convs:?}");
     assert_eq!(convs[0]["contact"]["name"], "Lucía Martín", "{convs:?}");
     let conv = convs[0]["id"].as_u64().unwrap();
@@ -133,8 +107,8 @@ async fn messenger_inbox_receives_replies_and_follows_watermarks() {
     );
     // A second message: the name is known, the profile is not asked again.
     let second = meta_fake::ms_text(PSID, "m_AAA2", "Es para Sevilla", app.clock_now());
-    assert_eq!(post_signed(&hook, &second).await, StatusCode::OK);
-    let inbound: Vec<Value> = messages(&api, conv)
+    assert_eq!(post_meta_signed(&hook, &second).await, StatusCode::OK);
+    let inbound: Vec<Value> = conversation_messages(&api, conv)
         .await
         .into_iter()
         .filter(|m| m["direction"] == "inbound")
@@ -156,22 +130,22 @@ async fn messenger_inbox_receives_replies_and_follows_watermarks() {
     app.clock.advance_secs(5);
     let watermark = app.clock_now();
     assert_eq!(
-        post_signed(&hook, &meta_fake::ms_delivery(PSID, watermark)).await,
+        post_meta_signed(&hook, &meta_fake::ms_delivery(PSID, watermark)).await,
         StatusCode::OK
     );
     wait_status(&api, conv, id, "delivered").await;
     assert_eq!(
-        post_signed(&hook, &meta_fake::ms_read(PSID, watermark)).await,
+        post_meta_signed(&hook, &meta_fake::ms_read(PSID, watermark)).await,
         StatusCode::OK
     );
     wait_status(&api, conv, id, "read").await;
 
     // The echo of our own message stores nothing.
-    let before = messages(&api, conv).await.len();
+    let before = conversation_messages(&api, conv).await.len();
     let echo = meta_fake::ms_echo(PSID, "m_ECHO1", "¡Sí! A toda España.", app.clock_now());
-    assert_eq!(post_signed(&hook, &echo).await, StatusCode::OK);
-    assert_eq!(messages(&api, conv).await.len(), before);
-    assert_eq!(conversations(&api, inbox).await.len(), 1);
+    assert_eq!(post_meta_signed(&hook, &echo).await, StatusCode::OK);
+    assert_eq!(conversation_messages(&api, conv).await.len(), before);
+    assert_eq!(inbox_conversations(&api, inbox).await.len(), 1);
 
     // 25 hours later, without the HUMAN_AGENT tag: refused before anything is sent.
     app.clock.advance_secs(25 * 3600);
@@ -207,8 +181,10 @@ async fn messenger_human_agent_tag_reaches_seven_days() {
     let (app, api, fake, inbox, hook) = messenger_inbox(true).await;
     fake.add_profile(PSID, "Lucía", "Martín");
     let msg = meta_fake::ms_text(PSID, "m_BBB1", "¿Me avisáis?", app.clock_now());
-    assert_eq!(post_signed(&hook, &msg).await, StatusCode::OK);
-    let conv = conversations(&api, inbox).await[0]["id"].as_u64().unwrap();
+    assert_eq!(post_meta_signed(&hook, &msg).await, StatusCode::OK);
+    let conv = inbox_conversations(&api, inbox).await[0]["id"]
+        .as_u64()
+        .unwrap();
 
     // 25 hours later: goes with the HUMAN_AGENT tag.
     app.clock.advance_secs(25 * 3600);
@@ -235,9 +211,11 @@ async fn messenger_files_arrive_and_refusals_fail_in_metas_words() {
     let photo = b"\x89PNG\r\n\x1a\n a small png".to_vec();
     let url = fake.add_messenger_file(&photo, "image/png");
     let msg = meta_fake::ms_image(PSID, "m_IMG1", &url, app.clock_now());
-    assert_eq!(post_signed(&hook, &msg).await, StatusCode::OK);
-    let conv = conversations(&api, inbox).await[0]["id"].as_u64().unwrap();
-    let m = messages(&api, conv)
+    assert_eq!(post_meta_signed(&hook, &msg).await, StatusCode::OK);
+    let conv = inbox_conversations(&api, inbox).await[0]["id"]
+        .as_u64()
+        .unwrap();
+    let m = conversation_messages(&api, conv)
         .await
         .into_iter()
         .find(|m| m["direction"] == "inbound")

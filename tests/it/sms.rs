@@ -48,25 +48,8 @@ pub(super) async fn create(
     )
 }
 
-pub(super) async fn conversations(api: &Api, inbox: u64) -> Vec<Value> {
-    let (s, v) = api.get("/api/v1/conversations?view=all").await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    v["conversations"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|c| c["inbox_id"] == inbox)
-        .collect()
-}
-
-pub(super) async fn messages(api: &Api, conv: u64) -> Vec<Value> {
-    let (_, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
-    page["messages"].as_array().cloned().unwrap_or_default()
-}
-
 pub(super) async fn inbound(api: &Api, conv: u64) -> Vec<Value> {
-    messages(api, conv)
+    conversation_messages(api, conv)
         .await
         .into_iter()
         .filter(|m| m["direction"] == "inbound")
@@ -75,14 +58,14 @@ pub(super) async fn inbound(api: &Api, conv: u64) -> Vec<Value> {
 
 /// The only conversation of `inbox`.
 pub(super) async fn only_conversation(api: &Api, inbox: u64) -> u64 {
-    let convs = conversations(api, inbox).await;
+    let convs = inbox_conversations(api, inbox).await;
     assert_eq!(convs.len(), 1, "{convs:?}");
     convs[0]["id"].as_u64().unwrap()
 }
 
 /// The provider's id (the Twilio SID) of our message `id`.
 pub(super) async fn sid_of(api: &Api, conv: u64, id: u64) -> String {
-    messages(api, conv)
+    conversation_messages(api, conv)
         .await
         .into_iter()
         .find(|m| m["id"] == id)
@@ -128,7 +111,7 @@ async fn sms_inbox_receives_signed_messages_once_even_after_a_restart() {
         .await
         .unwrap();
     assert_eq!(moved.status(), StatusCode::UNAUTHORIZED);
-    assert!(conversations(&api, inbox).await.is_empty());
+    assert!(inbox_conversations(&api, inbox).await.is_empty());
 
     // The same MessageSid three times at once: one message.
     let (a, b, c) = tokio::join!(

@@ -25,8 +25,8 @@ async fn sms_and_whatsapp_through_twilio_share_the_contact() {
         StatusCode::OK
     );
     let (wa_conv, sms_conv) = (
-        conversations(&api, wa).await,
-        conversations(&api, sms).await,
+        inbox_conversations(&api, wa).await,
+        inbox_conversations(&api, sms).await,
     );
     assert_eq!((wa_conv.len(), sms_conv.len()), (1, 1));
     assert_ne!(wa_conv[0]["id"], sms_conv[0]["id"]);
@@ -65,7 +65,7 @@ async fn whatsapp_through_twilio_keeps_the_24_hour_window() {
     );
     let conv = only_conversation(&api, inbox).await;
     assert_eq!(
-        conversations(&api, inbox).await[0]["contact"]["name"],
+        inbox_conversations(&api, inbox).await[0]["contact"]["name"],
         "Lucía"
     );
 

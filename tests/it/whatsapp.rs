@@ -39,35 +39,6 @@ async fn whatsapp_inbox_web() -> (TestApp, Client, Api, MetaFake, u64, String) {
     (app, web, api, fake, v["id"].as_u64().unwrap(), hook)
 }
 
-async fn post_signed(hook: &str, (body, sig): &(Vec<u8>, String)) -> StatusCode {
-    reqwest::Client::new()
-        .post(hook)
-        .header("content-type", "application/json")
-        .header("x-hub-signature-256", sig)
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
-
-async fn conversations(api: &Api, inbox: u64) -> Vec<Value> {
-    let (s, v) = api.get("/api/v1/conversations?view=all").await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    v["conversations"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|c| c["inbox_id"] == inbox)
-        .collect()
-}
-
-async fn messages(api: &Api, conv: u64) -> Vec<Value> {
-    let (_, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
-    page["messages"].as_array().cloned().unwrap_or_default()
-}
-
 fn now_secs(app: &TestApp) -> i64 {
     app.clock_now() / 1000
 }
@@ -121,24 +92,27 @@ async fn whatsapp_inbox_receives_replies_and_follows_statuses() {
         now_secs(&app),
     );
     let forged = (msg.0.clone(), meta_fake::sign("not-the-secret", &msg.0));
-    assert_eq!(post_signed(&hook, &forged).await, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        post_signed(&hook, &(msg.0.clone(), String::new())).await,
+        post_meta_signed(&hook, &forged).await,
         StatusCode::UNAUTHORIZED
     );
-    assert!(conversations(&api, inbox).await.is_empty());
+    assert_eq!(
+        post_meta_signed(&hook, &(msg.0.clone(), String::new())).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(inbox_conversations(&api, inbox).await.is_empty());
 
     // The same notification three times at once: one message.
     let (a, b, c) = tokio::join!(
-        post_signed(&hook, &msg),
-        post_signed(&hook, &msg),
-        post_signed(&hook, &msg)
+        post_meta_signed(&hook, &msg),
+        post_meta_signed(&hook, &msg),
+        post_meta_signed(&hook, &msg)
     );
     assert_eq!((a, b, c), (StatusCode::OK, StatusCode::OK, StatusCode::OK));
-    let convs = conversations(&api, inbox).await;
+    let convs = inbox_conversations(&api, inbox).await;
     assert_eq!(convs.len(), 1, "{convs:?}");
     let conv = convs[0]["id"].as_u64().unwrap();
-    let inbound: Vec<Value> = messages(&api, conv)
+    let inbound: Vec<Value> = conversation_messages(&api, conv)
         .await
         .into_iter()
         .filter(|m| m["direction"] == "inbound")
@@ -158,7 +132,7 @@ async fn whatsapp_inbox_receives_replies_and_follows_statuses() {
         sends[0].authorization.as_deref(),
         Some(format!("Bearer {}", meta_fake::ACCESS_TOKEN).as_str())
     );
-    let wamid = messages(&api, conv)
+    let wamid = conversation_messages(&api, conv)
         .await
         .into_iter()
         .find(|m| m["id"] == id)
@@ -171,7 +145,7 @@ async fn whatsapp_inbox_receives_replies_and_follows_statuses() {
     // Callbacks out of order: the status only moves forward, `failed` after read is ignored.
     for st in ["read", "sent", "delivered"] {
         let s = meta_fake::wa_status(&wamid, st, CUSTOMER, now_secs(&app), None);
-        assert_eq!(post_signed(&hook, &s).await, StatusCode::OK);
+        assert_eq!(post_meta_signed(&hook, &s).await, StatusCode::OK);
     }
     let late = meta_fake::wa_status(
         &wamid,
@@ -180,7 +154,7 @@ async fn whatsapp_inbox_receives_replies_and_follows_statuses() {
         now_secs(&app),
         Some((131026, "Message undeliverable", "x")),
     );
-    assert_eq!(post_signed(&hook, &late).await, StatusCode::OK);
+    assert_eq!(post_meta_signed(&hook, &late).await, StatusCode::OK);
     wait_status(&api, conv, id, "read").await;
 
     // The provider down (500), then back: sent exactly once, after the retry.
@@ -259,7 +233,7 @@ async fn whatsapp_inbox_receives_replies_and_follows_statuses() {
     assert!(pane.contains("messaging window is closed"), "{pane}");
     // A new message from the customer opens it again.
     let again = meta_fake::wa_text(CUSTOMER, "Lucía", "wamid.HBgL2", "Sí, aquí", now_secs(&app));
-    assert_eq!(post_signed(&hook, &again).await, StatusCode::OK);
+    assert_eq!(post_meta_signed(&hook, &again).await, StatusCode::OK);
     reply(&api, conv, "¡Genial!").await;
     app.stop().await;
 }
@@ -277,9 +251,11 @@ async fn whatsapp_files_arrive_as_attachments() {
         Some("Esta maceta"),
         now_secs(&app),
     );
-    assert_eq!(post_signed(&hook, &note).await, StatusCode::OK);
-    let conv = conversations(&api, inbox).await[0]["id"].as_u64().unwrap();
-    let m = messages(&api, conv)
+    assert_eq!(post_meta_signed(&hook, &note).await, StatusCode::OK);
+    let conv = inbox_conversations(&api, inbox).await[0]["id"]
+        .as_u64()
+        .unwrap();
+    let m = conversation_messages(&api, conv)
         .await
         .into_iter()
         .find(|m| m["direction"] == "inbound")
@@ -296,7 +272,7 @@ async fn whatsapp_files_arrive_as_attachments() {
     wait_status(&api, conv, id, "sent").await;
     let early = meta_fake::wa_status("wamid.EARLY", "delivered", CUSTOMER, now_secs(&app), None);
     let hook2 = hook.clone();
-    let pending = tokio::spawn(async move { post_signed(&hook2, &early).await });
+    let pending = tokio::spawn(async move { post_meta_signed(&hook2, &early).await });
     tokio::time::sleep(Duration::from_millis(500)).await;
     app.services()
         .store
@@ -318,8 +294,8 @@ async fn whatsapp_files_arrive_as_attachments() {
         json!({"catalog_id": "1"}),
         now_secs(&app),
     );
-    assert_eq!(post_signed(&hook, &odd).await, StatusCode::OK);
-    let all = messages(&api, conv).await;
+    assert_eq!(post_meta_signed(&hook, &odd).await, StatusCode::OK);
+    let all = conversation_messages(&api, conv).await;
     assert!(
         all.iter()
             .any(|m| m["content"] == "[unsupported WhatsApp message: order]"),
