@@ -202,7 +202,7 @@ pub async fn teams_delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct InboxBody {
     name: Option<String>,
@@ -539,11 +539,17 @@ pub async fn inboxes_delete(
 }
 
 /// `POST /api/v1/inboxes/{id}/test`: `{}` tests the stored settings; `{"email": {...}}`
-/// tests these (an omitted or empty password is the stored one). Nothing is saved.
+/// tests these (an omitted or empty password is the stored one); a messaging inbox takes
+/// its channel's settings (`{"whatsapp": {...}}`, an empty secret the stored one) and
+/// answers `{"ok", "detail"}`. Nothing is saved.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TestBody {
     email: Option<EmailBody>,
+    whatsapp: Option<MessagingBody>,
+    sms: Option<MessagingBody>,
+    messenger: Option<MessagingBody>,
+    telegram: Option<MessagingBody>,
 }
 
 fn probe_json(p: &crate::domain::email::Probe) -> serde_json::Value {
@@ -551,12 +557,57 @@ fn probe_json(p: &crate::domain::email::Probe) -> serde_json::Value {
 }
 
 pub async fn inboxes_test(
+    req: HttpRequest,
     ApiAgent(me): ApiAgent,
     st: web::Data<AppState>,
     id: web::Path<u64>,
     Json(b): Json<TestBody>,
 ) -> R {
-    let (id, input) = (InboxId(*id), b.email.map(EmailBody::input));
+    let id = InboxId(*id);
+    let m = me.clone();
+    let inbox = st.services.blocking(move |s| s.inbox(&m, id)).await?;
+    if inbox.channel.is_messaging() {
+        if b.email.is_some() {
+            return Err(invalid("email", "this inbox is not an email inbox"));
+        }
+        let mut given = InboxBody {
+            whatsapp: b.whatsapp,
+            sms: b.sms,
+            messenger: b.messenger,
+            telegram: b.telegram,
+            ..InboxBody::default()
+        };
+        let input = match given.messaging(super::base_url(&req, &st))? {
+            Some((k, _)) if k != inbox.channel => {
+                return Err(invalid(
+                    k.as_str(),
+                    "these settings are for another channel than this inbox's",
+                ));
+            }
+            given => given.map(|(_, m)| m),
+        };
+        let channel = inbox.channel;
+        let probe = st
+            .services
+            .blocking_async(move |s| async move {
+                s.test_messaging_connection(&me, Some(id), channel, input)
+                    .await
+            })
+            .await?;
+        return Ok(HttpResponse::Ok().json(json!({"ok": probe.ok, "detail": probe.detail})));
+    }
+    if let Some(k) = [
+        ("whatsapp", b.whatsapp.is_some()),
+        ("sms", b.sms.is_some()),
+        ("messenger", b.messenger.is_some()),
+        ("telegram", b.telegram.is_some()),
+    ]
+    .into_iter()
+    .find_map(|(k, given)| given.then_some(k))
+    {
+        return Err(invalid(k, "this inbox is not a messaging inbox"));
+    }
+    let input = b.email.map(EmailBody::input);
     let report = st
         .services
         .blocking_async(move |s| async move { s.test_email_connection(&me, Some(id), input).await })

@@ -4,6 +4,7 @@
 //! excepted.
 
 mod email_form;
+mod messaging_form;
 mod website_form;
 
 use super::teams::{names, picks};
@@ -22,6 +23,7 @@ use crate::web::views::{
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use email_form::{InboxForm, form_error};
+pub use messaging_form::{ConnectView, MessagingForm};
 pub use website_form::WebsiteForm;
 
 fn page(auth: &SessionAuth, title: impl Into<String>) -> Page {
@@ -49,6 +51,7 @@ fn is_htmx(req: &HttpRequest) -> bool {
 #[derive(Default)]
 struct Shown<'a> {
     form: Option<&'a InboxForm>,
+    flash: Option<&'a str>,
     error: Option<FormError>,
     test: TestOutcome,
 }
@@ -110,11 +113,26 @@ fn edit_view(
         .website
         .as_ref()
         .map(|w| crate::domain::website::snippet(base, &w.key));
+    let stored_messaging = inbox
+        .messaging
+        .as_ref()
+        .map(|m| MessagingForm::from_settings(inbox.channel, m));
+    let messaging = stored_messaging.as_ref().map(|s| {
+        shown
+            .form
+            .map_or_else(|| s.clone(), |f| f.messaging_form(Some(s)))
+    });
+    let connect = inbox
+        .messaging
+        .as_ref()
+        .map(|m| ConnectView::of(inbox.channel, m));
     Ok(InboxEditView {
+        messaging,
+        connect,
         website,
         snippet,
         email_inboxes: email_inboxes(sv, auth)?,
-        page: page(auth, inbox.name.clone()),
+        page: page(auth, inbox.name.clone()).with_flash(shown.flash),
         name: shown
             .form
             .map_or_else(|| inbox.name.clone(), |f| f.name.clone()),
@@ -171,6 +189,11 @@ fn list_view(
         .and_then(|f| parse_ids("member_ids", &f.member_ids, AgentId).ok())
         .unwrap_or_default();
     Ok(InboxesView {
+        messaging: Some(
+            shown
+                .form
+                .map_or_else(MessagingForm::new_form, |f| f.messaging_form(None)),
+        ),
         website: shown
             .form
             .map_or_else(WebsiteForm::default, |f| f.website_form(None)),
@@ -216,6 +239,7 @@ async fn create(
     st: &AppState,
     auth: &SessionAuth,
     f: &InboxForm,
+    base: String,
 ) -> Result<(Inbox, Option<String>), ServiceError> {
     let me = auth.agent.clone();
     let channel = parse_channel(&f.channel)?;
@@ -229,7 +253,9 @@ async fn create(
         _ => None,
     };
     let input = InboxInput {
-        messaging: None,
+        messaging: channel
+            .is_messaging()
+            .then(|| f.messaging_input(channel, base)),
         name: f.name.clone(),
         channel: Some(channel),
         members,
@@ -249,7 +275,7 @@ pub async fn inboxes_create(
     st: web::Data<AppState>,
     Form(f): Form<InboxForm>,
 ) -> Result<HttpResponse, WebError> {
-    match create(&st, &auth, &f).await {
+    match create(&st, &auth, &f, base_url(&req, &st)).await {
         Ok((inbox, Some(t))) => {
             let base = base_url(&req, &st);
             let view = st
@@ -258,6 +284,11 @@ pub async fn inboxes_create(
                 .await?;
             render(&view, StatusCode::OK, vec![])
         }
+        // A messaging inbox's page says where to paste its webhook URL.
+        Ok((inbox, None)) if inbox.channel.is_messaging() => Ok(see_other(&format!(
+            "/admin/inboxes/{}?flash=inbox_created",
+            inbox.id
+        ))),
         Ok((_, None)) => Ok(see_other("/admin/inboxes?flash=inbox_saved")),
         Err(e) => {
             let error = Some(form_error(e)?);
@@ -282,10 +313,18 @@ pub async fn inboxes_edit(
     Admin(auth): Admin,
     st: web::Data<AppState>,
     id: web::Path<u64>,
+    q: web::Query<FlashQuery>,
 ) -> Result<InboxEditView, WebError> {
     let (base, id) = (base_url(&req, &st), InboxId(*id));
+    let flash = q.into_inner().flash;
     st.services
-        .blocking(move |s| edit_view(s, &base, &auth, id, None, Shown::default()))
+        .blocking(move |s| {
+            let shown = Shown {
+                flash: flash.as_deref(),
+                ..Shown::default()
+            };
+            edit_view(s, &base, &auth, id, None, shown)
+        })
         .await
 }
 
@@ -294,6 +333,7 @@ async fn update(
     auth: &SessionAuth,
     id: InboxId,
     f: &InboxForm,
+    base: String,
 ) -> Result<(), ServiceError> {
     let me = auth.agent.clone();
     let m = me.clone();
@@ -308,7 +348,10 @@ async fn update(
         _ => None,
     };
     let input = InboxInput {
-        messaging: None,
+        messaging: current
+            .channel
+            .is_messaging()
+            .then(|| f.messaging_input(current.channel, base)),
         name: f.name.clone(),
         channel: None,
         members,
@@ -330,7 +373,7 @@ pub async fn inboxes_update(
     Form(f): Form<InboxForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = InboxId(*id);
-    match update(&st, &auth, id, &f).await {
+    match update(&st, &auth, id, &f, base_url(&req, &st)).await {
         Ok(()) => Ok(see_other("/admin/inboxes?flash=inbox_saved")),
         Err(e) => {
             let (base, error) = (base_url(&req, &st), Some(form_error(e)?));
@@ -356,7 +399,38 @@ async fn run_test(
     auth: &SessionAuth,
     id: Option<InboxId>,
     f: &InboxForm,
+    base: String,
 ) -> Result<Result<TestOutcome, FormError>, WebError> {
+    let channel = match id {
+        Some(id) => {
+            let me = auth.agent.clone();
+            match st.services.blocking(move |s| s.inbox(&me, id)).await {
+                Ok(inbox) => inbox.channel,
+                Err(e) => return Ok(Err(form_error(e)?)),
+            }
+        }
+        None => match parse_channel(&f.channel) {
+            Ok(c) => c,
+            Err(i) => return Ok(Err(form_error(i.into())?)),
+        },
+    };
+    if channel.is_messaging() {
+        let (me, input) = (auth.agent.clone(), f.messaging_input(channel, base));
+        let tested = st
+            .services
+            .blocking_async(move |s| async move {
+                s.test_messaging_connection(&me, id, channel, Some(input))
+                    .await
+            })
+            .await;
+        return match tested {
+            Ok(probe) => Ok(Ok(TestOutcome {
+                probe: Some(probe),
+                ..TestOutcome::default()
+            })),
+            Err(e) => Ok(Err(form_error(e)?)),
+        };
+    }
     let input = match f.email_input() {
         Ok(i) => i,
         Err(i) => return Ok(Err(form_error(i.into())?)),
@@ -369,7 +443,7 @@ async fn run_test(
     match tested {
         Ok(report) => Ok(Ok(TestOutcome {
             report: Some(report),
-            error: None,
+            ..TestOutcome::default()
         })),
         Err(e) => Ok(Err(form_error(e)?)),
     }
@@ -392,8 +466,8 @@ async fn test_answer<V: askama::Template + Send + 'static>(
     };
     if is_htmx(req) {
         let test = outcome.unwrap_or_else(|e| TestOutcome {
-            report: None,
             error: Some(e.message),
+            ..TestOutcome::default()
         });
         return render(&TestResultView { test }, StatusCode::OK, vec![]);
     }
@@ -425,7 +499,7 @@ pub async fn inboxes_test_new(
     st: web::Data<AppState>,
     Form(f): Form<InboxForm>,
 ) -> Result<HttpResponse, WebError> {
-    let outcome = run_test(&st, &auth, None, &f).await?;
+    let outcome = run_test(&st, &auth, None, &f, base_url(&req, &st)).await?;
     test_answer(
         &req,
         &st,
@@ -446,8 +520,8 @@ pub async fn inboxes_test(
     Form(f): Form<InboxForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = InboxId(*id);
-    let outcome = run_test(&st, &auth, Some(id), &f).await?;
     let base = base_url(&req, &st);
+    let outcome = run_test(&st, &auth, Some(id), &f, base.clone()).await?;
     test_answer(
         &req,
         &st,
