@@ -169,7 +169,7 @@ impl Services {
         let contact = self.store.contact(conv.contact_id).map_err(e)?;
         match &job.kind {
             JobKind::Channel { sent_parts, .. } => self
-                .channel_delivery(job, *sent_parts, &inbox, &conv, &msg)
+                .channel_delivery(job, *sent_parts, inbox, &conv, &msg)
                 .map(Some),
             JobKind::Webhook { .. } => {
                 let (Some(url), Some(secret)) =

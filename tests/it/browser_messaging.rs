@@ -13,12 +13,17 @@ use std::time::Duration;
 async fn shot(c: &Client, width: u32, name: &str) -> super::browser::Result {
     c.set_window_size(width, 900).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let h = c
-        .execute("return document.documentElement.scrollHeight;", vec![])
-        .await?
-        .as_u64()
-        .unwrap_or(900) as u32;
-    c.set_window_size(width, h.clamp(600, 4000)).await?;
+    // The window is taller than the page's viewport by the browser's own frame.
+    let size = c
+        .execute(
+            "return [document.documentElement.scrollHeight, window.outerHeight - window.innerHeight];",
+            vec![],
+        )
+        .await?;
+    let page = size[0].as_u64().unwrap_or(900) as u32;
+    let frame = size[1].as_u64().unwrap_or(0) as u32;
+    c.set_window_size(width, (page + frame).clamp(600, 5000))
+        .await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join(format!("docs/screenshots/{name}.png"));

@@ -14,7 +14,7 @@ use serde_json::json;
 
 type R = Result<HttpResponse, ApiError>;
 
-fn invalid(field: &'static str, reason: &str) -> ApiError {
+pub(super) fn invalid(field: &'static str, reason: &str) -> ApiError {
     ApiError::from(crate::service::ServiceError::Invalid(Invalid {
         field,
         reason: reason.into(),
@@ -211,10 +211,10 @@ pub struct InboxBody {
     member_ids: Option<Vec<u64>>,
     email: Option<EmailBody>,
     website: Option<WebsiteBody>,
-    whatsapp: Option<MessagingBody>,
-    sms: Option<MessagingBody>,
-    messenger: Option<MessagingBody>,
-    telegram: Option<MessagingBody>,
+    pub(super) whatsapp: Option<MessagingBody>,
+    pub(super) sms: Option<MessagingBody>,
+    pub(super) messenger: Option<MessagingBody>,
+    pub(super) telegram: Option<MessagingBody>,
 }
 
 /// A messaging inbox's provider settings, under the channel's name:
@@ -266,7 +266,7 @@ impl MessagingBody {
 
 impl InboxBody {
     /// The one messaging body given, with the channel it was given for.
-    fn messaging(
+    pub(super) fn messaging(
         &mut self,
         webhook_base: String,
     ) -> Result<Option<(ChannelKind, crate::domain::messaging::MessagingInput)>, ApiError> {
@@ -349,7 +349,7 @@ pub struct ServerBody {
 }
 
 impl EmailBody {
-    fn input(self) -> EmailInput {
+    pub(super) fn input(self) -> EmailInput {
         let side = |s: ServerBody| ServerInput {
             host: s.host,
             port: s.port,
@@ -471,10 +471,8 @@ pub async fn inboxes_create(
         .as_ref()
         .map(|w| crate::domain::website::snippet(&super::base_url(&req, &st), &w.key));
     let mut answer = json!({"id": inbox.id.0, "token": token, "snippet": snippet});
-    if let Some(m) = &inbox.messaging {
-        if let Some(url) = m.webhook_url() {
-            answer["webhook_url"] = json!(url);
-        }
+    if let Some(url) = inbox.messaging.as_ref().and_then(|m| m.webhook_url()) {
+        answer["webhook_url"] = json!(url);
     }
     Ok(HttpResponse::Created().json(answer))
 }
@@ -536,82 +534,4 @@ pub async fn inboxes_delete(
         .blocking_async(move |s| async move { s.delete_inbox(&me, id).await })
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// `POST /api/v1/inboxes/{id}/test`: `{}` tests the stored settings; `{"email": {...}}`
-/// tests these (an omitted or empty password is the stored one); a messaging inbox takes
-/// its channel's settings (`{"whatsapp": {...}}`, an empty secret the stored one) and
-/// answers `{"ok", "detail"}`. Nothing is saved.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TestBody {
-    email: Option<EmailBody>,
-    whatsapp: Option<MessagingBody>,
-    sms: Option<MessagingBody>,
-    messenger: Option<MessagingBody>,
-    telegram: Option<MessagingBody>,
-}
-
-fn probe_json(p: &crate::domain::email::Probe) -> serde_json::Value {
-    json!({"ok": p.ok, "step": p.step.as_str(), "detail": p.detail})
-}
-
-pub async fn inboxes_test(
-    req: HttpRequest,
-    ApiAgent(me): ApiAgent,
-    st: web::Data<AppState>,
-    id: web::Path<u64>,
-    Json(b): Json<TestBody>,
-) -> R {
-    let id = InboxId(*id);
-    let m = me.clone();
-    let inbox = st.services.blocking(move |s| s.inbox(&m, id)).await?;
-    if inbox.channel.is_messaging() {
-        if b.email.is_some() {
-            return Err(invalid("email", "this inbox is not an email inbox"));
-        }
-        let mut given = InboxBody {
-            whatsapp: b.whatsapp,
-            sms: b.sms,
-            messenger: b.messenger,
-            telegram: b.telegram,
-            ..InboxBody::default()
-        };
-        let input = match given.messaging(super::base_url(&req, &st))? {
-            Some((k, _)) if k != inbox.channel => {
-                return Err(invalid(
-                    k.as_str(),
-                    "these settings are for another channel than this inbox's",
-                ));
-            }
-            given => given.map(|(_, m)| m),
-        };
-        let channel = inbox.channel;
-        let probe = st
-            .services
-            .blocking_async(move |s| async move {
-                s.test_messaging_connection(&me, Some(id), channel, input)
-                    .await
-            })
-            .await?;
-        return Ok(HttpResponse::Ok().json(json!({"ok": probe.ok, "detail": probe.detail})));
-    }
-    if let Some(k) = [
-        ("whatsapp", b.whatsapp.is_some()),
-        ("sms", b.sms.is_some()),
-        ("messenger", b.messenger.is_some()),
-        ("telegram", b.telegram.is_some()),
-    ]
-    .into_iter()
-    .find_map(|(k, given)| given.then_some(k))
-    {
-        return Err(invalid(k, "this inbox is not a messaging inbox"));
-    }
-    let input = b.email.map(EmailBody::input);
-    let report = st
-        .services
-        .blocking_async(move |s| async move { s.test_email_connection(&me, Some(id), input).await })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .json(json!({"imap": probe_json(&report.imap), "smtp": probe_json(&report.smtp)})))
 }

@@ -217,7 +217,7 @@ fn input_name(field: &str) -> String {
 
 /// The words people see for a field code; codes of other fields as they are.
 fn label(field: &str) -> &str {
-    if let Some(l) = super::messaging_form::label(field) {
+    if let Some(l) = super::messaging_specs::label(field) {
         return l;
     }
     match field {
