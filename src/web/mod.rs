@@ -208,7 +208,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/inboxes/{id}/status", post().to(api_inbox::status))
         .route(
             "/api/v1/inboxes/{id}/test",
-            post().to(api_admin::inboxes_test),
+            post().to(api_inbox_test::inboxes_test),
         )
         .route("/api/v1/conversations", get().to(api_conversations::index))
         .route(

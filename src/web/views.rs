@@ -88,6 +88,7 @@ fn flash_message(code: &str) -> Option<&'static str> {
         "team_deleted" => "Team deleted.",
         "inbox_saved" => "Inbox saved.",
         "inbox_deleted" => "Inbox deleted.",
+        "inbox_created" => "Inbox created. Finish the set-up in the provider's console below.",
         "profile_saved" => "Profile saved.",
         "password_changed" => "Password changed. Every other session has been signed out.",
         "password_changed_tokens_revoked" => {
@@ -294,6 +295,8 @@ impl EmailForm {
 #[derive(Debug, Clone, Default)]
 pub struct TestOutcome {
     pub report: Option<ConnectionReport>,
+    /// A messaging inbox's probe.
+    pub probe: Option<crate::service::MessagingProbe>,
     pub error: Option<String>,
 }
 
@@ -330,6 +333,8 @@ pub struct InboxesView {
     pub page: Page,
     /// The website part of the new-inbox form.
     pub website: crate::web::handlers::inboxes::WebsiteForm,
+    /// The messaging channels' parts of the new-inbox form (always `Some`).
+    pub messaging: Option<crate::web::handlers::inboxes::MessagingForm>,
     /// Email inboxes that can answer a website inbox's offline visitors: (id, name).
     pub email_inboxes: Vec<(u64, String)>,
     pub inboxes: Vec<GroupRow<Inbox>>,
@@ -365,6 +370,9 @@ pub struct InboxEditView {
     pub new_token: Option<String>,
     /// Email inboxes: their settings and their poller.
     pub email: Option<EmailForm>,
+    /// Messaging inboxes: their settings, and where their webhook URL goes.
+    pub messaging: Option<crate::web::handlers::inboxes::MessagingForm>,
+    pub connect: Option<crate::web::handlers::inboxes::ConnectView>,
     pub health: Option<HealthView>,
     pub error: Option<FormError>,
     pub invalid: String,
@@ -377,6 +385,11 @@ impl InboxEditView {
     /// API inboxes have a token, an endpoint and a webhook.
     pub fn is_api(&self) -> bool {
         self.inbox.channel == ChannelKind::Api
+    }
+
+    /// Email and messaging inboxes have a "Test connection" button.
+    pub fn testable(&self) -> bool {
+        self.email.is_some() || self.messaging.is_some()
     }
 }
 

@@ -26,7 +26,8 @@
     var form = select.form;
     if (!form) return;
     form.querySelectorAll("[data-channel]").forEach(function (section) {
-      var on = section.getAttribute("data-channel") === select.value;
+      // A section may serve several channels: data-channel="whatsapp sms".
+      var on = section.getAttribute("data-channel").split(" ").indexOf(select.value) >= 0;
       section.hidden = !on;
       // A disabled fieldset is neither validated nor sent.
       if (section.tagName === "FIELDSET") section.disabled = !on;
@@ -37,4 +38,19 @@
     if (t.matches && t.matches("select[data-channel-select]")) showChannel(t);
   });
   document.querySelectorAll("select[data-channel-select]").forEach(showChannel);
+  // A provider picker (input[data-provider-pick] radios, WhatsApp: Cloud API or Twilio)
+  // shows only that provider's fields ([data-provider="cloud"] …) in its fieldset.
+  // Without this script both show, and the server reads only the chosen one's.
+  function showProvider(radio) {
+    var box = radio.closest("fieldset");
+    if (!box || !radio.checked) return;
+    box.querySelectorAll("[data-provider]").forEach(function (part) {
+      part.hidden = part.getAttribute("data-provider") !== radio.value;
+    });
+  }
+  document.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (t.matches && t.matches("input[data-provider-pick]")) showProvider(t);
+  });
+  document.querySelectorAll("input[data-provider-pick]").forEach(showProvider);
 })();

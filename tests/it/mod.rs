@@ -1,10 +1,12 @@
 pub mod common;
 
 mod admin;
+mod admin_messaging;
 mod api;
 mod auth;
 mod browser;
 mod browser_inbox;
+mod browser_messaging;
 mod browser_widget;
 mod cli;
 mod cluster;

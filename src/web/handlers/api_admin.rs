@@ -14,7 +14,7 @@ use serde_json::json;
 
 type R = Result<HttpResponse, ApiError>;
 
-fn invalid(field: &'static str, reason: &str) -> ApiError {
+pub(super) fn invalid(field: &'static str, reason: &str) -> ApiError {
     ApiError::from(crate::service::ServiceError::Invalid(Invalid {
         field,
         reason: reason.into(),
@@ -202,7 +202,7 @@ pub async fn teams_delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct InboxBody {
     name: Option<String>,
@@ -211,10 +211,10 @@ pub struct InboxBody {
     member_ids: Option<Vec<u64>>,
     email: Option<EmailBody>,
     website: Option<WebsiteBody>,
-    whatsapp: Option<MessagingBody>,
-    sms: Option<MessagingBody>,
-    messenger: Option<MessagingBody>,
-    telegram: Option<MessagingBody>,
+    pub(super) whatsapp: Option<MessagingBody>,
+    pub(super) sms: Option<MessagingBody>,
+    pub(super) messenger: Option<MessagingBody>,
+    pub(super) telegram: Option<MessagingBody>,
 }
 
 /// A messaging inbox's provider settings, under the channel's name:
@@ -266,7 +266,7 @@ impl MessagingBody {
 
 impl InboxBody {
     /// The one messaging body given, with the channel it was given for.
-    fn messaging(
+    pub(super) fn messaging(
         &mut self,
         webhook_base: String,
     ) -> Result<Option<(ChannelKind, crate::domain::messaging::MessagingInput)>, ApiError> {
@@ -349,7 +349,7 @@ pub struct ServerBody {
 }
 
 impl EmailBody {
-    fn input(self) -> EmailInput {
+    pub(super) fn input(self) -> EmailInput {
         let side = |s: ServerBody| ServerInput {
             host: s.host,
             port: s.port,
@@ -471,9 +471,7 @@ pub async fn inboxes_create(
         .as_ref()
         .map(|w| crate::domain::website::snippet(&super::base_url(&req, &st), &w.key));
     let mut answer = json!({"id": inbox.id.0, "token": token, "snippet": snippet});
-    if let Some(m) = &inbox.messaging
-        && let Some(url) = m.webhook_url()
-    {
+    if let Some(url) = inbox.messaging.as_ref().and_then(|m| m.webhook_url()) {
         answer["webhook_url"] = json!(url);
     }
     Ok(HttpResponse::Created().json(answer))
@@ -536,31 +534,4 @@ pub async fn inboxes_delete(
         .blocking_async(move |s| async move { s.delete_inbox(&me, id).await })
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// `POST /api/v1/inboxes/{id}/test`: `{}` tests the stored settings; `{"email": {...}}`
-/// tests these (an omitted or empty password is the stored one). Nothing is saved.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TestBody {
-    email: Option<EmailBody>,
-}
-
-fn probe_json(p: &crate::domain::email::Probe) -> serde_json::Value {
-    json!({"ok": p.ok, "step": p.step.as_str(), "detail": p.detail})
-}
-
-pub async fn inboxes_test(
-    ApiAgent(me): ApiAgent,
-    st: web::Data<AppState>,
-    id: web::Path<u64>,
-    Json(b): Json<TestBody>,
-) -> R {
-    let (id, input) = (InboxId(*id), b.email.map(EmailBody::input));
-    let report = st
-        .services
-        .blocking_async(move |s| async move { s.test_email_connection(&me, Some(id), input).await })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .json(json!({"imap": probe_json(&report.imap), "smtp": probe_json(&report.smtp)})))
 }

@@ -3,7 +3,11 @@
 //! form comes back with a message naming the field and the values kept, passwords
 //! excepted.
 
+mod connect;
 mod email_form;
+mod messaging_form;
+mod messaging_specs;
+mod test;
 mod website_form;
 
 use super::teams::{names, picks};
@@ -17,11 +21,14 @@ use crate::web::error::WebError;
 use crate::web::forms::{Form, parse_ids};
 use crate::web::views::{
     EmailForm, FormError, GroupRow, HealthView, InboxEditView, InboxFormValues, InboxesView, Page,
-    TestOutcome, TestResultView,
+    TestOutcome,
 };
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+pub use connect::ConnectView;
 use email_form::{InboxForm, form_error};
+pub use messaging_form::MessagingForm;
+pub use test::{inboxes_test, inboxes_test_new};
 pub use website_form::WebsiteForm;
 
 fn page(auth: &SessionAuth, title: impl Into<String>) -> Page {
@@ -49,6 +56,7 @@ fn is_htmx(req: &HttpRequest) -> bool {
 #[derive(Default)]
 struct Shown<'a> {
     form: Option<&'a InboxForm>,
+    flash: Option<&'a str>,
     error: Option<FormError>,
     test: TestOutcome,
 }
@@ -110,11 +118,26 @@ fn edit_view(
         .website
         .as_ref()
         .map(|w| crate::domain::website::snippet(base, &w.key));
+    let stored_messaging = inbox
+        .messaging
+        .as_ref()
+        .map(|m| MessagingForm::from_settings(inbox.channel, m));
+    let messaging = stored_messaging.as_ref().map(|s| {
+        shown
+            .form
+            .map_or_else(|| s.clone(), |f| f.messaging_form(Some(s)))
+    });
+    let connect = inbox
+        .messaging
+        .as_ref()
+        .map(|m| ConnectView::of(inbox.channel, m));
     Ok(InboxEditView {
+        messaging,
+        connect,
         website,
         snippet,
         email_inboxes: email_inboxes(sv, auth)?,
-        page: page(auth, inbox.name.clone()),
+        page: page(auth, inbox.name.clone()).with_flash(shown.flash),
         name: shown
             .form
             .map_or_else(|| inbox.name.clone(), |f| f.name.clone()),
@@ -171,6 +194,11 @@ fn list_view(
         .and_then(|f| parse_ids("member_ids", &f.member_ids, AgentId).ok())
         .unwrap_or_default();
     Ok(InboxesView {
+        messaging: Some(
+            shown
+                .form
+                .map_or_else(MessagingForm::new_form, |f| f.messaging_form(None)),
+        ),
         website: shown
             .form
             .map_or_else(WebsiteForm::default, |f| f.website_form(None)),
@@ -216,6 +244,7 @@ async fn create(
     st: &AppState,
     auth: &SessionAuth,
     f: &InboxForm,
+    base: String,
 ) -> Result<(Inbox, Option<String>), ServiceError> {
     let me = auth.agent.clone();
     let channel = parse_channel(&f.channel)?;
@@ -229,7 +258,9 @@ async fn create(
         _ => None,
     };
     let input = InboxInput {
-        messaging: None,
+        messaging: channel
+            .is_messaging()
+            .then(|| f.messaging_input(channel, base)),
         name: f.name.clone(),
         channel: Some(channel),
         members,
@@ -249,7 +280,7 @@ pub async fn inboxes_create(
     st: web::Data<AppState>,
     Form(f): Form<InboxForm>,
 ) -> Result<HttpResponse, WebError> {
-    match create(&st, &auth, &f).await {
+    match create(&st, &auth, &f, base_url(&req, &st)).await {
         Ok((inbox, Some(t))) => {
             let base = base_url(&req, &st);
             let view = st
@@ -258,6 +289,11 @@ pub async fn inboxes_create(
                 .await?;
             render(&view, StatusCode::OK, vec![])
         }
+        // A messaging inbox's page says where to paste its webhook URL.
+        Ok((inbox, None)) if inbox.channel.is_messaging() => Ok(see_other(&format!(
+            "/admin/inboxes/{}?flash=inbox_created",
+            inbox.id
+        ))),
         Ok((_, None)) => Ok(see_other("/admin/inboxes?flash=inbox_saved")),
         Err(e) => {
             let error = Some(form_error(e)?);
@@ -282,10 +318,18 @@ pub async fn inboxes_edit(
     Admin(auth): Admin,
     st: web::Data<AppState>,
     id: web::Path<u64>,
+    q: web::Query<FlashQuery>,
 ) -> Result<InboxEditView, WebError> {
     let (base, id) = (base_url(&req, &st), InboxId(*id));
+    let flash = q.into_inner().flash;
     st.services
-        .blocking(move |s| edit_view(s, &base, &auth, id, None, Shown::default()))
+        .blocking(move |s| {
+            let shown = Shown {
+                flash: flash.as_deref(),
+                ..Shown::default()
+            };
+            edit_view(s, &base, &auth, id, None, shown)
+        })
         .await
 }
 
@@ -294,6 +338,7 @@ async fn update(
     auth: &SessionAuth,
     id: InboxId,
     f: &InboxForm,
+    base: String,
 ) -> Result<(), ServiceError> {
     let me = auth.agent.clone();
     let m = me.clone();
@@ -308,7 +353,10 @@ async fn update(
         _ => None,
     };
     let input = InboxInput {
-        messaging: None,
+        messaging: current
+            .channel
+            .is_messaging()
+            .then(|| f.messaging_input(current.channel, base)),
         name: f.name.clone(),
         channel: None,
         members,
@@ -330,7 +378,7 @@ pub async fn inboxes_update(
     Form(f): Form<InboxForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = InboxId(*id);
-    match update(&st, &auth, id, &f).await {
+    match update(&st, &auth, id, &f, base_url(&req, &st)).await {
         Ok(()) => Ok(see_other("/admin/inboxes?flash=inbox_saved")),
         Err(e) => {
             let (base, error) = (base_url(&req, &st), Some(form_error(e)?));
@@ -348,114 +396,6 @@ pub async fn inboxes_update(
             render(&view, StatusCode::BAD_REQUEST, vec![])
         }
     }
-}
-
-/// Runs "Test connection" on the form's values; `Ok(Err(..))` when they are refused.
-async fn run_test(
-    st: &AppState,
-    auth: &SessionAuth,
-    id: Option<InboxId>,
-    f: &InboxForm,
-) -> Result<Result<TestOutcome, FormError>, WebError> {
-    let input = match f.email_input() {
-        Ok(i) => i,
-        Err(i) => return Ok(Err(form_error(i.into())?)),
-    };
-    let me = auth.agent.clone();
-    let tested = st
-        .services
-        .blocking_async(move |s| async move { s.test_email_connection(&me, id, Some(input)).await })
-        .await;
-    match tested {
-        Ok(report) => Ok(Ok(TestOutcome {
-            report: Some(report),
-            error: None,
-        })),
-        Err(e) => Ok(Err(form_error(e)?)),
-    }
-}
-
-/// The test's answer: the result alone for htmx; else the whole page again (`page`
-/// builds it, on [`Services::blocking`]).
-async fn test_answer<V: askama::Template + Send + 'static>(
-    req: &HttpRequest,
-    st: &AppState,
-    outcome: Result<TestOutcome, FormError>,
-    page: impl FnOnce(&Services, Shown<'_>) -> Result<V, WebError> + Send + 'static,
-    f: InboxForm,
-) -> Result<HttpResponse, WebError> {
-    // The whole page comes back 400 when the values were refused before any test ran.
-    let status = if outcome.is_ok() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    if is_htmx(req) {
-        let test = outcome.unwrap_or_else(|e| TestOutcome {
-            report: None,
-            error: Some(e.message),
-        });
-        return render(&TestResultView { test }, StatusCode::OK, vec![]);
-    }
-    let view = st
-        .services
-        .blocking(move |s| {
-            let shown = match outcome {
-                Ok(test) => Shown {
-                    form: Some(&f),
-                    test,
-                    ..Shown::default()
-                },
-                Err(e) => Shown {
-                    form: Some(&f),
-                    error: Some(e),
-                    ..Shown::default()
-                },
-            };
-            page(s, shown)
-        })
-        .await?;
-    render(&view, status, vec![])
-}
-
-/// `POST /admin/inboxes/test`: "Test connection" on the new-inbox form.
-pub async fn inboxes_test_new(
-    req: HttpRequest,
-    Admin(auth): Admin,
-    st: web::Data<AppState>,
-    Form(f): Form<InboxForm>,
-) -> Result<HttpResponse, WebError> {
-    let outcome = run_test(&st, &auth, None, &f).await?;
-    test_answer(
-        &req,
-        &st,
-        outcome,
-        move |s, shown| list_view(s, &auth, None, shown),
-        f,
-    )
-    .await
-}
-
-/// `POST /admin/inboxes/{id}/test`: "Test connection" with the edit form's values (an
-/// empty password is the stored one).
-pub async fn inboxes_test(
-    req: HttpRequest,
-    Admin(auth): Admin,
-    st: web::Data<AppState>,
-    id: web::Path<u64>,
-    Form(f): Form<InboxForm>,
-) -> Result<HttpResponse, WebError> {
-    let id = InboxId(*id);
-    let outcome = run_test(&st, &auth, Some(id), &f).await?;
-    let base = base_url(&req, &st);
-    test_answer(
-        &req,
-        &st,
-        outcome,
-        move |s, shown| edit_view(s, &base, &auth, id, None, shown),
-        f,
-    )
-    .await
 }
 
 pub async fn inboxes_rotate(

@@ -5,6 +5,7 @@ pub mod api;
 pub mod api_admin;
 pub mod api_conversations;
 pub mod api_inbox;
+pub mod api_inbox_test;
 pub mod attachments;
 pub mod audit;
 pub mod contacts;

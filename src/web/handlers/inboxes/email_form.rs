@@ -65,6 +65,51 @@ pub struct InboxForm {
     pub(super) identity_off: Option<String>,
     #[serde(default)]
     pub(super) reply_email_inbox_id: String,
+    /// Messaging inboxes (see `messaging_form.rs`): each channel's fields under its
+    /// own prefix, so a page without script can show every section at once.
+    #[serde(default)]
+    pub(super) whatsapp_provider: String,
+    #[serde(default)]
+    pub(super) whatsapp_phone_number_id: String,
+    #[serde(default)]
+    pub(super) whatsapp_access_token: String,
+    #[serde(default)]
+    pub(super) whatsapp_app_secret: String,
+    #[serde(default)]
+    pub(super) whatsapp_verify_token: String,
+    #[serde(default)]
+    pub(super) whatsapp_account_sid: String,
+    #[serde(default)]
+    pub(super) whatsapp_auth_token: String,
+    #[serde(default)]
+    pub(super) whatsapp_from: String,
+    #[serde(default)]
+    pub(super) whatsapp_api_base: String,
+    #[serde(default)]
+    pub(super) sms_account_sid: String,
+    #[serde(default)]
+    pub(super) sms_auth_token: String,
+    #[serde(default)]
+    pub(super) sms_from: String,
+    #[serde(default)]
+    pub(super) sms_api_base: String,
+    #[serde(default)]
+    pub(super) messenger_page_id: String,
+    #[serde(default)]
+    pub(super) messenger_page_access_token: String,
+    #[serde(default)]
+    pub(super) messenger_app_secret: String,
+    #[serde(default)]
+    pub(super) messenger_verify_token: String,
+    #[serde(default)]
+    pub(super) messenger_api_base: String,
+    #[serde(default)]
+    pub(super) telegram_bot_token: String,
+    #[serde(default)]
+    pub(super) telegram_mode: String,
+    #[serde(default)]
+    pub(super) telegram_api_base: String,
+    pub(super) messenger_human_agent_tag: Option<String>,
 }
 
 fn port(field: &'static str, raw: &str) -> Result<u16, Invalid> {
@@ -78,7 +123,7 @@ fn port(field: &'static str, raw: &str) -> Result<u16, Invalid> {
         })
 }
 
-fn ticked(v: &Option<String>) -> bool {
+pub(super) fn ticked(v: &Option<String>) -> bool {
     v.as_deref().is_some_and(|v| !v.is_empty() && v != "off")
 }
 
@@ -158,7 +203,7 @@ impl InboxForm {
 
     /// Whether a password was typed (it is not shown again).
     pub fn typed_passwords(&self) -> bool {
-        !self.imap_password.is_empty() || !self.smtp_password.is_empty()
+        !self.imap_password.is_empty() || !self.smtp_password.is_empty() || self.typed_secrets()
     }
 }
 
@@ -172,6 +217,9 @@ fn input_name(field: &str) -> String {
 
 /// The words people see for a field code; codes of other fields as they are.
 fn label(field: &str) -> &str {
+    if let Some(l) = super::messaging_specs::label(field) {
+        return l;
+    }
     match field {
         "email" => "Email settings",
         "email.imap.host" => "IMAP host",
