@@ -91,6 +91,8 @@ pub struct ApiIncoming {
 pub struct NewOutbound {
     pub inbox: InboxId,
     pub to: String,
+    /// Email: the subject of the first mail (else "Your message from <inbox>").
+    pub subject: Option<String>,
     pub content: String,
 }
 

@@ -134,9 +134,18 @@ impl Services {
         );
         let msg_id = MessageId(self.store.generate_id()?);
         let webhook = inbox.webhook_url.is_some() || mail || channel;
-        items.push(TimelineItem::Message(Message::outgoing(
-            msg_id, c.id, actor.id, content, now, false, webhook,
-        )));
+        let mut first = Message::outgoing(msg_id, c.id, actor.id, content, now, false, webhook);
+        if mail {
+            // A new mail starts its own thread: its subject as given, not "Re: …".
+            first.email = Some(crate::domain::message::MailMeta {
+                subject: n
+                    .subject
+                    .clone()
+                    .unwrap_or_else(|| format!("Your message from {}", inbox.name)),
+                ..Default::default()
+            });
+        }
+        items.push(TimelineItem::Message(first));
         let via = match (mail, channel) {
             (true, _) => Via::Email,
             (false, true) => Via::Channel,

@@ -229,6 +229,13 @@ impl Services {
                     .unwrap_or_default();
                 let subject = if msg.transcript {
                     format!("Transcript of your conversation with {chat_name}")
+                } else if let Some(own) = msg
+                    .email
+                    .as_ref()
+                    .filter(|m| last.subject.is_empty() && !m.subject.is_empty())
+                {
+                    // The first mail of a conversation we started: its own subject.
+                    own.subject.clone()
                 } else if chat && last.subject.is_empty() {
                     format!("Your conversation with {chat_name}")
                 } else {

@@ -105,3 +105,49 @@ async fn new_message_to_a_phone_number_starts_an_sms_conversation() {
     assert_eq!(fake.sent().len(), 1);
     app.stop().await;
 }
+
+/// "New message" to an email address: the mail carries the subject typed in the form
+/// (not "Re: …"), and the form offers no inbox that cannot write first.
+#[actix_web::test]
+#[ignore = "needs python3-aiosmtpd; run ./scripts/test (it installs it)"]
+async fn new_email_carries_its_subject_and_the_form_offers_only_inboxes_that_can_write() {
+    let sink = super::mail_servers::SmtpSink::start();
+    let app = TestApp::start().await;
+    let web = app.admin().await;
+    let api = Api::for_client(&web).await;
+    let mail = super::security_contacts::email_inbox(&api, sink.port()).await;
+    let (s, v) = api
+        .post(
+            "/api/v1/inboxes",
+            json!({"name": "Chat web", "channel": "website"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, page) = web.get_text("/").await;
+    let form = between(&page, "action=\"/conversations/new\"", "</form>").unwrap();
+    assert!(form.contains("Support mail · Email"), "{form}");
+    assert!(
+        !form.contains("Chat web"),
+        "a website chat cannot write first: {form}"
+    );
+    let r = web
+        .submit(
+            "/",
+            "/conversations/new",
+            &[
+                ("inbox_id", &mail.to_string()),
+                ("to", "marta@example.org"),
+                ("subject", "Your order 4411 has shipped"),
+                ("content", "It leaves today."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let got = sink.wait_for(1, Duration::from_secs(10)).await;
+    let raw = String::from_utf8_lossy(&got[0].raw);
+    assert!(
+        raw.contains("Subject: Your order 4411 has shipped"),
+        "{raw}"
+    );
+    app.stop().await;
+}

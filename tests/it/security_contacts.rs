@@ -15,7 +15,7 @@ const SECRET_MAIL: &str = "From: Secret Customer <secret@customer.example>\r\n\
 
 /// An email inbox whose replies go to `smtp_port` (IMAP is never polled here: mail is
 /// handed to the service as the poller would).
-async fn email_inbox(api: &Api, smtp_port: u16) -> u64 {
+pub(super) async fn email_inbox(api: &Api, smtp_port: u16) -> u64 {
     let (s, v) = api
         .post(
             "/api/v1/inboxes",

@@ -289,6 +289,9 @@ pub async fn conversation_delete(
 pub struct NewForm {
     inbox_id: String,
     to: String,
+    /// Email only: the new mail's subject.
+    #[serde(default)]
+    subject: String,
     content: String,
 }
 
@@ -306,9 +309,12 @@ pub async fn conversation_new(
             field: "inbox_id",
             reason: "choose an inbox".into(),
         })?;
+    let subject = Some(f.subject.trim().chars().take(200).collect::<String>())
+        .filter(|s: &String| !s.is_empty());
     let new = NewOutbound {
         inbox,
         to: f.to,
+        subject,
         content: f.content,
     };
     let c = st

@@ -128,13 +128,17 @@ pub fn page(
         list: list_partial(s, agent, q, open.map(|c| c.0))?,
         pane,
         presence: presence(s),
+        // "New message" offers only inboxes that can write first: not a website chat
+        // (visitors write first), nor a channel whose capabilities say it cannot.
         inboxes: dir
             .inboxes
             .iter()
             .filter(|i| i.visible_to(agent))
+            .filter(|i| i.channel != crate::domain::ChannelKind::Website)
+            .filter(|i| i.messaging.is_none() || s.capabilities(i).is_some_and(|c| c.can_start))
             .map(|i| Opt {
                 id: i.id.0,
-                name: i.name.clone(),
+                name: format!("{} · {}", i.name, i.channel.label()),
                 selected: false,
             })
             .collect(),
