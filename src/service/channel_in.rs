@@ -282,22 +282,12 @@ impl Services {
         }
         for (conv, msg) in targets {
             let (status, error) = (s.status, error.clone());
-            let changed = self
-                .blocking(move |st| {
-                    st.store.update_message(conv, msg, |m| {
-                        m.direction == Direction::Outbound && m.advance(status, error.clone(), now)
-                    })
+            self.blocking(move |st| {
+                st.update_delivery(conv, msg, |m| {
+                    m.direction == Direction::Outbound && m.advance(status, error.clone(), now)
                 })
-                .await;
-            match changed {
-                Ok(Some(_)) => {
-                    if let Some(c) = self.store.conversation(conv)? {
-                        self.publish(&c);
-                    }
-                }
-                Ok(None) | Err(crate::store::StoreError::Abort(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
+            })
+            .await?;
         }
         Ok(())
     }

@@ -8,7 +8,7 @@
 //! that part again. Providers offer no idempotency key for these sends (Twilio, Graph
 //! and the Bot API all lack one), so the window is kept as short as one request.
 
-use super::{Live, Result, Services};
+use super::{Result, Services};
 use crate::channels::seam::{OutboundMessage, SendError};
 use crate::domain::Inbox;
 use crate::domain::conversation::Conversation;
@@ -110,28 +110,14 @@ impl Services {
         }
         let first_id = accepted.first().cloned();
         if let Some((st, err)) = status {
-            let changed = self
-                .store
-                .update_message(conversation_id, message_id, |m| {
-                    // The provider's id of the message (its first part) is shown with it.
-                    let named = m.source_id.is_none() && first_id.is_some();
-                    if named {
-                        m.source_id = first_id.clone();
-                    }
-                    m.advance(st, err.clone(), now) || named
-                })
-                .or_else(|e| match e {
-                    StoreError::Abort(_) => Ok(None),
-                    e => Err(e),
-                })?;
-            if changed.is_some()
-                && let Some(c) = self.store.conversation(conversation_id)?
-            {
-                self.live.publish(Live::Conversation {
-                    inbox: c.inbox_id,
-                    id: c.id,
-                });
-            }
+            self.update_delivery(conversation_id, message_id, |m| {
+                // The provider's id of the message (its first part) is shown with it.
+                let named = m.source_id.is_none() && first_id.is_some();
+                if named {
+                    m.source_id = first_id.clone();
+                }
+                m.advance(st, err.clone(), now) || named
+            })?;
         }
         self.store.durable().await?;
         Ok(())

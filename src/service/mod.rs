@@ -25,6 +25,7 @@ mod transcript;
 mod typing;
 pub mod website;
 pub mod widget;
+mod widget_rates;
 
 pub use accounts::{NewSession, SessionAuth};
 pub use attachments::AttachmentFile;

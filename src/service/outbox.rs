@@ -5,7 +5,7 @@
 use super::{Live, Result, Services};
 use crate::channels::api::{Outcome, Reply};
 use crate::channels::smtp;
-use crate::domain::conversation::{Conversation, MessageId};
+use crate::domain::conversation::{Conversation, ConversationId, MessageId};
 use crate::domain::email::Server;
 use crate::domain::message::{DeliveryStatus, Direction, Message, TimelineItem};
 use crate::store::{Abort, Fence, Job, JobKind, StoreError};
@@ -323,25 +323,38 @@ impl Services {
             Err(e) => return Err(e.into()),
         }
         if let Some((st, err)) = status {
-            let changed = self
-                .store
-                .update_message(conversation_id, message_id, |m| {
-                    m.advance(st, err.clone(), now)
-                })
-                .or_else(|e| match e {
-                    StoreError::Abort(_) => Ok(None),
-                    e => Err(e),
-                })?;
-            if changed.is_some()
-                && let Some(c) = self.store.conversation(conversation_id)?
-            {
-                self.live.publish(Live::Conversation {
-                    inbox: c.inbox_id,
-                    id: c.id,
-                });
-            }
+            self.update_delivery(conversation_id, message_id, |m| {
+                m.advance(st, err.clone(), now)
+            })?;
         }
         self.store.durable().await?;
         Ok(())
+    }
+
+    /// Changes one message's delivery state with `f` (which says whether it changed
+    /// anything), and tells the live pages when it did. A message or conversation
+    /// deleted meanwhile is no error: there is nothing left to update.
+    pub(super) fn update_delivery(
+        &self,
+        conv: ConversationId,
+        msg: MessageId,
+        f: impl Fn(&mut Message) -> bool,
+    ) -> Result<bool> {
+        let changed = self
+            .store
+            .update_message(conv, msg, f)
+            .or_else(|e| match e {
+                StoreError::Abort(_) => Ok(None),
+                e => Err(e),
+            })?;
+        if changed.is_some()
+            && let Some(c) = self.store.conversation(conv)?
+        {
+            self.live.publish(Live::Conversation {
+                inbox: c.inbox_id,
+                id: c.id,
+            });
+        }
+        Ok(changed.is_some())
     }
 }

@@ -8,10 +8,8 @@
 //! Visitors never see sequential ids: messages carry a keyed hash of their id, and the
 //! resync cursor is the id sealed with the installation key.
 
-use super::throttle::Rate;
 use super::typing::Typist;
 use super::{Live, Result, ServiceError, Services, from_store, random_token};
-use crate::domain::Clock;
 use crate::domain::contact::Identity as ChannelId;
 use crate::domain::conversation::{ChannelIdentity, ContactId, ConversationId};
 use crate::domain::message::{DeliveryStatus, Direction, Message, TimelineItem};
@@ -21,36 +19,11 @@ use crate::domain::{Inbox, InboxId, Timestamp};
 use crate::store::{Change, InboundMessage, InboundSender, Thread};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
 
 /// Messages a widget shows on (re)connect, at most.
 pub const HISTORY: usize = 100;
 
-/// Abuse limits of the widget, in memory (`[widget]` in the configuration).
-pub struct Rates {
-    /// Messages per visitor a minute.
-    per_visitor: Rate,
-    /// Messages per client IP a minute.
-    per_ip: Rate,
-    /// New conversations per client IP an hour.
-    new_per_ip: Rate,
-}
-
-impl Rates {
-    /// `(per visitor a minute, per IP a minute, new conversations per IP an hour)`.
-    /// Each limit counts in the windows `windows()` gives (memory, or the store).
-    pub fn new(
-        clock: Arc<dyn Clock>,
-        limits: (usize, usize, usize),
-        windows: impl Fn() -> super::Windows,
-    ) -> Rates {
-        Rates {
-            per_visitor: Rate::counted_in(clock.clone(), limits.0, 60, "widget-visitor", windows()),
-            per_ip: Rate::counted_in(clock.clone(), limits.1, 60, "widget-ip", windows()),
-            new_per_ip: Rate::counted_in(clock, limits.2, 3600, "widget-new-ip", windows()),
-        }
-    }
-}
+pub use super::widget_rates::Rates;
 
 /// What `Charla.identify` was given.
 #[derive(Debug, Clone, Default)]
@@ -365,18 +338,8 @@ impl Services {
             return Ok(w);
         }
         let content = self.content(content)?;
-        let limited = |r| match r {
-            super::Refused::Wait(retry_after_secs) => {
-                ServiceError::RateLimited { retry_after_secs }
-            }
-            super::Refused::Failed(m) => ServiceError::Internal(m),
-        };
-        let r = &self.widget_rates;
-        r.per_visitor.hit(&visitor.identifier).map_err(limited)?;
-        r.per_ip.hit(ip).map_err(limited)?;
-        if visitor.conversation.is_none() {
-            r.new_per_ip.hit(ip).map_err(limited)?;
-        }
+        self.widget_rates
+            .hit(&visitor.identifier, ip, visitor.conversation.is_none())?;
         let msg = InboundMessage {
             inbox_id: visitor.inbox,
             source_id: Some(source_id),

@@ -8,29 +8,15 @@ use super::browser_inbox::{
     LIVE, open_inbox, open_row, row, some_contains, type_in, wait_contains, wait_js,
 };
 use super::common::*;
-use super::meta_fake::{self, MetaFake};
+use super::meta_fake;
 use fantoccini::key::Key;
 use reqwest::StatusCode;
-use serde_json::json;
 use std::time::Duration;
 
 #[actix_web::test]
 #[ignore = "needs Chromium and chromedriver; run ./scripts/test (it installs them)"]
 async fn browser_whatsapp_reply_and_ticks_move_live() {
-    let fake = MetaFake::start().await;
-    let app = TestApp::start().await;
-    let api = Api::for_client(&app.admin().await).await;
-    let (s, v) = api
-        .post(
-            "/api/v1/inboxes",
-            json!({"name": "WhatsApp", "channel": "whatsapp", "whatsapp": {
-                "provider": "cloud", "phone_number_id": meta_fake::PHONE_NUMBER_ID,
-                "access_token": meta_fake::ACCESS_TOKEN, "app_secret": meta_fake::APP_SECRET,
-                "verify_token": meta_fake::VERIFY_TOKEN, "api_base": fake.api_base}}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
-    let hook = v["webhook_url"].as_str().unwrap().to_string();
+    let (app, _web, api, fake, _inbox, hook) = super::whatsapp::whatsapp_inbox_web().await;
     let url = app.url.clone();
     let now = app.clock_now() / 1000;
     let (hook, api, fake) = (&hook, &api, &fake);

@@ -709,3 +709,30 @@ pub async fn conversation_messages(api: &Api, conv: u64) -> Vec<serde_json::Valu
     let (_, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
     page["messages"].as_array().cloned().unwrap_or_default()
 }
+
+/// Meta's subscription handshake on `hook`: the right verify token gets the challenge
+/// back as the body, a wrong one 403.
+pub async fn assert_meta_handshake(hook: &str, verify_token: &str, challenge: &str) {
+    let http = reqwest::Client::new();
+    let query = |token: &str| {
+        serde_urlencoded::to_string([
+            ("hub.mode", "subscribe"),
+            ("hub.challenge", challenge),
+            ("hub.verify_token", token),
+        ])
+        .unwrap()
+    };
+    let ok = http
+        .get(format!("{hook}?{}", query(verify_token)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(ok.text().await.unwrap(), challenge);
+    let wrong = http
+        .get(format!("{hook}?{}", query("guess")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+}

@@ -58,26 +58,7 @@ async fn messenger_inbox_receives_replies_and_follows_watermarks() {
     fake.add_profile(PSID, "Lucía", "Martín");
 
     // The subscription handshake.
-    let http = reqwest::Client::new();
-    let ok = http
-        .get(format!(
-            "{hook}?{}",
-            MetaFake::handshake_query(meta_fake::VERIFY_TOKEN, "8412093")
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ok.status(), StatusCode::OK);
-    assert_eq!(ok.text().await.unwrap(), "8412093");
-    let wrong = http
-        .get(format!(
-            "{hook}?{}",
-            MetaFake::handshake_query("guess", "8412093")
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    assert_meta_handshake(&hook, meta_fake::VERIFY_TOKEN, "8412093").await;
 
     // Wrongly signed or unsigned: 401, nothing stored, nobody asked about.
     let msg = meta_fake::ms_text(PSID, "m_AAA1", "Hola, ¿hacéis envíos?", app.clock_now());

@@ -19,7 +19,7 @@ async fn whatsapp_inbox() -> (TestApp, Api, MetaFake, u64, String) {
 }
 
 /// The same, with the admin's browser-like client too.
-async fn whatsapp_inbox_web() -> (TestApp, Client, Api, MetaFake, u64, String) {
+pub(super) async fn whatsapp_inbox_web() -> (TestApp, Client, Api, MetaFake, u64, String) {
     let fake = MetaFake::start().await;
     let app = TestApp::start().await;
     let web = app.admin().await;
@@ -62,26 +62,7 @@ async fn whatsapp_inbox_receives_replies_and_follows_statuses() {
     assert_eq!(mine["webhook_url"], hook.as_str());
 
     // The subscription handshake.
-    let http = reqwest::Client::new();
-    let ok = http
-        .get(format!(
-            "{hook}?{}",
-            MetaFake::handshake_query(meta_fake::VERIFY_TOKEN, "1158201444")
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ok.status(), StatusCode::OK);
-    assert_eq!(ok.text().await.unwrap(), "1158201444");
-    let wrong = http
-        .get(format!(
-            "{hook}?{}",
-            MetaFake::handshake_query("guess", "1158201444")
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    assert_meta_handshake(&hook, meta_fake::VERIFY_TOKEN, "1158201444").await;
 
     // Unsigned or wrongly signed: 401, nothing stored.
     let msg = meta_fake::wa_text(
