@@ -251,19 +251,18 @@ impl Services {
         req: &HttpRequest,
         limit: usize,
     ) -> std::result::Result<http::HttpResponse, http::NetError> {
-        let client = self
-            .settings
-            .outbound
-            .http_client()
-            .map_err(http::NetError::Unreachable)?;
-        http::execute(
-            self.settings.outbound,
-            &client,
-            req,
-            PROVIDER_TIMEOUT,
-            limit,
-        )
-        .await
+        let client = match self.provider_client.get() {
+            Some(c) => c,
+            None => {
+                let c = self
+                    .settings
+                    .outbound
+                    .http_client()
+                    .map_err(http::NetError::Unreachable)?;
+                self.provider_client.get_or_init(|| c)
+            }
+        };
+        http::execute(self.settings.outbound, client, req, PROVIDER_TIMEOUT, limit).await
     }
 
     /// A delivery status: statuses only move forward, whatever order they arrive in.

@@ -192,6 +192,9 @@ pub struct Services {
     typing: typing::TypingGate,
     /// Cancelled when the server begins to stop: long-lived streams end at once.
     pub shutdown: tokio_util::sync::CancellationToken,
+    /// The HTTP client for requests to messaging providers while receiving (profiles,
+    /// files), under the address policy: built once, so its connections are reused.
+    provider_client: std::sync::OnceLock<reqwest::Client>,
     directory: std::sync::RwLock<Arc<Directory>>,
     setup_done: AtomicBool,
 }
@@ -225,6 +228,7 @@ impl Services {
             contacts_index: crate::search::ContactIndex::default(),
             node: Node::solo(),
             shutdown: tokio_util::sync::CancellationToken::new(),
+            provider_client: std::sync::OnceLock::new(),
             mail_health: MailHealthBoard::default(),
             typing: typing::TypingGate::new(clock.clone()),
             clock,

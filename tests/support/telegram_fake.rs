@@ -254,6 +254,9 @@ impl TelegramFake {
         let mut inner = self.inner();
         inner.next_update_id += 1;
         inner.next_message_id += 1;
+        // The user wrote to the bot: the bot may answer that chat from now on, however
+        // the update reaches Charla (getUpdates or a webhook post).
+        inner.chats.insert(user.id, user.chat());
         let mut message = json!({
             "message_id": inner.next_message_id,
             "from": user.json(),

@@ -8,8 +8,10 @@
 //! `--nodes N --nats nats://…` starts N nodes on it (cluster mode) and spreads the
 //! connections over them round robin, as a load balancer would.
 //! `charla-load mail …` measures the email channel instead (see `mail.rs`), and
-//! `charla-load widget …` the website chat (see `widget.rs`).
+//! `charla-load widget …` the website chat (see `widget.rs`), and `charla-load
+//! channels …` the messaging channels (see `channels.rs`).
 
+mod channels;
 mod dataset;
 mod http;
 mod mail;
@@ -144,6 +146,13 @@ fn start_with(data: &Path, env: &[(&str, &str)]) -> (Server, Duration) {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            // What went wrong on the server shows with the figures it affects.
+            if line.contains("WARN")
+                || line.contains("ERROR")
+                || std::env::var_os("CHARLA_LOAD_VERBOSE").is_some()
+            {
+                eprintln!("server: {line}");
+            }
             if let Some(i) = line.find("listening on http://") {
                 let _ = tx.send(
                     line[i + 20..]
@@ -265,6 +274,10 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("mail") {
         mail::run(&args[1..]);
+        return;
+    }
+    if args.first().map(String::as_str) == Some("channels") {
+        channels::run(&args[1..]);
         return;
     }
     if args.first().map(String::as_str) == Some("widget") {
