@@ -7,7 +7,8 @@ use crate::web::AppState;
 use crate::web::auth::Signed;
 use crate::web::error::WebError;
 use crate::web::inbox_views::{
-    InboxPage, ListPartial, Opt, PanePartial, PresencePartial, RowView, ViewsPartial,
+    ComposeInbox, InboxPage, ListPartial, NewMessageForm, PanePartial, PresencePartial, RowView,
+    ViewsPartial,
 };
 use crate::web::views::{Page, initials};
 use actix_web::http::header;
@@ -93,6 +94,43 @@ pub fn presence(s: &Services) -> PresencePartial {
     }
 }
 
+/// The empty "New message" form: only inboxes that can write first (not a website
+/// chat, where visitors write first, nor a channel whose capabilities say the customer
+/// writes first or that a first message needs an approved template), each with the kind
+/// of address it reaches so the form can follow what is typed in "To".
+pub fn compose_form(s: &Services, agent: &Agent) -> NewMessageForm {
+    use crate::domain::ChannelKind;
+    let dir = s.directory();
+    let inboxes = dir
+        .inboxes
+        .iter()
+        .filter(|i| i.visible_to(agent))
+        .filter_map(|i| {
+            let reach = match i.channel {
+                ChannelKind::Website => return None,
+                ChannelKind::Email => "email",
+                _ if i.messaging.is_none() => "any",
+                _ => {
+                    let caps = s.capabilities(i)?;
+                    if !caps.can_start || caps.window.is_some() {
+                        return None;
+                    }
+                    "phone"
+                }
+            };
+            Some(ComposeInbox {
+                id: i.id.0,
+                name: format!("{} · {}", i.name, i.channel.label()),
+                reach,
+            })
+        })
+        .collect();
+    NewMessageForm {
+        inboxes,
+        ..NewMessageForm::default()
+    }
+}
+
 /// The full page, optionally with a conversation open (store reads: call it through
 /// [`Services::blocking`]).
 pub fn page(
@@ -120,7 +158,6 @@ pub fn page(
         }
         None => None,
     };
-    let dir = s.directory();
     Ok(InboxPage {
         page: Page::signed(agent, &auth.session.csrf, "Inbox", "inbox")
             .with_flash(q.flash.as_deref()),
@@ -128,20 +165,7 @@ pub fn page(
         list: list_partial(s, agent, q, open.map(|c| c.0))?,
         pane,
         presence: presence(s),
-        // "New message" offers only inboxes that can write first: not a website chat
-        // (visitors write first), nor a channel whose capabilities say it cannot.
-        inboxes: dir
-            .inboxes
-            .iter()
-            .filter(|i| i.visible_to(agent))
-            .filter(|i| i.channel != crate::domain::ChannelKind::Website)
-            .filter(|i| i.messaging.is_none() || s.capabilities(i).is_some_and(|c| c.can_start))
-            .map(|i| Opt {
-                id: i.id.0,
-                name: format!("{} · {}", i.name, i.channel.label()),
-                selected: false,
-            })
-            .collect(),
+        compose: compose_form(s, agent),
         view,
         selected: open.map(|c| c.0),
     })
