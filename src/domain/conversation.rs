@@ -80,6 +80,15 @@ pub struct Conversation {
     /// go to this address, whatever later edits of the contact say.
     #[serde(default)]
     pub identity: ChannelIdentity,
+    /// How many replies agents have sent (notes and transcripts are not replies), for
+    /// the replies-per-conversation report. Trailing and defaulted: older records read
+    /// as 0 until the schema-3 migration counts them from the timeline.
+    #[serde(default)]
+    pub agent_replies: u32,
+    /// Who was assigned when it was last closed (closing unassigns): a reopen counts
+    /// against them in the reports.
+    #[serde(default)]
+    pub closed_assignee: Option<AgentId>,
 }
 
 /// The customer as this conversation's channel gave them (the first message's sender,
@@ -250,6 +259,8 @@ impl Conversation {
             contact_name,
             token,
             identity,
+            agent_replies: 0,
+            closed_assignee: None,
         };
         (c, vec![ev(Actor::Contact, now, EventKind::Created)])
     }
@@ -282,6 +293,7 @@ impl Conversation {
     pub fn on_reply(&mut self, agent: AgentId, preview: &str, now: Timestamp) -> Vec<Event> {
         self.touch(preview, now);
         self.agent_replied = true;
+        self.agent_replies = self.agent_replies.saturating_add(1);
         self.waiting_since = None;
         if self.assignee.is_none() {
             self.assignee = Some(agent);
@@ -335,9 +347,7 @@ impl Conversation {
         self.status = Status::Closed;
         self.waiting_since = None;
         let mut events = vec![];
-        if self.assignee.is_some() {
-            self.assignee = None;
-        }
+        self.closed_assignee = self.assignee.take();
         let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
         events.push(ev(actor, now, EventKind::Closed { note }));
         Ok(events)

@@ -9,6 +9,7 @@ pub mod email;
 pub mod ids;
 pub mod message;
 pub mod messaging;
+pub mod report;
 pub mod validate;
 pub mod website;
 

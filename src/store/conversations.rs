@@ -95,6 +95,7 @@ const TOKEN: usize = 15;
 const PART: usize = 16;
 /// Read only, to fence a write done under a lease (mail ingest under its watcher's).
 const LEASE: usize = 17;
+const REPORT: usize = 18;
 
 impl Tx<'_> {
     pub(super) fn conv(&self, id: ConversationId) -> TxResult<Option<Conversation>> {
@@ -119,8 +120,16 @@ impl Tx<'_> {
     }
 
     /// Writes a conversation, moving its index entries and counts from `old`'s views
-    /// to `new`'s.
-    pub(super) fn put_conv(&self, old: Option<&Conversation>, new: &Conversation) -> TxResult<()> {
+    /// to `new`'s, and counting in the reports what the change's `items` (in the order
+    /// recorded) add.
+    pub(super) fn put_conv(
+        &self,
+        old: Option<&Conversation>,
+        new: &Conversation,
+        items: &[TimelineItem],
+    ) -> TxResult<()> {
+        let found = crate::domain::report::happenings(old, new, items);
+        super::reports::tally(&self.0[REPORT], &found, true)?;
         let inbox = new.inbox_id.0;
         if old.is_none() {
             self.0[TOKEN].insert(new.token.as_bytes(), keys::id(new.id.0))?;
@@ -227,7 +236,7 @@ pub(super) fn contact_keys(c: &Contact, identifier_inbox: Option<InboxId>) -> Ve
 }
 
 impl Store {
-    fn conv_trees(&self) -> [&super::kv::Tree; 18] {
+    fn conv_trees(&self) -> [&super::kv::Tree; 19] {
         let t = &self.t;
         [
             &t.convid_conversation,
@@ -248,6 +257,7 @@ impl Store {
             &t.token_convid,
             &t.msgpart_chunk,
             &t.leasename_lease,
+            &t.reporthour_tally,
         ]
     }
 
@@ -267,7 +277,7 @@ impl Store {
             let old = tx.conv(id)?.ok_or(TxErr::Abort(Abort::NotFound))?;
             let mut new = old.clone();
             let change = f(&mut new).map_err(TxErr::Abort)?;
-            tx.put_conv(Some(&old), &new)?;
+            tx.put_conv(Some(&old), &new, &change.items)?;
             tx.apply_change(&new, &change)?;
             Ok((new, change))
         })
@@ -289,7 +299,7 @@ impl Store {
                 keys::id(conv.id.0),
             )?;
             tx.0[CCONV].insert(&keys::id_pair(conv.contact_id.0, conv.id.0)[..], &[][..])?;
-            tx.put_conv(None, conv)?;
+            tx.put_conv(None, conv, &change.items)?;
             tx.apply_change(conv, change)
         })
     }
@@ -301,12 +311,8 @@ impl Store {
         id: ConversationId,
         audit: &(u64, AuditEntry),
     ) -> Result<Conversation> {
-        let items: Vec<Vec<u8>> = self
-            .t
-            .timeline_item
-            .scan_prefix(keys::id(id.0))
-            .keys()
-            .collect::<std::result::Result<_, _>>()?;
+        // The timeline, to remove and to take its numbers back out of the reports.
+        let items = super::reports::timeline_of(self, id)?;
         let mentions: Vec<Vec<u8>> = self
             .t
             .mention_time
@@ -316,6 +322,9 @@ impl Store {
         let parts = self.part_keys(id)?;
         self.conv_tx(|tx| {
             let conv = tx.conv(id)?.ok_or(TxErr::Abort(Abort::NotFound))?;
+            let (_, found) = super::reports::replay_stored(&conv, &items)
+                .map_err(|e| TxErr::Abort(Abort::Codec(e.to_string())))?;
+            super::reports::tally(&tx.0[REPORT], &found, false)?;
             for k in &parts {
                 tx.0[PART].remove(k)?;
             }
@@ -334,7 +343,7 @@ impl Store {
             if let Status::Snoozed { until } = conv.status {
                 tx.0[WAKE].remove(&keys::time_id(until.0, conv.id.0)[..])?;
             }
-            for k in &items {
+            for (k, _) in &items {
                 tx.0[TL].remove(k)?;
                 if let Some(mid) = keys::read_u64(&k[8..]) {
                     tx.0[MSG].remove(keys::id(mid))?;

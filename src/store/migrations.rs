@@ -23,10 +23,15 @@ const MIGRATIONS: &[Migration] = &[
         name: "conversations keep their reply identity; contacts know their inboxes",
         run: conversation_identities,
     },
+    Migration {
+        to: 3,
+        name: "report tallies and reply counts from the timelines",
+        run: super::reports::rebuild,
+    },
 ];
 
 /// The schema this binary writes.
-pub const CURRENT_SCHEMA: u64 = 2;
+pub const CURRENT_SCHEMA: u64 = 3;
 
 /// Before version 2, replies went to the contact's current email and any agent of one
 /// of a contact's inboxes could edit it. Each conversation now keeps the identity it
@@ -115,7 +120,7 @@ pub(super) fn run(store: &Store) -> Result<()> {
     store.flush_blocking()
 }
 
-fn set_version(store: &Store, v: u64) -> Result<()> {
+pub(super) fn set_version(store: &Store, v: u64) -> Result<()> {
     store
         .t
         .meta

@@ -18,6 +18,7 @@ mod leases;
 mod limits;
 mod migrations;
 mod org;
+mod reports;
 pub mod schema;
 mod views;
 mod visitors;
@@ -183,6 +184,7 @@ pub(crate) struct Trees {
     pub msgpart_chunk: kv::Tree,
     pub ratekey_window: kv::Tree,
     pub leasename_lease: kv::Tree,
+    pub reporthour_tally: kv::Tree,
 }
 
 impl Trees {
@@ -224,6 +226,7 @@ impl Trees {
             msgpart_chunk: tree(schema::MSGPART_CHUNK),
             ratekey_window: tree(schema::RATEKEY_WINDOW),
             leasename_lease: tree(schema::LEASENAME_LEASE),
+            reporthour_tally: tree(schema::REPORTHOUR_TALLY),
         }
     }
 }

@@ -34,6 +34,7 @@
 //! | `msgpart_chunk`          | conversation id · message id · part (u32 BE) · chunk (u32 BE) | up to 64 KiB of the part (`codec::Bytes`) |
 //! | `ratekey_window`         | limiter name · 0xff · key (UTF-8)     | recent hits, oldest first (time ms BE each) |
 //! | `leasename_lease`        | lease name (UTF-8)                    | `Lease` (holder node, fencing token, expiry) |
+//! | `reporthour_tally`       | dimension tag (1) · id (u64 BE) · hour (u32 BE, hours since 1970) | `Tally` (counts and exact durations of that hour) |
 //!
 //! Views (`viewidx_unit` tags): 1 all open, 2 mine (sub = agent), 3 unassigned,
 //! 4 team (sub = team), 5 snoozed, 6 closed, 7 mentions (sub = agent). "time" is the
@@ -51,6 +52,14 @@
 //! 10 ms and no growth). 64 KiB chunks keep pages near 1 MB and every log entry under
 //! sled's blob threshold (segment size / 4). A 25 MB part is ~400 inserts in its
 //! message's transaction: ~60 ms, during which other writers wait.
+//!
+//! `reporthour_tally` dimensions (see `domain::report::Dimension`): 0 total (id 0),
+//! 1 inbox, 2 team (0: no team), 3 agent (0: unassigned); 4 is kept for labels. Each
+//! happening (opened, closed, reopened, first response) is counted in its hour in all
+//! four, in the transaction of the conversation change that made it (and taken out when
+//! the conversation is deleted), so a report over a range is one range scan per
+//! dimension id, never a scan of conversations. Hourly, so days and weeks can be cut
+//! in any whole-hour time zone when read. Schema 3 rebuilds it from the timelines.
 //!
 //! `leasename_lease` names: `outbox`, `timers`, `mail:<inbox id>`, `telegram:<inbox id>`
 //! (see `store::leases`).
@@ -97,6 +106,7 @@ pub const TREES: &[&str] = &[
     MSGPART_CHUNK,
     RATEKEY_WINDOW,
     LEASENAME_LEASE,
+    REPORTHOUR_TALLY,
 ];
 
 pub const META: &str = "meta";
@@ -130,6 +140,7 @@ pub const TOKEN_CONVID: &str = "token_convid";
 pub const MSGPART_CHUNK: &str = "msgpart_chunk";
 pub const RATEKEY_WINDOW: &str = "ratekey_window";
 pub const LEASENAME_LEASE: &str = "leasename_lease";
+pub const REPORTHOUR_TALLY: &str = "reporthour_tally";
 
 /// Keys of the `meta` tree.
 pub mod meta_keys {

@@ -205,7 +205,12 @@ fn one_conversation(
         let team = i.is_multiple_of(2).then(|| teams[i % teams.len()]);
         let close = i % 5 < 2;
         let snooze = i % 20 == 7;
-        let ev = store.generate_id().map_err(e)?;
+        // One id per event (a team change and a close or snooze): each is a timeline
+        // item of its own, which the reports count from.
+        let ev = [
+            store.generate_id().map_err(e)?,
+            store.generate_id().map_err(e)?,
+        ];
         store
             .update_conversation(c, |conv| {
                 let at = conv.last_activity_at;
@@ -228,8 +233,8 @@ fn one_conversation(
                 }
                 let items = ev_items
                     .into_iter()
-                    .map(|e| TimelineItem::Event(MessageId(ev), e))
-                    .take(1)
+                    .zip(ev)
+                    .map(|(e, id)| TimelineItem::Event(MessageId(id), e))
                     .collect();
                 Ok(Change {
                     items,

@@ -56,6 +56,25 @@ fn reply_to_unassigned_assigns_the_replier_only_once() {
 }
 
 #[test]
+fn replies_are_counted_and_closing_remembers_the_assignee() {
+    let mut c = conv();
+    c.on_note("a note is not a reply", Timestamp(1));
+    c.on_reply(A, "one", Timestamp(2));
+    c.on_reply(B, "two", Timestamp(3));
+    assert_eq!(c.agent_replies, 2);
+    c.close(Actor::Agent(B), None, Timestamp(4)).unwrap();
+    assert_eq!((c.assignee, c.closed_assignee), (None, Some(A)));
+    c.reopen(Actor::Contact, Timestamp(5)).unwrap();
+    assert_eq!(
+        c.closed_assignee,
+        Some(A),
+        "kept: a reopen counts against A"
+    );
+    c.close(Actor::System, None, Timestamp(6)).unwrap();
+    assert_eq!(c.closed_assignee, None, "closed unassigned the second time");
+}
+
+#[test]
 fn inbound_reopens_closed_and_wakes_snoozed() {
     let mut c = conv();
     c.on_reply(A, "hi", Timestamp(1));

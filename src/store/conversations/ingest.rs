@@ -362,11 +362,13 @@ impl Store {
                 conv.identity.fill_from(&identity);
             }
             events.extend(conv.on_inbound(&m.content, contact.blocked || m.quiet, m.at));
-            for (i, e) in events.iter().enumerate() {
-                tx.push(
-                    conv.id,
-                    &TimelineItem::Event(MessageId(ids[2 + i.min(1)]), e.clone()),
-                )?;
+            let mut items: Vec<TimelineItem> = events
+                .iter()
+                .enumerate()
+                .map(|(i, e)| TimelineItem::Event(MessageId(ids[2 + i.min(1)]), e.clone()))
+                .collect();
+            for item in &items {
+                tx.push(conv.id, item)?;
             }
             let msg = Message {
                 id: MessageId(ids[4]),
@@ -391,7 +393,9 @@ impl Store {
                     address: m.sender.email().or_else(|| m.sender.phone()),
                 }),
             };
-            tx.push(conv.id, &TimelineItem::Message(msg))?;
+            let msg = TimelineItem::Message(msg);
+            tx.push(conv.id, &msg)?;
+            items.push(msg);
             put_parts(&tx.0[PART], conv.id, MessageId(ids[4]), parts)?;
             if let Some(ext) = &ext {
                 let mut v = keys::id(conv.id.0).to_vec();
@@ -404,7 +408,7 @@ impl Store {
             if !third_party {
                 conv.contact_name = contact.display_name();
             }
-            tx.put_conv(old.as_ref(), &conv)?;
+            tx.put_conv(old.as_ref(), &conv, &items)?;
             Ok(Ingested {
                 conversation_id: conv.id,
                 conversation: Some(conv),
