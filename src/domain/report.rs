@@ -461,18 +461,21 @@ pub fn format_date(day: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// A day and month: "4 May".
+pub fn short_date(day: i64) -> String {
+    let (_, m, d) = super::clock::civil_from_days(day);
+    format!("{d} {}", MONTHS[(m as usize).saturating_sub(1) % 12])
+}
+
 /// A short label for a day: "Mon 4 May".
 pub fn day_label(day: i64) -> String {
     const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let (_, m, d) = super::clock::civil_from_days(day);
     let weekday = WEEKDAYS[(day + 3).rem_euclid(7) as usize];
-    format!(
-        "{weekday} {d} {}",
-        MONTHS[(m as usize).saturating_sub(1) % 12]
-    )
+    format!("{weekday} {}", short_date(day))
 }
 
 fn is_leap(y: i64) -> bool {

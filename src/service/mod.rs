@@ -20,6 +20,7 @@ mod node;
 mod org;
 mod outbound;
 mod outbox;
+mod reports;
 mod throttle;
 mod transcript;
 mod typing;
@@ -45,6 +46,7 @@ pub use messaging_probe::MessagingProbe;
 pub use node::Node;
 pub use org::InboxInput;
 pub use outbox::Delivery;
+pub use reports::{Filter, GroupBy, REPORTS, Report, ReportQuery, ReportRow};
 pub use throttle::{Refused, Throttle, ThrottleLimits, Windows};
 
 use crate::domain::account::SessionPolicy;

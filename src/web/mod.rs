@@ -4,6 +4,7 @@
 pub mod assets;
 mod auth;
 mod body_timeout;
+mod charts;
 pub mod client_ip;
 mod error;
 mod forms;
@@ -12,6 +13,7 @@ mod inbox_views;
 mod json;
 mod middleware;
 mod origin;
+mod report_views;
 mod views;
 
 use crate::service::Services;
@@ -123,6 +125,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/conversations/{cid}/messages/{mid}/html",
             get().to(attachments::message_html),
         )
+        .route("/reports", get().to(reports::reports_page))
         .route("/contacts", get().to(contacts::contacts_list))
         .route("/contacts", post().to(contacts::contacts_create))
         .route("/contacts/{id}", get().to(contacts::contacts_show))
@@ -210,6 +213,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/api/v1/inboxes/{id}/test",
             post().to(api_inbox_test::inboxes_test),
         )
+        .route("/api/v1/reports/{name}", get().to(reports::reports_api))
         .route("/api/v1/conversations", get().to(api_conversations::index))
         .route(
             "/api/v1/conversations/{id}/transcript",

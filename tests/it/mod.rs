@@ -26,6 +26,7 @@ mod meta_fake_selftest;
 mod permissions;
 mod postgres;
 mod postgres_blocking;
+mod reports;
 mod security_auth;
 mod security_contacts;
 mod security_outbound;

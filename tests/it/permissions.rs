@@ -118,6 +118,12 @@ async fn agents_reach_only_their_inboxes_everywhere() {
             format!("/api/v1/contacts/{hidden_contact}"),
             Some(json!({"name": "pwned"})),
         ),
+        // Reports: the numbers of an inbox out of reach.
+        (
+            Method::GET,
+            format!("/api/v1/reports/overview?group_by=day&filter=inbox:{other}"),
+            None,
+        ),
     ];
     for (m, path, body) in &api_routes {
         let (s, v) = luis_api.call(m.clone(), path, body.clone()).await;
@@ -179,6 +185,7 @@ async fn agents_reach_only_their_inboxes_everywhere() {
         format!("/conversations/{hidden}"),
         format!("/conversations/{hidden}/pane"),
         format!("/contacts/{hidden_contact}"),
+        format!("/reports?group_by=week&filter=inbox:{other}"),
         mail_routes[0].clone(),
         mail_routes[1].clone(),
     ] {

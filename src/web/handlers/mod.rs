@@ -16,6 +16,7 @@ pub mod inbox;
 pub mod inboxes;
 pub mod invite;
 pub mod profile;
+pub mod reports;
 pub mod session;
 pub mod setup;
 pub mod teams;
