@@ -58,7 +58,10 @@ pub struct Dot {
 
 /// Everything the template draws.
 pub struct Chart {
-    pub id: &'static str,
+    /// Unique in the page (the section's id and the frame's name).
+    pub id: String,
+    /// `wide` or `narrow`: the stylesheet shows one of them.
+    pub frame: &'static str,
     pub title: String,
     pub width: u32,
     pub height: u32,
@@ -79,14 +82,44 @@ pub struct Chart {
     pub empty: bool,
 }
 
-const WIDTH: f32 = 720.0;
-const HEIGHT: f32 = 260.0;
-const X0: f32 = 64.0;
-const X1: f32 = 708.0;
-const Y0: f32 = 36.0;
-const Y1: f32 = 220.0;
-/// Beyond this many rows, only every n-th x label is written.
-const MAX_X_LABELS: usize = 12;
+/// The size a chart is drawn at. Both are drawn and the stylesheet shows the one that
+/// fits the screen, so text stays readable on a phone without scaling it down.
+#[derive(Clone, Copy, Debug)]
+pub struct Frame {
+    pub name: &'static str,
+    width: f32,
+    height: f32,
+    x0: f32,
+    x1: f32,
+    y0: f32,
+    y1: f32,
+    /// Beyond this many rows, only every n-th x label is written.
+    max_x_labels: usize,
+}
+
+/// For screens wider than a phone.
+pub const WIDE: Frame = Frame {
+    name: "wide",
+    width: 720.0,
+    height: 260.0,
+    x0: 64.0,
+    x1: 708.0,
+    y0: 36.0,
+    y1: 220.0,
+    max_x_labels: 12,
+};
+
+/// For phones.
+pub const NARROW: Frame = Frame {
+    name: "narrow",
+    width: 360.0,
+    height: 240.0,
+    x0: 48.0,
+    x1: 352.0,
+    y0: 36.0,
+    y1: 204.0,
+    max_x_labels: 5,
+};
 
 fn round1(v: f32) -> f32 {
     (v * 10.0).round() / 10.0
@@ -106,13 +139,13 @@ pub fn duration_text(s: u32) -> String {
     }
 }
 
-/// A tick's duration, in its largest whole unit.
-fn tick_duration(s: u32) -> String {
+/// A tick's duration in the unit of the step between ticks (0, 12 h, 24 h, 36 h).
+fn tick_duration(s: u32, step: u32) -> String {
     match s {
         0 => "0".into(),
-        _ if s % 86_400 == 0 => format!("{} d", s / 86_400),
-        _ if s % 3600 == 0 => format!("{} h", s / 3600),
-        _ if s % 60 == 0 => format!("{} min", s / 60),
+        _ if step % 86_400 == 0 => format!("{} d", s / 86_400),
+        _ if step % 3600 == 0 => format!("{} h", s / 3600),
+        _ if step % 60 == 0 => format!("{} min", s / 60),
         _ => format!("{s} s"),
     }
 }
@@ -163,7 +196,8 @@ fn short(label: &str) -> String {
 /// A chart of `series` over rows labelled `labels` (long labels go in tooltips, short
 /// ones on the axis).
 pub fn chart(
-    id: &'static str,
+    frame: Frame,
+    id: &str,
     title: &str,
     kind: Kind,
     scale: Scale,
@@ -179,19 +213,20 @@ pub fn chart(
         .unwrap_or(0);
     let step = step_for(max.max(1), scale);
     let top = max.max(1).div_ceil(step) * step;
-    let y_of = |v: u32| round1(Y1 - (v as f32 / top as f32) * (Y1 - Y0));
-    let group = (X1 - X0) / n as f32;
-    let center = |i: usize| X0 + group * (i as f32 + 0.5);
+    let Frame { x0, x1, y0, y1, .. } = frame;
+    let y_of = |v: u32| round1(y1 - (v as f32 / top as f32) * (y1 - y0));
+    let group = (x1 - x0) / n as f32;
+    let center = |i: usize| x0 + group * (i as f32 + 0.5);
     let y_ticks = (0..=top / step)
         .map(|k| Tick {
             at: y_of(k * step),
             label: match scale {
                 Scale::Count => (k * step).to_string(),
-                Scale::Seconds => tick_duration(k * step),
+                Scale::Seconds => tick_duration(k * step, step),
             },
         })
         .collect();
-    let every = n.div_ceil(MAX_X_LABELS);
+    let every = n.div_ceil(frame.max_x_labels);
     let x_labels = labels
         .iter()
         .enumerate()
@@ -201,13 +236,18 @@ pub fn chart(
             label: short(s),
         })
         .collect();
+    // Each legend entry as wide as its name (about 6.5 units a character at 12 px).
+    let mut at = x0;
     let legend = series
         .iter()
-        .enumerate()
-        .map(|(i, s)| LegendItem {
-            x: X0 + 120.0 * i as f32,
-            class: s.class,
-            name: s.name,
+        .map(|s| {
+            let item = LegendItem {
+                x: at,
+                class: s.class,
+                name: s.name,
+            };
+            at += 32.0 + 6.5 * s.name.chars().count() as f32;
+            item
         })
         .collect();
     let tip = |i: usize, s: &Series, v: u32| {
@@ -229,7 +269,7 @@ pub fn chart(
                         x: round1(center(i) - inner / 2.0 + w * j as f32),
                         y,
                         w: round1((w - 1.0).max(0.5)),
-                        h: round1(Y1 - y),
+                        h: round1(y1 - y),
                         class: s.class,
                         tip: tip(i, s, v),
                     });
@@ -260,15 +300,16 @@ pub fn chart(
         }
     }
     Chart {
-        id,
+        id: format!("{id}-{}", frame.name),
+        frame: frame.name,
         title: title.to_string(),
-        width: WIDTH as u32,
-        height: HEIGHT as u32,
-        x0: X0,
-        y0: Y0,
-        x1: X1,
-        y1: Y1,
-        label_y: Y1 + 18.0,
+        width: frame.width as u32,
+        height: frame.height as u32,
+        x0,
+        y0,
+        x1,
+        y1,
+        label_y: y1 + 18.0,
         y_ticks,
         x_labels,
         legend,
@@ -314,8 +355,9 @@ mod tests {
         for (s, want) in cases {
             assert_eq!(duration_text(s), want, "{s}");
         }
-        assert_eq!(tick_duration(5400), "90 min");
-        assert_eq!(tick_duration(7200), "2 h");
+        assert_eq!(tick_duration(5400, 1800), "90 min");
+        assert_eq!(tick_duration(129_600, 43_200), "36 h");
+        assert_eq!(tick_duration(172_800, 86_400), "2 d");
     }
 
     #[test]
@@ -328,6 +370,7 @@ mod tests {
         assert_eq!(step_for(4_000, Scale::Seconds), 900);
         assert_eq!(step_for(200_000, Scale::Seconds), 43_200);
         let c = chart(
+            WIDE,
             "c",
             "T",
             Kind::Bars,
@@ -341,12 +384,12 @@ mod tests {
         );
         let ticks: Vec<&str> = c.y_ticks.iter().map(|t| t.label.as_str()).collect();
         assert_eq!(ticks, ["0", "2", "4", "6", "8"]);
-        assert_eq!(c.y_ticks[0].at, Y1);
-        assert_eq!(c.y_ticks[4].at, Y0);
+        assert_eq!((c.y_ticks[0].at, c.y_ticks[4].at), (c.y1, c.y0));
+        assert_eq!(c.id, "c-wide");
         assert_eq!(c.bars.len(), 1, "a zero draws no bar");
         let b = &c.bars[0];
         assert!(
-            (b.y + b.h - Y1).abs() < 0.2 && b.y > Y0,
+            (b.y + b.h - c.y1).abs() < 0.2 && b.y > c.y0,
             "stands on the axis"
         );
         assert_eq!(b.tip, "Row 0 — Opened: 7");
@@ -356,6 +399,7 @@ mod tests {
     #[test]
     fn lines_break_where_a_row_has_no_value() {
         let c = chart(
+            NARROW,
             "c",
             "T",
             Kind::Lines,
@@ -371,6 +415,7 @@ mod tests {
         assert_eq!(c.dots.len(), 4);
         assert_eq!(c.dots[1].tip, "Row 1 — Median: 2 min");
         let empty = chart(
+            WIDE,
             "e",
             "T",
             Kind::Lines,
@@ -387,14 +432,16 @@ mod tests {
 
     #[test]
     fn many_rows_label_every_nth_and_shorten_names() {
-        let c = chart("c", "T", Kind::Bars, Scale::Count, &labels(90), &[]);
+        let c = chart(WIDE, "c", "T", Kind::Bars, Scale::Count, &labels(90), &[]);
         assert_eq!(c.x_labels.len(), 12);
+        let c = chart(NARROW, "c", "T", Kind::Bars, Scale::Count, &labels(90), &[]);
+        assert_eq!(c.x_labels.len(), 5);
         assert!(c.x_labels.windows(2).all(|w| w[0].at < w[1].at));
         let long = vec![(
             "Customer support Spain".to_string(),
             "Customer support Spain".to_string(),
         )];
-        let c = chart("c", "T", Kind::Bars, Scale::Count, &long, &[]);
+        let c = chart(WIDE, "c", "T", Kind::Bars, Scale::Count, &long, &[]);
         assert_eq!(c.x_labels[0].label, "Customer su…");
     }
 }

@@ -2,7 +2,7 @@
 //! per measure (each drawn as a chart above it), the JSON rows, and CSV with the same
 //! columns.
 
-use super::charts::{Chart, Kind, Scale, Series, chart, duration_text};
+use super::charts::{Chart, Kind, NARROW, Scale, Series, WIDE, chart, duration_text};
 use super::views::Page;
 use crate::domain::report::{Spread, Summary, format_date};
 use crate::domain::{Agent, ChannelKind};
@@ -22,7 +22,8 @@ pub const TABLES: [(&str, &str); 4] = [
 pub struct Section {
     pub id: &'static str,
     pub title: &'static str,
-    pub chart: Chart,
+    /// The chart drawn wide and narrow (the stylesheet shows one).
+    pub charts: Vec<Chart>,
     pub headers: Vec<&'static str>,
     /// Each row: its label, then its cells as shown.
     pub rows: Vec<(String, Vec<String>)>,
@@ -306,7 +307,7 @@ pub fn shown(r: &Report) -> ReportShown {
                 durations,
                 Scale::Seconds,
                 spread_series(|s| &s.first_response_s),
-                vec![first_col, "Responses", "Median", "90th percentile"],
+                vec![first_col, "Responses", "Median", "P90"],
                 r.rows
                     .iter()
                     .map(|row| {
@@ -321,7 +322,7 @@ pub fn shown(r: &Report) -> ReportShown {
                 durations,
                 Scale::Seconds,
                 spread_series(|s| &s.resolution_s),
-                vec![first_col, "Closed", "Median", "90th percentile"],
+                vec![first_col, "Closed", "Median", "P90"],
                 r.rows
                     .iter()
                     .map(|row| {
@@ -336,7 +337,7 @@ pub fn shown(r: &Report) -> ReportShown {
                 if time { Kind::Lines } else { Kind::Bars },
                 Scale::Count,
                 spread_series(|s| &s.replies),
-                vec![first_col, "Closed", "Median", "90th percentile"],
+                vec![first_col, "Closed", "Median", "P90"],
                 r.rows
                     .iter()
                     .map(|row| (row.label.clone(), spread_cells(&row.summary.replies, false)))
@@ -346,7 +347,9 @@ pub fn shown(r: &Report) -> ReportShown {
         sections.push(Section {
             id,
             title,
-            chart: chart(id, title, kind, scale, &labels, &series),
+            charts: [WIDE, NARROW]
+                .map(|f| chart(f, id, title, kind, scale, &labels, &series))
+                .into(),
             headers,
             rows,
             csv_url: format!(
@@ -356,13 +359,7 @@ pub fn shown(r: &Report) -> ReportShown {
         });
     }
     let t = &r.total;
-    let both = |s: &Spread, seconds: bool| {
-        format!(
-            "median {} · p90 {}",
-            cell(s.median, seconds),
-            cell(s.p90, seconds)
-        )
-    };
+    let p90 = |s: &Spread, seconds: bool| format!("90th percentile {}", cell(s.p90, seconds));
     ReportShown {
         zone: r.zone.clone(),
         from: format_date(r.query.from),
@@ -372,19 +369,19 @@ pub fn shown(r: &Report) -> ReportShown {
             ("Closed", t.closed.to_string(), String::new()),
             ("Reopened", t.reopened.to_string(), String::new()),
             (
-                "First response",
+                "First response, median",
                 cell(t.first_response_s.median, true),
-                both(&t.first_response_s, true),
+                p90(&t.first_response_s, true),
             ),
             (
-                "Resolution",
+                "Resolution, median",
                 cell(t.resolution_s.median, true),
-                both(&t.resolution_s, true),
+                p90(&t.resolution_s, true),
             ),
             (
-                "Replies per conversation",
+                "Replies per conversation, median",
                 cell(t.replies.median, false),
-                both(&t.replies, false),
+                p90(&t.replies, false),
             ),
         ],
         sections,

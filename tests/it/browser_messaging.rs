@@ -12,7 +12,7 @@ use fantoccini::Client;
 use std::time::Duration;
 
 /// Saves the whole page at `width` px as `docs/screenshots/<name>.png`.
-async fn shot(c: &Client, width: u32, name: &str) -> super::browser::Result {
+pub(super) async fn shot(c: &Client, width: u32, name: &str) -> super::browser::Result {
     c.set_window_size(width, 900).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     // The window is taller than the page's viewport by the browser's own frame.

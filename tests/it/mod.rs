@@ -7,6 +7,7 @@ mod auth;
 mod browser;
 mod browser_inbox;
 mod browser_messaging;
+mod browser_reports;
 mod browser_widget;
 mod cli;
 mod cluster;

@@ -573,9 +573,10 @@ async fn reports_page_draws_charts_and_tables_and_downloads_csv() {
         "the sidebar links it"
     );
     // A chart per measure: an SVG with a title, axis labels and a tooltip per bar.
-    assert_eq!(page.matches("<svg class=\"chart\"").count(), 4);
+    // Each drawn twice: wide, and narrow for phones (the stylesheet shows one).
+    assert_eq!(page.matches("<svg class=\"chart\"").count(), 8);
     assert!(page.contains(
-        "<title id=\"conversations-title\">Conversations (2026-05-29 to 2026-06-01)</title>"
+        "<title id=\"conversations-wide-title\">Conversations (2026-05-29 to 2026-06-01)</title>"
     ));
     assert!(
         page.contains("<title>Fri 29 May — Opened: 2</title>"),
@@ -596,7 +597,9 @@ async fn reports_page_draws_charts_and_tables_and_downloads_csv() {
     );
     let totals = between(&page, "class=\"report-totals\"", "</dl>").unwrap();
     assert!(
-        totals.contains("<strong>5</strong>") && totals.contains("median 1 h · p90 1 d 11 h"),
+        totals.contains("<strong>5</strong>")
+            && totals
+                .contains("<strong>1 h</strong><small class=\"muted\">90th percentile 1 d 11 h"),
         "{totals}"
     );
 
