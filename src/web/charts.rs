@@ -143,9 +143,9 @@ pub fn duration_text(s: u32) -> String {
 fn tick_duration(s: u32, step: u32) -> String {
     match s {
         0 => "0".into(),
-        _ if step % 86_400 == 0 => format!("{} d", s / 86_400),
-        _ if step % 3600 == 0 => format!("{} h", s / 3600),
-        _ if step % 60 == 0 => format!("{} min", s / 60),
+        _ if step.is_multiple_of(86_400) => format!("{} d", s / 86_400),
+        _ if step.is_multiple_of(3600) => format!("{} h", s / 3600),
+        _ if step.is_multiple_of(60) => format!("{} min", s / 60),
         _ => format!("{s} s"),
     }
 }

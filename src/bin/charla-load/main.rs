@@ -16,6 +16,7 @@ mod dataset;
 mod http;
 mod mail;
 mod nodes;
+mod reports;
 mod widget;
 mod ws;
 
@@ -402,6 +403,7 @@ fn main() {
         let conv_cookie = cookie.clone();
         let r = hammer_on(&addrs, 32, dur, move |c, i| ("GET".into(), format!("/conversations/{}", ids[(c * 7 + i) % ids.len().max(1)]), vec![("Cookie".into(), conv_cookie.clone())], Vec::new())).await;
         rows.push(("Conversation page (latest 50 items), 32 connections".into(), format!("{:.0} req/s, p50 {}, p99 {}", r.per_sec(), ms(r.pct(0.5)), ms(r.pct(0.99)))));
+        rows.extend(reports::rows(&addr, &token, &cookie, o.conversations).await);
         // Durable ingest through the API inbox.
         let (inbox, itoken) = inboxes[0].clone();
         let auth = format!("Bearer {itoken}");
