@@ -18,6 +18,29 @@ pub struct Config {
     pub outbound: OutboundConfig,
     pub cluster: ClusterConfig,
     pub log: LogConfig,
+    pub metrics: MetricsConfig,
+}
+
+/// `GET /metrics` in Prometheus's text format: off unless enabled, and then behind a
+/// bearer token on the main port, or on a listener of its own.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct MetricsConfig {
+    /// Serve the metrics.
+    pub enabled: bool,
+    /// The bearer token a scraper sends (`Authorization: Bearer …`). Required unless
+    /// `listen` is set; with `listen` set, that listener asks for it too when given.
+    pub token: Option<Secret>,
+    /// A separate address (`127.0.0.1:9464`) that serves only `/metrics`; the main port
+    /// then answers 404 there. Empty: the main port serves it, behind the token.
+    pub listen: String,
+}
+
+impl MetricsConfig {
+    /// The separate metrics address, when one is set.
+    pub fn own_listener(&self) -> Option<&str> {
+        Some(self.listen.trim()).filter(|l| self.enabled && !l.is_empty())
+    }
 }
 
 /// Several Charla nodes serving one installation (PostgreSQL engine only). Absent
@@ -461,7 +484,8 @@ pub fn load(
         let known_optional = (section == "security"
             && (key == "secret_key" || key == "secret_key_file"))
             || (section == "storage" && (key == "url" || key == "url_file"))
-            || (section == "cluster" && key == "nats_url");
+            || (section == "cluster" && key == "nats_url")
+            || (section == "metrics" && key == "token");
         if default.is_none() && !known_optional {
             warnings.push(format!(
                 "environment variable {var} ignored: unknown key `{section}.{key}`"
