@@ -284,12 +284,25 @@ pub struct LogConfig {
     /// `error`, `warn`, `info`, `debug`, `trace`, or a tracing filter
     /// (`info,charla=debug`). `RUST_LOG` overrides it.
     pub level: String,
+    /// `text` (one readable line per event) or `json` (one JSON object per line, for
+    /// log shippers).
+    pub format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
         LogConfig {
             level: "info".into(),
+            format: LogFormat::Text,
         }
     }
 }

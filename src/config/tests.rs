@@ -421,3 +421,21 @@ fn metrics_are_off_by_default_and_need_a_token_or_their_own_listener() {
     .unwrap();
     assert_eq!(l.config.metrics.own_listener(), None);
 }
+
+#[test]
+fn log_format_is_text_or_json() {
+    let l = load(None, &[], &Overrides::default()).unwrap();
+    assert_eq!(l.config.log.format, LogFormat::Text);
+    let l = load_str("[log]\nformat = \"json\"\n", &[], Overrides::default()).unwrap();
+    assert_eq!(l.config.log.format, LogFormat::Json);
+    let l = load_str("", &[("CHARLA__LOG__FORMAT", "json")], Overrides::default()).unwrap();
+    assert_eq!(l.config.log.format, LogFormat::Json);
+    let e = load_str("[log]\nformat = \"xml\"\n", &[], Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("line 2") && e.contains("json"), "{e}");
+    let e = load_str("", &[("CHARLA__LOG__FORMAT", "yaml")], Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("text") && e.contains("json"), "{e}");
+}

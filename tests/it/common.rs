@@ -430,8 +430,9 @@ impl Server {
                 .recv_timeout(deadline - std::time::Instant::now())
                 .expect("server did not start");
             if let Some(i) = line.find("listening on http://") {
+                // (A JSON log line ends the message with a quote.)
                 let url = line[i + "listening on ".len()..]
-                    .split_whitespace()
+                    .split(|c: char| c.is_whitespace() || c == '"')
                     .next()
                     .unwrap()
                     .to_string();
