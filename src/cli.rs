@@ -18,7 +18,7 @@ use std::sync::Arc;
 )]
 pub struct Cli {
     /// Configuration file (default: ./charla.toml when present).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", env = "CHARLA_CONFIG")]
     pub config: Option<PathBuf>,
     /// Data directory (overrides storage.path).
     #[arg(long, global = true, value_name = "DIR")]

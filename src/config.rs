@@ -31,6 +31,8 @@ pub struct MetricsConfig {
     /// The bearer token a scraper sends (`Authorization: Bearer …`). Required unless
     /// `listen` is set; with `listen` set, that listener asks for it too when given.
     pub token: Option<Secret>,
+    /// Read `token` from this file instead.
+    pub token_file: Option<PathBuf>,
     /// A separate address (`127.0.0.1:9464`) that serves only `/metrics`; the main port
     /// then answers 404 there. Empty: the main port serves it, behind the token.
     pub listen: String,
@@ -498,7 +500,7 @@ pub fn load(
             && (key == "secret_key" || key == "secret_key_file"))
             || (section == "storage" && (key == "url" || key == "url_file"))
             || (section == "cluster" && key == "nats_url")
-            || (section == "metrics" && key == "token");
+            || (section == "metrics" && (key == "token" || key == "token_file"));
         if default.is_none() && !known_optional {
             warnings.push(format!(
                 "environment variable {var} ignored: unknown key `{section}.{key}`"
@@ -584,6 +586,18 @@ fn resolve_secret_files(c: &mut Config) -> Result<(), ConfigError> {
             source,
         })?;
         c.security.secret_key = Some(Secret::new(s.trim_end_matches(['\n', '\r'])));
+    }
+    if let Some(path) = &c.metrics.token_file {
+        if c.metrics.token.is_some() {
+            return Err(ConfigError::Value(
+                "set only one of metrics.token and metrics.token_file".into(),
+            ));
+        }
+        let s = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        c.metrics.token = Some(Secret::new(s.trim()));
     }
     if let Some(path) = &c.storage.url_file {
         if c.storage.url.is_some() {

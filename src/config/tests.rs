@@ -384,6 +384,19 @@ fn metrics_are_off_by_default_and_need_a_token_or_their_own_listener() {
     assert!(!l.config.to_redacted_toml().contains(token));
     assert!(!format!("{:?}", l.config).contains(token));
     assert_eq!(l.config.metrics.own_listener(), None);
+    // Or from a file (Docker and systemd secrets), trailing newline dropped.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, format!("{token}\n")).unwrap();
+    let l = load_str(
+        "[metrics]\nenabled = true\n",
+        &[("CHARLA__METRICS__TOKEN_FILE", file.to_str().unwrap())],
+        Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(l.config.metrics.token.as_ref().unwrap().expose(), token);
+    let both = format!("[metrics]\ntoken = \"{token}\"\ntoken_file = {file:?}\n");
+    assert!(load_str(&both, &[], Overrides::default()).is_err());
     // A listener of its own needs no token.
     let l = load_str(
         "[metrics]\nenabled = true\nlisten = \"127.0.0.1:9464\"\n",

@@ -37,7 +37,8 @@ fn json_logs_are_one_object_per_line_with_level_target_and_fields() {
         .unwrap_or_else(|| panic!("no goodbye in {log}"));
     assert_eq!(bye["level"], "INFO");
     assert_eq!(bye["target"], "charla::app");
-    // The same through the environment, as a container would set it.
+    // The same through the environment, as a container would set it; and the file named
+    // by CHARLA_CONFIG instead of --config.
     let o = Command::new(BIN)
         .args(["--data", data.to_str().unwrap(), "check-config"])
         .env("CHARLA__LOG__FORMAT", "json")
@@ -46,6 +47,17 @@ fn json_logs_are_one_object_per_line_with_level_target_and_fields() {
     assert!(o.status.success());
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("format = \"json\""), "{out}");
+    let o = Command::new(BIN)
+        .args(["--data", data.to_str().unwrap(), "check-config"])
+        .env("CHARLA_CONFIG", &cfg)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains(&format!("(file: {})", cfg.display())) && out.contains("format = \"json\""),
+        "{out}"
+    );
 }
 
 #[test]
@@ -70,6 +82,26 @@ fn healthcheck_exits_0_while_the_server_answers_and_1_when_it_does_not() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The container's HEALTHCHECK, as dist/Containerfile writes it.
+    let containerfile = include_str!("../../dist/Containerfile");
+    let cmd = containerfile
+        .split("HEALTHCHECK")
+        .nth(1)
+        .and_then(|h| h.split("CMD ").nth(1))
+        .and_then(|c| c.lines().next())
+        .unwrap();
+    let argv: Vec<String> = serde_json::from_str(cmd).unwrap();
+    assert_eq!(argv[0], "charla", "{cmd}");
+    let o = Command::new(BIN)
+        .args(&argv[1..])
+        .env("CHARLA__SERVER__LISTEN", &addr)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let (status, _) = server.terminate();
     assert!(status.success());
     // Nobody listening: exit 1, saying so.
