@@ -575,42 +575,48 @@ fn describe(text: &str, e: &toml::de::Error) -> String {
 }
 
 fn resolve_secret_files(c: &mut Config) -> Result<(), ConfigError> {
-    if let Some(path) = &c.security.secret_key_file {
-        if c.security.secret_key.is_some() {
-            return Err(ConfigError::Value(
-                "set only one of security.secret_key and security.secret_key_file".into(),
-            ));
-        }
-        let s = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        c.security.secret_key = Some(Secret::new(s.trim_end_matches(['\n', '\r'])));
+    // The key keeps inner whitespace at its ends (only the file's line end goes).
+    read_secret_file(
+        &mut c.security.secret_key,
+        c.security.secret_key_file.as_deref(),
+        "security.secret_key",
+        |s| s.trim_end_matches(['\n', '\r']),
+    )?;
+    read_secret_file(
+        &mut c.storage.url,
+        c.storage.url_file.as_deref(),
+        "storage.url",
+        str::trim,
+    )?;
+    read_secret_file(
+        &mut c.metrics.token,
+        c.metrics.token_file.as_deref(),
+        "metrics.token",
+        str::trim,
+    )
+}
+
+/// A secret given as a file (`<key>_file`): read into `value`, trimmed by `trim`;
+/// setting both the key and its file is refused.
+fn read_secret_file(
+    value: &mut Option<Secret>,
+    file: Option<&Path>,
+    key: &str,
+    trim: impl Fn(&str) -> &str,
+) -> Result<(), ConfigError> {
+    let Some(path) = file else {
+        return Ok(());
+    };
+    if value.is_some() {
+        return Err(ConfigError::Value(format!(
+            "set only one of {key} and {key}_file"
+        )));
     }
-    if let Some(path) = &c.metrics.token_file {
-        if c.metrics.token.is_some() {
-            return Err(ConfigError::Value(
-                "set only one of metrics.token and metrics.token_file".into(),
-            ));
-        }
-        let s = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        c.metrics.token = Some(Secret::new(s.trim()));
-    }
-    if let Some(path) = &c.storage.url_file {
-        if c.storage.url.is_some() {
-            return Err(ConfigError::Value(
-                "set only one of storage.url and storage.url_file".into(),
-            ));
-        }
-        let s = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        c.storage.url = Some(Secret::new(s.trim()));
-    }
+    let s = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    *value = Some(Secret::new(trim(&s)));
     Ok(())
 }
 
