@@ -124,7 +124,7 @@ fn log_filter(rust_log: Option<&str>, level: &str) -> tracing_subscriber::EnvFil
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::{LogFormat, log_filter, subscriber};
     use std::sync::{Arc, Mutex};
