@@ -82,7 +82,7 @@ pub struct Conversation {
     pub identity: ChannelIdentity,
     /// How many replies agents have sent (notes and transcripts are not replies), for
     /// the replies-per-conversation report. Trailing and defaulted: older records read
-    /// as 0 until the schema-3 migration counts them from the timeline.
+    /// as 0 until the schema-4 migration counts them from the timeline.
     #[serde(default)]
     pub agent_replies: u32,
     /// Who was assigned when it was last closed (closing unassigns): a reopen counts

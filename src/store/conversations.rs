@@ -95,7 +95,8 @@ const TOKEN: usize = 15;
 const PART: usize = 16;
 /// Read only, to fence a write done under a lease (mail ingest under its watcher's).
 const LEASE: usize = 17;
-const REPORT: usize = 18;
+const JOBCOUNT: usize = 18;
+const REPORT: usize = 19;
 
 impl Tx<'_> {
     pub(super) fn conv(&self, id: ConversationId) -> TxResult<Option<Conversation>> {
@@ -199,6 +200,7 @@ impl Tx<'_> {
         }
         if let Some(job) = &change.job {
             self.0[JOB].insert(&job.key()[..], tx_enc(job)?)?;
+            super::jobs::count_jobs(&self.0[JOBCOUNT], 1)?;
         }
         put_audit(&self.0[AUDIT], change.audit.as_ref())
     }
@@ -236,7 +238,7 @@ pub(super) fn contact_keys(c: &Contact, identifier_inbox: Option<InboxId>) -> Ve
 }
 
 impl Store {
-    fn conv_trees(&self) -> [&super::kv::Tree; 19] {
+    fn conv_trees(&self) -> [&super::kv::Tree; 20] {
         let t = &self.t;
         [
             &t.convid_conversation,
@@ -257,6 +259,7 @@ impl Store {
             &t.token_convid,
             &t.msgpart_chunk,
             &t.leasename_lease,
+            &t.jobcount_n,
             &t.reporthour_tally,
         ]
     }

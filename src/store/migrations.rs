@@ -25,13 +25,31 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         to: 3,
+        name: "the outbox keeps its queue depth",
+        run: count_jobs,
+    },
+    Migration {
+        to: 4,
         name: "report tallies and reply counts from the timelines",
         run: super::reports::rebuild,
     },
 ];
 
 /// The schema this binary writes.
-pub const CURRENT_SCHEMA: u64 = 3;
+pub const CURRENT_SCHEMA: u64 = 4;
+
+/// Before version 3 nothing kept how many jobs wait; each change to the queue now moves
+/// `jobcount_n` in its own transaction. Counts the queue once. Idempotent: the count is
+/// set, not added to.
+fn count_jobs(store: &Store) -> Result<()> {
+    use super::schema;
+    let n = store.t.jobdue_job.len()?;
+    store
+        .t
+        .jobcount_n
+        .insert(schema::JOBS_PENDING, keys::u64_be(n))?;
+    Ok(())
+}
 
 /// Before version 2, replies went to the contact's current email and any agent of one
 /// of a contact's inboxes could edit it. Each conversation now keeps the identity it

@@ -1,6 +1,6 @@
 //! Report tallies (`reporthour_tally`): written in the transaction of each conversation
 //! change from what its timeline items add (`domain::report`), read one range scan per
-//! dimension id, and rebuilt from the timelines by the schema-3 migration.
+//! dimension id, and rebuilt from the timelines by the schema-4 migration.
 
 use super::conversations::{TxResult, tx_dec, tx_enc};
 use super::kv::TxTree;
@@ -94,7 +94,7 @@ impl Store {
 const WRITE_BATCH: usize = 512;
 
 /// Rebuilds every tally from the timelines, and each conversation's reply count and
-/// closing assignee (records older than schema 3 read them as 0 and none). Idempotent
+/// closing assignee (records older than schema 4 read them as 0 and none). Idempotent
 /// and safe to rerun after a crash: it clears the tallies first and computes everything
 /// again from the timelines, which it only reads. Two ordered scans (conversations and
 /// timelines are both keyed by conversation id first), no lookups.

@@ -23,6 +23,7 @@ use std::sync::Arc;
 pub use assets::Assets;
 pub use body_timeout::limit as body_timeout_limit;
 pub use error::{ApiError, WebError};
+pub use handlers::metrics::{MetricsAccess, own_app as metrics_app};
 
 /// Web settings taken from configuration.
 #[derive(Debug, Clone)]
@@ -35,6 +36,8 @@ pub struct WebSettings {
     pub max_json_bytes: usize,
     /// A request body must arrive in full within this long (`None`: no limit).
     pub body_timeout: Option<std::time::Duration>,
+    /// Whether and how `/metrics` is served.
+    pub metrics: MetricsAccess,
 }
 
 /// Shared state of every handler.
@@ -48,6 +51,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     use handlers::*;
     use web::{delete, get, patch, post};
     cfg.route("/healthz", get().to(health::healthz))
+        .route("/metrics", get().to(metrics::metrics_main))
         .route("/static/{path:.*}", get().to(assets::serve))
         .route("/hooks/{token}", get().to(hooks::hook))
         .route("/hooks/{token}", post().to(hooks::hook))
@@ -285,4 +289,5 @@ pub fn app(
         .wrap(actix_web::middleware::from_fn(middleware::setup_redirect))
         .wrap(middleware::security_headers())
         .wrap(actix_web::middleware::Compress::default())
+        .wrap(actix_web::middleware::from_fn(middleware::record_metrics))
 }

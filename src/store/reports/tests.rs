@@ -1,5 +1,5 @@
 //! The report tallies on both engines: what the write path keeps equals what the
-//! schema-3 rebuild computes from the timelines, on a known data set and after any
+//! schema-4 rebuild computes from the timelines, on a known data set and after any
 //! sequence of operations; deleting takes a conversation's numbers back out.
 
 use super::super::test_support::{TestEngine, TestStore, on_both_engines};
@@ -233,7 +233,7 @@ on_both_engines!(
     a_known_data_set_gives_known_numbers_and_the_rebuild_agrees,
     deleting_takes_a_conversation_out_of_the_reports,
 );
-on_both_engines!(reopening: a_schema_2_store_is_migrated_to_the_same_tallies);
+on_both_engines!(reopening: a_schema_3_store_is_migrated_to_the_same_tallies);
 on_both_engines!(per_engine: any_operations_keep_tallies_equal_to_a_rebuild);
 
 /// Two inboxes, two agents, a team; first responses after 60 s, 300 s and 900 s;
@@ -375,9 +375,9 @@ fn deleting_takes_a_conversation_out_of_the_reports(store: &Store) {
 }
 
 /// A store written before reports existed (no tallies, no reply counts) reopens at
-/// schema 3 with the tallies the write path would have kept; a rerun (a crash before
+/// schema 4 with the tallies the write path would have kept; a rerun (a crash before
 /// the version moved) gives the same, whatever half-written tallies it finds.
-fn a_schema_2_store_is_migrated_to_the_same_tallies(t: &TestStore) {
+fn a_schema_3_store_is_migrated_to_the_same_tallies(t: &TestStore) {
     let (written, convs) = {
         let s = t.open().unwrap();
         let d = Driver { s: &s };
@@ -391,7 +391,7 @@ fn a_schema_2_store_is_migrated_to_the_same_tallies(t: &TestStore) {
         let written = s.report_tallies().unwrap();
         let convs = s.conversations_after(None, 100).unwrap();
         assert!(!written.is_empty());
-        // Make it look as schema 2 left it.
+        // Make it look as schema 3 left it.
         for k in written.keys() {
             s.t.reporthour_tally.remove(k).unwrap();
         }
@@ -404,7 +404,7 @@ fn a_schema_2_store_is_migrated_to_the_same_tallies(t: &TestStore) {
                 .unwrap();
         }
         s.t.agentid_agent.insert(keys::id(1), [1u8]).unwrap();
-        super::super::migrations::set_version(&s, 2).unwrap();
+        super::super::migrations::set_version(&s, 3).unwrap();
         (written, convs)
     };
     let s = t.open().unwrap();

@@ -238,6 +238,7 @@ pub async fn events(Signed(auth): Signed, st: web::Data<AppState>) -> HttpRespon
     let mut agent = auth.agent.clone();
     let mut rx = services.live.subscribe();
     let presence_guard = services.live.connect(agent.id);
+    let open_guard = services.metrics.sse_opened();
     let stream = async_stream(move |tx| async move {
         let _presence = presence_guard;
         let mut heartbeat = tokio::time::interval(Duration::from_secs(15));
@@ -300,7 +301,11 @@ pub async fn events(Signed(auth): Signed, st: web::Data<AppState>) -> HttpRespon
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header(("X-Accel-Buffering", "no"))
         .insert_header((header::CONTENT_ENCODING, "identity"))
-        .streaming(stream)
+        // Counted open for as long as the response's body lives.
+        .streaming(futures_util::StreamExt::map(stream, move |chunk| {
+            let _open = &open_guard;
+            chunk
+        }))
 }
 
 /// What a live stream does next.
