@@ -1,5 +1,8 @@
 //! The command line: `serve` (default), `check-config`, `admin …`, `backup`, `restore`,
-//! `migrate-store`.
+//! `migrate-store`, `export`, `import`, `demo`.
+
+mod exchange;
+pub use exchange::{ExportArgs, Format, ImportArgs, export, import};
 
 use crate::app::{self, AppError};
 use crate::config::Config;
@@ -43,6 +46,11 @@ pub enum Command {
     /// Copy the whole store to another engine (PostgreSQL, or an embedded directory),
     /// verifying every keyspace; the source is only read, the target must be empty.
     MigrateStore(MigrateStoreArgs),
+    /// Write conversations out (all, or one contact's) as JSONL, HTML or mbox, to
+    /// standard output or --output FILE. Stop the server first.
+    Export(ExportArgs),
+    /// Import a whole JSONL export into an empty data directory (or database).
+    Import(ImportArgs),
 }
 
 #[derive(Args, Debug)]

@@ -448,11 +448,12 @@ impl Store {
         Ok(())
     }
 
-    /// One conversation as records: itself, its timeline and its stored parts (not its
-    /// mentions, which are about agents). `None` when it does not exist.
+    /// One conversation as records: itself, its timeline and (`with_parts`) its stored
+    /// parts; not its mentions, which are about agents. `None` when it does not exist.
     pub fn export_conversation(
         &self,
         id: ConversationId,
+        with_parts: bool,
         sink: &mut dyn FnMut(Record) -> Result<()>,
     ) -> Result<Option<Conversation>> {
         let Some(conv) = self.conversation(id)? else {
@@ -465,11 +466,14 @@ impl Store {
             .timeline_item
             .scan_prefix(prefix)
             .collect::<std::result::Result<_, _>>()?;
-        let parts = self
-            .t
-            .msgpart_chunk
-            .scan_prefix(prefix)
-            .collect::<std::result::Result<_, _>>()?;
+        let parts = if with_parts {
+            self.t
+                .msgpart_chunk
+                .scan_prefix(prefix)
+                .collect::<std::result::Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
         bundle(items, parts, Vec::new(), sink)?;
         Ok(Some(conv))
     }

@@ -302,7 +302,7 @@ fn one_conversation_exports_alone(s: &Store) {
     fill(s);
     let conv = s.conversations_after(None, 10).unwrap()[0].clone();
     let mut out = Vec::new();
-    s.export_conversation(conv.id, &mut |r| {
+    s.export_conversation(conv.id, true, &mut |r| {
         out.push(r);
         Ok(())
     })
@@ -330,7 +330,7 @@ fn one_conversation_exports_alone(s: &Store) {
     });
     assert_eq!(status, Some(DeliveryStatus::Pending));
     assert!(
-        s.export_conversation(ConversationId(1), &mut |_| Ok(()))
+        s.export_conversation(ConversationId(1), true, &mut |_| Ok(()))
             .unwrap()
             .is_none()
     );
