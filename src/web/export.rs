@@ -182,15 +182,15 @@ mod tests {
             "{html}"
         );
         assert!(
-            html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"),
+            html.contains("&#60;script&#62;alert(1)&#60;/script&#62; &#38; more"),
             "{html}"
         );
-        assert!(html.contains("Ventas &amp; &lt;Co&gt;"));
+        assert!(html.contains("Ventas &#38; &#60;Co&#62;"));
         assert!(
-            html.contains("&lt;b&gt;.pdf (application/pdf, 2 kB, not kept)"),
+            html.contains("&#60;b&#62;.pdf (application/pdf, 2 kB, not kept)"),
             "{html}"
         );
         assert!(html.contains("(internal note)"));
-        assert!(head("<x>", "y").contains("<title>&lt;x&gt;</title>"));
+        assert!(head("<x>", "y").contains("<title>&#60;x&#62;</title>"));
     }
 }
