@@ -2,7 +2,7 @@
 //! `migrate-store`, `export`, `import`, `demo`.
 
 mod exchange;
-pub use exchange::{ExportArgs, Format, ImportArgs, export, import};
+pub use exchange::{ExportArgs, Format, ImportArgs, demo, export, import};
 
 use crate::app::{self, AppError};
 use crate::config::Config;
@@ -51,6 +51,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Import a whole JSONL export into an empty data directory (or database).
     Import(ImportArgs),
+    /// Fill a new data directory with a bilingual demo data set and print how to sign in.
+    Demo,
 }
 
 #[derive(Args, Debug)]

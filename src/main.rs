@@ -46,6 +46,9 @@ fn main() -> ExitCode {
         Some(Command::MigrateStore(m)) => cli::migrate_store(&cfg, m),
         Some(Command::Export(a)) => cli::export(&cfg, a),
         Some(Command::Import(a)) => cli::import(&cfg, a),
+        Some(Command::Demo) => {
+            runtime().and_then(|rt| rt.block_on(cli::demo(&cfg, args.data.as_deref())))
+        }
         Some(Command::Backup(b)) => runtime().and_then(|rt| rt.block_on(cli::backup(&cfg, b))),
         Some(Command::Serve(_)) | None => {
             runtime().and_then(|rt| rt.block_on(charla::app::serve(&cfg)).map_err(Failure::from))

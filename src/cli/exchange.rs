@@ -260,3 +260,40 @@ fn describe(cfg: &Config, data: &Path) -> String {
         data.display().to_string()
     }
 }
+
+/// `charla demo`: fills a new data directory with the demo data set and prints how to
+/// sign in.
+pub async fn demo(cfg: &Config, data_flag: Option<&Path>) -> Result<(), Failure> {
+    let mut bar = Bar::new("creating conversations");
+    let made = crate::dataset::demo::generate(cfg, &mut |d, t| bar.set(d, t)).await;
+    bar.done();
+    let made = made.map_err(fail)?;
+    let url = format!(
+        "http://{}",
+        cfg.server.listen.replace("0.0.0.0", "127.0.0.1")
+    );
+    let data = match data_flag {
+        Some(d) => format!(" --data {}", d.display()),
+        None => String::new(),
+    };
+    println!(
+        "Demo data is ready in {}: {} conversations over the last 60 days in {} inboxes ({}).",
+        describe(cfg, &cfg.storage.path),
+        made.conversations,
+        made.inboxes.len(),
+        made.inboxes
+            .iter()
+            .map(|(_, k)| k.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!("Provider settings are placeholders (*.demo.invalid): nothing connects anywhere.");
+    println!();
+    println!("Start the server:  charla{data} serve");
+    println!("Then sign in at    {url}/login");
+    for (name, email, role) in &made.agents {
+        println!("  {email:<24} {name} ({})", role.as_str());
+    }
+    println!("Password (every demo agent): {}", made.password);
+    Ok(())
+}

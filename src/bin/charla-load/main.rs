@@ -12,13 +12,14 @@
 //! channels …` the messaging channels (see `channels.rs`).
 
 mod channels;
-mod dataset;
+
 mod http;
 mod mail;
 mod nodes;
 mod widget;
 mod ws;
 
+use charla::dataset;
 use http::{Conn, hammer_on, percentile};
 use nodes::{copy_to_postgres, start_nodes};
 use std::collections::HashMap;
