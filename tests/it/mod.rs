@@ -17,6 +17,7 @@ mod email_admin;
 mod email_content;
 mod email_live;
 mod email_realworld;
+mod exchange;
 mod leases;
 mod mail_servers;
 mod messenger;
