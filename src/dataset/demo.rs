@@ -246,7 +246,7 @@ fn one_conversation(
     // Spread over the last 60 days, newest last, within working hours.
     let start = now.0 - DAYS * DAY + (i as i64 * (DAYS * DAY - DAY / 2)) / CONVERSATIONS as i64;
     let start = Timestamp(start.min(now.0 - 3_600_000));
-    let agent = agents[1 + i % (agents.len() - 1)];
+    let agent = agents[i % agents.len()];
     let mail = |n: usize| {
         (inbox.channel == ChannelKind::Email).then(|| MailMeta {
             subject: if n == 0 {

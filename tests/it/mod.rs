@@ -5,6 +5,7 @@ mod admin_messaging;
 mod api;
 mod auth;
 mod browser;
+mod browser_demo;
 mod browser_inbox;
 mod browser_messaging;
 mod browser_widget;
