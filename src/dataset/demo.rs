@@ -225,7 +225,9 @@ fn identities(channel: ChannelKind, who: &texts::Person, i: usize) -> Vec<Identi
     match channel {
         ChannelKind::Api => vec![Identity::External(format!("cust-{}", who.n)), email],
         ChannelKind::Email => vec![email],
-        ChannelKind::Website if i % 3 == 0 => vec![Identity::External(format!("visitor-{i}"))],
+        ChannelKind::Website if i.is_multiple_of(3) => {
+            vec![Identity::External(format!("visitor-{i}"))]
+        }
         ChannelKind::Website => vec![Identity::External(format!("visitor-{}", who.n)), email],
         ChannelKind::WhatsApp | ChannelKind::Sms => vec![phone],
         ChannelKind::Messenger => vec![Identity::Messenger(format!("{}", 7_100_000 + who.n))],

@@ -417,10 +417,8 @@ fn read_file(
         (None, _) => {}
     }
     let mut hash = Sha256::new();
-    let mut n = 1u64;
-    let mut records = 0u64;
-    for line in lines {
-        n += 1;
+    for (records, line) in (0u64..).zip(lines) {
+        let n = records + 2;
         let mut line = line.map_err(|e| at(n, e.to_string()))?;
         let mut v: Value = serde_json::from_slice(&line).map_err(|e| at(n, e.to_string()))?;
         if v["type"] == "end" {
@@ -438,7 +436,6 @@ fn read_file(
         }
         line.push(b'\n');
         hash.update(&line);
-        records += 1;
         let is_inbox = v["type"] == "inbox";
         if let (true, Value::Object(m)) = (is_inbox, &mut v) {
             let token = match m.remove("api_token_sealed") {

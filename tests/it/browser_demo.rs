@@ -36,7 +36,11 @@ async fn browser_demo_then_sign_in_sees_conversations() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("500 conversations"), "{stdout}");
     assert!(stdout.contains("admin@demo.example"), "{stdout}");
     let password = stdout
@@ -55,57 +59,66 @@ async fn browser_demo_then_sign_in_sees_conversations() {
 
     let server = Server::start(&data);
     let url = server.url.clone();
-    with_browsers("browser_demo_then_sign_in_sees_conversations", |b| async move {
-        let ana = b.open().await?;
-        ana.goto(&format!("{url}/login")).await?;
-        sign_in(&ana, "admin@demo.example", &password).await?;
-        ana.goto(&format!("{url}/?view=all")).await?;
-        wait_text(&ana, "#list", "").await?;
-        let start = std::time::Instant::now();
-        while rows(&ana).await? == 0 && start.elapsed() < Duration::from_secs(15) {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert!(rows(&ana).await? >= 20, "the admin sees the open conversations");
-        let list = ana.find(css("#list")).await?.text().await?;
-        for inbox in ["WhatsApp", "Telegram", "Chat web"] {
-            assert!(list.contains(inbox), "{inbox} conversations in the list: {list}");
-        }
-        shot(&ana, 1280, "demo-inbox-1280").await?;
-        shot(&ana, 390, "demo-inbox-390").await?;
-        // Closed and snoozed ones are there too.
-        for view in ["closed", "snoozed"] {
-            ana.goto(&format!("{url}/?view={view}")).await?;
-            wait_path(&ana, "/").await?;
-            assert!(rows(&ana).await? > 0, "no {view} conversations");
-        }
-        // A conversation opens with its messages; its contact page has the download.
-        ana.find(css("#list .conv-row a")).await?.click().await?;
-        wait_text(&ana, "body", "Ana García").await?;
-        let contact = ana
+    with_browsers(
+        "browser_demo_then_sign_in_sees_conversations",
+        |b| async move {
+            let ana = b.open().await?;
+            ana.goto(&format!("{url}/login")).await?;
+            sign_in(&ana, "admin@demo.example", &password).await?;
+            ana.goto(&format!("{url}/?view=all")).await?;
+            wait_text(&ana, "#list", "").await?;
+            let start = std::time::Instant::now();
+            while rows(&ana).await? == 0 && start.elapsed() < Duration::from_secs(15) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert!(
+                rows(&ana).await? >= 20,
+                "the admin sees the open conversations"
+            );
+            let list = ana.find(css("#list")).await?.text().await?;
+            for inbox in ["WhatsApp", "Telegram", "Chat web"] {
+                assert!(
+                    list.contains(inbox),
+                    "{inbox} conversations in the list: {list}"
+                );
+            }
+            shot(&ana, 1280, "demo-inbox-1280").await?;
+            shot(&ana, 390, "demo-inbox-390").await?;
+            // Closed and snoozed ones are there too.
+            for view in ["closed", "snoozed"] {
+                ana.goto(&format!("{url}/?view={view}")).await?;
+                wait_path(&ana, "/").await?;
+                assert!(rows(&ana).await? > 0, "no {view} conversations");
+            }
+            // A conversation opens with its messages; its contact page has the download.
+            ana.find(css("#list .conv-row a")).await?.click().await?;
+            wait_text(&ana, "body", "Ana García").await?;
+            let contact = ana
             .execute(
                 "return document.querySelector('a[href^=\"/contacts/\"]').getAttribute('href');",
                 vec![],
             )
             .await?;
-        ana.goto(&format!("{url}{}", contact.as_str().unwrap_or("/contacts")))
-            .await?;
-        wait_text(&ana, "#download-conversations", "Download conversations").await?;
-        shot(&ana, 1280, "demo-contact-1280").await?;
-        shot(&ana, 390, "demo-contact-390").await?;
+            ana.goto(&format!("{url}{}", contact.as_str().unwrap_or("/contacts")))
+                .await?;
+            wait_text(&ana, "#download-conversations", "Download conversations").await?;
+            shot(&ana, 1280, "demo-contact-1280").await?;
+            shot(&ana, 390, "demo-contact-390").await?;
 
-        // An agent signs in with the same printed password and has work of their own.
-        let luis = b.open().await?;
-        luis.goto(&format!("{url}/login")).await?;
-        sign_in(&luis, "luis@demo.example", &password).await?;
-        luis.goto(&format!("{url}/?view=all")).await?;
-        wait_text(&luis, ".sidebar .me", "Luis Fernández").await?;
-        let start = std::time::Instant::now();
-        while rows(&luis).await? == 0 && start.elapsed() < Duration::from_secs(15) {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert!(rows(&luis).await? > 0, "the agent sees conversations");
-        Ok(())
-    })
+            // An agent signs in with the same printed password and has work of their own.
+            let luis = b.open().await?;
+            luis.goto(&format!("{url}/login")).await?;
+            sign_in(&luis, "luis@demo.example", &password).await?;
+            luis.goto(&format!("{url}/?view=all")).await?;
+            wait_text(&luis, ".sidebar .me", "Luis Fernández").await?;
+            let start = std::time::Instant::now();
+            while rows(&luis).await? == 0 && start.elapsed() < Duration::from_secs(15) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert!(rows(&luis).await? > 0, "the agent sees conversations");
+            Ok(())
+        },
+    )
     .await;
     drop(server);
 }

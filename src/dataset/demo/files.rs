@@ -6,10 +6,10 @@ use crate::store::InboundParts;
 /// The files conversation `i`'s first message brings (most bring none).
 pub fn parts(i: usize) -> InboundParts {
     let mut files = Vec::new();
-    if i % 9 == 0 {
+    if i.is_multiple_of(9) {
         files.push((format!("photo-{i}.png"), "image/png", png(48, 32, i)));
     }
-    if i % 13 == 0 {
+    if i.is_multiple_of(13) {
         files.push((format!("invoice-{i}.pdf"), "application/pdf", pdf(i)));
     }
     super::with_files(files)

@@ -65,7 +65,7 @@ pub struct Person {
 
 pub fn person(i: usize) -> Person {
     let n = (i * 7) % 300;
-    let spanish = n % 2 == 0;
+    let spanish = n.is_multiple_of(2);
     let (names, surnames) = if spanish {
         (NAMES_ES, SURNAMES_ES)
     } else {
