@@ -49,13 +49,16 @@ fn err(e: impl std::fmt::Display) -> String {
 
 /// Fills the (empty) store of `cfg` with the demo data set; `progress(done, total)`.
 pub async fn generate(cfg: &Config, progress: &mut dyn FnMut(u64, u64)) -> Result<Demo, String> {
-    let store = crate::app::open_store(cfg).map_err(err)?;
-    if let Some(tree) = store.holds_data().map_err(err)? {
-        return Err(format!(
-            "{} already holds data ({tree}): `charla demo` fills only a new data directory; pass --data NEW_DIR",
-            cfg.storage.path.display()
-        ));
-    }
+    let store = match Store::open_empty(&crate::app::store_options(cfg)) {
+        Ok(s) => Arc::new(s),
+        Err(crate::store::StoreError::NotEmpty { tree, .. }) => {
+            return Err(format!(
+                "{} already holds data ({tree}): `charla demo` fills only a new data directory; pass --data NEW_DIR",
+                cfg.storage.path.display()
+            ));
+        }
+        Err(e) => return Err(err(e)),
+    };
     let services =
         crate::app::build_services(cfg, store.clone(), Arc::new(SystemClock)).map_err(err)?;
     let password = format!("demo-{}", random_token(6));
