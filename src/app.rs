@@ -43,7 +43,12 @@ impl AppError {
 
 /// Opens the store described by the configuration.
 pub fn open_store(cfg: &Config) -> Result<Arc<Store>, AppError> {
-    let opts = StoreOptions {
+    Ok(Arc::new(Store::open(&store_options(cfg))?))
+}
+
+/// The store the configuration describes.
+pub fn store_options(cfg: &Config) -> StoreOptions {
+    StoreOptions {
         path: cfg.storage.path.clone(),
         cache_capacity: cfg.storage.cache_capacity.0,
         flush_every_ms: Some(cfg.storage.flush_every_ms).filter(|&ms| ms > 0),
@@ -54,35 +59,42 @@ pub fn open_store(cfg: &Config) -> Result<Arc<Store>, AppError> {
             },
             _ => crate::store::EngineChoice::Sled,
         },
-    };
-    Ok(Arc::new(Store::open(&opts)?))
+    }
 }
 
 /// The signing key: configured, or generated once into `<data>/secret.key` (mode 0600).
 pub fn load_keys(cfg: &Config, data: &Path) -> Result<Keys, AppError> {
-    if let Some(k) = &cfg.security.secret_key {
-        return Ok(Keys::new(k.expose().as_bytes()));
+    if let Some(k) = existing_keys(cfg, data)? {
+        return Ok(k);
     }
     let path = data.join("secret.key");
     let io = |e: std::io::Error| AppError::Other(format!("{}: {e}", path.display()));
+    let key = crate::service::random_token(32);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(&path).map_err(io)?;
+    std::io::Write::write_all(&mut f, key.as_bytes()).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    Ok(Keys::new(key.as_bytes()))
+}
+
+/// The signing key when one exists (configured, or in `<data>/secret.key`); never
+/// generates one.
+pub fn existing_keys(cfg: &Config, data: &Path) -> Result<Option<Keys>, AppError> {
+    if let Some(k) = &cfg.security.secret_key {
+        return Ok(Some(Keys::new(k.expose().as_bytes())));
+    }
+    let path = data.join("secret.key");
     match std::fs::read_to_string(&path) {
-        Ok(s) if s.trim().len() >= 32 => Ok(Keys::new(s.trim().as_bytes())),
+        Ok(s) if s.trim().len() >= 32 => Ok(Some(Keys::new(s.trim().as_bytes()))),
         Ok(_) => Err(AppError::Other(format!(
             "{} is shorter than 32 characters; delete it to generate a new one",
             path.display()
         ))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let key = crate::service::random_token(32);
-            let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-            let mut f = opts.open(&path).map_err(io)?;
-            std::io::Write::write_all(&mut f, key.as_bytes()).map_err(io)?;
-            f.sync_all().map_err(io)?;
-            Ok(Keys::new(key.as_bytes()))
-        }
-        Err(e) => Err(io(e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(AppError::Other(format!("{}: {e}", path.display()))),
     }
 }
 

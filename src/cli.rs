@@ -1,5 +1,8 @@
 //! The command line: `serve` (default), `check-config`, `admin …`, `backup`, `restore`,
-//! `migrate-store`.
+//! `migrate-store`, `export`, `import`, `demo`.
+
+mod exchange;
+pub use exchange::{ExportArgs, Format, ImportArgs, demo, export, import};
 
 use crate::app::{self, AppError};
 use crate::config::Config;
@@ -46,6 +49,13 @@ pub enum Command {
     /// Ask a running server's `/healthz`: exit 0 when it answers 200, 1 otherwise (for
     /// container health checks, where there is no curl).
     Healthcheck(HealthcheckArgs),
+    /// Write conversations out (all, or one contact's) as JSONL, HTML or mbox, to
+    /// standard output or --output FILE. Stop the server first.
+    Export(ExportArgs),
+    /// Import a whole JSONL export into an empty data directory (or database).
+    Import(ImportArgs),
+    /// Fill a new data directory with a bilingual demo data set and print how to sign in.
+    Demo,
 }
 
 #[derive(Args, Debug)]

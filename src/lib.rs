@@ -7,6 +7,7 @@ pub mod channels;
 pub mod cli;
 pub mod cluster;
 pub mod config;
+pub mod dataset;
 pub mod domain;
 pub mod metrics;
 pub mod search;

@@ -44,6 +44,11 @@ fn main() -> ExitCode {
         Some(Command::Admin(cmd)) => cli::admin(&cfg, cmd),
         Some(Command::Restore(r)) => cli::restore(&cfg, r, args.data.is_some()),
         Some(Command::MigrateStore(m)) => cli::migrate_store(&cfg, m),
+        Some(Command::Export(a)) => cli::export(&cfg, a),
+        Some(Command::Import(a)) => cli::import(&cfg, a),
+        Some(Command::Demo) => {
+            runtime().and_then(|rt| rt.block_on(cli::demo(&cfg, args.data.as_deref())))
+        }
         Some(Command::Backup(b)) => runtime().and_then(|rt| rt.block_on(cli::backup(&cfg, b))),
         Some(Command::Healthcheck(h)) => {
             runtime().and_then(|rt| rt.block_on(cli::healthcheck(&cfg, h)))

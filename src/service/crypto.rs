@@ -150,6 +150,31 @@ impl Keys {
         ))
     }
 
+    /// `seal` with a nonce derived from the plaintext (HMAC under the sealing key), so
+    /// the same secret seals to the same text: exports of unchanged data stay identical.
+    /// It tells only whether two sealed values are equal. `open` reads it.
+    pub fn seal_deterministic(&self, plaintext: &str) -> Result<String> {
+        use base64::Engine;
+        use chacha20poly1305::aead::{Aead, KeyInit};
+        let key = self.sealing_key();
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.as_slice())
+            .map_err(|_| ServiceError::Internal("encryption failed".into()))?;
+        mac.update(b"charla/secrets/v1/nonce\0");
+        mac.update(plaintext.as_bytes());
+        let nonce_bytes = mac.finalize().into_bytes();
+        let nonce = chacha20poly1305::XNonce::from_slice(&nonce_bytes[..24]);
+        let cipher = chacha20poly1305::XChaCha20Poly1305::new(&key);
+        let ct = cipher
+            .encrypt(nonce, plaintext.as_bytes())
+            .map_err(|_| ServiceError::Internal("encryption failed".into()))?;
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&ct);
+        Ok(format!(
+            "v1:{}",
+            base64::engine::general_purpose::STANDARD_NO_PAD.encode(out)
+        ))
+    }
+
     /// Decrypts a value made by `seal`; fails if the installation secret changed.
     pub fn open(&self, sealed: &str) -> Result<String> {
         use base64::Engine;
@@ -216,6 +241,19 @@ mod tests {
             "dummy never matches"
         );
         assert!(!h.verify("x", Some("garbage")).await.unwrap());
+    }
+
+    #[test]
+    fn deterministic_sealing_repeats_and_opens() {
+        let k = Keys::new(b"0123456789abcdef0123456789abcdef");
+        let a = k.seal_deterministic("charla_inbox_secret").unwrap();
+        assert_eq!(a, k.seal_deterministic("charla_inbox_secret").unwrap());
+        assert_ne!(a, k.seal_deterministic("charla_inbox_other").unwrap());
+        assert!(!a.contains("secret"));
+        assert_eq!(k.open(&a).unwrap(), "charla_inbox_secret");
+        let other = Keys::new(b"another key, also 32 characters!");
+        assert!(other.open(&a).is_err());
+        assert_ne!(a, other.seal_deterministic("charla_inbox_secret").unwrap());
     }
 
     #[test]

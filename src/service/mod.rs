@@ -12,6 +12,7 @@ mod conversations;
 mod crypto;
 mod directory;
 mod email;
+pub mod exchange;
 pub mod live;
 mod mail;
 mod messaging;

@@ -76,27 +76,27 @@ pub(super) fn tx_enc<T: Serialize>(v: &T) -> TxResult<Vec<u8>> {
 /// The trees of a conversation transaction, by position.
 pub(super) struct Tx<'a>(pub(super) &'a [TxTree<'a>]);
 
-const CONV: usize = 0;
-const TL: usize = 1;
-const MSG: usize = 2;
-const EXT: usize = 3;
-const IDX: usize = 4;
-const CNT: usize = 5;
-const CONTACT: usize = 6;
-const CKEY: usize = 7;
-const CCONV: usize = 8;
-const CINBOX: usize = 9;
-const MENTION: usize = 10;
-const WAKE: usize = 11;
-const JOB: usize = 12;
-const AUDIT: usize = 13;
-const CURSOR: usize = 14;
-const TOKEN: usize = 15;
-const PART: usize = 16;
+pub(super) const CONV: usize = 0;
+pub(super) const TL: usize = 1;
+pub(super) const MSG: usize = 2;
+pub(super) const EXT: usize = 3;
+pub(super) const IDX: usize = 4;
+pub(super) const CNT: usize = 5;
+pub(super) const CONTACT: usize = 6;
+pub(super) const CKEY: usize = 7;
+pub(super) const CCONV: usize = 8;
+pub(super) const CINBOX: usize = 9;
+pub(super) const MENTION: usize = 10;
+pub(super) const WAKE: usize = 11;
+pub(super) const JOB: usize = 12;
+pub(super) const AUDIT: usize = 13;
+pub(super) const CURSOR: usize = 14;
+pub(super) const TOKEN: usize = 15;
+pub(super) const PART: usize = 16;
 /// Read only, to fence a write done under a lease (mail ingest under its watcher's).
-const LEASE: usize = 17;
-const JOBCOUNT: usize = 18;
-const REPORT: usize = 19;
+pub(super) const LEASE: usize = 17;
+pub(super) const JOBCOUNT: usize = 18;
+pub(super) const REPORT: usize = 19;
 
 impl Tx<'_> {
     pub(super) fn conv(&self, id: ConversationId) -> TxResult<Option<Conversation>> {
@@ -165,7 +165,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    fn push(&self, conv: ConversationId, item: &TimelineItem) -> TxResult<()> {
+    pub(super) fn push(&self, conv: ConversationId, item: &TimelineItem) -> TxResult<()> {
         let id = item.id();
         self.0[TL].insert(&keys::id_pair(conv.0, id.0)[..], tx_enc(item)?)?;
         if let TimelineItem::Message(_) = item {
@@ -174,7 +174,12 @@ impl Tx<'_> {
         Ok(())
     }
 
-    fn mention(&self, conv: &Conversation, agent: AgentId, at: Timestamp) -> TxResult<()> {
+    pub(super) fn mention(
+        &self,
+        conv: &Conversation,
+        agent: AgentId,
+        at: Timestamp,
+    ) -> TxResult<()> {
         let key = keys::id_pair(conv.id.0, agent.0);
         let inbox = conv.inbox_id.0;
         match self.0[MENTION].replace(&key[..], keys::time_be(at.0))? {
@@ -238,7 +243,7 @@ pub(super) fn contact_keys(c: &Contact, identifier_inbox: Option<InboxId>) -> Ve
 }
 
 impl Store {
-    fn conv_trees(&self) -> [&super::kv::Tree; 20] {
+    pub(super) fn conv_trees(&self) -> [&super::kv::Tree; 20] {
         let t = &self.t;
         [
             &t.convid_conversation,
@@ -375,6 +380,7 @@ impl Store {
 }
 
 mod ingest;
+pub(super) use ingest::read_position;
 pub use ingest::{InboundMessage, InboundSender, Ingested, Position, Thread};
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod contacts;
 mod conversations;
 pub mod copy;
 pub mod engine;
+pub mod exchange;
 mod jobs;
 pub mod keys;
 mod kv;
@@ -73,6 +74,10 @@ pub enum StoreError {
     Abort(Abort),
     #[error("invalid backup file: {0}")]
     BadBackup(String),
+    #[error(
+        "the data in {path} is not empty (it holds {tree}); import only into a new data directory (--data NEW_DIR) or an empty database"
+    )]
+    NotEmpty { path: PathBuf, tree: &'static str },
 }
 
 /// A rule checked inside a transaction that refused the write.
@@ -280,6 +285,16 @@ pub fn is_locked(path: &Path) -> bool {
 impl Store {
     /// Opens (or creates) the store, takes the directory lock and runs migrations.
     pub fn open(opts: &StoreOptions) -> Result<Store> {
+        Self::open_inner(opts, false)
+    }
+
+    /// Opens a store that must hold no data yet (an import's target), refusing with
+    /// [`StoreError::NotEmpty`] before anything is written (migrations included).
+    pub fn open_empty(opts: &StoreOptions) -> Result<Store> {
+        Self::open_inner(opts, true)
+    }
+
+    fn open_inner(opts: &StoreOptions, must_be_empty: bool) -> Result<Store> {
         let lock = lock_dir(&opts.path)?;
         let e = std::sync::Arc::new(match &opts.engine {
             EngineChoice::Sled => engine::Engine::open_sled(
@@ -303,8 +318,27 @@ impl Store {
             path: opts.path.clone(),
             _lock: lock,
         };
+        if must_be_empty && let Some(tree) = store.holds_data()? {
+            return Err(StoreError::NotEmpty {
+                path: opts.path.clone(),
+                tree,
+            });
+        }
         migrations::run(&store)?;
         Ok(store)
+    }
+
+    /// The first keyspace holding data, if any (a new store holds only its schema
+    /// version).
+    pub fn holds_data(&self) -> Result<Option<&'static str>> {
+        for (ks, name) in schema::TREES.iter().enumerate() {
+            for k in kv::Tree::new(self.e.clone(), ks).iter().keys() {
+                if !(ks == self.t.meta.ks() && k? == meta_keys::SCHEMA_VERSION) {
+                    return Ok(Some(name));
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// Whether the engine is reached over the network (see [`engine::Engine::is_remote`]):

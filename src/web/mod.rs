@@ -7,6 +7,7 @@ mod body_timeout;
 mod charts;
 pub mod client_ip;
 mod error;
+pub mod export;
 mod forms;
 mod handlers;
 mod inbox_views;
@@ -135,6 +136,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/contacts/{id}", get().to(contacts::contacts_show))
         .route("/contacts/{id}", post().to(contacts::contacts_update))
         .route("/contacts/{id}/block", post().to(contacts::contacts_block))
+        .route("/contacts/{id}/export", get().to(contacts::contacts_export))
         .route(
             "/contacts/{id}/unblock",
             post().to(contacts::contacts_unblock),

@@ -57,6 +57,7 @@ async fn agents_reach_only_their_inboxes_everywhere() {
             r.message_id
         ),
         format!("/conversations/{hidden}/messages/{}/html", r.message_id),
+        format!("/contacts/{hidden_contact}/export"),
     ];
     for path in &mail_routes {
         assert_eq!(
@@ -186,6 +187,8 @@ async fn agents_reach_only_their_inboxes_everywhere() {
         format!("/conversations/{hidden}/pane"),
         format!("/contacts/{hidden_contact}"),
         format!("/reports?group_by=week&filter=inbox:{other}"),
+        format!("/contacts/{hidden_contact}/export"),
+        format!("/contacts/{hidden_contact}/export?format=jsonl"),
         mail_routes[0].clone(),
         mail_routes[1].clone(),
     ] {

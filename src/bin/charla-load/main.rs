@@ -12,7 +12,7 @@
 //! channels …` the messaging channels (see `channels.rs`).
 
 mod channels;
-mod dataset;
+
 mod http;
 mod mail;
 mod nodes;
@@ -20,6 +20,7 @@ mod reports;
 mod widget;
 mod ws;
 
+use charla::dataset;
 use http::{Conn, hammer_on, percentile};
 use nodes::{copy_to_postgres, start_nodes};
 use std::collections::HashMap;

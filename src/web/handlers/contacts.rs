@@ -186,3 +186,75 @@ pub async fn contacts_unblock(
 ) -> Result<HttpResponse, WebError> {
     block(auth, &st, *id, false, &f.back).await
 }
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    /// `html` (the default) or `jsonl`.
+    format: Option<String>,
+}
+
+/// "Download conversations": the contact as the agent may see them, with the
+/// conversations of the agent's inboxes, as one HTML document or a JSONL export
+/// (docs/export.md). Recorded in the audit log.
+pub async fn contacts_export(
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    q: web::Query<ExportQuery>,
+) -> Result<HttpResponse, WebError> {
+    let format = match q.format.as_deref().unwrap_or("html") {
+        "html" => "html",
+        "jsonl" => "jsonl",
+        other => {
+            return Err(WebError::BadRequest(format!(
+                "format must be html or jsonl, not {other:?}"
+            )));
+        }
+    };
+    let (me, id) = (auth.agent.clone(), ContactId(*id));
+    let services = st.services.clone();
+    let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ServiceError> {
+        let mut out = Vec::new();
+        if format == "jsonl" {
+            services.export_contact_jsonl(Some(&me), id, &mut out)?;
+        } else {
+            let name = services.contact(&me, id)?.contact.display_name();
+            let dir = services.directory();
+            let mut html = crate::web::export::head(
+                &format!("Conversations with {name}"),
+                "Exported from Charla. Times are UTC; internal notes are marked.",
+            );
+            services.each_transcript(
+                Some(&me),
+                crate::service::exchange::Scope::Contact(id),
+                &mut |t| {
+                    html.push_str(&crate::web::export::conversation(t, &dir));
+                    Ok(())
+                },
+                &mut |_, _| {},
+            )?;
+            html.push_str(crate::web::export::FOOT);
+            out = html.into_bytes();
+        }
+        services.audit_contact_export(&me, id, format)?;
+        Ok(out)
+    })
+    .await
+    .map_err(|e| WebError::Internal(e.to_string()))??;
+    let (mime, ext) = match format {
+        "jsonl" => ("application/x-ndjson; charset=utf-8", "jsonl"),
+        _ => ("text/html; charset=utf-8", "html"),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(mime)
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"contact-{id}-conversations.{ext}\""),
+        ))
+        .insert_header((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((
+            actix_web::http::header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        ))
+        .body(body))
+}

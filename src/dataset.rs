@@ -1,12 +1,12 @@
 //! Builds a realistic data set in-process, through the same store operations and domain
 //! rules the server uses (no HTTP), so a million messages take a minute, not an hour.
 
-use charla::config::Config;
-use charla::domain::conversation::{ConversationId, MessageId};
-use charla::domain::message::{DeliveryStatus, Direction, Message, TimelineItem};
-use charla::domain::{AgentId, Clock, InboxId, Role, SystemClock, TeamId, Timestamp};
-use charla::service::InboxInput;
-use charla::store::{Change, InboundMessage, InboundSender, Store, Thread};
+use crate::config::Config;
+use crate::domain::conversation::{ConversationId, MessageId};
+use crate::domain::message::{DeliveryStatus, Direction, Message, TimelineItem};
+use crate::domain::{AgentId, Clock, InboxId, Role, SystemClock, TeamId, Timestamp};
+use crate::service::InboxInput;
+use crate::store::{Change, InboundMessage, InboundSender, Store, Thread};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -37,9 +37,9 @@ pub async fn generate(
     messages: usize,
 ) -> Result<DataSet, String> {
     let e = |e: &dyn std::fmt::Display| e.to_string();
-    let store = charla::app::open_store(cfg).map_err(|x| e(&x))?;
-    let services = charla::app::build_services(cfg, store.clone(), Arc::new(SystemClock))
-        .map_err(|x| e(&x))?;
+    let store = crate::app::open_store(cfg).map_err(|x| e(&x))?;
+    let services =
+        crate::app::build_services(cfg, store.clone(), Arc::new(SystemClock)).map_err(|x| e(&x))?;
     let admin = services
         .cli_create_admin(ADMIN_EMAIL, "Load Admin", ADMIN_PASSWORD)
         .map_err(|x| e(&x))?;
@@ -158,7 +158,7 @@ fn one_conversation(
     teams: &[TeamId],
     inboxes: &[(u64, String)],
 ) -> Result<usize, String> {
-    let e = |x: charla::store::StoreError| x.to_string();
+    let e = |x: crate::store::StoreError| x.to_string();
     // Spread activity over the last 90 days, newest conversations last.
     let start =
         Timestamp(now.0 - 90 * 86_400_000 + (i as i64 * 90 * 86_400_000 / total.max(1) as i64));
@@ -215,16 +215,16 @@ fn one_conversation(
             .update_conversation(c, |conv| {
                 let at = conv.last_activity_at;
                 let mut ev_items =
-                    conv.set_team(charla::domain::conversation::Actor::Agent(agent), team, at);
+                    conv.set_team(crate::domain::conversation::Actor::Agent(agent), team, at);
                 if close {
                     ev_items.extend(
-                        conv.close(charla::domain::conversation::Actor::Agent(agent), None, at)
+                        conv.close(crate::domain::conversation::Actor::Agent(agent), None, at)
                             .unwrap_or_default(),
                     );
                 } else if snooze {
                     ev_items.extend(
                         conv.snooze(
-                            charla::domain::conversation::Actor::Agent(agent),
+                            crate::domain::conversation::Actor::Agent(agent),
                             Timestamp(now.0 + 86_400_000),
                             at,
                         )
@@ -253,7 +253,7 @@ fn reply(
     text: &str,
     at: Timestamp,
 ) -> Result<(), String> {
-    let e = |x: charla::store::StoreError| x.to_string();
+    let e = |x: crate::store::StoreError| x.to_string();
     let (ev, id) = (
         store.generate_id().map_err(e)?,
         store.generate_id().map_err(e)?,
@@ -293,3 +293,5 @@ fn reply(
         .map_err(e)?;
     Ok(())
 }
+
+pub mod demo;
