@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod domain;
+pub mod i18n;
 pub mod search;
 pub mod service;
 pub mod store;
