@@ -310,4 +310,6 @@ impl L10n {
 }
 
 #[cfg(test)]
+mod check;
+#[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@ mod admin_messaging;
 mod api;
 mod auth;
 mod browser;
+mod browser_i18n;
 mod browser_inbox;
 mod browser_messaging;
 mod browser_widget;
@@ -40,6 +41,7 @@ mod webhook;
 mod widget;
 
 mod browser_whatsapp;
+mod i18n;
 mod new_message;
 #[path = "../support/twilio_fake.rs"]
 pub mod twilio_fake;
