@@ -359,13 +359,20 @@ async fn a_refused_language_or_zone_is_named_and_keeps_what_was_typed() {
     let page = format!("/conversations/{conv}");
     for (typed, why) in [
         ("", "until: pick a date and time"),
-        ("next tuesday", "until: &#34;next tuesday&#34; is not a date and time"),
+        (
+            "next tuesday",
+            "until: &#34;next tuesday&#34; is not a date and time",
+        ),
     ] {
         let r = c
             .submit(
                 &page,
                 &format!("{page}/status"),
-                &[("status", "snoozed"), ("snooze", "custom"), ("until_local", typed)],
+                &[
+                    ("status", "snoozed"),
+                    ("snooze", "custom"),
+                    ("until_local", typed),
+                ],
             )
             .await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
