@@ -129,9 +129,13 @@ pub fn build_services(
 /// A started server.
 pub struct Running {
     pub addr: SocketAddr,
+    /// Where `metrics.listen` serves `/metrics`, when set.
+    pub metrics_addr: Option<SocketAddr>,
     pub services: Arc<Services>,
     handle: ServerHandle,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The metrics listener, stopped with the main server.
+    metrics: Option<(ServerHandle, tokio::task::JoinHandle<std::io::Result<()>>)>,
     workers: Workers,
     /// The bus to the other nodes (cluster mode only).
     cluster: Option<crate::cluster::Cluster>,
@@ -173,8 +177,25 @@ pub async fn start(cfg: &Config, opts: StartOptions) -> Result<Running, AppError
                 language: crate::i18n::Lang::parse(&cfg.ui.language).unwrap_or_default(),
                 timezone: cfg.ui.timezone.clone(),
             },
+            metrics: crate::web::MetricsAccess {
+                enabled: cfg.metrics.enabled,
+                token: cfg
+                    .metrics
+                    .token
+                    .as_ref()
+                    .map(|t| t.expose().trim().to_string()),
+                own_listener: cfg.metrics.own_listener().is_some(),
+            },
         },
     });
+    // Bound before anything starts, so a busy address stops start-up cleanly.
+    let metrics_listener = match cfg.metrics.own_listener() {
+        Some(addr) => Some((
+            addr,
+            std::net::TcpListener::bind(addr).map_err(|source| metrics_bind_error(addr, source))?,
+        )),
+        None => None,
+    };
     let listener =
         std::net::TcpListener::bind(&cfg.server.listen).map_err(|source| AppError::Bind {
             addr: cfg.server.listen.clone(),
@@ -184,7 +205,8 @@ pub async fn start(cfg: &Config, opts: StartOptions) -> Result<Running, AppError
         addr: cfg.server.listen.clone(),
         source,
     })?;
-    let mut server = actix_web::HttpServer::new(move || crate::web::app(state.clone()))
+    let main_state = state.clone();
+    let mut server = actix_web::HttpServer::new(move || crate::web::app(main_state.clone()))
         .shutdown_timeout(cfg.server.shutdown_timeout_seconds)
         .listen(listener)
         .map_err(|source| AppError::Bind {
@@ -199,6 +221,10 @@ pub async fn start(cfg: &Config, opts: StartOptions) -> Result<Running, AppError
     server = server.disable_signals();
     let server = server.run();
     let handle = server.handle();
+    let metrics_server = match metrics_listener {
+        Some((addr, listener)) => Some(metrics_server(addr, listener, state)?),
+        None => None,
+    };
     if opts.handle_signals {
         let (services, handle) = (services.clone(), handle.clone());
         tokio::spawn(async move {
@@ -222,12 +248,42 @@ pub async fn start(cfg: &Config, opts: StartOptions) -> Result<Running, AppError
     );
     Ok(Running {
         addr,
+        metrics_addr: metrics_server.as_ref().map(|m| m.0),
         services,
         handle,
         server: tokio::spawn(server),
+        metrics: metrics_server.map(|(_, handle, server)| (handle, tokio::spawn(server))),
         workers,
         cluster,
     })
+}
+
+/// The listener of `metrics.listen`: `/metrics` only, on one worker thread, so the
+/// metrics can stay off the public port.
+fn metrics_server(
+    addr: &str,
+    listener: std::net::TcpListener,
+    state: actix_web::web::Data<AppState>,
+) -> Result<(SocketAddr, ServerHandle, actix_web::dev::Server), AppError> {
+    let local = listener
+        .local_addr()
+        .map_err(|source| metrics_bind_error(addr, source))?;
+    let server = actix_web::HttpServer::new(move || crate::web::metrics_app(state.clone()))
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(5)
+        .listen(listener)
+        .map_err(|source| metrics_bind_error(addr, source))?
+        .run();
+    let handle = server.handle();
+    Ok((local, handle, server))
+}
+
+fn metrics_bind_error(addr: &str, source: std::io::Error) -> AppError {
+    AppError::Bind {
+        addr: format!("{addr} (metrics.listen)"),
+        source,
+    }
 }
 
 impl Running {
@@ -235,6 +291,10 @@ impl Running {
     /// workers and flushes the store.
     pub async fn wait(self) -> Result<(), AppError> {
         let served = self.server.await;
+        if let Some((handle, task)) = self.metrics {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
         tracing::info!("HTTP server stopped; stopping workers");
         self.workers.shutdown().await;
         if let Some(c) = self.cluster {
@@ -295,6 +355,9 @@ pub async fn serve(cfg: &Config) -> Result<(), AppError> {
         "Charla is listening on http://{}{setup}",
         running.addr
     );
+    if let Some(addr) = running.metrics_addr {
+        tracing::info!("metrics are served on http://{addr}/metrics");
+    }
     running.wait().await
 }
 

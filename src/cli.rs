@@ -18,7 +18,7 @@ use std::sync::Arc;
 )]
 pub struct Cli {
     /// Configuration file (default: ./charla.toml when present).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", env = "CHARLA_CONFIG")]
     pub config: Option<PathBuf>,
     /// Data directory (overrides storage.path).
     #[arg(long, global = true, value_name = "DIR")]
@@ -43,6 +43,19 @@ pub enum Command {
     /// Copy the whole store to another engine (PostgreSQL, or an embedded directory),
     /// verifying every keyspace; the source is only read, the target must be empty.
     MigrateStore(MigrateStoreArgs),
+    /// Ask a running server's `/healthz`: exit 0 when it answers 200, 1 otherwise (for
+    /// container health checks, where there is no curl).
+    Healthcheck(HealthcheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct HealthcheckArgs {
+    /// URL of the running server (default: http:// + server.listen).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Seconds to wait for the answer.
+    #[arg(long, default_value_t = 5)]
+    pub timeout: u64,
 }
 
 #[derive(Args, Debug)]
@@ -294,13 +307,7 @@ async fn backup_online(
              (create one on your profile page)",
         )
     })?;
-    let url = match &args.url {
-        Some(u) => u.trim_end_matches('/').to_string(),
-        None => format!(
-            "http://{}",
-            cfg.server.listen.replace("0.0.0.0", "127.0.0.1")
-        ),
-    };
+    let url = server_url(cfg, args.url.as_deref());
     let client = reqwest::Client::new();
     let resp = client
         .post(format!("{url}/api/v1/admin/backup"))
@@ -403,5 +410,41 @@ pub fn restore(cfg: &Config, args: &RestoreArgs, data_flag_given: bool) -> Resul
         .map_err(|e| fail(e.to_string()))?;
     progress.done();
     println!("restored {n} entries into {}", cfg.storage.path.display());
+    Ok(())
+}
+
+/// The running server's base URL: `given`, else `http://` + `server.listen` (an address
+/// listening on every interface is reached on loopback).
+fn server_url(cfg: &Config, given: Option<&str>) -> String {
+    match given {
+        Some(u) => u.trim_end_matches('/').to_string(),
+        None => format!(
+            "http://{}",
+            cfg.server
+                .listen
+                .replace("0.0.0.0", "127.0.0.1")
+                .replace("[::]", "[::1]")
+        ),
+    }
+}
+
+/// `charla healthcheck`: GET `/healthz` of the running server; its answer is printed.
+pub async fn healthcheck(cfg: &Config, args: &HealthcheckArgs) -> Result<(), Failure> {
+    let url = format!("{}/healthz", server_url(cfg, args.url.as_deref()));
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(args.timeout.max(1)))
+        .build()
+        .map_err(|e| fail(e.to_string()))?;
+    let resp = client
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| fail(format!("unhealthy: cannot reach {url}: {e}")))?;
+    let status = resp.status();
+    let body = resp.text().await.unwrap_or_default();
+    if !status.is_success() {
+        return Err(fail(format!("unhealthy: {url} answered {status}: {body}")));
+    }
+    println!("{body}");
     Ok(())
 }

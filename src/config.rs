@@ -19,6 +19,7 @@ pub struct Config {
     pub cluster: ClusterConfig,
     pub log: LogConfig,
     pub ui: UiConfig,
+    pub metrics: MetricsConfig,
 }
 
 /// The agent interface's defaults, for agents who have not chosen in their profile.
@@ -37,6 +38,30 @@ impl Default for UiConfig {
             language: "en".into(),
             timezone: "UTC".into(),
         }
+    }
+}
+
+/// `GET /metrics` in Prometheus's text format: off unless enabled, and then behind a
+/// bearer token on the main port, or on a listener of its own.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct MetricsConfig {
+    /// Serve the metrics.
+    pub enabled: bool,
+    /// The bearer token a scraper sends (`Authorization: Bearer …`). Required unless
+    /// `listen` is set; with `listen` set, that listener asks for it too when given.
+    pub token: Option<Secret>,
+    /// Read `token` from this file instead.
+    pub token_file: Option<PathBuf>,
+    /// A separate address (`127.0.0.1:9464`) that serves only `/metrics`; the main port
+    /// then answers 404 there. Empty: the main port serves it, behind the token.
+    pub listen: String,
+}
+
+impl MetricsConfig {
+    /// The separate metrics address, when one is set.
+    pub fn own_listener(&self) -> Option<&str> {
+        Some(self.listen.trim()).filter(|l| self.enabled && !l.is_empty())
     }
 }
 
@@ -281,12 +306,25 @@ pub struct LogConfig {
     /// `error`, `warn`, `info`, `debug`, `trace`, or a tracing filter
     /// (`info,charla=debug`). `RUST_LOG` overrides it.
     pub level: String,
+    /// `text` (one readable line per event) or `json` (one JSON object per line, for
+    /// log shippers).
+    pub format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
         LogConfig {
             level: "info".into(),
+            format: LogFormat::Text,
         }
     }
 }
@@ -481,7 +519,8 @@ pub fn load(
         let known_optional = (section == "security"
             && (key == "secret_key" || key == "secret_key_file"))
             || (section == "storage" && (key == "url" || key == "url_file"))
-            || (section == "cluster" && key == "nats_url");
+            || (section == "cluster" && key == "nats_url")
+            || (section == "metrics" && (key == "token" || key == "token_file"));
         if default.is_none() && !known_optional {
             warnings.push(format!(
                 "environment variable {var} ignored: unknown key `{section}.{key}`"
@@ -556,30 +595,48 @@ fn describe(text: &str, e: &toml::de::Error) -> String {
 }
 
 fn resolve_secret_files(c: &mut Config) -> Result<(), ConfigError> {
-    if let Some(path) = &c.security.secret_key_file {
-        if c.security.secret_key.is_some() {
-            return Err(ConfigError::Value(
-                "set only one of security.secret_key and security.secret_key_file".into(),
-            ));
-        }
-        let s = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        c.security.secret_key = Some(Secret::new(s.trim_end_matches(['\n', '\r'])));
+    // The key keeps inner whitespace at its ends (only the file's line end goes).
+    read_secret_file(
+        &mut c.security.secret_key,
+        c.security.secret_key_file.as_deref(),
+        "security.secret_key",
+        |s| s.trim_end_matches(['\n', '\r']),
+    )?;
+    read_secret_file(
+        &mut c.storage.url,
+        c.storage.url_file.as_deref(),
+        "storage.url",
+        str::trim,
+    )?;
+    read_secret_file(
+        &mut c.metrics.token,
+        c.metrics.token_file.as_deref(),
+        "metrics.token",
+        str::trim,
+    )
+}
+
+/// A secret given as a file (`<key>_file`): read into `value`, trimmed by `trim`;
+/// setting both the key and its file is refused.
+fn read_secret_file(
+    value: &mut Option<Secret>,
+    file: Option<&Path>,
+    key: &str,
+    trim: impl Fn(&str) -> &str,
+) -> Result<(), ConfigError> {
+    let Some(path) = file else {
+        return Ok(());
+    };
+    if value.is_some() {
+        return Err(ConfigError::Value(format!(
+            "set only one of {key} and {key}_file"
+        )));
     }
-    if let Some(path) = &c.storage.url_file {
-        if c.storage.url.is_some() {
-            return Err(ConfigError::Value(
-                "set only one of storage.url and storage.url_file".into(),
-            ));
-        }
-        let s = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        c.storage.url = Some(Secret::new(s.trim()));
-    }
+    let s = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    *value = Some(Secret::new(trim(&s)));
     Ok(())
 }
 

@@ -377,3 +377,109 @@ fn the_interface_language_and_time_zone_are_checked() {
         "{e}"
     );
 }
+
+#[test]
+fn metrics_are_off_by_default_and_need_a_token_or_their_own_listener() {
+    let l = load(None, &[], &Overrides::default()).unwrap();
+    assert!(!l.config.metrics.enabled);
+    assert_eq!(l.config.metrics.own_listener(), None);
+    // Enabled on the main port without a token: refused, saying what to set.
+    let e = load_str("[metrics]\nenabled = true\n", &[], Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("metrics.token") && e.contains("metrics.listen"),
+        "{e}"
+    );
+    let e = load_str(
+        "",
+        &[("CHARLA__METRICS__ENABLED", "true")],
+        Overrides::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("metrics.token"), "{e}");
+    // A token from the environment: accepted, and never printed.
+    let token = "scrape-me-0123456789";
+    let l = load_str(
+        "",
+        &[
+            ("CHARLA__METRICS__ENABLED", "1"),
+            ("CHARLA__METRICS__TOKEN", token),
+        ],
+        Overrides::default(),
+    )
+    .unwrap();
+    assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+    assert_eq!(l.config.metrics.token.as_ref().unwrap().expose(), token);
+    assert!(!l.config.to_redacted_toml().contains(token));
+    assert!(!format!("{:?}", l.config).contains(token));
+    assert_eq!(l.config.metrics.own_listener(), None);
+    // Or from a file (Docker and systemd secrets), trailing newline dropped.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, format!("{token}\n")).unwrap();
+    let l = load_str(
+        "[metrics]\nenabled = true\n",
+        &[("CHARLA__METRICS__TOKEN_FILE", file.to_str().unwrap())],
+        Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(l.config.metrics.token.as_ref().unwrap().expose(), token);
+    let both = format!("[metrics]\ntoken = \"{token}\"\ntoken_file = {file:?}\n");
+    assert!(load_str(&both, &[], Overrides::default()).is_err());
+    // A listener of its own needs no token.
+    let l = load_str(
+        "[metrics]\nenabled = true\nlisten = \"127.0.0.1:9464\"\n",
+        &[],
+        Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(l.config.metrics.own_listener(), Some("127.0.0.1:9464"));
+    // A short token, a listener without a port, or the main port again: named.
+    for (text, want) in [
+        (
+            "[metrics]\nenabled = true\ntoken = \"short\"\n",
+            "at least 16",
+        ),
+        (
+            "[metrics]\nenabled = true\nlisten = \"localhost\"\n",
+            "HOST:PORT",
+        ),
+        (
+            "[server]\nlisten = \"0.0.0.0:8080\"\n[metrics]\nenabled = true\nlisten = \"0.0.0.0:8080\"\n",
+            "another port",
+        ),
+    ] {
+        let e = load_str(text, &[], Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(want), "{text}: {e}");
+    }
+    // Disabled, a listener set is not started.
+    let l = load_str(
+        "[metrics]\nlisten = \"127.0.0.1:9464\"\n",
+        &[],
+        Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(l.config.metrics.own_listener(), None);
+}
+
+#[test]
+fn log_format_is_text_or_json() {
+    let l = load(None, &[], &Overrides::default()).unwrap();
+    assert_eq!(l.config.log.format, LogFormat::Text);
+    let l = load_str("[log]\nformat = \"json\"\n", &[], Overrides::default()).unwrap();
+    assert_eq!(l.config.log.format, LogFormat::Json);
+    let l = load_str("", &[("CHARLA__LOG__FORMAT", "json")], Overrides::default()).unwrap();
+    assert_eq!(l.config.log.format, LogFormat::Json);
+    let e = load_str("[log]\nformat = \"xml\"\n", &[], Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("line 2") && e.contains("json"), "{e}");
+    let e = load_str("", &[("CHARLA__LOG__FORMAT", "yaml")], Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("text") && e.contains("json"), "{e}");
+}

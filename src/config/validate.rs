@@ -85,10 +85,46 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
     {
         return bad("security.secret_key: must be at least 32 characters".into());
     }
+    validate_metrics(&c.metrics, &c.server.listen)?;
     if !c.server.public_url.is_empty() && !c.server.public_url.starts_with("http") {
         return bad(format!(
             "server.public_url: expected http(s)://…, got {:?}",
             c.server.public_url
+        ));
+    }
+    Ok(())
+}
+
+/// Metrics on the main port need a token; a token must be worth guessing; a separate
+/// listener must be an address of its own.
+fn validate_metrics(m: &super::MetricsConfig, main_listen: &str) -> Result<(), ConfigError> {
+    let bad = |m: String| Err(ConfigError::Value(m));
+    if let Some(t) = &m.token
+        && t.expose().trim().len() < 16
+    {
+        return bad("metrics.token: must be at least 16 characters".into());
+    }
+    if !m.enabled {
+        return Ok(());
+    }
+    let listen = m.listen.trim();
+    if listen.is_empty() {
+        if m.token.is_none() {
+            return bad(
+                "metrics.enabled: /metrics on the main port needs metrics.token (a bearer token of at least 16 characters), or set metrics.listen to serve it on an address of its own (e.g. \"127.0.0.1:9464\")"
+                    .into(),
+            );
+        }
+        return Ok(());
+    }
+    if !listen.contains(':') {
+        return bad(format!(
+            "metrics.listen: expected HOST:PORT, got {listen:?}"
+        ));
+    }
+    if listen == main_listen.trim() && !listen.ends_with(":0") {
+        return bad(format!(
+            "metrics.listen: {listen} is server.listen already; give the metrics another port, or leave metrics.listen empty to serve them on the main port behind metrics.token"
         ));
     }
     Ok(())

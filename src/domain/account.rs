@@ -240,6 +240,19 @@ impl Inbox {
     pub fn visible_to(&self, agent: &Agent) -> bool {
         agent.is_admin() || self.members.contains(&agent.id)
     }
+
+    /// Whether a poller fetches this inbox's messages: a mailbox (IMAP), or a Telegram
+    /// bot in polling mode.
+    pub fn polled(&self) -> bool {
+        use super::messaging::{Provider, TelegramMode};
+        match self.channel {
+            ChannelKind::Email => self.email.is_some(),
+            ChannelKind::Telegram => self.messaging.as_ref().is_some_and(|m| {
+                m.provider == Provider::Telegram && m.telegram_mode == TelegramMode::Poll
+            }),
+            _ => false,
+        }
+    }
 }
 
 /// One administrative action, for the audit log.

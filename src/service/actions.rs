@@ -10,7 +10,7 @@ use crate::domain::conversation::{
 };
 use crate::domain::message::{DeliveryStatus, Direction, Message, TimelineItem};
 use crate::domain::validate::Invalid;
-use crate::domain::{Agent, AgentId, InboxId, TeamId};
+use crate::domain::{Agent, AgentId, ChannelKind, InboxId, TeamId};
 use crate::store::{Abort, Change, InboundMessage, InboundSender, Ingested, Job, Thread, Via};
 
 fn rule(e: RuleError) -> Abort {
@@ -87,7 +87,7 @@ impl Services {
             quiet: false,
             mail: None,
         };
-        let r = self.ingest_durably(msg).await?;
+        let r = self.ingest_durably(msg, ChannelKind::Api).await?;
         if !r.duplicate
             && let Some(c) = &r.conversation
         {
@@ -107,8 +107,13 @@ impl Services {
         ])
     }
 
-    /// Stores an inbound message off the async workers and waits until it is durable.
-    pub(super) async fn ingest_durably(&self, msg: InboundMessage) -> Result<Ingested> {
+    /// Stores an inbound message of a `channel` inbox off the async workers and waits
+    /// until it is durable.
+    pub(super) async fn ingest_durably(
+        &self,
+        msg: InboundMessage,
+        channel: ChannelKind,
+    ) -> Result<Ingested> {
         let ids = self.ingest_ids()?;
         let store = self.store.clone();
         let r = tokio::task::spawn_blocking(move || store.ingest(&msg, ids))
@@ -116,7 +121,15 @@ impl Services {
             .map_err(|e| ServiceError::Internal(e.to_string()))?
             .map_err(from_store)?;
         self.store.durable().await?;
+        self.count_ingested(&r, channel);
         Ok(r)
+    }
+
+    /// Counts a stored message for `/metrics` (a duplicate is not a new message).
+    pub(super) fn count_ingested(&self, r: &Ingested, channel: ChannelKind) {
+        if !r.duplicate {
+            self.metrics.ingested(channel);
+        }
     }
 
     /// The API inbox behind `token`, checked in constant time.

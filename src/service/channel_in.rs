@@ -197,6 +197,7 @@ impl Services {
                     .map_err(ServiceError::from)
             })
             .await?;
+        self.count_ingested(&r, inbox.channel);
         if r.duplicate {
             tracing::debug!(inbox = %inbox.id, "a message already stored came again: skipped");
         } else if let Some(c) = &r.conversation {

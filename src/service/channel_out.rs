@@ -108,6 +108,7 @@ impl Services {
             Err(StoreError::Abort(_)) => return Ok(()),
             Err(e) => return Err(e.into()),
         }
+        self.count_attempt(job, next.is_some(), status.as_ref().map(|s| s.0));
         let first_id = accepted.first().cloned();
         if let Some((st, err)) = status {
             self.update_delivery(conversation_id, message_id, |m| {

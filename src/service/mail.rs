@@ -240,6 +240,7 @@ impl Services {
             );
         }
         self.store.durable().await?;
+        self.count_ingested(&r, crate::domain::ChannelKind::Email);
         if let Some(c) = &r.conversation {
             if !r.duplicate {
                 self.live.publish(Live::Conversation {

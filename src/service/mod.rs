@@ -16,6 +16,7 @@ pub mod live;
 mod mail;
 mod messaging;
 mod messaging_probe;
+mod metrics;
 mod node;
 mod org;
 mod outbound;
@@ -35,7 +36,7 @@ pub use conversations::{
     ApiIncoming, ChannelFacts, ConversationPage, Counts, ListPage, NewOutbound, Row, StatusChange,
     parse_view,
 };
-pub use crypto::{Hasher, Keys, hash_token, random_token};
+pub use crypto::{Hasher, Keys, hash_token, random_token, same_secret};
 pub use directory::Directory;
 pub use email::{EmailInput, ServerInput};
 pub use live::{Live, LiveBus};
@@ -186,6 +187,8 @@ pub struct Services {
     pub node: Node,
     /// What the mail pollers last saw of each mailbox.
     pub mail_health: MailHealthBoard,
+    /// Counters for `/metrics` (messages in, deliveries out, live connections, requests).
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// The website widget's abuse limits.
     pub widget_rates: widget::Rates,
     /// Coalesces typing indicators before they reach the live bus.
@@ -230,6 +233,7 @@ impl Services {
             shutdown: tokio_util::sync::CancellationToken::new(),
             provider_client: std::sync::OnceLock::new(),
             mail_health: MailHealthBoard::default(),
+            metrics: Arc::default(),
             typing: typing::TypingGate::new(clock.clone()),
             clock,
             directory: std::sync::RwLock::new(Arc::new(Directory::default())),

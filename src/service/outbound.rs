@@ -80,6 +80,16 @@ impl Services {
             }
         }
         let (email, phone) = if channel {
+            if to.contains('@') {
+                return Err(crate::domain::validate::Invalid {
+                    field: "to",
+                    reason: format!(
+                        "{} writes to phone numbers, not to email addresses",
+                        inbox.channel.label()
+                    ),
+                }
+                .into());
+            }
             (None, Some(crate::domain::contact::e164("to", to)?))
         } else if to.contains('@') {
             (

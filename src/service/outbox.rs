@@ -322,6 +322,7 @@ impl Services {
             Err(StoreError::Abort(_)) => return Ok(()), // another attempt already finished it
             Err(e) => return Err(e.into()),
         }
+        self.count_attempt(job, next.is_some(), status.as_ref().map(|s| s.0));
         if let Some((st, err)) = status {
             self.update_delivery(conversation_id, message_id, |m| {
                 m.advance(st, err.clone(), now)
@@ -329,6 +330,29 @@ impl Services {
         }
         self.store.durable().await?;
         Ok(())
+    }
+
+    /// Counts a recorded attempt for `/metrics`: retried, or ended with `status`, by
+    /// the channel it went through (not counted when its inbox is gone).
+    pub(super) fn count_attempt(&self, job: &Job, retried: bool, status: Option<DeliveryStatus>) {
+        use crate::domain::ChannelKind;
+        use crate::metrics::SendOutcome;
+        let channel = match &job.kind {
+            JobKind::Webhook { .. } => Some(ChannelKind::Api),
+            JobKind::Email { .. } => Some(ChannelKind::Email),
+            JobKind::Channel { inbox_id, .. } => {
+                self.directory().inbox(*inbox_id).map(|i| i.channel)
+            }
+        };
+        let outcome = match (retried, status) {
+            (true, _) => SendOutcome::Retry,
+            (false, Some(DeliveryStatus::Failed)) => SendOutcome::Failed,
+            (false, Some(_)) => SendOutcome::Sent,
+            (false, None) => return,
+        };
+        if let Some(c) = channel {
+            self.metrics.sent(c, outcome);
+        }
     }
 
     /// Changes one message's delivery state with `f` (which says whether it changed

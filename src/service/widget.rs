@@ -368,7 +368,9 @@ impl Services {
             quiet: false,
             mail: None,
         };
-        let r = self.ingest_durably(msg).await?;
+        let r = self
+            .ingest_durably(msg, crate::domain::ChannelKind::Website)
+            .await?;
         let conv = r.conversation.as_ref().ok_or(ServiceError::NotFound)?;
         visitor.conversation = Some(conv.id);
         visitor.contact = Some(conv.contact_id);

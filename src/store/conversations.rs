@@ -95,6 +95,7 @@ const TOKEN: usize = 15;
 const PART: usize = 16;
 /// Read only, to fence a write done under a lease (mail ingest under its watcher's).
 const LEASE: usize = 17;
+const JOBCOUNT: usize = 18;
 
 impl Tx<'_> {
     pub(super) fn conv(&self, id: ConversationId) -> TxResult<Option<Conversation>> {
@@ -190,6 +191,7 @@ impl Tx<'_> {
         }
         if let Some(job) = &change.job {
             self.0[JOB].insert(&job.key()[..], tx_enc(job)?)?;
+            super::jobs::count_jobs(&self.0[JOBCOUNT], 1)?;
         }
         put_audit(&self.0[AUDIT], change.audit.as_ref())
     }
@@ -227,7 +229,7 @@ pub(super) fn contact_keys(c: &Contact, identifier_inbox: Option<InboxId>) -> Ve
 }
 
 impl Store {
-    fn conv_trees(&self) -> [&super::kv::Tree; 18] {
+    fn conv_trees(&self) -> [&super::kv::Tree; 19] {
         let t = &self.t;
         [
             &t.convid_conversation,
@@ -248,6 +250,7 @@ impl Store {
             &t.token_convid,
             &t.msgpart_chunk,
             &t.leasename_lease,
+            &t.jobcount_n,
         ]
     }
 

@@ -2,6 +2,7 @@
 //! retried with backoff. Ordered by due time.
 
 use super::TxErr;
+use super::kv::TxTree;
 use super::leases::{Fence, fence_holds};
 use super::schema;
 use super::{Abort, Result, Store, dec, enc, keys};
@@ -172,16 +173,21 @@ impl Store {
         let _g = self.write_gate();
         let bytes = next.map(enc).transpose()?;
         self.tx(
-            [&self.t.jobdue_job, &self.t.leasename_lease],
-            |[t, leases]| {
+            [
+                &self.t.jobdue_job,
+                &self.t.leasename_lease,
+                &self.t.jobcount_n,
+            ],
+            |[t, leases, count]| {
                 if let Some(f) = fence {
                     fence_holds(leases, f)?;
                 }
                 if t.take(&job.key()[..])?.is_none() {
                     return Err(TxErr::Abort(Abort::NotFound));
                 }
-                if let (Some(n), Some(b)) = (next, &bytes) {
-                    t.insert(&n.key()[..], b.clone())?;
+                match (next, &bytes) {
+                    (Some(n), Some(b)) => t.insert(&n.key()[..], b.clone())?,
+                    _ => count_jobs(count, -1)?,
                 }
                 Ok(())
             },
@@ -189,8 +195,142 @@ impl Store {
         Ok(())
     }
 
-    /// How many jobs wait (for health and the load tool).
+    /// How many jobs wait, counted (for tools and tests; a scan of the queue).
     pub fn jobs_pending(&self) -> Result<u64> {
         Ok(self.t.jobdue_job.len()?)
+    }
+
+    /// How many jobs wait, as kept by every change to the queue: one point read.
+    pub fn outbox_depth(&self) -> Result<u64> {
+        Ok(self
+            .t
+            .jobcount_n
+            .get(schema::JOBS_PENDING)?
+            .and_then(|v| keys::read_u64(&v))
+            .unwrap_or(0))
+    }
+}
+
+/// Moves the queue's count by `delta` inside the transaction that adds or removes a job.
+pub(super) fn count_jobs(count: &TxTree<'_>, delta: i64) -> std::result::Result<(), TxErr> {
+    let cur = count
+        .get(schema::JOBS_PENDING)?
+        .and_then(|v| keys::read_u64(&v))
+        .unwrap_or(0);
+    let new = cur.saturating_add_signed(delta);
+    count.insert(schema::JOBS_PENDING, keys::u64_be(new))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::message::{Message, TimelineItem};
+    use crate::store::test_support::{TestStore, on_both_engines};
+    use crate::store::{Change, InboundMessage, InboundSender, Thread};
+
+    on_both_engines!(the_queue_depth_follows_every_job_added_retried_and_finished);
+    on_both_engines!(reopening: a_version_2_store_gets_its_queue_counted);
+
+    fn inbound(source: &str) -> InboundMessage {
+        InboundMessage {
+            inbox_id: InboxId(1),
+            source_id: Some(source.into()),
+            sender: InboundSender::of(None, None, Some("ana@example.com".into()), None),
+            thread: Thread::Latest,
+            position: None,
+            content: "hola".into(),
+            at: Timestamp(10),
+            token: format!("tok-{source}"),
+            quiet: false,
+            mail: None,
+        }
+    }
+
+    /// A reply with its delivery job, as the services write it.
+    fn reply(store: &Store, conv: ConversationId, n: u64) -> Job {
+        let msg = MessageId(store.generate_id().unwrap());
+        let job = Job::delivery(n, false, InboxId(1), conv, msg, Timestamp(20));
+        let m = Message::outgoing(
+            msg,
+            conv,
+            crate::domain::AgentId(1),
+            "reply".into(),
+            Timestamp(20),
+            false,
+            false,
+        );
+        store
+            .update_conversation(conv, |_| {
+                Ok(Change {
+                    items: vec![TimelineItem::Message(m.clone())],
+                    job: Some(job.clone()),
+                    mentions: vec![],
+                    audit: None,
+                })
+            })
+            .unwrap();
+        job
+    }
+
+    /// The kept count equals the queue counted, through replies, retries, successes,
+    /// failures and an outcome recorded twice.
+    fn the_queue_depth_follows_every_job_added_retried_and_finished(store: &Store) {
+        assert_eq!(store.outbox_depth().unwrap(), 0);
+        let ids = [1, 2, 3, 4, 5].map(|i| 100 + i);
+        let conv = store.ingest(&inbound("a"), ids).unwrap().conversation_id;
+        let jobs: Vec<Job> = (0..5).map(|n| reply(store, conv, 1000 + n)).collect();
+        let agree = |want: u64| {
+            assert_eq!(store.jobs_pending().unwrap(), want);
+            assert_eq!(store.outbox_depth().unwrap(), want);
+        };
+        agree(5);
+        // A retry moves a job, the queue keeps its length.
+        let retry = Job {
+            due: Timestamp(90_000),
+            attempts: 1,
+            ..jobs[0].clone()
+        };
+        store.reschedule_job(&jobs[0], Some(&retry), None).unwrap();
+        agree(5);
+        // Sent and failed jobs leave.
+        store.reschedule_job(&retry, None, None).unwrap();
+        store.reschedule_job(&jobs[1], None, None).unwrap();
+        agree(3);
+        // An outcome recorded a second time finds nothing and changes nothing.
+        assert!(matches!(
+            store.reschedule_job(&jobs[1], None, None),
+            Err(crate::store::StoreError::Abort(Abort::NotFound))
+        ));
+        agree(3);
+        for j in &jobs[2..] {
+            store.reschedule_job(j, None, None).unwrap();
+        }
+        agree(0);
+    }
+
+    /// Jobs queued before the count existed are counted once by the migration.
+    fn a_version_2_store_gets_its_queue_counted(t: &TestStore) {
+        {
+            let s = t.open().unwrap();
+            let conv = s
+                .ingest(&inbound("a"), [11, 12, 13, 14, 15])
+                .unwrap()
+                .conversation_id;
+            for n in 0..3 {
+                reply(&s, conv, 500 + n);
+            }
+            // As version 2 left it: jobs, no count.
+            s.t.jobcount_n.remove(schema::JOBS_PENDING).unwrap();
+            s.t.meta
+                .insert(schema::meta_keys::SCHEMA_VERSION, keys::u64_be(2))
+                .unwrap();
+            s.t.agentid_agent.insert(keys::id(1), &[1u8][..]).unwrap();
+            s.flush_blocking().unwrap();
+        }
+        let s = t.open().unwrap();
+        assert_eq!(s.schema_version().unwrap(), 3);
+        assert_eq!(s.outbox_depth().unwrap(), 3);
+        assert_eq!(s.jobs_pending().unwrap(), 3);
     }
 }

@@ -23,10 +23,28 @@ const MIGRATIONS: &[Migration] = &[
         name: "conversations keep their reply identity; contacts know their inboxes",
         run: conversation_identities,
     },
+    Migration {
+        to: 3,
+        name: "the outbox keeps its queue depth",
+        run: count_jobs,
+    },
 ];
 
 /// The schema this binary writes.
-pub const CURRENT_SCHEMA: u64 = 2;
+pub const CURRENT_SCHEMA: u64 = 3;
+
+/// Before version 3 nothing kept how many jobs wait; each change to the queue now moves
+/// `jobcount_n` in its own transaction. Counts the queue once. Idempotent: the count is
+/// set, not added to.
+fn count_jobs(store: &Store) -> Result<()> {
+    use super::schema;
+    let n = store.t.jobdue_job.len()?;
+    store
+        .t
+        .jobcount_n
+        .insert(schema::JOBS_PENDING, keys::u64_be(n))?;
+    Ok(())
+}
 
 /// Before version 2, replies went to the contact's current email and any agent of one
 /// of a contact's inboxes could edit it. Each conversation now keeps the identity it

@@ -183,6 +183,7 @@ pub(crate) struct Trees {
     pub msgpart_chunk: kv::Tree,
     pub ratekey_window: kv::Tree,
     pub leasename_lease: kv::Tree,
+    pub jobcount_n: kv::Tree,
 }
 
 impl Trees {
@@ -224,6 +225,7 @@ impl Trees {
             msgpart_chunk: tree(schema::MSGPART_CHUNK),
             ratekey_window: tree(schema::RATEKEY_WINDOW),
             leasename_lease: tree(schema::LEASENAME_LEASE),
+            jobcount_n: tree(schema::JOBCOUNT_N),
         }
     }
 }
@@ -365,6 +367,11 @@ impl Store {
     /// Bytes used on disk by the database files.
     pub fn size_on_disk(&self) -> Result<u64> {
         Ok(self.e.size_on_disk()?)
+    }
+
+    /// The engine's name (`sled`, `postgres`).
+    pub fn engine_name(&self) -> &'static str {
+        self.e.name()
     }
 
     /// Runs `f` as one transaction over `trees` (it may run more than once: no I/O or

@@ -29,6 +29,7 @@
 //! | `mention_time`           | agent id · conversation id            | time of the latest mention     |
 //! | `wakedue_unit`           | wake time · conversation id           | empty (snooze timers)          |
 //! | `jobdue_job`             | due time · job id                     | `Job` (durable outbox)         |
+//! | `jobcount_n`             | `pending` (UTF-8)                     | jobs in `jobdue_job` (u64 BE)  |
 //! | `mailcursor_state`       | inbox id · stream (UTF-8: a mail folder, `telegram`) | epoch (u32 BE: UIDVALIDITY, 0) · offset (u64 BE: highest UID, next update id; older 8-byte values hold a u32) |
 //! | `token_convid`           | conversation token (hex)              | conversation id (threading by our signed ids) |
 //! | `msgpart_chunk`          | conversation id · message id · part (u32 BE) · chunk (u32 BE) | up to 64 KiB of the part (`codec::Bytes`) |
@@ -97,6 +98,7 @@ pub const TREES: &[&str] = &[
     MSGPART_CHUNK,
     RATEKEY_WINDOW,
     LEASENAME_LEASE,
+    JOBCOUNT_N,
 ];
 
 pub const META: &str = "meta";
@@ -130,6 +132,11 @@ pub const TOKEN_CONVID: &str = "token_convid";
 pub const MSGPART_CHUNK: &str = "msgpart_chunk";
 pub const RATEKEY_WINDOW: &str = "ratekey_window";
 pub const LEASENAME_LEASE: &str = "leasename_lease";
+pub const JOBCOUNT_N: &str = "jobcount_n";
+
+/// The one key of `jobcount_n`: the outbox's queue depth, changed in the transaction
+/// that adds or removes a job, so reading it (`/metrics`) never counts the queue.
+pub const JOBS_PENDING: &[u8] = b"pending";
 
 /// Keys of the `meta` tree.
 pub mod meta_keys {

@@ -201,7 +201,7 @@ pub async fn localize_errors(
     Ok(res.into_response(page).map_into_right_body())
 }
 
-fn capitalise(s: &str) -> String {
+pub(crate) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),

@@ -356,6 +356,34 @@ pub struct Opt {
     pub selected: bool,
 }
 
+/// An inbox "New message" can write from, and the kind of address it reaches.
+pub struct ComposeInbox {
+    pub id: u64,
+    pub name: String,
+    /// `email`, `phone`, or `any` (an API inbox takes either).
+    pub reach: &'static str,
+}
+
+/// The "New message" form: what was typed is kept when it is refused, with the reason
+/// next to the field it concerns.
+#[derive(Default)]
+pub struct NewMessageForm {
+    pub inboxes: Vec<ComposeInbox>,
+    pub inbox_id: String,
+    pub to: String,
+    pub subject: String,
+    pub content: String,
+    /// The field the error concerns (`to`, `content`, `inbox_id`), or empty.
+    pub error_field: String,
+    pub error: Option<String>,
+}
+
+impl NewMessageForm {
+    pub fn selected(&self, id: &u64) -> bool {
+        self.inbox_id == id.to_string()
+    }
+}
+
 /// The open conversation: timeline, composer, actions and contact details.
 #[derive(Template)]
 #[template(path = "inbox/_pane.html")]
@@ -542,7 +570,7 @@ pub struct InboxPage {
     pub list: ListPartial,
     pub pane: Option<PanePartial>,
     pub presence: PresencePartial,
-    pub inboxes: Vec<Opt>,
+    pub compose: NewMessageForm,
     pub view: String,
     pub selected: Option<u64>,
 }

@@ -27,6 +27,37 @@ pub fn security_headers() -> DefaultHeaders {
         .add((header::CACHE_CONTROL, "no-store"))
 }
 
+/// Times every request for `/metrics` (when enabled), under the route pattern it
+/// matched (`/conversations/{id}`, never the raw path, so ids cannot multiply the
+/// series), its method and its status class.
+pub async fn record_metrics(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // (The request itself cannot be kept aside: routing needs it unshared.)
+    let Some(st) = state(req.request())
+        .ok()
+        .filter(|s| s.settings.metrics.enabled)
+        .cloned()
+    else {
+        return next.call(req).await;
+    };
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let res = next.call(req).await;
+    let (route, status) = match &res {
+        Ok(r) => (r.request().match_pattern(), r.status()),
+        Err(e) => (None, e.as_response_error().status_code()),
+    };
+    st.services.metrics.request(
+        route.as_deref(),
+        method.as_str(),
+        status.as_u16(),
+        started.elapsed(),
+    );
+    res
+}
+
 /// While no admin exists, every page leads to `/setup`.
 pub async fn setup_redirect(
     req: ServiceRequest,
@@ -35,6 +66,7 @@ pub async fn setup_redirect(
     let path = req.path();
     let exempt = path == "/setup"
         || path == "/healthz"
+        || path == "/metrics"
         || path.starts_with("/static/")
         || path.starts_with("/widget/")
         || path.starts_with("/api/");

@@ -24,6 +24,7 @@ pub use assets::Assets;
 pub use body_timeout::limit as body_timeout_limit;
 pub use error::{ApiError, WebError};
 pub use locale::UiDefaults;
+pub use handlers::metrics::{MetricsAccess, own_app as metrics_app};
 
 /// Web settings taken from configuration.
 #[derive(Debug, Clone)]
@@ -38,6 +39,8 @@ pub struct WebSettings {
     pub body_timeout: Option<std::time::Duration>,
     /// The interface's language and time zone for agents who have not chosen.
     pub ui: UiDefaults,
+    /// Whether and how `/metrics` is served.
+    pub metrics: MetricsAccess,
 }
 
 /// Shared state of every handler.
@@ -51,6 +54,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     use handlers::*;
     use web::{delete, get, patch, post};
     cfg.route("/healthz", get().to(health::healthz))
+        .route("/metrics", get().to(metrics::metrics_main))
         .route("/static/{path:.*}", get().to(assets::serve))
         .route("/hooks/{token}", get().to(hooks::hook))
         .route("/hooks/{token}", post().to(hooks::hook))
@@ -291,4 +295,5 @@ pub fn app(
         .wrap(actix_web::middleware::from_fn(middleware::setup_redirect))
         .wrap(middleware::security_headers())
         .wrap(actix_web::middleware::Compress::default())
+        .wrap(actix_web::middleware::from_fn(middleware::record_metrics))
 }

@@ -209,7 +209,7 @@ pub(super) async fn run(s: Arc<Services>, stop: watch::Receiver<bool>) -> Result
             s.directory()
                 .inboxes
                 .iter()
-                .filter(|i| i.channel == ChannelKind::Email)
+                .filter(|i| i.channel == ChannelKind::Email && i.polled())
                 .filter_map(|i| i.email.clone().map(|e| (i.id, e)))
                 .collect()
         },

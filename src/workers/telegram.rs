@@ -11,7 +11,6 @@ use crate::channels::http;
 
 use crate::channels::seam::SendError;
 use crate::channels::telegram;
-use crate::domain::messaging::{Provider as Kind, TelegramMode};
 use crate::domain::{ChannelKind, Inbox, InboxId};
 use crate::service::{ServiceError, Services};
 use crate::store::{Abort, Position, StoreError};
@@ -34,12 +33,7 @@ pub(super) async fn run(s: Arc<Services>, stop: watch::Receiver<bool>) -> Result
             s.directory()
                 .inboxes
                 .iter()
-                .filter(|i| i.channel == ChannelKind::Telegram)
-                .filter(|i| {
-                    i.messaging.as_ref().is_some_and(|m| {
-                        m.provider == Kind::Telegram && m.telegram_mode == TelegramMode::Poll
-                    })
-                })
+                .filter(|i| i.channel == ChannelKind::Telegram && i.polled())
                 .map(|i| (i.id, i.messaging.clone()))
                 .collect()
         },

@@ -369,4 +369,32 @@
     });
     box.parentNode.insertBefore(list, box.nextSibling);
   });
+  // "New message": the inbox choice follows the kind of address typed in "To" (an
+  // email inbox for an address with @, an SMS inbox for a number; an API inbox takes
+  // either), and the subject shows only where it is used.
+  function followAddress(form) {
+    var to = form.querySelector('[name="to"]').value.trim();
+    var kind = to.indexOf("@") >= 0 ? "email" : /[0-9]/.test(to) ? "phone" : "";
+    var sel = form.querySelector('[name="inbox_id"]');
+    var first = null;
+    Array.prototype.forEach.call(sel.options, function (o) {
+      var reach = o.getAttribute("data-reach");
+      var fits = !kind || reach === "any" || reach === kind;
+      o.hidden = !fits;
+      o.disabled = !fits;
+      if (fits && !first) first = o;
+    });
+    var cur = sel.options[sel.selectedIndex];
+    if ((!cur || cur.disabled) && first) first.selected = true;
+    form.querySelector(".compose-none").hidden = !!first;
+    cur = sel.options[sel.selectedIndex];
+    var reach = cur && !cur.disabled ? cur.getAttribute("data-reach") : "";
+    form.querySelector(".compose-subject").hidden = !(reach === "email" || (reach === "any" && kind === "email"));
+  }
+  var newForm = document.getElementById("new-message");
+  if (newForm) {
+    followAddress(newForm);
+    newForm.addEventListener("input", function () { followAddress(newForm); });
+    newForm.addEventListener("change", function () { followAddress(newForm); });
+  }
 })();

@@ -1,11 +1,13 @@
 //! In a real browser: a WhatsApp inbox created through the new-inbox form (only the
 //! chosen channel's and provider's fields show), "Test connection" against the fake
 //! Graph API, then the inbox's page with the webhook URL to paste into Meta's console.
-//! Screenshots of both, at 1280 and 390 px, go to `docs/screenshots/`.
+//! Screenshots of both, at 1280 and 390 px, go to `docs/screenshots/`. And an SMS
+//! conversation started from "New message", the form following the address typed.
 
-use super::browser::{css, fill, sign_in, wait_path, wait_text, with_browsers};
+use super::browser::{css, fill, sign_in, submit, wait_path, wait_text, with_browsers};
 use super::common::*;
 use super::meta_fake::{self, MetaFake};
+use super::twilio_fake::TwilioFake;
 use fantoccini::Client;
 use std::time::Duration;
 
@@ -118,5 +120,128 @@ async fn browser_messaging_whatsapp_inbox_through_the_form() {
         },
     )
     .await;
+    app.stop().await;
+}
+
+/// The inbox choice each option of "New message" offers now: (label, usable).
+async fn compose_options(c: &Client) -> super::browser::Result<Vec<(String, bool)>> {
+    let v = c
+        .execute(
+            r#"return Array.from(document.querySelectorAll('#new-message [name="inbox_id"] option'))
+                .map(o => [o.textContent, !o.disabled && !o.hidden]);"#,
+            vec![],
+        )
+        .await?;
+    Ok(v.as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|o| (o[0].as_str().unwrap_or("").to_string(), o[1] == true))
+        .collect())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium + chromedriver; run ./scripts/test (it installs them)"]
+async fn browser_messaging_sms_conversation_from_new_message() {
+    const SID: &str = "AC0123456789abcdef0123456789abcdef";
+    const TOKEN: &str = "twilio-auth-token-for-tests";
+    let fake = TwilioFake::start(SID, TOKEN).await;
+    let app = TestApp::start().await;
+    let web = app.admin().await;
+    let api = Api::for_client(&web).await;
+    let (s, v) = api
+        .post(
+            "/api/v1/inboxes",
+            serde_json::json!({"name": "Tienda SMS", "channel": "sms", "sms": {"provider": "twilio",
+                   "account_sid": SID, "auth_token": TOKEN, "from": "+1 415 523 8886",
+                   "api_base": fake.base}}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{v}");
+    let (s, v) = api
+        .post(
+            "/api/v1/inboxes",
+            serde_json::json!({"name": "Integración", "channel": "api"}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{v}");
+    let url = app.url.clone();
+    with_browsers(
+        "browser_messaging_sms_conversation_from_new_message",
+        |b| async move {
+            let c = b.open().await?;
+            c.goto(&format!("{url}/login")).await?;
+            sign_in(&c, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+            wait_path(&c, "/").await?;
+            c.find(css(".compose-new > summary")).await?.click().await?;
+            let action = "/conversations/new";
+            // An email address: only inboxes that reach one stay (the API inbox).
+            fill(&c, action, "to", "ana@example.com").await?;
+            let opts = compose_options(&c).await?;
+            assert!(
+                opts.iter().any(|(l, ok)| l.contains("Tienda SMS") && !ok),
+                "{opts:?}"
+            );
+            assert!(
+                opts.iter().any(|(l, ok)| l.contains("Integración") && *ok),
+                "{opts:?}"
+            );
+            // A number without its country code: refused, what was typed kept.
+            fill(&c, action, "to", "600 111 222").await?;
+            c.find(css(r#"#new-message [name="inbox_id"]"#))
+                .await?
+                .select_by_label("Tienda SMS · SMS")
+                .await?;
+            assert!(
+                !c.find(css(".compose-subject"))
+                    .await?
+                    .is_displayed()
+                    .await?,
+                "the subject is for email only"
+            );
+            fill(&c, action, "content", "Tu pedido está listo para recoger").await?;
+            submit(&c, action).await?;
+            wait_text(&c, "#new-message-error", "country code").await?;
+            let kept = c
+                .find(css(r#"#new-message [name="content"]"#))
+                .await?
+                .prop("value")
+                .await?
+                .unwrap_or_default();
+            assert_eq!(kept, "Tu pedido está listo para recoger");
+            shot(&c, 1280, "new-message-refused").await?;
+            shot(&c, 390, "new-message-refused-phone").await?;
+            c.set_window_size(1280, 900).await?;
+            fill(&c, action, "to", "+34 600 111 222").await?;
+            submit(&c, action).await?;
+            // The new conversation opens with the message on its way.
+            let start = std::time::Instant::now();
+            loop {
+                let path = c.current_url().await?.path().to_string();
+                if path.starts_with("/conversations/") {
+                    break;
+                }
+                assert!(start.elapsed() < Duration::from_secs(10), "still on {path}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            wait_text(&c, "#pane", "Tu pedido está listo para recoger").await?;
+            wait_text(&c, "#pane", "+34600111222").await?;
+            Ok(())
+        },
+    )
+    .await;
+    for _ in 0..100 {
+        if !fake.sent().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let out = fake.sent();
+    assert_eq!(out.len(), 1, "one SMS; the refused attempt sent nothing");
+    assert_eq!(out[0].param("To"), Some("+34600111222"));
+    assert_eq!(
+        out[0].param("Body"),
+        Some("Tu pedido está listo para recoger")
+    );
     app.stop().await;
 }

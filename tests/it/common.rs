@@ -19,6 +19,8 @@ pub const ADMIN_PASSWORD: &str = "correct horse battery";
 /// the test moves by hand.
 pub struct TestApp {
     pub url: String,
+    /// `http://` + the address of the `metrics.listen` listener, when configured.
+    pub metrics_url: Option<String>,
     pub clock: Arc<ManualClock>,
     pub dir: tempfile::TempDir,
     running: Option<Running>,
@@ -65,6 +67,7 @@ impl TestApp {
         .unwrap();
         TestApp {
             url: format!("http://{}", running.addr),
+            metrics_url: running.metrics_addr.map(|a| format!("http://{a}")),
             clock,
             dir,
             running: Some(running),
@@ -273,6 +276,7 @@ impl TestApp {
         .unwrap();
         TestApp {
             url: format!("http://{}", running.addr),
+            metrics_url: running.metrics_addr.map(|a| format!("http://{a}")),
             clock: self.clock.clone(),
             dir: self.dir,
             running: Some(running),
@@ -426,8 +430,9 @@ impl Server {
                 .recv_timeout(deadline - std::time::Instant::now())
                 .expect("server did not start");
             if let Some(i) = line.find("listening on http://") {
+                // (A JSON log line ends the message with a quote.)
                 let url = line[i + "listening on ".len()..]
-                    .split_whitespace()
+                    .split(|c: char| c.is_whitespace() || c == '"')
                     .next()
                     .unwrap()
                     .to_string();

@@ -24,6 +24,7 @@ mod messenger;
 #[path = "../support/meta_fake.rs"]
 pub mod meta_fake;
 mod meta_fake_selftest;
+mod metrics;
 mod permissions;
 mod postgres;
 mod postgres_blocking;
@@ -43,6 +44,7 @@ mod widget;
 mod browser_whatsapp;
 mod i18n;
 mod new_message;
+mod ops;
 #[path = "../support/twilio_fake.rs"]
 pub mod twilio_fake;
 mod whatsapp;

@@ -41,8 +41,43 @@ async fn new_message_to_a_phone_number_starts_an_sms_conversation() {
             ],
         )
         .await;
+    // The inbox page again, the form open with what was typed and the reason.
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.unwrap();
-    assert!(body.contains("country code"), "{body}");
+    let form = between(&body, "<details class=\"compose-new\" open>", "</details>")
+        .unwrap_or_else(|| panic!("the form is not open: {body}"));
+    assert!(form.contains("country code"), "{form}");
+    assert!(form.contains(r#"value="600 111 222""#), "{form}");
+    assert!(form.contains(">Hola</textarea>"), "{form}");
+    assert!(
+        form.contains(&format!(
+            r#"<option value="{sms}" data-reach="phone" selected>"#
+        )),
+        "{form}"
+    );
+    assert!(form.contains(r#"name="to" required maxlength="320" value="600 111 222""#));
+    assert!(form.contains(r#"aria-invalid="true""#), "{form}");
+    // An email address on an SMS inbox: said in words, typed text kept.
+    let r = web
+        .submit(
+            "/",
+            "/conversations/new",
+            &[
+                ("inbox_id", &sms.to_string()),
+                ("to", "ana@example.com"),
+                ("content", "Hola <b>Ana</b>"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("SMS writes to phone numbers"), "{body}");
+    // What was typed is data, never markup.
+    assert!(!body.contains("<b>Ana"), "{body}");
+    assert!(
+        body.contains("Hola &#60;b&#62;Ana&#60;/b&#62;</textarea>"),
+        "{body}"
+    );
     assert!(fake.sent().is_empty());
 
     let r = web
@@ -89,12 +124,18 @@ async fn new_message_to_a_phone_number_starts_an_sms_conversation() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
+    let wa = v["id"].as_u64().unwrap();
+    // The form does not offer it (a first message needs an approved template)...
+    let (_, page) = web.get_text("/").await;
+    let form = between(&page, "action=\"/conversations/new\"", "</form>").unwrap();
+    assert!(!form.contains("WA · WhatsApp"), "{form}");
+    // ...and a post made anyway is refused with the reason.
     let r = web
         .submit(
             "/",
             "/conversations/new",
             &[
-                ("inbox_id", &v["id"].as_u64().unwrap().to_string()),
+                ("inbox_id", &wa.to_string()),
                 ("to", "+34600111222"),
                 ("content", "Hola"),
             ],

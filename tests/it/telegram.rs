@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
 
-async fn telegram_inbox(api: &Api, fake: &TelegramFake) -> u64 {
+pub(crate) async fn telegram_inbox(api: &Api, fake: &TelegramFake) -> u64 {
     let (s, v) = api
         .post(
             "/api/v1/inboxes",

@@ -91,7 +91,7 @@ async fn wait_for<F: Fn() -> bool>(what: &str, f: F) {
 }
 
 /// Like [`wait_for`], moving the test clock by `secs` between looks.
-async fn wait_advancing<F: Fn() -> bool>(app: &TestApp, secs: i64, what: &str, f: F) {
+pub(crate) async fn wait_advancing<F: Fn() -> bool>(app: &TestApp, secs: i64, what: &str, f: F) {
     for _ in 0..100 {
         if f() {
             return;

@@ -57,7 +57,7 @@ pub(crate) async fn website_inbox(app: &TestApp) -> (InboxId, String) {
     (InboxId(id), key)
 }
 
-async fn connect(app: &TestApp, key: &str, origin: &str) -> Result<Ws, WsError> {
+pub(crate) async fn connect(app: &TestApp, key: &str, origin: &str) -> Result<Ws, WsError> {
     connect_via(app, key, origin, None).await
 }
 
@@ -83,7 +83,7 @@ async fn connect_via(
         .map(|(ws, _)| ws)
 }
 
-async fn send(ws: &mut Ws, v: Value) {
+pub(crate) async fn send(ws: &mut Ws, v: Value) {
     ws.send(Message::Text(v.to_string().into())).await.unwrap();
 }
 
@@ -105,7 +105,7 @@ async fn recv(ws: &mut Ws) -> Value {
 }
 
 /// Waits for a frame of type `ty`, skipping others (typing, status…).
-async fn recv_type(ws: &mut Ws, ty: &str) -> Value {
+pub(crate) async fn recv_type(ws: &mut Ws, ty: &str) -> Value {
     for _ in 0..20 {
         let v = recv(ws).await;
         if v["type"] == ty {
@@ -115,7 +115,12 @@ async fn recv_type(ws: &mut Ws, ty: &str) -> Value {
     panic!("no {ty} frame");
 }
 
-async fn hello(ws: &mut Ws, token: Option<&str>, cursor: Option<&str>, identity: Value) -> Value {
+pub(crate) async fn hello(
+    ws: &mut Ws,
+    token: Option<&str>,
+    cursor: Option<&str>,
+    identity: Value,
+) -> Value {
     send(
         ws,
         json!({"type": "hello", "token": token, "cursor": cursor, "identity": identity, "page": {"url": SITE, "title": "Shop"}}),

@@ -166,6 +166,14 @@ impl Engine {
         )?))
     }
 
+    /// The engine's name as configured (`sled`, `postgres`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Engine::Sled(_) => "sled",
+            Engine::Postgres(_) => "postgres",
+        }
+    }
+
     /// Whether every call is a network round trip (PostgreSQL), rather than a read of
     /// memory or local disk (sled). Callers on async threads move remote calls off them.
     pub fn is_remote(&self) -> bool {

@@ -7,10 +7,10 @@ use crate::domain::conversation::{ConversationId, MessageId, SnoozePreset, snooz
 use crate::domain::validate::Invalid;
 use crate::domain::{AgentId, InboxId, TeamId};
 use crate::i18n::L10n;
-use crate::service::{NewOutbound, Services, SessionAuth, StatusChange};
+use crate::service::{NewOutbound, ServiceError, Services, SessionAuth, StatusChange};
 use crate::web::AppState;
 use crate::web::auth::Signed;
-use crate::web::error::WebError;
+use crate::web::error::{WebError, capitalise};
 use crate::web::forms::Form;
 use crate::web::inbox_views::{InboxPage, PanePartial};
 use crate::web::locale::Loc;
@@ -316,31 +316,68 @@ pub struct NewForm {
 
 pub async fn conversation_new(
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     Form(f): Form<NewForm>,
 ) -> Result<HttpResponse, WebError> {
-    let inbox = f
-        .inbox_id
-        .trim()
-        .parse()
-        .map(InboxId)
-        .map_err(|_| Invalid {
-            field: "inbox_id",
-            reason: "choose an inbox".into(),
-        })?;
+    let inbox = f.inbox_id.trim().parse().map(InboxId);
     let subject = Some(f.subject.trim().chars().take(200).collect::<String>())
         .filter(|s: &String| !s.is_empty());
-    let new = NewOutbound {
-        inbox,
-        to: f.to,
-        subject,
-        content: f.content,
+    let started = match inbox {
+        Ok(inbox) => {
+            let new = NewOutbound {
+                inbox,
+                to: f.to.clone(),
+                subject,
+                content: f.content.clone(),
+            };
+            let agent = auth.agent.clone();
+            st.services
+                .blocking_async(move |s| async move { s.start_conversation(&agent, new).await })
+                .await
+        }
+        // No inbox chosen reads like one that is not the agent's: choose one of yours.
+        Err(_) => Err(ServiceError::NotFound),
     };
-    let c = st
+    let error = match started {
+        Ok(c) => return Ok(see_other(&format!("/conversations/{}", c.id))),
+        Err(e) => match refusal(&l, e) {
+            Ok(refused) => refused,
+            Err(e) => return Err(e.into()),
+        },
+    };
+    // Refused: the inbox page again with the form open, what was typed kept and the
+    // reason next to the field it concerns.
+    let mut p = st
         .services
-        .blocking_async(move |s| async move { s.start_conversation(&auth.agent, new).await })
+        .blocking(move |s| page(s, &l, &auth, &InboxQuery::default(), None))
         .await?;
-    Ok(see_other(&format!("/conversations/{}", c.id)))
+    p.compose.inbox_id = f.inbox_id;
+    p.compose.to = f.to;
+    p.compose.subject = f.subject;
+    p.compose.content = f.content;
+    p.compose.error_field = error.0.into();
+    p.compose.error = Some(error.1);
+    let body = p
+        .render()
+        .map_err(|e| WebError::Internal(format!("template: {e}")))?;
+    Ok(HttpResponse::UnprocessableEntity()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+/// What a refused "New message" tells the agent, in their language: the field concerned
+/// (or empty) and the reason, for the errors their input causes; anything else stays an
+/// error.
+fn refusal(l: &L10n, e: ServiceError) -> Result<(&'static str, String), ServiceError> {
+    let field = match &e {
+        ServiceError::Invalid(i) => i.field,
+        ServiceError::NotFound => return Ok(("inbox_id", l.t("compose-choose-inbox"))),
+        ServiceError::TooLong(_) => "content",
+        ServiceError::Conflict(_) | ServiceError::WindowClosed(_) => "inbox_id",
+        _ => return Err(e),
+    };
+    Ok((field, capitalise(&super::say(l, e))))
 }
 
 /// `POST /conversations/{id}/transcript`: email the conversation so far to the contact.

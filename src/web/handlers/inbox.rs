@@ -8,7 +8,8 @@ use crate::web::AppState;
 use crate::web::auth::Signed;
 use crate::web::error::WebError;
 use crate::web::inbox_views::{
-    InboxPage, ListPartial, Opt, PanePartial, PresencePartial, RowView, ViewsPartial, view_key,
+    ComposeInbox, InboxPage, ListPartial, NewMessageForm, Opt, PanePartial, PresencePartial,
+    RowView, ViewsPartial, view_key,
 };
 use crate::web::labels;
 use crate::web::locale::Loc;
@@ -94,6 +95,43 @@ pub fn presence(s: &Services, l: &L10n) -> PresencePartial {
     }
 }
 
+/// The empty "New message" form: only inboxes that can write first (not a website
+/// chat, where visitors write first, nor a channel whose capabilities say the customer
+/// writes first or that a first message needs an approved template), each with the kind
+/// of address it reaches so the form can follow what is typed in "To".
+pub fn compose_form(s: &Services, l: &L10n, agent: &Agent) -> NewMessageForm {
+    use crate::domain::ChannelKind;
+    let dir = s.directory();
+    let inboxes = dir
+        .inboxes
+        .iter()
+        .filter(|i| i.visible_to(agent))
+        .filter_map(|i| {
+            let reach = match i.channel {
+                ChannelKind::Website => return None,
+                ChannelKind::Email => "email",
+                _ if i.messaging.is_none() => "any",
+                _ => {
+                    let caps = s.capabilities(i)?;
+                    if !caps.can_start || caps.window.is_some() {
+                        return None;
+                    }
+                    "phone"
+                }
+            };
+            Some(ComposeInbox {
+                id: i.id.0,
+                name: format!("{} · {}", i.name, labels::channel(l, i.channel)),
+                reach,
+            })
+        })
+        .collect();
+    NewMessageForm {
+        inboxes,
+        ..NewMessageForm::default()
+    }
+}
+
 /// The full page, optionally with a conversation open (store reads: call it through
 /// [`Services::blocking`]).
 pub fn page(
@@ -123,7 +161,6 @@ pub fn page(
         }
         None => None,
     };
-    let dir = s.directory();
     Ok(InboxPage {
         page: Page::signed(l, agent, &auth.session.csrf, l.t("nav-inbox"), "inbox")
             .with_flash(q.flash.as_deref()),
@@ -131,20 +168,7 @@ pub fn page(
         list: list_partial(s, l, agent, q, open.map(|c| c.0))?,
         pane,
         presence: presence(s, l),
-        // "New message" offers only inboxes that can write first: not a website chat
-        // (visitors write first), nor a channel whose capabilities say it cannot.
-        inboxes: dir
-            .inboxes
-            .iter()
-            .filter(|i| i.visible_to(agent))
-            .filter(|i| i.channel != crate::domain::ChannelKind::Website)
-            .filter(|i| i.messaging.is_none() || s.capabilities(i).is_some_and(|c| c.can_start))
-            .map(|i| Opt {
-                id: i.id.0,
-                name: format!("{} · {}", i.name, labels::channel(l, i.channel)),
-                selected: false,
-            })
-            .collect(),
+        compose: compose_form(s, l, agent),
         view,
         selected: open.map(|c| c.0),
     })
@@ -225,6 +249,7 @@ pub async fn events(Signed(auth): Signed, st: web::Data<AppState>) -> HttpRespon
     let mut agent = auth.agent.clone();
     let mut rx = services.live.subscribe();
     let presence_guard = services.live.connect(agent.id);
+    let open_guard = services.metrics.sse_opened();
     let stream = async_stream(move |tx| async move {
         let _presence = presence_guard;
         let mut heartbeat = tokio::time::interval(Duration::from_secs(15));
@@ -287,7 +312,11 @@ pub async fn events(Signed(auth): Signed, st: web::Data<AppState>) -> HttpRespon
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header(("X-Accel-Buffering", "no"))
         .insert_header((header::CONTENT_ENCODING, "identity"))
-        .streaming(stream)
+        // Counted open for as long as the response's body lives.
+        .streaming(futures_util::StreamExt::map(stream, move |chunk| {
+            let _open = &open_guard;
+            chunk
+        }))
 }
 
 /// What a live stream does next.

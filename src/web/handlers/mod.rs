@@ -15,6 +15,7 @@ pub mod hooks;
 pub mod inbox;
 pub mod inboxes;
 pub mod invite;
+pub mod metrics;
 pub mod profile;
 pub mod session;
 pub mod setup;

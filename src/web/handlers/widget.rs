@@ -109,7 +109,9 @@ pub async fn widget_socket(
         .aggregate_continuations()
         .max_continuation_size(MAX_FRAME);
     let services = st.services.clone();
+    let open_guard = services.metrics.widget_opened();
     actix_web::rt::spawn(async move {
+        let _open = open_guard;
         let mut socket = Socket {
             services,
             session,

@@ -66,6 +66,8 @@ compose-to-placeholder = +34 600 000 000 or ana@example.com
 compose-subject = Subject (email only)
 compose-subject-placeholder = About your order
 compose-submit = Start conversation
+compose-none = None of your inboxes can write to this kind of address.
+compose-choose-inbox = Choose one of your inboxes.
 
 ## The open conversation
 

@@ -66,6 +66,8 @@ compose-to-placeholder = +34 600 000 000 o ana@example.com
 compose-subject = Asunto (solo correo electrónico)
 compose-subject-placeholder = Sobre tu pedido
 compose-submit = Iniciar conversación
+compose-none = Ninguna de tus bandejas puede escribir a este tipo de dirección.
+compose-choose-inbox = Elige una de tus bandejas de entrada.
 
 ## La conversación abierta
 
