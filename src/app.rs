@@ -185,6 +185,10 @@ pub async fn start(cfg: &Config, opts: StartOptions) -> Result<Running, AppError
             max_form_bytes: cfg.server.max_form_bytes.0 as usize,
             max_json_bytes: cfg.server.max_json_bytes.0 as usize,
             body_timeout: crate::web::body_timeout_limit(cfg.server.body_timeout_seconds),
+            ui: crate::web::UiDefaults {
+                language: crate::i18n::Lang::parse(&cfg.ui.language).unwrap_or_default(),
+                timezone: cfg.ui.timezone.clone(),
+            },
             metrics: crate::web::MetricsAccess {
                 enabled: cfg.metrics.enabled,
                 token: cfg

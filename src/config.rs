@@ -18,7 +18,27 @@ pub struct Config {
     pub outbound: OutboundConfig,
     pub cluster: ClusterConfig,
     pub log: LogConfig,
+    pub ui: UiConfig,
     pub metrics: MetricsConfig,
+}
+
+/// The agent interface's defaults, for agents who have not chosen in their profile.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UiConfig {
+    /// `en` or `es`: the language for browsers that ask for neither.
+    pub language: String,
+    /// An IANA time zone (`Europe/Madrid`) for dates and times.
+    pub timezone: String,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            language: "en".into(),
+            timezone: "UTC".into(),
+        }
+    }
 }
 
 /// `GET /metrics` in Prometheus's text format: off unless enabled, and then behind a

@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod config;
 pub mod dataset;
 pub mod domain;
+pub mod i18n;
 pub mod metrics;
 pub mod search;
 pub mod service;

@@ -348,6 +348,37 @@ fn cluster_mode_needs_a_nats_url_and_the_postgres_engine() {
 }
 
 #[test]
+fn the_interface_language_and_time_zone_are_checked() {
+    let l = load(None, &[], &Overrides::default()).unwrap();
+    assert_eq!(
+        (l.config.ui.language.as_str(), l.config.ui.timezone.as_str()),
+        ("en", "UTC")
+    );
+    let l = load_str(
+        "[ui]\nlanguage = \"es\"\ntimezone = \"Europe/Madrid\"\n",
+        &[("CHARLA__UI__TIMEZONE", "America/Bogota")],
+        Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        (l.config.ui.language.as_str(), l.config.ui.timezone.as_str()),
+        ("es", "America/Bogota")
+    );
+    let e = load_str("[ui]\nlanguage = \"fr\"\n", &[], Overrides::default()).unwrap_err();
+    assert!(e.to_string().contains("ui.language"), "{e}");
+    let e = load_str(
+        "[ui]\ntimezone = \"Europe/Madird\"\n",
+        &[],
+        Overrides::default(),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("ui.timezone") && e.to_string().contains("Europe/Madird"),
+        "{e}"
+    );
+}
+
+#[test]
 fn metrics_are_off_by_default_and_need_a_token_or_their_own_listener() {
     let l = load(None, &[], &Overrides::default()).unwrap();
     assert!(!l.config.metrics.enabled);

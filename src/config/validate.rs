@@ -48,6 +48,18 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
             );
         }
     }
+    if crate::i18n::Lang::parse(&c.ui.language).is_none() {
+        return bad(format!(
+            "ui.language: expected \"en\" or \"es\", got {:?}",
+            c.ui.language
+        ));
+    }
+    if crate::i18n::timezone(&c.ui.timezone).is_none() {
+        return bad(format!(
+            "ui.timezone: expected an IANA time zone such as \"Europe/Madrid\" or \"UTC\", got {:?}",
+            c.ui.timezone
+        ));
+    }
     if c.cluster.lease_seconds < 3 {
         return bad("cluster.lease_seconds: must be at least 3".into());
     }

@@ -37,6 +37,12 @@ pub struct Agent {
     pub active: bool,
     pub created_at: Timestamp,
     pub password_changed_at: Timestamp,
+    /// The interface language the agent chose (`en`, `es`); `None`: the browser's.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// The IANA time zone the agent chose; `None`: the installation's.
+    #[serde(default)]
+    pub timezone: Option<String>,
 }
 
 impl Agent {
@@ -330,6 +336,8 @@ mod tests {
             active: true,
             created_at: Timestamp(0),
             password_changed_at: Timestamp(0),
+            language: None,
+            timezone: None,
         };
         assert!(!a.can_sign_in());
         a.password_hash = Some("h".into());

@@ -436,29 +436,30 @@ pub enum SnoozePreset {
     NextWeek,
 }
 
-/// When a preset ends, for a workspace `offset_minutes` east of UTC: one hour from now;
-/// 18:00 today (or tomorrow once past 17:00); tomorrow 09:00; next Monday 09:00.
-pub fn snooze_until(preset: SnoozePreset, now: Timestamp, offset_minutes: i64) -> Timestamp {
-    const DAY: i64 = 86_400_000;
-    let local = now.0 + offset_minutes * 60_000;
-    let midnight = local.div_euclid(DAY) * DAY;
-    let at = |day_start: i64, hour: i64| {
-        Timestamp(day_start + hour * 3_600_000 - offset_minutes * 60_000)
+/// When a preset ends, in the agent's time zone `tz` (summer time included): one hour
+/// from now; 18:00 today (or tomorrow once past 17:00); tomorrow 09:00; next Monday
+/// 09:00. A wall-clock time that a DST change skips moves forward.
+pub fn snooze_until(preset: SnoozePreset, now: Timestamp, tz: &jiff::tz::TimeZone) -> Timestamp {
+    let an_hour = now.plus_secs(3600);
+    let Ok(local) =
+        jiff::Timestamp::from_millisecond(now.0).map(|t| t.to_zoned_datetime(tz.clone()))
+    else {
+        return an_hour;
     };
+    let at = |date: Option<jiff::civil::Date>, hour: i8| {
+        date.and_then(|d| d.at(hour, 0, 0, 0).to_zoned_datetime(tz.clone()).ok())
+            .map_or(an_hour, |z| Timestamp(z.timestamp().as_millisecond()))
+    };
+    let today = local.date();
+    let plus_days = |n: i64| today.checked_add(jiff::Span::new().days(n)).ok();
     match preset {
-        SnoozePreset::OneHour => now.plus_secs(3600),
-        SnoozePreset::ThisEvening => {
-            if local - midnight < 17 * 3_600_000 {
-                at(midnight, 18)
-            } else {
-                at(midnight + DAY, 18)
-            }
-        }
-        SnoozePreset::Tomorrow => at(midnight + DAY, 9),
+        SnoozePreset::OneHour => an_hour,
+        SnoozePreset::ThisEvening if local.hour() < 17 => at(Some(today), 18),
+        SnoozePreset::ThisEvening => at(plus_days(1), 18),
+        SnoozePreset::Tomorrow => at(plus_days(1), 9),
         SnoozePreset::NextWeek => {
-            // 1970-01-01 was a Thursday: weekday 0 = Monday.
-            let weekday = (local.div_euclid(DAY) + 3).rem_euclid(7);
-            at(midnight + (7 - weekday) * DAY, 9)
+            let weekday = i64::from(today.weekday().to_monday_zero_offset());
+            at(plus_days(7 - weekday), 9)
         }
     }
 }

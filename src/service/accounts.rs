@@ -41,6 +41,8 @@ impl Services {
             active: true,
             created_at: now,
             password_changed_at: now,
+            language: None,
+            timezone: None,
         })
     }
 
@@ -236,6 +238,48 @@ impl Services {
     pub async fn update_profile(&self, actor: &Agent, name: &str) -> Result<Agent> {
         let mut agent = self.store.agent(actor.id)?.ok_or(ServiceError::NotFound)?;
         agent.name = validate::name("name", name, 100)?;
+        self.store.update_agent(&agent, None).map_err(from_store)?;
+        self.store.durable().await?;
+        self.refresh_directory()?;
+        Ok(agent)
+    }
+
+    /// Sets the signed-in agent's interface language (`en`, `es`; empty: the browser's)
+    /// and time zone (an IANA name; empty: the installation's).
+    pub async fn update_preferences(
+        &self,
+        actor: &Agent,
+        language: &str,
+        timezone: &str,
+    ) -> Result<Agent> {
+        let (language, timezone) = (language.trim(), timezone.trim());
+        let language = match language {
+            "" => None,
+            l => Some(
+                crate::i18n::Lang::parse(l)
+                    .filter(|p| p.code() == l)
+                    .ok_or_else(|| validate::Invalid {
+                        field: "language",
+                        reason: format!("must be en, es, or empty for the browser's, not {l:?}"),
+                    })?
+                    .code()
+                    .to_string(),
+            ),
+        };
+        let timezone = match timezone {
+            "" => None,
+            z => Some(
+                crate::i18n::canonical_timezone(z).ok_or_else(|| validate::Invalid {
+                    field: "timezone",
+                    reason: format!(
+                        "{z:?} is not a time zone of the IANA database (such as Europe/Madrid)"
+                    ),
+                })?,
+            ),
+        };
+        let mut agent = self.store.agent(actor.id)?.ok_or(ServiceError::NotFound)?;
+        agent.language = language;
+        agent.timezone = timezone;
         self.store.update_agent(&agent, None).map_err(from_store)?;
         self.store.durable().await?;
         self.refresh_directory()?;

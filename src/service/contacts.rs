@@ -26,7 +26,8 @@ pub struct ContactView {
     pub full: bool,
 }
 
-const SHARED_CONTACT: &str = "this contact is also known in inboxes you are not a member of: only an admin, or an agent of all of them, can change or block it";
+/// Why an agent may not change a contact that other inboxes know too.
+pub const SHARED_CONTACT: &str = "this contact is also known in inboxes you are not a member of: only an admin, or an agent of all of them, can change or block it";
 
 impl Services {
     /// Fills the contact search index from the store (start-up, in the background);

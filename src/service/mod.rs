@@ -33,7 +33,7 @@ mod widget_rates;
 pub use accounts::{NewSession, SessionAuth};
 pub use attachments::AttachmentFile;
 pub use channel_in::HookAnswer;
-pub use contacts::{ContactInput, ContactView};
+pub use contacts::{ContactInput, ContactView, SHARED_CONTACT};
 pub use conversations::{
     ApiIncoming, ChannelFacts, ConversationPage, Counts, ListPage, NewOutbound, Row, StatusChange,
     parse_view,

@@ -168,6 +168,8 @@ mod tests {
             active: true,
             created_at: Timestamp(1),
             password_changed_at: Timestamp(1),
+            language: None,
+            timezone: None,
         };
         store.create_first_admin(&agent, &audit(5)).unwrap();
         assert_eq!(store.directory_version().unwrap(), 4);
@@ -205,4 +207,51 @@ mod tests {
         };
         directory_version_moves_with_every_directory_change(&open(dir.path(), engine));
     }
+
+    /// An agent's language and time zone are kept; records written before they existed
+    /// read as "not chosen".
+    fn agent_preferences_are_kept_and_old_records_read(store: &Store) {
+        #[derive(serde::Serialize)]
+        struct AgentBefore {
+            id: AgentId,
+            name: String,
+            email: String,
+            role: Role,
+            password_hash: Option<String>,
+            active: bool,
+            created_at: Timestamp,
+            password_changed_at: Timestamp,
+        }
+        let old = AgentBefore {
+            id: AgentId(7),
+            name: "Luis".into(),
+            email: "luis@example.com".into(),
+            role: Role::Agent,
+            password_hash: None,
+            active: true,
+            created_at: Timestamp(1),
+            password_changed_at: Timestamp(1),
+        };
+        let read: Agent =
+            crate::store::codec::decode(&crate::store::codec::encode(&old).unwrap()).unwrap();
+        assert_eq!(
+            (read.language.as_deref(), read.timezone.as_deref()),
+            (None, None)
+        );
+        let mut agent = Agent {
+            id: AgentId(30),
+            email: "ana@example.com".into(),
+            ..read
+        };
+        store.create_first_admin(&agent, &audit(1)).unwrap();
+        agent.language = Some("es".into());
+        agent.timezone = Some("America/Bogota".into());
+        store.update_agent(&agent, None).unwrap();
+        let back = store.agent(AgentId(30)).unwrap().unwrap();
+        assert_eq!(back.language.as_deref(), Some("es"));
+        assert_eq!(back.timezone.as_deref(), Some("America/Bogota"));
+        assert_eq!(back, agent);
+    }
+
+    crate::store::test_support::on_both_engines!(agent_preferences_are_kept_and_old_records_read);
 }

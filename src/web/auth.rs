@@ -130,10 +130,9 @@ impl FromRequest for Admin {
         Box::pin(async move {
             match current_session(&req).await {
                 Ok(Some(a)) if a.agent.is_admin() => Ok(Admin(a)),
-                Ok(Some(_)) => Err(WebError::Forbidden(
-                    "This page is for admins. Ask an admin of your workspace if you need access."
-                        .into(),
-                )),
+                Ok(Some(_)) => Err(WebError::Forbidden(crate::i18n::Msg::new(
+                    "error-admins-only",
+                ))),
                 Ok(None) => Err(WebError::LoginRequired {
                     next: next_of(&req),
                 }),

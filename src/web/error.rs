@@ -2,22 +2,28 @@
 //! user sees a clear message; the log gets the detail.
 
 use super::views::ErrorView;
+use crate::domain::validate::Invalid;
+use crate::i18n::{L10n, Msg};
 use crate::service::ServiceError;
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{StatusCode, header};
+use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 use std::fmt;
 
-/// An error answered with an HTML page.
+/// An error answered with an HTML page, in the reader's language (see
+/// [`localize_errors`]); its message is a catalog key with arguments.
 #[derive(Debug)]
 pub enum WebError {
     /// Not signed in (or the session ended): back to the sign-in page.
     LoginRequired {
         next: String,
     },
-    Forbidden(String),
+    Forbidden(Msg),
     NotFound,
-    BadRequest(String),
+    BadRequest(Msg),
     TooLarge(usize),
     Throttled(u64),
     /// The request body did not arrive within this many seconds.
@@ -25,45 +31,121 @@ pub enum WebError {
     Internal(String),
 }
 
-impl fmt::Display for WebError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl WebError {
+    /// A 400 whose detail is technical text (a parser's message), kept as it is.
+    pub fn bad_request(detail: impl Into<String>) -> WebError {
+        WebError::BadRequest(Msg::new("error-detail").arg("detail", detail.into()))
+    }
+
+    /// What the reader is told, in `l`'s language.
+    pub fn message(&self, l: &L10n) -> String {
         match self {
-            WebError::LoginRequired { .. } => f.write_str("Please sign in."),
-            WebError::Forbidden(m) | WebError::BadRequest(m) => f.write_str(m),
-            WebError::NotFound => f.write_str("not found"),
-            WebError::TooLarge(n) => {
-                write!(f, "The request is larger than the limit of {n} bytes.")
-            }
-            WebError::Throttled(s) => {
-                write!(
-                    f,
-                    "too many failed sign-in attempts; try again in {} minute(s)",
-                    s.div_ceil(60).max(1)
-                )
-            }
-            WebError::RequestTimeout(s) => write!(
-                f,
-                "The request took longer than {s} s to arrive. Check your connection and try again."
-            ),
-            WebError::Internal(_) => {
-                f.write_str("something went wrong on our side; it has been logged")
-            }
+            WebError::LoginRequired { .. } => l.t("error-sign-in"),
+            WebError::Forbidden(m) | WebError::BadRequest(m) => l.msg(m),
+            WebError::NotFound => l.t("error-not-found-text"),
+            WebError::TooLarge(n) => l.t1("error-too-large-text", "bytes", *n),
+            WebError::Throttled(s) => l.t1("error-throttled", "minutes", s.div_ceil(60).max(1)),
+            WebError::RequestTimeout(s) => l.t1("error-timeout-text", "seconds", *s),
+            WebError::Internal(_) => l.t("error-internal-text"),
+        }
+    }
+
+    /// The error page (or the redirect to sign in) in `l`'s language.
+    pub fn page(&self, l: &L10n) -> HttpResponse {
+        if let WebError::LoginRequired { next } = self {
+            let q = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/login?{q}")))
+                .finish();
+        }
+        let status = self.status_code();
+        let title = l.t(match status {
+            StatusCode::NOT_FOUND => "error-not-found",
+            StatusCode::FORBIDDEN => "error-forbidden",
+            StatusCode::TOO_MANY_REQUESTS => "error-too-many",
+            StatusCode::PAYLOAD_TOO_LARGE => "error-too-large",
+            StatusCode::REQUEST_TIMEOUT => "error-too-slow",
+            StatusCode::INTERNAL_SERVER_ERROR => "error-internal",
+            _ => "error-bad-request",
+        });
+        let view = ErrorView::new(l, status.as_u16(), title.clone(), self.message(l));
+        let mut resp = HttpResponse::build(status);
+        if let WebError::Throttled(secs) = self {
+            resp.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        match view.render() {
+            Ok(body) => resp.content_type("text/html; charset=utf-8").body(body),
+            Err(e) => resp
+                .content_type("text/plain; charset=utf-8")
+                .body(format!("{title}: {e}")),
         }
     }
 }
 
+impl fmt::Display for WebError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(&L10n::english()))
+    }
+}
+
+/// A refused value, named by its field, in words the catalog has when the domain's
+/// reason is one of the common ones (else the reason as the domain wrote it).
+pub fn invalid_msg(i: &Invalid) -> Msg {
+    let field = i.field;
+    let number = |prefix: &str| {
+        i.reason
+            .strip_prefix(prefix)
+            .and_then(|r| r.strip_suffix(" characters"))
+            .and_then(|n| n.parse::<u64>().ok())
+    };
+    let m = if i.reason == "must not be empty" {
+        Msg::new("invalid-empty")
+    } else if i.reason == "is not a valid email address" {
+        Msg::new("invalid-email")
+    } else if i.reason == "must not contain control characters" {
+        Msg::new("invalid-control")
+    } else if let Some(n) = number("must be at least ") {
+        Msg::new("invalid-too-short").arg("count", n)
+    } else if let Some(n) = number("must be at most ") {
+        Msg::new("invalid-too-long").arg("count", n)
+    } else {
+        Msg::new("invalid-other").arg("reason", i.reason.clone())
+    };
+    m.arg("field", field)
+}
+
 impl From<ServiceError> for WebError {
     fn from(e: ServiceError) -> Self {
+        use crate::domain::conversation::RuleError;
+        let msg = |key| WebError::BadRequest(Msg::new(key));
         match e {
             ServiceError::NotFound => WebError::NotFound,
-            ServiceError::NotAllowed => {
-                WebError::Forbidden("You are not allowed to do that.".into())
+            ServiceError::NotAllowed => WebError::Forbidden(Msg::new("error-not-allowed")),
+            ServiceError::Forbidden(m) if m == crate::service::SHARED_CONTACT => {
+                WebError::Forbidden(Msg::new("error-shared-contact"))
             }
-            ServiceError::Forbidden(m) => WebError::Forbidden(capitalise(m)),
+            ServiceError::Forbidden(m) => {
+                WebError::Forbidden(Msg::new("error-detail").arg("detail", capitalise(m)))
+            }
             ServiceError::Throttled { retry_after_secs } => WebError::Throttled(retry_after_secs),
             ServiceError::Store(_) | ServiceError::Internal(_) => WebError::Internal(e.to_string()),
-            ServiceError::Invalid(i) => WebError::BadRequest(i.to_string()),
-            other => WebError::BadRequest(capitalise(&other.to_string())),
+            ServiceError::Invalid(i) => WebError::BadRequest(invalid_msg(&i)),
+            ServiceError::BadCredentials => msg("error-bad-credentials"),
+            ServiceError::DuplicateEmail => msg("error-duplicate-email"),
+            ServiceError::InviteInvalid => msg("error-invite-invalid"),
+            ServiceError::WrongCurrentPassword => msg("error-wrong-password"),
+            ServiceError::AlreadySetUp => msg("error-already-set-up"),
+            ServiceError::TooLong(n) => {
+                WebError::BadRequest(Msg::new("error-content-too-long").arg("count", n))
+            }
+            ServiceError::RateLimited { retry_after_secs } => WebError::BadRequest(
+                Msg::new("error-rate-limited").arg("seconds", retry_after_secs),
+            ),
+            ServiceError::Rule(RuleError::SnoozeInPast) => msg("error-snooze-in-past"),
+            ServiceError::Rule(RuleError::AlreadyInState(state)) => {
+                WebError::BadRequest(Msg::new("error-already-in-state").arg("status", state))
+            }
+            other => WebError::bad_request(capitalise(&other.to_string())),
         }
     }
 }
@@ -82,44 +164,41 @@ impl ResponseError for WebError {
         }
     }
 
+    /// The English page; [`localize_errors`] puts it in the reader's language.
     fn error_response(&self) -> HttpResponse {
-        if let WebError::LoginRequired { next } = self {
-            let q = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
-            return HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, format!("/login?{q}")))
-                .finish();
-        }
         if let WebError::Internal(detail) = self {
             tracing::error!(%detail, "request failed");
         }
-        let status = self.status_code();
-        let title = match status {
-            StatusCode::NOT_FOUND => "Page not found",
-            StatusCode::FORBIDDEN => "Not allowed",
-            StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
-            StatusCode::PAYLOAD_TOO_LARGE => "Too large",
-            StatusCode::REQUEST_TIMEOUT => "Too slow",
-            StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
-            _ => "That did not work",
-        };
-        let message = match self {
-            WebError::NotFound => {
-                "There is nothing here. It may have been moved or deleted.".to_string()
-            }
-            other => other.to_string(),
-        };
-        let view = ErrorView::new(status.as_u16(), title, message);
-        let mut resp = HttpResponse::build(status);
-        if let WebError::Throttled(secs) = self {
-            resp.insert_header((header::RETRY_AFTER, secs.to_string()));
-        }
-        match view.render() {
-            Ok(body) => resp.content_type("text/html; charset=utf-8").body(body),
-            Err(e) => resp
-                .content_type("text/plain; charset=utf-8")
-                .body(format!("{title}: {e}")),
-        }
+        self.page(&L10n::english())
     }
+}
+
+/// Middleware: an error page in the reader's language (their profile's, else their
+/// browser's). `error_response` has no request to ask, so it answers in English and
+/// this swaps the page for the reader's when they read another language.
+pub async fn localize_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, actix_web::Error> {
+    let res = next.call(req).await?;
+    let Some(err) = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<WebError>())
+    else {
+        return Ok(res.map_into_left_body());
+    };
+    if matches!(err, WebError::LoginRequired { .. }) {
+        return Ok(res.map_into_left_body());
+    }
+    // The request is cloned only now: routing needs it unshared while it runs.
+    let http = res.request().clone();
+    let l = super::locale::locale(&http).await;
+    if l.lang() == crate::i18n::Lang::En {
+        return Ok(res.map_into_left_body());
+    }
+    let page = err.page(&l);
+    Ok(res.into_response(page).map_into_right_body())
 }
 
 pub(crate) fn capitalise(s: &str) -> String {

@@ -63,7 +63,7 @@ pub fn conversation(t: &Transcript, dir: &Directory) -> String {
                 kind: "event",
                 who: String::new(),
                 at: utc(e.at),
-                text: crate::web::json::event_text(e, dir),
+                text: crate::web::json::event_text(&crate::i18n::L10n::english(), e, dir),
                 files: Vec::new(),
             },
             TimelineItem::Message(m) => Entry {
@@ -138,6 +138,8 @@ mod tests {
             created_at: Timestamp(0),
             last_activity_at: Timestamp(0),
             last_inbound_at: None,
+            agent_replies: 0,
+            closed_assignee: None,
             waiting_since: None,
             agent_replied: false,
             preview: String::new(),

@@ -5,6 +5,7 @@ use super::auth::{PRE_COOKIE, current_session, state};
 use super::error::WebError;
 use super::middleware::check_same_origin;
 use crate::domain::validate::Invalid;
+use crate::i18n::Msg;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::StreamExt;
@@ -44,24 +45,26 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
             }
             let mut body = Vec::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk
-                    .map_err(|e| WebError::BadRequest(format!("Could not read the form: {e}")))?;
+                let chunk = chunk.map_err(|e| {
+                    WebError::BadRequest(
+                        Msg::new("error-form-unreadable").arg("detail", e.to_string()),
+                    )
+                })?;
                 if body.len() + chunk.len() > limit {
                     return Err(WebError::TooLarge(limit));
                 }
                 body.extend_from_slice(&chunk);
             }
-            let pairs: Vec<(String, String)> = serde_html_form::from_bytes(&body)
-                .map_err(|e| WebError::BadRequest(format!("The form is malformed: {e}")))?;
+            let pairs: Vec<(String, String)> = serde_html_form::from_bytes(&body).map_err(|e| {
+                WebError::BadRequest(Msg::new("error-form-malformed").arg("detail", e.to_string()))
+            })?;
             let sent = pairs
                 .iter()
                 .find(|(k, _)| k == "csrf")
                 .map(|(_, v)| v.as_str())
                 .unwrap_or("");
             if sent.is_empty() {
-                return Err(WebError::Forbidden(
-                    "The form's security token is missing. Reload the page and try again.".into(),
-                ));
+                return Err(WebError::Forbidden(Msg::new("error-csrf-missing")));
             }
             let ok = match current_session(&req).await? {
                 Some(auth) => same(sent, &auth.session.csrf),
@@ -70,12 +73,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
                     .is_some_and(|c| st.services.keys.verify("csrf", c.value(), sent)),
             };
             if !ok {
-                return Err(WebError::Forbidden(
-                    "The form's security token is not valid (the page may be too old). Reload the page and try again.".into(),
-                ));
+                return Err(WebError::Forbidden(Msg::new("error-csrf-invalid")));
             }
-            let value: T = serde_html_form::from_bytes(&body)
-                .map_err(|e| WebError::BadRequest(format!("Invalid form: {e}")))?;
+            let value: T = serde_html_form::from_bytes(&body).map_err(|e| {
+                WebError::BadRequest(Msg::new("error-form-invalid").arg("detail", e.to_string()))
+            })?;
             Ok(Form(value))
         })
     }
@@ -83,7 +85,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
 
 impl From<Invalid> for WebError {
     fn from(i: Invalid) -> Self {
-        WebError::BadRequest(format!("{}: {}", i.field, i.reason))
+        WebError::BadRequest(super::error::invalid_msg(&i))
     }
 }
 

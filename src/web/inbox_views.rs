@@ -1,25 +1,47 @@
 //! View structs of the inbox: the three-pane page and its partials.
 
 use super::json::event_text;
-use super::views::{Page, initials};
+use super::labels;
+use super::views::{Localized, Page, initials, localized};
 use crate::domain::Timestamp;
 use crate::domain::contact::Contact;
 use crate::domain::conversation::{ContactId, Status};
-use crate::domain::message::{AttachmentMeta, Direction, MailMeta, TimelineItem, human_size};
+use crate::domain::message::{AttachmentMeta, Direction, MailMeta, TimelineItem};
+use crate::i18n::L10n;
 use crate::service::{ConversationPage, Counts, Directory, Row};
 use askama::Template;
 use askama_web::WebTemplate;
 
-/// RFC 3339 for `<time datetime>`; the page's script shows it in local time.
+/// RFC 3339 for `<time datetime>`.
 pub fn iso(t: Timestamp) -> String {
     super::json::ts(t)
+}
+
+/// A time as the reader sees it: machine-readable, short, and in full (for `title`).
+#[derive(Clone, Debug, Default)]
+pub struct TimeView {
+    pub iso: String,
+    pub short: String,
+    pub full: String,
+}
+
+impl TimeView {
+    pub fn new(l: &L10n, t: Timestamp) -> Self {
+        TimeView {
+            iso: iso(t),
+            short: l.when(t),
+            full: l.datetime(t),
+        }
+    }
 }
 
 /// One entry of the view selector.
 pub struct ViewLink {
     pub key: String,
     pub label: String,
-    pub count: u64,
+    /// The count as the reader's language writes it.
+    pub count: String,
+    pub zero: bool,
     pub active: bool,
 }
 
@@ -27,31 +49,48 @@ pub struct ViewLink {
 #[derive(Template)]
 #[template(path = "inbox/_views.html")]
 pub struct ViewsPartial {
+    pub l: L10n,
     pub views: Vec<ViewLink>,
     pub teams: Vec<ViewLink>,
 }
 
+/// The catalog key of a view's name.
+pub fn view_key(view: &str) -> Option<&'static str> {
+    Some(match view {
+        "mine" => "view-mine",
+        "unassigned" => "view-unassigned",
+        "all" => "view-all",
+        "mentions" => "view-mentions",
+        "snoozed" => "view-snoozed",
+        "closed" => "view-closed",
+        _ => return None,
+    })
+}
+
 impl ViewsPartial {
-    pub fn new(c: &Counts, active: &str) -> Self {
-        let link = |key: &str, label: &str, count: u64| ViewLink {
+    pub fn new(l: &L10n, c: &Counts, active: &str) -> Self {
+        let link = |key: &str, label: String, count: u64| ViewLink {
             key: key.into(),
-            label: label.into(),
-            count,
+            label,
+            count: l.number(i64::try_from(count).unwrap_or(i64::MAX)),
+            zero: count == 0,
             active: active == key,
         };
+        let named = |key: &str, count: u64| link(key, l.t(view_key(key).unwrap_or(key)), count);
         ViewsPartial {
+            l: l.clone(),
             views: vec![
-                link("mine", "Mine", c.mine),
-                link("unassigned", "Unassigned", c.unassigned),
-                link("all", "All open", c.all),
-                link("mentions", "Mentions", c.mentions),
-                link("snoozed", "Snoozed", c.snoozed),
-                link("closed", "Closed", c.closed),
+                named("mine", c.mine),
+                named("unassigned", c.unassigned),
+                named("all", c.all),
+                named("mentions", c.mentions),
+                named("snoozed", c.snoozed),
+                named("closed", c.closed),
             ],
             teams: c
                 .teams
                 .iter()
-                .map(|(id, name, n)| link(&format!("team:{id}"), name, *n))
+                .map(|(id, name, n)| link(&format!("team:{id}"), name.clone(), *n))
                 .collect(),
         }
     }
@@ -65,35 +104,37 @@ pub struct RowView {
     pub channel: String,
     pub inbox: String,
     pub preview: String,
-    pub at: String,
+    pub at: TimeView,
     pub assignee: Option<String>,
     pub team: Option<String>,
     pub unread: bool,
     pub missed: bool,
     pub is_new: bool,
     pub status: &'static str,
+    pub status_label: String,
     pub selected: bool,
     /// A website visitor with the widget open now (green dot).
     pub online: bool,
 }
 
 impl RowView {
-    pub fn new(r: &Row, selected: Option<u64>) -> Self {
+    pub fn new(l: &L10n, r: &Row, selected: Option<u64>) -> Self {
         let c = &r.conversation;
         RowView {
             id: c.id.0,
             contact: c.contact_name.clone(),
             initials: initials(&c.contact_name),
-            channel: r.channel.to_uppercase(),
+            channel: labels::channel_code(l, r.channel),
             inbox: r.inbox_name.clone(),
             preview: c.preview.clone(),
-            at: iso(c.last_activity_at),
+            at: TimeView::new(l, c.last_activity_at),
             assignee: r.assignee_name.clone(),
             team: r.team_name.clone(),
             unread: r.unread,
             missed: r.missed,
             is_new: r.is_new,
             status: c.status.as_str(),
+            status_label: labels::status(l, c.status.as_str()),
             selected: selected == Some(c.id.0),
             online: r.online,
         }
@@ -104,6 +145,7 @@ impl RowView {
 #[derive(Template)]
 #[template(path = "inbox/_list.html")]
 pub struct ListPartial {
+    pub l: L10n,
     pub rows: Vec<RowView>,
     pub view: String,
     pub q: String,
@@ -115,8 +157,9 @@ pub struct ListPartial {
 pub struct MailView {
     /// Decoded subject; empty when the mail had none.
     pub subject: String,
-    /// "Auto-reply" or "Bounce" for mail written by a machine.
-    pub automatic: Option<&'static str>,
+    /// Mail written by a machine: its kind (`auto-reply`, `bounce`, for the chip's
+    /// class) and its name in the reader's language.
+    pub automatic: Option<(&'static str, String)>,
     /// The text with the quoted history, when the timeline shows it trimmed.
     pub full_text: Option<String>,
     pub has_html: bool,
@@ -124,12 +167,12 @@ pub struct MailView {
 }
 
 impl MailView {
-    fn new(m: &MailMeta) -> Self {
+    fn new(l: &L10n, m: &MailMeta) -> Self {
         MailView {
             subject: m.subject.clone(),
             automatic: match (m.automatic, m.bounce) {
-                (_, true) => Some("Bounce"),
-                (true, false) => Some("Auto-reply"),
+                (_, true) => Some(("bounce", l.t("mail-bounce"))),
+                (true, false) => Some(("auto-reply", l.t("mail-auto-reply"))),
                 _ => None,
             },
             full_text: m.full_text.clone(),
@@ -159,7 +202,7 @@ const THUMB_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/we
 const THUMB_MAX_BYTES: u64 = 5_000_000;
 
 impl AttachmentView {
-    fn new(n: usize, a: &AttachmentMeta) -> Self {
+    fn new(l: &L10n, n: usize, a: &AttachmentMeta) -> Self {
         let ext = a
             .filename
             .rsplit_once('.')
@@ -177,8 +220,8 @@ impl AttachmentView {
         AttachmentView {
             n,
             name: a.filename.clone(),
-            size: human_size(a.size),
-            kind: ext.map_or_else(|| "FILE".to_string(), |e| e.to_ascii_uppercase()),
+            size: labels::size(l, a.size),
+            kind: ext.map_or_else(|| l.t("attachment-file"), |e| e.to_ascii_uppercase()),
             family,
             stored: a.stored,
             thumb: a.stored && a.size <= THUMB_MAX_BYTES && THUMB_TYPES.contains(&a.mime.as_str()),
@@ -202,9 +245,11 @@ pub struct ItemView {
     pub id: u64,
     pub text: String,
     pub author: String,
-    pub at: String,
+    pub at: TimeView,
     pub status: &'static str,
-    pub status_times: Vec<(&'static str, String)>,
+    pub status_label: String,
+    /// Each status reached: its code, its name and when.
+    pub status_times: Vec<(&'static str, String, TimeView)>,
     pub error: Option<String>,
     /// Mail only: subject, trimmed history, HTML version.
     pub mail: Option<MailView>,
@@ -219,7 +264,13 @@ pub struct ItemView {
 
 impl ItemView {
     /// `contact` names the conversation's contact (`contact_id`) for its own messages.
-    pub fn new(it: &TimelineItem, contact: &str, contact_id: ContactId, dir: &Directory) -> Self {
+    pub fn new(
+        l: &L10n,
+        it: &TimelineItem,
+        contact: &str,
+        contact_id: ContactId,
+        dir: &Directory,
+    ) -> Self {
         match it {
             TimelineItem::Message(m) => ItemView {
                 kind: match m.direction {
@@ -241,22 +292,29 @@ impl ItemView {
                     .as_ref()
                     .filter(|s| m.author.is_none() && s.contact != contact_id)
                     .map(|s| s.address.clone().unwrap_or_else(|| s.display_name())),
-                at: iso(m.created_at),
+                at: TimeView::new(l, m.created_at),
                 status: m.status.as_str(),
+                status_label: labels::delivery(l, m.status.as_str()),
                 status_times: m
                     .status_times
                     .iter()
-                    .map(|(s, t)| (s.as_str(), iso(*t)))
+                    .map(|(s, t)| {
+                        (
+                            s.as_str(),
+                            labels::delivery(l, s.as_str()),
+                            TimeView::new(l, *t),
+                        )
+                    })
                     .collect(),
                 error: m.error.clone(),
-                mail: m.email.as_ref().map(MailView::new),
+                mail: m.email.as_ref().map(|e| MailView::new(l, e)),
                 attachments: {
                     let has_html = m.email.as_ref().is_some_and(|e| e.has_html);
                     m.attachments
                         .iter()
                         .enumerate()
                         .filter(|(_, a)| !a.inline || !has_html)
-                        .map(|(n, a)| AttachmentView::new(n, a))
+                        .map(|(n, a)| AttachmentView::new(l, n, a))
                         .collect()
                 },
                 notes: m.notes.iter().map(|n| sentence(n)).collect(),
@@ -265,10 +323,11 @@ impl ItemView {
             TimelineItem::Event(id, e) => ItemView {
                 kind: "event",
                 id: id.0,
-                text: event_text(e, dir),
+                text: event_text(l, e, dir),
                 author: String::new(),
-                at: iso(e.at),
+                at: TimeView::new(l, e.at),
                 status: "",
+                status_label: String::new(),
                 status_times: vec![],
                 error: None,
                 mail: None,
@@ -281,12 +340,12 @@ impl ItemView {
     }
 }
 
-/// "5 h 12 min", "40 min": how long is left.
-fn left_words(ms: i64) -> String {
+/// "(5 h 12 min left)", "(40 min left)": how long is left.
+fn left_words(l: &L10n, ms: i64) -> String {
     let mins = ms.max(0) / 60_000;
     match (mins / 60, mins % 60) {
-        (0, m) => format!("{m} min"),
-        (h, m) => format!("{h} h {m} min"),
+        (0, m) => l.t1("window-left-m", "minutes", m),
+        (h, m) => l.t2("window-left-hm", "hours", h, "minutes", m),
     }
 }
 
@@ -329,13 +388,15 @@ impl NewMessageForm {
 #[derive(Template)]
 #[template(path = "inbox/_pane.html")]
 pub struct PanePartial {
+    pub l: L10n,
     pub csrf: String,
     pub id: u64,
     pub contact_name: String,
     pub inbox: String,
     pub channel: String,
     pub status: &'static str,
-    pub snoozed_until: Option<String>,
+    pub status_label: String,
+    pub snoozed_until: Option<TimeView>,
     pub items: Vec<ItemView>,
     pub older: Option<u64>,
     pub agents: Vec<Opt>,
@@ -360,7 +421,7 @@ pub struct PanePartial {
     pub can_transcript: bool,
     /// A messaging window: its length in hours, and when it closes (ISO) while open.
     pub window_hours: u32,
-    pub window_closes_at: Option<String>,
+    pub window_closes_at: Option<TimeView>,
     /// The window has closed: only an approved template may go.
     pub window_closed: bool,
     /// The time left in the open window, by the server's clock, in words and in ms
@@ -372,7 +433,13 @@ pub struct PanePartial {
 }
 
 impl PanePartial {
-    pub fn new(p: &ConversationPage, dir: &Directory, csrf: &str, is_admin: bool) -> Self {
+    pub fn new(
+        l: &L10n,
+        p: &ConversationPage,
+        dir: &Directory,
+        csrf: &str,
+        is_admin: bool,
+    ) -> Self {
         let c = &p.row.conversation;
         let inbox = dir.inbox(c.inbox_id);
         let members: Vec<_> = dir
@@ -383,18 +450,20 @@ impl PanePartial {
         let mut items: Vec<ItemView> = p
             .items
             .iter()
-            .map(|it| ItemView::new(it, &c.contact_name, c.contact_id, dir))
+            .map(|it| ItemView::new(l, it, &c.contact_name, c.contact_id, dir))
             .collect();
         items.reverse();
         PanePartial {
+            l: l.clone(),
             csrf: csrf.into(),
             id: c.id.0,
             contact_name: c.contact_name.clone(),
             inbox: p.row.inbox_name.clone(),
-            channel: p.row.channel.to_uppercase(),
+            channel: labels::channel_code(l, p.row.channel),
             status: c.status.as_str(),
+            status_label: labels::status(l, c.status.as_str()),
             snoozed_until: match c.status {
-                Status::Snoozed { until } => Some(iso(until)),
+                Status::Snoozed { until } => Some(TimeView::new(l, until)),
                 _ => None,
             },
             items,
@@ -438,14 +507,24 @@ impl PanePartial {
             website: p.row.channel == "website",
             online: p.row.online,
             window_hours: p.channel.as_ref().map_or(0, |f| f.window_hours),
-            window_closes_at: p.channel.as_ref().and_then(|f| f.window.closes_at).map(iso),
+            window_closes_at: p
+                .channel
+                .as_ref()
+                .and_then(|f| f.window.closes_at)
+                .map(|t| TimeView::new(l, t)),
             window_closed: p
                 .channel
                 .as_ref()
                 .is_some_and(|f| f.window.state == crate::channels::seam::WindowState::Closed),
-            reported_statuses: p.channel.as_ref().map(|f| f.statuses.join(", ")),
+            reported_statuses: p.channel.as_ref().map(|f| {
+                f.statuses
+                    .iter()
+                    .map(|s| labels::delivery(l, s))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }),
             window_left_ms: p.channel.as_ref().map_or(0, |f| f.left_ms),
-            window_left: left_words(p.channel.as_ref().map_or(0, |f| f.left_ms)),
+            window_left: left_words(l, p.channel.as_ref().map_or(0, |f| f.left_ms)),
             can_email: p.row.channel == "website"
                 && inbox.is_some_and(|i| {
                     i.website
@@ -467,12 +546,18 @@ impl PanePartial {
     pub fn blocked(&self) -> bool {
         self.contact.as_ref().is_some_and(|c| c.blocked)
     }
+
+    /// A contact's channel identity kind, in words.
+    pub fn identity(&self, i: &crate::domain::contact::Identity) -> String {
+        labels::identity(&self.l, i)
+    }
 }
 
 /// Who is online.
 #[derive(Template)]
 #[template(path = "inbox/_presence.html")]
 pub struct PresencePartial {
+    pub l: L10n,
     pub agents: Vec<(String, String, bool)>,
 }
 
@@ -510,3 +595,6 @@ pub struct ContactPage {
     pub full: bool,
     pub rows: Vec<RowView>,
 }
+
+localized!(own: ViewsPartial, ListPartial, PanePartial, PresencePartial);
+localized!(page: InboxPage, ContactsPage, ContactPage);

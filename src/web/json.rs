@@ -6,6 +6,7 @@ use super::error::ApiError;
 use crate::domain::conversation::{Actor, Conversation, Event, EventKind, Status};
 use crate::domain::message::{Direction, Message, TimelineItem};
 use crate::domain::{Agent, Timestamp};
+use crate::i18n::L10n;
 use crate::service::{Directory, Row};
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -167,41 +168,44 @@ pub fn message_json(m: &Message, dir: &Directory) -> Value {
     })
 }
 
-pub fn event_text(e: &Event, dir: &Directory) -> String {
+/// An event as a line of the timeline, in `l`'s language and time zone.
+pub fn event_text(l: &L10n, e: &Event, dir: &Directory) -> String {
     let who = match &e.actor {
         Actor::Agent(a) => dir.agent_name(*a),
-        Actor::Contact => "the contact".into(),
+        Actor::Contact => l.t("actor-contact"),
         Actor::System => "Charla".into(),
     };
+    let by = |key: &str| l.t1(key, "who", &who);
     match &e.kind {
-        EventKind::Created => "Conversation started".into(),
-        EventKind::Assigned { to: Some(a) } if e.actor == Actor::Agent(*a) => {
-            format!("{who} took this conversation")
-        }
+        EventKind::Created => l.t("event-created"),
+        EventKind::Assigned { to: Some(a) } if e.actor == Actor::Agent(*a) => by("event-took"),
         EventKind::Assigned { to: Some(a) } => {
-            format!("{who} assigned this to {}", dir.agent_name(*a))
+            l.t2("event-assigned", "who", &who, "to", dir.agent_name(*a))
         }
-        EventKind::Assigned { to: None } => format!("{who} unassigned this conversation"),
-        EventKind::TeamChanged { to: Some(t) } => {
-            format!(
-                "{who} moved this to team {}",
-                dir.team(*t)
-                    .map(|t| t.name.clone())
-                    .unwrap_or_else(|| format!("#{t}"))
-            )
+        EventKind::Assigned { to: None } => by("event-unassigned"),
+        EventKind::TeamChanged { to: Some(t) } => l.t2(
+            "event-team",
+            "who",
+            &who,
+            "team",
+            dir.team(*t)
+                .map(|t| t.name.clone())
+                .unwrap_or_else(|| format!("#{t}")),
+        ),
+        EventKind::TeamChanged { to: None } => by("event-team-removed"),
+        EventKind::Closed { note: Some(n) } => l.t2("event-closed-note", "who", &who, "note", n),
+        EventKind::Closed { note: None } => by("event-closed"),
+        EventKind::Reopened if e.actor == Actor::Contact => l.t("event-reopened-by-contact"),
+        EventKind::Reopened => by("event-reopened"),
+        EventKind::Snoozed { until } => {
+            l.t2("event-snoozed", "who", &who, "until", l.datetime(*until))
         }
-        EventKind::TeamChanged { to: None } => format!("{who} removed this from its team"),
-        EventKind::Closed { note: Some(n) } => format!("Closed by {who}: {n}"),
-        EventKind::Closed { note: None } => format!("Closed by {who}"),
-        EventKind::Reopened if e.actor == Actor::Contact => "Reopened by the contact".into(),
-        EventKind::Reopened => format!("Reopened by {who}"),
-        EventKind::Snoozed { until } => format!("{who} snoozed this until {} UTC", until.display()),
-        EventKind::Woke if e.actor == Actor::Contact => "Woken up by a new message".into(),
-        EventKind::Woke => "Snooze ended".into(),
-        EventKind::ContactBlocked => format!("{who} blocked the contact"),
-        EventKind::ContactUnblocked => format!("{who} unblocked the contact"),
+        EventKind::Woke if e.actor == Actor::Contact => l.t("event-woke-by-contact"),
+        EventKind::Woke => l.t("event-woke"),
+        EventKind::ContactBlocked => by("event-blocked"),
+        EventKind::ContactUnblocked => by("event-unblocked"),
         EventKind::EmailConfirmed { email } => {
-            format!("{who} confirmed the visitor's email address {email}")
+            l.t2("event-email-confirmed", "who", &who, "email", email)
         }
     }
 }
@@ -219,7 +223,7 @@ pub fn event_json(id: u64, e: &Event, dir: &Directory) -> Value {
         o.insert("id".into(), id.into());
         o.insert("actor".into(), actor_json(&e.actor, dir));
         o.insert("at".into(), ts(e.at).into());
-        o.insert("text".into(), event_text(e, dir).into());
+        o.insert("text".into(), event_text(&L10n::english(), e, dir).into());
     }
     v
 }

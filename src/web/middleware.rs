@@ -74,7 +74,7 @@ pub async fn setup_redirect(
         .map(|s| s.services.setup_done())
         .unwrap_or(true);
     if done && path == "/setup" {
-        let resp = actix_web::ResponseError::error_response(&WebError::NotFound);
+        let resp = WebError::NotFound.page(&super::locale::locale(req.request()).await);
         return Ok(req.into_response(resp).map_into_right_body());
     }
     if !done && !exempt {
@@ -91,7 +91,7 @@ pub async fn setup_redirect(
 /// Refuses state-changing requests sent by another site: `Sec-Fetch-Site` when the
 /// browser sends it, else `Origin` against our own origin.
 pub fn check_same_origin(req: &HttpRequest) -> Result<(), WebError> {
-    let forbidden = || WebError::Forbidden("Cross-site requests are not accepted.".into());
+    let forbidden = || WebError::Forbidden(crate::i18n::Msg::new("error-cross-site"));
     if let Some(site) = req
         .headers()
         .get("sec-fetch-site")

@@ -12,6 +12,8 @@ mod forms;
 mod handlers;
 mod inbox_views;
 mod json;
+mod labels;
+pub(crate) mod locale;
 mod middleware;
 mod origin;
 mod report_views;
@@ -25,6 +27,7 @@ pub use assets::Assets;
 pub use body_timeout::limit as body_timeout_limit;
 pub use error::{ApiError, WebError};
 pub use handlers::metrics::{MetricsAccess, own_app as metrics_app};
+pub use locale::UiDefaults;
 
 /// Web settings taken from configuration.
 #[derive(Debug, Clone)]
@@ -37,6 +40,8 @@ pub struct WebSettings {
     pub max_json_bytes: usize,
     /// A request body must arrive in full within this long (`None`: no limit).
     pub body_timeout: Option<std::time::Duration>,
+    /// The interface's language and time zone for agents who have not chosen.
+    pub ui: UiDefaults,
     /// Whether and how `/metrics` is served.
     pub metrics: MetricsAccess,
 }
@@ -144,6 +149,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         // profile and administration
         .route("/profile", get().to(profile::profile_show))
         .route("/profile", post().to(profile::profile_update))
+        .route(
+            "/profile/preferences",
+            post().to(profile::profile_preferences),
+        )
         .route("/profile/password", post().to(profile::profile_password))
         .route("/profile/tokens", post().to(profile::token_create))
         .route(
@@ -288,6 +297,7 @@ pub fn app(
         .configure(routes)
         .default_service(web::to(handlers::health::not_found))
         .wrap(actix_web::middleware::from_fn(body_timeout::body_timeout))
+        .wrap(actix_web::middleware::from_fn(error::localize_errors))
         .wrap(actix_web::middleware::from_fn(middleware::setup_redirect))
         .wrap(middleware::security_headers())
         .wrap(actix_web::middleware::Compress::default())

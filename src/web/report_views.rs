@@ -7,6 +7,7 @@ use super::views::Page;
 use crate::domain::report::{Spread, Summary, format_date};
 use crate::domain::{Agent, ChannelKind};
 use crate::service::{Directory, Filter, GroupBy, Report, ReportQuery};
+use crate::web::views::Localized;
 use askama::Template;
 use serde_json::{Value, json};
 
@@ -492,3 +493,5 @@ mod tests {
         assert!(known_table(None) && known_table(Some("replies")) && !known_table(Some("x")));
     }
 }
+
+crate::web::views::localized!(page: ReportsView);

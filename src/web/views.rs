@@ -2,23 +2,73 @@
 
 use super::assets;
 use crate::domain::email::{ConnectionReport, EmailSettings};
-use crate::domain::{Agent, ApiToken, AuditEntry, ChannelKind, Inbox, Team};
+use crate::domain::{Agent, ApiToken, AuditEntry, ChannelKind, Inbox, Team, Timestamp};
+use crate::i18n::{L10n, ToArg};
 use askama::Template;
 use askama_web::WebTemplate;
+use std::borrow::Borrow;
 
-/// What every page needs: title, who is signed in, the CSRF token, notices.
+/// What templates call for text: `{{ t("key") }}`, `{{ t1("key", "name", value) }}`,
+/// `{{ t2(…) }}`, and times in the reader's zone: `{{ datetime(ts) }}`, `{{ iso(ts) }}`.
+/// Every view implements it (see [`localized!`]).
+pub trait Localized {
+    fn l10n(&self) -> &L10n;
+
+    fn t(&self, key: &str) -> String {
+        self.l10n().t(key)
+    }
+    fn t1(&self, key: &str, name: &str, value: impl ToArg) -> String {
+        self.l10n().t1(key, name, value)
+    }
+    fn t2(&self, key: &str, n1: &str, v1: impl ToArg, n2: &str, v2: impl ToArg) -> String {
+        self.l10n().t2(key, n1, v1, n2, v2)
+    }
+    /// In full, with the zone: "29 Nov 2026, 11:27 CET".
+    fn datetime(&self, at: impl Borrow<Timestamp>) -> String {
+        self.l10n().datetime(*at.borrow())
+    }
+    /// RFC 3339 for `<time datetime>`.
+    fn iso(&self, at: impl Borrow<Timestamp>) -> String {
+        crate::web_time(*at.borrow())
+    }
+}
+
+/// `impl Localized` for views that carry a `Page` (`localized!(page: A, B)`) or their
+/// own `l: L10n` (`localized!(own: C)`).
+macro_rules! localized {
+    (page: $($view:ty),* $(,)?) => {$(
+        impl $crate::web::views::Localized for $view {
+            fn l10n(&self) -> &$crate::i18n::L10n {
+                &self.page.l
+            }
+        }
+    )*};
+    (own: $($view:ty),* $(,)?) => {$(
+        impl $crate::web::views::Localized for $view {
+            fn l10n(&self) -> &$crate::i18n::L10n {
+                &self.l
+            }
+        }
+    )*};
+}
+pub(crate) use localized;
+
+/// What every page needs: title, who is signed in, the CSRF token, notices, and the
+/// reader's language and time zone.
 pub struct Page {
     pub title: String,
     pub agent: Option<Agent>,
     pub csrf: String,
     /// The navigation entry to highlight.
     pub section: &'static str,
-    pub flash: Option<&'static str>,
+    pub flash: Option<String>,
+    pub l: L10n,
 }
 
 impl Page {
     /// A page for a signed-in agent.
     pub fn signed(
+        l: &L10n,
         agent: &Agent,
         csrf: &str,
         title: impl Into<String>,
@@ -30,23 +80,25 @@ impl Page {
             csrf: csrf.to_string(),
             section,
             flash: None,
+            l: l.clone(),
         }
     }
 
     /// A page shown before sign-in, with its signed CSRF token.
-    pub fn anonymous(csrf: &str, title: impl Into<String>) -> Page {
+    pub fn anonymous(l: &L10n, csrf: &str, title: impl Into<String>) -> Page {
         Page {
             title: title.into(),
             agent: None,
             csrf: csrf.to_string(),
             section: "",
             flash: None,
+            l: l.clone(),
         }
     }
 
     /// Adds the notice for a `?flash=` code (codes only: no user text is echoed).
     pub fn with_flash(mut self, code: Option<&str>) -> Page {
-        self.flash = code.and_then(flash_message);
+        self.flash = code.and_then(flash_key).map(|k| self.l.t(k));
         self
     }
 
@@ -66,6 +118,15 @@ impl Page {
             .map(|a| initials(&a.name))
             .unwrap_or_default()
     }
+
+    /// The signed-in agent's role, in words.
+    pub fn role(&self) -> String {
+        match &self.agent {
+            Some(a) if a.is_admin() => self.l.t("role-admin"),
+            Some(_) => self.l.t("role-agent"),
+            None => String::new(),
+        }
+    }
 }
 
 /// Up to two initials of a name.
@@ -77,26 +138,25 @@ pub fn initials(name: &str) -> String {
         .collect()
 }
 
-fn flash_message(code: &str) -> Option<&'static str> {
+/// The catalog key of a `?flash=` notice.
+fn flash_key(code: &str) -> Option<&'static str> {
     Some(match code {
-        "welcome" => "Welcome to Charla. Next: add your agents, teams and inboxes.",
-        "signed_out" => "You have signed out.",
-        "agent_saved" => "Agent saved.",
-        "agent_deactivated" => "Agent deactivated. Their sessions have ended.",
-        "agent_reactivated" => "Agent reactivated.",
-        "team_saved" => "Team saved.",
-        "team_deleted" => "Team deleted.",
-        "inbox_saved" => "Inbox saved.",
-        "inbox_deleted" => "Inbox deleted.",
-        "inbox_created" => "Inbox created. Finish the set-up in the provider's console below.",
-        "profile_saved" => "Profile saved.",
-        "password_changed" => "Password changed. Every other session has been signed out.",
-        "password_changed_tokens_revoked" => {
-            "Password changed. Every other session has been signed out and your personal API \
-             tokens were revoked: create new ones for your scripts."
-        }
-        "token_revoked" => "Token revoked.",
-        "password_set" => "Your password is set. Welcome!",
+        "welcome" => "flash-welcome",
+        "signed_out" => "flash-signed-out",
+        "agent_saved" => "flash-agent-saved",
+        "agent_deactivated" => "flash-agent-deactivated",
+        "agent_reactivated" => "flash-agent-reactivated",
+        "team_saved" => "flash-team-saved",
+        "team_deleted" => "flash-team-deleted",
+        "inbox_saved" => "flash-inbox-saved",
+        "inbox_deleted" => "flash-inbox-deleted",
+        "inbox_created" => "flash-inbox-created",
+        "profile_saved" => "flash-profile-saved",
+        "preferences_saved" => "flash-preferences-saved",
+        "password_changed" => "flash-password-changed",
+        "password_changed_tokens_revoked" => "flash-password-changed-tokens-revoked",
+        "token_revoked" => "flash-token-revoked",
+        "password_set" => "flash-password-set",
         _ => return None,
     })
 }
@@ -106,14 +166,14 @@ fn flash_message(code: &str) -> Option<&'static str> {
 pub struct ErrorView {
     pub page: Page,
     pub status: u16,
-    pub heading: &'static str,
+    pub heading: String,
     pub message: String,
 }
 
 impl ErrorView {
-    pub fn new(status: u16, heading: &'static str, message: String) -> Self {
+    pub fn new(l: &L10n, status: u16, heading: String, message: String) -> Self {
         ErrorView {
-            page: Page::anonymous("", heading),
+            page: Page::anonymous(l, "", heading.clone()),
             status,
             heading,
             message,
@@ -155,6 +215,42 @@ pub struct ProfileView {
     pub tokens: Vec<ApiToken>,
     pub new_token: Option<(String, String)>,
     pub error: Option<String>,
+    pub prefs: PreferencesForm,
+}
+
+/// The language and time zone form, as stored or as typed (when refused).
+#[derive(Debug, Clone, Default)]
+pub struct PreferencesForm {
+    /// `en`, `es`, or empty (the browser's).
+    pub language: String,
+    /// An IANA name, or empty (the installation's).
+    pub timezone: String,
+    /// The installation's zone, named on the "default" choice.
+    pub default_timezone: String,
+    /// (code, the language's own name) for each language.
+    pub languages: Vec<(&'static str, String)>,
+    /// Every zone, for the picker's suggestions.
+    pub zones: Vec<String>,
+    /// Why the form was refused, and the field (`language`, `timezone`) to mark.
+    pub error: Option<String>,
+    pub invalid: &'static str,
+}
+
+impl PreferencesForm {
+    pub fn new(language: &str, timezone: &str, default_timezone: &str) -> Self {
+        PreferencesForm {
+            language: language.to_string(),
+            timezone: timezone.to_string(),
+            default_timezone: default_timezone.to_string(),
+            languages: crate::i18n::Lang::ALL
+                .iter()
+                .map(|l| (l.code(), l.native_name()))
+                .collect(),
+            zones: crate::i18n::timezone_names(),
+            error: None,
+            invalid: "",
+        }
+    }
 }
 
 /// An agent with what the list shows about them.
@@ -401,6 +497,9 @@ pub struct AuditView {
     pub next: Option<String>,
 }
 
+localized!(page: ErrorView, SetupView, LoginView, InviteView, ProfileView, AgentsView,
+    AgentEditView, TeamsView, TeamEditView, InboxesView, InboxEditView, AuditView);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -414,17 +513,27 @@ mod tests {
 
     #[test]
     fn unknown_flash_codes_show_nothing() {
+        let l = L10n::english();
         assert!(
-            Page::anonymous("", "t")
+            Page::anonymous(&l, "", "t")
                 .with_flash(Some("<script>"))
                 .flash
                 .is_none()
         );
-        assert!(
-            Page::anonymous("", "t")
+        assert_eq!(
+            Page::anonymous(&l, "", "t")
                 .with_flash(Some("team_saved"))
                 .flash
-                .is_some()
+                .as_deref(),
+            Some("Team saved.")
+        );
+        let es = L10n::new(crate::i18n::Lang::Es, "UTC");
+        assert_eq!(
+            Page::anonymous(&es, "", "t")
+                .with_flash(Some("team_saved"))
+                .flash
+                .as_deref(),
+            Some("Equipo guardado.")
         );
     }
 }

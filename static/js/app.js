@@ -15,7 +15,7 @@
     if (!el || !navigator.clipboard) return;
     navigator.clipboard.writeText(el.textContent.trim()).then(function () {
       var old = btn.textContent;
-      btn.textContent = "Copied";
+      btn.textContent = document.body.getAttribute("data-copied") || old;
       setTimeout(function () { btn.textContent = old; }, 1500);
     });
   });

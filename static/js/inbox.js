@@ -1,29 +1,21 @@
 // The inbox page's behaviour. htmx does the requests and the live updates (SSE);
-// this file adds keyboard shortcuts, the composer, local times and small helpers.
+// this file adds keyboard shortcuts, the composer and small helpers. Times come from the
+// server in the agent's language and time zone; words this file shows come from data-*
+// attributes the server wrote in that language.
 (function () {
   "use strict";
   var $ = function (sel, root) { return (root || document).querySelector(sel); };
   var $$ = function (sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); };
 
-  // <time datetime> in the reader's time zone: "14:05" today, "21 Nov 14:05" otherwise.
-  function localTimes(root) {
-    var today = new Date().toDateString();
-    $$("time[datetime]", root).forEach(function (t) {
-      var d = new Date(t.getAttribute("datetime"));
-      if (isNaN(d)) return;
-      var hm = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      t.textContent = d.toDateString() === today ? hm : d.toLocaleDateString([], { day: "numeric", month: "short" }) + " " + hm;
-      t.title = d.toLocaleString();
-    });
-  }
   // The time left in a messaging window, counted down from what the server said
-  // (its clock decides, not this computer's).
+  // (its clock decides, not this computer's), in the page's words.
   function windowLeft() {
     $$(".window-left[data-left-ms]").forEach(function (s) {
       if (!s.dataset.since) s.dataset.since = String(Date.now());
       var left = Math.max(0, Number(s.dataset.leftMs) - (Date.now() - Number(s.dataset.since)));
       var h = Math.floor(left / 3600000), m = Math.floor((left % 3600000) / 60000);
-      s.textContent = "(" + (h ? h + " h " : "") + m + " min left)";
+      var words = h ? s.dataset.leftHm : s.dataset.leftM;
+      if (words) s.textContent = words.replace("%h", String(h)).replace("%m", String(m));
     });
   }
   setInterval(windowLeft, 30000);
@@ -144,7 +136,7 @@
   function markRemote(link) {
     var note = document.createElement("span");
     note.className = "remote-loaded";
-    note.textContent = "Remote images loaded";
+    note.textContent = link.getAttribute("data-loaded-text") || "";
     var hint = link.parentNode && $(".remote-hint", link.parentNode);
     if (hint) hint.remove();
     link.replaceWith(note);
@@ -165,11 +157,8 @@
   }
 
   function setup(root) {
-    localTimes(root);
     restoreRemote(root);
     if (root === document || root.id === "views") showActiveView();
-    var tz = $("[data-tz-offset]", root);
-    if (tz) tz.value = String(-new Date().getTimezoneOffset());
     if (root === document || (root.id === "pane") || $(".conv", root)) {
       if (kept) restorePane(); else scrollTimeline();
       markRead();
@@ -198,12 +187,12 @@
   }
   var refreshList = refresher("#list"), refreshViews = refresher("#views"),
     refreshPane = refresher("#pane[hx-get]"), refreshPresence = refresher("#presence");
-  function live(state, text) {
+  function live(state, word) {
     var inbox = $("#inbox");
     if (!inbox) return;
     inbox.setAttribute("data-live", state);
     var t = $(".live-text", inbox);
-    if (t) t.textContent = text;
+    if (t && t.getAttribute(word)) t.textContent = t.getAttribute(word);
   }
   // Website chats: show "… is typing" while the visitor types (hidden after 6 s without
   // news), and tell the visitor while the agent types a reply.
@@ -253,16 +242,15 @@
     // page being rendered and the first connection, or during an outage.
     refreshList(); refreshViews();
     if (opened++ > 0) { refreshPane(); refreshPresence(); }
-    live("open", "Live");
+    live("open", "data-live");
   });
-  document.addEventListener("htmx:sseError", function () { live("error", "Reconnecting…"); });
+  document.addEventListener("htmx:sseError", function () { live("error", "data-reconnecting"); });
 
   document.addEventListener("DOMContentLoaded", function () { setup(document); });
   document.body.addEventListener("htmx:afterSwap", function (ev) {
     var target = ev.detail && ev.detail.target;
     if (!target) return;
     if (target.id === "pane" || target.id === "views") setup(target);
-    else localTimes(target);
     var sel = $("#inbox") && $("#inbox").getAttribute("data-selected");
     if (sel && target.id === "list") {
       var row = $('.conv-row[data-id="' + sel + '"]');
@@ -274,16 +262,11 @@
   document.addEventListener("change", function (ev) {
     var el = ev.target;
     if (el.matches && el.matches("select[data-autosubmit]")) el.form.requestSubmit();
-    if (el.matches && el.matches("[data-local-until]")) {
-      var form = el.form, hidden = $("[data-until]", form);
-      var d = new Date(el.value);
-      if (hidden && !isNaN(d)) hidden.value = d.toISOString();
-    }
     var auto = el.form && el.form.matches("[data-autosave]") ? el.form : null;
     if (auto) {
       auto.requestSubmit();
       var note = $(".saved-note", auto);
-      if (note) note.textContent = "Saved";
+      if (note) note.textContent = note.getAttribute("data-saved") || "";
     }
   });
 
@@ -328,7 +311,7 @@
     if (ev.target.name === "mode" && ev.target.form && ev.target.form.id === "composer") {
       ev.target.form.classList.toggle("is-note", ev.target.value === "note");
       var box = $("#composer-text");
-      if (box) box.placeholder = ev.target.value === "note" ? "Internal note: only agents see it. @name mentions" : "Write a reply… Enter sends, Shift+Enter for a new line";
+      if (box) box.placeholder = box.getAttribute(ev.target.value === "note" ? "data-placeholder-note" : "data-placeholder-reply") || "";
     }
   });
 

@@ -391,7 +391,7 @@ async fn login_is_throttled_per_account_and_per_ip() {
         r.text()
             .await
             .unwrap()
-            .contains("Too many failed sign-in attempts; try again in 15 minute(s)")
+            .contains("Too many failed sign-in attempts; try again in 15 minutes.")
     );
     for i in 0..3 {
         c.login(&format!("u{i}@x.io"), "nope nope").await;

@@ -6,6 +6,7 @@ mod api;
 mod auth;
 mod browser;
 mod browser_demo;
+mod browser_i18n;
 mod browser_inbox;
 mod browser_messaging;
 mod browser_reports;
@@ -45,6 +46,7 @@ mod webhook;
 mod widget;
 
 mod browser_whatsapp;
+mod i18n;
 mod new_message;
 mod ops;
 #[path = "../support/twilio_fake.rs"]

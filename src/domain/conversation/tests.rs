@@ -154,36 +154,62 @@ fn previews_are_flat_and_bounded() {
 
 #[test]
 fn snooze_presets() {
-    // 2026-11-18 is a Wednesday. 10:30 UTC.
+    let utc = jiff::tz::TimeZone::UTC;
+    // Thursday 2026-11-19, 10:30 UTC.
     let wed_1030 = Timestamp(1_795_084_200_000 + 37_800_000 - 37_800_000);
     let day = 86_400_000i64;
     let midnight = wed_1030.0.div_euclid(day) * day;
     let now = Timestamp(midnight + 10 * 3_600_000 + 30 * 60_000);
     assert_eq!(
-        snooze_until(SnoozePreset::OneHour, now, 0),
+        snooze_until(SnoozePreset::OneHour, now, &utc),
         now.plus_secs(3600)
     );
     assert_eq!(
-        snooze_until(SnoozePreset::ThisEvening, now, 0),
+        snooze_until(SnoozePreset::ThisEvening, now, &utc),
         Timestamp(midnight + 18 * 3_600_000)
     );
     assert_eq!(
-        snooze_until(SnoozePreset::Tomorrow, now, 0),
+        snooze_until(SnoozePreset::Tomorrow, now, &utc),
         Timestamp(midnight + day + 9 * 3_600_000)
     );
-    let next = snooze_until(SnoozePreset::NextWeek, now, 0);
+    let next = snooze_until(SnoozePreset::NextWeek, now, &utc);
     assert_eq!((next.0.div_euclid(day) + 3).rem_euclid(7), 0, "a Monday");
-    assert!(next.0 > now.0 && next.0 - now.0 <= 7 * day);
+    assert_eq!(next, Timestamp(midnight + 4 * day + 9 * 3_600_000));
     // After 17:00 "this evening" means tomorrow evening.
     let late = Timestamp(midnight + 19 * 3_600_000);
     assert_eq!(
-        snooze_until(SnoozePreset::ThisEvening, late, 0),
+        snooze_until(SnoozePreset::ThisEvening, late, &utc),
         Timestamp(midnight + day + 18 * 3_600_000)
     );
-    // In UTC+2, "tomorrow 09:00" is 07:00 UTC.
+    // In Athens (UTC+2 in November), "tomorrow 09:00" is 07:00 UTC.
+    let athens = jiff::tz::TimeZone::get("Europe/Athens").unwrap();
     assert_eq!(
-        snooze_until(SnoozePreset::Tomorrow, now, 120),
+        snooze_until(SnoozePreset::Tomorrow, now, &athens),
         Timestamp(midnight + day + 7 * 3_600_000)
+    );
+}
+
+#[test]
+fn snooze_presets_follow_summer_time() {
+    // Saturday 2026-03-28 10:00 UTC = 11:00 in Madrid (CET, +1). Clocks move to CEST
+    // (+2) on Sunday at 02:00, so "next week" (Monday 09:00) is 07:00 UTC, while
+    // "this evening" (Saturday 18:00) is still 17:00 UTC.
+    let madrid = jiff::tz::TimeZone::get("Europe/Madrid").unwrap();
+    let sat = Timestamp(1_774_692_000_000);
+    let hour = 3_600_000i64;
+    let sat_midnight_utc = sat.0 - 10 * hour;
+    assert_eq!(
+        snooze_until(SnoozePreset::ThisEvening, sat, &madrid),
+        Timestamp(sat_midnight_utc + 17 * hour)
+    );
+    assert_eq!(
+        snooze_until(SnoozePreset::NextWeek, sat, &madrid),
+        Timestamp(sat_midnight_utc + 2 * 24 * hour + 7 * hour)
+    );
+    // A fixed offset (what the browser's offset gave before) would say 08:00 UTC.
+    assert_ne!(
+        snooze_until(SnoozePreset::NextWeek, sat, &madrid),
+        Timestamp(sat_midnight_utc + 2 * 24 * hour + 8 * hour)
     );
 }
 

@@ -43,6 +43,8 @@ fn agent(id: u64, role: Role) -> Agent {
         active: true,
         created_at: Timestamp(1),
         password_changed_at: Timestamp(1),
+        language: Some("es".into()),
+        timezone: Some("Europe/Madrid".into()),
     }
 }
 

@@ -2,11 +2,13 @@
 
 use super::{CsrfOnly, FlashQuery, base_url, render, see_other};
 use crate::domain::AgentId;
+use crate::i18n::L10n;
 use crate::service::Services;
 use crate::web::AppState;
 use crate::web::auth::Admin;
 use crate::web::error::WebError;
 use crate::web::forms::{Form, parse_role};
+use crate::web::locale::Loc;
 use crate::web::views::{AgentEditView, AgentRow, AgentsView, Page, initials};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -22,7 +24,11 @@ pub struct AgentForm {
 }
 
 /// The agents page (store reads: call it through [`Services::blocking`]).
-fn list_view(s: &Services, auth: &crate::service::SessionAuth) -> Result<AgentsView, WebError> {
+fn list_view(
+    s: &Services,
+    l: &L10n,
+    auth: &crate::service::SessionAuth,
+) -> Result<AgentsView, WebError> {
     let agents = s
         .agents(&auth.agent)?
         .into_iter()
@@ -33,7 +39,13 @@ fn list_view(s: &Services, auth: &crate::service::SessionAuth) -> Result<AgentsV
         })
         .collect();
     Ok(AgentsView {
-        page: Page::signed(&auth.agent, &auth.session.csrf, "Agents", "agents"),
+        page: Page::signed(
+            l,
+            &auth.agent,
+            &auth.session.csrf,
+            l.t("nav-agents"),
+            "agents",
+        ),
         agents,
         invite: None,
     })
@@ -45,10 +57,14 @@ pub async fn admin_index(_a: Admin) -> HttpResponse {
 
 pub async fn agents_list(
     Admin(auth): Admin,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     q: web::Query<FlashQuery>,
 ) -> Result<AgentsView, WebError> {
-    let mut v = st.services.blocking(move |s| list_view(s, &auth)).await?;
+    let mut v = st
+        .services
+        .blocking(move |s| list_view(s, &l, &auth))
+        .await?;
     v.page = v.page.with_flash(q.flash.as_deref());
     Ok(v)
 }
@@ -56,6 +72,7 @@ pub async fn agents_list(
 pub async fn agents_create(
     req: HttpRequest,
     Admin(auth): Admin,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     Form(f): Form<AgentForm>,
 ) -> Result<HttpResponse, WebError> {
@@ -71,7 +88,10 @@ pub async fn agents_create(
     match invite {
         None => Ok(see_other("/admin/agents?flash=agent_saved")),
         Some(token) => {
-            let mut v = st.services.blocking(move |s| list_view(s, &auth)).await?;
+            let mut v = st
+                .services
+                .blocking(move |s| list_view(s, &l, &auth))
+                .await?;
             v.invite = Some((
                 agent.name,
                 format!("{}/invite/{token}", base_url(&req, &st)),
@@ -83,6 +103,7 @@ pub async fn agents_create(
 
 pub async fn agents_edit(
     Admin(auth): Admin,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     id: web::Path<u64>,
 ) -> Result<AgentEditView, WebError> {
@@ -90,6 +111,7 @@ pub async fn agents_edit(
     let agent = st.services.blocking(move |s| s.agent(&me, id)).await?;
     Ok(AgentEditView {
         page: Page::signed(
+            &l,
             &auth.agent,
             &auth.session.csrf,
             agent.name.clone(),
@@ -145,6 +167,7 @@ pub async fn agents_reactivate(
 pub async fn agents_invite(
     req: HttpRequest,
     Admin(auth): Admin,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     id: web::Path<u64>,
     _f: Form<CsrfOnly>,
@@ -159,6 +182,7 @@ pub async fn agents_invite(
         .await?;
     let v = AgentEditView {
         page: Page::signed(
+            &l,
             &auth.agent,
             &auth.session.csrf,
             agent.name.clone(),

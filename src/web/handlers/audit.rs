@@ -3,6 +3,7 @@
 use crate::web::AppState;
 use crate::web::auth::Admin;
 use crate::web::error::WebError;
+use crate::web::locale::Loc;
 use crate::web::views::{AuditView, Page};
 use actix_web::web;
 use serde::Deserialize;
@@ -20,13 +21,13 @@ fn parse_cursor(s: &str) -> Option<(i64, u64)> {
 
 pub async fn audit_list(
     Admin(auth): Admin,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     q: web::Query<AuditQuery>,
 ) -> Result<AuditView, WebError> {
     let before = match q.before.as_deref() {
         Some(s) => Some(
-            parse_cursor(s)
-                .ok_or_else(|| WebError::BadRequest("before: not a valid cursor".into()))?,
+            parse_cursor(s).ok_or_else(|| WebError::bad_request("before: not a valid cursor"))?,
         ),
         None => None,
     };
@@ -36,7 +37,13 @@ pub async fn audit_list(
         .blocking(move |s| s.audit_page(&me, before, 50))
         .await?;
     Ok(AuditView {
-        page: Page::signed(&auth.agent, &auth.session.csrf, "Audit log", "audit"),
+        page: Page::signed(
+            &l,
+            &auth.agent,
+            &auth.session.csrf,
+            l.t("nav-audit"),
+            "audit",
+        ),
         entries,
         next: next.map(|(t, id)| format!("{t}.{id}")),
     })

@@ -8,6 +8,7 @@ use crate::web::auth::Signed;
 use crate::web::error::WebError;
 use crate::web::forms::Form;
 use crate::web::inbox_views::{ContactPage, ContactsPage, RowView};
+use crate::web::locale::Loc;
 use crate::web::views::Page;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -20,6 +21,7 @@ pub struct ContactsQuery {
 
 pub async fn contacts_list(
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     q: web::Query<ContactsQuery>,
 ) -> Result<ContactsPage, WebError> {
@@ -30,7 +32,13 @@ pub async fn contacts_list(
         .blocking(move |s| s.contacts(&me, &text, before, 50))
         .await?;
     Ok(ContactsPage {
-        page: Page::signed(&auth.agent, &auth.session.csrf, "Contacts", "contacts"),
+        page: Page::signed(
+            &l,
+            &auth.agent,
+            &auth.session.csrf,
+            l.t("nav-contacts"),
+            "contacts",
+        ),
         q: query,
         contacts,
         next: next.map(|c| c.0),
@@ -39,6 +47,7 @@ pub async fn contacts_list(
 
 pub async fn contacts_show(
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     id: web::Path<u64>,
 ) -> Result<ContactPage, WebError> {
@@ -52,9 +61,10 @@ pub async fn contacts_show(
         })
         .await?;
     let contact = view.contact;
-    let rows = rows.iter().map(|r| RowView::new(r, None)).collect();
+    let rows = rows.iter().map(|r| RowView::new(&l, r, None)).collect();
     Ok(ContactPage {
         page: Page::signed(
+            &l,
             &auth.agent,
             &auth.session.csrf,
             contact.display_name(),
@@ -206,7 +216,7 @@ pub async fn contacts_export(
         "html" => "html",
         "jsonl" => "jsonl",
         other => {
-            return Err(WebError::BadRequest(format!(
+            return Err(WebError::bad_request(format!(
                 "format must be html or jsonl, not {other:?}"
             )));
         }

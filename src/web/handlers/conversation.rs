@@ -6,12 +6,14 @@ use super::see_other;
 use crate::domain::conversation::{ConversationId, MessageId, SnoozePreset, snooze_until};
 use crate::domain::validate::Invalid;
 use crate::domain::{AgentId, InboxId, TeamId};
+use crate::i18n::L10n;
 use crate::service::{NewOutbound, ServiceError, Services, SessionAuth, StatusChange};
 use crate::web::AppState;
 use crate::web::auth::Signed;
 use crate::web::error::{WebError, capitalise};
 use crate::web::forms::Form;
 use crate::web::inbox_views::{InboxPage, PanePartial};
+use crate::web::locale::Loc;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -24,12 +26,14 @@ pub struct PaneQuery {
 /// The conversation's pane (store reads: call it through [`Services::blocking`]).
 fn pane(
     s: &Services,
+    l: &L10n,
     auth: &SessionAuth,
     id: ConversationId,
     before: Option<MessageId>,
 ) -> Result<PanePartial, WebError> {
     let p = s.conversation_page(&auth.agent, id, before, 50)?;
     Ok(PanePartial::new(
+        l,
         &p,
         &s.directory(),
         &auth.session.csrf,
@@ -40,6 +44,7 @@ fn pane(
 /// The answer to an action: the pane for htmx, else a redirect.
 async fn after(
     req: &HttpRequest,
+    l: L10n,
     st: &AppState,
     auth: SessionAuth,
     id: ConversationId,
@@ -47,7 +52,7 @@ async fn after(
     if req.headers().contains_key("hx-request") {
         let body = st
             .services
-            .blocking(move |s| pane(s, &auth, id, None))
+            .blocking(move |s| pane(s, &l, &auth, id, None))
             .await?
             .render()
             .map_err(|e| WebError::Internal(e.to_string()))?;
@@ -61,18 +66,20 @@ async fn after(
 
 pub async fn conversation_show(
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     id: web::Path<u64>,
     q: web::Query<InboxQuery>,
 ) -> Result<InboxPage, WebError> {
     let (q, id) = (q.into_inner(), ConversationId(*id));
     st.services
-        .blocking(move |s| page(s, &auth, &q, Some(id)))
+        .blocking(move |s| page(s, &l, &auth, &q, Some(id)))
         .await
 }
 
 pub async fn conversation_pane(
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     id: web::Path<u64>,
     q: web::Query<PaneQuery>,
@@ -80,7 +87,7 @@ pub async fn conversation_pane(
     let (id, before) = (ConversationId(*id), q.before.map(MessageId));
     let body = st
         .services
-        .blocking(move |s| pane(s, &auth, id, before))
+        .blocking(move |s| pane(s, &l, &auth, id, before))
         .await?
         .render()
         .map_err(|e| WebError::Internal(e.to_string()))?;
@@ -102,6 +109,7 @@ pub struct MessageForm {
 pub async fn conversation_message(
     req: HttpRequest,
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     id: web::Path<u64>,
     Form(f): Form<MessageForm>,
@@ -114,7 +122,7 @@ pub async fn conversation_message(
                 .await
         })
         .await?;
-    after(&req, &st, auth, id).await
+    after(&req, l, &st, auth, id).await
 }
 
 #[derive(Deserialize)]
@@ -139,6 +147,7 @@ fn opt_id(field: &'static str, s: &str) -> Result<Option<u64>, Invalid> {
 pub async fn conversation_assign(
     req: HttpRequest,
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     id: web::Path<u64>,
     Form(f): Form<AssignForm>,
@@ -168,7 +177,7 @@ pub async fn conversation_assign(
     st.services
         .blocking_async(move |s| async move { s.assign(&me, id, agent, team).await })
         .await?;
-    after(&req, &st, auth, id).await
+    after(&req, l, &st, auth, id).await
 }
 
 #[derive(Deserialize)]
@@ -179,17 +188,19 @@ pub struct StatusForm {
     /// A preset (`one_hour`, `this_evening`, `tomorrow`, `next_week`) or `custom`.
     #[serde(default)]
     snooze: String,
-    /// With `custom`: an RFC 3339 time (the page's script converts the local picker).
+    /// With `custom`: the picker's wall-clock time in the agent's time zone
+    /// (`2026-11-29T11:27`)…
+    #[serde(default)]
+    until_local: String,
+    /// … or an RFC 3339 time.
     #[serde(default)]
     until: String,
-    /// The browser's offset from UTC in minutes (east positive), for presets.
-    #[serde(default)]
-    tz_offset: String,
 }
 
 pub async fn conversation_status(
     req: HttpRequest,
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     id: web::Path<u64>,
     Form(f): Form<StatusForm>,
@@ -201,20 +212,28 @@ pub async fn conversation_status(
             note: Some(f.note).filter(|n| !n.trim().is_empty()),
         },
         "snoozed" => {
-            let now = st.services.clock.now();
-            let offset: i64 = f
-                .tz_offset
-                .trim()
-                .parse()
-                .unwrap_or(0)
-                .clamp(-14 * 60, 14 * 60);
+            // Presets and typed times are in the agent's time zone (DST included).
+            let (now, tz) = (st.services.clock.now(), l.tz());
             let until = match f.snooze.as_str() {
-                "one_hour" => snooze_until(SnoozePreset::OneHour, now, offset),
-                "this_evening" => snooze_until(SnoozePreset::ThisEvening, now, offset),
-                "tomorrow" | "" => snooze_until(SnoozePreset::Tomorrow, now, offset),
-                "next_week" => snooze_until(SnoozePreset::NextWeek, now, offset),
+                "one_hour" => snooze_until(SnoozePreset::OneHour, now, tz),
+                "this_evening" => snooze_until(SnoozePreset::ThisEvening, now, tz),
+                "tomorrow" | "" => snooze_until(SnoozePreset::Tomorrow, now, tz),
+                "next_week" => snooze_until(SnoozePreset::NextWeek, now, tz),
+                "custom" if !f.until_local.trim().is_empty() => {
+                    crate::i18n::parse_local(&f.until_local, tz).ok_or_else(|| Invalid {
+                        field: "until",
+                        reason: format!("{:?} is not a date and time", f.until_local.trim()),
+                    })?
+                }
+                "custom" if f.until.trim().is_empty() => {
+                    return Err(Invalid {
+                        field: "until",
+                        reason: "pick a date and time".into(),
+                    }
+                    .into());
+                }
                 "custom" => crate::web::json::parse_ts("until", &f.until)
-                    .map_err(|e| WebError::BadRequest(e.message))?,
+                    .map_err(|e| WebError::bad_request(e.message))?,
                 other => {
                     return Err(Invalid {
                         field: "snooze",
@@ -237,7 +256,7 @@ pub async fn conversation_status(
     st.services
         .blocking_async(move |s| async move { s.change_status(&me, id, change).await })
         .await?;
-    after(&req, &st, auth, id).await
+    after(&req, l, &st, auth, id).await
 }
 
 pub async fn conversation_read(
@@ -297,6 +316,7 @@ pub struct NewForm {
 
 pub async fn conversation_new(
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     Form(f): Form<NewForm>,
 ) -> Result<HttpResponse, WebError> {
@@ -316,15 +336,12 @@ pub async fn conversation_new(
                 .blocking_async(move |s| async move { s.start_conversation(&agent, new).await })
                 .await
         }
-        Err(_) => Err(Invalid {
-            field: "inbox_id",
-            reason: "choose an inbox".into(),
-        }
-        .into()),
+        // No inbox chosen reads like one that is not the agent's: choose one of yours.
+        Err(_) => Err(ServiceError::NotFound),
     };
     let error = match started {
         Ok(c) => return Ok(see_other(&format!("/conversations/{}", c.id))),
-        Err(e) => match refusal(e) {
+        Err(e) => match refusal(&l, e) {
             Ok(refused) => refused,
             Err(e) => return Err(e.into()),
         },
@@ -333,7 +350,7 @@ pub async fn conversation_new(
     // reason next to the field it concerns.
     let mut p = st
         .services
-        .blocking(move |s| page(s, &auth, &InboxQuery::default(), None))
+        .blocking(move |s| page(s, &l, &auth, &InboxQuery::default(), None))
         .await?;
     p.compose.inbox_id = f.inbox_id;
     p.compose.to = f.to;
@@ -349,23 +366,25 @@ pub async fn conversation_new(
         .body(body))
 }
 
-/// What a refused "New message" tells the agent: the field concerned (or empty) and
-/// the reason, for the errors their input causes; anything else stays an error.
-fn refusal(e: ServiceError) -> Result<(&'static str, String), ServiceError> {
+/// What a refused "New message" tells the agent, in their language: the field concerned
+/// (or empty) and the reason, for the errors their input causes; anything else stays an
+/// error.
+fn refusal(l: &L10n, e: ServiceError) -> Result<(&'static str, String), ServiceError> {
     let field = match &e {
-        ServiceError::Invalid(i) => return Ok((i.field, capitalise(&i.reason))),
-        ServiceError::NotFound => return Ok(("inbox_id", "Choose one of your inboxes.".into())),
+        ServiceError::Invalid(i) => i.field,
+        ServiceError::NotFound => return Ok(("inbox_id", l.t("compose-choose-inbox"))),
         ServiceError::TooLong(_) => "content",
         ServiceError::Conflict(_) | ServiceError::WindowClosed(_) => "inbox_id",
         _ => return Err(e),
     };
-    Ok((field, capitalise(&e.to_string())))
+    Ok((field, capitalise(&super::say(l, e))))
 }
 
 /// `POST /conversations/{id}/transcript`: email the conversation so far to the contact.
 pub async fn conversation_transcript(
     req: HttpRequest,
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     id: web::Path<u64>,
     Form(_): Form<super::CsrfOnly>,
@@ -375,7 +394,7 @@ pub async fn conversation_transcript(
     st.services
         .blocking_async(move |s| async move { s.send_transcript(&me, id).await })
         .await?;
-    after(&req, &st, auth, id).await
+    after(&req, l, &st, auth, id).await
 }
 
 /// `POST /conversations/{id}/confirm_email`: the agent confirms the address a visitor
@@ -383,6 +402,7 @@ pub async fn conversation_transcript(
 pub async fn conversation_confirm_email(
     req: HttpRequest,
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     id: web::Path<u64>,
     Form(_): Form<super::CsrfOnly>,
@@ -392,5 +412,5 @@ pub async fn conversation_confirm_email(
     st.services
         .blocking_async(move |s| async move { s.confirm_email(&me, id).await })
         .await?;
-    after(&req, &st, auth, id).await
+    after(&req, l, &st, auth, id).await
 }

@@ -2,14 +2,17 @@
 
 use crate::domain::Agent;
 use crate::domain::conversation::ConversationId;
+use crate::i18n::L10n;
 use crate::service::{Live, Services, SessionAuth, parse_view};
 use crate::web::AppState;
 use crate::web::auth::Signed;
 use crate::web::error::WebError;
 use crate::web::inbox_views::{
     ComposeInbox, InboxPage, ListPartial, NewMessageForm, PanePartial, PresencePartial, RowView,
-    ViewsPartial,
+    ViewsPartial, view_key,
 };
+use crate::web::labels;
+use crate::web::locale::Loc;
 use crate::web::views::{Page, initials};
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -27,15 +30,10 @@ pub struct InboxQuery {
     pub c: Option<u64>,
 }
 
-fn title_of(view: &str, s: &Services) -> String {
-    match view {
-        "mine" => "Mine".into(),
-        "unassigned" => "Unassigned".into(),
-        "all" => "All open".into(),
-        "mentions" => "Mentions".into(),
-        "snoozed" => "Snoozed".into(),
-        "closed" => "Closed".into(),
-        t => t
+fn title_of(l: &L10n, view: &str, s: &Services) -> String {
+    match view_key(view) {
+        Some(key) => l.t(key),
+        None => view
             .strip_prefix("team:")
             .and_then(|n| n.parse().ok())
             .and_then(|id| {
@@ -43,7 +41,7 @@ fn title_of(view: &str, s: &Services) -> String {
                     .team(crate::domain::TeamId(id))
                     .map(|t| t.name.clone())
             })
-            .unwrap_or_else(|| "Conversations".into()),
+            .unwrap_or_else(|| l.t("view-conversations")),
     }
 }
 
@@ -51,6 +49,7 @@ fn title_of(view: &str, s: &Services) -> String {
 /// [`Services::blocking`]).
 pub fn list_partial(
     s: &Services,
+    l: &L10n,
     agent: &Agent,
     q: &InboxQuery,
     selected: Option<u64>,
@@ -64,16 +63,17 @@ pub fn list_partial(
     let (rows, next, title) = if search.trim().is_empty() {
         let view = parse_view(&view_key, agent)?;
         let page = s.list(agent, view, q.cursor.as_deref(), 50)?;
-        (page.rows, page.next, title_of(&view_key, s))
+        (page.rows, page.next, title_of(l, &view_key, s))
     } else {
         (
             s.search_conversations(agent, &search, 50)?,
             None,
-            format!("Results for “{}”", search.trim()),
+            l.t1("list-results", "query", search.trim()),
         )
     };
     Ok(ListPartial {
-        rows: rows.iter().map(|r| RowView::new(r, selected)).collect(),
+        l: l.clone(),
+        rows: rows.iter().map(|r| RowView::new(l, r, selected)).collect(),
         view: view_key,
         q: search,
         next,
@@ -81,10 +81,11 @@ pub fn list_partial(
     })
 }
 
-pub fn presence(s: &Services) -> PresencePartial {
+pub fn presence(s: &Services, l: &L10n) -> PresencePartial {
     let dir = s.directory();
     let online = s.live.online();
     PresencePartial {
+        l: l.clone(),
         agents: dir
             .agents
             .iter()
@@ -98,7 +99,7 @@ pub fn presence(s: &Services) -> PresencePartial {
 /// chat, where visitors write first, nor a channel whose capabilities say the customer
 /// writes first or that a first message needs an approved template), each with the kind
 /// of address it reaches so the form can follow what is typed in "To".
-pub fn compose_form(s: &Services, agent: &Agent) -> NewMessageForm {
+pub fn compose_form(s: &Services, l: &L10n, agent: &Agent) -> NewMessageForm {
     use crate::domain::ChannelKind;
     let dir = s.directory();
     let inboxes = dir
@@ -120,7 +121,7 @@ pub fn compose_form(s: &Services, agent: &Agent) -> NewMessageForm {
             };
             Some(ComposeInbox {
                 id: i.id.0,
-                name: format!("{} · {}", i.name, i.channel.label()),
+                name: format!("{} · {}", i.name, labels::channel(l, i.channel)),
                 reach,
             })
         })
@@ -135,6 +136,7 @@ pub fn compose_form(s: &Services, agent: &Agent) -> NewMessageForm {
 /// [`Services::blocking`]).
 pub fn page(
     s: &Services,
+    l: &L10n,
     auth: &SessionAuth,
     q: &InboxQuery,
     open: Option<ConversationId>,
@@ -150,6 +152,7 @@ pub fn page(
         Some(id) => {
             let p = s.conversation_page(agent, id, None, 50)?;
             Some(PanePartial::new(
+                l,
                 &p,
                 &s.directory(),
                 &auth.session.csrf,
@@ -159,13 +162,13 @@ pub fn page(
         None => None,
     };
     Ok(InboxPage {
-        page: Page::signed(agent, &auth.session.csrf, "Inbox", "inbox")
+        page: Page::signed(l, agent, &auth.session.csrf, l.t("nav-inbox"), "inbox")
             .with_flash(q.flash.as_deref()),
-        views: ViewsPartial::new(&counts, &view),
-        list: list_partial(s, agent, q, open.map(|c| c.0))?,
+        views: ViewsPartial::new(l, &counts, &view),
+        list: list_partial(s, l, agent, q, open.map(|c| c.0))?,
         pane,
-        presence: presence(s),
-        compose: compose_form(s, agent),
+        presence: presence(s, l),
+        compose: compose_form(s, l, agent),
         view,
         selected: open.map(|c| c.0),
     })
@@ -173,12 +176,13 @@ pub fn page(
 
 pub async fn inbox_page(
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     q: web::Query<InboxQuery>,
 ) -> Result<InboxPage, WebError> {
     let q = q.into_inner();
     st.services
-        .blocking(move |s| page(s, &auth, &q, None))
+        .blocking(move |s| page(s, &l, &auth, &q, None))
         .await
 }
 
@@ -193,31 +197,38 @@ fn html(t: &impl Template) -> Result<HttpResponse, WebError> {
 
 pub async fn inbox_list(
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     q: web::Query<InboxQuery>,
 ) -> Result<HttpResponse, WebError> {
     let q = q.into_inner();
     let list = st
         .services
-        .blocking(move |s| list_partial(s, &auth.agent, &q, q.c))
+        .blocking(move |s| list_partial(s, &l, &auth.agent, &q, q.c))
         .await?;
     html(&list)
 }
 
 pub async fn inbox_views(
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     q: web::Query<InboxQuery>,
 ) -> Result<HttpResponse, WebError> {
     let counts = st.services.blocking(move |s| s.counts(&auth.agent)).await?;
     html(&ViewsPartial::new(
+        &l,
         &counts,
         q.view.as_deref().unwrap_or("mine"),
     ))
 }
 
-pub async fn inbox_presence(_s: Signed, st: web::Data<AppState>) -> Result<HttpResponse, WebError> {
-    html(&presence(&st.services))
+pub async fn inbox_presence(
+    _s: Signed,
+    Loc(l): Loc,
+    st: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    html(&presence(&st.services, &l))
 }
 
 /// How often a live stream checks its session again even without news (idle and

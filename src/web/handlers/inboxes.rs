@@ -14,11 +14,13 @@ use super::teams::{names, picks};
 use super::{CsrfOnly, FlashQuery, base_url, render, see_other};
 use crate::domain::validate::Invalid;
 use crate::domain::{AgentId, ChannelKind, Inbox, InboxId};
+use crate::i18n::L10n;
 use crate::service::{InboxInput, ServiceError, Services, SessionAuth};
 use crate::web::AppState;
 use crate::web::auth::Admin;
 use crate::web::error::WebError;
 use crate::web::forms::{Form, parse_ids};
+use crate::web::locale::Loc;
 use crate::web::views::{
     EmailForm, FormError, GroupRow, HealthView, InboxEditView, InboxFormValues, InboxesView, Page,
     TestOutcome,
@@ -31,8 +33,8 @@ pub use messaging_form::MessagingForm;
 pub use test::{inboxes_test, inboxes_test_new};
 pub use website_form::WebsiteForm;
 
-fn page(auth: &SessionAuth, title: impl Into<String>) -> Page {
-    Page::signed(&auth.agent, &auth.session.csrf, title, "inboxes")
+fn page(l: &L10n, auth: &SessionAuth, title: impl Into<String>) -> Page {
+    Page::signed(l, &auth.agent, &auth.session.csrf, title, "inboxes")
 }
 
 fn parse_channel(raw: &str) -> Result<ChannelKind, Invalid> {
@@ -84,6 +86,7 @@ fn health_view(s: &Services, auth: &SessionAuth, inbox: &Inbox) -> Result<Health
 /// [`Services::blocking`]).
 fn edit_view(
     sv: &Services,
+    l: &L10n,
     base: &str,
     auth: &SessionAuth,
     id: InboxId,
@@ -137,7 +140,7 @@ fn edit_view(
         website,
         snippet,
         email_inboxes: email_inboxes(sv, auth)?,
-        page: page(auth, inbox.name.clone()).with_flash(shown.flash),
+        page: page(l, auth, inbox.name.clone()).with_flash(shown.flash),
         name: shown
             .form
             .map_or_else(|| inbox.name.clone(), |f| f.name.clone()),
@@ -176,6 +179,7 @@ fn email_inboxes(s: &Services, auth: &SessionAuth) -> Result<Vec<(u64, String)>,
 /// The inboxes page (store reads: call it through [`Services::blocking`]).
 fn list_view(
     s: &Services,
+    l: &L10n,
     auth: &SessionAuth,
     flash: Option<&str>,
     shown: Shown<'_>,
@@ -203,7 +207,7 @@ fn list_view(
             .form
             .map_or_else(WebsiteForm::default, |f| f.website_form(None)),
         email_inboxes: email_inboxes(s, auth)?,
-        page: page(auth, "Inboxes").with_flash(flash),
+        page: page(l, auth, l.t("nav-inboxes")).with_flash(flash),
         inboxes,
         picks: picks(&agents, &members),
         kinds: ChannelKind::ALL.to_vec(),
@@ -231,12 +235,13 @@ fn list_view(
 
 pub async fn inboxes_list(
     Admin(auth): Admin,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     q: web::Query<FlashQuery>,
 ) -> Result<InboxesView, WebError> {
     let flash = q.into_inner().flash;
     st.services
-        .blocking(move |s| list_view(s, &auth, flash.as_deref(), Shown::default()))
+        .blocking(move |s| list_view(s, &l, &auth, flash.as_deref(), Shown::default()))
         .await
 }
 
@@ -277,6 +282,7 @@ async fn create(
 pub async fn inboxes_create(
     req: HttpRequest,
     Admin(auth): Admin,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     Form(f): Form<InboxForm>,
 ) -> Result<HttpResponse, WebError> {
@@ -285,7 +291,9 @@ pub async fn inboxes_create(
             let base = base_url(&req, &st);
             let view = st
                 .services
-                .blocking(move |s| edit_view(s, &base, &auth, inbox.id, Some(t), Shown::default()))
+                .blocking(move |s| {
+                    edit_view(s, &l, &base, &auth, inbox.id, Some(t), Shown::default())
+                })
                 .await?;
             render(&view, StatusCode::OK, vec![])
         }
@@ -305,7 +313,7 @@ pub async fn inboxes_create(
                         error,
                         ..Shown::default()
                     };
-                    list_view(s, &auth, None, shown)
+                    list_view(s, &l, &auth, None, shown)
                 })
                 .await?;
             render(&view, StatusCode::BAD_REQUEST, vec![])
@@ -316,6 +324,7 @@ pub async fn inboxes_create(
 pub async fn inboxes_edit(
     req: HttpRequest,
     Admin(auth): Admin,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     id: web::Path<u64>,
     q: web::Query<FlashQuery>,
@@ -328,7 +337,7 @@ pub async fn inboxes_edit(
                 flash: flash.as_deref(),
                 ..Shown::default()
             };
-            edit_view(s, &base, &auth, id, None, shown)
+            edit_view(s, &l, &base, &auth, id, None, shown)
         })
         .await
 }
@@ -373,6 +382,7 @@ async fn update(
 pub async fn inboxes_update(
     req: HttpRequest,
     Admin(auth): Admin,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     id: web::Path<u64>,
     Form(f): Form<InboxForm>,
@@ -390,7 +400,7 @@ pub async fn inboxes_update(
                         error,
                         ..Shown::default()
                     };
-                    edit_view(s, &base, &auth, id, None, shown)
+                    edit_view(s, &l, &base, &auth, id, None, shown)
                 })
                 .await?;
             render(&view, StatusCode::BAD_REQUEST, vec![])
@@ -401,6 +411,7 @@ pub async fn inboxes_update(
 pub async fn inboxes_rotate(
     req: HttpRequest,
     Admin(auth): Admin,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     id: web::Path<u64>,
     _f: Form<CsrfOnly>,
@@ -410,7 +421,7 @@ pub async fn inboxes_rotate(
         .services
         .blocking_async(move |s| async move {
             let token = s.rotate_inbox_token(&auth.agent, id).await?;
-            edit_view(&s, &base, &auth, id, Some(token), Shown::default())
+            edit_view(&s, &l, &base, &auth, id, Some(token), Shown::default())
         })
         .await?;
     render(&view, StatusCode::OK, vec![])

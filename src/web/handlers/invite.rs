@@ -1,11 +1,12 @@
 //! An invited agent chooses a password through a one-time link.
 
-use super::{pre_csrf, render, see_other};
+use super::{pre_csrf, render, say, see_other};
 use crate::service::ServiceError;
 use crate::web::AppState;
 use crate::web::auth::session_cookie;
 use crate::web::error::WebError;
 use crate::web::forms::Form;
+use crate::web::locale::Loc;
 use crate::web::views::{InviteView, Page};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -18,16 +19,16 @@ pub struct InviteForm {
 
 fn gone(e: ServiceError) -> WebError {
     match e {
-        ServiceError::InviteInvalid => WebError::BadRequest(
-            "This invite link is invalid, already used or expired; ask an admin for a new one."
-                .into(),
-        ),
+        ServiceError::InviteInvalid => {
+            WebError::BadRequest(crate::i18n::Msg::new("error-invite-invalid"))
+        }
         e => e.into(),
     }
 }
 
 pub async fn invite_form(
     req: HttpRequest,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
@@ -39,7 +40,7 @@ pub async fn invite_form(
         .map_err(gone)?;
     let (csrf, cookies) = pre_csrf(&req, &st);
     let view = InviteView {
-        page: Page::anonymous(&csrf, "Choose your password"),
+        page: Page::anonymous(&l, &csrf, l.t("invite-page-title")),
         error: None,
         name: agent.name,
         email: agent.email,
@@ -49,6 +50,7 @@ pub async fn invite_form(
 
 pub async fn invite_submit(
     req: HttpRequest,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     token: web::Path<String>,
     Form(f): Form<InviteForm>,
@@ -74,8 +76,8 @@ pub async fn invite_submit(
                 .map_err(gone)?;
             let (csrf, cookies) = pre_csrf(&req, &st);
             let view = InviteView {
-                page: Page::anonymous(&csrf, "Choose your password"),
-                error: Some(e.to_string()),
+                page: Page::anonymous(&l, &csrf, l.t("invite-page-title")),
+                error: Some(say(&l, e)),
                 name: agent.name,
                 email: agent.email,
             };

@@ -33,6 +33,11 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+/// A service's refusal in the reader's words (for a form shown again with it).
+pub fn say(l: &crate::i18n::L10n, e: crate::service::ServiceError) -> String {
+    WebError::from(e).message(l)
+}
+
 /// A form with nothing but its CSRF token.
 #[derive(Deserialize)]
 pub struct CsrfOnly {}

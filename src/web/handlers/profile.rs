@@ -1,13 +1,16 @@
-//! The signed-in agent's own profile: name, password, personal API tokens.
+//! The signed-in agent's own profile: name, language and time zone, password, personal
+//! API tokens.
 
-use super::{CsrfOnly, FlashQuery, render, see_other};
+use super::{CsrfOnly, FlashQuery, render, say, see_other};
 use crate::domain::TokenId;
+use crate::i18n::{L10n, Lang, Msg};
 use crate::service::{ServiceError, Services};
 use crate::web::AppState;
 use crate::web::auth::{Signed, session_cookie};
 use crate::web::error::WebError;
 use crate::web::forms::Form;
-use crate::web::views::{Page, ProfileView};
+use crate::web::locale::Loc;
+use crate::web::views::{Page, PreferencesForm, ProfileView};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -28,28 +31,50 @@ pub struct TokenForm {
     label: String,
 }
 
+#[derive(Deserialize)]
+pub struct PreferencesInput {
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    timezone: String,
+}
+
 /// The profile page (store reads: call it through [`Services::blocking`]).
 fn view(
     s: &Services,
+    l: &L10n,
     auth: &crate::service::SessionAuth,
-    csrf: &str,
+    default_timezone: &str,
 ) -> Result<ProfileView, WebError> {
+    let a = &auth.agent;
     Ok(ProfileView {
-        page: Page::signed(&auth.agent, csrf, "Your profile", "profile"),
-        tokens: s.tokens(&auth.agent)?,
+        page: Page::signed(l, a, &auth.session.csrf, l.t("profile-title"), "profile"),
+        tokens: s.tokens(a)?,
         new_token: None,
         error: None,
+        prefs: PreferencesForm::new(
+            a.language.as_deref().unwrap_or_default(),
+            a.timezone.as_deref().unwrap_or_default(),
+            default_timezone,
+        ),
     })
+}
+
+/// The installation's time zone, named on the profile's "default" choice.
+fn default_zone(st: &AppState) -> String {
+    st.settings.ui.timezone.clone()
 }
 
 pub async fn profile_show(
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     q: web::Query<FlashQuery>,
 ) -> Result<ProfileView, WebError> {
+    let zone = default_zone(&st);
     let mut v = st
         .services
-        .blocking(move |s| view(s, &auth, &auth.session.csrf))
+        .blocking(move |s| view(s, &l, &auth, &zone))
         .await?;
     v.page = v.page.with_flash(q.flash.as_deref());
     Ok(v)
@@ -66,9 +91,55 @@ pub async fn profile_update(
     Ok(see_other("/profile?flash=profile_saved"))
 }
 
+/// `POST /profile/preferences`: the interface language and time zone. A value the
+/// catalogs or the time zone database do not know is refused, naming the field, with
+/// what was typed kept in the form.
+pub async fn profile_preferences(
+    Signed(auth): Signed,
+    Loc(l): Loc,
+    st: web::Data<AppState>,
+    Form(f): Form<PreferencesInput>,
+) -> Result<HttpResponse, WebError> {
+    let (language, timezone) = (f.language.trim().to_string(), f.timezone.trim().to_string());
+    let refused =
+        if !language.is_empty() && Lang::parse(&language).is_none_or(|p| p.code() != language) {
+            Some((
+                "language",
+                Msg::new("invalid-language").arg("value", language.as_str()),
+            ))
+        } else if !timezone.is_empty() && crate::i18n::timezone(&timezone).is_none() {
+            Some((
+                "timezone",
+                Msg::new("invalid-timezone").arg("value", timezone.as_str()),
+            ))
+        } else {
+            None
+        };
+    let Some((field, why)) = refused else {
+        let me = auth.agent.clone();
+        st.services
+            .blocking_async(move |s| async move {
+                s.update_preferences(&me, &language, &timezone).await
+            })
+            .await?;
+        return Ok(see_other("/profile?flash=preferences_saved"));
+    };
+    let zone = default_zone(&st);
+    let mut v = st
+        .services
+        .blocking(move |s| view(s, &l, &auth, &zone))
+        .await?;
+    v.prefs.language = f.language;
+    v.prefs.timezone = f.timezone;
+    v.prefs.error = Some(v.page.l.msg(&why));
+    v.prefs.invalid = field;
+    render(&v, StatusCode::BAD_REQUEST, vec![])
+}
+
 pub async fn profile_password(
     req: HttpRequest,
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     Form(f): Form<PasswordForm>,
 ) -> Result<HttpResponse, WebError> {
@@ -93,11 +164,13 @@ pub async fn profile_password(
             Ok(resp)
         }
         Err(e @ (ServiceError::Invalid(_) | ServiceError::WrongCurrentPassword)) => {
+            let zone = default_zone(&st);
+            let error = say(&l, e);
             let mut v = st
                 .services
-                .blocking(move |s| view(s, &auth, &auth.session.csrf))
+                .blocking(move |s| view(s, &l, &auth, &zone))
                 .await?;
-            v.error = Some(e.to_string());
+            v.error = Some(error);
             render(&v, StatusCode::BAD_REQUEST, vec![])
         }
         Err(e) => Err(e.into()),
@@ -106,6 +179,7 @@ pub async fn profile_password(
 
 pub async fn token_create(
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     Form(f): Form<TokenForm>,
 ) -> Result<HttpResponse, WebError> {
@@ -114,9 +188,10 @@ pub async fn token_create(
         .services
         .blocking_async(move |s| async move { s.create_token(&me, &f.label).await })
         .await?;
+    let zone = default_zone(&st);
     let mut v = st
         .services
-        .blocking(move |s| view(s, &auth, &auth.session.csrf))
+        .blocking(move |s| view(s, &l, &auth, &zone))
         .await?;
     v.new_token = Some((token.label, secret));
     render(&v, StatusCode::OK, vec![])

@@ -8,6 +8,7 @@ use crate::web::AppState;
 use crate::web::auth::{ApiAgent, Signed};
 use crate::web::error::{ApiError, WebError};
 use crate::web::handlers::render;
+use crate::web::locale::Loc;
 use crate::web::report_views::{
     ReportForm, ReportsView, filters, groupings, known_table, report_csv, report_json, shown,
 };
@@ -74,14 +75,15 @@ fn csv_response(r: &Report, name: &str, table: Option<&str>) -> HttpResponse {
 /// `GET /reports`: the form, the totals, a chart and a table per measure.
 pub async fn reports_page(
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     q: web::Query<ReportParams>,
 ) -> Result<HttpResponse, WebError> {
     let me = auth.agent.clone();
     let table = q.table.as_deref().filter(|t| !t.is_empty());
     if !known_table(table) {
-        return Err(WebError::BadRequest(
-            "table: use conversations, first_response, resolution or replies".into(),
+        return Err(WebError::bad_request(
+            "table: use conversations, first_response, resolution or replies",
         ));
     }
     let parsed = q.query(&me, &st, true);
@@ -108,7 +110,7 @@ pub async fn reports_page(
     };
     let dir = st.services.directory();
     let view = ReportsView {
-        page: Page::signed(&me, &auth.session.csrf, "Reports", "reports"),
+        page: Page::signed(&l, &me, &auth.session.csrf, l.t("nav-reports"), "reports"),
         groupings: groupings(&me, &form.group_by),
         filters: filters(&me, &dir, &form.filter),
         everyone: if me.is_admin() { "Everyone" } else { "Me" },

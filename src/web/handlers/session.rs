@@ -1,11 +1,12 @@
 //! Sign in and sign out.
 
-use super::{CsrfOnly, pre_csrf, render, see_other};
+use super::{CsrfOnly, pre_csrf, render, say, see_other};
 use crate::service::ServiceError;
 use crate::web::AppState;
 use crate::web::auth::{Signed, clear_session_cookies, current_session, session_cookie};
 use crate::web::error::WebError;
 use crate::web::forms::Form;
+use crate::web::locale::Loc;
 use crate::web::views::{LoginView, Page};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -39,6 +40,7 @@ fn safe_next(next: &str) -> &str {
 
 pub async fn login_form(
     req: HttpRequest,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     q: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, WebError> {
@@ -47,7 +49,7 @@ pub async fn login_form(
     }
     let (csrf, cookies) = pre_csrf(&req, &st);
     let view = LoginView {
-        page: Page::anonymous(&csrf, "Sign in").with_flash(q.flash.as_deref()),
+        page: Page::anonymous(&l, &csrf, l.t("login-title")).with_flash(q.flash.as_deref()),
         error: None,
         email: String::new(),
         next: q.next.clone().unwrap_or_default(),
@@ -57,6 +59,7 @@ pub async fn login_form(
 
 pub async fn login_submit(
     req: HttpRequest,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     Form(f): Form<LoginForm>,
 ) -> Result<HttpResponse, WebError> {
@@ -73,22 +76,13 @@ pub async fn login_submit(
                 .map_err(|e| WebError::Internal(e.to_string()))?;
             return Ok(resp);
         }
-        Err(ServiceError::BadCredentials) => (
-            "Wrong email or password.".to_string(),
-            StatusCode::UNAUTHORIZED,
-        ),
-        Err(e @ ServiceError::Throttled { .. }) => {
-            let mut m = e.to_string();
-            if let Some(first) = m.get_mut(0..1) {
-                first.make_ascii_uppercase();
-            }
-            (format!("{m}."), StatusCode::TOO_MANY_REQUESTS)
-        }
+        Err(e @ ServiceError::BadCredentials) => (say(&l, e), StatusCode::UNAUTHORIZED),
+        Err(e @ ServiceError::Throttled { .. }) => (say(&l, e), StatusCode::TOO_MANY_REQUESTS),
         Err(e) => return Err(e.into()),
     };
     let (csrf, cookies) = pre_csrf(&req, &st);
     let view = LoginView {
-        page: Page::anonymous(&csrf, "Sign in"),
+        page: Page::anonymous(&l, &csrf, l.t("login-title")),
         error: Some(error),
         email: f.email,
         next: f.next,

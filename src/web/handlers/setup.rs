@@ -1,11 +1,12 @@
 //! First run: create the first admin. Gone (404) once an admin exists.
 
-use super::{pre_csrf, render, see_other};
+use super::{pre_csrf, render, say, see_other};
 use crate::service::ServiceError;
 use crate::web::AppState;
 use crate::web::auth::session_cookie;
 use crate::web::error::WebError;
 use crate::web::forms::Form;
+use crate::web::locale::Loc;
 use crate::web::views::{Page, SetupView};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -20,6 +21,7 @@ pub struct SetupForm {
 
 pub async fn setup_form(
     req: HttpRequest,
+    Loc(l): Loc,
     st: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
     if st.services.setup_done() {
@@ -27,7 +29,7 @@ pub async fn setup_form(
     }
     let (csrf, cookies) = pre_csrf(&req, &st);
     let view = SetupView {
-        page: Page::anonymous(&csrf, "Set up Charla"),
+        page: Page::anonymous(&l, &csrf, l.t("setup-page-title")),
         error: None,
         name: String::new(),
         email: String::new(),
@@ -37,6 +39,7 @@ pub async fn setup_form(
 
 pub async fn setup_submit(
     req: HttpRequest,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     Form(f): Form<SetupForm>,
 ) -> Result<HttpResponse, WebError> {
@@ -56,8 +59,8 @@ pub async fn setup_submit(
         Err(e @ (ServiceError::Invalid(_) | ServiceError::DuplicateEmail)) => {
             let (csrf, cookies) = pre_csrf(&req, &st);
             let view = SetupView {
-                page: Page::anonymous(&csrf, "Set up Charla"),
-                error: Some(e.to_string()),
+                page: Page::anonymous(&l, &csrf, l.t("setup-page-title")),
+                error: Some(say(&l, e)),
                 name: f.name,
                 email: f.email,
             };

@@ -2,11 +2,13 @@
 
 use super::{CsrfOnly, FlashQuery, see_other};
 use crate::domain::{Agent, AgentId, TeamId};
+use crate::i18n::L10n;
 use crate::service::{ServiceError, SessionAuth};
 use crate::web::AppState;
 use crate::web::auth::Admin;
 use crate::web::error::WebError;
 use crate::web::forms::{Form, parse_ids};
+use crate::web::locale::Loc;
 use crate::web::views::{GroupRow, Page, Pick, TeamEditView, TeamsView};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -48,12 +50,13 @@ pub fn names(agents: &[Agent], members: &[AgentId]) -> Vec<String> {
         .collect()
 }
 
-fn page(auth: &SessionAuth, title: impl Into<String>) -> Page {
-    Page::signed(&auth.agent, &auth.session.csrf, title, "teams")
+fn page(l: &L10n, auth: &SessionAuth, title: impl Into<String>) -> Page {
+    Page::signed(l, &auth.agent, &auth.session.csrf, title, "teams")
 }
 
 pub async fn teams_list(
     Admin(auth): Admin,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     q: web::Query<FlashQuery>,
 ) -> Result<TeamsView, WebError> {
@@ -70,7 +73,7 @@ pub async fn teams_list(
         })
         .collect();
     Ok(TeamsView {
-        page: page(&auth, "Teams").with_flash(q.flash.as_deref()),
+        page: page(&l, &auth, l.t("nav-teams")).with_flash(q.flash.as_deref()),
         teams,
         picks: picks(&agents, &[]),
     })
@@ -92,6 +95,7 @@ pub async fn teams_create(
 
 pub async fn teams_edit(
     Admin(auth): Admin,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     id: web::Path<u64>,
 ) -> Result<TeamEditView, WebError> {
@@ -101,7 +105,7 @@ pub async fn teams_edit(
         .blocking(move |s| Ok::<_, ServiceError>((s.team(id)?, s.agents(&me)?)))
         .await?;
     Ok(TeamEditView {
-        page: page(&auth, team.name.clone()),
+        page: page(&l, &auth, team.name.clone()),
         picks: picks(&agents, &team.members),
         team,
     })

@@ -11,6 +11,7 @@ use crate::web::auth::Admin;
 use crate::web::error::WebError;
 use crate::web::forms::Form;
 use crate::web::handlers::{base_url, render};
+use crate::web::locale::Loc;
 use crate::web::views::{FormError, TestOutcome, TestResultView};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -118,6 +119,7 @@ async fn test_answer<V: askama::Template + Send + 'static>(
 pub async fn inboxes_test_new(
     req: HttpRequest,
     Admin(auth): Admin,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     Form(f): Form<InboxForm>,
 ) -> Result<HttpResponse, WebError> {
@@ -126,7 +128,7 @@ pub async fn inboxes_test_new(
         &req,
         &st,
         outcome,
-        move |s, shown| list_view(s, &auth, None, shown),
+        move |s, shown| list_view(s, &l, &auth, None, shown),
         f,
     )
     .await
@@ -137,6 +139,7 @@ pub async fn inboxes_test_new(
 pub async fn inboxes_test(
     req: HttpRequest,
     Admin(auth): Admin,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     id: web::Path<u64>,
     Form(f): Form<InboxForm>,
@@ -148,7 +151,7 @@ pub async fn inboxes_test(
         &req,
         &st,
         outcome,
-        move |s, shown| edit_view(s, &base, &auth, id, None, shown),
+        move |s, shown| edit_view(s, &l, &base, &auth, id, None, shown),
         f,
     )
     .await

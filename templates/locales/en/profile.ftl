@@ -1,0 +1,32 @@
+# The agent's own profile.
+
+profile-title = Your profile
+profile-display-name = Display name
+profile-save-name = Save name
+profile-prefs = Language and time zone
+profile-language = Language
+profile-language-browser = The browser's language
+profile-timezone = Time zone
+profile-timezone-default = Default: { $zone }
+profile-timezone-hint = An IANA name such as Europe/Madrid or America/Mexico_City; empty for the installation's ({ $zone }).
+profile-now = It is now { $time }.
+profile-save-prefs = Save language and time zone
+invalid-language = Language: “{ $value }” is not a language of Charla (English or Spanish).
+invalid-timezone = Time zone: “{ $value }” is not a time zone. Type a name such as Europe/Madrid or America/Bogota, or leave it empty.
+profile-current-password = Current password
+profile-new-password = New password
+profile-password-hint = Changing it signs you out everywhere else and revokes your personal API tokens.
+profile-change-password = Change password
+tokens-title = Personal API tokens
+tokens-lead = Tokens act as you in the REST API (Authorization: Bearer …), with your permissions.
+tokens-created = Token “{ $label }” created.
+tokens-copy-now = Copy it now: it will not be shown again.
+tokens-copy = Copy
+tokens-none = No tokens yet.
+tokens-label = Label
+tokens-created-at = Created
+tokens-revoke = Revoke
+tokens-revoke-confirm = Revoke token “{ $label }”? Scripts using it will stop working.
+tokens-new-label = New token label
+tokens-new-placeholder = e.g. Backup script
+tokens-create = Create token

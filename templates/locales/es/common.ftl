@@ -1,0 +1,67 @@
+# Compartido por todas las páginas: el nombre del idioma, fechas y horas, la navegación.
+
+language-name = Español
+
+## Fechas y horas ($day, $month, $year, $time "HH:MM", $zone "CET")
+
+month-1 = ene
+month-2 = feb
+month-3 = mar
+month-4 = abr
+month-5 = may
+month-6 = jun
+month-7 = jul
+month-8 = ago
+month-9 = sept
+month-10 = oct
+month-11 = nov
+month-12 = dic
+time-today = { $time }
+time-this-year = { $day } { $month }, { $time }
+time-date = { $day } { $month } { $year }
+time-full = { $day } { $month } { $year }, { $time } { $zone }
+
+## La navegación y el agente que ha iniciado sesión
+
+nav-label = Principal
+nav-inbox = Bandeja de entrada
+nav-contacts = Contactos
+nav-reports = Informes
+nav-admin = Administración
+nav-agents = Agentes
+nav-teams = Equipos
+nav-inboxes = Bandejas de entrada
+nav-audit = Registro de auditoría
+nav-sign-out = Cerrar sesión
+role-admin = administrador
+role-agent = agente
+js-copied = Copiado
+
+## Avisos después de una redirección
+
+flash-welcome = Te damos la bienvenida a Charla. Ahora añade tus agentes, equipos y bandejas de entrada.
+flash-signed-out = Has cerrado la sesión.
+flash-agent-saved = Agente guardado.
+flash-agent-deactivated = Agente desactivado. Sus sesiones se han cerrado.
+flash-agent-reactivated = Agente reactivado.
+flash-team-saved = Equipo guardado.
+flash-team-deleted = Equipo eliminado.
+flash-inbox-saved = Bandeja de entrada guardada.
+flash-inbox-deleted = Bandeja de entrada eliminada.
+flash-inbox-created = Bandeja de entrada creada. Termina la configuración en la consola del proveedor, más abajo.
+flash-profile-saved = Perfil guardado.
+flash-preferences-saved = Idioma y zona horaria guardados.
+flash-password-changed = Contraseña cambiada. Se han cerrado todas tus otras sesiones.
+flash-password-changed-tokens-revoked = Contraseña cambiada. Se han cerrado todas tus otras sesiones y se han revocado tus tokens personales de la API: crea otros nuevos para tus scripts.
+flash-token-revoked = Token revocado.
+flash-password-set = Tu contraseña está lista. ¡Bienvenido!
+
+## Campos de formulario de varias páginas
+
+field-name = Nombre
+field-email = Correo electrónico
+field-password = Contraseña
+field-phone = Teléfono
+field-tags = Etiquetas
+tags-placeholder = vip, mayorista
+password-hint = Al menos 8 caracteres.

@@ -1,0 +1,32 @@
+# El perfil del propio agente.
+
+profile-title = Tu perfil
+profile-display-name = Nombre visible
+profile-save-name = Guardar nombre
+profile-prefs = Idioma y zona horaria
+profile-language = Idioma
+profile-language-browser = El idioma del navegador
+profile-timezone = Zona horaria
+profile-timezone-default = Predeterminada: { $zone }
+profile-timezone-hint = Un nombre IANA como Europe/Madrid o America/Mexico_City; vacío para la de la instalación ({ $zone }).
+profile-now = Ahora son las { $time }.
+profile-save-prefs = Guardar idioma y zona horaria
+invalid-language = Idioma: «{ $value }» no es un idioma de Charla (inglés o español).
+invalid-timezone = Zona horaria: «{ $value }» no es una zona horaria. Escribe un nombre como Europe/Madrid o America/Bogota, o déjalo vacío.
+profile-current-password = Contraseña actual
+profile-new-password = Nueva contraseña
+profile-password-hint = Al cambiarla se cierran tus demás sesiones y se revocan tus tokens personales de la API.
+profile-change-password = Cambiar contraseña
+tokens-title = Tokens personales de la API
+tokens-lead = Los tokens actúan en tu nombre en la API REST (Authorization: Bearer …), con tus permisos.
+tokens-created = Token «{ $label }» creado.
+tokens-copy-now = Cópialo ahora: no se volverá a mostrar.
+tokens-copy = Copiar
+tokens-none = Todavía no hay tokens.
+tokens-label = Etiqueta
+tokens-created-at = Creado
+tokens-revoke = Revocar
+tokens-revoke-confirm = ¿Revocar el token «{ $label }»? Los scripts que lo usen dejarán de funcionar.
+tokens-new-label = Etiqueta del token nuevo
+tokens-new-placeholder = p. ej. Script de copia de seguridad
+tokens-create = Crear token
