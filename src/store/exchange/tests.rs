@@ -152,6 +152,7 @@ fn fill(s: &Store) {
         s.generate_id().unwrap(),
         s.generate_id().unwrap(),
     );
+    let assigned = s.generate_id().unwrap();
     s.update_conversation(conv, |c| {
         let mut items = vec![TimelineItem::Message(Message::outgoing(
             MessageId(note),
@@ -172,6 +173,12 @@ fn fill(s: &Store) {
             true,
         );
         items.push(TimelineItem::Message(out));
+        // As the service records a reply (its count, and the assignment it may bring).
+        items.extend(
+            c.on_reply(luis.id, "Ya va", Timestamp(3001))
+                .into_iter()
+                .map(|e| TimelineItem::Event(MessageId(assigned), e)),
+        );
         items.extend(
             c.snooze(Actor::Agent(luis.id), Timestamp(9_000), Timestamp(3002))
                 .unwrap()
