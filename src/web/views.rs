@@ -151,6 +151,8 @@ fn flash_key(code: &str) -> Option<&'static str> {
         "inbox_saved" => "flash-inbox-saved",
         "inbox_deleted" => "flash-inbox-deleted",
         "inbox_created" => "flash-inbox-created",
+        "website_created" => "flash-website-created",
+        "conversation_deleted" => "flash-conversation-deleted",
         "profile_saved" => "flash-profile-saved",
         "preferences_saved" => "flash-preferences-saved",
         "password_changed" => "flash-password-changed",

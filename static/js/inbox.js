@@ -66,7 +66,10 @@
       note: $("#close-menu textarea") ? $("#close-menu textarea").value : "",
       frames: $$("#pane iframe.mail-frame").map(function (f) { return [f.name, f.style.height]; }),
       atBottom: !w || w.scrollHeight - w.scrollTop - w.clientHeight < 40,
-      scroll: w ? w.scrollTop : 0
+      scroll: w ? w.scrollTop : 0,
+      // The contact form: what was typed and not saved yet, and its "Saved" note.
+      contact: $$("#pane .contact-form input").map(function (i) { return i.value !== i.defaultValue ? i.value : null; }),
+      saved: $("#pane .saved-note") ? [$("#pane .saved-note").textContent, $("#pane .saved-note").classList.contains("is-error")] : null
     };
   }
   function restorePane() {
@@ -86,6 +89,10 @@
     k.frames.forEach(function (f) { var el = document.getElementsByName(f[0])[0]; if (el && f[1]) el.style.height = f[1]; });
     var note = $("#close-menu textarea");
     if (note && k.note) note.value = k.note;
+    var inputs = $$("#pane .contact-form input");
+    if (inputs.length === k.contact.length) k.contact.forEach(function (v, i) { if (v !== null) inputs[i].value = v; });
+    var saved = $("#pane .saved-note");
+    if (saved && k.saved) { saved.textContent = k.saved[0]; saved.classList.toggle("is-error", k.saved[1]); }
     var w = $(".timeline-wrap");
     if (w) w.scrollTop = k.atBottom ? w.scrollHeight : k.scroll;
   }
@@ -264,10 +271,27 @@
     if (el.matches && el.matches("select[data-autosubmit]")) el.form.requestSubmit();
     var auto = el.form && el.form.matches("[data-autosave]") ? el.form : null;
     if (auto) {
-      auto.requestSubmit();
       var note = $(".saved-note", auto);
-      if (note) note.textContent = note.getAttribute("data-saved") || "";
+      var valid = auto.checkValidity();
+      if (note) {
+        note.classList.toggle("is-error", !valid);
+        note.textContent = note.getAttribute(valid ? "data-saving" : "data-failed") || "";
+      }
+      if (valid) auto.requestSubmit(); else auto.reportValidity();
     }
+  });
+
+  // An autosaved form says "Saved · 10:42" only once the server has kept it, and says
+  // so when it could not (the typed values stay in the form).
+  document.body.addEventListener("htmx:afterRequest", function (ev) {
+    var f = ev.detail && ev.detail.elt;
+    if (!f || !f.matches || !f.matches("form[data-autosave]")) return;
+    var note = $(".saved-note", f);
+    if (!note) return;
+    var ok = ev.detail.successful;
+    var at = new Date().toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit" });
+    note.textContent = ok ? (note.getAttribute("data-saved") || "") + " · " + at : (note.getAttribute("data-failed") || "");
+    note.classList.toggle("is-error", !ok);
   });
 
   // Composer: Enter sends, Shift+Enter is a new line.

@@ -375,3 +375,31 @@ async fn shell_headers_assets_health_and_error_pages() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_conversation_says_it_was_deleted() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let (inbox, token) = api.inbox("Shop API", &[], None).await;
+    let (s, v) = incoming(
+        &app.url,
+        inbox,
+        &token,
+        serde_json::json!({"contact": {"identifier": "c-1", "name": "Marta"}, "content": "Hola", "source_id": "m-1"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let conv = v["conversation_id"].as_u64().unwrap();
+    let page = format!("/conversations/{conv}");
+    let r = admin
+        .submit(&page, &format!("/conversations/{conv}/delete"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(to, "/?view=all&flash=conversation_deleted");
+    let (_, body) = admin.get_text(&to).await;
+    assert!(body.contains("Conversation deleted."), "{body}");
+    assert_eq!(admin.get(&page).await.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}

@@ -474,3 +474,69 @@ async fn browser_invite_link_flow() {
     .await;
     app.stop().await;
 }
+
+// ---- Accessibility ------------------------------------------------------------------
+
+/// axe-core (vendored for tests only, `tests/vendor/axe.min.js`, MPL-2.0).
+const AXE: &str = include_str!("../vendor/axe.min.js");
+
+/// Runs axe-core on the page the browser is on (shadow roots included, so the widget
+/// is checked inside a customer's page) and fails with every serious or critical
+/// violation, each with its rule, help text and the first elements concerned. Also
+/// fails when the page has no `<h1>` (`needs_h1`).
+pub(super) async fn axe(c: &Client, what: &str, needs_h1: bool) -> Result {
+    let loaded = c
+        .execute("return typeof window.axe === 'object';", vec![])
+        .await?;
+    if loaded != serde_json::Value::Bool(true) {
+        c.execute(&format!("{AXE}\nreturn null;"), vec![]).await?;
+    }
+    let found = c
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+            axe.run(document, { resultTypes: ['violations'] }).then(r => done({
+                h1: document.querySelectorAll('h1').length,
+                violations: r.violations
+                    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                    .map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.length,
+                        first: v.nodes.slice(0, 4).map(n => n.target.join(' ') + ' :: ' + (n.failureSummary || '').replace(/\s+/g, ' ')) })),
+            }), e => done({ error: String(e) }));"#,
+            vec![],
+        )
+        .await?;
+    if let Some(e) = found.get("error") {
+        return Err(format!("{what}: axe did not run: {e}").into());
+    }
+    let url = c.current_url().await?;
+    let mut problems = Vec::new();
+    if needs_h1 && found["h1"].as_u64().unwrap_or(0) == 0 {
+        problems.push("the page has no <h1>".to_string());
+    }
+    for v in found["violations"].as_array().into_iter().flatten() {
+        problems.push(format!(
+            "{} ({}, {} element(s)): {}\n      {}",
+            v["id"].as_str().unwrap_or(""),
+            v["impact"].as_str().unwrap_or(""),
+            v["nodes"],
+            v["help"].as_str().unwrap_or(""),
+            v["first"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|n| n.as_str())
+                .collect::<Vec<_>>()
+                .join("\n      ")
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} on {url}: {} accessibility problem(s):\n  {}",
+            problems.len(),
+            problems.join("\n  ")
+        )
+        .into())
+    }
+}

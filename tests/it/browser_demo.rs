@@ -24,9 +24,9 @@ async fn rows(c: &Client) -> Result<usize> {
     Ok(c.find_all(css("#list .conv-row")).await?.len())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs chromium + chromedriver; run ./scripts/test (it installs them)"]
-async fn browser_demo_then_sign_in_sees_conversations() {
+/// `charla demo` into a new data directory through the real binary: the directory, the
+/// data path, what it printed and the demo agents' password.
+pub(super) fn demo_data() -> (tempfile::TempDir, std::path::PathBuf, String, String) {
     crypto();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("demo");
@@ -49,6 +49,13 @@ async fn browser_demo_then_sign_in_sees_conversations() {
         .unwrap()
         .trim()
         .to_string();
+    (dir, data, stdout, password)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium + chromedriver; run ./scripts/test (it installs them)"]
+async fn browser_demo_then_sign_in_sees_conversations() {
+    let (_dir, data, _stdout, password) = demo_data();
     // A second run refuses: the directory is no longer new.
     let again = std::process::Command::new(env!("CARGO_BIN_EXE_charla"))
         .args(["--data", data.to_str().unwrap(), "demo"])

@@ -4,7 +4,7 @@
 //! reply goes by email to the real SMTP server and the visitor's mail answer (through the
 //! real Dovecot) comes back to the same conversation.
 
-use super::browser::{Result, css, sign_in, with_browsers};
+use super::browser::{Result, axe, css, sign_in, with_browsers};
 use super::browser_inbox::{
     LIVE, click, js, lit, open_inbox, open_row, row, some_contains, type_in, wait_js,
 };
@@ -174,6 +174,7 @@ async fn browser_website_chat_live_both_ways_then_by_email() {
         wait_js(&visitor, "the launcher", &format!("{SR}.querySelector('.launcher') && !{SR}.querySelector('.root').hidden"), LIVE).await?;
         js(&visitor, &format!("{SR}.querySelector('.launcher').click(); return null;")).await?;
         wait_js(&visitor, "the pre-chat form", &format!("!{SR}.querySelector('form.pre').hidden"), LIVE).await?;
+        axe(&visitor, "the widget's pre-chat form in a customer's page", true).await?;
         js(
             &visitor,
             &format!(
@@ -210,6 +211,7 @@ async fn browser_website_chat_live_both_ways_then_by_email() {
         let reply = "¡Hola Lucía! Sí, nos quedan dos pares.";
         type_in(&ana, "#composer-text", &format!("{reply}{}", char::from(Key::Enter))).await?;
         wait_js(&visitor, "the agent's reply in the widget", &widget_has("in", reply), LIVE).await?;
+        axe(&visitor, "the widget with a conversation", true).await?;
         // The visitor has the panel open: the agent sees the reply read.
         wait_js(
             &ana,

@@ -5,6 +5,7 @@ mod admin_messaging;
 mod api;
 mod auth;
 mod browser;
+mod browser_a11y;
 mod browser_demo;
 mod browser_i18n;
 mod browser_inbox;

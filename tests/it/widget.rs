@@ -506,6 +506,15 @@ async fn website_inbox_through_the_admin_form() {
     let api = Api::for_client(&admin).await;
     let (_, list) = api.get("/api/v1/inboxes").await;
     let site = &list["inboxes"][0];
+    // The admin lands on the new inbox's page, where the snippet to paste is.
+    let landed = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(
+        landed,
+        format!("/admin/inboxes/{}?flash=website_created", site["id"])
+    );
+    let (_, page) = admin.get_text(&landed).await;
+    assert!(page.contains("Paste the snippet below"), "{page}");
+    assert!(page.contains("id=\"widget-snippet\""));
     assert_eq!(
         site["website"]["allowed_origins"],
         json!(["https://shop.example.com", "https://shop.example.org"])

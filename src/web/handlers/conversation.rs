@@ -301,7 +301,7 @@ pub async fn conversation_delete(
     st.services
         .blocking_async(move |s| async move { s.delete_conversation(&auth.agent, id).await })
         .await?;
-    Ok(see_other("/?view=all"))
+    Ok(see_other("/?view=all&flash=conversation_deleted"))
 }
 
 #[derive(Deserialize)]

@@ -297,11 +297,15 @@ pub async fn inboxes_create(
                 .await?;
             render(&view, StatusCode::OK, vec![])
         }
-        // A messaging inbox's page says where to paste its webhook URL.
+        // A messaging inbox's page says where to paste its webhook URL; a website
+        // inbox's, the snippet to paste into the site: the admin lands there.
         Ok((inbox, None)) if inbox.channel.is_messaging() => Ok(see_other(&format!(
             "/admin/inboxes/{}?flash=inbox_created",
             inbox.id
         ))),
+        Ok((inbox, None)) if inbox.channel == crate::domain::ChannelKind::Website => Ok(see_other(
+            &format!("/admin/inboxes/{}?flash=website_created", inbox.id),
+        )),
         Ok((_, None)) => Ok(see_other("/admin/inboxes?flash=inbox_saved")),
         Err(e) => {
             let error = Some(form_error(e)?);

@@ -28,10 +28,10 @@ view-conversations = Conversaciones
 views-teams = Equipos
 list-results = Resultados de «{ $query }»
 presence-team = Equipo
-presence-online = (conectado)
-presence-offline = (desconectado)
-presence-online-title = { $name } está conectado
-presence-offline-title = { $name } está desconectado
+presence-online = (en línea)
+presence-offline = (sin conexión)
+presence-online-title = { $name }: en línea
+presence-offline-title = { $name }: sin conexión
 
 ## La lista
 
@@ -202,6 +202,8 @@ property-new-name = Nombre de la propiedad nueva
 property-new-value = Valor de la propiedad nueva
 contact-save = Guardar contacto
 contact-saved = Guardado
+contact-saving = Guardando…
+contact-save-failed = No se ha guardado: revisa los campos e inténtalo de nuevo.
 contact-all-conversations = Todas las conversaciones de este contacto →
 contact-block = Bloquear contacto
 contact-unblock = Desbloquear contacto
