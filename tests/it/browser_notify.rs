@@ -5,7 +5,7 @@
 //! the conversation. Screenshots of the profile's settings go to
 //! `docs/screenshots/profile-notifications.png` and `profile-notifications-phone.png`.
 
-use super::browser::{css, sign_in, wait_path, wait_text, with_browsers};
+use super::browser::{css, sign_in, submit, wait_path, wait_text, with_browsers};
 use super::browser_i18n::shot;
 use super::browser_inbox::{js, wait_js, wait_live};
 use super::common::*;
@@ -175,6 +175,35 @@ async fn browser_desktop_notification_on_a_new_chat() {
             WAIT,
         )
         .await?;
+
+        // In Spanish, the notification speaks Spanish (the contact's words stay theirs).
+        c.goto(&format!("{url}/profile")).await?;
+        wait_path(&c, "/profile").await?;
+        c.find(css(r#"form[action="/profile/preferences"] select[name="language"]"#))
+            .await?
+            .select_by_value("es")
+            .await?;
+        submit(&c, "/profile/preferences").await?;
+        wait_text(&c, ".flash", "Idioma y zona horaria guardados.").await?;
+        wait_text(&c, "#notifications h2", "Notificaciones").await?;
+        c.goto(&format!("{url}/")).await?;
+        wait_live(&c).await?;
+        js(&c, ELSEWHERE).await?;
+        let (s, v) = incoming(
+            &url,
+            inbox,
+            &token,
+            json!({"contact": {"identifier": "carmen", "name": "Carmen Ruiz"},
+                   "content": "Quiero cambiar la dirección"}),
+        )
+        .await;
+        assert_eq!(s, reqwest::StatusCode::OK, "{v}");
+        wait_js(&c, "a notification in Spanish", "window.__notes.length === 1", WAIT).await?;
+        assert_eq!(
+            js(&c, "return window.__notes[0].title;").await?,
+            json!("Conversación nueva · Carmen Ruiz")
+        );
+        wait_js(&c, "the count", "document.title.startsWith('(1) ')", WAIT).await?;
         Ok(())
     })
     .await;
