@@ -43,6 +43,76 @@ pub struct Agent {
     /// The IANA time zone the agent chose; `None`: the installation's.
     #[serde(default)]
     pub timezone: Option<String>,
+    /// What the agent is told about, and how (the profile's "Notifications").
+    #[serde(default)]
+    pub notify: NotifyPrefs,
+}
+
+/// What an agent is notified of: the kinds (each shown as a count in the tab title and
+/// the favicon) and how (a sound, a desktop notification). Every kind is on and both
+/// ways off until the agent chooses: a desktop notification needs the browser's
+/// permission, asked from the profile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotifyPrefs {
+    /// A new conversation in a view the agent watches (see [`NotifyKind::Conversation`]).
+    pub conversations: bool,
+    /// A new message in a conversation assigned to the agent.
+    pub assigned: bool,
+    /// An @mention of the agent in a note.
+    pub mentions: bool,
+    /// A short sound.
+    pub sound: bool,
+    /// A desktop notification (the browser's Notification API).
+    pub desktop: bool,
+}
+
+impl Default for NotifyPrefs {
+    fn default() -> Self {
+        NotifyPrefs {
+            conversations: true,
+            assigned: true,
+            mentions: true,
+            sound: false,
+            desktop: false,
+        }
+    }
+}
+
+impl NotifyPrefs {
+    /// Whether the agent wants to hear of `kind` at all.
+    pub fn wants(&self, kind: NotifyKind) -> bool {
+        match kind {
+            NotifyKind::Conversation => self.conversations,
+            NotifyKind::Assigned => self.assigned,
+            NotifyKind::Mention => self.mentions,
+        }
+    }
+}
+
+/// What a notification is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyKind {
+    /// A conversation came into a view the agent watches: new (or back, reopened or
+    /// woken by the customer) and unassigned in an inbox they are a member of, routed
+    /// to one of their teams when it has a team.
+    Conversation,
+    /// A new message (the customer's, or a colleague's reply or note) in a conversation
+    /// assigned to the agent.
+    Assigned,
+    /// A colleague @mentioned the agent in a note.
+    Mention,
+}
+
+impl NotifyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyKind::Conversation => "conversation",
+            NotifyKind::Assigned => "assigned",
+            NotifyKind::Mention => "mention",
+        }
+    }
 }
 
 impl Agent {
@@ -338,6 +408,7 @@ mod tests {
             password_changed_at: Timestamp(0),
             language: None,
             timezone: None,
+            notify: NotifyPrefs::default(),
         };
         assert!(!a.can_sign_in());
         a.password_hash = Some("h".into());

@@ -13,6 +13,9 @@ pub mod report;
 pub mod validate;
 pub mod website;
 
-pub use account::{Agent, ApiToken, AuditEntry, ChannelKind, Inbox, Invite, Role, Session, Team};
+pub use account::{
+    Agent, ApiToken, AuditEntry, ChannelKind, Inbox, Invite, NotifyKind, NotifyPrefs, Role,
+    Session, Team,
+};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use ids::{AgentId, InboxId, TeamId, TokenId};

@@ -43,6 +43,7 @@ impl Services {
             password_changed_at: now,
             language: None,
             timezone: None,
+            notify: crate::domain::NotifyPrefs::default(),
         })
     }
 
@@ -280,6 +281,20 @@ impl Services {
         let mut agent = self.store.agent(actor.id)?.ok_or(ServiceError::NotFound)?;
         agent.language = language;
         agent.timezone = timezone;
+        self.store.update_agent(&agent, None).map_err(from_store)?;
+        self.store.durable().await?;
+        self.refresh_directory()?;
+        Ok(agent)
+    }
+
+    /// The agent's own notification choices (see `super::notify`).
+    pub async fn update_notifications(
+        &self,
+        actor: &Agent,
+        prefs: crate::domain::NotifyPrefs,
+    ) -> Result<Agent> {
+        let mut agent = self.store.agent(actor.id)?.ok_or(ServiceError::NotFound)?;
+        agent.notify = prefs;
         self.store.update_agent(&agent, None).map_err(from_store)?;
         self.store.durable().await?;
         self.refresh_directory()?;

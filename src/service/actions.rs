@@ -92,6 +92,7 @@ impl Services {
             && let Some(c) = &r.conversation
         {
             self.publish(c);
+            self.notify_ingested(&r);
         }
         Ok(r)
     }
@@ -267,6 +268,15 @@ impl Services {
         self.store.set_read(actor.id, id, Some(now))?;
         self.store.durable().await?;
         self.publish(&conv);
+        self.notify(
+            &conv,
+            &super::notify::Activity {
+                by: Some(actor.id),
+                arrived: false,
+                mentions: &mentions,
+                text: &content,
+            },
+        );
         if webhook.is_some() {
             self.outbox_ready.notify_one();
         }

@@ -202,6 +202,7 @@ impl Services {
             tracing::debug!(inbox = %inbox.id, "a message already stored came again: skipped");
         } else if let Some(c) = &r.conversation {
             self.publish(c);
+            self.notify_ingested(&r);
         }
         Ok(())
     }

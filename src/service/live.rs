@@ -38,6 +38,8 @@ pub enum Live {
     /// Events may have been missed (the cluster bus was away): reload from the store,
     /// as after a lag.
     Resync,
+    /// Agents to notify of something in a conversation (see `super::notify`).
+    Notify(super::notify::Notice),
 }
 
 /// What one node tells the others through the cluster bus (cluster mode only).

@@ -247,6 +247,7 @@ impl Services {
                     inbox: c.inbox_id,
                     id: c.id,
                 });
+                self.notify_ingested(&r);
             }
             self.reindex_contact(c.contact_id)?;
         }

@@ -19,6 +19,7 @@ mod messaging;
 mod messaging_probe;
 mod metrics;
 mod node;
+pub mod notify;
 mod org;
 mod outbound;
 mod outbox;

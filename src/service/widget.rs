@@ -376,6 +376,7 @@ impl Services {
         visitor.contact = Some(conv.contact_id);
         if !r.duplicate {
             self.publish(conv);
+            self.notify_ingested(&r);
             self.reindex_contact(conv.contact_id)?;
         }
         let stored = self

@@ -170,6 +170,7 @@ mod tests {
             password_changed_at: Timestamp(1),
             language: None,
             timezone: None,
+            notify: crate::domain::NotifyPrefs::default(),
         };
         store.create_first_admin(&agent, &audit(5)).unwrap();
         assert_eq!(store.directory_version().unwrap(), 4);
@@ -238,6 +239,11 @@ mod tests {
             (read.language.as_deref(), read.timezone.as_deref()),
             (None, None)
         );
+        assert_eq!(
+            read.notify,
+            crate::domain::NotifyPrefs::default(),
+            "notifications: every kind on, sound and desktop off"
+        );
         let mut agent = Agent {
             id: AgentId(30),
             email: "ana@example.com".into(),
@@ -246,6 +252,8 @@ mod tests {
         store.create_first_admin(&agent, &audit(1)).unwrap();
         agent.language = Some("es".into());
         agent.timezone = Some("America/Bogota".into());
+        agent.notify.mentions = false;
+        agent.notify.desktop = true;
         store.update_agent(&agent, None).unwrap();
         let back = store.agent(AgentId(30)).unwrap().unwrap();
         assert_eq!(back.language.as_deref(), Some("es"));

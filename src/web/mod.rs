@@ -153,6 +153,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/profile/preferences",
             post().to(profile::profile_preferences),
         )
+        .route(
+            "/profile/notifications",
+            post().to(profile::profile_notifications),
+        )
         .route("/profile/password", post().to(profile::profile_password))
         .route("/profile/tokens", post().to(profile::token_create))
         .route(

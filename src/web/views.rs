@@ -155,6 +155,7 @@ fn flash_key(code: &str) -> Option<&'static str> {
         "conversation_deleted" => "flash-conversation-deleted",
         "profile_saved" => "flash-profile-saved",
         "preferences_saved" => "flash-preferences-saved",
+        "notifications_saved" => "flash-notifications-saved",
         "password_changed" => "flash-password-changed",
         "password_changed_tokens_revoked" => "flash-password-changed-tokens-revoked",
         "token_revoked" => "flash-token-revoked",

@@ -159,6 +159,27 @@ impl Browsers {
         }
     }
 
+    /// Allows `origin` to show notifications in `c`'s browser, as a person answering
+    /// "Allow" to the browser's prompt (through chromedriver's DevTools bridge).
+    pub(super) async fn grant_notifications(&self, c: &Client, origin: &str) -> Result {
+        let session = c.session_id().await?.ok_or("no WebDriver session")?;
+        let r = reqwest::Client::new()
+            .post(format!(
+                "{}/session/{session}/goog/cdp/execute",
+                self.driver.url
+            ))
+            .json(&serde_json::json!({
+                "cmd": "Browser.grantPermissions",
+                "params": {"origin": origin, "permissions": ["notifications"]},
+            }))
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            return Err(format!("Browser.grantPermissions: {}", r.text().await?).into());
+        }
+        Ok(())
+    }
+
     async fn close_all(&self) {
         let sessions: Vec<(Client, tempfile::TempDir)> =
             std::mem::take(&mut *self.sessions.lock().unwrap());

@@ -10,6 +10,7 @@ mod browser_demo;
 mod browser_i18n;
 mod browser_inbox;
 mod browser_messaging;
+mod browser_notify;
 mod browser_reports;
 mod browser_widget;
 mod cli;
@@ -49,6 +50,7 @@ mod widget;
 mod browser_whatsapp;
 mod i18n;
 mod new_message;
+mod notify;
 mod ops;
 #[path = "../support/twilio_fake.rs"]
 pub mod twilio_fake;

@@ -166,6 +166,9 @@ pub struct Ingested {
     pub duplicate: bool,
     pub created: bool,
     pub events: Vec<Event>,
+    /// Stored without reopening, waking or notifying: an auto-reply or bounce, or a
+    /// blocked contact's message.
+    pub quiet: bool,
 }
 
 impl Store {
@@ -223,6 +226,7 @@ impl Store {
                     duplicate: true,
                     created: false,
                     events: vec![],
+                    quiet: true,
                 });
             }
             // The contact: by identifier, then email, then phone; else a new one.
@@ -416,6 +420,7 @@ impl Store {
                 duplicate: false,
                 created,
                 events: events.clone(),
+                quiet: contact.blocked || m.quiet,
             })
         })
     }

@@ -237,7 +237,9 @@ const RECHECK: Duration = Duration::from_secs(5);
 
 /// `GET /events`: Server-Sent Events for this agent. `list` when any conversation they
 /// can see changes, `conv-{id}` for that conversation, `presence` when someone comes or
-/// goes. A lagging stream gets `list` (reload) instead of the missed events.
+/// goes, `notify` (`{"kind", "conversation", "title", "excerpt"}`) when something needs
+/// their attention (see `crate::service::notify`). A lagging stream gets `list` (reload)
+/// instead of the missed events.
 ///
 /// The stream is only as good as its session: it checks the session and the agent
 /// again whenever access changes (sign-out, password change, role, membership,
@@ -280,6 +282,12 @@ pub async fn events(Signed(auth): Signed, st: web::Data<AppState>) -> HttpRespon
                         // reaches the widget, not other agents).
                         let visible = by.is_none() && services.directory().inbox(inbox).is_some_and(|i| i.visible_to(&agent));
                         Step::send_if(visible, || format!("event: typing-{id}\ndata: {}\n\n", u8::from(active)))
+                    }
+                    // Addressed by the service (who, which kinds they want); the inbox is
+                    // checked again against the agent as they are now.
+                    Ok(Live::Notify(n)) => {
+                        let to_me = n.to.contains(&agent.id) && services.directory().inbox(n.inbox).is_some_and(|i| i.visible_to(&agent));
+                        Step::send_if(to_me, || format!("event: notify\ndata: {}\n\n", n.event_data()))
                     }
                     // Missed events may have changed access too: check, then reload.
                     Ok(Live::Resync) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => match current(&services, hash).await {

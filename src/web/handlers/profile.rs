@@ -1,8 +1,8 @@
-//! The signed-in agent's own profile: name, language and time zone, password, personal
-//! API tokens.
+//! The signed-in agent's own profile: name, language and time zone, notifications,
+//! password, personal API tokens.
 
 use super::{CsrfOnly, FlashQuery, render, say, see_other};
-use crate::domain::TokenId;
+use crate::domain::{NotifyPrefs, TokenId};
 use crate::i18n::{L10n, Lang, Msg};
 use crate::service::{ServiceError, Services};
 use crate::web::AppState;
@@ -134,6 +134,38 @@ pub async fn profile_preferences(
     v.prefs.error = Some(v.page.l.msg(&why));
     v.prefs.invalid = field;
     render(&v, StatusCode::BAD_REQUEST, vec![])
+}
+
+/// The notification form: a checkbox is sent only when ticked.
+#[derive(Deserialize)]
+pub struct NotificationsInput {
+    conversations: Option<String>,
+    assigned: Option<String>,
+    mentions: Option<String>,
+    sound: Option<String>,
+    desktop: Option<String>,
+}
+
+/// `POST /profile/notifications`: which kinds the agent is told of (a count in the tab
+/// title and the favicon), and whether with a sound and a desktop notification.
+pub async fn profile_notifications(
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    Form(f): Form<NotificationsInput>,
+) -> Result<HttpResponse, WebError> {
+    let prefs = NotifyPrefs {
+        conversations: f.conversations.is_some(),
+        assigned: f.assigned.is_some(),
+        mentions: f.mentions.is_some(),
+        sound: f.sound.is_some(),
+        desktop: f.desktop.is_some(),
+    };
+    st.services
+        .blocking_async(move |s| async move { s.update_notifications(&auth.agent, prefs).await })
+        .await?;
+    Ok(see_other(
+        "/profile?flash=notifications_saved#notifications",
+    ))
 }
 
 pub async fn profile_password(

@@ -53,6 +53,7 @@ flash-website-created = Inbox created. Paste the snippet below into every page o
 flash-conversation-deleted = Conversation deleted.
 flash-profile-saved = Profile saved.
 flash-preferences-saved = Language and time zone saved.
+flash-notifications-saved = Notifications saved.
 flash-password-changed = Password changed. Every other session has been signed out.
 flash-password-changed-tokens-revoked = Password changed. Every other session has been signed out and your personal API tokens were revoked: create new ones for your scripts.
 flash-token-revoked = Token revoked.
@@ -67,3 +68,8 @@ field-phone = Phone
 field-tags = Tags
 tags-placeholder = vip, wholesale
 password-hint = At least 8 characters.
+# What a notification says (the tab, the desktop notification); the contact's name follows.
+notify-kind-conversation = New conversation
+notify-kind-assigned = New message
+notify-kind-mention = You were mentioned
+notify-someone = A customer

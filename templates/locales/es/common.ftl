@@ -53,6 +53,7 @@ flash-website-created = Bandeja creada. Pega el fragmento de abajo en todas las 
 flash-conversation-deleted = Conversación eliminada.
 flash-profile-saved = Perfil guardado.
 flash-preferences-saved = Idioma y zona horaria guardados.
+flash-notifications-saved = Notificaciones guardadas.
 flash-password-changed = Contraseña cambiada. Se han cerrado todas tus otras sesiones.
 flash-password-changed-tokens-revoked = Contraseña cambiada. Se han cerrado todas tus otras sesiones y se han revocado tus tokens personales de la API: crea otros nuevos para tus scripts.
 flash-token-revoked = Token revocado.
@@ -67,3 +68,8 @@ field-phone = Teléfono
 field-tags = Etiquetas
 tags-placeholder = vip, mayorista
 password-hint = Al menos 8 caracteres.
+# Lo que dice un aviso (la pestaña, la notificación de escritorio); le sigue el nombre del contacto.
+notify-kind-conversation = Conversación nueva
+notify-kind-assigned = Mensaje nuevo
+notify-kind-mention = Te han mencionado
+notify-someone = Un cliente
