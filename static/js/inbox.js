@@ -233,9 +233,17 @@
     }
   }, true);
 
+  // The live stream is closed when the page is left (a page kept in the back/forward
+  // cache would hold it, and a browser opens only six connections to one server); a page
+  // shown again from that cache reloads, as its lists are stale anyway.
+  var liveSource = null;
+  window.addEventListener("pagehide", function () { if (liveSource) { liveSource.close(); liveSource = null; } });
+  window.addEventListener("pageshow", function (ev) { if (ev.persisted && $("#inbox")) location.reload(); });
+
   var opened = 0;
   document.addEventListener("htmx:sseOpen", function (ev) {
     var source = ev.detail && ev.detail.source;
+    liveSource = source || liveSource;
     var inbox = $("#inbox");
     if (source && !source.charlaListening) {
       source.charlaListening = true;

@@ -174,7 +174,13 @@
   if (document.querySelector("[sse-connect]")) {
     document.addEventListener("htmx:sseOpen", function (ev) { listen(ev.detail && ev.detail.source); });
   } else if (window.EventSource) {
-    listen(new EventSource("/events"));
+    // Closed when the page is left: a page kept in the back/forward cache would hold its
+    // stream, and a browser opens only six connections to one server over HTTP/1.1.
+    var stream = null;
+    var connect = function () { if (!stream) { stream = new EventSource("/events"); listen(stream); } };
+    connect();
+    window.addEventListener("pagehide", function () { if (stream) { stream.close(); stream = null; } });
+    window.addEventListener("pageshow", function (ev) { if (ev.persisted) connect(); });
   }
 
   // The profile: where this browser stands, and the button that asks for permission
