@@ -100,6 +100,7 @@ async fn website_inbox(app: &TestApp, origin: &str, reply_inbox: InboxId) -> Str
             None,
             InboxInput {
                 messaging: None,
+                language: None,
                 name: "Zapatería Lucía".into(),
                 channel: Some(charla::domain::ChannelKind::Website),
                 members: vec![admin.id],
