@@ -450,3 +450,100 @@ async fn the_inbox_language_is_en_or_es_and_anything_else_is_refused() {
     assert!(html.contains(" (English)</option>"), "{html}");
     app.stop().await;
 }
+
+/// In a real browser that asks for Spanish, the widget of an inbox without a language
+/// speaks Spanish (launcher, composer, pre-chat form, `lang`), and the visitor's
+/// contact learns Spanish at their first message. The inbox's page shows the language
+/// select. Screenshots at 1280 and 390 px (`CHARLA_SCREENSHOTS`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium + chromedriver; run ./scripts/test (it installs them)"]
+async fn browser_the_widget_speaks_a_spanish_browsers_language() {
+    use super::browser::{css, sign_in, with_browsers};
+    use super::browser_inbox::{LIVE, js, wait_js};
+    use super::browser_widget::{SR, customer_site, widget_send};
+    use std::sync::{Arc, Mutex};
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let site_key = Arc::new(Mutex::new(String::new()));
+    let origin = customer_site(app.url.clone(), site_key.clone()).await;
+    let (s, v) = api
+        .post(
+            "/api/v1/inboxes",
+            json!({"name": "Zapatería Lucía", "channel": "website", "member_ids": [], "website": {
+                "allowed_origins": [origin], "prechat": "optional", "greeting": "¡Hola! ¿En qué te ayudamos?"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_u64().unwrap();
+    *site_key.lock().unwrap() = v["snippet"]
+        .as_str()
+        .unwrap()
+        .split("data-charla-inbox=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let (url, api) = (app.url.clone(), &api);
+    let shots = std::env::var("CHARLA_SCREENSHOTS").ok();
+    with_browsers("browser_widget_in_spanish", |b| async move {
+        let visitor = b.open_speaking("es-ES,es").await?;
+        visitor.goto(&format!("{origin}/")).await?;
+        let launcher = format!("{SR}.querySelector('.launcher')");
+        wait_js(&visitor, "the launcher", &format!("{launcher} && !{SR}.querySelector('.root').hidden"), LIVE).await?;
+        let label = js(&visitor, &format!("return {launcher}.getAttribute('aria-label');")).await?;
+        assert_eq!(label, json!("Abrir el chat"));
+        js(&visitor, &format!("{launcher}.click(); return null;")).await?;
+        wait_js(&visitor, "the pre-chat form", &format!("!{SR}.querySelector('form.pre').hidden"), LIVE).await?;
+        let seen = js(
+            &visitor,
+            &format!(
+                "const r = {SR}; return [r.querySelector('.root').lang, r.querySelector('.composer textarea').placeholder, \
+                 r.querySelector('form.pre').textContent];"
+            ),
+        )
+        .await?;
+        assert_eq!(seen[0], "es");
+        assert_eq!(seen[1], "Escribe un mensaje…");
+        let form = seen[2].as_str().unwrap();
+        for words in ["Déjanos tus datos", "Nombre (opcional)", "Correo electrónico (opcional)", "Empezar el chat", "Ahora no"] {
+            assert!(form.contains(words), "{words} missing: {form}");
+        }
+        if let Some(dir) = &shots {
+            std::fs::write(format!("{dir}/widget-es.png"), visitor.screenshot().await?)?;
+            visitor.set_window_size(390, 844).await?;
+            std::fs::write(format!("{dir}/widget-es-390.png"), visitor.screenshot().await?)?;
+            visitor.set_window_size(1280, 900).await?;
+        }
+        js(&visitor, &format!("{SR}.querySelector('form.pre button.link').click(); return null;")).await?;
+        widget_send(&visitor, "Hola, ¿tenéis la talla 38?").await?;
+        let deadline = std::time::Instant::now() + LIVE;
+        let contact = loop {
+            let convs = inbox_conversations(api, id).await;
+            if let Some(c) = convs.first() {
+                break contact_of(api, c["id"].as_u64().unwrap()).await;
+            }
+            assert!(std::time::Instant::now() < deadline, "no conversation");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(contact["language"], "es", "{contact}");
+
+        // The inbox's page: the language select, the installation's language first.
+        let ana = b.open().await?;
+        ana.goto(&format!("{url}/login")).await?;
+        sign_in(&ana, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+        ana.goto(&format!("{url}/admin/inboxes/{id}")).await?;
+        let select = ana.find(css("select[name=language]")).await?;
+        assert_eq!(select.prop("value").await?.as_deref(), Some(""));
+        if let Some(dir) = &shots {
+            ana.execute("document.querySelector('select[name=language]').scrollIntoView({block: 'center'}); return null;", vec![]).await?;
+            std::fs::write(format!("{dir}/inbox-language.png"), ana.screenshot().await?)?;
+            ana.set_window_size(390, 844).await?;
+            ana.execute("document.querySelector('select[name=language]').scrollIntoView({block: 'center'}); return null;", vec![]).await?;
+            std::fs::write(format!("{dir}/inbox-language-390.png"), ana.screenshot().await?)?;
+        }
+        Ok(())
+    })
+    .await;
+    app.stop().await;
+}
