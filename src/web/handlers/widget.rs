@@ -73,7 +73,7 @@ pub async fn widget_config(
     let l = st.services.widget_l10n(&inbox, browser_lang(&req));
     let mut resp = HttpResponse::Ok();
     resp.insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::VARY, "Origin"));
+        .insert_header((header::VARY, "Origin, Accept-Language"));
     if let Some(o) = origin {
         resp.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, o));
     }
