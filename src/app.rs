@@ -135,6 +135,10 @@ pub fn build_services(
     };
     let mut services = Services::new(store, clock, keys, settings)?;
     services.node = crate::service::Node::from_config(&cfg.cluster);
+    services.ui = crate::i18n::Defaults {
+        language: crate::i18n::Lang::parse(&cfg.ui.language).unwrap_or_default(),
+        timezone: cfg.ui.timezone.clone(),
+    };
     Ok(Arc::new(services))
 }
 

@@ -81,6 +81,7 @@ pub async fn generate(
     ] {
         let input = InboxInput {
             messaging: None,
+            language: None,
             name: name.into(),
             channel: None,
             members: agents.clone(),

@@ -166,6 +166,7 @@ fn make_inboxes(s: &Services, store: &Store, members: &[AgentId]) -> Result<Vec<
             email: None,
             website: None,
             messaging: None,
+            language: None,
         };
         match channel {
             ChannelKind::Api => {

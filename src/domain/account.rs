@@ -303,6 +303,10 @@ pub struct Inbox {
     /// WhatsApp, SMS, Messenger and Telegram inboxes: the provider's settings.
     #[serde(default)]
     pub messaging: Option<super::messaging::MessagingSettings>,
+    /// The language of the emails and the widget (`en`, `es`); `None`: the
+    /// installation's `[ui] language`. A contact's own language comes first.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 impl Inbox {

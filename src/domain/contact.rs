@@ -27,6 +27,11 @@ pub struct Contact {
     /// Channel identities besides email, phone and identifier (Messenger, Telegram).
     #[serde(default)]
     pub handles: Vec<Identity>,
+    /// The language the contact reads (`en`, `es`), when known: learnt from the
+    /// widget visitor's browser, or set by an agent. Emails and the widget use it
+    /// before the inbox's.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 /// How a channel knows a person. A message's first identity is its sender's; contacts
@@ -291,6 +296,7 @@ impl Contact {
             created_at: self.created_at,
             inboxes: vec![],
             handles: vec![],
+            language: None,
         }
     }
 
@@ -369,6 +375,7 @@ mod tests {
             created_at: Timestamp(0),
             inboxes: vec![],
             handles: vec![],
+            language: None,
         };
         assert_eq!(c.display_name(), "+1555");
         c.email = Some("c@x.io".into());
@@ -402,6 +409,7 @@ mod tests {
             created_at: Timestamp(1),
             inboxes: vec![InboxId(1), InboxId(9)],
             handles: vec![],
+            language: None,
         };
         let started = ChannelIdentity {
             email: Some("secret@customer.example".into()),

@@ -20,6 +20,32 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> Invalid {
     }
 }
 
+/// Checks a language setting: empty (none: the default applies) or the code of a
+/// language the catalogs have (`en`, `es`), returned as that code.
+pub fn language(field: &'static str, raw: &str) -> Result<Option<String>, Invalid> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    crate::i18n::Lang::ALL
+        .iter()
+        .find(|l| l.code().eq_ignore_ascii_case(raw))
+        .map(|l| Some(l.code().to_string()))
+        .ok_or_else(|| {
+            let codes: Vec<String> = crate::i18n::Lang::ALL
+                .iter()
+                .map(|l| format!("\"{}\"", l.code()))
+                .collect();
+            invalid(
+                field,
+                format!(
+                    "unknown language {raw:?}: use {}, or leave it empty for the installation's",
+                    codes.join(" or ")
+                ),
+            )
+        })
+}
+
 /// Passwords: at least this many characters (NIST SP 800-63B minimum).
 pub const PASSWORD_MIN: usize = 8;
 /// Passwords: at most this many characters (bounds hashing work).
@@ -84,6 +110,20 @@ pub fn name(field: &'static str, n: &str, max: usize) -> Result<String, Invalid>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn languages_are_codes_the_catalogs_have_or_nothing() {
+        assert_eq!(language("language", " ES "), Ok(Some("es".into())));
+        assert_eq!(language("language", "en"), Ok(Some("en".into())));
+        assert_eq!(language("language", "  "), Ok(None));
+        let e = language("language", "fr").unwrap_err();
+        assert_eq!(e.field, "language");
+        assert!(
+            e.reason.contains("\"fr\"") && e.reason.contains("\"es\""),
+            "{e}"
+        );
+        assert!(language("language", "es-MX").is_err(), "a code, not a tag");
+    }
 
     #[test]
     fn password_length_rules() {

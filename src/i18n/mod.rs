@@ -108,6 +108,32 @@ pub fn negotiate(chosen: Option<&str>, accept_language: Option<&str>, default: L
         .unwrap_or(default)
 }
 
+/// The installation's language and time zone (`[ui]`): for agents who chose neither,
+/// and for every email and widget a customer reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Defaults {
+    pub language: Lang,
+    pub timezone: String,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            language: Lang::En,
+            timezone: "UTC".into(),
+        }
+    }
+}
+
+/// The language a customer reads (emails, the widget): the contact's when known, else
+/// the inbox's, else the installation's. Codes the catalogs lack count as unknown.
+pub fn customer_lang(contact: Option<&str>, inbox: Option<&str>, installation: Lang) -> Lang {
+    contact
+        .and_then(Lang::parse)
+        .or_else(|| inbox.and_then(Lang::parse))
+        .unwrap_or(installation)
+}
+
 /// A value for a placeable: text, or a number (which also picks plural forms).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Arg {

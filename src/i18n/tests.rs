@@ -138,3 +138,13 @@ fn referenced_messages_see_the_arguments() {
         "password: must be at least 8 characters"
     );
 }
+
+#[test]
+fn a_customer_reads_the_contacts_language_else_the_inboxs_else_the_installations() {
+    use super::customer_lang;
+    assert_eq!(customer_lang(Some("es"), Some("en"), Lang::En), Lang::Es);
+    assert_eq!(customer_lang(None, Some("es"), Lang::En), Lang::Es);
+    assert_eq!(customer_lang(None, None, Lang::Es), Lang::Es);
+    assert_eq!(customer_lang(Some("fr"), Some("en"), Lang::Es), Lang::En);
+    assert_eq!(customer_lang(Some("fr"), None, Lang::Es), Lang::Es);
+}

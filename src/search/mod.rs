@@ -104,6 +104,7 @@ mod tests {
             created_at: Timestamp(0),
             inboxes: vec![],
             handles: vec![],
+            language: None,
         }
     }
 

@@ -15,6 +15,8 @@ pub struct ContactInput {
     pub phone: Option<String>,
     pub tags: Option<Vec<String>>,
     pub properties: Option<Vec<(String, String)>>,
+    /// The language the contact reads (`en`, `es`); `Some("")` forgets it.
+    pub language: Option<String>,
 }
 
 /// A contact as one agent may see it.
@@ -226,6 +228,9 @@ impl Services {
         if let Some(p) = input.properties {
             c.properties = contact::properties(&p)?;
         }
+        if let Some(l) = input.language {
+            c.language = validate::language("language", &l)?;
+        }
         Ok(())
     }
 
@@ -243,6 +248,7 @@ impl Services {
             created_at: self.clock.now(),
             inboxes: vec![],
             handles: vec![],
+            language: None,
         };
         Self::apply(&mut c, input)?;
         if c.name.is_empty() && c.email.is_none() && c.phone.is_none() {
@@ -327,6 +333,7 @@ impl Services {
             created_at: self.clock.now(),
             inboxes: vec![],
             handles: vec![],
+            language: None,
         };
         self.store.put_contact(&c, false).map_err(from_store)?;
         self.contacts_index.upsert(&c);

@@ -77,6 +77,7 @@ impl Services {
             email: None,
             website: None,
             messaging: Some(settings),
+            language: None,
         };
         let provider = self.provider(&inbox)?;
         let req = provider.probe();

@@ -197,6 +197,9 @@ pub struct Services {
     pub widget_rates: widget::Rates,
     /// Coalesces typing indicators before they reach the live bus.
     typing: typing::TypingGate,
+    /// The installation's `[ui]` language and time zone: what customers read when
+    /// neither their contact nor the inbox names a language.
+    pub ui: crate::i18n::Defaults,
     /// Cancelled when the server begins to stop: long-lived streams end at once.
     pub shutdown: tokio_util::sync::CancellationToken,
     /// The HTTP client for requests to messaging providers while receiving (profiles,
@@ -234,6 +237,7 @@ impl Services {
             live,
             contacts_index: crate::search::ContactIndex::default(),
             node: Node::solo(),
+            ui: crate::i18n::Defaults::default(),
             shutdown: tokio_util::sync::CancellationToken::new(),
             provider_client: std::sync::OnceLock::new(),
             mail_health: MailHealthBoard::default(),
@@ -244,6 +248,22 @@ impl Services {
             setup_done: AtomicBool::new(setup_done),
         }
         .with_directory()
+    }
+
+    /// The translator for what a customer reads (emails, the widget): the contact's
+    /// language when known, else the inbox's, else the installation's; the
+    /// installation's time zone.
+    pub fn customer_l10n(
+        &self,
+        contact: Option<&crate::domain::contact::Contact>,
+        inbox: Option<&crate::domain::Inbox>,
+    ) -> crate::i18n::L10n {
+        let lang = crate::i18n::customer_lang(
+            contact.and_then(|c| c.language.as_deref()),
+            inbox.and_then(|i| i.language.as_deref()),
+            self.ui.language,
+        );
+        crate::i18n::L10n::new(lang, &self.ui.timezone).at(self.clock.now())
     }
 
     fn with_directory(self) -> Result<Services> {

@@ -126,6 +126,11 @@ impl Services {
         Self::require_admin(actor)?;
         let name = validate::name("name", &input.name, 100)?;
         let members = self.members(&input.members)?;
+        let language = input
+            .language
+            .as_deref()
+            .map(|l| validate::language("language", l))
+            .transpose()?;
         let webhook = match input.webhook_url {
             Some(w) => Some(webhook_url(&w)?),
             None => None,
@@ -181,6 +186,7 @@ impl Services {
                     email,
                     website,
                     messaging,
+                    language: language.unwrap_or(old.language.clone()),
                     ..old
                 }
             }
@@ -243,6 +249,7 @@ impl Services {
                     api_token: token,
                     webhook_url: webhook.flatten(),
                     messaging,
+                    language: language.flatten(),
                 }
             }
         };
@@ -322,6 +329,9 @@ pub struct InboxInput {
     pub website: Option<super::website::WebsiteInput>,
     /// Messaging inboxes: required when creating one; on update `None` keeps them.
     pub messaging: Option<crate::domain::messaging::MessagingInput>,
+    /// The language of emails and the widget (`en`, `es`): `None` keeps it, `Some("")`
+    /// clears it (the installation's then).
+    pub language: Option<String>,
 }
 
 /// Checks a webhook URL: empty clears it; otherwise http(s) with a host.

@@ -62,9 +62,14 @@ fn plus_reply_to(from_address: &str, token: &str) -> Option<String> {
     Some(crate::channels::email::plus_address(local, token, domain))
 }
 
-/// The conversation as plain text, oldest first: who wrote, when (UTC), what. Notes,
-/// events and earlier transcripts are left out.
-fn transcript(items: &[TimelineItem], contact: &str, dir: &super::Directory) -> String {
+/// The conversation as plain text, oldest first: who wrote, when (in the reader's time
+/// zone, named), what. Notes, events and earlier transcripts are left out.
+fn transcript(
+    items: &[TimelineItem],
+    contact: &str,
+    dir: &super::Directory,
+    l: &crate::i18n::L10n,
+) -> String {
     let mut out = Vec::new();
     for item in items.iter().rev() {
         let TimelineItem::Message(m) = item else {
@@ -76,13 +81,17 @@ fn transcript(items: &[TimelineItem], contact: &str, dir: &super::Directory) -> 
         let who = match (m.author, &m.sender) {
             (Some(a), _) => dir.agent_name(a),
             (None, Some(s)) if !s.name.trim().is_empty() => s.name.clone(),
-            (None, _) => contact.to_string(),
+            (None, _) if !contact.trim().is_empty() => contact.to_string(),
+            (None, _) => l.t("email-transcript-you"),
         };
-        out.push(format!(
-            "{who} ({}):\n{}",
-            m.created_at.display(),
-            m.content.trim()
-        ));
+        let line = l.t2(
+            "email-transcript-line",
+            "who",
+            who,
+            "when",
+            l.datetime(m.created_at),
+        );
+        out.push(format!("{line}\n{}", m.content.trim()));
     }
     out.join("\n\n")
 }
@@ -223,12 +232,13 @@ impl Services {
                     .unwrap_or_default();
                 let mut references = last.references.clone();
                 references.retain(|r| Some(r) != last.message_id.as_ref());
-                let chat_name = dir
-                    .inbox(conv.inbox_id)
-                    .map(|i| i.name.clone())
-                    .unwrap_or_default();
+                // The customer's language (their contact's, else the inbox they wrote
+                // to, else the installation's) and the installation's time zone.
+                let conv_inbox = dir.inbox(conv.inbox_id);
+                let l = self.customer_l10n(contact.as_ref(), conv_inbox);
+                let chat_name = conv_inbox.map(|i| i.name.clone()).unwrap_or_default();
                 let subject = if msg.transcript {
-                    format!("Transcript of your conversation with {chat_name}")
+                    l.t1("email-transcript-subject", "inbox", &chat_name)
                 } else if let Some(own) = msg
                     .email
                     .as_ref()
@@ -237,18 +247,23 @@ impl Services {
                     // The first mail of a conversation we started: its own subject.
                     own.subject.clone()
                 } else if chat && last.subject.is_empty() {
-                    format!("Your conversation with {chat_name}")
+                    l.t1("email-chat-subject", "inbox", &chat_name)
                 } else {
                     smtp::reply_subject(&last.subject)
                 };
                 let text = if msg.transcript {
-                    transcript(&items, &conv.contact_name, &dir)
+                    format!(
+                        "{}\n\n{}",
+                        l.t1("email-transcript-intro", "inbox", &chat_name),
+                        transcript(&items, &conv.contact_name, &dir, &l)
+                    )
                 } else if chat {
                     // The visitor left the chat: the mail carries the thread so far.
                     format!(
-                        "{}\n\n--\nOur conversation so far:\n\n{}",
+                        "{}\n\n--\n{}\n\n{}",
                         msg.content,
-                        transcript(&items, &conv.contact_name, &dir)
+                        l.t("email-chat-so-far"),
+                        transcript(&items, &conv.contact_name, &dir, &l)
                     )
                 } else {
                     msg.content.clone()

@@ -50,6 +50,9 @@ pub struct Visitor {
     pub email_verified: bool,
     pub contact: Option<ContactId>,
     pub conversation: Option<ConversationId>,
+    /// The visitor's browser language, until it is learnt as their contact's (at their
+    /// first message on this connection).
+    pub language: Option<crate::i18n::Lang>,
 }
 
 /// A message as the widget sees it.
@@ -146,6 +149,22 @@ impl Services {
         })
     }
 
+    /// The widget's translator: the visitor's browser language when the catalogs have
+    /// it (what their contact learns at their first message), else the inbox's, else
+    /// the installation's.
+    pub fn widget_l10n(
+        &self,
+        inbox: &Inbox,
+        browser: Option<crate::i18n::Lang>,
+    ) -> crate::i18n::L10n {
+        let lang = crate::i18n::customer_lang(
+            browser.map(crate::i18n::Lang::code),
+            inbox.language.as_deref(),
+            self.ui.language,
+        );
+        crate::i18n::L10n::new(lang, &self.ui.timezone)
+    }
+
     /// Checks `identity.hash` against the inbox's identity secret.
     fn check_identity(&self, settings: &WebsiteSettings, identity: &Identity) -> bool {
         if settings.identity_secret_sealed.is_empty()
@@ -227,6 +246,7 @@ impl Services {
                 email_verified,
                 contact,
                 conversation,
+                language: None,
             },
             check,
         ))
@@ -374,6 +394,10 @@ impl Services {
         let conv = r.conversation.as_ref().ok_or(ServiceError::NotFound)?;
         visitor.conversation = Some(conv.id);
         visitor.contact = Some(conv.contact_id);
+        if let Some(lang) = visitor.language.take() {
+            self.widget_learn_language(conv.contact_id, visitor.inbox, lang)
+                .await?;
+        }
         if !r.duplicate {
             self.publish(conv);
             self.notify_ingested(&r);
@@ -411,6 +435,34 @@ impl Services {
             visitor.email_verified = false;
         }
         self.widget_store_claims(visitor).await
+    }
+
+    /// Learns the contact's language from the visitor's browser: kept when the contact
+    /// has none yet (an agent's choice or an earlier visit stays) and is this inbox's
+    /// own, as for the name a visitor tells.
+    async fn widget_learn_language(
+        &self,
+        contact: ContactId,
+        inbox: InboxId,
+        lang: crate::i18n::Lang,
+    ) -> Result<()> {
+        let store = self.store.clone();
+        let changed = tokio::task::spawn_blocking(move || -> Result<bool> {
+            match store.contact(contact)? {
+                Some(mut c) if c.language.is_none() && c.inboxes.iter().all(|i| *i == inbox) => {
+                    c.language = Some(lang.code().to_string());
+                    store.put_contact(&c, true).map_err(from_store)?;
+                    Ok(true)
+                }
+                _ => Ok(false),
+            }
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))??;
+        if changed {
+            self.store.durable().await?;
+        }
+        Ok(())
     }
 
     /// Writes what the visitor told onto their conversation (an unconfirmed email never

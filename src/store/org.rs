@@ -262,4 +262,90 @@ mod tests {
     }
 
     crate::store::test_support::on_both_engines!(agent_preferences_are_kept_and_old_records_read);
+
+    /// An inbox's and a contact's language are kept; records written before they
+    /// existed read as "none" (the installation's language applies).
+    fn inbox_and_contact_languages_are_kept_and_old_records_read(store: &Store) {
+        use crate::domain::contact::Contact;
+        use crate::domain::conversation::ContactId;
+        use crate::domain::{ChannelKind, Inbox, InboxId};
+        #[derive(serde::Serialize)]
+        struct InboxBefore {
+            id: InboxId,
+            name: String,
+            channel: ChannelKind,
+            members: Vec<AgentId>,
+            created_at: Timestamp,
+            api_token: Option<String>,
+            webhook_url: Option<String>,
+            email: Option<()>,
+            website: Option<()>,
+            messaging: Option<()>,
+        }
+        #[derive(serde::Serialize)]
+        struct ContactBefore {
+            id: ContactId,
+            name: String,
+            email: Option<String>,
+            phone: Option<String>,
+            identifier: Option<String>,
+            tags: Vec<String>,
+            properties: Vec<(String, String)>,
+            blocked: bool,
+            created_at: Timestamp,
+            inboxes: Vec<InboxId>,
+            handles: Vec<()>,
+        }
+        let old_inbox = crate::store::codec::encode(&InboxBefore {
+            id: InboxId(40),
+            name: "Tienda".into(),
+            channel: ChannelKind::Api,
+            members: vec![],
+            created_at: Timestamp(1),
+            api_token: None,
+            webhook_url: None,
+            email: None,
+            website: None,
+            messaging: None,
+        })
+        .unwrap();
+        let read: Inbox = crate::store::codec::decode(&old_inbox).unwrap();
+        assert_eq!(read.language, None);
+        let mut inbox = Inbox {
+            language: Some("es".into()),
+            ..read
+        };
+        store.put_inbox(&inbox, false, &audit(2)).unwrap();
+        assert_eq!(store.inbox(InboxId(40)).unwrap().unwrap(), inbox);
+        inbox.language = None;
+        store.put_inbox(&inbox, true, &audit(3)).unwrap();
+        assert_eq!(store.inbox(InboxId(40)).unwrap().unwrap().language, None);
+
+        let old_contact = crate::store::codec::encode(&ContactBefore {
+            id: ContactId(41),
+            name: "Lucía".into(),
+            email: Some("lucia@example.com".into()),
+            phone: None,
+            identifier: None,
+            tags: vec![],
+            properties: vec![],
+            blocked: false,
+            created_at: Timestamp(1),
+            inboxes: vec![InboxId(40)],
+            handles: vec![],
+        })
+        .unwrap();
+        let read: Contact = crate::store::codec::decode(&old_contact).unwrap();
+        assert_eq!(read.language, None);
+        let contact = Contact {
+            language: Some("es".into()),
+            ..read
+        };
+        store.put_contact(&contact, false).unwrap();
+        assert_eq!(store.contact(ContactId(41)).unwrap().unwrap(), contact);
+    }
+
+    crate::store::test_support::on_both_engines!(
+        inbox_and_contact_languages_are_kept_and_old_records_read
+    );
 }

@@ -242,6 +242,10 @@ pub fn timeline_json(items: &[TimelineItem], dir: &Directory) -> (Vec<Value>, Ve
 }
 
 /// For `Option<Option<T>>` fields: absent → `None`, `null` → `Some(None)`.
-pub fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
-    Ok(Some(<Option<u64> as serde::Deserialize>::deserialize(d)?))
+pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Ok(Some(<Option<T> as serde::Deserialize>::deserialize(d)?))
 }

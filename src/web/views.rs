@@ -448,6 +448,7 @@ pub struct InboxesView {
     pub typed_passwords: bool,
     pub test: TestOutcome,
     pub test_action: String,
+    pub language: crate::web::handlers::inboxes::LanguageField,
 }
 
 #[derive(Template, WebTemplate)]
@@ -478,6 +479,7 @@ pub struct InboxEditView {
     pub typed_passwords: bool,
     pub test: TestOutcome,
     pub test_action: String,
+    pub language: crate::web::handlers::inboxes::LanguageField,
 }
 
 impl InboxEditView {

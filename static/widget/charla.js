@@ -14,22 +14,10 @@
   try { BASE = new URL('..', me.src).href.replace(/\/$/, ''); } catch (e) { /* no usable src */ }
   if (!BASE || !/^[0-9a-f]{32}$/.test(KEY || '')) { warn('the snippet needs src and a 32-hex data-charla-inbox'); return; }
 
-  // ---- Words ----------------------------------------------------------------------
-  var T = /^es\b/i.test(D.documentElement.lang || navigator.language || '') ? {
-    open: 'Abrir el chat', close: 'Cerrar el chat', online: 'En línea', away: 'Te responderemos pronto',
-    re: 'Reconectando…', ph: 'Escribe un mensaje…', send: 'Enviar', retry: 'Reintentar',
-    sending: 'Enviando…', sent: 'Enviado', delivered: 'Entregado', read: 'Leído', failed: 'No enviado',
-    typing: ' está escribiendo…', agent: 'Un agente', unread: ' sin leer', list: 'Mensajes', msg: 'Mensaje',
-    pre: 'Déjanos tus datos para poder responderte también por correo.', name: 'Nombre',
-    email: 'Correo electrónico', opt: ' (opcional)', start: 'Empezar el chat', skip: 'Ahora no'
-  } : {
-    open: 'Open chat', close: 'Close chat', online: 'Online', away: 'We’ll reply as soon as we can',
-    re: 'Reconnecting…', ph: 'Write a message…', send: 'Send', retry: 'Retry',
-    sending: 'Sending…', sent: 'Sent', delivered: 'Delivered', read: 'Read', failed: 'Not sent',
-    typing: ' is typing…', agent: 'An agent', unread: ' unread', list: 'Messages', msg: 'Message',
-    pre: 'Leave your details so we can also reply by email.', name: 'Name',
-    email: 'Email', opt: ' (optional)', start: 'Start chat', skip: 'Not now'
-  };
+  // ---- Words ------------------------------------------------------------------------
+  // The server's catalogs, in the visitor's language (config `text`; see the protocol).
+  var T = {};
+  function fmt(s, k, v) { return String(s || '').split('{' + k + '}').join(v); }
 
   // ---- Storage (the site's localStorage; may be unavailable) ----------------------
   var P = 'charla:' + KEY + ':';
@@ -126,8 +114,7 @@
     crypto.getRandomValues(a);
     return Array.from(a, function (b) { return (b + 256).toString(16).slice(1); }).join('');
   }
-  var LOC = D.documentElement.lang || [];
-  try { new Date().toLocaleTimeString(LOC); } catch (e) { LOC = []; } // the page's language, if valid
+  var LOC = [];
   function clock(ms) {
     var d = new Date(ms), hm = d.toLocaleTimeString(LOC, { hour: 'numeric', minute: '2-digit' });
     var t = h('time', null, d.toDateString() === new Date().toDateString() ? hm : d.toLocaleDateString(LOC, { day: 'numeric', month: 'short' }) + ' ' + hm);
@@ -153,11 +140,14 @@
     })
     .then(function (c) {
       cfg = c && typeof c === 'object' ? c : {};
+      T = cfg.text && typeof cfg.text === 'object' ? cfg.text : {};
       if (D.body) build(); else D.addEventListener('DOMContentLoaded', build);
     })
     .catch(function (e) { warn(e && e.message ? e.message : String(e)); });
 
   function build() {
+    LOC = cfg.lang ? [String(cfg.lang)] : [];
+    try { new Date().toLocaleTimeString(LOC); } catch (e) { LOC = []; } // the widget's language, if valid
     var color = /^#[0-9a-fA-F]{6}$/.test(cfg.color) ? cfg.color : '#4f46e5';
     if (+cfg.max_chars > 0) maxChars = +cfg.max_chars;
     agentsOnline = !!cfg.agents_online;
@@ -170,6 +160,7 @@
     var u = ui = {};
     u.root = h('div', 'root');
     u.root.hidden = true; // until the stylesheet is in: no flash of unstyled widget
+    if (cfg.lang) u.root.lang = String(cfg.lang); // the widget's language, for screen readers
     u.root.style.setProperty('--charla-color', color);
     var on = onColor(color);
     u.root.style.setProperty('--charla-on', on);
@@ -182,7 +173,7 @@
     u.badge.hidden = true;
     add(u.launcher, icon(CHAT, 'i-chat'), icon(DOWN, 'i-down'), u.badge);
 
-    u.panel = at(h('section', 'panel'), { id: 'charla-panel', role: 'dialog', 'aria-label': String(cfg.name || 'Chat') });
+    u.panel = at(h('section', 'panel'), { id: 'charla-panel', role: 'dialog', 'aria-label': String(cfg.name || T.chat) });
     u.panel.hidden = true;
 
     // Header: avatar with presence dot, inbox name, agent and availability, close.
@@ -287,8 +278,8 @@
       skip.addEventListener('click', function () { skipPre = true; pre(); ui.ta.focus(); });
     }
     add(f, h('p', null, T.pre),
-      add(h('label'), h('span', null, T.name + (req ? '' : T.opt)), name),
-      add(h('label'), h('span', null, T.email + (req ? '' : T.opt)), email),
+      add(h('label'), h('span', null, T.name + (req ? '' : ' ' + T.opt)), name),
+      add(h('label'), h('span', null, T.email + (req ? '' : ' ' + T.opt)), email),
       add(h('div', 'row'), at(h('button', 'btn', T.start), { type: 'submit' }), skip));
     f.hidden = true;
     f.addEventListener('submit', function (e) {
@@ -414,7 +405,7 @@
 
   // ---- Header, badge, banners -----------------------------------------------------
   function header() {
-    ui.initials.textContent = agentInitials || initials(agentName || cfg.name || 'Chat');
+    ui.initials.textContent = agentInitials || initials(agentName || cfg.name || T.chat);
     ui.dot.className = 'dot' + (agentsOnline ? ' on' : '');
     ui.sub.textContent = (agentName ? agentName + ' · ' : '') + (agentsOnline ? T.online : T.away);
   }
@@ -425,7 +416,7 @@
     var n = isOpen ? 0 : unread().length;
     ui.badge.hidden = !n;
     ui.badge.textContent = n > 9 ? '9+' : String(n);
-    ui.launcher.setAttribute('aria-label', isOpen ? T.close : T.open + (n ? ' (' + n + T.unread + ')' : ''));
+    ui.launcher.setAttribute('aria-label', isOpen ? T.close : (n ? fmt(T.unread, 'n', n) : T.open));
   }
   function status() {
     ui.banner.hidden = online || !tries;
@@ -447,7 +438,7 @@
     clearTimeout(agentT);
     stick(function () {
       ui.typing.hidden = !on;
-      if (on) ui.typingTxt.textContent = (name || agentName || T.agent) + T.typing;
+      if (on) ui.typingTxt.textContent = fmt(T.typing, 'name', name || agentName || T.agent);
     });
     if (on) agentT = setTimeout(function () { agentTyping(false); }, 6000);
   }

@@ -106,8 +106,23 @@ pub(super) struct Browsers {
 impl Browsers {
     /// A new browser session with an empty profile (no cookies), 1280x900.
     pub(super) async fn open(&self) -> Result<Client> {
+        self.open_with(&[]).await
+    }
+
+    /// [`open`](Self::open) for a person whose browser asks for `accept_lang`
+    /// (`Accept-Language` and `navigator.languages`), such as `"es-ES,es"`.
+    pub(super) async fn open_speaking(&self, accept_lang: &str) -> Result<Client> {
+        self.open_with(&[
+            format!("--lang={accept_lang}"),
+            format!("--accept-lang={accept_lang}"),
+        ])
+        .await
+    }
+
+    async fn open_with(&self, extra: &[String]) -> Result<Client> {
         let profile = tempfile::tempdir()?;
         let mut args: Vec<String> = CHROME_ARGS.iter().map(|s| s.to_string()).collect();
+        args.extend_from_slice(extra);
         args.push(format!("--user-data-dir={}", profile.path().display()));
         let caps = serde_json::json!({
             "goog:chromeOptions": { "binary": chrome_bin(), "args": args },

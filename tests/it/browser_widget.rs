@@ -24,7 +24,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// The customer's site on a port of its own (another origin than Charla): every page
 /// embeds the snippet with the inbox key found in `key` at request time. Returns the
 /// site's origin.
-async fn customer_site(app_url: String, key: Arc<Mutex<String>>) -> String {
+pub(super) async fn customer_site(app_url: String, key: Arc<Mutex<String>>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let origin = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     tokio::spawn(async move {
@@ -64,7 +64,7 @@ async fn customer_site(app_url: String, key: Arc<Mutex<String>>) -> String {
 }
 
 /// JS: the widget's shadow root.
-const SR: &str = "document.querySelector('#charla-widget').shadowRoot";
+pub(super) const SR: &str = "document.querySelector('#charla-widget').shadowRoot";
 
 /// JS: whether some widget message of class `class` (`in`: agent, `out`: visitor)
 /// contains `needle`.
@@ -77,7 +77,7 @@ fn widget_has(class: &str, needle: &str) -> String {
 
 /// Types `text` in the widget's composer and presses Enter (inside the shadow root, so
 /// through script: WebDriver's CSS locators do not cross shadow boundaries).
-async fn widget_send(c: &Client, text: &str) -> Result {
+pub(super) async fn widget_send(c: &Client, text: &str) -> Result {
     js(
         c,
         &format!(
@@ -100,6 +100,7 @@ async fn website_inbox(app: &TestApp, origin: &str, reply_inbox: InboxId) -> Str
             None,
             InboxInput {
                 messaging: None,
+                language: None,
                 name: "Zapatería Lucía".into(),
                 channel: Some(charla::domain::ChannelKind::Website),
                 members: vec![admin.id],

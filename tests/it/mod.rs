@@ -24,6 +24,7 @@ mod email_live;
 mod email_realworld;
 mod exchange;
 mod leases;
+mod mail_language;
 mod mail_servers;
 mod messenger;
 #[path = "../support/meta_fake.rs"]

@@ -58,15 +58,16 @@ pub(crate) async fn website_inbox(app: &TestApp) -> (InboxId, String) {
 }
 
 pub(crate) async fn connect(app: &TestApp, key: &str, origin: &str) -> Result<Ws, WsError> {
-    connect_via(app, key, origin, None).await
+    connect_with(app, key, origin, &[]).await
 }
 
-/// [`connect`] through a proxy that reports the client as `forwarded_for`.
-async fn connect_via(
+/// [`connect`] with more request headers (`X-Forwarded-For` from a proxy, the
+/// browser's `Accept-Language`).
+pub(crate) async fn connect_with(
     app: &TestApp,
     key: &str,
     origin: &str,
-    forwarded_for: Option<&str>,
+    headers: &[(&'static str, &str)],
 ) -> Result<Ws, WsError> {
     let url = format!(
         "{}/widget/v1/{key}/socket",
@@ -74,9 +75,8 @@ async fn connect_via(
     );
     let mut req = url.into_client_request().unwrap();
     req.headers_mut().insert("Origin", origin.parse().unwrap());
-    if let Some(f) = forwarded_for {
-        req.headers_mut()
-            .insert("X-Forwarded-For", f.parse().unwrap());
+    for (name, value) in headers {
+        req.headers_mut().insert(*name, value.parse().unwrap());
     }
     tokio_tungstenite::connect_async(req)
         .await
@@ -88,7 +88,7 @@ pub(crate) async fn send(ws: &mut Ws, v: Value) {
 }
 
 /// The next JSON frame, skipping `pong`s and `presence`.
-async fn recv(ws: &mut Ws) -> Value {
+pub(crate) async fn recv(ws: &mut Ws) -> Value {
     loop {
         let m = tokio::time::timeout(Duration::from_secs(10), ws.next())
             .await
@@ -583,7 +583,9 @@ async fn per_ip_limits_see_through_a_trusted_proxy() {
     let first = |who: &'static str, ip: &'static str| {
         let (app, key) = (&app, key.clone());
         async move {
-            let mut ws = connect_via(app, &key, SITE, Some(ip)).await.unwrap();
+            let mut ws = connect_with(app, &key, SITE, &[("X-Forwarded-For", ip)])
+                .await
+                .unwrap();
             hello(&mut ws, None, None, Value::Null).await;
             send(
                 &mut ws,

@@ -73,6 +73,7 @@ fn prepare(rt: &tokio::runtime::Runtime, data: &PathBuf) -> (String, String) {
                 None,
                 InboxInput {
                     messaging: None,
+                    language: None,
                     name: "Load website".into(),
                     channel: Some(charla::domain::ChannelKind::Website),
                     members: vec![admin.id],

@@ -242,6 +242,7 @@ impl Store {
                 created_at: m.at,
                 inboxes: vec![m.inbox_id],
                 handles: m.sender.handle().into_iter().collect(),
+                language: None,
             };
             let lookup = contact_keys(&probe, Some(m.inbox_id));
             let mut found = None;

@@ -121,6 +121,7 @@ fn fill(s: &Store) {
         email: None,
         website: None,
         messaging: None,
+        language: Some("es".into()),
     };
     s.put_inbox(&inbox, false, &audit(5, 14)).unwrap();
     let pdf = AttachmentMeta {

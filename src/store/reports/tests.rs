@@ -148,6 +148,7 @@ impl Driver<'_> {
             created_at: at(secs),
             inboxes: vec![],
             handles: vec![],
+            language: None,
         };
         self.s.put_contact(&contact, false).unwrap();
         let (mut c, events) = Conversation::start(

@@ -215,6 +215,10 @@ pub struct InboxBody {
     pub(super) sms: Option<MessagingBody>,
     pub(super) messenger: Option<MessagingBody>,
     pub(super) telegram: Option<MessagingBody>,
+    /// The language of emails and the widget: `"en"`, `"es"`, or `null` / `""` for the
+    /// installation's. Absent: kept.
+    #[serde(default, deserialize_with = "crate::web::json::present")]
+    language: Option<Option<String>>,
 }
 
 /// A messaging inbox's provider settings, under the channel's name:
@@ -381,7 +385,7 @@ fn inbox_json(i: &crate::domain::Inbox, base: &str) -> serde_json::Value {
     });
     // The identity secret never leaves the server either.
     let website = i.website.as_ref().map(|w| json!({"key": w.key, "snippet": crate::domain::website::snippet(base, &w.key), "allowed_origins": w.allowed_origins, "greeting": w.greeting, "color": w.color, "prechat": w.prechat.as_str(), "identity_secret_set": !w.identity_secret_sealed.is_empty(), "reply_email_inbox_id": w.reply_email_inbox.map(|i| i.0)}));
-    let mut v = json!({"id": i.id.0, "name": i.name, "channel": i.channel.as_str(), "webhook_url": i.webhook_url, "email": email, "website": website, "member_ids": i.members.iter().map(|m| m.0).collect::<Vec<_>>()});
+    let mut v = json!({"id": i.id.0, "name": i.name, "channel": i.channel.as_str(), "webhook_url": i.webhook_url, "email": email, "website": website, "member_ids": i.members.iter().map(|m| m.0).collect::<Vec<_>>(), "language": i.language});
     if let Some(m) = &i.messaging {
         v[i.channel.as_str()] = messaging_json(m);
         v["webhook_url"] = json!(m.webhook_url());
@@ -461,6 +465,7 @@ pub async fn inboxes_create(
         email: b.email.map(EmailBody::input),
         website: b.website.map(WebsiteBody::input),
         messaging,
+        language: b.language.map(Option::unwrap_or_default),
     };
     let (inbox, token) = st
         .services
@@ -516,6 +521,7 @@ pub async fn inboxes_update(
         email: b.email.map(EmailBody::input),
         website: b.website.map(WebsiteBody::input),
         messaging,
+        language: b.language.map(Option::unwrap_or_default),
     };
     let (inbox, _) = st
         .services

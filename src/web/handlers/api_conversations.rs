@@ -236,7 +236,7 @@ fn contact_json(c: &crate::domain::contact::Contact) -> Value {
     json!({
         "id": c.id.0, "name": c.name, "email": c.email, "phone": c.phone, "identifier": c.identifier,
         "tags": c.tags, "properties": c.properties.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
-        "blocked": c.blocked,
+        "blocked": c.blocked, "language": c.language,
     })
 }
 
@@ -285,11 +285,15 @@ pub struct ContactBody {
     tags: Option<Vec<String>>,
     properties: Option<serde_json::Map<String, Value>>,
     blocked: Option<bool>,
+    /// `"en"`, `"es"`, or `null` / `""` to forget it (emails then follow the inbox).
+    #[serde(default, deserialize_with = "crate::web::json::present")]
+    language: Option<Option<String>>,
 }
 
 impl ContactBody {
     fn input(&self) -> ContactInput {
         ContactInput {
+            language: self.language.clone().map(Option::unwrap_or_default),
             name: self.name.clone(),
             email: self.email.clone(),
             phone: self.phone.clone(),

@@ -112,6 +112,7 @@ impl ContactForm {
             phone: self.phone.clone(),
             tags: self.tags.as_ref().map(|t| vec![t.clone()]),
             properties: props,
+            language: None,
         }
     }
     fn back(&self, id: u64) -> String {

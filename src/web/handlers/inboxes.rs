@@ -5,6 +5,7 @@
 
 mod connect;
 mod email_form;
+mod language_field;
 mod messaging_form;
 mod messaging_specs;
 mod test;
@@ -29,6 +30,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 pub use connect::ConnectView;
 use email_form::{InboxForm, form_error};
+pub use language_field::LanguageField;
 pub use messaging_form::MessagingForm;
 pub use test::{inboxes_test, inboxes_test_new};
 pub use website_form::WebsiteForm;
@@ -163,6 +165,13 @@ fn edit_view(
         typed_passwords: shown.form.is_some_and(InboxForm::typed_passwords),
         test: shown.test,
         test_action: format!("/admin/inboxes/{}/test", inbox.id),
+        language: LanguageField::new(
+            shown
+                .form
+                .and_then(|f| f.language.as_deref())
+                .or(inbox.language.as_deref()),
+            sv.ui.language,
+        ),
         inbox,
     })
 }
@@ -230,6 +239,10 @@ fn list_view(
         typed_passwords: shown.form.is_some_and(InboxForm::typed_passwords),
         test: shown.test,
         test_action: "/admin/inboxes/test".into(),
+        language: LanguageField::new(
+            shown.form.and_then(|f| f.language.as_deref()),
+            s.ui.language,
+        ),
     })
 }
 
@@ -273,6 +286,7 @@ async fn create(
             .then(|| f.webhook_url.clone().unwrap_or_default()),
         email,
         website,
+        language: f.language.clone(),
     };
     st.services
         .blocking_async(move |s| async move { s.save_inbox(&me, None, input).await })
@@ -376,6 +390,7 @@ async fn update(
         webhook_url: f.webhook_url.clone(),
         email,
         website,
+        language: f.language.clone(),
     };
     st.services
         .blocking_async(move |s| async move { s.save_inbox(&me, Some(id), input).await })

@@ -68,9 +68,12 @@ pub async fn widget_config(
         return Err(forbidden_origin());
     }
     let c = st.services.widget_config(&inbox)?;
+    // The visitor's language: their browser's (what their contact learns), else the
+    // inbox's, else the installation's.
+    let l = st.services.widget_l10n(&inbox, browser_lang(&req));
     let mut resp = HttpResponse::Ok();
     resp.insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::VARY, "Origin"));
+        .insert_header((header::VARY, "Origin, Accept-Language"));
     if let Some(o) = origin {
         resp.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, o));
     }
@@ -82,7 +85,49 @@ pub async fn widget_config(
         "agent": c.agent.map(|(name, initials)| json!({"name": name, "initials": initials})),
         "agents_online": c.agents_online,
         "max_chars": c.max_chars,
+        "lang": l.code(),
+        "text": widget_text(&l),
     })))
+}
+
+/// The first language of the request's `Accept-Language` that the catalogs have.
+fn browser_lang(req: &HttpRequest) -> Option<crate::i18n::Lang> {
+    req.headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::i18n::from_accept_language)
+}
+
+/// The widget's words in the visitor's language. `{name}` and `{n}` are filled in by
+/// the widget (an agent's name, a count of unread messages).
+fn widget_text(l: &crate::i18n::L10n) -> Value {
+    json!({
+        "open": l.t("widget-open"),
+        "close": l.t("widget-close"),
+        "online": l.t("widget-online"),
+        "away": l.t("widget-away"),
+        "re": l.t("widget-reconnecting"),
+        "ph": l.t("widget-placeholder"),
+        "send": l.t("widget-send"),
+        "retry": l.t("widget-retry"),
+        "sending": l.t("widget-sending"),
+        "sent": l.t("widget-sent"),
+        "delivered": l.t("widget-delivered"),
+        "read": l.t("widget-read"),
+        "failed": l.t("widget-failed"),
+        "typing": l.t1("widget-typing", "name", "{name}"),
+        "agent": l.t("widget-agent"),
+        "unread": l.t1("widget-open-unread", "count", "{n}"),
+        "list": l.t("widget-messages"),
+        "msg": l.t("widget-message"),
+        "pre": l.t("widget-prechat"),
+        "name": l.t("widget-name"),
+        "email": l.t("widget-email"),
+        "opt": l.t("widget-optional"),
+        "start": l.t("widget-start"),
+        "skip": l.t("widget-skip"),
+        "chat": l.t("widget-chat"),
+    })
 }
 
 /// `GET /widget/v1/{key}/socket`: the visitor's WebSocket.
@@ -103,6 +148,8 @@ pub async fn widget_socket(
         _ => return Err(forbidden_origin().into()),
     }
     let ip = crate::web::client_ip::client_ip(&req, &st.settings.trusted_proxies);
+    let lang = browser_lang(&req);
+    let l10n = st.services.widget_l10n(&inbox, lang);
     let (resp, session, stream) = actix_ws::handle(&req, body)?;
     let stream = stream
         .max_frame_size(MAX_FRAME)
@@ -116,6 +163,8 @@ pub async fn widget_socket(
             services,
             session,
             ip,
+            lang,
+            l10n,
             known: HashMap::new(),
         };
         socket.run(inbox, stream).await;
@@ -185,11 +234,20 @@ struct Socket {
     services: Arc<Services>,
     session: Session,
     ip: String,
+    /// The visitor's browser language, learnt as their contact's at their first message.
+    lang: Option<crate::i18n::Lang>,
+    /// The widget's language, for the refusals the visitor reads.
+    l10n: crate::i18n::L10n,
     /// Messages this widget has, with the status it was last told.
     known: HashMap<String, DeliveryStatus>,
 }
 
 impl Socket {
+    /// A refusal in the visitor's words.
+    fn say(&self, e: ServiceError) -> String {
+        crate::web::handlers::say(&self.l10n, e)
+    }
+
     async fn send(&mut self, v: Value) -> bool {
         self.session.text(v.to_string()).await.is_ok()
     }
@@ -227,7 +285,13 @@ impl Socket {
             .blocking(move |s| s.widget_hello(&i, token.as_deref(), identity.as_ref()))
             .await;
         let (mut visitor, check) = match hello {
-            Ok(v) => v,
+            Ok((v, check)) => (
+                Visitor {
+                    language: self.lang,
+                    ..v
+                },
+                check,
+            ),
             Err(e) => {
                 tracing::warn!(error = %e, "widget hello failed");
                 let _ = self.session.clone().close(None).await;
@@ -384,7 +448,7 @@ impl Socket {
                             .await
                     }
                     Err(e) => {
-                        self.send(json!({"type": "error", "code": error_code(&e), "message": e.to_string(), "client_id": client_id}))
+                        self.send(json!({"type": "error", "code": error_code(&e), "message": self.say(e), "client_id": client_id}))
                             .await
                     }
                 }
@@ -403,7 +467,7 @@ impl Socket {
                 match done {
                     Ok(()) => true,
                     Err(e) => {
-                        self.send(json!({"type": "error", "code": error_code(&e), "message": e.to_string()}))
+                        self.send(json!({"type": "error", "code": error_code(&e), "message": self.say(e)}))
                             .await
                     }
                 }

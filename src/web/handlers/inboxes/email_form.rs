@@ -20,6 +20,8 @@ pub struct InboxForm {
     pub channel: String,
     /// Absent (email inboxes): left as it is.
     pub webhook_url: Option<String>,
+    /// The inbox's language (`""`: the installation's); absent: left as it is.
+    pub language: Option<String>,
     #[serde(default)]
     imap_host: String,
     #[serde(default)]
