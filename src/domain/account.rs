@@ -43,6 +43,21 @@ pub struct Agent {
     /// The IANA time zone the agent chose; `None`: the installation's.
     #[serde(default)]
     pub timezone: Option<String>,
+    /// Two-factor sign-in, once the agent has set it up.
+    #[serde(default)]
+    pub two_factor: Option<TwoFactor>,
+}
+
+/// An agent's two-factor sign-in (TOTP, see [`super::totp`]) and recovery codes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TwoFactor {
+    /// The base32 secret, sealed with the installation key (never shown again).
+    pub secret: String,
+    pub enabled_at: Timestamp,
+    /// The step of the last code accepted: no code of it or before is taken again.
+    pub last_step: u64,
+    /// Keyed hashes (hex) of the recovery codes not used yet.
+    pub recovery: Vec<String>,
 }
 
 impl Agent {
@@ -338,6 +353,7 @@ mod tests {
             password_changed_at: Timestamp(0),
             language: None,
             timezone: None,
+            two_factor: None,
         };
         assert!(!a.can_sign_in());
         a.password_hash = Some("h".into());

@@ -170,6 +170,7 @@ mod tests {
             password_changed_at: Timestamp(1),
             language: None,
             timezone: None,
+            two_factor: None,
         };
         store.create_first_admin(&agent, &audit(5)).unwrap();
         assert_eq!(store.directory_version().unwrap(), 4);

@@ -45,6 +45,7 @@ fn agent(id: u64, role: Role) -> Agent {
         password_changed_at: Timestamp(1),
         language: Some("es".into()),
         timezone: Some("Europe/Madrid".into()),
+        two_factor: None,
     }
 }
 
