@@ -13,7 +13,7 @@ use std::time::Duration;
 /// Checks that nothing on the page is wider than the window at `width` px (rows that
 /// scroll or clip sideways on purpose, like the phone's navigation, and closed menus
 /// aside).
-async fn fits(c: &Client, width: u32, height: u32) -> Result {
+pub(super) async fn fits(c: &Client, width: u32, height: u32) -> Result {
     c.set_window_size(width, height).await?;
     tokio::time::sleep(Duration::from_millis(400)).await;
     let wide = js(
@@ -34,7 +34,7 @@ async fn fits(c: &Client, width: u32, height: u32) -> Result {
 
 /// Saves the viewport at `width` x `height` as `docs/screenshots/<name>.png`, once it
 /// [`fits`].
-async fn shot(c: &Client, width: u32, height: u32, name: &str) -> Result {
+pub(super) async fn shot(c: &Client, width: u32, height: u32, name: &str) -> Result {
     fits(c, width, height).await?;
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join(format!("docs/screenshots/{name}.png"));

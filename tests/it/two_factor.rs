@@ -556,3 +556,79 @@ async fn a_required_second_factor_blocks_everything_until_set_up_and_admins_rese
     let _ = admin_secret;
     app.stop().await;
 }
+
+/// In a real browser: the set-up page and the sign-in's code step at 1280 and 390 px
+/// (`docs/screenshots/two-factor-setup*.png`, `two-factor-code*.png`), set up and used
+/// with codes computed here from the key the page shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium + chromedriver; run ./scripts/test (it installs them)"]
+async fn browser_two_factor_set_up_and_sign_in() {
+    use super::browser::{
+        css, fill, sign_in, sign_out, submit, wait_path, wait_text, with_browsers,
+    };
+    use super::browser_i18n::shot;
+    let app = TestApp::start().await;
+    app.admin().await;
+    let (url, clock) = (app.url.clone(), app.clock.clone());
+    with_browsers("browser_two_factor_set_up_and_sign_in", |b| async move {
+        use charla::domain::Clock;
+        let now = || clock.now().0;
+        let c = b.open().await?;
+        c.goto(&format!("{url}/login")).await?;
+        sign_in(&c, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+        c.goto(&format!("{url}/profile")).await?;
+        c.find(css("#two-factor a.btn")).await?.click().await?;
+        wait_path(&c, "/profile/two-factor").await?;
+        shot(&c, 1280, 900, "two-factor-setup").await?;
+        shot(&c, 390, 844, "two-factor-setup-phone").await?;
+        c.set_window_size(1280, 900).await?;
+        let shown = c.find(css("#totp-secret")).await?.text().await?;
+        let b32: String = shown.chars().filter(|c| !c.is_whitespace()).collect();
+        let secret = data_encoding::BASE32_NOPAD.decode(b32.as_bytes())?;
+        let qr = c.find(css("img.qr")).await?;
+        let loaded = c
+            .execute(
+                "return arguments[0].naturalWidth;",
+                vec![serde_json::to_value(&qr)?],
+            )
+            .await?;
+        assert!(
+            loaded.as_u64().unwrap_or(0) >= 200,
+            "the QR code renders: {loaded}"
+        );
+        fill(
+            &c,
+            "/profile/two-factor/enable",
+            "code",
+            &totp_at(&secret, now(), 0),
+        )
+        .await?;
+        submit(&c, "/profile/two-factor/enable").await?;
+        wait_text(&c, "#recovery-codes", "-").await?;
+        let codes = c.find_all(css("#recovery-codes code")).await?;
+        assert_eq!(codes.len(), 10);
+        shot(&c, 1280, 900, "two-factor-codes").await?;
+        c.goto(&format!("{url}/admin/agents")).await?;
+        wait_path(&c, "/admin/agents").await?;
+        shot(&c, 1280, 800, "two-factor-admin").await?;
+        c.set_window_size(1280, 900).await?;
+        clock.advance_secs(30);
+        sign_out(&c).await?;
+        fill(&c, "/login", "email", ADMIN_EMAIL).await?;
+        fill(&c, "/login", "password", ADMIN_PASSWORD).await?;
+        submit(&c, "/login").await?;
+        wait_path(&c, "/login/two-factor").await?;
+        shot(&c, 1280, 800, "two-factor-code").await?;
+        shot(&c, 390, 844, "two-factor-code-phone").await?;
+        c.set_window_size(1280, 900).await?;
+        fill(&c, "/login/two-factor", "code", "000000").await?;
+        submit(&c, "/login/two-factor").await?;
+        wait_text(&c, "#two-factor-error", "wrong").await?;
+        fill(&c, "/login/two-factor", "code", &totp_at(&secret, now(), 0)).await?;
+        submit(&c, "/login/two-factor").await?;
+        wait_path(&c, "/").await?;
+        Ok(())
+    })
+    .await;
+    app.stop().await;
+}
