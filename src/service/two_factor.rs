@@ -225,6 +225,31 @@ impl Services {
         Ok(agent)
     }
 
+    /// `charla admin reset-two-factor`: turns off the two-factor sign-in of the agent
+    /// with `email` (the way back in for an admin who lost phone and recovery codes).
+    pub fn cli_reset_two_factor(&self, email: &str) -> Result<Agent> {
+        let email = crate::domain::validate::email(email)?;
+        let agent = self
+            .store
+            .agent_by_email(&email)?
+            .ok_or(ServiceError::NotFound)?;
+        let audit = self.audit(
+            None,
+            "agent.two_factor.reset",
+            format!("agent {}", agent.email),
+            "two-factor sign-in reset from the command line".into(),
+        )?;
+        let agent = self
+            .store
+            .change_two_factor(agent.id, Some(&audit), |a| {
+                a.two_factor = None;
+                Ok(())
+            })
+            .map_err(from_store)?;
+        self.store.flush_blocking()?;
+        Ok(agent)
+    }
+
     /// Whether every agent must use two-factor sign-in.
     pub fn two_factor_required(&self) -> Result<bool> {
         Ok(self.store.require_two_factor()?)

@@ -632,3 +632,93 @@ async fn browser_two_factor_set_up_and_sign_in() {
     .await;
     app.stop().await;
 }
+
+/// The way back in when the phone and the recovery codes are gone and no admin can
+/// reset it: `charla admin reset-two-factor` on the stopped server's data directory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_resets_a_lost_second_factor() {
+    use super::cli::{charla, text};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let o = charla(
+        &[
+            "--data",
+            d,
+            "admin",
+            "create",
+            "--email",
+            "boss@example.com",
+            "--name",
+            "Boss",
+            "--password-stdin",
+        ],
+        Some("boss password 1\n"),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let server = Server::start(&data);
+    let c = Client::new(&server.url);
+    assert_eq!(
+        location(&c.login("boss@example.com", "boss password 1").await),
+        "/"
+    );
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+    };
+    let (_, page) = c.get_text("/profile/two-factor").await;
+    let (secret, sealed) = setup_of(&page);
+    let csrf = csrf_in(&page).unwrap();
+    let r = c
+        .post(
+            "/profile/two-factor/enable",
+            &[
+                ("csrf", &csrf),
+                ("sealed", &sealed),
+                ("code", &totp_at(&secret, now(), 0)),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let c = Client::new(&server.url);
+    password_step(&c, "boss@example.com", "boss password 1").await;
+    let (status, log) = server.terminate();
+    assert!(status.success(), "{log}");
+
+    let o = charla(
+        &[
+            "--data",
+            d,
+            "admin",
+            "reset-two-factor",
+            "--email",
+            "nobody@example.com",
+        ],
+        None,
+    );
+    assert!(!o.status.success(), "an unknown agent is an error");
+    let o = charla(
+        &[
+            "--data",
+            d,
+            "admin",
+            "reset-two-factor",
+            "--email",
+            "boss@example.com",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("two-factor sign-in turned off for boss@example.com"));
+    let server = Server::start(&data);
+    let c = Client::new(&server.url);
+    assert_eq!(
+        location(&c.login("boss@example.com", "boss password 1").await),
+        "/"
+    );
+    let (_, audit) = c.get_text("/admin/audit").await;
+    assert!(audit.contains("reset from the command line"));
+    server.terminate();
+}
