@@ -99,6 +99,13 @@ fn next_of(req: &HttpRequest) -> String {
     }
 }
 
+/// The request's session; without one, to the sign-in page (and back here after).
+async fn signed_in(req: &HttpRequest) -> Result<SessionAuth, WebError> {
+    current_session(req)
+        .await?
+        .ok_or_else(|| WebError::LoginRequired { next: next_of(req) })
+}
+
 /// A signed-in agent; anyone else is sent to the sign-in page, and an agent who must
 /// set up two-factor sign-in first to its set-up page.
 pub struct Signed(pub SessionAuth);
@@ -109,14 +116,11 @@ impl FromRequest for Signed {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            match current_session(&req).await {
-                Ok(Some(a)) if a.needs_two_factor => Err(WebError::TwoFactorRequired),
-                Ok(Some(a)) => Ok(Signed(a)),
-                Ok(None) => Err(WebError::LoginRequired {
-                    next: next_of(&req),
-                }),
-                Err(e) => Err(e),
+            let a = signed_in(&req).await?;
+            if a.needs_two_factor {
+                return Err(WebError::TwoFactorRequired);
             }
+            Ok(Signed(a))
         })
     }
 }
@@ -130,15 +134,7 @@ impl FromRequest for Enrolling {
     type Future = LocalBoxFuture<'static, Result<Self, WebError>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            match current_session(&req).await {
-                Ok(Some(a)) => Ok(Enrolling(a)),
-                Ok(None) => Err(WebError::LoginRequired {
-                    next: next_of(&req),
-                }),
-                Err(e) => Err(e),
-            }
-        })
+        Box::pin(async move { Ok(Enrolling(signed_in(&req).await?)) })
     }
 }
 
@@ -170,17 +166,16 @@ impl FromRequest for Admin {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            match current_session(&req).await {
-                Ok(Some(a)) if a.needs_two_factor => Err(WebError::TwoFactorRequired),
-                Ok(Some(a)) if a.agent.is_admin() => Ok(Admin(a)),
-                Ok(Some(_)) => Err(WebError::Forbidden(crate::i18n::Msg::new(
-                    "error-admins-only",
-                ))),
-                Ok(None) => Err(WebError::LoginRequired {
-                    next: next_of(&req),
-                }),
-                Err(e) => Err(e),
+            let a = signed_in(&req).await?;
+            if a.needs_two_factor {
+                return Err(WebError::TwoFactorRequired);
             }
+            if !a.agent.is_admin() {
+                return Err(WebError::Forbidden(crate::i18n::Msg::new(
+                    "error-admins-only",
+                )));
+            }
+            Ok(Admin(a))
         })
     }
 }
