@@ -385,6 +385,42 @@ async fn the_pending_step_cannot_be_skipped_forged_or_kept() {
         assert_eq!(location(&r), "/login", "{bad:?}");
         assert!(set_cookie(&r, "charla_session").is_none_or(|v| v.is_empty()));
     }
+    // The step speaks the reader's language.
+    let es = admin
+        .http
+        .get(format!("{}/login/two-factor", app.url))
+        .header("accept-language", "es-ES,es;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        es.contains("Verificación en dos pasos") && es.contains("Verificar"),
+        "{es}"
+    );
+    let csrf_es = csrf_in(&es).unwrap();
+    let wrong = admin
+        .http
+        .post(format!("{}/login/two-factor", app.url))
+        .header("accept-language", "es")
+        .form(&[
+            ("csrf", csrf_es.as_str()),
+            ("code", "000000"),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("Ese código no es correcto o ya se usó.")
+    );
     // Short-lived: after five minutes the right code is no use.
     app.clock.advance_secs(301);
     let code = code_now(&app, &secret);
