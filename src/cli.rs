@@ -106,6 +106,11 @@ pub enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Turn off an agent's two-factor sign-in (a lost phone and lost recovery codes).
+    ResetTwoFactor {
+        #[arg(long)]
+        email: String,
+    },
     /// Print a new personal API token for an agent.
     Token {
         #[arg(long)]
@@ -218,6 +223,14 @@ pub fn admin(cfg: &Config, cmd: &AdminCommand) -> Result<(), Failure> {
             let (a, revoked) = s.cli_reset_password(email, &password)?;
             println!(
                 "password reset for {}; their sessions have ended and {revoked} personal API token(s) were revoked",
+                a.email
+            );
+        }
+        AdminCommand::ResetTwoFactor { email } => {
+            let s = offline_services(cfg)?;
+            let a = s.cli_reset_two_factor(email)?;
+            println!(
+                "two-factor sign-in turned off for {}; they sign in with their password and can set it up again",
                 a.email
             );
         }

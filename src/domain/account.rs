@@ -46,6 +46,9 @@ pub struct Agent {
     /// What the agent is told about, and how (the profile's "Notifications").
     #[serde(default)]
     pub notify: NotifyPrefs,
+    /// Two-factor sign-in, once the agent has set it up.
+    #[serde(default)]
+    pub two_factor: Option<TwoFactor>,
 }
 
 /// What an agent is notified of: the kinds (each shown as a count in the tab title and
@@ -113,6 +116,18 @@ impl NotifyKind {
             NotifyKind::Mention => "mention",
         }
     }
+}
+
+/// An agent's two-factor sign-in (TOTP, see [`super::totp`]) and recovery codes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TwoFactor {
+    /// The base32 secret, sealed with the installation key (never shown again).
+    pub secret: String,
+    pub enabled_at: Timestamp,
+    /// The step of the last code accepted: no code of it or before is taken again.
+    pub last_step: u64,
+    /// Keyed hashes (hex) of the recovery codes not used yet.
+    pub recovery: Vec<String>,
 }
 
 impl Agent {
@@ -413,6 +428,7 @@ mod tests {
             language: None,
             timezone: None,
             notify: NotifyPrefs::default(),
+            two_factor: None,
         };
         assert!(!a.can_sign_in());
         a.password_hash = Some("h".into());

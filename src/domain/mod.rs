@@ -10,12 +10,13 @@ pub mod ids;
 pub mod message;
 pub mod messaging;
 pub mod report;
+pub mod totp;
 pub mod validate;
 pub mod website;
 
 pub use account::{
     Agent, ApiToken, AuditEntry, ChannelKind, Inbox, Invite, NotifyKind, NotifyPrefs, Role,
-    Session, Team,
+    Session, Team, TwoFactor,
 };
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use ids::{AgentId, InboxId, TeamId, TokenId};

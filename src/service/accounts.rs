@@ -1,5 +1,6 @@
 //! Setup, sign-in, sessions, agents, invites and personal API tokens.
 
+use super::two_factor::LoginOutcome;
 use super::{Result, ServiceError, Services, crypto, from_store, hash_token, random_token};
 use crate::domain::account::SessionCheck;
 use crate::domain::validate;
@@ -18,6 +19,9 @@ pub struct SessionAuth {
     pub agent: Agent,
     pub session: Session,
     pub hash: [u8; 32],
+    /// The workspace requires two-factor sign-in and this agent has not set it up:
+    /// nothing but setting it up (or signing out) is allowed.
+    pub needs_two_factor: bool,
 }
 
 /// Personal API tokens start with this, so they are recognisable in logs and scanners.
@@ -44,10 +48,11 @@ impl Services {
             language: None,
             timezone: None,
             notify: crate::domain::NotifyPrefs::default(),
+            two_factor: None,
         })
     }
 
-    async fn start_session(&self, agent: &Agent) -> Result<NewSession> {
+    pub(super) async fn start_session(&self, agent: &Agent) -> Result<NewSession> {
         let token = random_token(16);
         let csrf = random_token(16);
         let now = self.clock.now();
@@ -93,13 +98,9 @@ impl Services {
     /// Signs in with email and password. Unknown email and wrong password answer the
     /// same, after the same work; too many failures answer `Throttled`. The attempt is
     /// reserved before the password is checked (see [`super::throttle`]), so parallel
-    /// guesses cannot outrun the limit.
-    pub async fn login(
-        &self,
-        email: &str,
-        password: &str,
-        ip: &str,
-    ) -> Result<(Agent, NewSession)> {
+    /// guesses cannot outrun the limit. An agent with two-factor sign-in gets no
+    /// session yet: the second step ([`Services::login_second_factor`]) gives it.
+    pub async fn login(&self, email: &str, password: &str, ip: &str) -> Result<LoginOutcome> {
         let email = email.trim().to_lowercase();
         let attempt = self.throttle.begin(&email, ip).map_err(|r| match r {
             super::Refused::Wait(secs) => ServiceError::Throttled {
@@ -122,8 +123,12 @@ impl Services {
         match (ok, agent) {
             (true, Some(agent)) => {
                 self.throttle.succeeded(attempt);
+                if agent.two_factor.is_some() {
+                    let token = self.pending_token(&agent);
+                    return Ok(LoginOutcome::SecondFactor { agent, token });
+                }
                 let s = self.start_session(&agent).await?;
-                Ok((agent, s))
+                Ok(LoginOutcome::Session(agent, s))
             }
             // The reservation stays: it is the recorded failure.
             _ => Err(ServiceError::BadCredentials),
@@ -159,6 +164,7 @@ impl Services {
         if !agent.active || session.created_at < agent.password_changed_at {
             return Ok(None);
         }
+        let needs_two_factor = agent.two_factor.is_none() && self.store.require_two_factor()?;
         if touch && check == SessionCheck::ValidTouch {
             session.last_seen_at = now;
             self.store.touch_session(&hash, &session)?;
@@ -167,6 +173,7 @@ impl Services {
             agent,
             session,
             hash,
+            needs_two_factor,
         }))
     }
 

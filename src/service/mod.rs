@@ -26,6 +26,7 @@ mod outbox;
 mod reports;
 mod throttle;
 mod transcript;
+mod two_factor;
 mod typing;
 pub mod website;
 pub mod widget;
@@ -51,6 +52,10 @@ pub use org::InboxInput;
 pub use outbox::Delivery;
 pub use reports::{Filter, GroupBy, REPORTS, Report, ReportQuery, ReportRow};
 pub use throttle::{Refused, Throttle, ThrottleLimits, Windows};
+pub use two_factor::{
+    Enrollment, FactorUsed, LoginOutcome, PENDING_TTL_SECS, TWO_FACTOR_REQUIRED,
+    TWO_FACTOR_SELF_FIRST, TWO_FACTOR_STALE_SETUP,
+};
 
 use crate::domain::account::SessionPolicy;
 use crate::domain::validate::Invalid;
@@ -97,6 +102,9 @@ pub enum ServiceError {
     InviteInvalid,
     #[error("the current password is wrong")]
     WrongCurrentPassword,
+    /// A two-factor code (or recovery code) that is wrong or was used already.
+    #[error("that code is wrong or was already used")]
+    BadCode,
     #[error("{0}")]
     Conflict(&'static str),
     #[error("{0}")]
@@ -136,6 +144,7 @@ fn from_store(e: StoreError) -> ServiceError {
         StoreError::Abort(Abort::DuplicateEmail) => ServiceError::DuplicateEmail,
         StoreError::Abort(Abort::AlreadySetUp) => ServiceError::AlreadySetUp,
         StoreError::Abort(Abort::NotFound) => ServiceError::NotFound,
+        StoreError::Abort(Abort::CodeRefused) => ServiceError::BadCode,
         StoreError::Abort(Abort::ContactTaken) => {
             ServiceError::Conflict("another contact already has that email or phone")
         }

@@ -166,6 +166,7 @@ mod tests {
             language: None,
             timezone: None,
             notify: NotifyPrefs::default(),
+            two_factor: None,
         }
     }
 
@@ -183,6 +184,7 @@ mod tests {
             created_at: Timestamp(0),
             api_token: None,
             webhook_url: None,
+            language: None,
             email: None,
             website: None,
             messaging: None,

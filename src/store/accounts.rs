@@ -217,6 +217,51 @@ impl Store {
         Ok(())
     }
 
+    /// Changes an agent's two-factor state atomically: `change` sees the stored agent
+    /// inside the transaction (it may run more than once, so it only computes) and
+    /// aborts (`CodeRefused`) or edits it. The directory is not bumped: names, emails
+    /// and roles stay as they were. Returns the agent as written.
+    pub fn change_two_factor(
+        &self,
+        id: AgentId,
+        audit: Option<&(u64, AuditEntry)>,
+        change: impl Fn(&mut Agent) -> std::result::Result<(), Abort>,
+    ) -> Result<Agent> {
+        let _g = self.write_gate();
+        let t = &self.t;
+        self.tx([&t.agentid_agent, &t.auditkey_entry], |[agents, aud]| {
+            let Some(raw) = agents.get(keys::id(id.0))? else {
+                return abort(Abort::NotFound);
+            };
+            let mut agent: Agent = dec(schema::AGENTID_AGENT, &raw)
+                .map_err(|e| TxErr::Abort(Abort::Codec(e.to_string())))?;
+            change(&mut agent).map_err(TxErr::Abort)?;
+            agents.insert(keys::id(id.0), tx_enc(&agent)?)?;
+            put_audit(aud, audit)?;
+            Ok(agent)
+        })
+    }
+
+    /// Whether every agent must sign in with a second factor.
+    pub fn require_two_factor(&self) -> Result<bool> {
+        Ok(self.t.meta.get(meta_keys::REQUIRE_TWO_FACTOR)?.is_some())
+    }
+
+    /// Sets [`Store::require_two_factor`], with its audit entry.
+    pub fn set_require_two_factor(&self, on: bool, audit: &(u64, AuditEntry)) -> Result<()> {
+        let _g = self.write_gate();
+        let t = &self.t;
+        self.tx([&t.meta, &t.auditkey_entry], |[meta, aud]| {
+            if on {
+                meta.insert(meta_keys::REQUIRE_TWO_FACTOR, &[1u8][..])?;
+            } else {
+                meta.remove(meta_keys::REQUIRE_TWO_FACTOR)?;
+            }
+            put_audit(aud, Some(audit))
+        })?;
+        Ok(())
+    }
+
     /// [`Store::update_agent`] for a new password: in the same transaction every
     /// personal API token of the agent is revoked. Returns how many were.
     pub fn update_agent_password(

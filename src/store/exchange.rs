@@ -87,6 +87,9 @@ pub struct StoreMeta {
     /// The first admin (setup is complete).
     pub setup_done: Option<AgentId>,
     pub directory_version: Option<u64>,
+    /// Every agent must use two-factor sign-in.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_two_factor: bool,
 }
 
 /// A personal API token: the SHA-256 of its secret (the secret itself is never kept).
@@ -330,6 +333,7 @@ impl Store {
             id_hwm: meta_u64(schema::meta_keys::ID_HWM)?,
             setup_done: meta_u64(schema::meta_keys::SETUP_DONE)?.map(AgentId),
             directory_version: meta_u64(schema::meta_keys::DIRECTORY_VERSION)?,
+            require_two_factor: t.meta.get(schema::meta_keys::REQUIRE_TWO_FACTOR)?.is_some(),
         }))?;
         for v in t.agentid_agent.iter().values() {
             sink(Record::Agent(dec(schema::AGENTID_AGENT, &v?)?))?;

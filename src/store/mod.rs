@@ -93,6 +93,10 @@ pub enum Abort {
     AlreadySetUp,
     #[error("not found")]
     NotFound,
+    /// A second-factor code that is wrong or was used already (checked in the
+    /// transaction that records its use, so it cannot be used twice at once).
+    #[error("wrong or already used code")]
+    CodeRefused,
     #[error("another contact already has that email or phone")]
     ContactTaken,
     /// A write made under a lease whose token is no longer current (another node took

@@ -171,6 +171,7 @@ mod tests {
             language: None,
             timezone: None,
             notify: crate::domain::NotifyPrefs::default(),
+            two_factor: None,
         };
         store.create_first_admin(&agent, &audit(5)).unwrap();
         assert_eq!(store.directory_version().unwrap(), 4);
@@ -347,5 +348,74 @@ mod tests {
 
     crate::store::test_support::on_both_engines!(
         inbox_and_contact_languages_are_kept_and_old_records_read
+    );
+
+    /// Two-factor changes read and write the agent in one transaction; a refused one
+    /// writes nothing (nor its audit entry); the workspace requirement comes and goes.
+    fn two_factor_changes_are_atomic_and_the_requirement_is_kept(store: &Store) {
+        use crate::domain::TwoFactor;
+        use crate::store::{Abort, StoreError};
+        let agent = Agent {
+            id: AgentId(40),
+            name: "Ana".into(),
+            email: "ana@example.com".into(),
+            role: Role::Admin,
+            password_hash: None,
+            active: true,
+            created_at: Timestamp(1),
+            password_changed_at: Timestamp(1),
+            language: None,
+            timezone: None,
+            notify: crate::domain::NotifyPrefs::default(),
+            two_factor: None,
+        };
+        store.create_first_admin(&agent, &audit(1)).unwrap();
+        let version = store.directory_version().unwrap();
+        let tf = TwoFactor {
+            secret: "v1:sealed".into(),
+            enabled_at: Timestamp(5),
+            last_step: 10,
+            recovery: vec!["a".into(), "b".into()],
+        };
+        let written = store
+            .change_two_factor(agent.id, Some(&audit(2)), |a| {
+                a.two_factor = Some(tf.clone());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(written.two_factor.as_ref(), Some(&tf));
+        assert_eq!(store.agent(agent.id).unwrap().unwrap(), written);
+        // A step not after the last one is refused, and nothing moves.
+        let refused = store.change_two_factor(agent.id, Some(&audit(3)), |a| {
+            let t = a.two_factor.as_mut().ok_or(Abort::CodeRefused)?;
+            if t.last_step >= 10 {
+                return Err(Abort::CodeRefused);
+            }
+            t.last_step = 10;
+            Ok(())
+        });
+        assert!(matches!(
+            refused,
+            Err(StoreError::Abort(Abort::CodeRefused))
+        ));
+        assert_eq!(store.agent(agent.id).unwrap().unwrap(), written);
+        let (entries, _) = store.audit_page(None, 10).unwrap();
+        assert_eq!(entries.len(), 2, "the refused change left no audit entry");
+        assert!(matches!(
+            store.change_two_factor(AgentId(999), None, |_| Ok(())),
+            Err(StoreError::Abort(Abort::NotFound))
+        ));
+        assert_eq!(store.directory_version().unwrap(), version);
+
+        assert!(!store.require_two_factor().unwrap());
+        store.set_require_two_factor(true, &audit(4)).unwrap();
+        assert!(store.require_two_factor().unwrap());
+        store.set_require_two_factor(false, &audit(5)).unwrap();
+        assert!(!store.require_two_factor().unwrap());
+        assert_eq!(store.audit_page(None, 10).unwrap().0.len(), 4);
+    }
+
+    crate::store::test_support::on_both_engines!(
+        two_factor_changes_are_atomic_and_the_requirement_is_kept
     );
 }

@@ -155,4 +155,6 @@ pub mod meta_keys {
     pub const ID_HWM: &[u8] = b"id_hwm";
     pub const SETUP_DONE: &[u8] = b"setup_done";
     pub const DIRECTORY_VERSION: &[u8] = b"directory_version";
+    /// Present (`1`): every agent must sign in with a second factor.
+    pub const REQUIRE_TWO_FACTOR: &[u8] = b"require_two_factor";
 }

@@ -99,7 +99,15 @@ fn next_of(req: &HttpRequest) -> String {
     }
 }
 
-/// A signed-in agent; anyone else is sent to the sign-in page.
+/// The request's session; without one, to the sign-in page (and back here after).
+async fn signed_in(req: &HttpRequest) -> Result<SessionAuth, WebError> {
+    current_session(req)
+        .await?
+        .ok_or_else(|| WebError::LoginRequired { next: next_of(req) })
+}
+
+/// A signed-in agent; anyone else is sent to the sign-in page, and an agent who must
+/// set up two-factor sign-in first to its set-up page.
 pub struct Signed(pub SessionAuth);
 
 impl FromRequest for Signed {
@@ -108,15 +116,45 @@ impl FromRequest for Signed {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            match current_session(&req).await {
-                Ok(Some(a)) => Ok(Signed(a)),
-                Ok(None) => Err(WebError::LoginRequired {
-                    next: next_of(&req),
-                }),
-                Err(e) => Err(e),
+            let a = signed_in(&req).await?;
+            if a.needs_two_factor {
+                return Err(WebError::TwoFactorRequired);
             }
+            Ok(Signed(a))
         })
     }
+}
+
+/// A signed-in agent, even one who must still set up two-factor sign-in: only its
+/// set-up pages and signing out take this.
+pub struct Enrolling(pub SessionAuth);
+
+impl FromRequest for Enrolling {
+    type Error = WebError;
+    type Future = LocalBoxFuture<'static, Result<Self, WebError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Ok(Enrolling(signed_in(&req).await?)) })
+    }
+}
+
+/// The cookie that carries the proof of a right password while the second factor is
+/// asked for (see `Services::pending_token`).
+pub const PENDING_COOKIE: &str = "charla_2fa";
+
+/// The pending-second-step cookie for `token`, or its removal (`None`).
+pub fn pending_cookie(req: &HttpRequest, st: &AppState, token: Option<&str>) -> Cookie<'static> {
+    let mut c = Cookie::build(PENDING_COOKIE, token.unwrap_or_default().to_string())
+        .path("/login")
+        .http_only(true)
+        .secure(secure(req, st))
+        .same_site(SameSite::Strict)
+        .max_age(CookieDuration::seconds(crate::service::PENDING_TTL_SECS))
+        .finish();
+    if token.is_none() {
+        c.make_removal();
+    }
+    c
 }
 
 /// A signed-in admin; agents get 403.
@@ -128,16 +166,16 @@ impl FromRequest for Admin {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            match current_session(&req).await {
-                Ok(Some(a)) if a.agent.is_admin() => Ok(Admin(a)),
-                Ok(Some(_)) => Err(WebError::Forbidden(crate::i18n::Msg::new(
-                    "error-admins-only",
-                ))),
-                Ok(None) => Err(WebError::LoginRequired {
-                    next: next_of(&req),
-                }),
-                Err(e) => Err(e),
+            let a = signed_in(&req).await?;
+            if a.needs_two_factor {
+                return Err(WebError::TwoFactorRequired);
             }
+            if !a.agent.is_admin() {
+                return Err(WebError::Forbidden(crate::i18n::Msg::new(
+                    "error-admins-only",
+                )));
+            }
+            Ok(Admin(a))
         })
     }
 }

@@ -21,6 +21,9 @@ pub enum WebError {
     LoginRequired {
         next: String,
     },
+    /// Signed in, but the workspace requires two-factor sign-in and this agent has
+    /// not set it up: to the set-up page.
+    TwoFactorRequired,
     Forbidden(Msg),
     NotFound,
     BadRequest(Msg),
@@ -41,6 +44,7 @@ impl WebError {
     pub fn message(&self, l: &L10n) -> String {
         match self {
             WebError::LoginRequired { .. } => l.t("error-sign-in"),
+            WebError::TwoFactorRequired => l.t("two-factor-required-notice"),
             WebError::Forbidden(m) | WebError::BadRequest(m) => l.msg(m),
             WebError::NotFound => l.t("error-not-found-text"),
             WebError::TooLarge(n) => l.t1("error-too-large-text", "bytes", *n),
@@ -56,6 +60,11 @@ impl WebError {
             let q = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, format!("/login?{q}")))
+                .finish();
+        }
+        if let WebError::TwoFactorRequired = self {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/profile/two-factor"))
                 .finish();
         }
         let status = self.status_code();
@@ -124,6 +133,15 @@ impl From<ServiceError> for WebError {
             ServiceError::Forbidden(m) if m == crate::service::SHARED_CONTACT => {
                 WebError::Forbidden(Msg::new("error-shared-contact"))
             }
+            ServiceError::Forbidden(m) if m == crate::service::TWO_FACTOR_REQUIRED => {
+                WebError::Forbidden(Msg::new("error-two-factor-required"))
+            }
+            ServiceError::Forbidden(m) if m == crate::service::TWO_FACTOR_SELF_FIRST => {
+                WebError::Forbidden(Msg::new("error-two-factor-self-first"))
+            }
+            ServiceError::Forbidden(m) if m == crate::service::TWO_FACTOR_STALE_SETUP => {
+                WebError::Forbidden(Msg::new("error-two-factor-stale"))
+            }
             ServiceError::Forbidden(m) => {
                 WebError::Forbidden(Msg::new("error-detail").arg("detail", capitalise(m)))
             }
@@ -134,6 +152,7 @@ impl From<ServiceError> for WebError {
             ServiceError::DuplicateEmail => msg("error-duplicate-email"),
             ServiceError::InviteInvalid => msg("error-invite-invalid"),
             ServiceError::WrongCurrentPassword => msg("error-wrong-password"),
+            ServiceError::BadCode => msg("error-bad-code"),
             ServiceError::AlreadySetUp => msg("error-already-set-up"),
             ServiceError::TooLong(n) => {
                 WebError::BadRequest(Msg::new("error-content-too-long").arg("count", n))
@@ -153,7 +172,7 @@ impl From<ServiceError> for WebError {
 impl ResponseError for WebError {
     fn status_code(&self) -> StatusCode {
         match self {
-            WebError::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            WebError::LoginRequired { .. } | WebError::TwoFactorRequired => StatusCode::SEE_OTHER,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -188,7 +207,10 @@ pub async fn localize_errors(
     else {
         return Ok(res.map_into_left_body());
     };
-    if matches!(err, WebError::LoginRequired { .. }) {
+    if matches!(
+        err,
+        WebError::LoginRequired { .. } | WebError::TwoFactorRequired
+    ) {
         return Ok(res.map_into_left_body());
     }
     // The request is cloned only now: routing needs it unshared while it runs.
@@ -250,9 +272,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotAllowed | ServiceError::Forbidden(_) => {
                 (StatusCode::FORBIDDEN, "forbidden")
             }
-            ServiceError::BadCredentials | ServiceError::WrongCurrentPassword => {
-                (StatusCode::UNAUTHORIZED, "unauthorized")
-            }
+            ServiceError::BadCredentials
+            | ServiceError::WrongCurrentPassword
+            | ServiceError::BadCode => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ServiceError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "throttled"),
             ServiceError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ServiceError::AlreadySetUp

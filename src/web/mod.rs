@@ -70,6 +70,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/setup", post().to(setup::setup_submit))
         .route("/login", get().to(session::login_form))
         .route("/login", post().to(session::login_submit))
+        .route("/login/two-factor", get().to(session::second_step_form))
+        .route("/login/two-factor", post().to(session::second_step_submit))
         .route("/logout", post().to(session::logout))
         .route("/invite/{token}", get().to(invite::invite_form))
         .route("/invite/{token}", post().to(invite::invite_submit))
@@ -163,7 +165,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/profile/tokens/{id}/revoke",
             post().to(profile::token_revoke),
         )
+        .route("/profile/two-factor", get().to(two_factor::two_factor_show))
+        .route(
+            "/profile/two-factor/enable",
+            post().to(two_factor::two_factor_enable),
+        )
+        .route(
+            "/profile/two-factor/recovery",
+            post().to(two_factor::two_factor_recovery),
+        )
+        .route(
+            "/profile/two-factor/disable",
+            post().to(two_factor::two_factor_disable),
+        )
         .route("/admin", get().to(agents::admin_index))
+        .route(
+            "/admin/two-factor",
+            post().to(two_factor::two_factor_require),
+        )
+        .route(
+            "/admin/agents/{id}/two-factor/reset",
+            post().to(two_factor::two_factor_reset),
+        )
         .route("/admin/agents", get().to(agents::agents_list))
         .route("/admin/agents", post().to(agents::agents_create))
         .route("/admin/agents/{id}", get().to(agents::agents_edit))

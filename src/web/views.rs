@@ -160,6 +160,11 @@ fn flash_key(code: &str) -> Option<&'static str> {
         "password_changed_tokens_revoked" => "flash-password-changed-tokens-revoked",
         "token_revoked" => "flash-token-revoked",
         "password_set" => "flash-password-set",
+        "two_factor_on" => "flash-two-factor-on",
+        "two_factor_off" => "flash-two-factor-off",
+        "two_factor_reset" => "flash-two-factor-reset",
+        "two_factor_required" => "flash-two-factor-required",
+        "two_factor_not_required" => "flash-two-factor-not-required",
         _ => return None,
     })
 }
@@ -202,6 +207,15 @@ pub struct LoginView {
     pub next: String,
 }
 
+/// The second step of signing in: a code from the authenticator or a recovery code.
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/two_factor.html")]
+pub struct TwoFactorLoginView {
+    pub page: Page,
+    pub error: Option<String>,
+    pub next: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "auth/invite.html")]
 pub struct InviteView {
@@ -216,9 +230,49 @@ pub struct InviteView {
 pub struct ProfileView {
     pub page: Page,
     pub tokens: Vec<ApiToken>,
+    /// Recovery codes left when two-factor sign-in is on.
+    pub two_factor: Option<usize>,
     pub new_token: Option<(String, String)>,
     pub error: Option<String>,
     pub prefs: PreferencesForm,
+}
+
+/// Profile → Two-factor sign-in: set it up, or manage it once on.
+#[derive(Template, WebTemplate)]
+#[template(path = "profile_two_factor.html")]
+pub struct TwoFactorView {
+    pub page: Page,
+    /// When it was turned on and how many recovery codes are left (on).
+    pub enabled: Option<(Timestamp, usize)>,
+    /// The secret to scan (off: setting it up).
+    pub setup: Option<TwoFactorSetup>,
+    /// Recovery codes just made: shown this once.
+    pub codes: Vec<String>,
+    /// The workspace requires two-factor sign-in.
+    pub required: bool,
+    pub error: Option<String>,
+}
+
+/// What the set-up shows: the QR code, the secret to type instead, the sealed form value.
+pub struct TwoFactorSetup {
+    /// `data:image/svg+xml;base64,…`
+    pub qr: String,
+    pub secret: String,
+    pub sealed: String,
+}
+
+impl TwoFactorSetup {
+    pub fn new(e: crate::service::Enrollment) -> Self {
+        use base64::Engine;
+        TwoFactorSetup {
+            qr: format!(
+                "data:image/svg+xml;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(e.qr_svg)
+            ),
+            secret: e.secret,
+            sealed: e.sealed,
+        }
+    }
 }
 
 /// The language and time zone form, as stored or as typed (when refused).
@@ -270,6 +324,8 @@ pub struct AgentsView {
     pub agents: Vec<AgentRow>,
     /// (agent name, invite link) right after an invite was made: shown once.
     pub invite: Option<(String, String)>,
+    /// The workspace requires two-factor sign-in.
+    pub require_two_factor: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -503,7 +559,7 @@ pub struct AuditView {
 }
 
 localized!(page: ErrorView, SetupView, LoginView, InviteView, ProfileView, AgentsView,
-    AgentEditView, TeamsView, TeamEditView, InboxesView, InboxEditView, AuditView);
+    TwoFactorLoginView, TwoFactorView, AgentEditView, TeamsView, TeamEditView, InboxesView, InboxEditView, AuditView);
 
 #[cfg(test)]
 mod tests {

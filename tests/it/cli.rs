@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_charla");
 
-fn charla(args: &[&str], stdin: Option<&str>) -> Output {
+pub(super) fn charla(args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(BIN)
         .args(args)
         .env_remove("RUST_LOG")
@@ -25,7 +25,7 @@ fn charla(args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn text(o: &[u8]) -> String {
+pub(super) fn text(o: &[u8]) -> String {
     String::from_utf8_lossy(o).to_string()
 }
 

@@ -45,6 +45,7 @@ mod telegram;
 pub mod telegram_fake;
 mod telegram_fake_selftest;
 mod twilio_fake_selftest;
+mod two_factor;
 mod webhook;
 mod widget;
 

@@ -107,6 +107,9 @@ fn apply(h: &[TxTree<'_>; TREES], r: &Record) -> TxResult<()> {
             put_u64(&h[META], meta_keys::ID_HWM, m.id_hwm)?;
             put_u64(&h[META], meta_keys::SETUP_DONE, m.setup_done.map(|a| a.0))?;
             put_u64(&h[META], meta_keys::DIRECTORY_VERSION, m.directory_version)?;
+            if m.require_two_factor {
+                h[META].insert(meta_keys::REQUIRE_TWO_FACTOR, &[1u8][..])?;
+            }
         }
         Record::Agent(a) => {
             h[AGENT].insert(keys::id(a.id.0), tx_enc(a)?)?;

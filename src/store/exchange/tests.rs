@@ -49,6 +49,7 @@ fn agent(id: u64, role: Role) -> Agent {
             sound: true,
             ..Default::default()
         },
+        two_factor: None,
     }
 }
 
@@ -87,8 +88,15 @@ fn inbound(inbox: u64, who: &str, source: &str, at: i64) -> InboundMessage {
 /// A store with a record of every kind, written by the store's own operations.
 fn fill(s: &Store) {
     let ids = |s: &Store| -> [u64; 5] { std::array::from_fn(|_| s.generate_id().unwrap()) };
-    let admin = agent(s.generate_id().unwrap(), Role::Admin);
+    let mut admin = agent(s.generate_id().unwrap(), Role::Admin);
+    admin.two_factor = Some(crate::domain::TwoFactor {
+        secret: "v1:sealed".into(),
+        enabled_at: Timestamp(2),
+        last_step: 59_333_333,
+        recovery: vec!["ab12".into(), "cd34".into()],
+    });
     s.insert_agent(&admin, None, &audit(1, 10)).unwrap();
+    s.set_require_two_factor(true, &audit(8, 17)).unwrap();
     let luis = agent(s.generate_id().unwrap(), Role::Agent);
     let inv = Invite {
         agent_id: luis.id,

@@ -48,6 +48,7 @@ fn list_view(
         ),
         agents,
         invite: None,
+        require_two_factor: s.two_factor_required()?,
     })
 }
 
@@ -106,6 +107,7 @@ pub async fn agents_edit(
     Loc(l): Loc,
     st: web::Data<AppState>,
     id: web::Path<u64>,
+    q: web::Query<FlashQuery>,
 ) -> Result<AgentEditView, WebError> {
     let (me, id) = (auth.agent.clone(), AgentId(*id));
     let agent = st.services.blocking(move |s| s.agent(&me, id)).await?;
@@ -116,7 +118,8 @@ pub async fn agents_edit(
             &auth.session.csrf,
             agent.name.clone(),
             "agents",
-        ),
+        )
+        .with_flash(q.flash.as_deref()),
         agent,
         invite: None,
     })

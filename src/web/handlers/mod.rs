@@ -21,6 +21,7 @@ pub mod reports;
 pub mod session;
 pub mod setup;
 pub mod teams;
+pub mod two_factor;
 pub mod typing;
 pub mod widget;
 

@@ -50,6 +50,7 @@ fn view(
     Ok(ProfileView {
         page: Page::signed(l, a, &auth.session.csrf, l.t("profile-title"), "profile"),
         tokens: s.tokens(a)?,
+        two_factor: a.two_factor.as_ref().map(|t| t.recovery.len()),
         new_token: None,
         error: None,
         prefs: PreferencesForm::new(

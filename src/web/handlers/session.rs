@@ -1,13 +1,16 @@
 //! Sign in and sign out.
 
 use super::{CsrfOnly, pre_csrf, render, say, see_other};
-use crate::service::ServiceError;
+use crate::service::{LoginOutcome, ServiceError};
 use crate::web::AppState;
-use crate::web::auth::{Signed, clear_session_cookies, current_session, session_cookie};
+use crate::web::auth::{
+    Enrolling, PENDING_COOKIE, clear_session_cookies, current_session, pending_cookie,
+    session_cookie,
+};
 use crate::web::error::WebError;
 use crate::web::forms::Form;
 use crate::web::locale::Loc;
-use crate::web::views::{LoginView, Page};
+use crate::web::views::{LoginView, Page, TwoFactorLoginView};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -70,9 +73,17 @@ pub async fn login_submit(
         .blocking_async(move |s| async move { s.login(&email, &password, &ip).await })
         .await;
     let (error, status) = match login {
-        Ok((_, session)) => {
+        Ok(LoginOutcome::Session(_, session)) => {
             let mut resp = see_other(safe_next(&f.next));
             resp.add_cookie(&session_cookie(&req, &st, &session))
+                .map_err(|e| WebError::Internal(e.to_string()))?;
+            return Ok(resp);
+        }
+        Ok(LoginOutcome::SecondFactor { token, .. }) => {
+            // No session yet: only the signed, short-lived proof of the password.
+            let q = serde_urlencoded::to_string([("next", safe_next(&f.next))]).unwrap_or_default();
+            let mut resp = see_other(&format!("/login/two-factor?{q}"));
+            resp.add_cookie(&pending_cookie(&req, &st, Some(&token)))
                 .map_err(|e| WebError::Internal(e.to_string()))?;
             return Ok(resp);
         }
@@ -90,8 +101,99 @@ pub async fn login_submit(
     render(&view, status, cookies)
 }
 
+#[derive(Deserialize)]
+pub struct SecondStepQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SecondStepForm {
+    code: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The agent whose password step this browser passed, if its proof still holds.
+async fn pending(
+    req: &HttpRequest,
+    st: &AppState,
+) -> Result<Option<crate::domain::Agent>, WebError> {
+    let Some(token) = req.cookie(PENDING_COOKIE).map(|c| c.value().to_string()) else {
+        return Ok(None);
+    };
+    Ok(st
+        .services
+        .blocking(move |s| s.pending_agent(&token))
+        .await?)
+}
+
+/// Back to the sign-in page, forgetting the pending step.
+fn restart_login(req: &HttpRequest, st: &AppState) -> Result<HttpResponse, WebError> {
+    let mut resp = see_other("/login");
+    resp.add_cookie(&pending_cookie(req, st, None))
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(resp)
+}
+
+/// `GET /login/two-factor`: the second step, only after the right password.
+pub async fn second_step_form(
+    req: HttpRequest,
+    Loc(l): Loc,
+    st: web::Data<AppState>,
+    q: web::Query<SecondStepQuery>,
+) -> Result<HttpResponse, WebError> {
+    if pending(&req, &st).await?.is_none() {
+        return restart_login(&req, &st);
+    }
+    let (csrf, cookies) = pre_csrf(&req, &st);
+    let view = TwoFactorLoginView {
+        page: Page::anonymous(&l, &csrf, l.t("two-factor-login-title")),
+        error: None,
+        next: safe_next(q.next.as_deref().unwrap_or("/")).to_string(),
+    };
+    render(&view, StatusCode::OK, cookies)
+}
+
+/// `POST /login/two-factor`: a right code (or unused recovery code) signs in.
+pub async fn second_step_submit(
+    req: HttpRequest,
+    Loc(l): Loc,
+    st: web::Data<AppState>,
+    Form(f): Form<SecondStepForm>,
+) -> Result<HttpResponse, WebError> {
+    let Some(agent) = pending(&req, &st).await? else {
+        return restart_login(&req, &st);
+    };
+    let ip = crate::web::client_ip::client_ip(&req, &st.settings.trusted_proxies);
+    let code = f.code.clone();
+    let step = st
+        .services
+        .blocking_async(move |s| async move { s.login_second_factor(&agent, &code, &ip).await })
+        .await;
+    let (error, status) = match step {
+        Ok((session, _)) => {
+            let mut resp = see_other(safe_next(&f.next));
+            resp.add_cookie(&session_cookie(&req, &st, &session))
+                .map_err(|e| WebError::Internal(e.to_string()))?;
+            resp.add_cookie(&pending_cookie(&req, &st, None))
+                .map_err(|e| WebError::Internal(e.to_string()))?;
+            return Ok(resp);
+        }
+        Err(e @ ServiceError::BadCode) => (say(&l, e), StatusCode::UNAUTHORIZED),
+        Err(e @ ServiceError::Throttled { .. }) => (say(&l, e), StatusCode::TOO_MANY_REQUESTS),
+        Err(e) => return Err(e.into()),
+    };
+    let (csrf, cookies) = pre_csrf(&req, &st);
+    let view = TwoFactorLoginView {
+        page: Page::anonymous(&l, &csrf, l.t("two-factor-login-title")),
+        error: Some(error),
+        next: safe_next(&f.next).to_string(),
+    };
+    render(&view, status, cookies)
+}
+
 pub async fn logout(
-    Signed(auth): Signed,
+    Enrolling(auth): Enrolling,
     st: web::Data<AppState>,
     _f: Form<CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {

@@ -53,3 +53,7 @@ invalid-control = { field-label }: must not contain control characters
 invalid-too-short = { field-label }: must be at least { $count } characters
 invalid-too-long = { field-label }: must be at most { $count } characters
 invalid-other = { field-label }: { $reason }
+error-bad-code = That code is wrong or was already used. Wait for the next one and try again.
+error-two-factor-required = Your workspace requires two-factor sign-in, so it cannot be turned off.
+error-two-factor-self-first = Set up two-factor sign-in for yourself first (Profile → Two-factor sign-in), so you are not locked out.
+error-two-factor-stale = This set-up form is no longer valid. Open the two-factor page again.

@@ -75,3 +75,7 @@ invalid-control = { field-label }: no puede contener caracteres de control
 invalid-too-short = { field-label }: debe tener al menos { $count } caracteres
 invalid-too-long = { field-label }: debe tener como máximo { $count } caracteres
 invalid-other = { field-label }: { $reason }
+error-bad-code = Ese código no es correcto o ya se usó. Espera al siguiente y vuelve a intentarlo.
+error-two-factor-required = Tu espacio de trabajo exige la verificación en dos pasos, así que no se puede desactivar.
+error-two-factor-self-first = Configura antes tu propia verificación en dos pasos (Perfil → Verificación en dos pasos), para no quedarte fuera.
+error-two-factor-stale = Este formulario de configuración ya no es válido. Vuelve a abrir la página de verificación en dos pasos.

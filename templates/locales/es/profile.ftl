@@ -49,3 +49,41 @@ notify-permission-denied = Este navegador bloquea las notificaciones de Charla: 
 notify-permission-unsupported = Este navegador no puede mostrar notificaciones de escritorio.
 notify-enable-desktop = Activar notificaciones de escritorio
 notify-save = Guardar notificaciones
+
+## Two-factor sign-in
+two-factor-title = Verificación en dos pasos
+two-factor-lead = Después de tu contraseña, Charla pide un código de seis cifras de una app de autenticación en tu teléfono, así que una contraseña robada no basta para entrar.
+two-factor-required-notice = Tu espacio de trabajo exige la verificación en dos pasos. Configúrala para continuar.
+two-factor-setup-title = Configura tu app de autenticación
+two-factor-qr-alt = Código QR para escanear con tu app de autenticación
+two-factor-step-scan = Escanea este código QR con una app de autenticación (por ejemplo Aegis, Google Authenticator, Microsoft Authenticator o 1Password).
+two-factor-step-manual = ¿No puedes escanearlo? Escribe esta clave en la app:
+two-factor-step-confirm = Escribe el código de seis cifras que muestra la app para activarla.
+two-factor-code = Código
+two-factor-app-code = Código de tu app
+two-factor-enable = Activar
+two-factor-codes-title = Tus códigos de recuperación
+two-factor-codes-lead = Cada código te permite entrar una vez si pierdes el teléfono. Guárdalos ahora en un lugar seguro: no se vuelven a mostrar.
+two-factor-codes-done = Ya los he guardado
+two-factor-status = Estado
+two-factor-on = Activada
+two-factor-off = Desactivada
+two-factor-on-since = desde el { $time }
+two-factor-codes-left = { $count ->
+    [one] Te queda 1 código de recuperación.
+   *[other] Te quedan { $count } códigos de recuperación.
+}
+two-factor-manage = Gestionar
+two-factor-set-up = Configurar
+two-factor-new-codes = Nuevos códigos de recuperación
+two-factor-new-codes-lead = Genera diez códigos nuevos; los anteriores dejan de funcionar.
+two-factor-new-codes-submit = Generar códigos nuevos
+two-factor-off-title = Desactivar
+two-factor-off-lead = Entrarás solo con tu contraseña.
+two-factor-off-confirm = ¿Desactivar la verificación en dos pasos?
+two-factor-off-submit = Desactivar la verificación en dos pasos
+two-factor-login-title = Verificación en dos pasos
+two-factor-login-lead = Escribe el código de seis cifras de tu app de autenticación.
+two-factor-login-recovery-hint = ¿Perdiste el teléfono? Escribe uno de tus códigos de recuperación.
+two-factor-verify = Verificar
+two-factor-login-back = Volver a empezar
