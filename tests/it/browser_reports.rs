@@ -39,7 +39,7 @@ async fn browser_reports_page_regroups_and_draws_charts() {
                 .await?
                 .click()
                 .await?;
-            wait_text(&c, ".report-range", "From 2026-05-29 to 2026-06-01").await?;
+            wait_text(&c, ".report-range", "From 29 May 2026 to 1 Jun 2026").await?;
             let here = c.current_url().await?;
             assert_eq!(
                 here.query(),
