@@ -53,3 +53,33 @@ invalid-control = { field-label }: must not contain control characters
 invalid-too-short = { field-label }: must be at least { $count } characters
 invalid-too-long = { field-label }: must be at most { $count } characters
 invalid-other = { field-label }: { $reason }
+
+## Refusals of an action (a conflict, a closed messaging window)
+
+error-channel-fixed = An inbox's channel type cannot change; create a new inbox.
+error-only-email-settings = Only email inboxes have email settings.
+error-only-website-settings = Only website inboxes have website settings.
+error-only-messaging-settings = Only messaging inboxes have provider settings.
+error-only-api-token = Only API inboxes have a token.
+error-no-reply-inbox = This website inbox has no email inbox to reply through (see its settings).
+error-no-transcript-inbox = This website inbox has no email inbox to send through (see its settings).
+error-email-answer-only = Only email and website chat conversations can be answered by email.
+error-transcript-only = Transcripts go by email: only email and website chat conversations have one.
+error-mail-without-address = This mail came without an address to reply to (no usable From, Reply-To, Sender or Return-Path).
+error-no-email-address = This conversation has no email address to reply to.
+error-unconfirmed-email = The visitor typed this email address and nobody has confirmed it yet: confirm it first (it may not be theirs).
+error-nothing-to-confirm = This conversation has no email address to confirm.
+error-website-cannot-start = A website chat cannot start a conversation: visitors write first (use an email or SMS inbox).
+error-provider-unreadable = This inbox's provider settings cannot be read.
+error-channel-cannot-start = This channel cannot start a conversation: the customer writes first.
+error-template-only = This channel can start a conversation only with an approved template.
+error-whatsapp-template-only = A new WhatsApp conversation can start only with an approved template (templates arrive with the composer).
+error-no-provider = This inbox has no messaging provider.
+error-no-channel-address = This conversation has no address on this channel to reply to.
+error-contact-taken = Another contact already has that email or phone.
+error-own-admin-role = You cannot remove your own admin role.
+error-deactivate-self = You cannot deactivate yourself.
+error-invite-inactive = Reactivate the agent before sending an invite.
+error-report-own = Agents see only their own numbers.
+error-report-teams = Team reports are for admins: a team's numbers span inboxes you may not be in.
+error-window-closed = The { $hours }-hour messaging window is closed: the customer has not written in the last { $hours } hours, so only an approved template can be sent.

@@ -75,3 +75,33 @@ invalid-control = { field-label }: no puede contener caracteres de control
 invalid-too-short = { field-label }: debe tener al menos { $count } caracteres
 invalid-too-long = { field-label }: debe tener como máximo { $count } caracteres
 invalid-other = { field-label }: { $reason }
+
+## Rechazos de una acción (un conflicto, una ventana de mensajería cerrada)
+
+error-channel-fixed = El tipo de canal de una bandeja de entrada no puede cambiar; crea una bandeja nueva.
+error-only-email-settings = Solo las bandejas de correo tienen ajustes de correo.
+error-only-website-settings = Solo las bandejas de chat web tienen ajustes de chat web.
+error-only-messaging-settings = Solo las bandejas de mensajería tienen ajustes de proveedor.
+error-only-api-token = Solo las bandejas de API tienen token.
+error-no-reply-inbox = Esta bandeja de chat web no tiene una bandeja de correo por la que responder (mira sus ajustes).
+error-no-transcript-inbox = Esta bandeja de chat web no tiene una bandeja de correo por la que enviar (mira sus ajustes).
+error-email-answer-only = Solo las conversaciones de correo y de chat web se pueden responder por correo.
+error-transcript-only = Las transcripciones se envían por correo: solo las tienen las conversaciones de correo y de chat web.
+error-mail-without-address = Este correo llegó sin una dirección a la que responder (no hay From, Reply-To, Sender ni Return-Path utilizable).
+error-no-email-address = Esta conversación no tiene una dirección de correo a la que responder.
+error-unconfirmed-email = El visitante escribió esta dirección de correo y nadie la ha confirmado todavía: confírmala primero (puede que no sea suya).
+error-nothing-to-confirm = Esta conversación no tiene una dirección de correo que confirmar.
+error-website-cannot-start = Un chat web no puede iniciar una conversación: los visitantes escriben primero (usa una bandeja de correo o de SMS).
+error-provider-unreadable = No se pueden leer los ajustes del proveedor de esta bandeja de entrada.
+error-channel-cannot-start = Este canal no puede iniciar una conversación: el cliente escribe primero.
+error-template-only = Este canal solo puede iniciar una conversación con una plantilla aprobada.
+error-whatsapp-template-only = Una conversación nueva de WhatsApp solo puede empezar con una plantilla aprobada (las plantillas llegarán con el editor).
+error-no-provider = Esta bandeja de entrada no tiene proveedor de mensajería.
+error-no-channel-address = Esta conversación no tiene una dirección en este canal a la que responder.
+error-contact-taken = Otro contacto ya tiene ese correo o teléfono.
+error-own-admin-role = No puedes quitarte tu propio rol de administrador.
+error-deactivate-self = No puedes desactivarte a ti mismo.
+error-invite-inactive = Reactiva al agente antes de enviarle una invitación.
+error-report-own = Los agentes solo ven sus propias cifras.
+error-report-teams = Los informes por equipo son para administradores: las cifras de un equipo abarcan bandejas de entrada de las que quizá no seas miembro.
+error-window-closed = La ventana de mensajería de { $hours } horas está cerrada: el cliente no ha escrito en las últimas { $hours } horas, así que solo se puede enviar una plantilla aprobada.
