@@ -215,8 +215,7 @@ fn write_export(
                 &mut progress,
             )?;
             if format == Format::Html {
-                out.write_all(export::FOOT.as_bytes())
-                    .map_err(io)?;
+                out.write_all(export::FOOT.as_bytes()).map_err(io)?;
             }
             Ok(format!("{n} conversations"))
         }

@@ -134,7 +134,10 @@ pub struct ReportQuery {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum QueryError {
     /// `from` or `to` is not a `YYYY-MM-DD` date.
-    NotADate { field: &'static str, value: String },
+    NotADate {
+        field: &'static str,
+        value: String,
+    },
     FromAfterTo,
     TooLong,
     NotAGrouping(String),
@@ -191,12 +194,10 @@ impl ReportQuery {
     ) -> std::result::Result<ReportQuery, QueryError> {
         let date = |field: &'static str, s: Option<&str>| match given(s) {
             None => Ok(None),
-            Some(v) => parse_date(v)
-                .map(Some)
-                .ok_or_else(|| QueryError::NotADate {
-                    field,
-                    value: v.to_string(),
-                }),
+            Some(v) => parse_date(v).map(Some).ok_or_else(|| QueryError::NotADate {
+                field,
+                value: v.to_string(),
+            }),
         };
         let to_day = date("to", to)?.unwrap_or(today);
         let from_day = date("from", from)?.unwrap_or(to_day - 29);

@@ -472,9 +472,27 @@ mod tests {
 
     #[test]
     fn many_rows_label_every_nth_and_shorten_names() {
-        let c = chart(&en(), WIDE, "c", "T", Kind::Bars, Scale::Count, &labels(90), &[]);
+        let c = chart(
+            &en(),
+            WIDE,
+            "c",
+            "T",
+            Kind::Bars,
+            Scale::Count,
+            &labels(90),
+            &[],
+        );
         assert_eq!(c.x_labels.len(), 12);
-        let c = chart(&en(), NARROW, "c", "T", Kind::Bars, Scale::Count, &labels(90), &[]);
+        let c = chart(
+            &en(),
+            NARROW,
+            "c",
+            "T",
+            Kind::Bars,
+            Scale::Count,
+            &labels(90),
+            &[],
+        );
         assert_eq!(c.x_labels.len(), 5);
         assert!(c.x_labels.windows(2).all(|w| w[0].at < w[1].at));
         let long = vec![(

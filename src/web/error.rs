@@ -98,7 +98,58 @@ pub fn invalid_msg(i: &Invalid) -> Msg {
             .and_then(|r| r.strip_suffix(" characters"))
             .and_then(|n| n.parse::<u64>().ok())
     };
-    let m = if i.reason == "must not be empty" {
+    let fixed = match i.reason.as_str() {
+        "must be a port number" => Some("invalid-port"),
+        "is required" => Some("invalid-required"),
+        "must be between 10 and 3600" => Some("invalid-poll-range"),
+        "must be an http:// or https:// URL" => Some("invalid-url"),
+        "must be a host name such as imap.example.com" => Some("invalid-host"),
+        "an email inbox needs its IMAP and SMTP settings" => Some("invalid-email-settings"),
+        "a messaging inbox needs its provider settings" => Some("invalid-messaging-settings"),
+        "the IMAP and SMTP settings to test are missing" => Some("invalid-test-settings"),
+        "must be one of the email inboxes" | "must be the id of an email inbox" => {
+            Some("invalid-email-inbox")
+        }
+        "at most 50 origins" => Some("invalid-origins"),
+        "is not a valid token" => Some("invalid-token"),
+        _ => None,
+    };
+    let changed = i
+        .reason
+        .strip_prefix("type the password again: the ")
+        .and_then(|r| r.strip_suffix(" changed"));
+    // Reasons that end with what was typed: "must be a port number …, not \"99999\"".
+    let typed = [
+        (
+            "must be a port number from 1 to 65535, not ",
+            "invalid-port-typed",
+        ),
+        ("must be a number of seconds, not ", "invalid-seconds-typed"),
+        (
+            "must be a colour such as #4f46e5, not ",
+            "invalid-colour-typed",
+        ),
+        (
+            "must be none, starttls or tls, not ",
+            "invalid-security-typed",
+        ),
+        (
+            "must be off, optional or required, not ",
+            "invalid-prechat-typed",
+        ),
+    ]
+    .into_iter()
+    .find_map(|(prefix, key)| {
+        let raw = i.reason.strip_prefix(prefix)?;
+        Some((key, raw.trim_matches('"').to_string()))
+    });
+    let m = if let Some(key) = fixed {
+        Msg::new(key)
+    } else if let Some((key, value)) = typed {
+        Msg::new(key).arg("value", value)
+    } else if let Some(what) = changed {
+        Msg::new("invalid-password-again").arg("what", what)
+    } else if i.reason == "must not be empty" {
         Msg::new("invalid-empty")
     } else if i.reason == "is not a valid email address" {
         Msg::new("invalid-email")
@@ -170,9 +221,10 @@ pub fn refusal_msg(text: &str) -> Msg {
         "team reports are for admins: a team's numbers span inboxes you may not be in" => {
             "error-report-teams"
         }
-        _ => return window_msg(text).unwrap_or_else(|| {
-            Msg::new("error-detail").arg("detail", capitalise(text))
-        }),
+        _ => {
+            return window_msg(text)
+                .unwrap_or_else(|| Msg::new("error-detail").arg("detail", capitalise(text)));
+        }
     };
     Msg::new(key)
 }

@@ -4,8 +4,8 @@
 //! to each time), customer text escaped by the templates (never markup), internal
 //! notes marked, events as one line, attachments listed by name, type and size.
 
-use crate::domain::message::{Direction, TimelineItem};
 use crate::domain::conversation::Status;
+use crate::domain::message::{Direction, TimelineItem};
 use crate::i18n::L10n;
 use crate::service::Directory;
 use crate::service::exchange::Transcript;
@@ -242,7 +242,10 @@ mod tests {
         assert!(html.contains("(nota privada)"), "{html}");
         assert!(html.contains("1 ene 1970, 01:00 CET"), "{html}");
         assert!(html.contains("no conservado"), "{html}");
-        assert!(!html.contains("internal note") && !html.contains("UTC"), "{html}");
+        assert!(
+            !html.contains("internal note") && !html.contains("UTC"),
+            "{html}"
+        );
         let top = head(&es, &contact_title(&es, "Ana"));
         assert!(top.contains("<html lang=\"es\">"), "{top}");
         assert!(top.contains("Conversaciones con Ana"), "{top}");

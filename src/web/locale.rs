@@ -51,7 +51,10 @@ pub async fn locale(req: &HttpRequest) -> L10n {
 }
 
 /// The time zone `agent` reads times in: their profile's, else the installation's.
-pub fn agent_timezone<'a>(agent: Option<&'a crate::domain::Agent>, defaults: &'a UiDefaults) -> &'a str {
+pub fn agent_timezone<'a>(
+    agent: Option<&'a crate::domain::Agent>,
+    defaults: &'a UiDefaults,
+) -> &'a str {
     agent
         .and_then(|a| a.timezone.as_deref())
         .filter(|z| !z.is_empty())

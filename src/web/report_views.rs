@@ -247,7 +247,10 @@ fn row_labels(l: &L10n, by: GroupBy, row: &ReportRow) -> (String, String) {
     let day = parse_date(&row.key);
     match (by, day, row.key.as_str()) {
         (GroupBy::Day, Some(d), _) => (l.day_weekday(d), l.day_short(d)),
-        (GroupBy::Week, Some(d), _) => (l.t1("report-week-of", "date", l.day_short(d)), l.day_short(d)),
+        (GroupBy::Week, Some(d), _) => (
+            l.t1("report-week-of", "date", l.day_short(d)),
+            l.day_short(d),
+        ),
         (GroupBy::Agent, _, "none") => (l.t("report-unassigned"), l.t("report-unassigned")),
         (GroupBy::Team, _, "none") => (l.t("report-no-team"), l.t("report-no-team")),
         (GroupBy::Channel, _, code) if ChannelKind::parse(code).is_some() => {
@@ -374,7 +377,8 @@ pub fn shown(l: &L10n, r: &Report) -> ReportShown {
         });
     }
     let t = &r.total;
-    let p90 = |s: &Spread, seconds: bool| l.t1("report-p90-value", "value", cell(l, s.p90, seconds));
+    let p90 =
+        |s: &Spread, seconds: bool| l.t1("report-p90-value", "value", cell(l, s.p90, seconds));
     let count = |n: u32| l.number(i64::from(n));
     ReportShown {
         range: l.tr(
@@ -427,7 +431,9 @@ pub fn groupings(l: &L10n, actor: &Agent, current: &str) -> Vec<Choice> {
 /// A refused query in the reader's words.
 pub fn query_error(l: &L10n, e: &QueryError) -> String {
     match e {
-        QueryError::NotADate { field, value } => l.t2("report-error-date", "field", *field, "value", value),
+        QueryError::NotADate { field, value } => {
+            l.t2("report-error-date", "field", *field, "value", value)
+        }
         QueryError::FromAfterTo => l.t("report-error-order"),
         QueryError::TooLong => l.t1("report-error-too-long", "days", MAX_DAYS),
         QueryError::NotAGrouping(g) => l.t1("report-error-group-by", "value", g),

@@ -709,7 +709,7 @@ async fn reports_refuse_bad_input_in_words() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(page.contains("value=\"2026-02-30\""), "{page}");
     assert!(
-        page.contains("from: &#34;2026-02-30&#34; is not a date"),
+        page.contains("From: “2026-02-30” is not a date. Use YYYY-MM-DD"),
         "{page}"
     );
     assert!(page.contains("<option value=\"week\" selected>"));

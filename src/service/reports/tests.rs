@@ -71,7 +71,10 @@ fn local_zones_cut_days_at_local_midnight() {
     // 2026-05-28 22:30 UTC is already the 29th in Madrid (summer time, UTC+2).
     let at = crate::domain::Timestamp((20_601 * 86_400 + 22 * 3600 + 1800) * 1000);
     assert_eq!(madrid.offset_secs(at), 7200);
-    assert_eq!(day_of_hour(crate::domain::report::hour_of(at), &madrid), 20_602);
+    assert_eq!(
+        day_of_hour(crate::domain::report::hour_of(at), &madrid),
+        20_602
+    );
     // In winter, one hour.
     assert_eq!(madrid.offset_secs(crate::domain::Timestamp(0)), 3600);
     let unknown = LocalZone::new("Mars/Olympus");

@@ -2,10 +2,10 @@
 
 use super::see_other;
 use crate::domain::conversation::ContactId;
+use crate::i18n::Msg;
 use crate::service::{ContactInput, ServiceError};
 use crate::web::AppState;
 use crate::web::auth::Signed;
-use crate::i18n::Msg;
 use crate::web::error::WebError;
 use crate::web::export;
 use crate::web::forms::Form;

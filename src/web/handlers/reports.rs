@@ -2,16 +2,16 @@
 //! the API (`GET /api/v1/reports/{name}`). Admins see everything, agents their own.
 
 use crate::domain::report::format_date;
+use crate::i18n::Msg;
 use crate::service::{GroupBy, LocalZone, QueryError, REPORTS, Report, ReportQuery};
 use crate::web::AppState;
 use crate::web::auth::{ApiAgent, Signed};
 use crate::web::error::{ApiError, WebError};
 use crate::web::handlers::render;
-use crate::i18n::Msg;
 use crate::web::locale::{Loc, agent_timezone};
 use crate::web::report_views::{
-    ReportForm, ReportsView, filters, groupings, known_table, query_error, report_csv,
-    report_json, shown,
+    ReportForm, ReportsView, filters, groupings, known_table, query_error, report_csv, report_json,
+    shown,
 };
 use crate::web::views::Page;
 use actix_web::http::StatusCode;

@@ -53,6 +53,23 @@ invalid-control = { field-label }: must not contain control characters
 invalid-too-short = { field-label }: must be at least { $count } characters
 invalid-too-long = { field-label }: must be at most { $count } characters
 invalid-other = { field-label }: { $reason }
+invalid-port-typed = { field-label }: must be a port number from 1 to 65535, not "{ $value }"
+invalid-seconds-typed = { field-label }: must be a number of seconds, not "{ $value }"
+invalid-colour-typed = { field-label }: must be a colour such as #4f46e5, not "{ $value }"
+invalid-security-typed = { field-label }: must be none, starttls or tls, not "{ $value }"
+invalid-prechat-typed = { field-label }: must be off, optional or required, not "{ $value }"
+invalid-port = { field-label }: must be a port number
+invalid-required = { field-label }: is required
+invalid-poll-range = { field-label }: must be between 10 and 3600
+invalid-url = { field-label }: must be an http:// or https:// URL
+invalid-host = { field-label }: must be a host name such as imap.example.com
+invalid-email-settings = { field-label }: an email inbox needs its IMAP and SMTP settings
+invalid-messaging-settings = { field-label }: a messaging inbox needs its provider settings
+invalid-test-settings = { field-label }: the IMAP and SMTP settings to test are missing
+invalid-email-inbox = { field-label }: must be one of the email inboxes
+invalid-origins = { field-label }: at most 50 origins
+invalid-token = { field-label }: is not a valid token
+invalid-password-again = { field-label }: type the password again: the { $what } changed
 
 ## Refusals of an action (a conflict, a closed messaging window)
 

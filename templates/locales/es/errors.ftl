@@ -75,6 +75,27 @@ invalid-control = { field-label }: no puede contener caracteres de control
 invalid-too-short = { field-label }: debe tener al menos { $count } caracteres
 invalid-too-long = { field-label }: debe tener como máximo { $count } caracteres
 invalid-other = { field-label }: { $reason }
+invalid-port-typed = { field-label }: debe ser un número de puerto de 1 a 65535, no «{ $value }»
+invalid-seconds-typed = { field-label }: debe ser un número de segundos, no «{ $value }»
+invalid-colour-typed = { field-label }: debe ser un color como #4f46e5, no «{ $value }»
+invalid-security-typed = { field-label }: debe ser none, starttls o tls, no «{ $value }»
+invalid-prechat-typed = { field-label }: debe ser off, optional o required, no «{ $value }»
+invalid-port = { field-label }: debe ser un número de puerto
+invalid-required = { field-label }: es obligatorio
+invalid-poll-range = { field-label }: debe estar entre 10 y 3600
+invalid-url = { field-label }: debe ser una URL http:// o https://
+invalid-host = { field-label }: debe ser un nombre de servidor como imap.example.com
+invalid-email-settings = { field-label }: una bandeja de correo necesita sus ajustes IMAP y SMTP
+invalid-messaging-settings = { field-label }: una bandeja de mensajería necesita los ajustes de su proveedor
+invalid-test-settings = { field-label }: faltan los ajustes IMAP y SMTP que probar
+invalid-email-inbox = { field-label }: debe ser una de las bandejas de correo
+invalid-origins = { field-label }: 50 orígenes como máximo
+invalid-token = { field-label }: no es un token válido
+invalid-password-again = { field-label }: vuelve a escribir la contraseña: { $what ->
+    [host] ha cambiado el servidor
+    [port] ha cambiado el puerto
+   *[other] han cambiado el servidor, el puerto, el usuario o la seguridad
+}
 
 ## Rechazos de una acción (un conflicto, una ventana de mensajería cerrada)
 

@@ -18,24 +18,14 @@ pub struct ConnectView {
 impl ConnectView {
     pub fn of(channel: ChannelKind, m: &MessagingSettings) -> Self {
         let hint = match (channel, m.provider) {
-            (_, Provider::WhatsAppCloud) => {
-                "inboxes-connect-cloud"
-            }
-            (ChannelKind::WhatsApp, Provider::Twilio) => {
-                "inboxes-connect-twilio-whatsapp"
-            }
-            (_, Provider::Twilio) => {
-                "inboxes-connect-twilio-sms"
-            }
-            (_, Provider::Messenger) => {
-                "inboxes-connect-messenger"
-            }
+            (_, Provider::WhatsAppCloud) => "inboxes-connect-cloud",
+            (ChannelKind::WhatsApp, Provider::Twilio) => "inboxes-connect-twilio-whatsapp",
+            (_, Provider::Twilio) => "inboxes-connect-twilio-sms",
+            (_, Provider::Messenger) => "inboxes-connect-messenger",
             (_, Provider::Telegram) if m.telegram_mode == TelegramMode::Webhook => {
                 "inboxes-connect-telegram-webhook"
             }
-            (_, Provider::Telegram) => {
-                "inboxes-connect-telegram-poll"
-            }
+            (_, Provider::Telegram) => "inboxes-connect-telegram-poll",
         };
         let url = m.webhook_url();
         ConnectView {

@@ -3,8 +3,8 @@
 //! the form is refused or tested, passwords excepted.
 
 use crate::domain::validate::Invalid;
-use crate::service::{EmailInput, ServerInput, ServiceError};
 use crate::i18n::{Arg, L10n};
+use crate::service::{EmailInput, ServerInput, ServiceError};
 use crate::web::error::{WebError, invalid_msg, refusal_msg};
 use crate::web::views::{EmailForm, FormError, InboxFormValues};
 use serde::Deserialize;
@@ -312,10 +312,13 @@ mod tests {
 
     #[test]
     fn errors_name_the_field_people_see() {
-        let e = form_error(&L10n::english(), ServiceError::Invalid(Invalid {
-            field: "email.imap.port",
-            reason: "must be a port number".into(),
-        }))
+        let e = form_error(
+            &L10n::english(),
+            ServiceError::Invalid(Invalid {
+                field: "email.imap.port",
+                reason: "must be a port number".into(),
+            }),
+        )
         .unwrap();
         assert_eq!(e.field, "imap_port");
         assert_eq!(e.message, "IMAP port: must be a port number");
@@ -331,20 +334,26 @@ mod tests {
         assert_eq!(e.message, "Servidor IMAP: no puede estar vacío");
         let e = form_error(&es, ServiceError::Conflict("only API inboxes have a token")).unwrap();
         assert_eq!(e.message, "Solo las bandejas de API tienen token.");
-        let e = form_error(&L10n::english(), ServiceError::Invalid(Invalid {
-            field: "email.smtp.password",
-            reason: "type the password again: the host changed".into(),
-        }))
+        let e = form_error(
+            &L10n::english(),
+            ServiceError::Invalid(Invalid {
+                field: "email.smtp.password",
+                reason: "type the password again: the host changed".into(),
+            }),
+        )
         .unwrap();
         assert_eq!(e.field, "smtp_password");
         assert_eq!(
             e.message,
             "SMTP password: type the password again: the host changed"
         );
-        let e = form_error(&L10n::english(), ServiceError::Invalid(Invalid {
-            field: "channel",
-            reason: "unknown".into(),
-        }))
+        let e = form_error(
+            &L10n::english(),
+            ServiceError::Invalid(Invalid {
+                field: "channel",
+                reason: "unknown".into(),
+            }),
+        )
         .unwrap();
         assert_eq!(
             (e.field.as_str(), e.message.as_str()),

@@ -34,12 +34,10 @@ const fn spec(
     }
 }
 
-const BASE_HINT: &str =
-    "inboxes-h-base";
+const BASE_HINT: &str = "inboxes-h-base";
 const SID_HINT: &str = "inboxes-h-sid";
 const VERIFY_HINT: &str = "inboxes-h-verify";
-const APP_SECRET_HINT: &str =
-    "inboxes-h-app-secret";
+const APP_SECRET_HINT: &str = "inboxes-h-app-secret";
 
 pub(super) const SPECS: &[Spec] = &[
     spec(
@@ -114,7 +112,14 @@ pub(super) const SPECS: &[Spec] = &[
         "AC…",
         SID_HINT,
     ),
-    spec("sms", "sms_auth_token", "inboxes-f-auth-token", true, "", ""),
+    spec(
+        "sms",
+        "sms_auth_token",
+        "inboxes-f-auth-token",
+        true,
+        "",
+        "",
+    ),
     spec(
         "sms",
         "sms_from",
