@@ -58,6 +58,7 @@ invalid-seconds-typed = { field-label }: must be a number of seconds, not "{ $va
 invalid-colour-typed = { field-label }: must be a colour such as #4f46e5, not "{ $value }"
 invalid-security-typed = { field-label }: must be none, starttls or tls, not "{ $value }"
 invalid-prechat-typed = { field-label }: must be off, optional or required, not "{ $value }"
+invalid-channel-typed = { field-label }: unknown channel type "{ $value }"
 invalid-port = { field-label }: must be a port number
 invalid-required = { field-label }: is required
 invalid-poll-range = { field-label }: must be between 10 and 3600

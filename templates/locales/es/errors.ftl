@@ -80,6 +80,7 @@ invalid-seconds-typed = { field-label }: debe ser un número de segundos, no «{
 invalid-colour-typed = { field-label }: debe ser un color como #4f46e5, no «{ $value }»
 invalid-security-typed = { field-label }: debe ser none, starttls o tls, no «{ $value }»
 invalid-prechat-typed = { field-label }: debe ser off, optional o required, no «{ $value }»
+invalid-channel-typed = { field-label }: tipo de canal desconocido, «{ $value }»
 invalid-port = { field-label }: debe ser un número de puerto
 invalid-required = { field-label }: es obligatorio
 invalid-poll-range = { field-label }: debe estar entre 10 y 3600
