@@ -5,6 +5,7 @@ use crate::app;
 use crate::config::Config;
 use crate::domain::conversation::ContactId;
 use crate::service::exchange::{self, Scope};
+use crate::web::export;
 use clap::{Args, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -142,7 +143,12 @@ pub fn export(cfg: &Config, args: &ExportArgs) -> Result<(), Failure> {
     };
     let mut sink = Sink::open(&args.output)?;
     let mut bar = Bar::new("exporting conversations");
-    let result = write_export(&services, scope, args.format, sink.writer(), &mut bar);
+    // Transcripts speak the installation's language and show its time zone.
+    let l = crate::i18n::L10n::new(
+        crate::i18n::Lang::parse(&cfg.ui.language).unwrap_or_default(),
+        &cfg.ui.timezone,
+    );
+    let result = write_export(&services, &l, scope, args.format, sink.writer(), &mut bar);
     bar.done();
     match result {
         Ok(summary) => {
@@ -159,6 +165,7 @@ pub fn export(cfg: &Config, args: &ExportArgs) -> Result<(), Failure> {
 
 fn write_export(
     s: &crate::service::Services,
+    l: &crate::i18n::L10n,
     scope: Scope,
     format: Format,
     out: &mut dyn Write,
@@ -179,31 +186,25 @@ fn write_export(
             let io = |e: std::io::Error| crate::service::ServiceError::Internal(e.to_string());
             if format == Format::Html {
                 let title = match scope {
-                    Scope::Contact(id) => format!(
-                        "Conversations with {}",
-                        s.store
+                    Scope::Contact(id) => export::contact_title(
+                        l,
+                        &s.store
                             .contact(id)
                             .map_err(|e| fail(e.to_string()))?
                             .map(|c| c.display_name())
-                            .unwrap_or_default()
+                            .unwrap_or_default(),
                     ),
-                    Scope::All => "Charla: all conversations".into(),
+                    Scope::All => export::all_title(l),
                 };
-                out.write_all(
-                    crate::web::export::head(
-                        &title,
-                        "Exported from Charla. Times are UTC; internal notes are marked.",
-                    )
-                    .as_bytes(),
-                )
-                .map_err(io)?;
+                out.write_all(export::head(l, &title).as_bytes())
+                    .map_err(io)?;
             }
             let n = s.each_transcript(
                 None,
                 scope,
                 &mut |t| {
                     let text = if format == Format::Html {
-                        crate::web::export::conversation(t, &dir)
+                        export::conversation(l, t, &dir)
                     } else {
                         let mut m = String::new();
                         exchange::mbox::render(t, &dir, &mut m);
@@ -214,8 +215,7 @@ fn write_export(
                 &mut progress,
             )?;
             if format == Format::Html {
-                out.write_all(crate::web::export::FOOT.as_bytes())
-                    .map_err(io)?;
+                out.write_all(export::FOOT.as_bytes()).map_err(io)?;
             }
             Ok(format!("{n} conversations"))
         }

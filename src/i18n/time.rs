@@ -132,6 +132,54 @@ impl L10n {
         self.with_parts(key, p)
     }
 
+    /// A local day (days since 1970-01-01, already cut in some zone): "29 May 2026".
+    pub fn day(&self, day: i64) -> String {
+        let (y, m, d) = crate::domain::clock::civil_from_days(day);
+        self.tr(
+            "time-date",
+            &[
+                ("day", Arg::Str(d.to_string())),
+                ("month", Arg::Str(self.month(m as i8))),
+                ("year", Arg::Str(y.to_string())),
+            ],
+        )
+    }
+
+    /// A local day without its year: "29 May".
+    pub fn day_short(&self, day: i64) -> String {
+        let (_, m, d) = crate::domain::clock::civil_from_days(day);
+        self.tr(
+            "time-day-month",
+            &[
+                ("day", Arg::Str(d.to_string())),
+                ("month", Arg::Str(self.month(m as i8))),
+            ],
+        )
+    }
+
+    /// A local day with its weekday: "Fri 29 May".
+    pub fn day_weekday(&self, day: i64) -> String {
+        let (_, m, d) = crate::domain::clock::civil_from_days(day);
+        // 1970-01-01 was a Thursday: (day + 3) mod 7 is 0 on Mondays.
+        let weekday = self.t(match (day + 3).rem_euclid(7) {
+            0 => "weekday-1",
+            1 => "weekday-2",
+            2 => "weekday-3",
+            3 => "weekday-4",
+            4 => "weekday-5",
+            5 => "weekday-6",
+            _ => "weekday-7",
+        });
+        self.tr(
+            "time-weekday",
+            &[
+                ("weekday", Arg::Str(weekday)),
+                ("day", Arg::Str(d.to_string())),
+                ("month", Arg::Str(self.month(m as i8))),
+            ],
+        )
+    }
+
     /// The UTC offset of the reader's zone at `t`, as "UTC+01:00".
     pub fn offset(&self, t: Timestamp) -> String {
         let Ok(ts) = jiff::Timestamp::from_millisecond(t.0) else {

@@ -50,7 +50,9 @@ pub use messaging_probe::MessagingProbe;
 pub use node::Node;
 pub use org::InboxInput;
 pub use outbox::Delivery;
-pub use reports::{Filter, GroupBy, REPORTS, Report, ReportQuery, ReportRow};
+pub use reports::{
+    Filter, GroupBy, LocalZone, MAX_DAYS, QueryError, REPORTS, Report, ReportQuery, ReportRow,
+};
 pub use throttle::{Refused, Throttle, ThrottleLimits, Windows};
 pub use two_factor::{
     Enrollment, FactorUsed, LoginOutcome, PENDING_TTL_SECS, TWO_FACTOR_REQUIRED,

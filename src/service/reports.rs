@@ -129,6 +129,60 @@ pub struct ReportQuery {
     pub filter: Option<Filter>,
 }
 
+/// Why a report's query was refused: put into words by the page (in the reader's
+/// language) or by the API (`invalid()`, in English).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QueryError {
+    /// `from` or `to` is not a `YYYY-MM-DD` date.
+    NotADate {
+        field: &'static str,
+        value: String,
+    },
+    FromAfterTo,
+    TooLong,
+    NotAGrouping(String),
+    NotAFilter(String),
+    /// A filter with a grouping other than day or week.
+    FilterNeedsTime,
+}
+
+impl QueryError {
+    /// The refusal as the API words it.
+    pub fn invalid(&self) -> Invalid {
+        let (field, reason) = match self {
+            QueryError::NotADate { field, value } => (
+                *field,
+                format!("{value:?} is not a date: use YYYY-MM-DD, for example 2026-05-28"),
+            ),
+            QueryError::FromAfterTo => ("from", "must be on or before to".into()),
+            QueryError::TooLong => ("to", format!("a report covers at most {MAX_DAYS} days")),
+            QueryError::NotAGrouping(g) => (
+                "group_by",
+                format!(
+                    "{g:?} is not a grouping: use day, week, agent, team, inbox, channel or label"
+                ),
+            ),
+            QueryError::NotAFilter(f) => (
+                "filter",
+                format!(
+                    "{f:?} is not a filter: use agent:ID, agent:none, inbox:ID, team:ID, team:none or channel:NAME"
+                ),
+            ),
+            QueryError::FilterNeedsTime => (
+                "filter",
+                "applies only with group_by=day or group_by=week".into(),
+            ),
+        };
+        Invalid { field, reason }
+    }
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.invalid().fmt(f)
+    }
+}
+
 impl ReportQuery {
     /// Reads the query string's values; by default the 30 days up to `today`, by day.
     pub fn parse(
@@ -137,43 +191,31 @@ impl ReportQuery {
         group_by: Option<&str>,
         filter: Option<&str>,
         today: i64,
-    ) -> std::result::Result<ReportQuery, Invalid> {
+    ) -> std::result::Result<ReportQuery, QueryError> {
         let date = |field: &'static str, s: Option<&str>| match given(s) {
             None => Ok(None),
-            Some(v) => parse_date(v).map(Some).ok_or_else(|| Invalid {
+            Some(v) => parse_date(v).map(Some).ok_or_else(|| QueryError::NotADate {
                 field,
-                reason: format!("{v:?} is not a date: use YYYY-MM-DD, for example 2026-05-28"),
+                value: v.to_string(),
             }),
         };
         let to_day = date("to", to)?.unwrap_or(today);
         let from_day = date("from", from)?.unwrap_or(to_day - 29);
         if from_day > to_day {
-            return Err(Invalid {
-                field: "from",
-                reason: "must be on or before to".into(),
-            });
+            return Err(QueryError::FromAfterTo);
         }
         if to_day - from_day + 1 > MAX_DAYS {
-            return Err(Invalid {
-                field: "to",
-                reason: format!("a report covers at most {MAX_DAYS} days"),
-            });
+            return Err(QueryError::TooLong);
         }
         let group_by = match given(group_by) {
             None => GroupBy::Day,
-            Some(g) => GroupBy::parse(g).ok_or_else(|| Invalid {
-                field: "group_by",
-                reason: format!(
-                    "{g:?} is not a grouping: use day, week, agent, team, inbox, channel or label"
-                ),
-            })?,
+            Some(g) => GroupBy::parse(g).ok_or_else(|| QueryError::NotAGrouping(g.to_string()))?,
         };
-        let filter = given(filter).map(Filter::parse).transpose()?;
+        let filter = given(filter)
+            .map(|f| Filter::parse(f).map_err(|_| QueryError::NotAFilter(f.to_string())))
+            .transpose()?;
         if filter.is_some() && !group_by.is_time() {
-            return Err(Invalid {
-                field: "filter",
-                reason: "applies only with group_by=day or group_by=week".into(),
-            });
+            return Err(QueryError::FilterNeedsTime);
         }
         Ok(ReportQuery {
             from: from_day,
@@ -208,6 +250,37 @@ pub struct Report {
     pub total: Summary,
 }
 
+/// An IANA time zone for cutting days (DST included: offsets are read per hour).
+#[derive(Clone, Debug)]
+pub struct LocalZone {
+    tz: jiff::tz::TimeZone,
+    name: String,
+}
+
+impl LocalZone {
+    /// The zone `name` (`Europe/Madrid`); UTC when the database has no such zone.
+    pub fn new(name: &str) -> LocalZone {
+        match crate::i18n::canonical_timezone(name).zip(crate::i18n::timezone(name)) {
+            Some((name, tz)) => LocalZone { tz, name },
+            None => LocalZone {
+                tz: jiff::tz::TimeZone::UTC,
+                name: Utc.name().to_string(),
+            },
+        }
+    }
+}
+
+impl Zone for LocalZone {
+    fn offset_secs(&self, at: crate::domain::Timestamp) -> i64 {
+        jiff::Timestamp::from_millisecond(at.0)
+            .map(|t| i64::from(self.tz.to_offset(t).seconds()))
+            .unwrap_or(0)
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 /// The rows to read: each a key, labels and the dimensions whose tallies it merges.
 struct Plan {
     key: String,
@@ -236,10 +309,10 @@ fn id_key(id: Option<u64>) -> String {
 }
 
 impl Services {
-    /// The time zone `actor`'s reports cut days in. UTC until agents have a time zone
-    /// (then this one function changes).
-    pub fn report_zone(&self, _actor: &Agent) -> impl Zone + use<> {
-        Utc
+    /// The time zone reports cut days in: the reader's (their profile's, else the
+    /// installation's `[ui] timezone`), UTC when the name is unknown.
+    pub fn report_zone(&self, tz: &str) -> LocalZone {
+        LocalZone::new(tz)
     }
 
     /// Today in `zone`, as days since 1970-01-01.
@@ -249,16 +322,20 @@ impl Services {
     }
 
     /// The overview, off the async workers (it may decode thousands of tallies).
-    pub async fn overview(self: &Arc<Self>, actor: Agent, q: ReportQuery) -> Result<Report> {
+    pub async fn overview(
+        self: &Arc<Self>,
+        actor: Agent,
+        q: ReportQuery,
+        zone: LocalZone,
+    ) -> Result<Report> {
         let s = self.clone();
-        tokio::task::spawn_blocking(move || s.overview_now(&actor, q))
+        tokio::task::spawn_blocking(move || s.overview_now(&actor, q, &zone))
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))?
     }
 
     /// The overview: counts, first response, resolution and replies per conversation.
-    pub fn overview_now(&self, actor: &Agent, q: ReportQuery) -> Result<Report> {
-        let zone = self.report_zone(actor);
+    pub fn overview_now(&self, actor: &Agent, q: ReportQuery, zone: &LocalZone) -> Result<Report> {
         let dir = self.directory();
         let plans = if q.group_by.is_time() {
             vec![plan(
@@ -271,7 +348,7 @@ impl Services {
         };
         let (lo, hi) = hours_around(q.from, q.to);
         let in_range =
-            |hour: u32| Some(day_of_hour(hour, &zone)).filter(|d| (q.from..=q.to).contains(d));
+            |hour: u32| Some(day_of_hour(hour, zone)).filter(|d| (q.from..=q.to).contains(d));
         let mut total = Tally::default();
         let mut rows = Vec::new();
         if q.group_by.is_time() {

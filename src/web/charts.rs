@@ -10,9 +10,11 @@ pub enum Scale {
     Seconds,
 }
 
+use crate::i18n::L10n;
+
 /// One series: a name for the legend, a CSS class for its colour, a value per row.
 pub struct Series {
-    pub name: &'static str,
+    pub name: String,
     pub class: &'static str,
     pub values: Vec<Option<u32>>,
 }
@@ -32,7 +34,7 @@ pub struct Tick {
 pub struct LegendItem {
     pub x: f32,
     pub class: &'static str,
-    pub name: &'static str,
+    pub name: String,
 }
 
 pub struct Bar {
@@ -125,35 +127,55 @@ fn round1(v: f32) -> f32 {
     (v * 10.0).round() / 10.0
 }
 
+/// A number of a unit, in the reader's language: "45 s", "12 min", "2 d".
+fn amount(l: &L10n, n: u32, unit: Unit) -> String {
+    let unit = l.t(match unit {
+        Unit::S => "report-unit-s",
+        Unit::Min => "report-unit-min",
+        Unit::H => "report-unit-h",
+        Unit::D => "report-unit-d",
+    });
+    format!("{} {unit}", l.number(i64::from(n)))
+}
+
+#[derive(Clone, Copy)]
+enum Unit {
+    S,
+    Min,
+    H,
+    D,
+}
+
 /// A duration the way a table shows it: "45 s", "12 min 30 s", "3 h 5 min", "2 d 4 h".
-pub fn duration_text(s: u32) -> String {
+pub fn duration_text(l: &L10n, s: u32) -> String {
     let (d, h, m, sec) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
+    let a = |n, u| amount(l, n, u);
     match s {
-        0..60 => format!("{s} s"),
-        60..3600 if sec == 0 => format!("{m} min"),
-        60..3600 => format!("{m} min {sec} s"),
-        3600..86_400 if m == 0 => format!("{h} h"),
-        3600..86_400 => format!("{} h {m} min", s / 3600),
-        _ if h == 0 => format!("{d} d"),
-        _ => format!("{d} d {h} h"),
+        0..60 => a(s, Unit::S),
+        60..3600 if sec == 0 => a(m, Unit::Min),
+        60..3600 => format!("{} {}", a(m, Unit::Min), a(sec, Unit::S)),
+        3600..86_400 if m == 0 => a(h, Unit::H),
+        3600..86_400 => format!("{} {}", a(s / 3600, Unit::H), a(m, Unit::Min)),
+        _ if h == 0 => a(d, Unit::D),
+        _ => format!("{} {}", a(d, Unit::D), a(h, Unit::H)),
     }
 }
 
 /// A tick's duration in the unit of the step between ticks (0, 12 h, 24 h, 36 h).
-fn tick_duration(s: u32, step: u32) -> String {
+fn tick_duration(l: &L10n, s: u32, step: u32) -> String {
     match s {
         0 => "0".into(),
-        _ if step.is_multiple_of(86_400) => format!("{} d", s / 86_400),
-        _ if step.is_multiple_of(3600) => format!("{} h", s / 3600),
-        _ if step.is_multiple_of(60) => format!("{} min", s / 60),
-        _ => format!("{s} s"),
+        _ if step.is_multiple_of(86_400) => amount(l, s / 86_400, Unit::D),
+        _ if step.is_multiple_of(3600) => amount(l, s / 3600, Unit::H),
+        _ if step.is_multiple_of(60) => amount(l, s / 60, Unit::Min),
+        _ => amount(l, s, Unit::S),
     }
 }
 
-fn value_text(v: u32, scale: Scale) -> String {
+fn value_text(l: &L10n, v: u32, scale: Scale) -> String {
     match scale {
-        Scale::Count => v.to_string(),
-        Scale::Seconds => duration_text(v),
+        Scale::Count => l.number(i64::from(v)),
+        Scale::Seconds => duration_text(l, v),
     }
 }
 
@@ -195,7 +217,9 @@ fn short(label: &str) -> String {
 
 /// A chart of `series` over rows labelled `labels` (long labels go in tooltips, short
 /// ones on the axis).
+#[allow(clippy::too_many_arguments)]
 pub fn chart(
+    l: &L10n,
     frame: Frame,
     id: &str,
     title: &str,
@@ -221,8 +245,8 @@ pub fn chart(
         .map(|k| Tick {
             at: y_of(k * step),
             label: match scale {
-                Scale::Count => (k * step).to_string(),
-                Scale::Seconds => tick_duration(k * step, step),
+                Scale::Count => l.number(i64::from(k * step)),
+                Scale::Seconds => tick_duration(l, k * step, step),
             },
         })
         .collect();
@@ -244,7 +268,7 @@ pub fn chart(
             let item = LegendItem {
                 x: at,
                 class: s.class,
-                name: s.name,
+                name: s.name.clone(),
             };
             at += 32.0 + 6.5 * s.name.chars().count() as f32;
             item
@@ -252,7 +276,7 @@ pub fn chart(
         .collect();
     let tip = |i: usize, s: &Series, v: u32| {
         let row = labels.get(i).map(|(l, _)| l.as_str()).unwrap_or("");
-        format!("{row} — {}: {}", s.name, value_text(v, scale))
+        format!("{row} — {}: {}", s.name, value_text(l, v, scale))
     };
     let (mut bars, mut lines, mut dots) = (vec![], vec![], vec![]);
     match kind {
@@ -333,6 +357,19 @@ fn flush(run: &mut Vec<String>, lines: &mut Vec<Line>, class: &'static str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
+
+    fn en() -> L10n {
+        L10n::english()
+    }
+
+    #[test]
+    fn durations_and_counts_in_spanish() {
+        let es = L10n::new(Lang::Es, "UTC");
+        assert_eq!(duration_text(&es, 187_200), "2 d 4 h");
+        assert_eq!(value_text(&es, 12_345, Scale::Count), "12.345");
+        assert_eq!(value_text(&en(), 12_345, Scale::Count), "12,345");
+    }
 
     fn labels(n: usize) -> Vec<(String, String)> {
         (0..n)
@@ -353,11 +390,11 @@ mod tests {
             (187_200, "2 d 4 h"),
         ];
         for (s, want) in cases {
-            assert_eq!(duration_text(s), want, "{s}");
+            assert_eq!(duration_text(&en(), s), want, "{s}");
         }
-        assert_eq!(tick_duration(5400, 1800), "90 min");
-        assert_eq!(tick_duration(129_600, 43_200), "36 h");
-        assert_eq!(tick_duration(172_800, 86_400), "2 d");
+        assert_eq!(tick_duration(&en(), 5400, 1800), "90 min");
+        assert_eq!(tick_duration(&en(), 129_600, 43_200), "36 h");
+        assert_eq!(tick_duration(&en(), 172_800, 86_400), "2 d");
     }
 
     #[test]
@@ -370,6 +407,7 @@ mod tests {
         assert_eq!(step_for(4_000, Scale::Seconds), 900);
         assert_eq!(step_for(200_000, Scale::Seconds), 43_200);
         let c = chart(
+            &en(),
             WIDE,
             "c",
             "T",
@@ -377,7 +415,7 @@ mod tests {
             Scale::Count,
             &labels(2),
             &[Series {
-                name: "Opened",
+                name: "Opened".into(),
                 class: "s1",
                 values: vec![Some(7), Some(0)],
             }],
@@ -399,6 +437,7 @@ mod tests {
     #[test]
     fn lines_break_where_a_row_has_no_value() {
         let c = chart(
+            &en(),
             NARROW,
             "c",
             "T",
@@ -406,7 +445,7 @@ mod tests {
             Scale::Seconds,
             &labels(5),
             &[Series {
-                name: "Median",
+                name: "Median".into(),
                 class: "s1",
                 values: vec![Some(60), Some(120), None, Some(30), Some(45)],
             }],
@@ -415,6 +454,7 @@ mod tests {
         assert_eq!(c.dots.len(), 4);
         assert_eq!(c.dots[1].tip, "Row 1 — Median: 2 min");
         let empty = chart(
+            &en(),
             WIDE,
             "e",
             "T",
@@ -422,7 +462,7 @@ mod tests {
             Scale::Seconds,
             &labels(3),
             &[Series {
-                name: "Median",
+                name: "Median".into(),
                 class: "s1",
                 values: vec![None; 3],
             }],
@@ -432,16 +472,34 @@ mod tests {
 
     #[test]
     fn many_rows_label_every_nth_and_shorten_names() {
-        let c = chart(WIDE, "c", "T", Kind::Bars, Scale::Count, &labels(90), &[]);
+        let c = chart(
+            &en(),
+            WIDE,
+            "c",
+            "T",
+            Kind::Bars,
+            Scale::Count,
+            &labels(90),
+            &[],
+        );
         assert_eq!(c.x_labels.len(), 12);
-        let c = chart(NARROW, "c", "T", Kind::Bars, Scale::Count, &labels(90), &[]);
+        let c = chart(
+            &en(),
+            NARROW,
+            "c",
+            "T",
+            Kind::Bars,
+            Scale::Count,
+            &labels(90),
+            &[],
+        );
         assert_eq!(c.x_labels.len(), 5);
         assert!(c.x_labels.windows(2).all(|w| w[0].at < w[1].at));
         let long = vec![(
             "Customer support Spain".to_string(),
             "Customer support Spain".to_string(),
         )];
-        let c = chart(WIDE, "c", "T", Kind::Bars, Scale::Count, &long, &[]);
+        let c = chart(&en(), WIDE, "c", "T", Kind::Bars, Scale::Count, &long, &[]);
         assert_eq!(c.x_labels[0].label, "Customer su…");
     }
 }

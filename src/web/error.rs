@@ -107,7 +107,58 @@ pub fn invalid_msg(i: &Invalid) -> Msg {
             .and_then(|r| r.strip_suffix(" characters"))
             .and_then(|n| n.parse::<u64>().ok())
     };
-    let m = if i.reason == "must not be empty" {
+    let fixed = match i.reason.as_str() {
+        "must be a port number" => Some("invalid-port"),
+        "is required" => Some("invalid-required"),
+        "must be between 10 and 3600" => Some("invalid-poll-range"),
+        "must be an http:// or https:// URL" => Some("invalid-url"),
+        "must be a host name such as imap.example.com" => Some("invalid-host"),
+        "an email inbox needs its IMAP and SMTP settings" => Some("invalid-email-settings"),
+        "a messaging inbox needs its provider settings" => Some("invalid-messaging-settings"),
+        "the IMAP and SMTP settings to test are missing" => Some("invalid-test-settings"),
+        "must be one of the email inboxes" | "must be the id of an email inbox" => {
+            Some("invalid-email-inbox")
+        }
+        "at most 50 origins" => Some("invalid-origins"),
+        "is not a valid token" => Some("invalid-token"),
+        _ => None,
+    };
+    let changed = i
+        .reason
+        .strip_prefix("type the password again: the ")
+        .and_then(|r| r.strip_suffix(" changed"));
+    // Reasons that end with what was typed: "must be a port number …, not \"99999\"".
+    let typed = [
+        (
+            "must be a port number from 1 to 65535, not ",
+            "invalid-port-typed",
+        ),
+        ("must be a number of seconds, not ", "invalid-seconds-typed"),
+        (
+            "must be a colour such as #4f46e5, not ",
+            "invalid-colour-typed",
+        ),
+        (
+            "must be none, starttls or tls, not ",
+            "invalid-security-typed",
+        ),
+        (
+            "must be off, optional or required, not ",
+            "invalid-prechat-typed",
+        ),
+    ]
+    .into_iter()
+    .find_map(|(prefix, key)| {
+        let raw = i.reason.strip_prefix(prefix)?;
+        Some((key, raw.trim_matches('"').to_string()))
+    });
+    let m = if let Some(key) = fixed {
+        Msg::new(key)
+    } else if let Some((key, value)) = typed {
+        Msg::new(key).arg("value", value)
+    } else if let Some(what) = changed {
+        Msg::new("invalid-password-again").arg("what", what)
+    } else if i.reason == "must not be empty" {
         Msg::new("invalid-empty")
     } else if i.reason == "is not a valid email address" {
         Msg::new("invalid-email")
@@ -123,6 +174,84 @@ pub fn invalid_msg(i: &Invalid) -> Msg {
     m.arg("field", field)
 }
 
+/// A refusal the services word in fixed English (a conflict, a forbidden action, a
+/// closed messaging window), as a catalog message; text it does not know is shown as
+/// it is. The API keeps the English text.
+pub fn refusal_msg(text: &str) -> Msg {
+    let key = match text {
+        crate::service::SHARED_CONTACT => "error-shared-contact",
+        crate::service::TWO_FACTOR_REQUIRED => "error-two-factor-required",
+        crate::service::TWO_FACTOR_SELF_FIRST => "error-two-factor-self-first",
+        crate::service::TWO_FACTOR_STALE_SETUP => "error-two-factor-stale",
+        "an inbox's channel type cannot change; create a new inbox" => "error-channel-fixed",
+        "only email inboxes have email settings" => "error-only-email-settings",
+        "only website inboxes have website settings" => "error-only-website-settings",
+        "only messaging inboxes have provider settings" => "error-only-messaging-settings",
+        "only API inboxes have a token" => "error-only-api-token",
+        "this website inbox has no email inbox to reply through (see its settings)" => {
+            "error-no-reply-inbox"
+        }
+        "this website inbox has no email inbox to send through (see its settings)" => {
+            "error-no-transcript-inbox"
+        }
+        "only email and website chat conversations can be answered by email" => {
+            "error-email-answer-only"
+        }
+        "transcripts go by email: only email and website chat conversations have one" => {
+            "error-transcript-only"
+        }
+        "this mail came without an address to reply to (no usable From, Reply-To, Sender or Return-Path)" => {
+            "error-mail-without-address"
+        }
+        "this conversation has no email address to reply to" => "error-no-email-address",
+        "the visitor typed this email address and nobody has confirmed it yet: confirm it first (it may not be theirs)" => {
+            "error-unconfirmed-email"
+        }
+        "this conversation has no email address to confirm" => "error-nothing-to-confirm",
+        "a website chat cannot start a conversation: visitors write first (use an email or SMS inbox)" => {
+            "error-website-cannot-start"
+        }
+        "this inbox's provider settings cannot be read" => "error-provider-unreadable",
+        "this channel cannot start a conversation: the customer writes first" => {
+            "error-channel-cannot-start"
+        }
+        "this channel can start a conversation only with an approved template" => {
+            "error-template-only"
+        }
+        "a new WhatsApp conversation can start only with an approved template (templates arrive with the composer)" => {
+            "error-whatsapp-template-only"
+        }
+        "this inbox has no messaging provider" => "error-no-provider",
+        "this conversation has no address on this channel to reply to" => {
+            "error-no-channel-address"
+        }
+        "another contact already has that email or phone" => "error-contact-taken",
+        "you cannot remove your own admin role" => "error-own-admin-role",
+        "you cannot deactivate yourself" => "error-deactivate-self",
+        "reactivate the agent before sending an invite" => "error-invite-inactive",
+        "agents see only their own numbers" => "error-report-own",
+        "team reports are for admins: a team's numbers span inboxes you may not be in" => {
+            "error-report-teams"
+        }
+        _ => {
+            return window_msg(text)
+                .unwrap_or_else(|| Msg::new("error-detail").arg("detail", capitalise(text)));
+        }
+    };
+    Msg::new(key)
+}
+
+/// "the 24-hour messaging window is closed: …" with its hours.
+fn window_msg(text: &str) -> Option<Msg> {
+    let hours = text
+        .strip_prefix("the ")?
+        .split_once("-hour messaging window is closed")?
+        .0
+        .parse::<u32>()
+        .ok()?;
+    Some(Msg::new("error-window-closed").arg("hours", hours))
+}
+
 impl From<ServiceError> for WebError {
     fn from(e: ServiceError) -> Self {
         use crate::domain::conversation::RuleError;
@@ -130,21 +259,7 @@ impl From<ServiceError> for WebError {
         match e {
             ServiceError::NotFound => WebError::NotFound,
             ServiceError::NotAllowed => WebError::Forbidden(Msg::new("error-not-allowed")),
-            ServiceError::Forbidden(m) if m == crate::service::SHARED_CONTACT => {
-                WebError::Forbidden(Msg::new("error-shared-contact"))
-            }
-            ServiceError::Forbidden(m) if m == crate::service::TWO_FACTOR_REQUIRED => {
-                WebError::Forbidden(Msg::new("error-two-factor-required"))
-            }
-            ServiceError::Forbidden(m) if m == crate::service::TWO_FACTOR_SELF_FIRST => {
-                WebError::Forbidden(Msg::new("error-two-factor-self-first"))
-            }
-            ServiceError::Forbidden(m) if m == crate::service::TWO_FACTOR_STALE_SETUP => {
-                WebError::Forbidden(Msg::new("error-two-factor-stale"))
-            }
-            ServiceError::Forbidden(m) => {
-                WebError::Forbidden(Msg::new("error-detail").arg("detail", capitalise(m)))
-            }
+            ServiceError::Forbidden(m) => WebError::Forbidden(refusal_msg(m)),
             ServiceError::Throttled { retry_after_secs } => WebError::Throttled(retry_after_secs),
             ServiceError::Store(_) | ServiceError::Internal(_) => WebError::Internal(e.to_string()),
             ServiceError::Invalid(i) => WebError::BadRequest(invalid_msg(&i)),
@@ -164,6 +279,8 @@ impl From<ServiceError> for WebError {
             ServiceError::Rule(RuleError::AlreadyInState(state)) => {
                 WebError::BadRequest(Msg::new("error-already-in-state").arg("status", state))
             }
+            ServiceError::Conflict(m) => WebError::BadRequest(refusal_msg(m)),
+            ServiceError::WindowClosed(m) => WebError::BadRequest(refusal_msg(&m)),
             other => WebError::bad_request(capitalise(&other.to_string())),
         }
     }

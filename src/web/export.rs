@@ -1,19 +1,23 @@
 //! Conversations as one self-contained HTML document (`charla export --format html`
-//! and a contact's "Download conversations"): a readable transcript per conversation,
-//! times in UTC, customer text escaped by the templates (never markup), internal notes
-//! marked, events as one line, attachments listed by name, type and size.
+//! and a contact's "Download conversations"): a readable transcript per conversation
+//! in the reader's language, times in their time zone (named in the heading and next
+//! to each time), customer text escaped by the templates (never markup), internal
+//! notes marked, events as one line, attachments listed by name, type and size.
 
-use crate::domain::message::{Direction, TimelineItem, human_size};
-use crate::domain::{Timestamp, conversation::Status};
+use crate::domain::conversation::Status;
+use crate::domain::message::{Direction, TimelineItem};
+use crate::i18n::L10n;
 use crate::service::Directory;
 use crate::service::exchange::Transcript;
+use crate::web::labels;
+use crate::web::views::Localized;
 use askama::Template;
 
 #[derive(Template)]
 #[template(path = "export/head.html")]
 struct Head<'a> {
+    l: &'a L10n,
     title: &'a str,
-    subtitle: &'a str,
 }
 
 struct Entry {
@@ -26,33 +30,50 @@ struct Entry {
 
 #[derive(Template)]
 #[template(path = "export/conversation.html")]
-struct ConversationSection {
+struct ConversationSection<'a> {
+    l: &'a L10n,
     id: u64,
     contact: String,
     inbox: String,
-    channel: &'static str,
-    status: String,
-    started: String,
-    last: String,
+    /// "Conversation #5 · Email · open · started … · last activity …".
+    about: String,
     entries: Vec<Entry>,
 }
 
-fn utc(t: Timestamp) -> String {
-    format!("{} UTC", t.display())
+impl Localized for Head<'_> {
+    fn l10n(&self) -> &L10n {
+        self.l
+    }
+}
+impl Localized for ConversationSection<'_> {
+    fn l10n(&self) -> &L10n {
+        self.l
+    }
 }
 
-/// The document's beginning: title and a line under it.
-pub fn head(title: &str, subtitle: &str) -> String {
-    Head { title, subtitle }
+/// The document's beginning, in `l`'s language: a title, and a line under it naming
+/// the time zone.
+pub fn head(l: &L10n, title: &str) -> String {
+    Head { l, title }
         .render()
         .unwrap_or_else(|_| String::from("<!doctype html><html><body><main>"))
+}
+
+/// The title of one contact's transcripts.
+pub fn contact_title(l: &L10n, name: &str) -> String {
+    l.t1("export-title-contact", "name", name)
+}
+
+/// The title of every conversation's transcripts.
+pub fn all_title(l: &L10n) -> String {
+    l.t("export-title-all")
 }
 
 /// The document's end.
 pub const FOOT: &str = "</main>\n</body>\n</html>\n";
 
-/// One conversation's section.
-pub fn conversation(t: &Transcript, dir: &Directory) -> String {
+/// One conversation's section, in `l`'s language and time zone.
+pub fn conversation(l: &L10n, t: &Transcript, dir: &Directory) -> String {
     let c = &t.conversation;
     let contact = c.identity.display_name();
     let entries = t
@@ -62,8 +83,8 @@ pub fn conversation(t: &Transcript, dir: &Directory) -> String {
             TimelineItem::Event(_, e) => Entry {
                 kind: "event",
                 who: String::new(),
-                at: utc(e.at),
-                text: crate::web::json::event_text(&crate::i18n::L10n::english(), e, dir),
+                at: l.datetime(e.at),
+                text: crate::web::json::event_text(l, e, dir),
                 files: Vec::new(),
             },
             TimelineItem::Message(m) => Entry {
@@ -77,7 +98,7 @@ pub fn conversation(t: &Transcript, dir: &Directory) -> String {
                     (None, Some(s)) => s.display_name(),
                     (None, None) => contact.clone(),
                 },
-                at: utc(m.created_at),
+                at: l.datetime(m.created_at),
                 text: m
                     .email
                     .as_ref()
@@ -87,12 +108,18 @@ pub fn conversation(t: &Transcript, dir: &Directory) -> String {
                     .attachments
                     .iter()
                     .map(|a| {
-                        format!(
-                            "{} ({}, {}{})",
-                            a.filename,
-                            a.mime,
-                            human_size(a.size),
-                            if a.stored { "" } else { ", not kept" }
+                        let key = if a.stored {
+                            "export-file"
+                        } else {
+                            "export-file-not-kept"
+                        };
+                        l.tr(
+                            key,
+                            &[
+                                ("name", a.filename.as_str().into()),
+                                ("mime", a.mime.as_str().into()),
+                                ("size", labels::size(l, a.size).into()),
+                            ],
                         )
                     })
                     .collect(),
@@ -100,17 +127,29 @@ pub fn conversation(t: &Transcript, dir: &Directory) -> String {
         })
         .collect();
     let status = match c.status {
-        Status::Snoozed { until } => format!("snoozed until {}", utc(until)),
-        s => s.as_str().to_string(),
+        Status::Snoozed { until } => l.t1("export-snoozed-until", "time", l.datetime(until)),
+        s => labels::status(l, s.as_str()),
     };
+    let channel = match t.channel {
+        Some(k) => labels::channel(l, k),
+        None => l.t("export-unknown-channel"),
+    };
+    let about = l.tr(
+        "export-about",
+        &[
+            ("id", c.id.0.to_string().into()),
+            ("channel", channel.into()),
+            ("status", status.into()),
+            ("started", l.datetime(c.created_at).into()),
+            ("last", l.datetime(c.last_activity_at).into()),
+        ],
+    );
     ConversationSection {
+        l,
         id: c.id.0,
         contact,
         inbox: t.inbox_name.clone(),
-        channel: t.channel.map(|k| k.label()).unwrap_or("unknown channel"),
-        status,
-        started: utc(c.created_at),
-        last: utc(c.last_activity_at),
+        about,
         entries,
     }
     .render()
@@ -124,7 +163,7 @@ mod tests {
         ChannelIdentity, ContactId, Conversation, ConversationId, MessageId,
     };
     use crate::domain::message::{AttachmentMeta, Message};
-    use crate::domain::{AgentId, InboxId};
+    use crate::domain::{AgentId, InboxId, Timestamp};
 
     #[test]
     fn customer_text_is_escaped_and_files_listed() {
@@ -178,7 +217,7 @@ mod tests {
             inboxes: vec![],
             version: 0,
         };
-        let html = conversation(&t, &dir);
+        let html = conversation(&L10n::english(), &t, &dir);
         assert!(
             !html.contains("<script>") && !html.contains("<img"),
             "{html}"
@@ -193,6 +232,23 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("(internal note)"));
-        assert!(head("<x>", "y").contains("<title>&#60;x&#62;</title>"));
+        assert!(
+            head(&L10n::english(), "<x>").contains("<title>&#60;x&#62;</title>"),
+            "titles are escaped"
+        );
+        // In Spanish and Madrid's time: the zone named in the heading and at each time.
+        let es = L10n::new(crate::i18n::Lang::Es, "Europe/Madrid");
+        let html = conversation(&es, &t, &dir);
+        assert!(html.contains("(nota privada)"), "{html}");
+        assert!(html.contains("1 ene 1970, 01:00 CET"), "{html}");
+        assert!(html.contains("no conservado"), "{html}");
+        assert!(
+            !html.contains("internal note") && !html.contains("UTC"),
+            "{html}"
+        );
+        let top = head(&es, &contact_title(&es, "Ana"));
+        assert!(top.contains("<html lang=\"es\">"), "{top}");
+        assert!(top.contains("Conversaciones con Ana"), "{top}");
+        assert!(top.contains("Europe/Madrid"), "{top}");
     }
 }

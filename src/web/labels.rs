@@ -3,6 +3,7 @@
 
 use crate::domain::ChannelKind;
 use crate::domain::contact::Identity;
+use crate::domain::email::ProbeStep;
 use crate::i18n::L10n;
 
 /// A conversation status (`open`, `snoozed`, `closed`).
@@ -54,6 +55,23 @@ pub fn identity(l: &L10n, i: &Identity) -> String {
         Identity::Messenger(_) => "identity-messenger",
         Identity::Telegram(_) => "identity-telegram",
         Identity::External(_) => "identity-identifier",
+    })
+}
+
+/// The step a connection test failed at.
+pub fn probe_step(l: &L10n, step: ProbeStep) -> String {
+    l.t(match step {
+        ProbeStep::Ok => "inboxes-step-ok",
+        ProbeStep::Address => "inboxes-step-address",
+        ProbeStep::Dns => "inboxes-step-dns",
+        ProbeStep::Refused => "inboxes-step-refused",
+        ProbeStep::Connect => "inboxes-step-connect",
+        ProbeStep::Timeout => "inboxes-step-timeout",
+        ProbeStep::Tls => "inboxes-step-tls",
+        ProbeStep::Authentication => "inboxes-step-authentication",
+        ProbeStep::Folder => "inboxes-step-folder",
+        ProbeStep::Sender => "inboxes-step-sender",
+        ProbeStep::Protocol => "inboxes-step-protocol",
     })
 }
 

@@ -50,6 +50,17 @@ pub async fn locale(req: &HttpRequest) -> L10n {
     l
 }
 
+/// The time zone `agent` reads times in: their profile's, else the installation's.
+pub fn agent_timezone<'a>(
+    agent: Option<&'a crate::domain::Agent>,
+    defaults: &'a UiDefaults,
+) -> &'a str {
+    agent
+        .and_then(|a| a.timezone.as_deref())
+        .filter(|z| !z.is_empty())
+        .unwrap_or(&defaults.timezone)
+}
+
 /// The translator for `req` and `agent` (the agent as just saved, or signed in).
 pub fn for_request(req: &HttpRequest, agent: Option<&crate::domain::Agent>) -> L10n {
     let st = req.app_data::<web::Data<AppState>>();
@@ -63,10 +74,7 @@ pub fn for_request(req: &HttpRequest, agent: Option<&crate::domain::Agent>) -> L
         header,
         defaults.language,
     );
-    let tz = agent
-        .and_then(|a| a.timezone.as_deref())
-        .filter(|z| !z.is_empty())
-        .unwrap_or(&defaults.timezone);
+    let tz = agent_timezone(agent, &defaults);
     let now = st.map_or(crate::domain::Timestamp(0), |s| s.services.clock.now());
     L10n::new(lang, tz).at(now)
 }

@@ -3,29 +3,33 @@
 //! columns.
 
 use super::charts::{Chart, Kind, NARROW, Scale, Series, WIDE, chart, duration_text};
+use super::labels;
 use super::views::Page;
-use crate::domain::report::{Spread, Summary, format_date};
+use crate::domain::report::{Spread, Summary, format_date, parse_date};
 use crate::domain::{Agent, ChannelKind};
-use crate::service::{Directory, Filter, GroupBy, Report, ReportQuery};
+use crate::i18n::L10n;
+use crate::service::{
+    Directory, Filter, GroupBy, MAX_DAYS, QueryError, Report, ReportQuery, ReportRow,
+};
 use crate::web::views::Localized;
 use askama::Template;
 use serde_json::{Value, json};
 
-/// The tables of the overview, in page order: (id, title).
+/// The tables of the overview, in page order: (id, title's catalog key).
 pub const TABLES: [(&str, &str); 4] = [
-    ("conversations", "Conversations"),
-    ("first_response", "First response time"),
-    ("resolution", "Resolution time"),
-    ("replies", "Replies per conversation"),
+    ("conversations", "report-conversations"),
+    ("first_response", "report-first-response"),
+    ("resolution", "report-resolution"),
+    ("replies", "report-replies"),
 ];
 
 /// One table (and its chart).
 pub struct Section {
     pub id: &'static str,
-    pub title: &'static str,
+    pub title: String,
     /// The chart drawn wide and narrow (the stylesheet shows one).
     pub charts: Vec<Chart>,
-    pub headers: Vec<&'static str>,
+    pub headers: Vec<String>,
     /// Each row: its label, then its cells as shown.
     pub rows: Vec<(String, Vec<String>)>,
     pub csv_url: String,
@@ -40,7 +44,7 @@ pub struct Choice {
 
 /// A group of choices (`<optgroup>`).
 pub struct ChoiceGroup {
-    pub label: &'static str,
+    pub label: String,
     pub choices: Vec<Choice>,
 }
 
@@ -62,16 +66,15 @@ pub struct ReportsView {
     pub groupings: Vec<Choice>,
     pub filters: Vec<ChoiceGroup>,
     /// "Everyone" for admins, "Me" for agents: the filter's empty choice.
-    pub everyone: &'static str,
+    pub everyone: String,
     pub report: Option<ReportShown>,
 }
 
 /// A computed report as the page shows it.
 pub struct ReportShown {
-    pub zone: String,
-    pub from: String,
-    pub to: String,
-    pub total: Vec<(&'static str, String, String)>,
+    /// The range, the time zone days are cut in, and how to read the numbers.
+    pub range: String,
+    pub total: Vec<(String, String, String)>,
     pub sections: Vec<Section>,
     pub csv_url: String,
     /// Grouped by label: there are none yet.
@@ -208,149 +211,163 @@ pub fn query_string(q: &ReportQuery, extra: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
-fn cell(v: Option<u32>, seconds: bool) -> String {
+fn cell(l: &L10n, v: Option<u32>, seconds: bool) -> String {
     match v {
         None => "—".into(),
-        Some(v) if seconds => duration_text(v),
-        Some(v) => v.to_string(),
+        Some(v) if seconds => duration_text(l, v),
+        Some(v) => l.number(i64::from(v)),
     }
 }
 
-fn spread_cells(s: &Spread, seconds: bool) -> Vec<String> {
+fn spread_cells(l: &L10n, s: &Spread, seconds: bool) -> Vec<String> {
     vec![
-        s.count.to_string(),
-        cell(s.median, seconds),
-        cell(s.p90, seconds),
+        l.number(i64::try_from(s.count).unwrap_or(i64::MAX)),
+        cell(l, s.median, seconds),
+        cell(l, s.p90, seconds),
     ]
 }
 
+/// A grouping's name.
+fn grouping_name(l: &L10n, g: GroupBy) -> String {
+    l.t(match g {
+        GroupBy::Day => "report-by-day",
+        GroupBy::Week => "report-by-week",
+        GroupBy::Agent => "report-by-agent",
+        GroupBy::Team => "report-by-team",
+        GroupBy::Inbox => "report-by-inbox",
+        GroupBy::Channel => "report-by-channel",
+        GroupBy::Label => "report-by-label",
+    })
+}
+
+/// A row's label and its short form for the x axis, in the reader's words: days and
+/// weeks from the row's date, "Unassigned" and "No team", channels by name; names as
+/// they are.
+fn row_labels(l: &L10n, by: GroupBy, row: &ReportRow) -> (String, String) {
+    let day = parse_date(&row.key);
+    match (by, day, row.key.as_str()) {
+        (GroupBy::Day, Some(d), _) => (l.day_weekday(d), l.day_short(d)),
+        (GroupBy::Week, Some(d), _) => (
+            l.t1("report-week-of", "date", l.day_short(d)),
+            l.day_short(d),
+        ),
+        (GroupBy::Agent, _, "none") => (l.t("report-unassigned"), l.t("report-unassigned")),
+        (GroupBy::Team, _, "none") => (l.t("report-no-team"), l.t("report-no-team")),
+        (GroupBy::Channel, _, code) if ChannelKind::parse(code).is_some() => {
+            let name = labels::channel_code(l, code);
+            (name.clone(), name)
+        }
+        _ => (row.label.clone(), row.short.clone()),
+    }
+}
+
 /// The page's view of a report: the totals, then each table with its chart.
-pub fn shown(r: &Report) -> ReportShown {
+pub fn shown(l: &L10n, r: &Report) -> ReportShown {
     let time = r.query.group_by.is_time();
     let labels: Vec<(String, String)> = r
         .rows
         .iter()
-        .map(|row| (row.label.clone(), row.short.clone()))
+        .map(|row| row_labels(l, r.query.group_by, row))
         .collect();
-    let first_col = match r.query.group_by {
-        GroupBy::Day => "Day",
-        GroupBy::Week => "Week",
-        GroupBy::Agent => "Agent",
-        GroupBy::Team => "Team",
-        GroupBy::Inbox => "Inbox",
-        GroupBy::Channel => "Channel",
-        GroupBy::Label => "Label",
-    };
+    let first_col = grouping_name(l, r.query.group_by);
+    let (from, to) = (l.day(r.query.from), l.day(r.query.to));
     let values = |f: &dyn Fn(&Summary) -> Option<u32>| -> Vec<Option<u32>> {
         r.rows.iter().map(|row| f(&row.summary)).collect()
     };
     let spread_series = |f: fn(&Summary) -> &Spread| {
         vec![
             Series {
-                name: "Median",
+                name: l.t("report-median"),
                 class: "s-median",
                 values: values(&|s| f(s).median),
             },
             Series {
-                name: "90th percentile",
+                name: l.t("report-p90-long"),
                 class: "s-p90",
                 values: values(&|s| f(s).p90),
             },
         ]
     };
+    let rows_of = |f: &dyn Fn(&Summary) -> Vec<String>| -> Vec<(String, Vec<String>)> {
+        r.rows
+            .iter()
+            .zip(&labels)
+            .map(|(row, (label, _))| (label.clone(), f(&row.summary)))
+            .collect()
+    };
+    let heads = |keys: [&str; 3]| {
+        let mut h = vec![first_col.clone()];
+        h.extend(keys.map(|k| l.t(k)));
+        h
+    };
     let durations = if time { Kind::Lines } else { Kind::Bars };
     let mut sections = Vec::new();
-    for (id, title) in TABLES {
-        let (kind, scale, series, headers, rows): (
-            _,
-            _,
-            _,
-            Vec<&'static str>,
-            Vec<(String, Vec<String>)>,
-        ) = match id {
+    for (id, title_key) in TABLES {
+        let (kind, scale, series, headers, rows) = match id {
             "conversations" => (
                 Kind::Bars,
                 Scale::Count,
                 vec![
                     Series {
-                        name: "Opened",
+                        name: l.t("report-opened"),
                         class: "s-opened",
                         values: values(&|s| Some(s.opened)),
                     },
                     Series {
-                        name: "Closed",
+                        name: l.t("report-closed"),
                         class: "s-closed",
                         values: values(&|s| Some(s.closed)),
                     },
                     Series {
-                        name: "Reopened",
+                        name: l.t("report-reopened"),
                         class: "s-reopened",
                         values: values(&|s| Some(s.reopened)),
                     },
                 ],
-                vec![first_col, "Opened", "Closed", "Reopened"],
-                r.rows
-                    .iter()
-                    .map(|row| {
-                        let s = &row.summary;
-                        (
-                            row.label.clone(),
-                            vec![
-                                s.opened.to_string(),
-                                s.closed.to_string(),
-                                s.reopened.to_string(),
-                            ],
-                        )
-                    })
-                    .collect(),
+                heads(["report-opened", "report-closed", "report-reopened"]),
+                rows_of(&|s| {
+                    [s.opened, s.closed, s.reopened]
+                        .map(|n| l.number(i64::from(n)))
+                        .into()
+                }),
             ),
             "first_response" => (
                 durations,
                 Scale::Seconds,
                 spread_series(|s| &s.first_response_s),
-                vec![first_col, "Responses", "Median", "P90"],
-                r.rows
-                    .iter()
-                    .map(|row| {
-                        (
-                            row.label.clone(),
-                            spread_cells(&row.summary.first_response_s, true),
-                        )
-                    })
-                    .collect(),
+                heads(["report-responses", "report-median", "report-p90"]),
+                rows_of(&|s| spread_cells(l, &s.first_response_s, true)),
             ),
             "resolution" => (
                 durations,
                 Scale::Seconds,
                 spread_series(|s| &s.resolution_s),
-                vec![first_col, "Closed", "Median", "P90"],
-                r.rows
-                    .iter()
-                    .map(|row| {
-                        (
-                            row.label.clone(),
-                            spread_cells(&row.summary.resolution_s, true),
-                        )
-                    })
-                    .collect(),
+                heads(["report-closed", "report-median", "report-p90"]),
+                rows_of(&|s| spread_cells(l, &s.resolution_s, true)),
             ),
             _ => (
-                if time { Kind::Lines } else { Kind::Bars },
+                durations,
                 Scale::Count,
                 spread_series(|s| &s.replies),
-                vec![first_col, "Closed", "Median", "P90"],
-                r.rows
-                    .iter()
-                    .map(|row| (row.label.clone(), spread_cells(&row.summary.replies, false)))
-                    .collect(),
+                heads(["report-closed", "report-median", "report-p90"]),
+                rows_of(&|s| spread_cells(l, &s.replies, false)),
             ),
         };
+        let title = l.t(title_key);
+        let chart_title = l.tr(
+            "report-chart-title",
+            &[
+                ("title", title.as_str().into()),
+                ("from", from.as_str().into()),
+                ("to", to.as_str().into()),
+            ],
+        );
         sections.push(Section {
             id,
-            title,
             charts: [WIDE, NARROW]
-                .map(|f| chart(f, id, title, kind, scale, &labels, &series))
+                .map(|f| chart(l, f, id, &chart_title, kind, scale, &labels, &series))
                 .into(),
+            title,
             headers,
             rows,
             csv_url: format!(
@@ -360,28 +377,35 @@ pub fn shown(r: &Report) -> ReportShown {
         });
     }
     let t = &r.total;
-    let p90 = |s: &Spread, seconds: bool| format!("90th percentile {}", cell(s.p90, seconds));
+    let p90 =
+        |s: &Spread, seconds: bool| l.t1("report-p90-value", "value", cell(l, s.p90, seconds));
+    let count = |n: u32| l.number(i64::from(n));
     ReportShown {
-        zone: r.zone.clone(),
-        from: format_date(r.query.from),
-        to: format_date(r.query.to),
+        range: l.tr(
+            "report-range",
+            &[
+                ("from", from.into()),
+                ("to", to.into()),
+                ("zone", r.zone.as_str().into()),
+            ],
+        ),
         total: vec![
-            ("Opened", t.opened.to_string(), String::new()),
-            ("Closed", t.closed.to_string(), String::new()),
-            ("Reopened", t.reopened.to_string(), String::new()),
+            (l.t("report-opened"), count(t.opened), String::new()),
+            (l.t("report-closed"), count(t.closed), String::new()),
+            (l.t("report-reopened"), count(t.reopened), String::new()),
             (
-                "First response, median",
-                cell(t.first_response_s.median, true),
+                l.t("report-total-first-response"),
+                cell(l, t.first_response_s.median, true),
                 p90(&t.first_response_s, true),
             ),
             (
-                "Resolution, median",
-                cell(t.resolution_s.median, true),
+                l.t("report-total-resolution"),
+                cell(l, t.resolution_s.median, true),
                 p90(&t.resolution_s, true),
             ),
             (
-                "Replies per conversation, median",
-                cell(t.replies.median, false),
+                l.t("report-total-replies"),
+                cell(l, t.replies.median, false),
                 p90(&t.replies, false),
             ),
         ],
@@ -392,29 +416,34 @@ pub fn shown(r: &Report) -> ReportShown {
 }
 
 /// The groupings `actor` may choose, `current` selected.
-pub fn groupings(actor: &Agent, current: &str) -> Vec<Choice> {
+pub fn groupings(l: &L10n, actor: &Agent, current: &str) -> Vec<Choice> {
     GroupBy::ALL
         .into_iter()
         .filter(|g| g.allowed_for(actor))
         .map(|g| Choice {
             value: g.as_str().into(),
-            label: match g {
-                GroupBy::Day => "Day",
-                GroupBy::Week => "Week",
-                GroupBy::Agent => "Agent",
-                GroupBy::Team => "Team",
-                GroupBy::Inbox => "Inbox",
-                GroupBy::Channel => "Channel",
-                GroupBy::Label => "Label",
-            }
-            .into(),
+            label: grouping_name(l, g),
             selected: g.as_str() == current,
         })
         .collect()
 }
 
+/// A refused query in the reader's words.
+pub fn query_error(l: &L10n, e: &QueryError) -> String {
+    match e {
+        QueryError::NotADate { field, value } => {
+            l.t2("report-error-date", "field", *field, "value", value)
+        }
+        QueryError::FromAfterTo => l.t("report-error-order"),
+        QueryError::TooLong => l.t1("report-error-too-long", "days", MAX_DAYS),
+        QueryError::NotAGrouping(g) => l.t1("report-error-group-by", "value", g),
+        QueryError::NotAFilter(f) => l.t1("report-error-filter", "value", f),
+        QueryError::FilterNeedsTime => l.t("report-error-filter-time"),
+    }
+}
+
 /// The filters `actor` may choose (agents: their inboxes and those inboxes' channels).
-pub fn filters(actor: &Agent, dir: &Directory, current: &str) -> Vec<ChoiceGroup> {
+pub fn filters(l: &L10n, actor: &Agent, dir: &Directory, current: &str) -> Vec<ChoiceGroup> {
     let choice = |f: Filter, label: String| {
         let value = f.as_string();
         Choice {
@@ -431,14 +460,14 @@ pub fn filters(actor: &Agent, dir: &Directory, current: &str) -> Vec<ChoiceGroup
             .iter()
             .map(|a| choice(Filter::Agent(Some(a.id)), a.name.clone()))
             .collect();
-        agents.push(choice(Filter::Agent(None), "Unassigned".into()));
+        agents.push(choice(Filter::Agent(None), l.t("report-unassigned")));
         groups.push(ChoiceGroup {
-            label: "Agent",
+            label: l.t("report-by-agent"),
             choices: agents,
         });
     }
     groups.push(ChoiceGroup {
-        label: "Inbox",
+        label: l.t("report-by-inbox"),
         choices: inboxes
             .iter()
             .map(|i| choice(Filter::Inbox(i.id), i.name.clone()))
@@ -450,18 +479,18 @@ pub fn filters(actor: &Agent, dir: &Directory, current: &str) -> Vec<ChoiceGroup
             .iter()
             .map(|t| choice(Filter::Team(Some(t.id)), t.name.clone()))
             .collect();
-        teams.push(choice(Filter::Team(None), "No team".into()));
+        teams.push(choice(Filter::Team(None), l.t("report-no-team")));
         groups.push(ChoiceGroup {
-            label: "Team",
+            label: l.t("report-by-team"),
             choices: teams,
         });
     }
     groups.push(ChoiceGroup {
-        label: "Channel",
+        label: l.t("report-by-channel"),
         choices: ChannelKind::ALL
             .into_iter()
             .filter(|k| inboxes.iter().any(|i| i.channel == *k))
-            .map(|k| choice(Filter::Channel(k), k.label().into()))
+            .map(|k| choice(Filter::Channel(k), labels::channel(l, k)))
             .collect(),
     });
     groups.retain(|g| !g.choices.is_empty());

@@ -31,6 +31,34 @@ pub trait Localized {
     fn iso(&self, at: impl Borrow<Timestamp>) -> String {
         crate::web_time(*at.borrow())
     }
+    /// A channel's name: "Email", "Chat web".
+    fn channel(&self, kind: impl Code<ChannelKind>) -> String {
+        super::labels::channel(self.l10n(), kind.code())
+    }
+    /// The step a connection test failed at: "DNS lookup".
+    fn probe_step(&self, step: impl Code<crate::domain::email::ProbeStep>) -> String {
+        super::labels::probe_step(self.l10n(), step.code())
+    }
+}
+
+/// A code a template passes by value or by (nested) reference.
+pub trait Code<T> {
+    fn code(&self) -> T;
+}
+impl Code<ChannelKind> for ChannelKind {
+    fn code(&self) -> ChannelKind {
+        *self
+    }
+}
+impl Code<crate::domain::email::ProbeStep> for crate::domain::email::ProbeStep {
+    fn code(&self) -> crate::domain::email::ProbeStep {
+        *self
+    }
+}
+impl<T, U: Code<T> + ?Sized> Code<T> for &U {
+    fn code(&self) -> T {
+        (**self).code()
+    }
 }
 
 /// `impl Localized` for views that carry a `Page` (`localized!(page: A, B)`) or their
@@ -459,6 +487,7 @@ pub struct TestOutcome {
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/_test_result.html")]
 pub struct TestResultView {
+    pub l: L10n,
     pub test: TestOutcome,
 }
 
@@ -548,6 +577,11 @@ impl InboxEditView {
     pub fn testable(&self) -> bool {
         self.email.is_some() || self.messaging.is_some()
     }
+
+    /// The body an API inbox's integration posts (code, not words).
+    pub fn body_example(&self) -> &'static str {
+        r#"{"source_id": "…", "contact": {"identifier": "…", "name": "…", "email": "…", "phone": "…"}, "content": "…"}"#
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -560,6 +594,7 @@ pub struct AuditView {
 
 localized!(page: ErrorView, SetupView, LoginView, InviteView, ProfileView, AgentsView,
     TwoFactorLoginView, TwoFactorView, AgentEditView, TeamsView, TeamEditView, InboxesView, InboxEditView, AuditView);
+localized!(own: TestResultView);
 
 #[cfg(test)]
 mod tests {

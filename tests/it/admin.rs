@@ -184,7 +184,7 @@ async fn teams_and_inboxes_with_members_and_agent_visibility() {
         r.text()
             .await
             .unwrap()
-            .contains("channel: unknown channel type")
+            .contains("Channel: unknown channel type &#34;fax&#34;")
     );
 
     // An agent sees only the inboxes they are a member of.

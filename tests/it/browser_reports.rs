@@ -39,7 +39,7 @@ async fn browser_reports_page_regroups_and_draws_charts() {
                 .await?
                 .click()
                 .await?;
-            wait_text(&c, ".report-range", "From 2026-05-29 to 2026-06-01").await?;
+            wait_text(&c, ".report-range", "From 29 May 2026 to 1 Jun 2026").await?;
             let here = c.current_url().await?;
             assert_eq!(
                 here.query(),
@@ -118,6 +118,65 @@ async fn browser_reports_page_regroups_and_draws_charts() {
             Ok(())
         },
     )
+    .await;
+    k.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium + chromedriver; run ./scripts/test (it installs them)"]
+async fn browser_reports_page_in_spanish() {
+    let k = known_data_set().await;
+    // The admin's profile: Spanish (days still cut in UTC, the data set's zone).
+    let r = k
+        .admin
+        .submit(
+            "/profile",
+            "/profile/preferences",
+            &[("language", "es"), ("timezone", "UTC")],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let url = k.app.url.clone();
+    with_browsers("browser_reports_page_in_spanish", |b| async move {
+        let c = b.open().await?;
+        c.goto(&format!("{url}/login")).await?;
+        sign_in(&c, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+        c.goto(&format!(
+            "{url}/reports?from=2026-05-29&to=2026-06-01&group_by=day"
+        ))
+        .await?;
+        wait_text(&c, ".report-range", "Del 29 may 2026 al 1 jun 2026, días en UTC").await?;
+        wait_text(&c, ".page-head h1", "Informes").await?;
+        let tip = c
+            .find(css("#conversations .chart-wide rect.bar title"))
+            .await?
+            .prop("textContent")
+            .await?;
+        assert_eq!(tip.as_deref(), Some("vie 29 may — Abiertas: 2"));
+        let legend = c
+            .find(css("#first_response .chart-wide .legend"))
+            .await?
+            .prop("textContent")
+            .await?;
+        assert_eq!(legend.as_deref(), Some("MedianaPercentil 90"));
+        let head = c
+            .find(css("#resolution thead"))
+            .await?
+            .prop("textContent")
+            .await?;
+        assert_eq!(head.as_deref(), Some("DíaCerradasMedianaP90"));
+        shot(&c, 1280, "reports-es-1280").await?;
+        shot(&c, 390, "reports-es-390").await?;
+        // Nothing sticks out sideways on a phone.
+        let wide = c
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                vec![],
+            )
+            .await?;
+        assert_eq!(wide.as_i64(), Some(0), "the page scrolls sideways at 390 px");
+        Ok(())
+    })
     .await;
     k.app.stop().await;
 }

@@ -410,6 +410,32 @@ async fn a_contact_export_holds_that_contact_only_and_renders_safely() {
     assert_eq!(html.matches("<section class=\"conv\"").count(), 3);
     assert!(html.contains("(internal note)"));
     assert!(html.contains(&format!("id=\"conversation-{script_conv}\"")));
+    assert!(html.contains("Times are in UTC") && html.contains(" UTC</time>"));
+    // The installation's [ui] language and time zone: Spanish, times in Madrid's.
+    let es = Command::new(env!("CARGO_BIN_EXE_charla"))
+        .args([
+            "--data",
+            s(&src),
+            "export",
+            "--format",
+            "html",
+            "--contact",
+            &id,
+        ])
+        .env_remove("RUST_LOG")
+        .env("CHARLA__UI__LANGUAGE", "es")
+        .env("CHARLA__UI__TIMEZONE", "Europe/Madrid")
+        .output()
+        .unwrap();
+    let es = ok(&es);
+    assert!(es.contains("<html lang=\"es\">"), "{es}");
+    assert!(es.contains("Conversaciones con ") && es.contains("(nota privada)"));
+    assert!(es.contains("Las horas están en Europe/Madrid"));
+    assert!(!es.contains("(internal note)") && !es.contains(" UTC</time>"));
+    assert!(
+        es.contains(" CET</time>") || es.contains(" CEST</time>"),
+        "{es}"
+    );
 
     // mbox: every message starts at a From_ line after a blank line; the body's
     // "From the warehouse" is quoted, and unquoting gives the text back.

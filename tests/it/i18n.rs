@@ -381,3 +381,220 @@ async fn a_refused_language_or_zone_is_named_and_keeps_what_was_typed() {
     }
     app.stop().await;
 }
+
+/// The words of `page` that should have been translated and were not.
+fn english_left(page: &str, words: &[&str]) -> Vec<String> {
+    words
+        .iter()
+        .filter(|w| page.contains(*w))
+        .map(|w| w.to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn reports_and_inbox_admin_pages_speak_spanish() {
+    let app = TestApp::start().await; // Thursday 2026-05-28 20:26:40 UTC
+    // 22:30 UTC on the 28th is already 00:30 on Friday the 29th in Madrid.
+    app.clock.advance_secs(2 * 3600 + 3 * 60 + 20);
+    let c = app.admin().await;
+    let (api, conv) = one_conversation(&app, &c).await;
+    let conv = api.get(&format!("/api/v1/conversations/{conv}")).await.1["conversation"].clone();
+    let range = "from=2026-05-28&to=2026-05-29";
+
+    // Reports, by the browser's language.
+    let (s, page) = get_in(&c, &format!("/reports?{range}&group_by=day"), "es").await;
+    assert_eq!(s, StatusCode::OK);
+    for words in [
+        "<html lang=\"es\">",
+        "<h1>Informes</h1>",
+        "Agrupar por",
+        "Tiempo de primera respuesta",
+        "Respuestas por conversación",
+        "Del 28 may 2026 al 29 may 2026, días en UTC",
+        "Descargar todo (CSV)",
+        ">Abiertas</th>",
+        ">Mediana</th>",
+        "<th scope=\"row\">jue 28 may</th><td>1</td>",
+        "<title>jue 28 may — Abiertas: 1</title>",
+        "Nada en este periodo",
+        "<option value=\"\">Todos</option>",
+        "<option value=\"week\">Semana</option>",
+    ] {
+        assert!(
+            page.contains(words),
+            "{words:?} missing from the Spanish reports page"
+        );
+    }
+    let left = english_left(
+        &page,
+        &[
+            ">Opened<",
+            ">Median<",
+            "Group by",
+            "Nothing in this range",
+            "No rows.",
+            "Download everything",
+            "days in",
+            "Everyone",
+            "Thu 28",
+            ">Show<",
+            "90th percentile",
+        ],
+    );
+    assert!(left.is_empty(), "left in English: {left:?}");
+    // Refused values are named in Spanish and keep what was typed.
+    let (s, page) = get_in(&c, "/reports?from=ayer&group_by=day", "es").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(page.contains("Desde: «ayer» no es una fecha."), "{page}");
+    assert!(page.contains("value=\"ayer\""));
+    let (s, page) = get_in(&c, "/reports?group_by=mes", "es").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(page.contains("«mes» no es una agrupación"), "{page}");
+    let (s, page) = get_in(&c, "/reports?table=nope", "es").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(page.contains("No existe esa tabla"), "{page}");
+
+    // Admin inbox pages.
+    let (_, list) = get_in(&c, "/admin/inboxes", "es").await;
+    for words in [
+        "Cada bandeja de entrada es un canal conectado.",
+        "Nueva bandeja de entrada",
+        "Crear bandeja de entrada",
+        "Ajustes de correo",
+        "Correo entrante",
+        "Intervalo de consulta",
+        "Probar conexión",
+        "Secreto de verificación de identidad",
+        "Pedir nombre y correo antes",
+        "Proveedor de WhatsApp",
+        "ID del número de teléfono",
+        "Cómo llegan las novedades",
+        ">Chat web</option>",
+        "(solo para el canal Correo electrónico)",
+    ] {
+        assert!(
+            list.contains(words),
+            "{words:?} missing from the Spanish inbox list"
+        );
+    }
+    let left = english_left(
+        &list,
+        &[
+            "Create inbox",
+            "Test connection",
+            "Email settings",
+            "Incoming mail",
+            "Poll interval",
+            "Allowed sites",
+            "Identity verification",
+            "Phone number ID",
+            "How updates arrive",
+            "channel only",
+            ">Website chat<",
+            "Advanced",
+            "Members<",
+        ],
+    );
+    assert!(left.is_empty(), "left in English: {left:?}");
+    let inbox = conv["inbox_id"].as_u64().unwrap();
+    let (_, edit) = get_in(&c, &format!("/admin/inboxes/{inbox}"), "es").await;
+    for words in [
+        "Guardar bandeja de entrada",
+        "Integración",
+        "Envía los mensajes de los clientes a:",
+        "Renovar el token",
+        "data-confirm=\"¿Eliminar la bandeja de entrada Web?\"",
+        "URL del webhook",
+    ] {
+        assert!(
+            edit.contains(words),
+            "{words:?} missing from the Spanish inbox page"
+        );
+    }
+    let left = english_left(
+        &edit,
+        &[
+            "Save inbox",
+            "Rotate token",
+            "Delete inbox",
+            "Integration",
+            "Post customer",
+        ],
+    );
+    assert!(left.is_empty(), "left in English: {left:?}");
+    // A refused form: the fields named in Spanish, the reason too.
+    let r = submit_in(
+        &c,
+        "/admin/inboxes",
+        "/admin/inboxes",
+        &[
+            ("name", "Correo"),
+            ("channel", "email"),
+            ("imap_host", "imap.example.com"),
+            ("imap_port", "99999"),
+            ("smtp_host", "smtp.example.com"),
+            ("smtp_port", "587"),
+            ("from_address", "hola@example.com"),
+        ],
+        "es",
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("Puerto IMAP: debe ser un número de puerto de 1 a 65535, no «99999»"),
+        "{body}"
+    );
+
+    // The profile's time zone cuts the report's days: the conversation opened on the
+    // 28th in UTC is one of the 29th in Madrid, on the page and in the API.
+    let (_, v) = api
+        .get(&format!("/api/v1/reports/overview?{range}&group_by=day"))
+        .await;
+    assert_eq!(v["timezone"], "UTC");
+    assert_eq!(
+        (
+            v["rows"][0]["opened"].as_u64(),
+            v["rows"][1]["opened"].as_u64()
+        ),
+        (Some(1), Some(0))
+    );
+    let r = c
+        .submit(
+            "/profile",
+            "/profile/preferences",
+            &[("language", "es"), ("timezone", "Europe/Madrid")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, v) = api
+        .get(&format!("/api/v1/reports/overview?{range}&group_by=day"))
+        .await;
+    assert_eq!(v["timezone"], "Europe/Madrid");
+    assert_eq!(v["rows"][1]["key"], "2026-05-29");
+    assert_eq!(
+        (
+            v["rows"][0]["opened"].as_u64(),
+            v["rows"][1]["opened"].as_u64()
+        ),
+        (Some(0), Some(1))
+    );
+    let (_, page) = c.get_text(&format!("/reports?{range}&group_by=day")).await;
+    assert!(page.contains("días en Europe/Madrid"), "{page}");
+    assert!(
+        page.contains("<th scope=\"row\">vie 29 may</th><td>1</td>"),
+        "{page}"
+    );
+
+    // "Download conversations" in the agent's language and time zone.
+    let id = conv["contact"]["id"].as_u64().unwrap();
+    let r = c.get(&format!("/contacts/{id}/export")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<html lang=\"es\">"), "{html}");
+    assert!(html.contains("Conversaciones con Lucía"), "{html}");
+    assert!(html.contains("Las horas están en Europe/Madrid"), "{html}");
+    assert!(html.contains("29 may 2026, 00:30 CEST"), "{html}");
+    assert!(!html.contains("UTC") && !html.contains("started"), "{html}");
+    app.stop().await;
+}

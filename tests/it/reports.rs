@@ -576,7 +576,7 @@ async fn reports_page_draws_charts_and_tables_and_downloads_csv() {
     // Each drawn twice: wide, and narrow for phones (the stylesheet shows one).
     assert_eq!(page.matches("<svg class=\"chart\"").count(), 8);
     assert!(page.contains(
-        "<title id=\"conversations-wide-title\">Conversations (2026-05-29 to 2026-06-01)</title>"
+        "<title id=\"conversations-wide-title\">Conversations (29 May 2026 to 1 Jun 2026)</title>"
     ));
     assert!(
         page.contains("<title>Fri 29 May — Opened: 2</title>"),
@@ -709,7 +709,7 @@ async fn reports_refuse_bad_input_in_words() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(page.contains("value=\"2026-02-30\""), "{page}");
     assert!(
-        page.contains("from: &#34;2026-02-30&#34; is not a date"),
+        page.contains("From: “2026-02-30” is not a date. Use YYYY-MM-DD"),
         "{page}"
     );
     assert!(page.contains("<option value=\"week\" selected>"));

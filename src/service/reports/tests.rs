@@ -8,7 +8,7 @@ fn q(
     group_by: Option<&str>,
     filter: Option<&str>,
 ) -> std::result::Result<ReportQuery, Invalid> {
-    ReportQuery::parse(from, to, group_by, filter, TODAY)
+    ReportQuery::parse(from, to, group_by, filter, TODAY).map_err(|e| e.invalid())
 }
 
 #[test]
@@ -62,6 +62,23 @@ fn bad_queries_name_their_field() {
             .contains("day, week, agent, team, inbox, channel or label"),
         "{e}"
     );
+}
+
+#[test]
+fn local_zones_cut_days_at_local_midnight() {
+    let madrid = LocalZone::new("europe/madrid");
+    assert_eq!(madrid.name(), "Europe/Madrid");
+    // 2026-05-28 22:30 UTC is already the 29th in Madrid (summer time, UTC+2).
+    let at = crate::domain::Timestamp((20_601 * 86_400 + 22 * 3600 + 1800) * 1000);
+    assert_eq!(madrid.offset_secs(at), 7200);
+    assert_eq!(
+        day_of_hour(crate::domain::report::hour_of(at), &madrid),
+        20_602
+    );
+    // In winter, one hour.
+    assert_eq!(madrid.offset_secs(crate::domain::Timestamp(0)), 3600);
+    let unknown = LocalZone::new("Mars/Olympus");
+    assert_eq!((unknown.name(), unknown.offset_secs(at)), ("UTC", 0));
 }
 
 #[test]

@@ -2,10 +2,12 @@
 
 use super::see_other;
 use crate::domain::conversation::ContactId;
+use crate::i18n::Msg;
 use crate::service::{ContactInput, ServiceError};
 use crate::web::AppState;
 use crate::web::auth::Signed;
 use crate::web::error::WebError;
+use crate::web::export;
 use crate::web::forms::Form;
 use crate::web::inbox_views::{ContactPage, ContactsPage, RowView};
 use crate::web::locale::Loc;
@@ -209,6 +211,7 @@ pub struct ExportQuery {
 /// (docs/export.md). Recorded in the audit log.
 pub async fn contacts_export(
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     id: web::Path<u64>,
     q: web::Query<ExportQuery>,
@@ -217,9 +220,9 @@ pub async fn contacts_export(
         "html" => "html",
         "jsonl" => "jsonl",
         other => {
-            return Err(WebError::bad_request(format!(
-                "format must be html or jsonl, not {other:?}"
-            )));
+            return Err(WebError::BadRequest(
+                Msg::new("export-error-format").arg("format", other),
+            ));
         }
     };
     let (me, id) = (auth.agent.clone(), ContactId(*id));
@@ -231,20 +234,17 @@ pub async fn contacts_export(
         } else {
             let name = services.contact(&me, id)?.contact.display_name();
             let dir = services.directory();
-            let mut html = crate::web::export::head(
-                &format!("Conversations with {name}"),
-                "Exported from Charla. Times are UTC; internal notes are marked.",
-            );
+            let mut html = export::head(&l, &export::contact_title(&l, &name));
             services.each_transcript(
                 Some(&me),
                 crate::service::exchange::Scope::Contact(id),
                 &mut |t| {
-                    html.push_str(&crate::web::export::conversation(t, &dir));
+                    html.push_str(&export::conversation(&l, t, &dir));
                     Ok(())
                 },
                 &mut |_, _| {},
             )?;
-            html.push_str(crate::web::export::FOOT);
+            html.push_str(export::FOOT);
             out = html.into_bytes();
         }
         services.audit_contact_export(&me, id, format)?;

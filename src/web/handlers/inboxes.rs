@@ -65,7 +65,12 @@ struct Shown<'a> {
     test: TestOutcome,
 }
 
-fn health_view(s: &Services, auth: &SessionAuth, inbox: &Inbox) -> Result<HealthView, WebError> {
+fn health_view(
+    s: &Services,
+    l: &L10n,
+    auth: &SessionAuth,
+    inbox: &Inbox,
+) -> Result<HealthView, WebError> {
     let status = s.mail_status(&auth.agent, inbox.id)?;
     let h = status.health;
     let (folder, poll_seconds) = inbox
@@ -74,9 +79,9 @@ fn health_view(s: &Services, auth: &SessionAuth, inbox: &Inbox) -> Result<Health
         .map(|e| (e.folder.clone(), e.poll_seconds))
         .unwrap_or_default();
     Ok(HealthView {
-        last_success: h.last_success.map(|t| t.display()),
+        last_success: h.last_success.map(|t| l.datetime(t)),
         error_resolved: matches!((&h.last_error, h.last_success), (Some((e, _)), Some(ok)) if ok > *e),
-        last_error: h.last_error.map(|(t, e)| (t.display(), e)),
+        last_error: h.last_error.map(|(t, e)| (l.datetime(t), e)),
         fetched: h.fetched,
         folder,
         cursor: status.cursor,
@@ -100,7 +105,7 @@ fn edit_view(
     let stored = inbox.email.as_ref().map(EmailForm::from_settings);
     let (health, email) = match &stored {
         Some(s) => (
-            Some(health_view(sv, auth, &inbox)?),
+            Some(health_view(sv, l, auth, &inbox)?),
             Some(
                 shown
                     .form
@@ -322,7 +327,7 @@ pub async fn inboxes_create(
         )),
         Ok((_, None)) => Ok(see_other("/admin/inboxes?flash=inbox_saved")),
         Err(e) => {
-            let error = Some(form_error(e)?);
+            let error = Some(form_error(&l, e)?);
             let view = st
                 .services
                 .blocking(move |s| {
@@ -410,7 +415,7 @@ pub async fn inboxes_update(
     match update(&st, &auth, id, &f, base_url(&req, &st)).await {
         Ok(()) => Ok(see_other("/admin/inboxes?flash=inbox_saved")),
         Err(e) => {
-            let (base, error) = (base_url(&req, &st), Some(form_error(e)?));
+            let (base, error) = (base_url(&req, &st), Some(form_error(&l, e)?));
             let view = st
                 .services
                 .blocking(move |s| {

@@ -1,16 +1,17 @@
 //! Reports: the page (`/reports`, a GET form, bookmarkable, `?format=csv` downloads) and
 //! the API (`GET /api/v1/reports/{name}`). Admins see everything, agents their own.
 
-use crate::domain::Agent;
 use crate::domain::report::format_date;
-use crate::service::{GroupBy, REPORTS, Report, ReportQuery};
+use crate::i18n::Msg;
+use crate::service::{GroupBy, LocalZone, QueryError, REPORTS, Report, ReportQuery};
 use crate::web::AppState;
 use crate::web::auth::{ApiAgent, Signed};
 use crate::web::error::{ApiError, WebError};
 use crate::web::handlers::render;
-use crate::web::locale::Loc;
+use crate::web::locale::{Loc, agent_timezone};
 use crate::web::report_views::{
-    ReportForm, ReportsView, filters, groupings, known_table, report_csv, report_json, shown,
+    ReportForm, ReportsView, filters, groupings, known_table, query_error, report_csv, report_json,
+    shown,
 };
 use crate::web::views::Page;
 use actix_web::http::StatusCode;
@@ -33,12 +34,11 @@ pub struct ReportParams {
 impl ReportParams {
     fn query(
         &self,
-        actor: &Agent,
+        zone: &LocalZone,
         st: &AppState,
         lenient: bool,
-    ) -> Result<ReportQuery, crate::domain::validate::Invalid> {
-        let zone = st.services.report_zone(actor);
-        let today = st.services.report_today(&zone);
+    ) -> Result<ReportQuery, QueryError> {
+        let today = st.services.report_today(zone);
         // The page's form always sends its filter; it applies only over days or weeks.
         let time = self
             .group_by
@@ -82,13 +82,13 @@ pub async fn reports_page(
     let me = auth.agent.clone();
     let table = q.table.as_deref().filter(|t| !t.is_empty());
     if !known_table(table) {
-        return Err(WebError::bad_request(
-            "table: use conversations, first_response, resolution or replies",
-        ));
+        return Err(WebError::BadRequest(Msg::new("report-error-table")));
     }
-    let parsed = q.query(&me, &st, true);
+    // Days are cut in the reader's time zone.
+    let zone = st.services.report_zone(l.tz_name());
+    let parsed = q.query(&zone, &st, true);
     let report = match &parsed {
-        Ok(query) => Some(st.services.overview(me.clone(), *query).await?),
+        Ok(query) => Some(st.services.overview(me.clone(), *query, zone).await?),
         Err(_) => None,
     };
     if let (Some(r), Some("csv")) = (&report, q.format.as_deref()) {
@@ -111,11 +111,15 @@ pub async fn reports_page(
     let dir = st.services.directory();
     let view = ReportsView {
         page: Page::signed(&l, &me, &auth.session.csrf, l.t("nav-reports"), "reports"),
-        groupings: groupings(&me, &form.group_by),
-        filters: filters(&me, &dir, &form.filter),
-        everyone: if me.is_admin() { "Everyone" } else { "Me" },
-        error: parsed.as_ref().err().map(ToString::to_string),
-        report: report.as_ref().map(shown),
+        groupings: groupings(&l, &me, &form.group_by),
+        filters: filters(&l, &me, &dir, &form.filter),
+        everyone: l.t(if me.is_admin() {
+            "report-everyone"
+        } else {
+            "report-me"
+        }),
+        error: parsed.as_ref().err().map(|e| query_error(&l, e)),
+        report: report.as_ref().map(|r| shown(&l, r)),
         form,
     };
     let status = match parsed {
@@ -155,8 +159,11 @@ pub async fn reports_api(
         Some("csv") => true,
         Some(other) => return Err(bad(format!("format: {other:?} is not json or csv"))),
     };
-    let query = q.query(&me, &st, false).map_err(|i| bad(i.to_string()))?;
-    let r = st.services.overview(me, query).await?;
+    let zone = st
+        .services
+        .report_zone(agent_timezone(Some(&me), &st.settings.ui));
+    let query = q.query(&zone, &st, false).map_err(|e| bad(e.to_string()))?;
+    let r = st.services.overview(me, query, zone).await?;
     Ok(match csv {
         true => csv_response(&r, &name, table),
         false => HttpResponse::Ok().json(report_json(&name, &r)),

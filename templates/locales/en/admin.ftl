@@ -1,4 +1,4 @@
-# Admin: agents, teams, the audit log. (Inboxes' own pages are not in the catalog yet.)
+# Admin: agents, teams, the audit log. (Inboxes' pages are in inboxes.ftl.)
 
 admin-edit = Edit
 agents-lead = People who answer your customers. Admins also manage the workspace.

@@ -20,6 +20,15 @@ time-today = { $time }
 time-this-year = { $day } { $month }, { $time }
 time-date = { $day } { $month } { $year }
 time-full = { $day } { $month } { $year }, { $time } { $zone }
+time-day-month = { $day } { $month }
+time-weekday = { $weekday } { $day } { $month }
+weekday-1 = Mon
+weekday-2 = Tue
+weekday-3 = Wed
+weekday-4 = Thu
+weekday-5 = Fri
+weekday-6 = Sat
+weekday-7 = Sun
 
 ## The navigation and the signed-in agent
 

@@ -1,4 +1,4 @@
-# Administración: agentes, equipos, el registro de auditoría. (Las páginas de las bandejas de entrada aún no están en el catálogo.)
+# Administración: agentes, equipos, el registro de auditoría. (Las páginas de las bandejas de entrada están en inboxes.ftl.)
 
 admin-edit = Editar
 agents-lead = Las personas que atienden a tus clientes. Los administradores también gestionan el espacio de trabajo.

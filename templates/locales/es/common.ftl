@@ -20,6 +20,15 @@ time-today = { $time }
 time-this-year = { $day } { $month }, { $time }
 time-date = { $day } { $month } { $year }
 time-full = { $day } { $month } { $year }, { $time } { $zone }
+time-day-month = { $day } { $month }
+time-weekday = { $weekday } { $day } { $month }
+weekday-1 = lun
+weekday-2 = mar
+weekday-3 = mié
+weekday-4 = jue
+weekday-5 = vie
+weekday-6 = sáb
+weekday-7 = dom
 
 ## La navegación y el agente que ha iniciado sesión
 

@@ -79,3 +79,55 @@ error-bad-code = Ese código no es correcto o ya se usó. Espera al siguiente y 
 error-two-factor-required = Tu espacio de trabajo exige la verificación en dos pasos, así que no se puede desactivar.
 error-two-factor-self-first = Configura antes tu propia verificación en dos pasos (Perfil → Verificación en dos pasos), para no quedarte fuera.
 error-two-factor-stale = Este formulario de configuración ya no es válido. Vuelve a abrir la página de verificación en dos pasos.
+invalid-port-typed = { field-label }: debe ser un número de puerto de 1 a 65535, no «{ $value }»
+invalid-seconds-typed = { field-label }: debe ser un número de segundos, no «{ $value }»
+invalid-colour-typed = { field-label }: debe ser un color como #4f46e5, no «{ $value }»
+invalid-security-typed = { field-label }: debe ser none, starttls o tls, no «{ $value }»
+invalid-prechat-typed = { field-label }: debe ser off, optional o required, no «{ $value }»
+invalid-channel-typed = { field-label }: tipo de canal desconocido, «{ $value }»
+invalid-port = { field-label }: debe ser un número de puerto
+invalid-required = { field-label }: es obligatorio
+invalid-poll-range = { field-label }: debe estar entre 10 y 3600
+invalid-url = { field-label }: debe ser una URL http:// o https://
+invalid-host = { field-label }: debe ser un nombre de servidor como imap.example.com
+invalid-email-settings = { field-label }: una bandeja de correo necesita sus ajustes IMAP y SMTP
+invalid-messaging-settings = { field-label }: una bandeja de mensajería necesita los ajustes de su proveedor
+invalid-test-settings = { field-label }: faltan los ajustes IMAP y SMTP que probar
+invalid-email-inbox = { field-label }: debe ser una de las bandejas de correo
+invalid-origins = { field-label }: 50 orígenes como máximo
+invalid-token = { field-label }: no es un token válido
+invalid-password-again = { field-label }: vuelve a escribir la contraseña: { $what ->
+    [host] ha cambiado el servidor
+    [port] ha cambiado el puerto
+   *[other] han cambiado el servidor, el puerto, el usuario o la seguridad
+}
+
+## Rechazos de una acción (un conflicto, una ventana de mensajería cerrada)
+
+error-channel-fixed = El tipo de canal de una bandeja de entrada no puede cambiar; crea una bandeja nueva.
+error-only-email-settings = Solo las bandejas de correo tienen ajustes de correo.
+error-only-website-settings = Solo las bandejas de chat web tienen ajustes de chat web.
+error-only-messaging-settings = Solo las bandejas de mensajería tienen ajustes de proveedor.
+error-only-api-token = Solo las bandejas de API tienen token.
+error-no-reply-inbox = Esta bandeja de chat web no tiene una bandeja de correo por la que responder (mira sus ajustes).
+error-no-transcript-inbox = Esta bandeja de chat web no tiene una bandeja de correo por la que enviar (mira sus ajustes).
+error-email-answer-only = Solo las conversaciones de correo y de chat web se pueden responder por correo.
+error-transcript-only = Las transcripciones se envían por correo: solo las tienen las conversaciones de correo y de chat web.
+error-mail-without-address = Este correo llegó sin una dirección a la que responder (no hay From, Reply-To, Sender ni Return-Path utilizable).
+error-no-email-address = Esta conversación no tiene una dirección de correo a la que responder.
+error-unconfirmed-email = El visitante escribió esta dirección de correo y nadie la ha confirmado todavía: confírmala primero (puede que no sea suya).
+error-nothing-to-confirm = Esta conversación no tiene una dirección de correo que confirmar.
+error-website-cannot-start = Un chat web no puede iniciar una conversación: los visitantes escriben primero (usa una bandeja de correo o de SMS).
+error-provider-unreadable = No se pueden leer los ajustes del proveedor de esta bandeja de entrada.
+error-channel-cannot-start = Este canal no puede iniciar una conversación: el cliente escribe primero.
+error-template-only = Este canal solo puede iniciar una conversación con una plantilla aprobada.
+error-whatsapp-template-only = Una conversación nueva de WhatsApp solo puede empezar con una plantilla aprobada (las plantillas llegarán con el editor).
+error-no-provider = Esta bandeja de entrada no tiene proveedor de mensajería.
+error-no-channel-address = Esta conversación no tiene una dirección en este canal a la que responder.
+error-contact-taken = Otro contacto ya tiene ese correo o teléfono.
+error-own-admin-role = No puedes quitarte tu propio rol de administrador.
+error-deactivate-self = No puedes desactivarte a ti mismo.
+error-invite-inactive = Reactiva al agente antes de enviarle una invitación.
+error-report-own = Los agentes solo ven sus propias cifras.
+error-report-teams = Los informes por equipo son para administradores: las cifras de un equipo abarcan bandejas de entrada de las que quizá no seas miembro.
+error-window-closed = La ventana de mensajería de { $hours } horas está cerrada: el cliente no ha escrito en las últimas { $hours } horas, así que solo se puede enviar una plantilla aprobada.

@@ -3,8 +3,9 @@
 //! the form is refused or tested, passwords excepted.
 
 use crate::domain::validate::Invalid;
+use crate::i18n::{Arg, L10n};
 use crate::service::{EmailInput, ServerInput, ServiceError};
-use crate::web::error::WebError;
+use crate::web::error::{WebError, invalid_msg, refusal_msg};
 use crate::web::views::{EmailForm, FormError, InboxFormValues};
 use serde::Deserialize;
 
@@ -217,39 +218,60 @@ fn input_name(field: &str) -> String {
     }
 }
 
-/// The words people see for a field code; codes of other fields as they are.
-fn label(field: &str) -> &str {
+/// The catalog key of a field code's name; `None` for codes the catalog's refusals
+/// name themselves (`name`).
+fn label(field: &str) -> Option<&'static str> {
     if let Some(l) = super::messaging_specs::label(field) {
-        return l;
+        return Some(l);
     }
-    match field {
-        "email" => "Email settings",
-        "email.imap.host" => "IMAP host",
-        "email.imap.port" => "IMAP port",
-        "email.imap.security" => "IMAP security",
-        "email.imap.folder" => "IMAP folder",
-        "email.smtp.host" => "SMTP host",
-        "email.smtp.port" => "SMTP port",
-        "email.smtp.security" => "SMTP security",
-        "email.imap.password" => "IMAP password",
-        "email.smtp.password" => "SMTP password",
-        "email.from_address" => "From address",
-        "poll_seconds" => "Poll interval",
-        other => other,
-    }
+    Some(match field {
+        "email" => "inboxes-f-email",
+        "email.imap.host" => "inboxes-f-imap-host",
+        "email.imap.port" => "inboxes-f-imap-port",
+        "email.imap.security" => "inboxes-f-imap-security",
+        "email.imap.folder" => "inboxes-f-imap-folder",
+        "email.smtp.host" => "inboxes-f-smtp-host",
+        "email.smtp.port" => "inboxes-f-smtp-port",
+        "email.smtp.security" => "inboxes-f-smtp-security",
+        "email.imap.password" => "inboxes-f-imap-password",
+        "email.smtp.password" => "inboxes-f-smtp-password",
+        "email.from_address" => "inboxes-f-from-address",
+        "poll_seconds" => "inboxes-f-poll-seconds",
+        "channel" => "inboxes-f-channel",
+        "webhook_url" => "inboxes-f-webhook-url",
+        "member_ids" => "inboxes-f-members",
+        "website" => "inboxes-f-website",
+        "website.allowed_origins" => "inboxes-f-allowed-origins",
+        "website.greeting" => "inboxes-f-greeting",
+        "website.color" => "inboxes-f-color",
+        "website.prechat" => "inboxes-f-prechat",
+        "website.reply_email_inbox_id" => "inboxes-f-reply-email-inbox",
+        "website.identity_secret" => "inboxes-f-identity-secret",
+        _ => return None,
+    })
 }
 
-/// A refusal the form can show next to its fields (invalid input, a conflict); any
-/// other failure stays an error page.
-pub fn form_error(e: ServiceError) -> Result<FormError, WebError> {
+/// A refusal the form can show next to its fields (invalid input, a conflict), in
+/// `l`'s language; any other failure stays an error page.
+pub fn form_error(l: &L10n, e: ServiceError) -> Result<FormError, WebError> {
     match e {
-        ServiceError::Invalid(i) => Ok(FormError {
-            field: input_name(i.field),
-            message: format!("{}: {}", label(i.field), i.reason),
-        }),
+        ServiceError::Invalid(i) => {
+            let mut m = invalid_msg(&i);
+            if let Some(key) = label(i.field) {
+                for (name, value) in &mut m.args {
+                    if *name == "field" {
+                        *value = Arg::Str(l.t(key));
+                    }
+                }
+            }
+            Ok(FormError {
+                field: input_name(i.field),
+                message: l.msg(&m),
+            })
+        }
         ServiceError::Conflict(m) => Ok(FormError {
             field: String::new(),
-            message: m.to_string(),
+            message: l.msg(&refusal_msg(m)),
         }),
         other => Err(other.into()),
     }
@@ -292,32 +314,53 @@ mod tests {
 
     #[test]
     fn errors_name_the_field_people_see() {
-        let e = form_error(ServiceError::Invalid(Invalid {
-            field: "email.imap.port",
-            reason: "must be a port number".into(),
-        }))
+        let e = form_error(
+            &L10n::english(),
+            ServiceError::Invalid(Invalid {
+                field: "email.imap.port",
+                reason: "must be a port number".into(),
+            }),
+        )
         .unwrap();
         assert_eq!(e.field, "imap_port");
         assert_eq!(e.message, "IMAP port: must be a port number");
-        let e = form_error(ServiceError::Invalid(Invalid {
-            field: "email.smtp.password",
-            reason: "type the password again: the host changed".into(),
-        }))
+        let es = L10n::new(crate::i18n::Lang::Es, "UTC");
+        let e = form_error(
+            &es,
+            ServiceError::Invalid(Invalid {
+                field: "email.imap.host",
+                reason: "must not be empty".into(),
+            }),
+        )
+        .unwrap();
+        assert_eq!(e.message, "Servidor IMAP: no puede estar vacío");
+        let e = form_error(&es, ServiceError::Conflict("only API inboxes have a token")).unwrap();
+        assert_eq!(e.message, "Solo las bandejas de API tienen token.");
+        let e = form_error(
+            &L10n::english(),
+            ServiceError::Invalid(Invalid {
+                field: "email.smtp.password",
+                reason: "type the password again: the host changed".into(),
+            }),
+        )
         .unwrap();
         assert_eq!(e.field, "smtp_password");
         assert_eq!(
             e.message,
             "SMTP password: type the password again: the host changed"
         );
-        let e = form_error(ServiceError::Invalid(Invalid {
-            field: "channel",
-            reason: "unknown".into(),
-        }))
+        let e = form_error(
+            &L10n::english(),
+            ServiceError::Invalid(Invalid {
+                field: "channel",
+                reason: "unknown".into(),
+            }),
+        )
         .unwrap();
         assert_eq!(
             (e.field.as_str(), e.message.as_str()),
-            ("channel", "channel: unknown")
+            ("channel", "Channel: unknown")
         );
-        assert!(form_error(ServiceError::NotAllowed).is_err());
+        assert!(form_error(&L10n::english(), ServiceError::NotAllowed).is_err());
     }
 }

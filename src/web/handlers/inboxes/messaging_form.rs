@@ -294,13 +294,16 @@ mod tests {
 
     #[test]
     fn field_codes_have_labels() {
-        assert_eq!(label("whatsapp.phone_number_id"), Some("Phone number ID"));
+        assert_eq!(
+            label("whatsapp.phone_number_id"),
+            Some("inboxes-f-phone-number-id")
+        );
         assert_eq!(
             label("messenger.page_access_token"),
-            Some("Page access token")
+            Some("inboxes-f-page-access-token")
         );
-        assert_eq!(label("sms.from"), Some("Sender"));
-        assert_eq!(label("telegram.mode"), Some("How updates arrive"));
+        assert_eq!(label("sms.from"), Some("inboxes-f-sender"));
+        assert_eq!(label("telegram.mode"), Some("inboxes-f-telegram-mode"));
         assert_eq!(label("email.imap.port"), None);
     }
 }

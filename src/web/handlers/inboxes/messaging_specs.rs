@@ -9,6 +9,7 @@ pub(super) struct Spec {
     pub(super) group: &'static str,
     /// The input's name: the service's field code with its first `.` as `_`.
     pub(super) name: &'static str,
+    /// Catalog keys: the label, and the hint under the input (empty: none).
     pub(super) label: &'static str,
     pub(super) secret: bool,
     pub(super) placeholder: &'static str,
@@ -33,34 +34,32 @@ const fn spec(
     }
 }
 
-const BASE_HINT: &str =
-    "For an on-premises gateway or a test server. Empty: the provider's public endpoint.";
-const SID_HINT: &str = "Twilio Console → Account info: AC followed by 32 characters.";
-const VERIFY_HINT: &str = "A phrase you choose; type the same one in Meta's webhook settings.";
-const APP_SECRET_HINT: &str =
-    "App settings → Basic in Meta's App Dashboard. Proves that webhooks come from Meta.";
+const BASE_HINT: &str = "inboxes-h-base";
+const SID_HINT: &str = "inboxes-h-sid";
+const VERIFY_HINT: &str = "inboxes-h-verify";
+const APP_SECRET_HINT: &str = "inboxes-h-app-secret";
 
 pub(super) const SPECS: &[Spec] = &[
     spec(
         "whatsapp_cloud",
         "whatsapp_phone_number_id",
-        "Phone number ID",
+        "inboxes-f-phone-number-id",
         false,
         "106540352242922",
-        "WhatsApp → API Setup in Meta's App Dashboard (the id, not the number).",
+        "inboxes-h-phone-number-id",
     ),
     spec(
         "whatsapp_cloud",
         "whatsapp_access_token",
-        "Access token",
+        "inboxes-f-access-token",
         true,
         "",
-        "A System User token with the whatsapp_business_messaging permission.",
+        "inboxes-h-access-token",
     ),
     spec(
         "whatsapp_cloud",
         "whatsapp_app_secret",
-        "App secret",
+        "inboxes-f-app-secret",
         true,
         "",
         APP_SECRET_HINT,
@@ -68,7 +67,7 @@ pub(super) const SPECS: &[Spec] = &[
     spec(
         "whatsapp_cloud",
         "whatsapp_verify_token",
-        "Verify token",
+        "inboxes-f-verify-token",
         true,
         "",
         VERIFY_HINT,
@@ -76,7 +75,7 @@ pub(super) const SPECS: &[Spec] = &[
     spec(
         "whatsapp_twilio",
         "whatsapp_account_sid",
-        "Account SID",
+        "inboxes-f-account-sid",
         false,
         "AC…",
         SID_HINT,
@@ -84,7 +83,7 @@ pub(super) const SPECS: &[Spec] = &[
     spec(
         "whatsapp_twilio",
         "whatsapp_auth_token",
-        "Auth token",
+        "inboxes-f-auth-token",
         true,
         "",
         "",
@@ -92,15 +91,15 @@ pub(super) const SPECS: &[Spec] = &[
     spec(
         "whatsapp_twilio",
         "whatsapp_from",
-        "WhatsApp sender",
+        "inboxes-f-whatsapp-sender",
         false,
         "+14155238886",
-        "The number of your Twilio WhatsApp sender.",
+        "inboxes-h-whatsapp-from",
     ),
     spec(
         "whatsapp_base",
         "whatsapp_api_base",
-        "API base URL",
+        "inboxes-f-api-base",
         false,
         "https://graph.facebook.com/v21.0",
         BASE_HINT,
@@ -108,24 +107,31 @@ pub(super) const SPECS: &[Spec] = &[
     spec(
         "sms",
         "sms_account_sid",
-        "Account SID",
+        "inboxes-f-account-sid",
         false,
         "AC…",
         SID_HINT,
     ),
-    spec("sms", "sms_auth_token", "Auth token", true, "", ""),
+    spec(
+        "sms",
+        "sms_auth_token",
+        "inboxes-f-auth-token",
+        true,
+        "",
+        "",
+    ),
     spec(
         "sms",
         "sms_from",
-        "Sender",
+        "inboxes-f-sender",
         false,
         "+14155238886",
-        "A Twilio number, a Messaging Service SID (MG…) or an RCS sender (rcs:…).",
+        "inboxes-h-sms-from",
     ),
     spec(
         "sms_base",
         "sms_api_base",
-        "API base URL",
+        "inboxes-f-api-base",
         false,
         "https://api.twilio.com",
         BASE_HINT,
@@ -133,23 +139,23 @@ pub(super) const SPECS: &[Spec] = &[
     spec(
         "messenger",
         "messenger_page_id",
-        "Page ID",
+        "inboxes-f-page-id",
         false,
         "107124681722434",
-        "Your Facebook page's id (Page → About → Page transparency).",
+        "inboxes-h-page-id",
     ),
     spec(
         "messenger",
         "messenger_page_access_token",
-        "Page access token",
+        "inboxes-f-page-access-token",
         true,
         "",
-        "Messenger → Settings → Access tokens in Meta's App Dashboard.",
+        "inboxes-h-page-access-token",
     ),
     spec(
         "messenger",
         "messenger_app_secret",
-        "App secret",
+        "inboxes-f-app-secret",
         true,
         "",
         APP_SECRET_HINT,
@@ -157,7 +163,7 @@ pub(super) const SPECS: &[Spec] = &[
     spec(
         "messenger",
         "messenger_verify_token",
-        "Verify token",
+        "inboxes-f-verify-token",
         true,
         "",
         VERIFY_HINT,
@@ -165,7 +171,7 @@ pub(super) const SPECS: &[Spec] = &[
     spec(
         "messenger_base",
         "messenger_api_base",
-        "API base URL",
+        "inboxes-f-api-base",
         false,
         "https://graph.facebook.com/v21.0",
         BASE_HINT,
@@ -173,31 +179,31 @@ pub(super) const SPECS: &[Spec] = &[
     spec(
         "telegram",
         "telegram_bot_token",
-        "Bot token",
+        "inboxes-f-bot-token",
         true,
         "123456789:AA…",
-        "The token @BotFather gave you for the bot.",
+        "inboxes-h-bot-token",
     ),
     spec(
         "telegram_base",
         "telegram_api_base",
-        "API base URL",
+        "inboxes-f-api-base",
         false,
         "https://api.telegram.org",
         BASE_HINT,
     ),
 ];
 
-/// The words people see for a messaging field code (`whatsapp.phone_number_id`).
+/// The catalog key of a messaging field code's name (`whatsapp.phone_number_id`).
 pub fn label(field: &str) -> Option<&'static str> {
     let named = match field {
-        "whatsapp" => "WhatsApp settings",
-        "sms" => "SMS settings",
-        "messenger" => "Messenger settings",
-        "telegram" => "Telegram settings",
-        "whatsapp.provider" => "WhatsApp provider",
-        "sms.provider" => "SMS provider",
-        "telegram.mode" => "How updates arrive",
+        "whatsapp" => "inboxes-f-whatsapp",
+        "sms" => "inboxes-f-sms",
+        "messenger" => "inboxes-f-messenger",
+        "telegram" => "inboxes-f-telegram",
+        "whatsapp.provider" => "inboxes-f-whatsapp-provider",
+        "sms.provider" => "inboxes-f-sms-provider",
+        "telegram.mode" => "inboxes-f-telegram-mode",
         _ => "",
     };
     if !named.is_empty() {

@@ -5,6 +5,7 @@
 use super::email_form::{InboxForm, form_error};
 use super::{Shown, edit_view, is_htmx, list_view, parse_channel};
 use crate::domain::InboxId;
+use crate::i18n::L10n;
 use crate::service::{Services, SessionAuth};
 use crate::web::AppState;
 use crate::web::auth::Admin;
@@ -18,6 +19,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 /// Runs "Test connection" on the form's values; `Ok(Err(..))` when they are refused.
 async fn run_test(
+    l: &L10n,
     st: &AppState,
     auth: &SessionAuth,
     id: Option<InboxId>,
@@ -29,12 +31,12 @@ async fn run_test(
             let me = auth.agent.clone();
             match st.services.blocking(move |s| s.inbox(&me, id)).await {
                 Ok(inbox) => inbox.channel,
-                Err(e) => return Ok(Err(form_error(e)?)),
+                Err(e) => return Ok(Err(form_error(l, e)?)),
             }
         }
         None => match parse_channel(&f.channel) {
             Ok(c) => c,
-            Err(i) => return Ok(Err(form_error(i.into())?)),
+            Err(i) => return Ok(Err(form_error(l, i.into())?)),
         },
     };
     if channel.is_messaging() {
@@ -51,12 +53,12 @@ async fn run_test(
                 probe: Some(probe),
                 ..TestOutcome::default()
             })),
-            Err(e) => Ok(Err(form_error(e)?)),
+            Err(e) => Ok(Err(form_error(l, e)?)),
         };
     }
     let input = match f.email_input() {
         Ok(i) => i,
-        Err(i) => return Ok(Err(form_error(i.into())?)),
+        Err(i) => return Ok(Err(form_error(l, i.into())?)),
     };
     let me = auth.agent.clone();
     let tested = st
@@ -68,13 +70,14 @@ async fn run_test(
             report: Some(report),
             ..TestOutcome::default()
         })),
-        Err(e) => Ok(Err(form_error(e)?)),
+        Err(e) => Ok(Err(form_error(l, e)?)),
     }
 }
 
 /// The test's answer: the result alone for htmx; else the whole page again (`page`
 /// builds it, on [`Services::blocking`]).
 async fn test_answer<V: askama::Template + Send + 'static>(
+    l: &L10n,
     req: &HttpRequest,
     st: &AppState,
     outcome: Result<TestOutcome, FormError>,
@@ -92,7 +95,8 @@ async fn test_answer<V: askama::Template + Send + 'static>(
             error: Some(e.message),
             ..TestOutcome::default()
         });
-        return render(&TestResultView { test }, StatusCode::OK, vec![]);
+        let view = TestResultView { l: l.clone(), test };
+        return render(&view, StatusCode::OK, vec![]);
     }
     let view = st
         .services
@@ -123,8 +127,9 @@ pub async fn inboxes_test_new(
     st: web::Data<AppState>,
     Form(f): Form<InboxForm>,
 ) -> Result<HttpResponse, WebError> {
-    let outcome = run_test(&st, &auth, None, &f, base_url(&req, &st)).await?;
+    let outcome = run_test(&l, &st, &auth, None, &f, base_url(&req, &st)).await?;
     test_answer(
+        &l.clone(),
         &req,
         &st,
         outcome,
@@ -146,8 +151,9 @@ pub async fn inboxes_test(
 ) -> Result<HttpResponse, WebError> {
     let id = InboxId(*id);
     let base = base_url(&req, &st);
-    let outcome = run_test(&st, &auth, Some(id), &f, base.clone()).await?;
+    let outcome = run_test(&l, &st, &auth, Some(id), &f, base.clone()).await?;
     test_answer(
+        &l.clone(),
         &req,
         &st,
         outcome,
