@@ -278,28 +278,36 @@
     var el = ev.target;
     if (el.matches && el.matches("select[data-autosubmit]")) el.form.requestSubmit();
     var auto = el.form && el.form.matches("[data-autosave]") ? el.form : null;
-    if (auto) {
-      var note = $(".saved-note", auto);
-      var valid = auto.checkValidity();
-      if (note) {
-        note.classList.toggle("is-error", !valid);
-        note.textContent = note.getAttribute(valid ? "data-saving" : "data-failed") || "";
-      }
-      if (valid) auto.requestSubmit(); else auto.reportValidity();
-    }
+    if (auto) autosave(auto);
   });
 
-  // An autosaved form says "Saved · 10:42" only once the server has kept it, and says
-  // so when it could not (the typed values stay in the form).
-  document.body.addEventListener("htmx:afterRequest", function (ev) {
-    var f = ev.detail && ev.detail.elt;
-    if (!f || !f.matches || !f.matches("form[data-autosave]")) return;
-    var note = $(".saved-note", f);
-    if (!note) return;
-    var ok = ev.detail.successful;
-    var at = new Date().toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit" });
-    note.textContent = ok ? (note.getAttribute("data-saved") || "") + " · " + at : (note.getAttribute("data-failed") || "");
-    note.classList.toggle("is-error", !ok);
+  // The contact form saves on every change and on its button: "Saving…", then "Saved ·
+  // 10:42" only once the server has kept it, or "Not saved" (what was typed stays). The
+  // answer updates the note of the form on the page when it arrives, even if a live
+  // refresh replaced the form meanwhile (restorePane keeps the note and the values).
+  function saveNote(text, error) {
+    var n = $("#pane .contact-form .saved-note") || $(".contact-form .saved-note");
+    if (!n) return;
+    n.textContent = n.getAttribute(text) || "";
+    if (text === "data-saved") {
+      n.textContent += " · " + new Date().toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit" });
+    }
+    n.classList.toggle("is-error", !!error);
+  }
+  function autosave(form) {
+    if (!form.checkValidity()) { saveNote("data-failed", true); form.reportValidity(); return; }
+    saveNote("data-saving", false);
+    fetch(form.getAttribute("action"), {
+      method: "POST",
+      body: new URLSearchParams(new FormData(form)),
+      credentials: "same-origin",
+      headers: { "HX-Request": "true" }
+    }).then(function (r) { return r.ok; }, function () { return false; })
+      .then(function (ok) { if (ok) saveNote("data-saved", false); else saveNote("data-failed", true); });
+  }
+  document.addEventListener("submit", function (ev) {
+    var f = ev.target;
+    if (f && f.matches && f.matches("form[data-autosave]")) { ev.preventDefault(); autosave(f); }
   });
 
   // Composer: Enter sends, Shift+Enter is a new line.

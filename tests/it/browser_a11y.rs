@@ -127,7 +127,8 @@ async fn browser_accessibility_axe_on_every_page() {
             vec![],
         )
         .await?;
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        // Saved: the profile comes back in Spanish.
+        wait_js(&c, "the profile in Spanish", "document.documentElement.lang === 'es' && !!document.querySelector('.flash')", Duration::from_secs(15)).await?;
         for page in &pages[..6] {
             visit(&c, &url, page).await?;
             let lang = c
