@@ -11,7 +11,7 @@ use crate::domain::conversation::{
 use crate::domain::message::{DeliveryStatus, Direction, Message, TimelineItem};
 use crate::domain::validate::Invalid;
 use crate::domain::{Agent, AgentId, ChannelKind, InboxId, TeamId};
-use crate::store::{Abort, Change, InboundMessage, InboundSender, Ingested, Job, Thread, Via};
+use crate::store::{Abort, Change, InboundMessage, InboundSender, Ingested, Thread};
 
 fn rule(e: RuleError) -> Abort {
     Abort::Rule(e)
@@ -150,137 +150,6 @@ impl Services {
         } else {
             Err(ServiceError::BadCredentials)
         }
-    }
-
-    /// An agent's reply (`private` false) or internal note (`private` true). A reply to an
-    /// unassigned conversation assigns it to the agent; a reply in an API inbox with a
-    /// webhook goes into the durable outbox.
-    pub async fn send_message(
-        &self,
-        actor: &Agent,
-        id: ConversationId,
-        content: &str,
-        private: bool,
-    ) -> Result<Message> {
-        self.send_message_via(actor, id, content, private, false)
-            .await
-    }
-
-    /// [`send_message`](Self::send_message), and for a website chat `by_email` sends the
-    /// reply by mail (the visitor is offline) through the inbox's reply email inbox,
-    /// threaded so that the visitor's answer comes back to this conversation.
-    pub async fn send_message_via(
-        &self,
-        actor: &Agent,
-        id: ConversationId,
-        content: &str,
-        private: bool,
-        by_email: bool,
-    ) -> Result<Message> {
-        let c = self.conversation_for(actor, id)?;
-        let content = self.content(content)?;
-        let dir = self.directory();
-        let inbox = dir.inbox(c.inbox_id).ok_or(ServiceError::NotFound)?.clone();
-        // The inbox a mail reply goes out through: an email inbox's own, or a website
-        // inbox's reply inbox when the agent chose email.
-        let mail_inbox = match (&inbox.website, by_email && !private) {
-            (_, _) if inbox.channel == crate::domain::ChannelKind::Email => Some(inbox.id),
-            (Some(w), true) => Some(w.reply_email_inbox.ok_or(ServiceError::Conflict(
-                "this website inbox has no email inbox to reply through (see its settings)",
-            ))?),
-            (None, true) => {
-                return Err(ServiceError::Conflict(
-                    "only email and website chat conversations can be answered by email",
-                ));
-            }
-            (Some(_), false) => None,
-            (None, false) => None,
-        };
-        let mail = !private && mail_inbox.is_some();
-        if mail {
-            super::outbound::reply_email(&c, inbox.channel == crate::domain::ChannelKind::Email)?;
-        }
-        // A messaging channel's reply goes through its provider, and only while the
-        // channel's messaging window allows a free-form message.
-        let channel = !private && !mail && inbox.messaging.is_some();
-        if channel {
-            self.check_can_reply(&inbox, &c, content.chars().count())?;
-        }
-        let mentions = if private {
-            let candidates: Vec<(AgentId, String)> = dir
-                .agents
-                .iter()
-                .filter(|a| a.active && inbox.visible_to(a))
-                .map(|a| (a.id, a.name.clone()))
-                .collect();
-            conv::mentions(&content, &candidates)
-        } else {
-            vec![]
-        };
-        let (ev_id, msg_id, job_id) = (
-            self.store.generate_id()?,
-            self.store.generate_id()?,
-            self.store.generate_id()?,
-        );
-        let now = self.clock.now();
-        // Replies that leave Charla go through the durable outbox (webhook or mail).
-        let webhook = (!private && (inbox.webhook_url.is_some() || mail || channel)).then_some(());
-        let mut msg = Message::outgoing(
-            MessageId(msg_id),
-            id,
-            actor.id,
-            content.clone(),
-            now,
-            private,
-            webhook.is_some(),
-        );
-        msg.mentions = mentions.clone();
-        msg.via_email = mail;
-        let job_inbox = mail_inbox.unwrap_or(inbox.id);
-        let agent = actor.id;
-        let (conv, _) = self
-            .store
-            .update_conversation(id, |c| {
-                let mut items = Vec::new();
-                if private {
-                    c.on_note(&content, now);
-                } else {
-                    for e in c.on_reply(agent, &content, now) {
-                        items.push(TimelineItem::Event(MessageId(ev_id), e));
-                    }
-                }
-                items.push(TimelineItem::Message(msg.clone()));
-                let via = match (mail, channel) {
-                    (true, _) => Via::Email,
-                    (false, true) => Via::Channel,
-                    (false, false) => Via::Webhook,
-                };
-                let job = webhook
-                    .map(|_| Job::send(job_id, via, job_inbox, c.id, MessageId(msg_id), now));
-                Ok(Change {
-                    items,
-                    job,
-                    mentions: mentions.clone(),
-                    audit: None,
-                })
-            })
-            .map_err(from_store)?;
-        self.store.set_read(actor.id, id, Some(now))?;
-        self.store.durable().await?;
-        self.publish(&conv);
-        self.notify(
-            &conv,
-            &super::notify::Activity {
-                by: Some(actor.id),
-                arrived: false,
-                mentions: &mentions,
-                text: &content,
-            },
-        );
-        if webhook.is_some() {
-            self.outbox_ready.notify_one();
-        }
-        Ok(msg)
     }
 
     /// When `agent` is given, assigns to that agent (or nobody); when `team` is given,

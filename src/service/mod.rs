@@ -7,6 +7,7 @@ mod attachments;
 mod backup;
 mod channel_in;
 mod channel_out;
+mod compose;
 mod contacts;
 mod conversations;
 mod crypto;
@@ -35,6 +36,7 @@ mod widget_rates;
 pub use accounts::{NewSession, SessionAuth};
 pub use attachments::AttachmentFile;
 pub use channel_in::HookAnswer;
+pub use compose::Draft;
 pub use contacts::{ContactInput, ContactView, SHARED_CONTACT};
 pub use conversations::{
     ApiIncoming, ChannelFacts, ConversationPage, Counts, ListPage, NewOutbound, Row, StatusChange,

@@ -2,6 +2,7 @@
 
 use crate::domain::conversation::{ContactId, ConversationId, MessageId};
 use crate::domain::{AgentId, TeamId};
+use crate::service::Draft;
 use crate::service::{ContactInput, ServiceError, StatusChange, parse_view};
 use crate::web::AppState;
 use crate::web::auth::ApiAgent;
@@ -127,8 +128,12 @@ pub async fn messages_create(
     let m = st
         .services
         .blocking_async(move |s| async move {
-            s.send_message_via(&me, id, &b.content, b.private, by_email)
-                .await
+            let draft = Draft {
+                content: b.content,
+                private: b.private,
+                by_email,
+            };
+            s.send(&me, id, draft).await
         })
         .await?;
     Ok(HttpResponse::Created().json(message_json(&m, &st.services.directory())))

@@ -7,6 +7,7 @@ use crate::domain::conversation::{ConversationId, MessageId, SnoozePreset, snooz
 use crate::domain::validate::Invalid;
 use crate::domain::{AgentId, InboxId, TeamId};
 use crate::i18n::L10n;
+use crate::service::Draft;
 use crate::service::{NewOutbound, ServiceError, Services, SessionAuth, StatusChange};
 use crate::web::AppState;
 use crate::web::auth::Signed;
@@ -118,8 +119,12 @@ pub async fn conversation_message(
     let (me, note, by_email) = (auth.agent.clone(), f.mode == "note", f.via == "email");
     st.services
         .blocking_async(move |s| async move {
-            s.send_message_via(&me, id, &f.content, note, by_email)
-                .await
+            let draft = Draft {
+                content: f.content,
+                private: note,
+                by_email,
+            };
+            s.send(&me, id, draft).await
         })
         .await?;
     after(&req, l, &st, auth, id).await
