@@ -15,4 +15,5 @@ pub mod seam;
 pub mod smtp;
 pub mod telegram;
 pub mod twilio;
+pub mod voice;
 pub mod whatsapp;

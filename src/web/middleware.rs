@@ -8,8 +8,11 @@ use actix_web::http::header;
 use actix_web::middleware::{DefaultHeaders, Next};
 use actix_web::{HttpRequest, HttpResponse};
 
-/// The strict Content-Security-Policy: no inline script, nothing from elsewhere.
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+/// The strict Content-Security-Policy: no inline script, nothing from elsewhere. `blob:`
+/// images and media are the page's own files before they are sent (a thumbnail, a
+/// voice note played back), made by its own script.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+    media-src 'self' blob:; \
     connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Headers on every response (handlers may override caching).

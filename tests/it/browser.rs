@@ -119,6 +119,16 @@ impl Browsers {
         .await
     }
 
+    /// [`open`](Self::open) with Chromium's fake microphone (a beep), allowed without
+    /// asking.
+    pub(super) async fn open_with_microphone(&self) -> Result<Client> {
+        self.open_with(&[
+            "--use-fake-device-for-media-stream".into(),
+            "--use-fake-ui-for-media-stream".into(),
+        ])
+        .await
+    }
+
     async fn open_with(&self, extra: &[String]) -> Result<Client> {
         let profile = tempfile::tempdir()?;
         let mut args: Vec<String> = CHROME_ARGS.iter().map(|s| s.to_string()).collect();
