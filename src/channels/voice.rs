@@ -126,9 +126,8 @@ fn read_webm(b: &[u8]) -> Result<OpusTrack<'_>, VoiceError> {
         return Err(VoiceError::NotWebm("no EBML header"));
     }
     let mut at = 0usize;
-    // Track number → (is Opus, codec private, channels), as each entry is read.
-    let mut tracks: Vec<(u64, bool, Option<Vec<u8>>, Option<u8>)> = Vec::new();
-    let mut entry: (Option<u64>, bool, Option<Vec<u8>>, Option<u8>) = (None, false, None, None);
+    let mut tracks: Vec<Entry> = Vec::new();
+    let mut entry = Entry::default();
     let mut blocks: Vec<(u64, &[u8])> = Vec::new();
     while at < b.len() {
         let (id, id_len) = vint(&b[at..], true)?;
@@ -136,7 +135,7 @@ fn read_webm(b: &[u8]) -> Result<OpusTrack<'_>, VoiceError> {
         let (size, size_len) = vint(&b[at + id_len..], false)?;
         let body = at + id_len + size_len;
         if id == TRACK_ENTRY {
-            finish_entry(&mut entry, &mut tracks);
+            tracks.push(std::mem::take(&mut entry));
         }
         if DESCEND.contains(&id) {
             at = body;
@@ -149,39 +148,40 @@ fn read_webm(b: &[u8]) -> Result<OpusTrack<'_>, VoiceError> {
             .ok_or(VoiceError::NotWebm("cut short"))?;
         let data = &b[body..end];
         match id {
-            TRACK_NUMBER => entry.0 = Some(uint(data)),
-            CODEC_ID => entry.1 = data == b"A_OPUS",
-            CODEC_PRIVATE => entry.2 = Some(data.to_vec()),
-            CHANNELS => entry.3 = u8::try_from(uint(data)).ok(),
+            TRACK_NUMBER => entry.number = Some(uint(data)),
+            CODEC_ID => entry.opus = data == b"A_OPUS",
+            CODEC_PRIVATE => entry.codec_private = Some(data.to_vec()),
+            CHANNELS => entry.channels = u8::try_from(uint(data)).ok(),
             SIMPLE_BLOCK | BLOCK => blocks.push(block(data)?),
             _ => {}
         }
         at = end;
     }
-    finish_entry(&mut entry, &mut tracks);
-    let (number, _, codec_private, channels) =
-        tracks.into_iter().find(|t| t.1).ok_or(VoiceError::NoOpus)?;
+    tracks.push(entry);
+    let track = tracks
+        .into_iter()
+        .find(|t| t.opus && t.number.is_some())
+        .ok_or(VoiceError::NoOpus)?;
+    let number = track.number.unwrap_or_default();
     let packets = blocks
         .into_iter()
         .filter(|(n, p)| *n == number && !p.is_empty())
         .map(|(_, p)| p)
         .collect();
     Ok(OpusTrack {
-        codec_private,
-        channels,
+        codec_private: track.codec_private,
+        channels: track.channels,
         packets,
     })
 }
 
-/// Files the track entry read so far, if it had a number.
-fn finish_entry(
-    entry: &mut (Option<u64>, bool, Option<Vec<u8>>, Option<u8>),
-    tracks: &mut Vec<(u64, bool, Option<Vec<u8>>, Option<u8>)>,
-) {
-    let (n, opus, private, channels) = std::mem::take(entry);
-    if let Some(n) = n {
-        tracks.push((n, opus, private, channels));
-    }
+/// One track entry of the WebM, as far as it was read.
+#[derive(Default)]
+struct Entry {
+    number: Option<u64>,
+    opus: bool,
+    codec_private: Option<Vec<u8>>,
+    channels: Option<u8>,
 }
 
 fn uint(data: &[u8]) -> u64 {
