@@ -14,7 +14,7 @@ use crate::store::{Abort, Fence, Job, JobKind, Scheduled, StoreError};
 #[derive(Debug)]
 pub enum Sent {
     /// Sent (or added, for a note) now.
-    Message(Message),
+    Message(Box<Message>),
     /// Kept to be sent at its time.
     Scheduled(Scheduled),
     /// Nothing was sent: these messages arrived after what the agent had seen (oldest
@@ -98,7 +98,9 @@ impl Services {
                 return Ok(Sent::Newer(newer));
             }
         }
-        self.send(actor, id, draft).await.map(Sent::Message)
+        self.send(actor, id, draft)
+            .await
+            .map(|m| Sent::Message(Box::new(m)))
     }
 
     /// Messages of conversation `id` newer than timeline item `seen` that `actor` did

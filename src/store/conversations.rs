@@ -339,8 +339,10 @@ impl Store {
             .keys()
             .collect::<std::result::Result<_, _>>()?;
         let parts = self.part_keys(id)?;
+        let scheduled = self.scheduled_of(id)?;
         self.conv_tx(|tx| {
             let conv = tx.conv(id)?.ok_or(TxErr::Abort(Abort::NotFound))?;
+            super::scheduled::remove_all(tx, &scheduled)?;
             let (_, found) = super::reports::replay_stored(&conv, &items)
                 .map_err(|e| TxErr::Abort(Abort::Codec(e.to_string())))?;
             super::reports::tally(&tx.0[REPORT], &found, false)?;

@@ -36,7 +36,7 @@ pub struct Scheduled {
 impl Scheduled {
     /// Its due entry in the job queue (none once it failed).
     pub fn job(&self) -> Option<Job> {
-        self.failed.is_none().then(|| Job {
+        self.failed.is_none().then_some(Job {
             id: self.id,
             kind: JobKind::Scheduled {
                 conversation_id: self.conversation_id,
@@ -68,6 +68,16 @@ fn move_job(
     if let Some(j) = new.and_then(Scheduled::job) {
         jobs.insert(&j.key()[..], tx_enc(&j)?)?;
         count_jobs(count, 1)?;
+    }
+    Ok(())
+}
+
+/// Removes a deleted conversation's scheduled replies and their jobs (in its
+/// deletion's transaction).
+pub(super) fn remove_all(tx: &Tx<'_>, all: &[Scheduled]) -> std::result::Result<(), TxErr> {
+    for s in all {
+        tx.0[SCHED].remove(&s.key()[..])?;
+        move_job(&tx.0[JOB], &tx.0[JOBCOUNT], Some(s), None)?;
     }
     Ok(())
 }
@@ -294,6 +304,31 @@ mod tests {
         store.remove_scheduled(c, 101).unwrap();
         assert!(store.remove_scheduled(c, 101).is_err());
         assert_eq!(store.outbox_depth().unwrap(), 1);
+        // A sender whose fence no longer holds writes nothing.
+        let stale = Fence {
+            lease: "outbox".into(),
+            token: 99,
+        };
+        let m = Message::outgoing(
+            MessageId(499),
+            c,
+            AgentId(7),
+            "x".into(),
+            Timestamp(1),
+            false,
+            false,
+        );
+        assert!(matches!(
+            store.update_conversation_claiming(c, &moved.job().unwrap(), Some(&stale), |_| Ok(
+                Change {
+                    items: vec![TimelineItem::Message(m.clone())],
+                    ..Change::default()
+                }
+            )),
+            Err(crate::store::StoreError::Abort(Abort::LeaseLost))
+        ));
+        assert!(store.message(c, MessageId(499)).unwrap().is_none());
+        assert_eq!(store.outbox_depth().unwrap(), 1);
         // Sent once: the second claim finds no job and writes nothing.
         send(store, &moved, 500).unwrap();
         assert!(matches!(
@@ -322,6 +357,22 @@ mod tests {
         };
         store.put_scheduled(&again, Some(&left)).unwrap();
         assert_eq!(store.outbox_depth().unwrap(), 1);
+        // Deleting the conversation takes its scheduled replies and their jobs.
+        let audit = (
+            store.generate_id().unwrap(),
+            crate::domain::AuditEntry {
+                at: Timestamp(5),
+                actor: None,
+                actor_name: String::new(),
+                action: "conversation.delete".into(),
+                target: "test".into(),
+                detail: String::new(),
+            },
+        );
+        store.delete_conversation(c, &audit).unwrap();
+        assert!(store.scheduled_of(c).unwrap().is_empty());
+        assert_eq!(store.outbox_depth().unwrap(), 0);
+        assert_eq!(store.jobs_pending().unwrap(), 0);
     }
 
     fn scheduled_replies_survive_a_reopen(t: &TestStore) {

@@ -59,6 +59,7 @@
     var t = toast();
     if (!t) return;
     $(".care-undo-text", t).textContent = (t.getAttribute("data-sending") || "").replace("%s", String(p.left));
+    t.classList.remove("is-done");
     t.hidden = false;
   }
   function hide(words) {

@@ -156,10 +156,10 @@ pub async fn profile_sending(
     st: web::Data<AppState>,
     Form(f): Form<SendingForm>,
 ) -> Result<HttpResponse, WebError> {
-    let max = crate::domain::account::MAX_UNDO_SEND_SECS;
-    let secs: u32 = f.undo_send_secs.trim().parse().map_err(|_| Invalid {
+    let typed = f.undo_send_secs.trim();
+    let secs: u32 = typed.parse().map_err(|_| Invalid {
         field: "undo_send_secs",
-        reason: format!("must be at most {max}"),
+        reason: format!("must be a number of seconds, not {typed:?}"),
     })?;
     st.services
         .blocking_async(move |s| async move { s.update_undo_send(&auth.agent, secs).await })
