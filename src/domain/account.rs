@@ -49,6 +49,19 @@ pub struct Agent {
     /// Two-factor sign-in, once the agent has set it up.
     #[serde(default)]
     pub two_factor: Option<TwoFactor>,
+    /// Undo send: seconds a reply waits in the browser, with an "Undo", before it is
+    /// posted (0: at once). Agents stored before it existed get the default.
+    #[serde(default = "default_undo_send_secs")]
+    pub undo_send_secs: u32,
+}
+
+/// How long a reply waits for an "Undo" unless the agent chose otherwise.
+pub const DEFAULT_UNDO_SEND_SECS: u32 = 5;
+/// The longest wait an agent may choose.
+pub const MAX_UNDO_SEND_SECS: u32 = 30;
+
+fn default_undo_send_secs() -> u32 {
+    DEFAULT_UNDO_SEND_SECS
 }
 
 /// What an agent is notified of: the kinds (each shown as a count in the tab title and
@@ -429,6 +442,7 @@ mod tests {
             timezone: None,
             notify: NotifyPrefs::default(),
             two_factor: None,
+            undo_send_secs: crate::domain::account::DEFAULT_UNDO_SEND_SECS,
         };
         assert!(!a.can_sign_in());
         a.password_hash = Some("h".into());

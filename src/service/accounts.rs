@@ -49,6 +49,7 @@ impl Services {
             timezone: None,
             notify: crate::domain::NotifyPrefs::default(),
             two_factor: None,
+            undo_send_secs: crate::domain::account::DEFAULT_UNDO_SEND_SECS,
         })
     }
 

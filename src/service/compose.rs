@@ -18,6 +18,18 @@ pub struct Draft {
     /// Website chats: the reply goes by mail (the visitor is offline) through the
     /// inbox's reply email inbox, threaded so that the answer comes back here.
     pub by_email: bool,
+    /// Send later: store it as a scheduled reply due then (see `service::scheduled`);
+    /// `None` sends now.
+    pub send_at: Option<crate::domain::Timestamp>,
+    /// Conflict guard: the newest timeline item the agent had seen when they started
+    /// typing; with it, a newer message from the customer or a colleague stops the send
+    /// (unless `force`) so the agent sees it first.
+    pub seen: Option<u64>,
+    /// Send although something newer than `seen` arrived.
+    pub force: bool,
+    /// A scheduled reply coming due: its job, taken in the transaction that writes the
+    /// message (exactly once), under the sender's fence.
+    pub(crate) claim: Option<(crate::store::Job, Option<crate::store::Fence>)>,
 }
 
 impl Draft {
@@ -52,6 +64,8 @@ impl Services {
             content,
             private,
             by_email,
+            claim,
+            ..
         } = draft;
         let content = self.content(&content)?;
         let dir = self.directory();
@@ -113,33 +127,38 @@ impl Services {
         msg.via_email = mail;
         let job_inbox = mail_inbox.unwrap_or(inbox.id);
         let agent = actor.id;
-        let (conv, _) = self
-            .store
-            .update_conversation(id, |c| {
-                let mut items = Vec::new();
-                if private {
-                    c.on_note(&content, now);
-                } else {
-                    for e in c.on_reply(agent, &content, now) {
-                        items.push(TimelineItem::Event(MessageId(ev_id), e));
-                    }
+        let change = |c: &mut conv::Conversation| {
+            let mut items = Vec::new();
+            if private {
+                c.on_note(&content, now);
+            } else {
+                for e in c.on_reply(agent, &content, now) {
+                    items.push(TimelineItem::Event(MessageId(ev_id), e));
                 }
-                items.push(TimelineItem::Message(msg.clone()));
-                let via = match (mail, channel) {
-                    (true, _) => Via::Email,
-                    (false, true) => Via::Channel,
-                    (false, false) => Via::Webhook,
-                };
-                let job = webhook
-                    .map(|_| Job::send(job_id, via, job_inbox, c.id, MessageId(msg_id), now));
-                Ok(Change {
-                    items,
-                    job,
-                    mentions: mentions.clone(),
-                    audit: None,
-                })
+            }
+            items.push(TimelineItem::Message(msg.clone()));
+            let via = match (mail, channel) {
+                (true, _) => Via::Email,
+                (false, true) => Via::Channel,
+                (false, false) => Via::Webhook,
+            };
+            let job =
+                webhook.map(|_| Job::send(job_id, via, job_inbox, c.id, MessageId(msg_id), now));
+            Ok(Change {
+                items,
+                job,
+                mentions: mentions.clone(),
+                audit: None,
             })
-            .map_err(from_store)?;
+        };
+        let (conv, _) = match &claim {
+            Some((job, fence)) => {
+                self.store
+                    .update_conversation_claiming(id, job, fence.as_ref(), change)
+            }
+            None => self.store.update_conversation(id, change),
+        }
+        .map_err(from_store)?;
         self.store.set_read(actor.id, id, Some(now))?;
         self.store.durable().await?;
         self.publish(&conv);

@@ -52,6 +52,8 @@ pub struct ConversationPage {
     pub next: Option<MessageId>,
     /// A messaging channel's facts for the composer and the timeline.
     pub channel: Option<ChannelFacts>,
+    /// Replies scheduled in this conversation, soonest first (see `service::scheduled`).
+    pub scheduled: Vec<crate::store::Scheduled>,
 }
 
 /// What the composer and the timeline show of a messaging channel.
@@ -308,12 +310,14 @@ impl Services {
                     .map_or(0, |t| t.0.saturating_sub(self.clock.now().0)),
             })
         });
+        let scheduled = self.store.scheduled_of(c.id)?;
         Ok(ConversationPage {
             row: self.row(actor, c, &dir)?,
             contact,
             items,
             next,
             channel,
+            scheduled,
         })
     }
 

@@ -25,6 +25,7 @@ mod org;
 mod outbound;
 mod outbox;
 mod reports;
+pub mod scheduled;
 mod throttle;
 mod transcript;
 mod two_factor;
@@ -55,6 +56,7 @@ pub use outbox::Delivery;
 pub use reports::{
     Filter, GroupBy, LocalZone, MAX_DAYS, QueryError, REPORTS, Report, ReportQuery, ReportRow,
 };
+pub use scheduled::Sent;
 pub use throttle::{Refused, Throttle, ThrottleLimits, Windows};
 pub use two_factor::{
     Enrollment, FactorUsed, LoginOutcome, PENDING_TTL_SECS, TWO_FACTOR_REQUIRED,

@@ -167,6 +167,7 @@ mod tests {
             timezone: None,
             notify: NotifyPrefs::default(),
             two_factor: None,
+            undo_send_secs: crate::domain::account::DEFAULT_UNDO_SEND_SECS,
         }
     }
 

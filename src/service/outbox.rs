@@ -138,6 +138,11 @@ impl Services {
         let now = self.clock.now();
         let mut out = Vec::new();
         for job in self.store.due_jobs(now, limit)? {
+            if let JobKind::Scheduled { .. } = job.kind {
+                // Not a delivery: it becomes a message (with its own delivery job).
+                self.send_scheduled(&job, fence).await?;
+                continue;
+            }
             match self.build_delivery(&job) {
                 Ok(Some(d)) => out.push(d),
                 Ok(None) => {
@@ -180,6 +185,7 @@ impl Services {
             JobKind::Channel { sent_parts, .. } => self
                 .channel_delivery(job, *sent_parts, inbox, &conv, &msg)
                 .map(Some),
+            JobKind::Scheduled { .. } => Err("a scheduled reply is not a delivery".into()),
             JobKind::Webhook { .. } => {
                 let (Some(url), Some(secret)) =
                     (inbox.webhook_url.clone(), inbox.api_token.clone())
@@ -358,6 +364,7 @@ impl Services {
             JobKind::Channel { inbox_id, .. } => {
                 self.directory().inbox(*inbox_id).map(|i| i.channel)
             }
+            JobKind::Scheduled { .. } => None,
         };
         let outcome = match (retried, status) {
             (true, _) => SendOutcome::Retry,

@@ -97,8 +97,25 @@ pub(super) const PART: usize = 16;
 pub(super) const LEASE: usize = 17;
 pub(super) const JOBCOUNT: usize = 18;
 pub(super) const REPORT: usize = 19;
+/// Scheduled replies (taken in the transaction that sends one).
+pub(super) const SCHED: usize = 20;
+/// How many trees a conversation transaction spans.
+pub(super) const CONV_TREES: usize = 21;
 
 impl Tx<'_> {
+    /// Applies `f` to conversation `id` and writes it with what the change adds.
+    pub(super) fn update<F>(&self, id: ConversationId, f: &F) -> TxResult<(Conversation, Change)>
+    where
+        F: Fn(&mut Conversation) -> std::result::Result<Change, Abort>,
+    {
+        let old = self.conv(id)?.ok_or(TxErr::Abort(Abort::NotFound))?;
+        let mut new = old.clone();
+        let change = f(&mut new).map_err(TxErr::Abort)?;
+        self.put_conv(Some(&old), &new, &change.items)?;
+        self.apply_change(&new, &change)?;
+        Ok((new, change))
+    }
+
     pub(super) fn conv(&self, id: ConversationId) -> TxResult<Option<Conversation>> {
         self.0[CONV]
             .get(keys::id(id.0))?
@@ -243,7 +260,7 @@ pub(super) fn contact_keys(c: &Contact, identifier_inbox: Option<InboxId>) -> Ve
 }
 
 impl Store {
-    pub(super) fn conv_trees(&self) -> [&super::kv::Tree; 20] {
+    pub(super) fn conv_trees(&self) -> [&super::kv::Tree; CONV_TREES] {
         let t = &self.t;
         [
             &t.convid_conversation,
@@ -266,6 +283,7 @@ impl Store {
             &t.leasename_lease,
             &t.jobcount_n,
             &t.reporthour_tally,
+            &t.convsched_scheduled,
         ]
     }
 
@@ -281,14 +299,7 @@ impl Store {
     where
         F: Fn(&mut Conversation) -> std::result::Result<Change, Abort>,
     {
-        self.conv_tx(|tx| {
-            let old = tx.conv(id)?.ok_or(TxErr::Abort(Abort::NotFound))?;
-            let mut new = old.clone();
-            let change = f(&mut new).map_err(TxErr::Abort)?;
-            tx.put_conv(Some(&old), &new, &change.items)?;
-            tx.apply_change(&new, &change)?;
-            Ok((new, change))
-        })
+        self.conv_tx(|tx| tx.update(id, &f))
     }
 
     /// Starts a conversation from the agents' side ("new message" to a contact).
@@ -328,8 +339,10 @@ impl Store {
             .keys()
             .collect::<std::result::Result<_, _>>()?;
         let parts = self.part_keys(id)?;
+        let scheduled = self.scheduled_of(id)?;
         self.conv_tx(|tx| {
             let conv = tx.conv(id)?.ok_or(TxErr::Abort(Abort::NotFound))?;
+            super::scheduled::remove_all(tx, &scheduled)?;
             let (_, found) = super::reports::replay_stored(&conv, &items)
                 .map_err(|e| TxErr::Abort(Abort::Codec(e.to_string())))?;
             super::reports::tally(&tx.0[REPORT], &found, false)?;

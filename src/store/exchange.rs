@@ -76,6 +76,7 @@ pub const KEYSPACES: &[(&str, Carried)] = &[
     (schema::LEASENAME_LEASE, Carried::Runtime),
     (schema::JOBCOUNT_N, Carried::Derived),
     (schema::REPORTHOUR_TALLY, Carried::Derived),
+    (schema::CONVSCHED_SCHEDULED, Carried::Exported),
 ];
 
 /// The installation-wide values of the `meta` keyspace (the schema version travels in
@@ -232,6 +233,8 @@ pub enum Record {
     Dedupe(DedupeRecord),
     ReadState(ReadStateRecord),
     Job(super::Job),
+    /// A reply waiting to be sent later (its due job travels as a `Job`).
+    Scheduled(super::Scheduled),
     Position(PositionRecord),
     Audit(AuditRecord),
 }
@@ -258,6 +261,7 @@ impl Record {
             Record::Dedupe(_) => "dedupe",
             Record::ReadState(_) => "read_state",
             Record::Job(_) => "job",
+            Record::Scheduled(_) => "scheduled",
             Record::Position(_) => "position",
             Record::Audit(_) => "audit",
         }
@@ -425,6 +429,9 @@ impl Store {
         }
         for v in t.jobdue_job.iter().values() {
             sink(Record::Job(dec(schema::JOBDUE_JOB, &v?)?))?;
+        }
+        for v in t.convsched_scheduled.iter().values() {
+            sink(Record::Scheduled(dec(schema::CONVSCHED_SCHEDULED, &v?)?))?;
         }
         for kv in t.mailcursor_state.iter() {
             let (k, v) = kv?;

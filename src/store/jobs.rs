@@ -35,6 +35,12 @@ pub enum JobKind {
         #[serde(default)]
         sent_parts: u32,
     },
+    /// Turn a scheduled reply (`store::Scheduled`) into a message at its time; the
+    /// message's own delivery is then a job of the kinds above.
+    Scheduled {
+        conversation_id: ConversationId,
+        scheduled_id: u64,
+    },
 }
 
 /// One unit of durable work.
@@ -48,9 +54,14 @@ pub struct Job {
 }
 
 impl JobKind {
-    /// The message a job delivers.
+    /// The message a job delivers (for a scheduled reply: no inbox, and the id of the
+    /// scheduled reply, which is not a message yet).
     pub fn target(&self) -> (InboxId, ConversationId, MessageId) {
         match self {
+            JobKind::Scheduled {
+                conversation_id,
+                scheduled_id,
+            } => (InboxId(0), *conversation_id, MessageId(*scheduled_id)),
             JobKind::Webhook {
                 inbox_id,
                 conversation_id,

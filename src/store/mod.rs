@@ -20,6 +20,7 @@ mod limits;
 mod migrations;
 mod org;
 mod reports;
+mod scheduled;
 pub mod schema;
 mod views;
 mod visitors;
@@ -41,6 +42,7 @@ pub use conversations::{
 pub use jobs::{Job, JobKind, Via};
 pub use leases::{Fence, Lease};
 pub use migrations::CURRENT_SCHEMA;
+pub use scheduled::Scheduled;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -195,6 +197,7 @@ pub(crate) struct Trees {
     pub leasename_lease: kv::Tree,
     pub jobcount_n: kv::Tree,
     pub reporthour_tally: kv::Tree,
+    pub convsched_scheduled: kv::Tree,
 }
 
 impl Trees {
@@ -238,6 +241,7 @@ impl Trees {
             leasename_lease: tree(schema::LEASENAME_LEASE),
             jobcount_n: tree(schema::JOBCOUNT_N),
             reporthour_tally: tree(schema::REPORTHOUR_TALLY),
+            convsched_scheduled: tree(schema::CONVSCHED_SCHEDULED),
         }
     }
 }

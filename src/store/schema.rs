@@ -35,6 +35,7 @@
 //! | `msgpart_chunk`          | conversation id · message id · part (u32 BE) · chunk (u32 BE) | up to 64 KiB of the part (`codec::Bytes`) |
 //! | `ratekey_window`         | limiter name · 0xff · key (UTF-8)     | recent hits, oldest first (time ms BE each) |
 //! | `leasename_lease`        | lease name (UTF-8)                    | `Lease` (holder node, fencing token, expiry) |
+//! | `convsched_scheduled`    | conversation id · scheduled reply id  | `Scheduled` (send later; its due entry is a `JobKind::Scheduled` job) |
 //! | `reporthour_tally`       | dimension tag (1) · id (u64 BE) · hour (u32 BE, hours since 1970) | `Tally` (counts and exact durations of that hour) |
 //!
 //! Views (`viewidx_unit` tags): 1 all open, 2 mine (sub = agent), 3 unassigned,
@@ -109,6 +110,7 @@ pub const TREES: &[&str] = &[
     LEASENAME_LEASE,
     JOBCOUNT_N,
     REPORTHOUR_TALLY,
+    CONVSCHED_SCHEDULED,
 ];
 
 pub const META: &str = "meta";
@@ -144,6 +146,7 @@ pub const RATEKEY_WINDOW: &str = "ratekey_window";
 pub const LEASENAME_LEASE: &str = "leasename_lease";
 pub const JOBCOUNT_N: &str = "jobcount_n";
 pub const REPORTHOUR_TALLY: &str = "reporthour_tally";
+pub const CONVSCHED_SCHEDULED: &str = "convsched_scheduled";
 
 /// The one key of `jobcount_n`: the outbox's queue depth, changed in the transaction
 /// that adds or removes a job, so reading it (`/metrics`) never counts the queue.

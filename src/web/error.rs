@@ -121,6 +121,8 @@ pub fn invalid_msg(i: &Invalid) -> Msg {
         }
         "at most 50 origins" => Some("invalid-origins"),
         "is not a valid token" => Some("invalid-token"),
+        "must be in the future" => Some("schedule-in-past"),
+        "only replies can be scheduled; a note is added at once" => Some("schedule-replies-only"),
         _ => None,
     };
     let changed = i

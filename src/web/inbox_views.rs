@@ -430,6 +430,10 @@ pub struct PanePartial {
     pub window_left_ms: i64,
     /// The statuses this channel reports ("sent, delivered, read, failed").
     pub reported_statuses: Option<String>,
+    /// Replies scheduled here (the panel above the composer).
+    pub scheduled: Vec<super::care_views::ScheduledView>,
+    /// The newest message shown: the composer's `seen` (the conflict guard).
+    pub newest: u64,
 }
 
 impl PanePartial {
@@ -453,7 +457,21 @@ impl PanePartial {
             .map(|it| ItemView::new(l, it, &c.contact_name, c.contact_id, dir))
             .collect();
         items.reverse();
+        let newest = p
+            .items
+            .iter()
+            .find_map(|it| match it {
+                TimelineItem::Message(m) => Some(m.id.0),
+                TimelineItem::Event(..) => None,
+            })
+            .unwrap_or(0);
         PanePartial {
+            scheduled: p
+                .scheduled
+                .iter()
+                .map(|s| super::care_views::ScheduledView::new(l, s, dir))
+                .collect(),
+            newest,
             l: l.clone(),
             csrf: csrf.into(),
             id: c.id.0,

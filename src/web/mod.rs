@@ -4,6 +4,7 @@
 pub mod assets;
 mod auth;
 mod body_timeout;
+mod care_views;
 mod charts;
 pub mod client_ip;
 mod error;
@@ -98,6 +99,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             post().to(conversation::conversation_message),
         )
         .route(
+            "/conversations/{id}/scheduled/{sid}",
+            post().to(care::scheduled_edit),
+        )
+        .route(
+            "/conversations/{id}/scheduled/{sid}/cancel",
+            post().to(care::scheduled_cancel),
+        )
+        .route(
             "/conversations/{id}/assign",
             post().to(conversation::conversation_assign),
         )
@@ -155,6 +164,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/profile/preferences",
             post().to(profile::profile_preferences),
         )
+        .route("/profile/sending", post().to(care::profile_sending))
         .route(
             "/profile/notifications",
             post().to(profile::profile_notifications),
@@ -272,6 +282,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/v1/conversations/{id}",
             delete().to(api_conversations::delete),
+        )
+        .route(
+            "/api/v1/conversations/{id}/scheduled",
+            get().to(api_conversations::scheduled_index),
+        )
+        .route(
+            "/api/v1/conversations/{id}/scheduled/{sid}",
+            patch().to(api_conversations::scheduled_update),
+        )
+        .route(
+            "/api/v1/conversations/{id}/scheduled/{sid}",
+            delete().to(api_conversations::scheduled_delete),
         )
         .route(
             "/api/v1/conversations/{id}/messages",

@@ -186,6 +186,7 @@ fn flash_key(code: &str) -> Option<&'static str> {
         "conversation_deleted" => "flash-conversation-deleted",
         "profile_saved" => "flash-profile-saved",
         "preferences_saved" => "flash-preferences-saved",
+        "sending_saved" => "undo-saved",
         "notifications_saved" => "flash-notifications-saved",
         "password_changed" => "flash-password-changed",
         "password_changed_tokens_revoked" => "flash-password-changed-tokens-revoked",

@@ -23,8 +23,10 @@ const INVITE_BY_AGENT: usize = 26;
 const TEAM: usize = 27;
 const INBOX: usize = 28;
 const READ: usize = 29;
+/// Scheduled replies (`Store::conv_trees`' last, kept here so the numbers above stay).
+const SCHEDULED: usize = 30;
 /// All the trees of an import transaction.
-const TREES: usize = 30;
+const TREES: usize = 31;
 
 fn bad(what: String) -> TxErr {
     TxErr::Abort(Abort::Codec(what))
@@ -68,6 +70,7 @@ impl Store {
             &t.teamid_team,
             &t.inboxid_inbox,
             &t.readstate_time,
+            c[super::super::conversations::SCHED],
         ];
         self.tx(trees, |h| {
             for r in records {
@@ -221,6 +224,9 @@ fn apply(h: &[TxTree<'_>; TREES], r: &Record) -> TxResult<()> {
         Record::Job(j) => {
             tx.0[JOB].insert(&j.key()[..], tx_enc(j)?)?;
             super::super::jobs::count_jobs(&tx.0[JOBCOUNT], 1)?;
+        }
+        Record::Scheduled(sc) => {
+            tx.0[SCHEDULED].insert(&keys::id_pair(sc.conversation_id.0, sc.id)[..], tx_enc(sc)?)?;
         }
         Record::Position(p) => {
             let mut v = p.epoch.to_be_bytes().to_vec();

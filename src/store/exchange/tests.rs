@@ -50,6 +50,7 @@ fn agent(id: u64, role: Role) -> Agent {
             ..Default::default()
         },
         two_factor: None,
+        undo_send_secs: crate::domain::account::DEFAULT_UNDO_SEND_SECS,
     }
 }
 

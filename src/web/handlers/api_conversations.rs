@@ -2,8 +2,9 @@
 
 use crate::domain::conversation::{ContactId, ConversationId, MessageId};
 use crate::domain::{AgentId, TeamId};
-use crate::service::Draft;
 use crate::service::{ContactInput, ServiceError, StatusChange, parse_view};
+use crate::service::{Draft, Sent};
+use crate::store::Scheduled;
 use crate::web::AppState;
 use crate::web::auth::ApiAgent;
 use crate::web::error::ApiError;
@@ -103,6 +104,15 @@ pub struct MessageBody {
     /// `"email"`: a website chat reply sent by mail; `"chat"` (default) otherwise.
     #[serde(default)]
     via: Option<String>,
+    /// Send later: an RFC 3339 time; the answer is then the scheduled reply.
+    #[serde(default)]
+    send_at: Option<String>,
+    /// Conflict guard: the newest timeline item the client had seen; with it, a newer
+    /// message from the customer or a colleague answers 409 with them, unless `force`.
+    #[serde(default)]
+    seen: Option<u64>,
+    #[serde(default)]
+    force: bool,
 }
 
 pub async fn messages_create(
@@ -125,18 +135,112 @@ pub async fn messages_create(
         }
     };
     let id = ConversationId(*id);
-    let m = st
+    let send_at = b
+        .send_at
+        .as_deref()
+        .map(|t| parse_ts("send_at", t))
+        .transpose()?;
+    let sent = st
         .services
         .blocking_async(move |s| async move {
             let draft = Draft {
                 content: b.content,
                 private: b.private,
                 by_email,
+                send_at,
+                seen: b.seen,
+                force: b.force,
+                ..Draft::default()
             };
-            s.send(&me, id, draft).await
+            s.submit(&me, id, draft).await
         })
         .await?;
-    Ok(HttpResponse::Created().json(message_json(&m, &st.services.directory())))
+    let dir = st.services.directory();
+    Ok(match sent {
+        Sent::Message(m) => HttpResponse::Created().json(message_json(&m, &dir)),
+        Sent::Scheduled(sc) => HttpResponse::Created().json(scheduled_json(&sc)),
+        Sent::Newer(new) => HttpResponse::Conflict().json(json!({
+            "error": {"code": "newer_messages", "message": "the conversation has messages newer than `seen`: read them, then send again with \"force\": true"},
+            "messages": new.iter().map(|m| message_json(m, &dir)).collect::<Vec<_>>(),
+        })),
+    })
+}
+
+/// A scheduled reply as the API shows it.
+fn scheduled_json(s: &Scheduled) -> Value {
+    json!({
+        "id": s.id,
+        "conversation_id": s.conversation_id.0,
+        "agent_id": s.author.0,
+        "content": s.content,
+        "via": if s.by_email { "email" } else { "chat" },
+        "send_at": crate::web_time(s.send_at),
+        "created_at": crate::web_time(s.created_at),
+        "status": if s.failed.is_some() { "failed" } else { "scheduled" },
+        "error": s.failed,
+    })
+}
+
+/// `GET /api/v1/conversations/{id}/scheduled`: its replies waiting to be sent (and
+/// those that failed at their time), soonest first.
+pub async fn scheduled_index(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+) -> R {
+    let id = ConversationId(*id);
+    let list = st
+        .services
+        .blocking(move |s| s.scheduled_replies(&me, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "scheduled": list.iter().map(scheduled_json).collect::<Vec<_>>()
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledPatch {
+    content: Option<String>,
+    send_at: Option<String>,
+}
+
+/// `PATCH /api/v1/conversations/{id}/scheduled/{sid}`: a new text and/or time.
+pub async fn scheduled_update(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    path: web::Path<(u64, u64)>,
+    Json(b): Json<ScheduledPatch>,
+) -> R {
+    let (id, sid) = path.into_inner();
+    let at = b
+        .send_at
+        .as_deref()
+        .map(|t| parse_ts("send_at", t))
+        .transpose()?;
+    let sc = st
+        .services
+        .blocking_async(move |s| async move {
+            s.edit_scheduled(&me, ConversationId(id), sid, b.content, at)
+                .await
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(scheduled_json(&sc)))
+}
+
+/// `DELETE /api/v1/conversations/{id}/scheduled/{sid}`: cancels it.
+pub async fn scheduled_delete(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    path: web::Path<(u64, u64)>,
+) -> R {
+    let (id, sid) = path.into_inner();
+    st.services
+        .blocking_async(
+            move |s| async move { s.cancel_scheduled(&me, ConversationId(id), sid).await },
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// `{"agent_id": 3 | null, "team_id": 2 | null}`; an absent field leaves that part as it is.

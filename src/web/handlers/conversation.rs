@@ -43,7 +43,7 @@ fn pane(
 }
 
 /// The answer to an action: the pane for htmx, else a redirect.
-async fn after(
+pub(super) async fn after(
     req: &HttpRequest,
     l: L10n,
     st: &AppState,
@@ -105,6 +105,16 @@ pub struct MessageForm {
     /// Website chats: `email` sends the reply by mail (the visitor is offline).
     #[serde(default)]
     via: String,
+    /// Send later: `one_hour`, `tomorrow`, `monday` or `custom` (with `send_at_local`).
+    #[serde(default)]
+    schedule: String,
+    #[serde(default)]
+    send_at_local: String,
+    /// Conflict guard: the newest message seen when typing began, and "send anyway".
+    #[serde(default)]
+    seen: String,
+    #[serde(default)]
+    force: String,
 }
 
 pub async fn conversation_message(
@@ -117,16 +127,29 @@ pub async fn conversation_message(
 ) -> Result<HttpResponse, WebError> {
     let id = ConversationId(*id);
     let (me, note, by_email) = (auth.agent.clone(), f.mode == "note", f.via == "email");
-    st.services
+    let send_at = super::care::send_at(&st, &l, &f.schedule, &f.send_at_local)?;
+    // The guard needs the page's script (it keeps `seen` from when typing began).
+    let htmx = req.headers().contains_key("hx-request");
+    let seen = f.seen.trim().parse().ok().filter(|_| htmx);
+    let sent = st
+        .services
         .blocking_async(move |s| async move {
             let draft = Draft {
                 content: f.content,
                 private: note,
                 by_email,
+                send_at,
+                seen,
+                force: f.force == "1",
+                ..Draft::default()
             };
-            s.send(&me, id, draft).await
+            s.submit(&me, id, draft).await
         })
-        .await?;
+        .await
+        .map_err(|e| super::care::schedule_error(&l, e))?;
+    if let crate::service::Sent::Newer(new) = sent {
+        return super::care::conflict(&st, &l, &auth, id, &new).await;
+    }
     after(&req, l, &st, auth, id).await
 }
 

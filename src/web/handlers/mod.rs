@@ -8,6 +8,7 @@ pub mod api_inbox;
 pub mod api_inbox_test;
 pub mod attachments;
 pub mod audit;
+pub mod care;
 pub mod contacts;
 pub mod conversation;
 pub mod health;
