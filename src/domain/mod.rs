@@ -10,8 +10,10 @@ pub mod ids;
 pub mod message;
 pub mod messaging;
 pub mod report;
+pub mod saved;
 pub mod totp;
 pub mod validate;
+pub mod variables;
 pub mod website;
 
 pub use account::{

@@ -54,6 +54,9 @@ impl Services {
             by_email,
         } = draft;
         let content = self.content(&content)?;
+        if !private {
+            super::saved::check_filled(&content)?;
+        }
         let dir = self.directory();
         let inbox = dir.inbox(c.inbox_id).ok_or(ServiceError::NotFound)?.clone();
         // The inbox a mail reply goes out through: an email inbox's own, or a website

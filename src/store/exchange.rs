@@ -76,6 +76,8 @@ pub const KEYSPACES: &[(&str, Carried)] = &[
     (schema::LEASENAME_LEASE, Carried::Runtime),
     (schema::JOBCOUNT_N, Carried::Derived),
     (schema::REPORTHOUR_TALLY, Carried::Derived),
+    (schema::OWNERSAVED_RESPONSE, Carried::Exported),
+    (schema::SAVEDID_OWNER, Carried::Derived),
 ];
 
 /// The installation-wide values of the `meta` keyspace (the schema version travels in
@@ -234,6 +236,7 @@ pub enum Record {
     Job(super::Job),
     Position(PositionRecord),
     Audit(AuditRecord),
+    SavedResponse(crate::domain::saved::SavedResponse),
 }
 
 impl Record {
@@ -260,6 +263,7 @@ impl Record {
             Record::Job(_) => "job",
             Record::Position(_) => "position",
             Record::Audit(_) => "audit",
+            Record::SavedResponse(_) => "saved_response",
         }
     }
 }
@@ -362,6 +366,12 @@ impl Store {
         }
         for v in t.inboxid_inbox.iter().values() {
             sink(Record::Inbox(dec::<Inbox>(schema::INBOXID_INBOX, &v?)?))?;
+        }
+        for v in t.ownersaved_response.iter().values() {
+            sink(Record::SavedResponse(dec(
+                schema::OWNERSAVED_RESPONSE,
+                &v?,
+            )?))?;
         }
         for v in t.contactid_contact.iter().expect(1024).values() {
             sink(Record::Contact(dec::<Contact>(

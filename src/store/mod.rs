@@ -20,6 +20,7 @@ mod limits;
 mod migrations;
 mod org;
 mod reports;
+mod saved;
 pub mod schema;
 mod views;
 mod visitors;
@@ -195,6 +196,8 @@ pub(crate) struct Trees {
     pub leasename_lease: kv::Tree,
     pub jobcount_n: kv::Tree,
     pub reporthour_tally: kv::Tree,
+    pub ownersaved_response: kv::Tree,
+    pub savedid_owner: kv::Tree,
 }
 
 impl Trees {
@@ -238,6 +241,8 @@ impl Trees {
             leasename_lease: tree(schema::LEASENAME_LEASE),
             jobcount_n: tree(schema::JOBCOUNT_N),
             reporthour_tally: tree(schema::REPORTHOUR_TALLY),
+            ownersaved_response: tree(schema::OWNERSAVED_RESPONSE),
+            savedid_owner: tree(schema::SAVEDID_OWNER),
         }
     }
 }

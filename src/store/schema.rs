@@ -36,6 +36,8 @@
 //! | `ratekey_window`         | limiter name · 0xff · key (UTF-8)     | recent hits, oldest first (time ms BE each) |
 //! | `leasename_lease`        | lease name (UTF-8)                    | `Lease` (holder node, fencing token, expiry) |
 //! | `reporthour_tally`       | dimension tag (1) · id (u64 BE) · hour (u32 BE, hours since 1970) | `Tally` (counts and exact durations of that hour) |
+//! | `ownersaved_response`    | owner agent id (u64 BE; 0: shared) · response id (u64 BE) | `SavedResponse` (an agent's list: two prefix scans, shared and own) |
+//! | `savedid_owner`          | response id (u64 BE)                  | owner agent id (u64 BE; 0: shared) |
 //!
 //! Views (`viewidx_unit` tags): 1 all open, 2 mine (sub = agent), 3 unassigned,
 //! 4 team (sub = team), 5 snoozed, 6 closed, 7 mentions (sub = agent). "time" is the
@@ -109,6 +111,8 @@ pub const TREES: &[&str] = &[
     LEASENAME_LEASE,
     JOBCOUNT_N,
     REPORTHOUR_TALLY,
+    OWNERSAVED_RESPONSE,
+    SAVEDID_OWNER,
 ];
 
 pub const META: &str = "meta";
@@ -144,6 +148,8 @@ pub const RATEKEY_WINDOW: &str = "ratekey_window";
 pub const LEASENAME_LEASE: &str = "leasename_lease";
 pub const JOBCOUNT_N: &str = "jobcount_n";
 pub const REPORTHOUR_TALLY: &str = "reporthour_tally";
+pub const OWNERSAVED_RESPONSE: &str = "ownersaved_response";
+pub const SAVEDID_OWNER: &str = "savedid_owner";
 
 /// The one key of `jobcount_n`: the outbox's queue depth, changed in the transaction
 /// that adds or removes a job, so reading it (`/metrics`) never counts the queue.

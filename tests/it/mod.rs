@@ -35,6 +35,7 @@ mod permissions;
 mod postgres;
 mod postgres_blocking;
 mod reports;
+mod saved;
 mod security_auth;
 mod security_contacts;
 mod security_outbound;

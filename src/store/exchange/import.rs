@@ -23,8 +23,10 @@ const INVITE_BY_AGENT: usize = 26;
 const TEAM: usize = 27;
 const INBOX: usize = 28;
 const READ: usize = 29;
+const SAVED: usize = 30;
+const SAVED_ID: usize = 31;
 /// All the trees of an import transaction.
-const TREES: usize = 30;
+const TREES: usize = 32;
 
 fn bad(what: String) -> TxErr {
     TxErr::Abort(Abort::Codec(what))
@@ -68,6 +70,8 @@ impl Store {
             &t.teamid_team,
             &t.inboxid_inbox,
             &t.readstate_time,
+            &t.ownersaved_response,
+            &t.savedid_owner,
         ];
         self.tx(trees, |h| {
             for r in records {
@@ -141,6 +145,11 @@ fn apply(h: &[TxTree<'_>; TREES], r: &Record) -> TxResult<()> {
         }
         Record::Team(x) => h[TEAM].insert(keys::id(x.id.0), tx_enc(x)?)?,
         Record::Inbox(x) => h[INBOX].insert(keys::id(x.id.0), tx_enc(x)?)?,
+        Record::SavedResponse(x) => {
+            let owner = x.owner.map_or(0, |a| a.0);
+            h[SAVED].insert(keys::id_pair(owner, x.id), tx_enc(x)?)?;
+            h[SAVED_ID].insert(keys::id(x.id), &keys::u64_be(owner)[..])?;
+        }
         Record::Contact(x) => {
             tx.0[super::super::conversations::CONTACT].insert(keys::id(x.id.0), tx_enc(x)?)?
         }

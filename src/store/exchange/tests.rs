@@ -132,6 +132,19 @@ fn fill(s: &Store) {
         language: Some("es".into()),
     };
     s.put_inbox(&inbox, false, &audit(5, 14)).unwrap();
+    for owner in [None, Some(luis.id)] {
+        let r = crate::domain::saved::SavedResponse {
+            id: s.generate_id().unwrap(),
+            owner,
+            title: "Hola".into(),
+            shortcut: "hola".into(),
+            body: "Hola {{contact.first_name}}".into(),
+            category: "Saludos".into(),
+            created_at: Timestamp(5),
+            updated_at: Timestamp(6),
+        };
+        s.put_saved_response(&r, false).unwrap();
+    }
     let pdf = AttachmentMeta {
         filename: "factura.pdf".into(),
         mime: "application/pdf".into(),

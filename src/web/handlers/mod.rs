@@ -18,6 +18,7 @@ pub mod invite;
 pub mod metrics;
 pub mod profile;
 pub mod reports;
+pub mod saved;
 pub mod session;
 pub mod setup;
 pub mod teams;
