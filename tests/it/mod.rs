@@ -12,6 +12,7 @@ mod browser_inbox;
 mod browser_messaging;
 mod browser_notify;
 mod browser_reports;
+mod browser_saved;
 mod browser_widget;
 mod cli;
 mod cluster;
