@@ -11,6 +11,7 @@ pub mod message;
 pub mod messaging;
 pub mod report;
 pub mod saved;
+pub mod template;
 pub mod totp;
 pub mod validate;
 pub mod variables;

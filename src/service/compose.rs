@@ -18,6 +18,9 @@ pub struct Draft {
     /// Website chats: the reply goes by mail (the visitor is offline) through the
     /// inbox's reply email inbox, threaded so that the answer comes back here.
     pub by_email: bool,
+    /// A message template instead of `content` (which must then be empty): its text,
+    /// filled for the conversation, is what is sent; by email its subject is the mail's.
+    pub template: Option<super::TemplateUse>,
 }
 
 impl Draft {
@@ -52,7 +55,21 @@ impl Services {
             content,
             private,
             by_email,
+            template,
         } = draft;
+        let (content, subject) = match template {
+            None => (content, None),
+            Some(_) if !content.trim().is_empty() => {
+                return Err(ServiceError::Invalid(crate::domain::validate::Invalid {
+                    field: "content",
+                    reason: "must be empty when a template is sent".into(),
+                }));
+            }
+            Some(t) => {
+                let r = self.render_template(actor, &c, &t)?;
+                (r.text, r.subject)
+            }
+        };
         let content = self.content(&content)?;
         if !private {
             super::saved::check_filled(&content)?;
@@ -114,6 +131,12 @@ impl Services {
         );
         msg.mentions = mentions.clone();
         msg.via_email = mail;
+        if let Some(subject) = subject.filter(|_| mail) {
+            msg.email = Some(crate::domain::message::MailMeta {
+                subject,
+                ..Default::default()
+            });
+        }
         let job_inbox = mail_inbox.unwrap_or(inbox.id);
         let agent = actor.id;
         let (conv, _) = self

@@ -26,6 +26,7 @@ mod outbound;
 mod outbox;
 mod reports;
 mod saved;
+mod templates;
 mod throttle;
 mod transcript;
 mod two_factor;
@@ -57,6 +58,7 @@ pub use reports::{
     Filter, GroupBy, LocalZone, MAX_DAYS, QueryError, REPORTS, Report, ReportQuery, ReportRow,
 };
 pub use saved::FilledResponse;
+pub use templates::{TemplateForConversation, TemplateUse};
 pub use throttle::{Refused, Throttle, ThrottleLimits, Windows};
 pub use two_factor::{
     Enrollment, FactorUsed, LoginOutcome, PENDING_TTL_SECS, TWO_FACTOR_REQUIRED,

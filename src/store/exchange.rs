@@ -78,6 +78,7 @@ pub const KEYSPACES: &[(&str, Carried)] = &[
     (schema::REPORTHOUR_TALLY, Carried::Derived),
     (schema::OWNERSAVED_RESPONSE, Carried::Exported),
     (schema::SAVEDID_OWNER, Carried::Derived),
+    (schema::TEMPLATEID_TEMPLATE, Carried::Exported),
 ];
 
 /// The installation-wide values of the `meta` keyspace (the schema version travels in
@@ -237,6 +238,7 @@ pub enum Record {
     Position(PositionRecord),
     Audit(AuditRecord),
     SavedResponse(crate::domain::saved::SavedResponse),
+    Template(crate::domain::template::MessageTemplate),
 }
 
 impl Record {
@@ -264,6 +266,7 @@ impl Record {
             Record::Position(_) => "position",
             Record::Audit(_) => "audit",
             Record::SavedResponse(_) => "saved_response",
+            Record::Template(_) => "template",
         }
     }
 }
@@ -372,6 +375,9 @@ impl Store {
                 schema::OWNERSAVED_RESPONSE,
                 &v?,
             )?))?;
+        }
+        for v in t.templateid_template.iter().values() {
+            sink(Record::Template(dec(schema::TEMPLATEID_TEMPLATE, &v?)?))?;
         }
         for v in t.contactid_contact.iter().expect(1024).values() {
             sink(Record::Contact(dec::<Contact>(

@@ -22,6 +22,7 @@ mod org;
 mod reports;
 mod saved;
 pub mod schema;
+mod templates;
 mod views;
 mod visitors;
 
@@ -198,6 +199,7 @@ pub(crate) struct Trees {
     pub reporthour_tally: kv::Tree,
     pub ownersaved_response: kv::Tree,
     pub savedid_owner: kv::Tree,
+    pub templateid_template: kv::Tree,
 }
 
 impl Trees {
@@ -243,6 +245,7 @@ impl Trees {
             reporthour_tally: tree(schema::REPORTHOUR_TALLY),
             ownersaved_response: tree(schema::OWNERSAVED_RESPONSE),
             savedid_owner: tree(schema::SAVEDID_OWNER),
+            templateid_template: tree(schema::TEMPLATEID_TEMPLATE),
         }
     }
 }

@@ -248,6 +248,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/conversations/{id}/saved_responses",
             get().to(saved::for_conversation),
         )
+        .route("/admin/templates", get().to(templates::admin_list))
+        .route("/admin/templates", post().to(templates::admin_create))
+        .route("/admin/templates/{id}", post().to(templates::admin_update))
+        .route(
+            "/admin/templates/{id}/delete",
+            post().to(templates::admin_delete),
+        )
+        .route(
+            "/conversations/{id}/templates",
+            get().to(templates::for_conversation),
+        )
+        .route("/api/v1/templates", get().to(templates::api_index))
+        .route("/api/v1/templates", post().to(templates::api_create))
+        .route("/api/v1/templates/{id}", patch().to(templates::api_update))
+        .route("/api/v1/templates/{id}", delete().to(templates::api_delete))
         .route("/api/v1/saved_responses", get().to(saved::api_index))
         .route("/api/v1/saved_responses", post().to(saved::api_create))
         .route(

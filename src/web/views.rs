@@ -11,7 +11,7 @@ use std::borrow::Borrow;
 mod admin;
 mod saved;
 pub use admin::*;
-pub use saved::SavedView;
+pub use saved::{SavedView, TemplatesView};
 
 /// What templates call for text: `{{ t("key") }}`, `{{ t1("key", "name", value) }}`,
 /// `{{ t2(…) }}`, and times in the reader's zone: `{{ datetime(ts) }}`, `{{ iso(ts) }}`.
@@ -183,6 +183,8 @@ fn flash_key(code: &str) -> Option<&'static str> {
         "team_deleted" => "flash-team-deleted",
         "saved_saved" => "saved-flash-saved",
         "saved_deleted" => "saved-flash-deleted",
+        "template_saved" => "template-flash-saved",
+        "template_deleted" => "template-flash-deleted",
         "inbox_saved" => "flash-inbox-saved",
         "inbox_deleted" => "flash-inbox-deleted",
         "inbox_created" => "flash-inbox-created",

@@ -300,3 +300,126 @@
   // A new pane: its lists start closed (the conversation may differ).
   document.addEventListener("htmx:afterSwap", function () { slash = null; panel = null; showMissing(); });
 })();
+
+// Templates: the + menu's "Send template" opens a dialog with the template's fields
+// prefilled from the contact and a live preview of exactly what the customer
+// receives; nothing is sent until the agent confirms.
+(function () {
+  "use strict";
+  var $ = function (id) { return document.getElementById(id); };
+  var list = [];
+  var PLACE = /\{\{\s*([\w.\-]+)\s*\}\}/g;
+
+  function current() {
+    var sel = $("template-choice");
+    return list.find(function (t) { return String(t.id) === (sel && sel.value); });
+  }
+  function values() {
+    var v = {};
+    Array.prototype.forEach.call(document.querySelectorAll("#template-fields input"), function (i) {
+      v[i.getAttribute("data-field")] = i.value;
+    });
+    return v;
+  }
+  // The same filling as the server: a field without a value keeps its placeholder.
+  function fill(text, v) {
+    return text.replace(PLACE, function (all, name) {
+      var x = (v[name] || "").trim();
+      return x ? x : all;
+    });
+  }
+  function preview() {
+    var t = current(), v = values();
+    if (!t) return;
+    var subj = $("template-subject");
+    subj.hidden = !t.subject;
+    subj.textContent = t.subject ? fill(t.subject, v) : "";
+    $("template-text").textContent = fill(t.body, v);
+  }
+  function showFields() {
+    var t = current(), box = $("template-fields");
+    box.textContent = "";
+    if (!t) return;
+    t.fields.forEach(function (f, i) {
+      var label = document.createElement("label");
+      label.textContent = f.name;
+      var input = document.createElement("input");
+      input.id = "template-field-" + i;
+      input.setAttribute("data-field", f.name);
+      input.value = f.value;
+      input.maxLength = 500;
+      label.appendChild(input);
+      box.appendChild(label);
+    });
+    preview();
+  }
+  function open(src) {
+    var d = $("template-dialog"), err = $("template-error");
+    err.hidden = true;
+    fetch(src, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (v) {
+        list = v.templates || [];
+        var sel = $("template-choice");
+        sel.textContent = "";
+        list.forEach(function (t) {
+          var o = document.createElement("option");
+          o.value = String(t.id);
+          o.textContent = t.name + " (" + t.language + ")";
+          sel.appendChild(o);
+        });
+        $("template-confirm").disabled = !list.length;
+        if (!list.length) { err.textContent = d.getAttribute("data-none"); err.hidden = false; }
+        showFields();
+        d.showModal();
+        var first = document.querySelector("#template-fields input") || sel;
+        first.focus();
+      }, function () { err.textContent = "HTTP error"; err.hidden = false; d.showModal(); });
+  }
+  function send() {
+    var t = current(), form = $("composer"), err = $("template-error");
+    if (!t || !form) return;
+    var body = new URLSearchParams();
+    body.set("csrf", form.querySelector("input[name=csrf]").value);
+    body.set("mode", "reply");
+    var via = form.querySelector("input[name=via]:checked");
+    if (via) body.set("via", via.value);
+    body.set("template_id", String(t.id));
+    body.set("fields", JSON.stringify(values()));
+    $("template-confirm").disabled = true;
+    fetch(form.getAttribute("action"), {
+      method: "POST", body: body, credentials: "same-origin", headers: { "HX-Request": "true" }
+    }).then(function (r) {
+      return r.text().then(function (html) {
+        $("template-confirm").disabled = false;
+        if (r.ok) {
+          $("template-dialog").close();
+          var pane = $("pane");
+          if (pane && window.htmx) window.htmx.swap(pane, html, { swapStyle: "innerHTML" });
+          return;
+        }
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var m = doc.getElementById("error-message");
+        err.textContent = m ? m.textContent : String(r.status);
+        err.hidden = false;
+      });
+    }, function () { $("template-confirm").disabled = false; });
+  }
+  document.addEventListener("click", function (ev) {
+    var t = ev.target;
+    if (!t.closest) return;
+    var o = t.closest("#template-open");
+    if (o) {
+      var d = o.closest("details");
+      if (d) d.open = false;
+      open(o.getAttribute("data-src"));
+      return;
+    }
+    if (t.closest("#template-cancel")) { $("template-dialog").close(); return; }
+    if (t.closest("#template-confirm")) send();
+  });
+  document.addEventListener("change", function (ev) { if (ev.target.id === "template-choice") showFields(); });
+  document.addEventListener("input", function (ev) {
+    if (ev.target.closest && ev.target.closest("#template-fields")) preview();
+  });
+})();

@@ -183,3 +183,85 @@ async fn browser_slash_inserts_a_saved_response_with_the_contact_name() {
     assert_eq!(texts, ["¿Mi pedido?"], "nothing unfilled was sent");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium + chromedriver; run ./scripts/test (it installs them)"]
+async fn browser_template_previewed_and_sent_after_confirming() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let (inbox, token) = api.inbox("Tienda", &[], None).await;
+    let (_, v) = incoming(
+        &app.url,
+        inbox,
+        &token,
+        json!({"source_id": "b-2", "contact": {"identifier": "c-2", "name": "Lucía Fernández"}, "content": "¿Mi pedido?"}),
+    )
+    .await;
+    let conv = v["conversation_id"].as_u64().unwrap();
+    let (s, e) = api
+        .post(
+            "/api/v1/templates",
+            json!({"name": "Pedido enviado", "language": "es", "body": "Hola {{contact.first_name}}, tu pedido {{order_number}} ya salió."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    let url = app.url.clone();
+    let peek = Api::with_token(&api.base, &api.token);
+    with_browsers(
+        "browser_template_previewed_and_sent_after_confirming",
+        |b| async move {
+            let c = b.open().await?;
+            c.goto(&format!("{url}/login")).await?;
+            sign_in(&c, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+            c.goto(&format!("{url}/conversations/{conv}")).await?;
+            wait_path(&c, &format!("/conversations/{conv}")).await?;
+            c.find(css("#composer-plus > summary"))
+                .await?
+                .click()
+                .await?;
+            c.find(css("#template-open")).await?.click().await?;
+            wait_text(
+                &c,
+                "#template-text",
+                "Hola Lucía, tu pedido {{order_number}} ya salió.",
+            )
+            .await?;
+            let order = c
+                .find(css("#template-fields input[data-field=order_number]"))
+                .await?;
+            order.send_keys("48213").await?;
+            wait_text(
+                &c,
+                "#template-text",
+                "Hola Lucía, tu pedido 48213 ya salió.",
+            )
+            .await?;
+            shot(&c, 1280, "template-dialog-1280").await?;
+            shot(&c, 390, "template-dialog-390").await?;
+            // Nothing goes before the agent confirms.
+            let (_, page) = peek.get(&format!("/api/v1/conversations/{conv}")).await;
+            assert_eq!(
+                page["messages"].as_array().map(Vec::len),
+                Some(1),
+                "only the customer's message so far"
+            );
+            c.find(css("#template-confirm")).await?.click().await?;
+            wait_text(&c, "#pane", "Hola Lucía, tu pedido 48213 ya salió.").await?;
+            assert!(
+                !c.find(css("#template-dialog"))
+                    .await?
+                    .is_displayed()
+                    .await?
+            );
+            Ok(())
+        },
+    )
+    .await;
+    let (_, page) = api.get(&format!("/api/v1/conversations/{conv}")).await;
+    assert_eq!(
+        page["messages"][0]["content"],
+        "Hola Lucía, tu pedido 48213 ya salió."
+    );
+    app.stop().await;
+}

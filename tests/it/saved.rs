@@ -333,3 +333,160 @@ async fn saved_response_pages_for_admins_and_agents() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     t.app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn templates_are_managed_by_admins_and_sent_filled_to_the_webhook() {
+    let (hook_url, rx, hook) = super::webhook::start_receiver(vec![]).await;
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let luis_id = api
+        .agent("Luis Pérez", "luis@example.com", "agent", "luis-secret-1")
+        .await;
+    let (inbox, token) = api.inbox("Tienda", &[luis_id], Some(&hook_url)).await;
+    let (_, v) = incoming(
+        &app.url,
+        inbox,
+        &token,
+        json!({"source_id": "t-1", "contact": {"identifier": "c-1", "name": "Lucía Fernández"}, "content": "¿Y mi pedido?"}),
+    )
+    .await;
+    let conv = v["conversation_id"].as_u64().unwrap();
+    let luis = app.client();
+    luis.login("luis@example.com", "luis-secret-1").await;
+    let luis_api = Api::for_client(&luis).await;
+    // Admins manage templates; agents read them.
+    let body = json!({"name": "Pedido enviado", "language": "es", "body": "Hola {{contact.first_name}}, tu pedido {{order_number}} ya salió. {{agent.name}}", "subject": "Pedido {{order_number}}"});
+    let (s, _) = luis_api.post("/api/v1/templates", body.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, t) = api.post("/api/v1/templates", body).await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    assert_eq!(
+        t["fields"],
+        json!(["contact.first_name", "order_number", "agent.name"])
+    );
+    let tid = t["id"].as_u64().unwrap();
+    for (b, field) in [
+        (json!({"name": "", "language": "es", "body": "b"}), "name"),
+        (
+            json!({"name": "n", "language": "e s", "body": "b"}),
+            "language",
+        ),
+        (json!({"name": "n", "language": "es", "body": " "}), "body"),
+    ] {
+        let (s, e) = api.post("/api/v1/templates", b).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert!(
+            e["error"]["message"].as_str().unwrap().starts_with(field),
+            "{e}"
+        );
+    }
+    let (_, list) = luis_api.get("/api/v1/templates").await;
+    assert_eq!(list["templates"].as_array().unwrap().len(), 1);
+    let (s, _) = luis_api
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/templates/{tid}"),
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, t) = api
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/templates/{tid}"),
+            Some(json!({"language": "es_ES"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{t}");
+    assert_eq!(
+        (t["language"].as_str(), t["name"].as_str()),
+        (Some("es_ES"), Some("Pedido enviado"))
+    );
+    // The composer's dialog: the fields prefilled from the conversation.
+    let (s, text) = luis
+        .get_text(&format!("/conversations/{conv}/templates"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        v["templates"][0]["fields"],
+        json!([{"name": "contact.first_name", "value": "Lucía"}, {"name": "order_number", "value": ""}, {"name": "agent.name", "value": "Luis Pérez"}])
+    );
+    // Sending: a missing free field is a 422 naming it; nothing is stored or sent.
+    let path = format!("/api/v1/conversations/{conv}/messages");
+    let (s, e) = luis_api.post(&path, json!({"template_id": tid})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("{{order_number}}"),
+        "{e}"
+    );
+    let (s, e) = luis_api
+        .post(
+            &path,
+            json!({"template_id": tid, "content": "hola", "fields": {"order_number": "1"}}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "content and a template: {e}"
+    );
+    let (s, e) = luis_api
+        .post(&path, json!({"template_id": 999_999, "fields": {}}))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{e}");
+    let (s, m) = luis_api
+        .post(
+            &path,
+            json!({"template_id": tid, "fields": {"order_number": "48213"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    assert_eq!(
+        m["content"],
+        "Hola Lucía, tu pedido 48213 ya salió. Luis Pérez"
+    );
+    // The webhook receives the final text.
+    for _ in 0..100 {
+        if !rx.got.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let got = rx.got.lock().unwrap().clone();
+    assert_eq!(
+        got.len(),
+        1,
+        "one delivery: the refused sends stored nothing"
+    );
+    let sent: Value = serde_json::from_slice(&got[0].2).unwrap();
+    assert_eq!(
+        sent["message"]["content"],
+        "Hola Lucía, tu pedido 48213 ya salió. Luis Pérez"
+    );
+    // An agent outside the inbox cannot use it there.
+    api.agent("Eva", "eva@example.com", "agent", "eva-secret-1")
+        .await;
+    let eva = app.client();
+    eva.login("eva@example.com", "eva-secret-1").await;
+    let (s, _) = eva
+        .get_text(&format!("/conversations/{conv}/templates"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Admin page and deletion.
+    let (s, page) = admin.get_text("/admin/templates").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("Pedido enviado"), "{page}");
+    let (s, _) = api
+        .call(Method::DELETE, &format!("/api/v1/templates/{tid}"), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, list) = luis_api.get("/api/v1/templates").await;
+    assert!(list["templates"].as_array().unwrap().is_empty());
+    hook.stop(true).await;
+    app.stop().await;
+}

@@ -25,8 +25,9 @@ const INBOX: usize = 28;
 const READ: usize = 29;
 const SAVED: usize = 30;
 const SAVED_ID: usize = 31;
+const TEMPLATE: usize = 32;
 /// All the trees of an import transaction.
-const TREES: usize = 32;
+const TREES: usize = 33;
 
 fn bad(what: String) -> TxErr {
     TxErr::Abort(Abort::Codec(what))
@@ -72,6 +73,7 @@ impl Store {
             &t.readstate_time,
             &t.ownersaved_response,
             &t.savedid_owner,
+            &t.templateid_template,
         ];
         self.tx(trees, |h| {
             for r in records {
@@ -145,6 +147,7 @@ fn apply(h: &[TxTree<'_>; TREES], r: &Record) -> TxResult<()> {
         }
         Record::Team(x) => h[TEAM].insert(keys::id(x.id.0), tx_enc(x)?)?,
         Record::Inbox(x) => h[INBOX].insert(keys::id(x.id.0), tx_enc(x)?)?,
+        Record::Template(x) => h[TEMPLATE].insert(keys::id(x.id), tx_enc(x)?)?,
         Record::SavedResponse(x) => {
             let owner = x.owner.map_or(0, |a| a.0);
             h[SAVED].insert(keys::id_pair(owner, x.id), tx_enc(x)?)?;

@@ -145,6 +145,16 @@ fn fill(s: &Store) {
         };
         s.put_saved_response(&r, false).unwrap();
     }
+    let template = crate::domain::template::MessageTemplate {
+        id: s.generate_id().unwrap(),
+        name: "Envío".into(),
+        language: "es".into(),
+        body: "Tu pedido {{order_number}}".into(),
+        subject: Some("Pedido {{order_number}}".into()),
+        created_at: Timestamp(7),
+        updated_at: Timestamp(7),
+    };
+    s.put_template(&template, false).unwrap();
     let pdf = AttachmentMeta {
         filename: "factura.pdf".into(),
         mime: "application/pdf".into(),
@@ -296,6 +306,8 @@ fn import_gives_back_the_same_store(engine: TestEngine) {
         "job",
         "position",
         "audit",
+        "saved_response",
+        "template",
     ] {
         assert!(
             records.iter().any(|r| r.kind() == kind),

@@ -97,12 +97,18 @@ pub async fn show(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MessageBody {
+    #[serde(default)]
     content: String,
     #[serde(default)]
     private: bool,
     /// `"email"`: a website chat reply sent by mail; `"chat"` (default) otherwise.
     #[serde(default)]
     via: Option<String>,
+    /// A message template to send instead of `content`, with its free fields.
+    #[serde(default)]
+    template_id: Option<u64>,
+    #[serde(default)]
+    fields: std::collections::BTreeMap<String, String>,
 }
 
 pub async fn messages_create(
@@ -132,6 +138,10 @@ pub async fn messages_create(
                 content: b.content,
                 private: b.private,
                 by_email,
+                template: b.template_id.map(|id| crate::service::TemplateUse {
+                    id,
+                    fields: b.fields.into_iter().collect(),
+                }),
             };
             s.send(&me, id, draft).await
         })

@@ -99,12 +99,18 @@ pub async fn conversation_pane(
 
 #[derive(Deserialize)]
 pub struct MessageForm {
+    #[serde(default)]
     content: String,
     #[serde(default)]
     mode: String,
     /// Website chats: `email` sends the reply by mail (the visitor is offline).
     #[serde(default)]
     via: String,
+    /// The composer's "Send template": the template's id and its fields as a JSON object.
+    #[serde(default)]
+    template_id: String,
+    #[serde(default)]
+    fields: String,
 }
 
 pub async fn conversation_message(
@@ -117,12 +123,14 @@ pub async fn conversation_message(
 ) -> Result<HttpResponse, WebError> {
     let id = ConversationId(*id);
     let (me, note, by_email) = (auth.agent.clone(), f.mode == "note", f.via == "email");
+    let template = super::templates::template_use(&f.template_id, &f.fields)?;
     st.services
         .blocking_async(move |s| async move {
             let draft = Draft {
                 content: f.content,
                 private: note,
                 by_email,
+                template,
             };
             s.send(&me, id, draft).await
         })

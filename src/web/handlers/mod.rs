@@ -22,6 +22,7 @@ pub mod saved;
 pub mod session;
 pub mod setup;
 pub mod teams;
+pub mod templates;
 pub mod two_factor;
 pub mod typing;
 pub mod widget;

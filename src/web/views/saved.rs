@@ -15,4 +15,12 @@ pub struct SavedView {
     pub base: &'static str,
 }
 
-localized!(page: SavedView);
+/// Admin → Templates: the list with a form to add one and, per row, one to change it.
+#[derive(Template, WebTemplate)]
+#[template(path = "saved/templates.html")]
+pub struct TemplatesView {
+    pub page: Page,
+    pub templates: Vec<crate::domain::template::MessageTemplate>,
+}
+
+localized!(page: SavedView, TemplatesView);
