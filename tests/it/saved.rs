@@ -490,3 +490,49 @@ async fn templates_are_managed_by_admins_and_sent_filled_to_the_webhook() {
     hook.stop(true).await;
     app.stop().await;
 }
+
+/// By email a template's subject is the mail's subject, filled like its text.
+#[actix_web::test]
+#[ignore = "needs python3-aiosmtpd; run ./scripts/test (it installs it)"]
+async fn a_template_by_email_uses_its_subject() {
+    let sink = super::mail_servers::SmtpSink::start();
+    let app = TestApp::start().await;
+    let web = app.admin().await;
+    let api = Api::for_client(&web).await;
+    let mail = super::security_contacts::email_inbox(&api, sink.port()).await;
+    let r = web
+        .submit(
+            "/",
+            "/conversations/new",
+            &[
+                ("inbox_id", &mail.to_string()),
+                ("to", "marta@example.org"),
+                ("subject", "Hola"),
+                ("content", "Te escribimos por tu pedido."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    sink.wait_for(1, std::time::Duration::from_secs(10)).await;
+    let (_, list) = api.get("/api/v1/conversations?view=all").await;
+    let conv = list["conversations"][0]["id"].as_u64().unwrap();
+    let (s, t) = api
+        .post(
+            "/api/v1/templates",
+            json!({"name": "Envío", "language": "es", "subject": "Pedido {{order_number}} enviado", "body": "Tu pedido {{order_number}} sale hoy."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let (s, m) = api
+        .post(
+            &format!("/api/v1/conversations/{conv}/messages"),
+            json!({"template_id": t["id"], "fields": {"order_number": "4411"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    let got = sink.wait_for(2, std::time::Duration::from_secs(10)).await;
+    let raw = String::from_utf8_lossy(&got[1].raw);
+    assert!(raw.contains("Subject: Pedido 4411 enviado"), "{raw}");
+    assert!(raw.contains("Tu pedido 4411 sale hoy."), "{raw}");
+    app.stop().await;
+}
