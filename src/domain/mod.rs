@@ -10,8 +10,11 @@ pub mod ids;
 pub mod message;
 pub mod messaging;
 pub mod report;
+pub mod saved;
+pub mod template;
 pub mod totp;
 pub mod validate;
+pub mod variables;
 pub mod website;
 
 pub use account::{

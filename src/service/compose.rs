@@ -30,6 +30,9 @@ pub struct Draft {
     /// A scheduled reply coming due: its job, taken in the transaction that writes the
     /// message (exactly once), under the sender's fence.
     pub(crate) claim: Option<(crate::store::Job, Option<crate::store::Fence>)>,
+    /// A message template instead of `content` (which must then be empty): its text,
+    /// filled for the conversation, is what is sent; by email its subject is the mail's.
+    pub template: Option<super::TemplateUse>,
 }
 
 impl Draft {
@@ -64,10 +67,27 @@ impl Services {
             content,
             private,
             by_email,
+            template,
             claim,
             ..
         } = draft;
+        let (content, subject) = match template {
+            None => (content, None),
+            Some(_) if !content.trim().is_empty() => {
+                return Err(ServiceError::Invalid(crate::domain::validate::Invalid {
+                    field: "content",
+                    reason: "must be empty when a template is sent".into(),
+                }));
+            }
+            Some(t) => {
+                let r = self.render_template(actor, &c, &t)?;
+                (r.text, r.subject)
+            }
+        };
         let content = self.content(&content)?;
+        if !private {
+            super::saved::check_filled(&content)?;
+        }
         let dir = self.directory();
         let inbox = dir.inbox(c.inbox_id).ok_or(ServiceError::NotFound)?.clone();
         // The inbox a mail reply goes out through: an email inbox's own, or a website
@@ -125,6 +145,12 @@ impl Services {
         );
         msg.mentions = mentions.clone();
         msg.via_email = mail;
+        if let Some(subject) = subject.filter(|_| mail) {
+            msg.email = Some(crate::domain::message::MailMeta {
+                subject,
+                ..Default::default()
+            });
+        }
         let job_inbox = mail_inbox.unwrap_or(inbox.id);
         let agent = actor.id;
         let change = |c: &mut conv::Conversation| {

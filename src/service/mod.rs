@@ -25,7 +25,9 @@ mod org;
 mod outbound;
 mod outbox;
 mod reports;
+mod saved;
 pub mod scheduled;
+mod templates;
 mod throttle;
 mod transcript;
 mod two_factor;
@@ -56,7 +58,9 @@ pub use outbox::Delivery;
 pub use reports::{
     Filter, GroupBy, LocalZone, MAX_DAYS, QueryError, REPORTS, Report, ReportQuery, ReportRow,
 };
+pub use saved::FilledResponse;
 pub use scheduled::Sent;
+pub use templates::{TemplateForConversation, TemplateUse};
 pub use throttle::{Refused, Throttle, ThrottleLimits, Windows};
 pub use two_factor::{
     Enrollment, FactorUsed, LoginOutcome, PENDING_TTL_SECS, TWO_FACTOR_REQUIRED,
@@ -125,6 +129,9 @@ pub enum ServiceError {
     /// A free-form reply outside the channel's messaging window, refused before sending.
     #[error("{0}")]
     WindowClosed(String),
+    /// Variables or fields still unfilled in what would be sent (their names).
+    #[error("fill in {} before sending: {}", .0.iter().map(|n| format!("{{{{{n}}}}}")).collect::<Vec<_>>().join(", "), if .0.len() == 1 { "it has no value here" } else { "they have no value here" })]
+    Unfilled(Vec<String>),
     #[error("internal error: {0}")]
     Internal(String),
     #[error(transparent)]

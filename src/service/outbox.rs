@@ -245,12 +245,9 @@ impl Services {
                 let chat_name = conv_inbox.map(|i| i.name.clone()).unwrap_or_default();
                 let subject = if msg.transcript {
                     l.t1("email-transcript-subject", "inbox", &chat_name)
-                } else if let Some(own) = msg
-                    .email
-                    .as_ref()
-                    .filter(|m| last.subject.is_empty() && !m.subject.is_empty())
-                {
-                    // The first mail of a conversation we started: its own subject.
+                } else if let Some(own) = msg.email.as_ref().filter(|m| !m.subject.is_empty()) {
+                    // The first mail of a conversation we started, or a template with
+                    // a subject: its own subject.
                     own.subject.clone()
                 } else if chat && last.subject.is_empty() {
                     l.t1("email-chat-subject", "inbox", &chat_name)

@@ -77,6 +77,9 @@ pub const KEYSPACES: &[(&str, Carried)] = &[
     (schema::JOBCOUNT_N, Carried::Derived),
     (schema::REPORTHOUR_TALLY, Carried::Derived),
     (schema::CONVSCHED_SCHEDULED, Carried::Exported),
+    (schema::OWNERSAVED_RESPONSE, Carried::Exported),
+    (schema::SAVEDID_OWNER, Carried::Derived),
+    (schema::TEMPLATEID_TEMPLATE, Carried::Exported),
 ];
 
 /// The installation-wide values of the `meta` keyspace (the schema version travels in
@@ -237,6 +240,8 @@ pub enum Record {
     Scheduled(super::Scheduled),
     Position(PositionRecord),
     Audit(AuditRecord),
+    SavedResponse(crate::domain::saved::SavedResponse),
+    Template(crate::domain::template::MessageTemplate),
 }
 
 impl Record {
@@ -264,6 +269,8 @@ impl Record {
             Record::Scheduled(_) => "scheduled",
             Record::Position(_) => "position",
             Record::Audit(_) => "audit",
+            Record::SavedResponse(_) => "saved_response",
+            Record::Template(_) => "template",
         }
     }
 }
@@ -366,6 +373,15 @@ impl Store {
         }
         for v in t.inboxid_inbox.iter().values() {
             sink(Record::Inbox(dec::<Inbox>(schema::INBOXID_INBOX, &v?)?))?;
+        }
+        for v in t.ownersaved_response.iter().values() {
+            sink(Record::SavedResponse(dec(
+                schema::OWNERSAVED_RESPONSE,
+                &v?,
+            )?))?;
+        }
+        for v in t.templateid_template.iter().values() {
+            sink(Record::Template(dec(schema::TEMPLATEID_TEMPLATE, &v?)?))?;
         }
         for v in t.contactid_contact.iter().expect(1024).values() {
             sink(Record::Contact(dec::<Contact>(

@@ -20,8 +20,10 @@ mod limits;
 mod migrations;
 mod org;
 mod reports;
+mod saved;
 mod scheduled;
 pub mod schema;
+mod templates;
 mod views;
 mod visitors;
 
@@ -198,6 +200,9 @@ pub(crate) struct Trees {
     pub jobcount_n: kv::Tree,
     pub reporthour_tally: kv::Tree,
     pub convsched_scheduled: kv::Tree,
+    pub ownersaved_response: kv::Tree,
+    pub savedid_owner: kv::Tree,
+    pub templateid_template: kv::Tree,
 }
 
 impl Trees {
@@ -242,6 +247,9 @@ impl Trees {
             jobcount_n: tree(schema::JOBCOUNT_N),
             reporthour_tally: tree(schema::REPORTHOUR_TALLY),
             convsched_scheduled: tree(schema::CONVSCHED_SCHEDULED),
+            ownersaved_response: tree(schema::OWNERSAVED_RESPONSE),
+            savedid_owner: tree(schema::SAVEDID_OWNER),
+            templateid_template: tree(schema::TEMPLATEID_TEMPLATE),
         }
     }
 }

@@ -37,6 +37,9 @@
 //! | `leasename_lease`        | lease name (UTF-8)                    | `Lease` (holder node, fencing token, expiry) |
 //! | `convsched_scheduled`    | conversation id · scheduled reply id  | `Scheduled` (send later; its due entry is a `JobKind::Scheduled` job) |
 //! | `reporthour_tally`       | dimension tag (1) · id (u64 BE) · hour (u32 BE, hours since 1970) | `Tally` (counts and exact durations of that hour) |
+//! | `ownersaved_response`    | owner agent id (u64 BE; 0: shared) · response id (u64 BE) | `SavedResponse` (an agent's list: two prefix scans, shared and own) |
+//! | `savedid_owner`          | response id (u64 BE)                  | owner agent id (u64 BE; 0: shared) |
+//! | `templateid_template`    | template id (u64 BE)                  | `MessageTemplate`              |
 //!
 //! Views (`viewidx_unit` tags): 1 all open, 2 mine (sub = agent), 3 unassigned,
 //! 4 team (sub = team), 5 snoozed, 6 closed, 7 mentions (sub = agent). "time" is the
@@ -111,6 +114,9 @@ pub const TREES: &[&str] = &[
     JOBCOUNT_N,
     REPORTHOUR_TALLY,
     CONVSCHED_SCHEDULED,
+    OWNERSAVED_RESPONSE,
+    SAVEDID_OWNER,
+    TEMPLATEID_TEMPLATE,
 ];
 
 pub const META: &str = "meta";
@@ -147,6 +153,9 @@ pub const LEASENAME_LEASE: &str = "leasename_lease";
 pub const JOBCOUNT_N: &str = "jobcount_n";
 pub const REPORTHOUR_TALLY: &str = "reporthour_tally";
 pub const CONVSCHED_SCHEDULED: &str = "convsched_scheduled";
+pub const OWNERSAVED_RESPONSE: &str = "ownersaved_response";
+pub const SAVEDID_OWNER: &str = "savedid_owner";
+pub const TEMPLATEID_TEMPLATE: &str = "templateid_template";
 
 /// The one key of `jobcount_n`: the outbox's queue depth, changed in the transaction
 /// that adds or removes a job, so reading it (`/metrics`) never counts the queue.

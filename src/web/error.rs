@@ -123,6 +123,7 @@ pub fn invalid_msg(i: &Invalid) -> Msg {
         "is not a valid token" => Some("invalid-token"),
         "must be in the future" => Some("schedule-in-past"),
         "only replies can be scheduled; a note is added at once" => Some("schedule-replies-only"),
+        "may hold only letters, digits, - and _" => Some("saved-invalid-shortcut"),
         _ => None,
     };
     let changed = i
@@ -160,6 +161,11 @@ pub fn invalid_msg(i: &Invalid) -> Msg {
         Msg::new(key).arg("value", value)
     } else if let Some(what) = changed {
         Msg::new("invalid-password-again").arg("what", what)
+    } else if let Some(taken) = i
+        .reason
+        .strip_suffix(" is already used by another saved response")
+    {
+        Msg::new("saved-invalid-shortcut-taken").arg("value", taken.to_string())
     } else if i.reason == "must not be empty" {
         Msg::new("invalid-empty")
     } else if i.reason == "is not a valid email address" {
@@ -243,6 +249,14 @@ pub fn refusal_msg(text: &str) -> Msg {
     Msg::new(key)
 }
 
+/// Variables still to fill, named as the agent typed them.
+pub fn unfilled_msg(names: &[String]) -> Msg {
+    let names: Vec<String> = names.iter().map(|n| format!("{{{{{n}}}}}")).collect();
+    Msg::new("saved-error-unfilled")
+        .arg("names", names.join(", "))
+        .arg("count", names.len())
+}
+
 /// "the 24-hour messaging window is closed: …" with its hours.
 fn window_msg(text: &str) -> Option<Msg> {
     let hours = text
@@ -283,6 +297,7 @@ impl From<ServiceError> for WebError {
             }
             ServiceError::Conflict(m) => WebError::BadRequest(refusal_msg(m)),
             ServiceError::WindowClosed(m) => WebError::BadRequest(refusal_msg(&m)),
+            ServiceError::Unfilled(names) => WebError::BadRequest(unfilled_msg(&names)),
             other => WebError::bad_request(capitalise(&other.to_string())),
         }
     }
@@ -403,6 +418,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Rule(_) => (StatusCode::CONFLICT, "conflict"),
             ServiceError::TooLong(_) => (StatusCode::UNPROCESSABLE_ENTITY, "too_long"),
             ServiceError::WindowClosed(_) => (StatusCode::CONFLICT, "window_closed"),
+            ServiceError::Unfilled(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unfilled"),
             ServiceError::HookRefused(r) => match r {
                 crate::channels::seam::Refused::Unauthorized(_) => {
                     (StatusCode::UNAUTHORIZED, "unauthorized")

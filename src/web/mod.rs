@@ -234,6 +234,55 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             post().to(inboxes::inboxes_delete),
         )
         .route("/admin/audit", get().to(audit::audit_list))
+        .route("/admin/saved_responses", get().to(saved::admin_list))
+        .route("/admin/saved_responses", post().to(saved::admin_create))
+        .route(
+            "/admin/saved_responses/{id}",
+            post().to(saved::admin_update),
+        )
+        .route(
+            "/admin/saved_responses/{id}/delete",
+            post().to(saved::admin_delete),
+        )
+        .route("/profile/saved_responses", get().to(saved::mine_list))
+        .route("/profile/saved_responses", post().to(saved::mine_create))
+        .route(
+            "/profile/saved_responses/{id}",
+            post().to(saved::mine_update),
+        )
+        .route(
+            "/profile/saved_responses/{id}/delete",
+            post().to(saved::mine_delete),
+        )
+        .route(
+            "/conversations/{id}/saved_responses",
+            get().to(saved::for_conversation),
+        )
+        .route("/admin/templates", get().to(templates::admin_list))
+        .route("/admin/templates", post().to(templates::admin_create))
+        .route("/admin/templates/{id}", post().to(templates::admin_update))
+        .route(
+            "/admin/templates/{id}/delete",
+            post().to(templates::admin_delete),
+        )
+        .route(
+            "/conversations/{id}/templates",
+            get().to(templates::for_conversation),
+        )
+        .route("/api/v1/templates", get().to(templates::api_index))
+        .route("/api/v1/templates", post().to(templates::api_create))
+        .route("/api/v1/templates/{id}", patch().to(templates::api_update))
+        .route("/api/v1/templates/{id}", delete().to(templates::api_delete))
+        .route("/api/v1/saved_responses", get().to(saved::api_index))
+        .route("/api/v1/saved_responses", post().to(saved::api_create))
+        .route(
+            "/api/v1/saved_responses/{id}",
+            patch().to(saved::api_update),
+        )
+        .route(
+            "/api/v1/saved_responses/{id}",
+            delete().to(saved::api_delete),
+        )
         // JSON API
         .route("/api/v1/openapi.json", get().to(api::openapi))
         .route("/api/v1/me", get().to(api::me))

@@ -9,7 +9,9 @@ use askama_web::WebTemplate;
 use std::borrow::Borrow;
 
 mod admin;
+mod saved;
 pub use admin::*;
+pub use saved::{SavedView, TemplatesView};
 
 /// What templates call for text: `{{ t("key") }}`, `{{ t1("key", "name", value) }}`,
 /// `{{ t2(…) }}`, and times in the reader's zone: `{{ datetime(ts) }}`, `{{ iso(ts) }}`.
@@ -179,6 +181,10 @@ fn flash_key(code: &str) -> Option<&'static str> {
         "agent_reactivated" => "flash-agent-reactivated",
         "team_saved" => "flash-team-saved",
         "team_deleted" => "flash-team-deleted",
+        "saved_saved" => "saved-flash-saved",
+        "saved_deleted" => "saved-flash-deleted",
+        "template_saved" => "template-flash-saved",
+        "template_deleted" => "template-flash-deleted",
         "inbox_saved" => "flash-inbox-saved",
         "inbox_deleted" => "flash-inbox-deleted",
         "inbox_created" => "flash-inbox-created",
@@ -267,6 +273,8 @@ pub struct ProfileView {
     pub new_token: Option<(String, String)>,
     pub error: Option<String>,
     pub prefs: PreferencesForm,
+    /// How many saved responses of their own the agent keeps.
+    pub saved_count: usize,
 }
 
 /// Profile → Two-factor sign-in: set it up, or manage it once on.

@@ -387,8 +387,8 @@ async fn browser_first_run_login_and_agent_permissions() {
             wait_text(&c, "h1", "Hello, Ana López").await?;
             assert_eq!(
                 admin_links(&c).await?,
-                4,
-                "the admin sees Agents, Teams, Inboxes, Audit log"
+                6,
+                "the admin sees Agents, Teams, Inboxes, Saved responses, Templates, Audit log"
             );
 
             // Sign out, then back in with the same credentials.

@@ -74,6 +74,9 @@ async fn browser_accessibility_axe_on_every_page() {
             "/admin/teams",
             "/admin/inboxes",
             "/admin/audit",
+            "/admin/saved_responses",
+            "/admin/templates",
+            "/profile/saved_responses",
         ]
         .iter()
         .map(|s| s.to_string())

@@ -25,8 +25,11 @@ const INBOX: usize = 28;
 const READ: usize = 29;
 /// Scheduled replies (`Store::conv_trees`' last, kept here so the numbers above stay).
 const SCHEDULED: usize = 30;
+const SAVED: usize = 31;
+const SAVED_ID: usize = 32;
+const TEMPLATE: usize = 33;
 /// All the trees of an import transaction.
-const TREES: usize = 31;
+const TREES: usize = 34;
 
 fn bad(what: String) -> TxErr {
     TxErr::Abort(Abort::Codec(what))
@@ -71,6 +74,9 @@ impl Store {
             &t.inboxid_inbox,
             &t.readstate_time,
             c[super::super::conversations::SCHED],
+            &t.ownersaved_response,
+            &t.savedid_owner,
+            &t.templateid_template,
         ];
         self.tx(trees, |h| {
             for r in records {
@@ -144,6 +150,12 @@ fn apply(h: &[TxTree<'_>; TREES], r: &Record) -> TxResult<()> {
         }
         Record::Team(x) => h[TEAM].insert(keys::id(x.id.0), tx_enc(x)?)?,
         Record::Inbox(x) => h[INBOX].insert(keys::id(x.id.0), tx_enc(x)?)?,
+        Record::Template(x) => h[TEMPLATE].insert(keys::id(x.id), tx_enc(x)?)?,
+        Record::SavedResponse(x) => {
+            let owner = x.owner.map_or(0, |a| a.0);
+            h[SAVED].insert(keys::id_pair(owner, x.id), tx_enc(x)?)?;
+            h[SAVED_ID].insert(keys::id(x.id), &keys::u64_be(owner)[..])?;
+        }
         Record::Contact(x) => {
             tx.0[super::super::conversations::CONTACT].insert(keys::id(x.id.0), tx_enc(x)?)?
         }

@@ -133,6 +133,29 @@ fn fill(s: &Store) {
         language: Some("es".into()),
     };
     s.put_inbox(&inbox, false, &audit(5, 14)).unwrap();
+    for owner in [None, Some(luis.id)] {
+        let r = crate::domain::saved::SavedResponse {
+            id: s.generate_id().unwrap(),
+            owner,
+            title: "Hola".into(),
+            shortcut: "hola".into(),
+            body: "Hola {{contact.first_name}}".into(),
+            category: "Saludos".into(),
+            created_at: Timestamp(5),
+            updated_at: Timestamp(6),
+        };
+        s.put_saved_response(&r, false).unwrap();
+    }
+    let template = crate::domain::template::MessageTemplate {
+        id: s.generate_id().unwrap(),
+        name: "Envío".into(),
+        language: "es".into(),
+        body: "Tu pedido {{order_number}}".into(),
+        subject: Some("Pedido {{order_number}}".into()),
+        created_at: Timestamp(7),
+        updated_at: Timestamp(7),
+    };
+    s.put_template(&template, false).unwrap();
     let pdf = AttachmentMeta {
         filename: "factura.pdf".into(),
         mime: "application/pdf".into(),
@@ -284,6 +307,8 @@ fn import_gives_back_the_same_store(engine: TestEngine) {
         "job",
         "position",
         "audit",
+        "saved_response",
+        "template",
     ] {
         assert!(
             records.iter().any(|r| r.kind() == kind),

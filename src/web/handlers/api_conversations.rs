@@ -98,6 +98,7 @@ pub async fn show(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MessageBody {
+    #[serde(default)]
     content: String,
     #[serde(default)]
     private: bool,
@@ -113,6 +114,11 @@ pub struct MessageBody {
     seen: Option<u64>,
     #[serde(default)]
     force: bool,
+    /// A message template to send instead of `content`, with its free fields.
+    #[serde(default)]
+    template_id: Option<u64>,
+    #[serde(default)]
+    fields: std::collections::BTreeMap<String, String>,
 }
 
 pub async fn messages_create(
@@ -147,6 +153,10 @@ pub async fn messages_create(
                 content: b.content,
                 private: b.private,
                 by_email,
+                template: b.template_id.map(|id| crate::service::TemplateUse {
+                    id,
+                    fields: b.fields.into_iter().collect(),
+                }),
                 send_at,
                 seen: b.seen,
                 force: b.force,

@@ -99,6 +99,7 @@ pub async fn conversation_pane(
 
 #[derive(Deserialize)]
 pub struct MessageForm {
+    #[serde(default)]
     content: String,
     #[serde(default)]
     mode: String,
@@ -115,6 +116,11 @@ pub struct MessageForm {
     seen: String,
     #[serde(default)]
     force: String,
+    /// The composer's "Send template": the template's id and its fields as a JSON object.
+    #[serde(default)]
+    template_id: String,
+    #[serde(default)]
+    fields: String,
 }
 
 pub async fn conversation_message(
@@ -131,6 +137,7 @@ pub async fn conversation_message(
     // The guard needs the page's script (it keeps `seen` from when typing began).
     let htmx = req.headers().contains_key("hx-request");
     let seen = f.seen.trim().parse().ok().filter(|_| htmx);
+    let template = super::templates::template_use(&f.template_id, &f.fields)?;
     let sent = st
         .services
         .blocking_async(move |s| async move {
@@ -138,6 +145,7 @@ pub async fn conversation_message(
                 content: f.content,
                 private: note,
                 by_email,
+                template,
                 send_at,
                 seen,
                 force: f.force == "1",

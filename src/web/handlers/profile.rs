@@ -51,6 +51,11 @@ fn view(
         page: Page::signed(l, a, &auth.session.csrf, l.t("profile-title"), "profile"),
         tokens: s.tokens(a)?,
         two_factor: a.two_factor.as_ref().map(|t| t.recovery.len()),
+        saved_count: s
+            .saved_responses(a)?
+            .iter()
+            .filter(|r| r.owner.is_some())
+            .count(),
         new_token: None,
         error: None,
         prefs: PreferencesForm::new(

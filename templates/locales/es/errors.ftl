@@ -67,6 +67,12 @@ field-label = { $field ->
     [status] estado
     [snooze] posponer
     [until] hasta
+    [title] título
+    [shortcut] atajo
+    [body] texto
+    [category] categoría
+    [fields] campos
+    [template_id] plantilla
    *[other] { $field }
 }
 invalid-empty = { field-label }: no puede estar vacío

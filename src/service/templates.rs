@@ -1,0 +1,144 @@
+//! Message templates: admins manage them, every agent sends them. Sending fills the
+//! conversation's variables on the server; a field nobody filled refuses the send.
+
+use super::{Result, ServiceError, Services, from_store};
+use crate::domain::conversation::ConversationId;
+use crate::domain::template::{MessageTemplate, TemplateInput};
+use crate::domain::{Agent, Timestamp};
+
+/// A template as the composer's dialog opens it for one conversation: each field with
+/// the value the conversation gives it (empty when none).
+#[derive(Debug, Clone)]
+pub struct TemplateForConversation {
+    pub template: MessageTemplate,
+    pub fields: Vec<(String, String)>,
+}
+
+/// What a template send asks (see [`super::Draft::template`]).
+#[derive(Debug, Clone, Default)]
+pub struct TemplateUse {
+    pub id: u64,
+    /// Values the agent typed, by field name; they come before the conversation's.
+    pub fields: Vec<(String, String)>,
+}
+
+/// A template's text for one conversation, ready to send.
+pub(super) struct Rendered {
+    pub text: String,
+    pub subject: Option<String>,
+}
+
+fn template_from(
+    input: TemplateInput,
+    id: u64,
+    created_at: Timestamp,
+    now: Timestamp,
+) -> MessageTemplate {
+    MessageTemplate {
+        id,
+        name: input.name,
+        language: input.language,
+        body: input.body,
+        subject: (!input.subject.is_empty()).then_some(input.subject),
+        created_at,
+        updated_at: now,
+    }
+}
+
+impl Services {
+    /// Every template (all agents may read and send them).
+    pub fn templates(&self, _actor: &Agent) -> Result<Vec<MessageTemplate>> {
+        Ok(self.store.templates()?)
+    }
+
+    /// One template.
+    pub fn template(&self, _actor: &Agent, id: u64) -> Result<MessageTemplate> {
+        self.store.template(id)?.ok_or(ServiceError::NotFound)
+    }
+
+    /// Creates a template (admins).
+    pub async fn create_template(
+        &self,
+        actor: &Agent,
+        input: TemplateInput,
+    ) -> Result<MessageTemplate> {
+        Self::require_admin(actor)?;
+        let input = input.check()?;
+        let now = self.clock.now();
+        let t = template_from(input, self.store.generate_id()?, now, now);
+        self.store.put_template(&t, false)?;
+        self.store.durable().await?;
+        Ok(t)
+    }
+
+    /// Changes a template (admins).
+    pub async fn update_template(
+        &self,
+        actor: &Agent,
+        id: u64,
+        input: TemplateInput,
+    ) -> Result<MessageTemplate> {
+        Self::require_admin(actor)?;
+        let cur = self.template(actor, id)?;
+        let input = input.check()?;
+        let t = template_from(input, id, cur.created_at, self.clock.now());
+        self.store.put_template(&t, true).map_err(from_store)?;
+        self.store.durable().await?;
+        Ok(t)
+    }
+
+    /// Deletes a template (admins).
+    pub async fn delete_template(&self, actor: &Agent, id: u64) -> Result<()> {
+        Self::require_admin(actor)?;
+        self.store.delete_template(id).map_err(from_store)?;
+        self.store.durable().await?;
+        Ok(())
+    }
+
+    /// Every template with its fields prefilled from conversation `id` (one of the
+    /// agent's inboxes, else not found).
+    pub fn templates_for_conversation(
+        &self,
+        actor: &Agent,
+        id: ConversationId,
+    ) -> Result<Vec<TemplateForConversation>> {
+        let c = self.conversation_for(actor, id)?;
+        let values = self.variables_of(actor, &c)?;
+        Ok(self
+            .store
+            .templates()?
+            .into_iter()
+            .map(|template| TemplateForConversation {
+                fields: template
+                    .fields()
+                    .into_iter()
+                    .map(|f| {
+                        let v = values.get(&f).unwrap_or("").to_string();
+                        (f, v)
+                    })
+                    .collect(),
+                template,
+            })
+            .collect())
+    }
+
+    /// The text (and subject) of `t` for conversation `c`; a field left without a
+    /// value is refused, named.
+    pub(super) fn render_template(
+        &self,
+        actor: &Agent,
+        c: &crate::domain::conversation::Conversation,
+        t: &TemplateUse,
+    ) -> Result<Rendered> {
+        let template = self.template(actor, t.id)?;
+        let values = self.variables_of(actor, c)?;
+        let (body, subject) = template.render(&values, &t.fields);
+        if !body.missing.is_empty() {
+            return Err(ServiceError::Unfilled(body.missing));
+        }
+        Ok(Rendered {
+            text: body.text,
+            subject,
+        })
+    }
+}

@@ -1,0 +1,95 @@
+//! Message templates, by id (a few hundred at most: the list is one bounded scan, as
+//! teams and inboxes are).
+
+use super::{Abort, Result, Store, TxErr, dec, enc, keys, schema};
+use crate::domain::template::MessageTemplate;
+
+/// Most templates an installation keeps (the composer reads the list whole).
+pub const TEMPLATES_MAX: usize = 500;
+
+impl Store {
+    /// Every template, in creation order.
+    pub fn templates(&self) -> Result<Vec<MessageTemplate>> {
+        self.t
+            .templateid_template
+            .iter()
+            .expect(64)
+            .values()
+            .take(TEMPLATES_MAX)
+            .map(|v| dec(schema::TEMPLATEID_TEMPLATE, &v?))
+            .collect()
+    }
+
+    /// One template.
+    pub fn template(&self, id: u64) -> Result<Option<MessageTemplate>> {
+        self.t
+            .templateid_template
+            .get(keys::id(id))?
+            .map(|v| dec(schema::TEMPLATEID_TEMPLATE, &v))
+            .transpose()
+    }
+
+    /// Creates or replaces a template; with `must_exist`, `NotFound` when there is none.
+    pub fn put_template(&self, t: &MessageTemplate, must_exist: bool) -> Result<()> {
+        let _g = self.write_gate();
+        let bytes = enc(t)?;
+        self.tx([&self.t.templateid_template], |[tree]| {
+            if tree.replace(keys::id(t.id), bytes.clone())?.is_none() && must_exist {
+                return Err(TxErr::Abort(Abort::NotFound));
+            }
+            Ok(())
+        })
+    }
+
+    /// Deletes a template; `NotFound` when there is none.
+    pub fn delete_template(&self, id: u64) -> Result<()> {
+        let _g = self.write_gate();
+        self.tx([&self.t.templateid_template], |[tree]| {
+            tree.take(keys::id(id))?
+                .map(|_| ())
+                .ok_or(TxErr::Abort(Abort::NotFound))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::Timestamp;
+    use crate::domain::template::MessageTemplate;
+    use crate::store::Store;
+    use crate::store::test_support::on_both_engines;
+
+    fn templates_are_kept_changed_and_deleted(store: &Store) {
+        let mut t = MessageTemplate {
+            id: 3,
+            name: "Envío".into(),
+            language: "es".into(),
+            body: "b".into(),
+            subject: None,
+            created_at: Timestamp(1),
+            updated_at: Timestamp(1),
+        };
+        store.put_template(&t, false).unwrap();
+        t.id = 4;
+        assert!(
+            store.put_template(&t, true).is_err(),
+            "4 does not exist yet"
+        );
+        store.put_template(&t, false).unwrap();
+        t.name = "Otro".into();
+        store.put_template(&t, true).unwrap();
+        let names: Vec<String> = store
+            .templates()
+            .unwrap()
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(names, ["Envío", "Otro"]);
+        store.delete_template(3).unwrap();
+        assert!(store.template(3).unwrap().is_none());
+        assert!(store.delete_template(3).is_err());
+        assert_eq!(store.template(4).unwrap().unwrap().name, "Otro");
+    }
+
+    on_both_engines!(templates_are_kept_changed_and_deleted);
+}

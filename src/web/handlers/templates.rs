@@ -1,0 +1,237 @@
+//! Message templates: the API, the admin page, and the composer's list prefilled for
+//! one conversation.
+
+use super::{CsrfOnly, FlashQuery, see_other};
+use crate::domain::conversation::ConversationId;
+use crate::domain::template::{MessageTemplate, TemplateInput};
+use crate::domain::validate::Invalid;
+use crate::service::{ServiceError, TemplateUse};
+use crate::web::AppState;
+use crate::web::auth::{Admin, ApiAgent, Signed};
+use crate::web::error::{ApiError, WebError};
+use crate::web::forms::Form;
+use crate::web::json::{Json, ts};
+use crate::web::locale::Loc;
+use crate::web::views::{Page, TemplatesView};
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+type R = Result<HttpResponse, ApiError>;
+
+/// A template as the API shows it.
+pub fn template_json(t: &MessageTemplate) -> Value {
+    json!({
+        "id": t.id,
+        "name": t.name,
+        "language": t.language,
+        "body": t.body,
+        "subject": t.subject,
+        "fields": t.fields(),
+        "created_at": ts(t.created_at),
+        "updated_at": ts(t.updated_at),
+    })
+}
+
+/// The composer form's template: `template_id` and `fields` (a JSON object of
+/// strings); none when `template_id` is empty.
+pub fn template_use(id: &str, fields: &str) -> Result<Option<TemplateUse>, WebError> {
+    if id.trim().is_empty() {
+        return Ok(None);
+    }
+    let invalid = |field: &'static str, reason: &str| {
+        WebError::from(ServiceError::Invalid(Invalid {
+            field,
+            reason: reason.into(),
+        }))
+    };
+    let id = id
+        .trim()
+        .parse()
+        .map_err(|_| invalid("template_id", "is not an id"))?;
+    let fields: std::collections::BTreeMap<String, String> = if fields.trim().is_empty() {
+        Default::default()
+    } else {
+        serde_json::from_str(fields)
+            .map_err(|_| invalid("fields", "must be a JSON object of texts"))?
+    };
+    Ok(Some(TemplateUse {
+        id,
+        fields: fields.into_iter().collect(),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateBody {
+    name: Option<String>,
+    language: Option<String>,
+    body: Option<String>,
+    subject: Option<String>,
+}
+
+impl TemplateBody {
+    fn input(self, cur: Option<&MessageTemplate>) -> TemplateInput {
+        let pick = |v: Option<String>, f: fn(&MessageTemplate) -> String| {
+            v.or_else(|| cur.map(f)).unwrap_or_default()
+        };
+        TemplateInput {
+            name: pick(self.name, |c| c.name.clone()),
+            language: pick(self.language, |c| c.language.clone()),
+            body: pick(self.body, |c| c.body.clone()),
+            subject: pick(self.subject, |c| c.subject.clone().unwrap_or_default()),
+        }
+    }
+}
+
+pub async fn api_index(ApiAgent(me): ApiAgent, st: web::Data<AppState>) -> R {
+    let list = st.services.blocking(move |s| s.templates(&me)).await?;
+    let list: Vec<Value> = list.iter().map(template_json).collect();
+    Ok(HttpResponse::Ok().json(json!({ "templates": list })))
+}
+
+pub async fn api_create(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    Json(b): Json<TemplateBody>,
+) -> R {
+    let input = b.input(None);
+    let t = st
+        .services
+        .blocking_async(move |s| async move { s.create_template(&me, input).await })
+        .await?;
+    Ok(HttpResponse::Created().json(template_json(&t)))
+}
+
+pub async fn api_update(
+    ApiAgent(me): ApiAgent,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    Json(b): Json<TemplateBody>,
+) -> R {
+    let id = *id;
+    let t = st
+        .services
+        .blocking_async(move |s| async move {
+            let cur = s.template(&me, id)?;
+            s.update_template(&me, id, b.input(Some(&cur))).await
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(template_json(&t)))
+}
+
+pub async fn api_delete(ApiAgent(me): ApiAgent, st: web::Data<AppState>, id: web::Path<u64>) -> R {
+    let id = *id;
+    st.services
+        .blocking_async(move |s| async move { s.delete_template(&me, id).await })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /conversations/{id}/templates`: every template with its fields prefilled for
+/// this conversation, for the composer's "Send template" dialog.
+pub async fn for_conversation(
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+) -> Result<HttpResponse, WebError> {
+    let id = ConversationId(*id);
+    let list = st
+        .services
+        .blocking(move |s| s.templates_for_conversation(&auth.agent, id))
+        .await?;
+    let list: Vec<Value> = list
+        .iter()
+        .map(|t| {
+            json!({
+                "id": t.template.id,
+                "name": t.template.name,
+                "language": t.template.language,
+                "body": t.template.body,
+                "subject": t.template.subject,
+                "fields": t.fields.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(json!({ "templates": list })))
+}
+
+#[derive(Deserialize)]
+pub struct TemplateForm {
+    name: String,
+    language: String,
+    body: String,
+    #[serde(default)]
+    subject: String,
+}
+
+impl TemplateForm {
+    fn input(self) -> TemplateInput {
+        TemplateInput {
+            name: self.name,
+            language: self.language,
+            body: self.body,
+            subject: self.subject,
+        }
+    }
+}
+
+pub async fn admin_list(
+    Admin(auth): Admin,
+    Loc(l): Loc,
+    st: web::Data<AppState>,
+    q: web::Query<FlashQuery>,
+) -> Result<TemplatesView, WebError> {
+    let me = auth.agent.clone();
+    let templates = st.services.blocking(move |s| s.templates(&me)).await?;
+    Ok(TemplatesView {
+        page: Page::signed(
+            &l,
+            &auth.agent,
+            &auth.session.csrf,
+            l.t("template-admin-title"),
+            "templates",
+        )
+        .with_flash(q.flash.as_deref()),
+        templates,
+    })
+}
+
+pub async fn admin_create(
+    Admin(auth): Admin,
+    st: web::Data<AppState>,
+    Form(f): Form<TemplateForm>,
+) -> Result<HttpResponse, WebError> {
+    st.services
+        .blocking_async(move |s| async move { s.create_template(&auth.agent, f.input()).await })
+        .await?;
+    Ok(see_other("/admin/templates?flash=template_saved"))
+}
+
+pub async fn admin_update(
+    Admin(auth): Admin,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    Form(f): Form<TemplateForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = *id;
+    st.services
+        .blocking_async(move |s| async move { s.update_template(&auth.agent, id, f.input()).await })
+        .await?;
+    Ok(see_other("/admin/templates?flash=template_saved"))
+}
+
+pub async fn admin_delete(
+    Admin(auth): Admin,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    _f: Form<CsrfOnly>,
+) -> Result<HttpResponse, WebError> {
+    let id = *id;
+    st.services
+        .blocking_async(move |s| async move { s.delete_template(&auth.agent, id).await })
+        .await?;
+    Ok(see_other("/admin/templates?flash=template_deleted"))
+}

@@ -1,0 +1,26 @@
+//! Saved responses' pages: admins' shared list and each agent's own.
+
+use super::*;
+use crate::domain::saved::SavedResponse;
+
+/// A list of saved responses with a form to add one and, per row, one to change it.
+#[derive(Template, WebTemplate)]
+#[template(path = "saved/list.html")]
+pub struct SavedView {
+    pub page: Page,
+    pub responses: Vec<SavedResponse>,
+    /// The shared list (Admin → Saved responses); else the agent's own.
+    pub shared: bool,
+    /// Where the forms post.
+    pub base: &'static str,
+}
+
+/// Admin → Templates: the list with a form to add one and, per row, one to change it.
+#[derive(Template, WebTemplate)]
+#[template(path = "saved/templates.html")]
+pub struct TemplatesView {
+    pub page: Page,
+    pub templates: Vec<crate::domain::template::MessageTemplate>,
+}
+
+localized!(page: SavedView, TemplatesView);
