@@ -153,38 +153,33 @@ impl Services {
         }
         let job_inbox = mail_inbox.unwrap_or(inbox.id);
         let agent = actor.id;
-        let change = |c: &mut conv::Conversation| {
-            let mut items = Vec::new();
-            if private {
-                c.on_note(&content, now);
-            } else {
-                for e in c.on_reply(agent, &content, now) {
-                    items.push(TimelineItem::Event(MessageId(ev_id), e));
+        let (conv, _) = self
+            .store
+            .update_conversation_claiming(id, claim.as_ref().map(|(j, f)| (j, f.as_ref())), |c| {
+                let mut items = Vec::new();
+                if private {
+                    c.on_note(&content, now);
+                } else {
+                    for e in c.on_reply(agent, &content, now) {
+                        items.push(TimelineItem::Event(MessageId(ev_id), e));
+                    }
                 }
-            }
-            items.push(TimelineItem::Message(msg.clone()));
-            let via = match (mail, channel) {
-                (true, _) => Via::Email,
-                (false, true) => Via::Channel,
-                (false, false) => Via::Webhook,
-            };
-            let job =
-                webhook.map(|_| Job::send(job_id, via, job_inbox, c.id, MessageId(msg_id), now));
-            Ok(Change {
-                items,
-                job,
-                mentions: mentions.clone(),
-                audit: None,
+                items.push(TimelineItem::Message(msg.clone()));
+                let via = match (mail, channel) {
+                    (true, _) => Via::Email,
+                    (false, true) => Via::Channel,
+                    (false, false) => Via::Webhook,
+                };
+                let job = webhook
+                    .map(|_| Job::send(job_id, via, job_inbox, c.id, MessageId(msg_id), now));
+                Ok(Change {
+                    items,
+                    job,
+                    mentions: mentions.clone(),
+                    audit: None,
+                })
             })
-        };
-        let (conv, _) = match &claim {
-            Some((job, fence)) => {
-                self.store
-                    .update_conversation_claiming(id, job, fence.as_ref(), change)
-            }
-            None => self.store.update_conversation(id, change),
-        }
-        .map_err(from_store)?;
+            .map_err(from_store)?;
         self.store.set_read(actor.id, id, Some(now))?;
         self.store.durable().await?;
         self.publish(&conv);

@@ -193,16 +193,19 @@ impl Store {
     /// the message is written at most once however often this runs (aborts `NotFound`
     /// when the job is gone, `LeaseLost` when `fence` no longer holds, writing nothing),
     /// and at least once because the job stays queued until this commits.
+    /// Without a `claim` (an agent sending now), exactly `update_conversation`.
     pub fn update_conversation_claiming<F>(
         &self,
         id: ConversationId,
-        job: &Job,
-        fence: Option<&Fence>,
+        claim: Option<(&Job, Option<&Fence>)>,
         f: F,
     ) -> Result<(Conversation, Change)>
     where
         F: Fn(&mut Conversation) -> std::result::Result<Change, Abort>,
     {
+        let Some((job, fence)) = claim else {
+            return self.update_conversation(id, f);
+        };
         let JobKind::Scheduled { scheduled_id, .. } = job.kind else {
             return Err(StoreError::Abort(Abort::NotFound));
         };
@@ -273,12 +276,16 @@ mod tests {
             false,
             false,
         );
-        store.update_conversation_claiming(s.conversation_id, &s.job().unwrap(), None, |_| {
-            Ok(Change {
-                items: vec![TimelineItem::Message(m.clone())],
-                ..Change::default()
-            })
-        })
+        store.update_conversation_claiming(
+            s.conversation_id,
+            Some((&s.job().unwrap(), None)),
+            |_| {
+                Ok(Change {
+                    items: vec![TimelineItem::Message(m.clone())],
+                    ..Change::default()
+                })
+            },
+        )
     }
 
     fn scheduled_replies_are_listed_edited_cancelled_and_sent_once(store: &Store) {
@@ -319,12 +326,14 @@ mod tests {
             false,
         );
         assert!(matches!(
-            store.update_conversation_claiming(c, &moved.job().unwrap(), Some(&stale), |_| Ok(
-                Change {
+            store.update_conversation_claiming(
+                c,
+                Some((&moved.job().unwrap(), Some(&stale))),
+                |_| Ok(Change {
                     items: vec![TimelineItem::Message(m.clone())],
                     ..Change::default()
-                }
-            )),
+                })
+            ),
             Err(crate::store::StoreError::Abort(Abort::LeaseLost))
         ));
         assert!(store.message(c, MessageId(499)).unwrap().is_none());
