@@ -18,6 +18,9 @@ pub struct Draft {
     /// Website chats: the reply goes by mail (the visitor is offline) through the
     /// inbox's reply email inbox, threaded so that the answer comes back here.
     pub by_email: bool,
+    /// Files uploaded to this conversation beforehand (`service::uploads`), each with an
+    /// optional caption; with files the text may be empty.
+    pub attachments: Vec<super::uploads::DraftFile>,
 }
 
 impl Draft {
@@ -52,8 +55,14 @@ impl Services {
             content,
             private,
             by_email,
+            attachments,
         } = draft;
-        let content = self.content(&content)?;
+        let files = self.draft_attachments(id, &attachments)?;
+        let content = if files.is_empty() || !content.trim().is_empty() {
+            self.content(&content)?
+        } else {
+            String::new()
+        };
         let dir = self.directory();
         let inbox = dir.inbox(c.inbox_id).ok_or(ServiceError::NotFound)?.clone();
         // The inbox a mail reply goes out through: an email inbox's own, or a website
@@ -111,11 +120,13 @@ impl Services {
         );
         msg.mentions = mentions.clone();
         msg.via_email = mail;
+        msg.attachments = files;
+        let claims: Vec<u64> = attachments.iter().map(|f| f.upload).collect();
         let job_inbox = mail_inbox.unwrap_or(inbox.id);
         let agent = actor.id;
         let (conv, _) = self
             .store
-            .update_conversation(id, |c| {
+            .update_conversation_claiming(id, MessageId(msg_id), &claims, |c| {
                 let mut items = Vec::new();
                 if private {
                     c.on_note(&content, now);

@@ -29,14 +29,16 @@ mod throttle;
 mod transcript;
 mod two_factor;
 mod typing;
+mod uploads;
 pub mod website;
 pub mod widget;
 mod widget_rates;
 
 pub use accounts::{NewSession, SessionAuth};
-pub use attachments::AttachmentFile;
+pub use attachments::{AttachmentFile, FileBody};
 pub use channel_in::HookAnswer;
 pub use compose::Draft;
+pub use uploads::{DraftFile, UploadRefused, sniff};
 pub use contacts::{ContactInput, ContactView, SHARED_CONTACT};
 pub use conversations::{
     ApiIncoming, ChannelFacts, ConversationPage, Counts, ListPage, NewOutbound, Row, StatusChange,
@@ -177,6 +179,8 @@ pub struct ServiceSettings {
     pub webhook_max_attempts: u32,
     /// Inbound attachments larger than this are listed with a note but not stored.
     pub max_attachment_bytes: usize,
+    /// Largest file an agent or visitor may upload (`inbox.max_upload_bytes`).
+    pub max_upload_bytes: u64,
     /// The website widget's limits: per visitor and per IP a minute, new conversations
     /// per IP an hour.
     pub widget_limits: (usize, usize, usize),

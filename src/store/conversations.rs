@@ -196,7 +196,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    fn apply_change(&self, conv: &Conversation, change: &Change) -> TxResult<()> {
+    pub(super) fn apply_change(&self, conv: &Conversation, change: &Change) -> TxResult<()> {
         for item in &change.items {
             self.push(conv.id, item)?;
         }
@@ -243,7 +243,7 @@ pub(super) fn contact_keys(c: &Contact, identifier_inbox: Option<InboxId>) -> Ve
 }
 
 impl Store {
-    pub(super) fn conv_trees(&self) -> [&super::kv::Tree; 20] {
+    pub(super) fn conv_trees(&self) -> [&super::kv::Tree; 23] {
         let t = &self.t;
         [
             &t.convid_conversation,
@@ -266,6 +266,10 @@ impl Store {
             &t.leasename_lease,
             &t.jobcount_n,
             &t.reporthour_tally,
+            // uploads (`store::uploads`): claimed when sent, deleted with the conversation
+            &t.blob_chunk,
+            &t.convupload_upload,
+            &t.uploaddue_unit,
         ]
     }
 
@@ -328,7 +332,9 @@ impl Store {
             .keys()
             .collect::<std::result::Result<_, _>>()?;
         let parts = self.part_keys(id)?;
+        let uploads = self.upload_keys(id)?;
         self.conv_tx(|tx| {
+            tx.remove_uploads(&uploads)?;
             let conv = tx.conv(id)?.ok_or(TxErr::Abort(Abort::NotFound))?;
             let (_, found) = super::reports::replay_stored(&conv, &items)
                 .map_err(|e| TxErr::Abort(Abort::Codec(e.to_string())))?;

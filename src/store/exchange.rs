@@ -76,6 +76,11 @@ pub const KEYSPACES: &[(&str, Carried)] = &[
     (schema::LEASENAME_LEASE, Carried::Runtime),
     (schema::JOBCOUNT_N, Carried::Derived),
     (schema::REPORTHOUR_TALLY, Carried::Derived),
+    // Uploaded files are not in the export format yet (backups carry them): an
+    // exported conversation lists its agents' attachments without their bytes.
+    (schema::BLOB_CHUNK, Carried::Runtime),
+    (schema::CONVUPLOAD_UPLOAD, Carried::Runtime),
+    (schema::UPLOADDUE_UNIT, Carried::Runtime),
 ];
 
 /// The installation-wide values of the `meta` keyspace (the schema version travels in

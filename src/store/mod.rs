@@ -20,6 +20,7 @@ mod limits;
 mod migrations;
 mod org;
 mod reports;
+mod uploads;
 pub mod schema;
 mod views;
 mod visitors;
@@ -34,7 +35,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use accounts::TokenRow;
-pub use attachments::{InboundParts, Part};
+pub use attachments::{CHUNK_BYTES, InboundParts, Part};
+pub use uploads::{PAGE_CHUNKS, Upload, Uploader};
 pub use conversations::{
     Change, InboundMessage, InboundSender, Ingested, Position, Thread, View, ViewPage,
 };
@@ -195,6 +197,9 @@ pub(crate) struct Trees {
     pub leasename_lease: kv::Tree,
     pub jobcount_n: kv::Tree,
     pub reporthour_tally: kv::Tree,
+    pub blob_chunk: kv::Tree,
+    pub convupload_upload: kv::Tree,
+    pub uploaddue_unit: kv::Tree,
 }
 
 impl Trees {
@@ -238,6 +243,9 @@ impl Trees {
             leasename_lease: tree(schema::LEASENAME_LEASE),
             jobcount_n: tree(schema::JOBCOUNT_N),
             reporthour_tally: tree(schema::REPORTHOUR_TALLY),
+            blob_chunk: tree(schema::BLOB_CHUNK),
+            convupload_upload: tree(schema::CONVUPLOAD_UPLOAD),
+            uploaddue_unit: tree(schema::UPLOADDUE_UNIT),
         }
     }
 }

@@ -35,6 +35,9 @@
 //! | `msgpart_chunk`          | conversation id · message id · part (u32 BE) · chunk (u32 BE) | up to 64 KiB of the part (`codec::Bytes`) |
 //! | `ratekey_window`         | limiter name · 0xff · key (UTF-8)     | recent hits, oldest first (time ms BE each) |
 //! | `leasename_lease`        | lease name (UTF-8)                    | `Lease` (holder node, fencing token, expiry) |
+//! | `blob_chunk`             | conversation id · upload id · chunk (u32 BE) | up to 64 KiB of an uploaded file (`codec::Bytes`) |
+//! | `convupload_upload`      | conversation id · upload id           | `Upload` (name, type, size, who, the message that claimed it) |
+//! | `uploaddue_unit`         | upload time (time BE) · conversation id · upload id | empty (unclaimed uploads, oldest first, for the cleanup) |
 //! | `reporthour_tally`       | dimension tag (1) · id (u64 BE) · hour (u32 BE, hours since 1970) | `Tally` (counts and exact durations of that hour) |
 //!
 //! Views (`viewidx_unit` tags): 1 all open, 2 mine (sub = agent), 3 unassigned,
@@ -53,6 +56,15 @@
 //! 10 ms and no growth). 64 KiB chunks keep pages near 1 MB and every log entry under
 //! sled's blob threshold (segment size / 4). A 25 MB part is ~400 inserts in its
 //! message's transaction: ~60 ms, during which other writers wait.
+//!
+//! `blob_chunk` holds files uploaded in the composer (and the API, and the widget): they
+//! stream in before the message exists, so their chunks are plain puts in order (a
+//! transaction would hold the whole file in memory), the `Upload` record is written
+//! last, and the upload id is answered only after `durable()`. Sending claims an upload
+//! in the message's transaction (the record names the message, its `uploaddue_unit`
+//! entry goes); unclaimed uploads older than a day are removed by the timers, chunks
+//! first and record last; a conversation's blobs go with it (one prefix). Read page by
+//! page (a range scan with a limit), never whole.
 //!
 //! `reporthour_tally` dimensions (see `domain::report::Dimension`): 0 total (id 0),
 //! 1 inbox, 2 team (0: no team), 3 agent (0: unassigned); 4 is kept for labels. Each
@@ -109,6 +121,9 @@ pub const TREES: &[&str] = &[
     LEASENAME_LEASE,
     JOBCOUNT_N,
     REPORTHOUR_TALLY,
+    BLOB_CHUNK,
+    CONVUPLOAD_UPLOAD,
+    UPLOADDUE_UNIT,
 ];
 
 pub const META: &str = "meta";
@@ -144,6 +159,9 @@ pub const RATEKEY_WINDOW: &str = "ratekey_window";
 pub const LEASENAME_LEASE: &str = "leasename_lease";
 pub const JOBCOUNT_N: &str = "jobcount_n";
 pub const REPORTHOUR_TALLY: &str = "reporthour_tally";
+pub const BLOB_CHUNK: &str = "blob_chunk";
+pub const CONVUPLOAD_UPLOAD: &str = "convupload_upload";
+pub const UPLOADDUE_UNIT: &str = "uploaddue_unit";
 
 /// The one key of `jobcount_n`: the outbox's queue depth, changed in the transaction
 /// that adds or removes a job, so reading it (`/metrics`) never counts the queue.

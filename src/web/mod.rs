@@ -130,6 +130,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             post().to(conversation::conversation_confirm_email),
         )
         .route(
+            "/conversations/{id}/uploads",
+            post().to(uploads::upload_create),
+        )
+        .route(
             "/conversations/{cid}/messages/{mid}/attachments/{n}",
             get().to(attachments::attachment_download),
         )

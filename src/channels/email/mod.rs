@@ -15,6 +15,7 @@ mod threading;
 mod tests;
 
 pub use parse::{content_key, legacy_content_key, parse};
+pub(crate) use parse::safe_filename;
 pub use quote::trim_quoted;
 pub use sanitize::{sanitize_html, show_images};
 pub use threading::{plus_address, signed_message_id, token_from_plus_address, verify_message_id};

@@ -132,6 +132,7 @@ pub async fn messages_create(
                 content: b.content,
                 private: b.private,
                 by_email,
+                ..Draft::default()
             };
             s.send(&me, id, draft).await
         })

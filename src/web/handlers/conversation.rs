@@ -105,6 +105,9 @@ pub struct MessageForm {
     /// Website chats: `email` sends the reply by mail (the visitor is offline).
     #[serde(default)]
     via: String,
+    /// The composer's files: `[{"id": "upload id", "caption": "…"}]` (JSON).
+    #[serde(default)]
+    attachments: String,
 }
 
 pub async fn conversation_message(
@@ -117,12 +120,14 @@ pub async fn conversation_message(
 ) -> Result<HttpResponse, WebError> {
     let id = ConversationId(*id);
     let (me, note, by_email) = (auth.agent.clone(), f.mode == "note", f.via == "email");
+    let files = super::uploads::draft_files(&f.attachments)?;
     st.services
         .blocking_async(move |s| async move {
             let draft = Draft {
                 content: f.content,
                 private: note,
                 by_email,
+                attachments: files,
             };
             s.send(&me, id, draft).await
         })

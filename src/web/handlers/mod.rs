@@ -23,6 +23,7 @@ pub mod setup;
 pub mod teams;
 pub mod two_factor;
 pub mod typing;
+pub mod uploads;
 pub mod widget;
 
 use super::AppState;
