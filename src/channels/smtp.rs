@@ -131,8 +131,9 @@ fn with_files(body: MultiPart, files: &[MailFile]) -> MultiPart {
     }
     let mut mixed = MultiPart::mixed().multipart(body);
     for f in files {
-        let kind = ContentType::parse(&f.mime)
-            .unwrap_or_else(|_| ContentType::parse("application/octet-stream").expect("a valid type"));
+        let kind = ContentType::parse(&f.mime).unwrap_or_else(|_| {
+            ContentType::parse("application/octet-stream").expect("a valid type")
+        });
         mixed = mixed.singlepart(
             lettre::message::Attachment::new(f.filename.clone()).body(f.bytes.clone(), kind),
         );

@@ -52,6 +52,8 @@ pub struct ConversationPage {
     pub next: Option<MessageId>,
     /// A messaging channel's facts for the composer and the timeline.
     pub channel: Option<ChannelFacts>,
+    /// The largest file the composer may upload (`inbox.max_upload_bytes`).
+    pub upload_limit: u64,
 }
 
 /// What the composer and the timeline show of a messaging channel.
@@ -314,6 +316,7 @@ impl Services {
             items,
             next,
             channel,
+            upload_limit: self.settings.max_upload_bytes,
         })
     }
 

@@ -38,7 +38,6 @@ pub use accounts::{NewSession, SessionAuth};
 pub use attachments::{AttachmentFile, FileBody};
 pub use channel_in::HookAnswer;
 pub use compose::Draft;
-pub use uploads::{DraftFile, UploadRefused, sniff};
 pub use contacts::{ContactInput, ContactView, SHARED_CONTACT};
 pub use conversations::{
     ApiIncoming, ChannelFacts, ConversationPage, Counts, ListPage, NewOutbound, Row, StatusChange,
@@ -62,6 +61,7 @@ pub use two_factor::{
     Enrollment, FactorUsed, LoginOutcome, PENDING_TTL_SECS, TWO_FACTOR_REQUIRED,
     TWO_FACTOR_SELF_FIRST, TWO_FACTOR_STALE_SETUP,
 };
+pub use uploads::{DraftFile, FILES_NOT_ON_CHANNEL, UploadRefused, sniff};
 
 use crate::domain::account::SessionPolicy;
 use crate::domain::validate::Invalid;

@@ -14,6 +14,10 @@ use std::sync::Arc;
 /// How long an upload may wait to be sent before the cleanup removes it.
 pub const UNSENT_UPLOAD_MS: i64 = 24 * 3600 * 1000;
 
+/// A reply with files on a channel that does not carry them yet.
+pub const FILES_NOT_ON_CHANNEL: &str =
+    "files can be sent by email and in notes; this channel does not carry them yet";
+
 /// One file of a draft: an upload of the conversation and its caption.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DraftFile {
@@ -258,7 +262,9 @@ impl Services {
             let mut bytes = Vec::with_capacity(usize::try_from(a.size).unwrap_or(0));
             let mut from = 0u32;
             loop {
-                let page = self.store.blob_chunks(conv, upload, from, crate::store::PAGE_CHUNKS)?;
+                let page = self
+                    .store
+                    .blob_chunks(conv, upload, from, crate::store::PAGE_CHUNKS)?;
                 let n = page.len();
                 for c in page {
                     bytes.extend_from_slice(&c);
@@ -315,7 +321,11 @@ struct Writer {
 }
 
 impl Writer {
-    async fn write(&mut self, filename: &str, chunk: Vec<u8>) -> std::result::Result<(), UploadRefused> {
+    async fn write(
+        &mut self,
+        filename: &str,
+        chunk: Vec<u8>,
+    ) -> std::result::Result<(), UploadRefused> {
         if self.n == 0 {
             let mime = sniff(&chunk, filename).ok_or(UploadRefused::Type)?;
             self.mime = Some(mime);
@@ -345,14 +355,26 @@ mod tests {
         assert_eq!(sniff(b"%PDF-1.7\n...", "a.pdf"), Some("application/pdf"));
         assert_eq!(sniff(b"%PDF-1.7\n...", "a.txt"), Some("application/pdf"));
         assert_eq!(
-            sniff(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0], "x.jpg"),
+            sniff(
+                &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0],
+                "x.jpg"
+            ),
             Some("image/png")
         );
         // An executable named as a PDF, or as text.
-        assert_eq!(sniff(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0", "report.pdf"), None);
-        assert_eq!(sniff(b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff", "notes.txt"), None);
+        assert_eq!(
+            sniff(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0", "report.pdf"),
+            None
+        );
+        assert_eq!(
+            sniff(b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff", "notes.txt"),
+            None
+        );
         // Text has no magic: valid UTF-8 with the right extension only.
-        assert_eq!(sniff("día,total\n1,2\n".as_bytes(), "x.csv"), Some("text/csv"));
+        assert_eq!(
+            sniff("día,total\n1,2\n".as_bytes(), "x.csv"),
+            Some("text/csv")
+        );
         assert_eq!(sniff(b"hello", "x.txt"), Some("text/plain"));
         assert_eq!(sniff(b"hello", "x.pdf"), None);
         assert_eq!(sniff(b"hello", "x.html"), None);
@@ -361,7 +383,13 @@ mod tests {
         assert_eq!(sniff(&"ñ".as_bytes()[..1], "x.txt"), Some("text/plain"));
         // WebM (the browser's voice recordings) as audio.
         assert_eq!(
-            sniff(&[0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x86, 0x81, 0x01, 0x42, 0x82, 0x84, b'w', b'e', b'b', b'm'], "v.webm"),
+            sniff(
+                &[
+                    0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x86, 0x81, 0x01, 0x42, 0x82, 0x84, b'w',
+                    b'e', b'b', b'm'
+                ],
+                "v.webm"
+            ),
             Some("audio/webm")
         );
     }

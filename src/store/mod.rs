@@ -20,8 +20,8 @@ mod limits;
 mod migrations;
 mod org;
 mod reports;
-mod uploads;
 pub mod schema;
+mod uploads;
 mod views;
 mod visitors;
 
@@ -36,13 +36,13 @@ use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use accounts::TokenRow;
 pub use attachments::{CHUNK_BYTES, InboundParts, Part};
-pub use uploads::{PAGE_CHUNKS, Upload, Uploader};
 pub use conversations::{
     Change, InboundMessage, InboundSender, Ingested, Position, Thread, View, ViewPage,
 };
 pub use jobs::{Job, JobKind, Via};
 pub use leases::{Fence, Lease};
 pub use migrations::CURRENT_SCHEMA;
+pub use uploads::{PAGE_CHUNKS, Upload, Uploader};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -137,7 +137,13 @@ impl Store {
         let start = keys::blob_chunk(conv.0, upload, from);
         let end = keys::blob_chunk(conv.0, upload, u32::MAX);
         let mut out = Vec::with_capacity(limit);
-        for kv in self.t.blob_chunk.range(start..=end).expect(limit).take(limit) {
+        for kv in self
+            .t
+            .blob_chunk
+            .range(start..=end)
+            .expect(limit)
+            .take(limit)
+        {
             let (_, v) = kv?;
             let ByteBuf(chunk) = dec(schema::BLOB_CHUNK, &v)?;
             out.push(chunk);
@@ -279,7 +285,8 @@ mod tests {
             for n in 0..40u32 {
                 s.put_blob_chunk(c, 99, n, &[n as u8; 10]).unwrap();
             }
-            s.put_blob_chunk(ConversationId(7), 100, 0, b"other").unwrap();
+            s.put_blob_chunk(ConversationId(7), 100, 0, b"other")
+                .unwrap();
             s.finish_upload(&upload(7, 99, 1_000)).unwrap();
             let first = s.blob_chunks(c, 99, 0, PAGE_CHUNKS).unwrap();
             assert_eq!(first.len(), PAGE_CHUNKS);
@@ -293,7 +300,10 @@ mod tests {
             assert!(s.blob_chunks(c, 99, 0, 100).unwrap().is_empty());
             assert!(s.upload(c, 99).unwrap().is_none());
             assert!(s.stale_uploads(i64::MAX, 10).unwrap().is_empty());
-            assert_eq!(s.blob_chunks(c, 100, 0, 10).unwrap(), vec![b"other".to_vec()]);
+            assert_eq!(
+                s.blob_chunks(c, 100, 0, 10).unwrap(),
+                vec![b"other".to_vec()]
+            );
         }
     }
 }

@@ -279,6 +279,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/api/v1/conversations/{id}/messages",
+            post()
+                .guard(actix_web::guard::fn_guard(|ctx| {
+                    ctx.head()
+                        .headers()
+                        .get(actix_web::http::header::CONTENT_TYPE)
+                        .is_some_and(|v| v.as_bytes().starts_with(b"multipart/form-data"))
+                }))
+                .to(uploads::api_messages_multipart),
+        )
+        .route(
+            "/api/v1/conversations/{id}/messages",
             post().to(api_conversations::messages_create),
         )
         .route(

@@ -56,4 +56,5 @@ mod notify;
 mod ops;
 #[path = "../support/twilio_fake.rs"]
 pub mod twilio_fake;
+mod uploads;
 mod whatsapp;

@@ -14,8 +14,8 @@ mod threading;
 #[cfg(test)]
 mod tests;
 
-pub use parse::{content_key, legacy_content_key, parse};
 pub(crate) use parse::safe_filename;
+pub use parse::{content_key, legacy_content_key, parse};
 pub use quote::trim_quoted;
 pub use sanitize::{sanitize_html, show_images};
 pub use threading::{plus_address, signed_message_id, token_from_plus_address, verify_message_id};

@@ -8,14 +8,14 @@ use crate::domain::conversation::{ConversationId, MessageId};
 use crate::service::{AttachmentFile, FileBody};
 use crate::store::{PAGE_CHUNKS, Store};
 use crate::web::AppState;
-use actix_web::web::Bytes;
-use futures_util::StreamExt;
-use std::sync::Arc;
 use crate::web::auth::Signed;
 use crate::web::error::WebError;
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// Raster images a browser shows without running anything: the only types served inline
 /// (never SVG or HTML, which can carry script).
@@ -126,12 +126,14 @@ pub(crate) fn blob_stream(
             Some((Ok(bytes), more))
         }
     })
-    .flat_map(|page: Result<Vec<Result<Bytes, actix_web::Error>>, actix_web::Error>| {
-        futures_util::stream::iter(match page {
-            Ok(chunks) => chunks,
-            Err(e) => vec![Err(e)],
-        })
-    })
+    .flat_map(
+        |page: Result<Vec<Result<Bytes, actix_web::Error>>, actix_web::Error>| {
+            futures_util::stream::iter(match page {
+                Ok(chunks) => chunks,
+                Err(e) => vec![Err(e)],
+            })
+        },
+    )
 }
 
 #[derive(Deserialize)]

@@ -37,7 +37,8 @@ pub fn draft_files(raw: &str) -> Result<Vec<DraftFile>, WebError> {
     if raw.trim().is_empty() {
         return Ok(vec![]);
     }
-    let bad = |detail: String| WebError::BadRequest(Msg::new("upload-bad-list").arg("detail", detail));
+    let bad =
+        |detail: String| WebError::BadRequest(Msg::new("upload-bad-list").arg("detail", detail));
     let list: Vec<FileField> = serde_json::from_str(raw).map_err(|e| bad(e.to_string()))?;
     if list.len() > MAX_FILES {
         return Err(bad(format!("more than {MAX_FILES} files")));
@@ -45,7 +46,11 @@ pub fn draft_files(raw: &str) -> Result<Vec<DraftFile>, WebError> {
     list.into_iter()
         .map(|f| {
             Ok(DraftFile {
-                upload: f.id.trim().parse().map_err(|_| bad(format!("{:?} is not an upload id", f.id)))?,
+                upload: f
+                    .id
+                    .trim()
+                    .parse()
+                    .map_err(|_| bad(format!("{:?} is not an upload id", f.id)))?,
                 caption: f.caption,
             })
         })
@@ -64,7 +69,13 @@ pub fn refusal(l: &L10n, name: &str, r: UploadRefused) -> HttpResponse {
     match r {
         UploadRefused::TooLarge(limit) => error(
             StatusCode::PAYLOAD_TOO_LARGE,
-            l.t2("upload-too-large", "name", name, "limit", labels::size(l, limit)),
+            l.t2(
+                "upload-too-large",
+                "name",
+                name,
+                "limit",
+                labels::size(l, limit),
+            ),
         ),
         UploadRefused::Type => error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -85,7 +96,11 @@ pub fn refusal(l: &L10n, name: &str, r: UploadRefused) -> HttpResponse {
 
 /// Constant-time string comparison.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 pub async fn upload_create(
@@ -133,7 +148,9 @@ pub async fn upload_create(
                 let mut v = Vec::new();
                 while let Some(b) = field.next().await {
                     let b = b.map_err(|e| {
-                        WebError::BadRequest(Msg::new("error-form-unreadable").arg("detail", e.to_string()))
+                        WebError::BadRequest(
+                            Msg::new("error-form-unreadable").arg("detail", e.to_string()),
+                        )
                     })?;
                     if v.len() + b.len() > 16 {
                         return Err(WebError::BadRequest(Msg::new("upload-bad-voice")));
@@ -148,9 +165,16 @@ pub async fn upload_create(
                     .and_then(|d| d.get_filename())
                     .unwrap_or("")
                     .to_string();
+                let mut field = field.fuse();
                 let got = st
                     .services
-                    .receive_upload(conv, Uploader::Agent(auth.agent.id.0), &name, voice, &mut field)
+                    .receive_upload(
+                        conv,
+                        Uploader::Agent(auth.agent.id.0),
+                        &name,
+                        voice,
+                        &mut field,
+                    )
                     .await;
                 return Ok(match got {
                     Ok(u) => HttpResponse::Created().json(json!({
@@ -164,7 +188,9 @@ pub async fn upload_create(
                     Err(r) => {
                         // Read (and drop) what is still coming, so the client gets the
                         // answer rather than a reset connection; never more than the limit.
-                        drain(&mut parts, &mut field, limit).await;
+                        drain_field(&mut field, limit).await;
+                        drop(field);
+                        drain_rest(&mut parts, limit).await;
                         refusal(&l, &name, r)
                     }
                 });
@@ -181,8 +207,15 @@ pub async fn upload_create(
     Err(WebError::BadRequest(Msg::new("upload-no-file")))
 }
 
-/// Reads the rest of a refused body without keeping it, up to `limit` more bytes.
-async fn drain(parts: &mut Multipart, field: &mut actix_multipart::Field, limit: u64) {
+/// Reads the rest of a refused file without keeping it, up to `limit` bytes, so the
+/// client gets the answer rather than a reset connection. The field must then be
+/// dropped before [`drain_rest`] (the multipart reader waits for it).
+async fn drain_field<S>(field: &mut S, limit: u64)
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_multipart::MultipartError>>
+        + futures_util::stream::FusedStream
+        + Unpin,
+{
     let mut seen: u64 = 0;
     while let Some(Ok(b)) = field.next().await {
         seen += b.len() as u64;
@@ -190,12 +223,160 @@ async fn drain(parts: &mut Multipart, field: &mut actix_multipart::Field, limit:
             return;
         }
     }
+}
+
+/// Reads (and drops) whatever fields follow a refused file, up to `limit` bytes.
+async fn drain_rest(parts: &mut Multipart, limit: u64) {
+    let mut seen: u64 = 0;
     while let Some(Ok(mut f)) = parts.next().await {
         while let Some(Ok(b)) = f.next().await {
             seen += b.len() as u64;
             if seen > limit {
                 return;
             }
+        }
+    }
+}
+
+/// `POST /api/v1/conversations/{id}/messages` as `multipart/form-data`: fields `content`,
+/// `private` and one or more `files`, each streamed in as the composer's uploads are
+/// (same types, same limit); the message is sent once every file is in. A refused file
+/// refuses the message, and the files already received are removed.
+pub async fn api_messages_multipart(
+    req: HttpRequest,
+    crate::web::auth::ApiAgent(me): crate::web::auth::ApiAgent,
+    st: web::Data<AppState>,
+    id: web::Path<u64>,
+    body: web::Payload,
+) -> Result<HttpResponse, crate::web::error::ApiError> {
+    use crate::web::error::ApiError;
+    let conv = ConversationId(*id);
+    let actor = me.clone();
+    st.services
+        .blocking(move |s| s.check_upload_target(&actor, conv))
+        .await?;
+    let l = L10n::new(crate::i18n::Lang::En, "UTC");
+    let unreadable = |e: String| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            l.t1("error-form-unreadable", "detail", e),
+        )
+    };
+    let mut parts = Multipart::new(req.headers(), body);
+    let (mut content, mut private) = (String::new(), false);
+    let mut files: Vec<DraftFile> = Vec::new();
+    let limit = st.services.settings.max_upload_bytes;
+    let refused: Option<HttpResponse> = loop {
+        let Some(field) = parts.next().await else {
+            break None;
+        };
+        let mut field = match field {
+            Ok(f) => f,
+            Err(e) => {
+                break Some(actix_web::ResponseError::error_response(&unreadable(
+                    e.to_string(),
+                )));
+            }
+        };
+        let field_name = field.name().unwrap_or("").to_string();
+        match field_name.as_str() {
+            name @ ("content" | "private") => {
+                let cap = st.services.settings.max_message_chars.saturating_mul(4) + 16;
+                let mut v = Vec::new();
+                while let Some(b) = field.next().await {
+                    let b = b.map_err(|e| unreadable(e.to_string()))?;
+                    if v.len() + b.len() > cap {
+                        return Err(crate::service::ServiceError::TooLong(
+                            st.services.settings.max_message_chars,
+                        )
+                        .into());
+                    }
+                    v.extend_from_slice(&b);
+                }
+                let v =
+                    String::from_utf8(v).map_err(|_| unreadable(format!("{name} is not UTF-8")))?;
+                if name == "content" {
+                    content = v;
+                } else {
+                    private = matches!(v.trim(), "true" | "1" | "on");
+                }
+            }
+            "files" | "files[]" | "file" => {
+                if files.len() >= MAX_FILES {
+                    break Some(error(
+                        StatusCode::BAD_REQUEST,
+                        l.t1("upload-too-many", "count", MAX_FILES),
+                    ));
+                }
+                let name = field
+                    .content_disposition()
+                    .and_then(|d| d.get_filename())
+                    .unwrap_or("")
+                    .to_string();
+                let mut field = (&mut field).fuse();
+                let got = st
+                    .services
+                    .receive_upload(conv, Uploader::Agent(me.id.0), &name, false, &mut field)
+                    .await;
+                match got {
+                    Ok(u) => files.push(DraftFile {
+                        upload: u.id,
+                        caption: None,
+                    }),
+                    Err(r) => {
+                        drain_field(&mut field, limit).await;
+                        break Some(refusal(&l, &name, r));
+                    }
+                }
+            }
+            _ => while let Some(Ok(_)) = field.next().await {},
+        }
+    };
+    let forget = |st: &web::Data<AppState>, files: &[DraftFile]| {
+        let store = st.services.store.clone();
+        let ids: Vec<u64> = files.iter().map(|f| f.upload).collect();
+        tokio::task::spawn_blocking(move || {
+            for u in ids {
+                let _ = store.discard_upload(conv, u);
+            }
+        })
+    };
+    if let Some(r) = refused {
+        drain_rest(&mut parts, limit).await;
+        let _ = forget(&st, &files).await;
+        // The API's error shape: {"error": {"code", "message"}}.
+        let status = r.status();
+        let code = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_type",
+            _ => "invalid",
+        };
+        let body = actix_web::body::to_bytes(r.into_body())
+            .await
+            .unwrap_or_default();
+        let msg = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        return Err(ApiError::new(status, code, msg));
+    }
+    let draft = crate::service::Draft {
+        content,
+        private,
+        attachments: files.clone(),
+        ..crate::service::Draft::default()
+    };
+    let sent = st
+        .services
+        .blocking_async(move |s| async move { s.send(&me, conv, draft).await })
+        .await;
+    match sent {
+        Ok(m) => Ok(HttpResponse::Created()
+            .json(crate::web::json::message_json(&m, &st.services.directory()))),
+        Err(e) => {
+            let _ = forget(&st, &files).await;
+            Err(e.into())
         }
     }
 }

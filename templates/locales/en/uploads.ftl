@@ -17,3 +17,4 @@ upload-bad-list = The list of attached files is not valid ({ $detail }).
 upload-too-many = At most { $count } files per message.
 upload-limit = Up to { $limit } per file
 upload-voice-note = Voice note
+upload-not-on-channel = Files can be sent by email and in notes; this channel does not carry them yet. Nothing was sent.

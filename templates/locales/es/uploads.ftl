@@ -17,3 +17,4 @@ upload-bad-list = La lista de archivos adjuntos no es válida ({ $detail }).
 upload-too-many = Como máximo { $count } archivos por mensaje.
 upload-limit = Hasta { $limit } por archivo
 upload-voice-note = Nota de voz
+upload-not-on-channel = Los archivos se pueden enviar por correo y en notas; este canal todavía no los admite. No se ha enviado nada.
