@@ -131,12 +131,15 @@ fn with_files(body: MultiPart, files: &[MailFile]) -> MultiPart {
     }
     let mut mixed = MultiPart::mixed().multipart(body);
     for f in files {
-        let kind = ContentType::parse(&f.mime).unwrap_or_else(|_| {
-            ContentType::parse("application/octet-stream").expect("a valid type")
+        // The type was checked from the file's bytes on upload; anything lettre cannot
+        // parse goes as plain bytes.
+        let kind = ContentType::parse(&f.mime)
+            .or_else(|_| ContentType::parse("application/octet-stream"));
+        let part = lettre::message::Attachment::new(f.filename.clone());
+        mixed = mixed.singlepart(match kind {
+            Ok(kind) => part.body(f.bytes.clone(), kind),
+            Err(_) => part.body(f.bytes.clone(), ContentType::TEXT_PLAIN),
         });
-        mixed = mixed.singlepart(
-            lettre::message::Attachment::new(f.filename.clone()).body(f.bytes.clone(), kind),
-        );
     }
     mixed
 }
