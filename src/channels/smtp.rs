@@ -133,8 +133,8 @@ fn with_files(body: MultiPart, files: &[MailFile]) -> MultiPart {
     for f in files {
         // The type was checked from the file's bytes on upload; anything lettre cannot
         // parse goes as plain bytes.
-        let kind = ContentType::parse(&f.mime)
-            .or_else(|_| ContentType::parse("application/octet-stream"));
+        let kind =
+            ContentType::parse(&f.mime).or_else(|_| ContentType::parse("application/octet-stream"));
         let part = lettre::message::Attachment::new(f.filename.clone());
         mixed = mixed.singlepart(match kind {
             Ok(kind) => part.body(f.bytes.clone(), kind),

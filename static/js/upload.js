@@ -17,7 +17,7 @@
   }
   function list(form) { return files[convOf(form)] || (files[convOf(form)] = []); }
   function fmt(text, args) {
-    return String(text || "").replace(/\{ ?\$(\w+) ?\}/g, function (_, k) { return args[k] != null ? args[k] : ""; });
+    return String(text || "").replace(/%(\w+)/g, function (m, k) { return args[k] != null ? args[k] : m; });
   }
   function size(n) {
     if (n >= 1e6) return (Math.round(n / 1e5) / 10) + " MB";
@@ -59,11 +59,14 @@
         li.className = "upload";
         li.setAttribute("data-key", f.key);
         var thumb;
-        if (/^image\/(png|jpeg|gif|webp)$/.test(f.file.type)) {
+        if (/^image\/(png|jpeg|gif|webp)$/.test(f.file.type) && f.file.size <= 8e6) {
+          // A data: URL (the page's policy allows data: images, not blob:).
           thumb = document.createElement("img");
           thumb.className = "upload-thumb";
           thumb.alt = "";
-          thumb.src = URL.createObjectURL(f.file);
+          var reader = new FileReader();
+          reader.onload = function () { thumb.src = reader.result; };
+          reader.readAsDataURL(f.file);
         } else {
           thumb = document.createElement("span");
           thumb.className = "upload-icon";
@@ -121,7 +124,7 @@
     var items = list(form);
     if (items.length >= MAX_FILES) { showError(form, ul.getAttribute("data-too-many")); return; }
     if (limit && file.size > limit) {
-      showError(form, fmt(ul.getAttribute("data-too-large"), { name: file.name, size: size(file.size), limit: ul.getAttribute("data-limit-label") }));
+      showError(form, fmt(ul.getAttribute("data-too-large"), { name: file.name, size: size(file.size) }));
       return;
     }
     showError(form, "");
@@ -234,13 +237,14 @@
     }
   }, true);
 
-  // A message sent: its files are gone from the composer. A redrawn pane: draw them again.
-  document.body.addEventListener("htmx:afterRequest", function (ev) {
-    var elt = ev.detail && ev.detail.elt;
-    if (elt && elt.id === "composer" && ev.detail.successful) {
+  // A message sent: its files are gone from the composer (before the swap: the old form
+  // is detached after it, and its events no longer reach the page). A redrawn pane:
+  // draw them again.
+  document.body.addEventListener("htmx:beforeSwap", function (ev) {
+    var d = ev.detail || {};
+    var elt = d.requestConfig && d.requestConfig.elt;
+    if (elt && elt.id === "composer" && d.xhr && d.xhr.status >= 200 && d.xhr.status < 300) {
       files[convOf(elt)] = [];
-      var form = composer();
-      if (form) sync(form);
     }
   });
   document.body.addEventListener("htmx:afterSwap", function () {

@@ -49,6 +49,7 @@ mod two_factor;
 mod webhook;
 mod widget;
 
+mod browser_uploads;
 mod browser_whatsapp;
 mod i18n;
 mod new_message;
