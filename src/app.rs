@@ -125,6 +125,7 @@ pub fn build_services(
         webhook_max_attempts: cfg.inbox.webhook_max_attempts.max(1),
         max_attachment_bytes: usize::try_from(cfg.inbox.max_attachment_bytes.0)
             .unwrap_or(usize::MAX),
+        max_upload_bytes: cfg.inbox.max_upload_bytes.0,
         widget_limits: (
             cfg.widget.messages_per_minute_per_visitor,
             cfg.widget.messages_per_minute_per_ip,

@@ -155,6 +155,9 @@ pub struct InboxConfig {
     /// Inbound attachments larger than this are listed on their message with a note,
     /// but their bytes are not stored.
     pub max_attachment_bytes: ByteSize,
+    /// Largest file an agent (or a website visitor) may upload, per file; a larger one
+    /// is refused while it streams in, with nothing kept.
+    pub max_upload_bytes: ByteSize,
 }
 
 impl Default for InboxConfig {
@@ -168,6 +171,7 @@ impl Default for InboxConfig {
             max_attachment_bytes: ByteSize(
                 crate::channels::email::Limits::default().max_attachment_bytes as u64,
             ),
+            max_upload_bytes: ByteSize(30_000_000),
         }
     }
 }

@@ -35,6 +35,16 @@ pub struct Reply<'a> {
     pub references: Vec<String>,
     /// Where answers should go, when not to From (the inbox's plus-address).
     pub reply_to: Option<String>,
+    /// Files sent with the reply, each a MIME part of its own.
+    pub files: Vec<MailFile>,
+}
+
+/// One attached file of a reply.
+pub struct MailFile {
+    pub filename: String,
+    /// Its type, checked when it was uploaded.
+    pub mime: String,
+    pub bytes: Vec<u8>,
 }
 
 /// "Re: subject", without stacking prefixes.
@@ -97,7 +107,7 @@ pub fn build(r: &Reply<'_>) -> Result<Message, String> {
     b.header(header::UserAgent::from(
         concat!("Charla/", env!("CARGO_PKG_VERSION")).to_string(),
     ))
-    .multipart(
+    .multipart(with_files(
         MultiPart::alternative()
             .singlepart(
                 SinglePart::builder()
@@ -109,8 +119,29 @@ pub fn build(r: &Reply<'_>) -> Result<Message, String> {
                     .header(ContentType::TEXT_HTML)
                     .body(html_of(r.text)),
             ),
-    )
+        &r.files,
+    ))
     .map_err(|e| format!("cannot build the message: {e}"))
+}
+
+/// The body alone, or in `multipart/mixed` after it with one part per file.
+fn with_files(body: MultiPart, files: &[MailFile]) -> MultiPart {
+    if files.is_empty() {
+        return body;
+    }
+    let mut mixed = MultiPart::mixed().multipart(body);
+    for f in files {
+        // The type was checked from the file's bytes on upload; anything lettre cannot
+        // parse goes as plain bytes.
+        let kind =
+            ContentType::parse(&f.mime).or_else(|_| ContentType::parse("application/octet-stream"));
+        let part = lettre::message::Attachment::new(f.filename.clone());
+        mixed = mixed.singlepart(match kind {
+            Ok(kind) => part.body(f.bytes.clone(), kind),
+            Err(_) => part.body(f.bytes.clone(), ContentType::TEXT_PLAIN),
+        });
+    }
+    mixed
 }
 
 /// Longest server text quoted in an error.
@@ -294,6 +325,7 @@ mod tests {
             in_reply_to: None,
             references: vec![],
             reply_to: Some("support+0123abcd@shop.example".into()),
+            files: vec![],
         })
         .unwrap();
         let raw = String::from_utf8(m.formatted()).unwrap();
@@ -323,6 +355,7 @@ mod tests {
             in_reply_to: None,
             references: vec![],
             reply_to: None,
+            files: vec![],
         })
         .unwrap();
         let out = send(
@@ -360,6 +393,7 @@ mod tests {
             in_reply_to: Some("abc@example.org".into()),
             references: vec!["root@example.org".into()],
             reply_to: None,
+            files: vec![],
         })
         .unwrap();
         let raw = String::from_utf8(m.formatted()).unwrap();
@@ -391,6 +425,7 @@ mod tests {
                     in_reply_to: None,
                     references: vec![],
                     reply_to: None,
+                    files: vec![],
                 }
             })
             .is_err()

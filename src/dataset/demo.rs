@@ -382,6 +382,7 @@ pub(super) fn with_files(files: Vec<(String, &str, Vec<u8>)>) -> InboundParts {
             stored: true,
             inline: false,
             content_id: None,
+            ..AttachmentMeta::default()
         });
         parts.bytes.push((Part::Attachment(n as u32), bytes));
     }

@@ -152,6 +152,16 @@ pub struct AttachmentMeta {
     pub inline: bool,
     /// Content-ID without angle brackets, what `cid:` URLs in the HTML point at.
     pub content_id: Option<String>,
+    /// An uploaded file (composer, API, widget): the upload id of its chunks in
+    /// `blob_chunk` (the message's own parts hold inbound files instead).
+    #[serde(default)]
+    pub blob: Option<u64>,
+    /// A recorded voice note (plays inline; sent as one where the channel has them).
+    #[serde(default)]
+    pub voice: bool,
+    /// The sender's caption for this file.
+    #[serde(default)]
+    pub caption: Option<String>,
 }
 
 /// Decimal sizes ("31.2 MB", "25 MB", "148 B"), the unit mail clients show.

@@ -13,7 +13,16 @@ use crate::store::Part;
 #[derive(Debug, Clone)]
 pub struct AttachmentFile {
     pub meta: AttachmentMeta,
-    pub bytes: Vec<u8>,
+    pub body: FileBody,
+}
+
+/// Where an attachment's bytes are.
+#[derive(Debug, Clone)]
+pub enum FileBody {
+    /// Read whole (an inbound file, stored with its message).
+    Bytes(Vec<u8>),
+    /// An uploaded file, read page by page from `blob_chunk` while it is sent.
+    Blob { conv: ConversationId, upload: u64 },
 }
 
 impl Services {
@@ -47,9 +56,18 @@ impl Services {
             .filter(|a| a.stored)
             .cloned()
             .ok_or(ServiceError::NotFound)?;
+        if let Some(upload) = meta.blob {
+            return Ok(AttachmentFile {
+                meta,
+                body: FileBody::Blob { conv, upload },
+            });
+        }
         let index = u32::try_from(n).map_err(|_| ServiceError::NotFound)?;
         let bytes = self.part(conv, msg, Part::Attachment(index)).await?;
-        Ok(AttachmentFile { meta, bytes })
+        Ok(AttachmentFile {
+            meta,
+            body: FileBody::Bytes(bytes),
+        })
     }
 
     /// A mail's sanitized HTML body, its `cid:` images pointing at `attachment_url(n)`

@@ -145,6 +145,7 @@ impl Services {
                         stored: true,
                         inline: false,
                         content_id: None,
+                        ..AttachmentMeta::default()
                     });
                     parts.bytes.push((Part::Attachment(n), bytes));
                 }
@@ -160,6 +161,7 @@ impl Services {
                         stored: false,
                         inline: false,
                         content_id: None,
+                        ..AttachmentMeta::default()
                     });
                     parts.notes.push(format!(
                         "The {} could not be fetched: {reason}",

@@ -33,6 +33,9 @@ pub struct Draft {
     /// A message template instead of `content` (which must then be empty): its text,
     /// filled for the conversation, is what is sent; by email its subject is the mail's.
     pub template: Option<super::TemplateUse>,
+    /// Files uploaded to this conversation beforehand (`service::uploads`), each with an
+    /// optional caption; with files the text may be empty.
+    pub attachments: Vec<super::uploads::DraftFile>,
 }
 
 impl Draft {
@@ -69,8 +72,10 @@ impl Services {
             by_email,
             template,
             claim,
+            attachments,
             ..
         } = draft;
+        let files = self.draft_attachments(id, &attachments)?;
         let (content, subject) = match template {
             None => (content, None),
             Some(_) if !content.trim().is_empty() => {
@@ -84,7 +89,11 @@ impl Services {
                 (r.text, r.subject)
             }
         };
-        let content = self.content(&content)?;
+        let content = if files.is_empty() || !content.trim().is_empty() {
+            self.content(&content)?
+        } else {
+            String::new()
+        };
         if !private {
             super::saved::check_filled(&content)?;
         }
@@ -112,6 +121,14 @@ impl Services {
         // A messaging channel's reply goes through its provider, and only while the
         // channel's messaging window allows a free-form message.
         let channel = !private && !mail && inbox.messaging.is_some();
+        // Files go by mail (and stay in notes and webhook-less API inboxes) for now.
+        if !files.is_empty()
+            && !private
+            && !mail
+            && (channel || inbox.webhook_url.is_some() || inbox.website.is_some())
+        {
+            return Err(ServiceError::Conflict(super::uploads::FILES_NOT_ON_CHANNEL));
+        }
         if channel {
             self.check_can_reply(&inbox, &c, content.chars().count())?;
         }
@@ -151,34 +168,41 @@ impl Services {
                 ..Default::default()
             });
         }
+        msg.attachments = files;
+        let claims: Vec<u64> = attachments.iter().map(|f| f.upload).collect();
         let job_inbox = mail_inbox.unwrap_or(inbox.id);
         let agent = actor.id;
         let (conv, _) = self
             .store
-            .update_conversation_claiming(id, claim.as_ref().map(|(j, f)| (j, f.as_ref())), |c| {
-                let mut items = Vec::new();
-                if private {
-                    c.on_note(&content, now);
-                } else {
-                    for e in c.on_reply(agent, &content, now) {
-                        items.push(TimelineItem::Event(MessageId(ev_id), e));
+            .update_conversation_claiming(
+                id,
+                claim.as_ref().map(|(j, f)| (j, f.as_ref())),
+                Some((MessageId(msg_id), &claims)),
+                |c| {
+                    let mut items = Vec::new();
+                    if private {
+                        c.on_note(&content, now);
+                    } else {
+                        for e in c.on_reply(agent, &content, now) {
+                            items.push(TimelineItem::Event(MessageId(ev_id), e));
+                        }
                     }
-                }
-                items.push(TimelineItem::Message(msg.clone()));
-                let via = match (mail, channel) {
-                    (true, _) => Via::Email,
-                    (false, true) => Via::Channel,
-                    (false, false) => Via::Webhook,
-                };
-                let job = webhook
-                    .map(|_| Job::send(job_id, via, job_inbox, c.id, MessageId(msg_id), now));
-                Ok(Change {
-                    items,
-                    job,
-                    mentions: mentions.clone(),
-                    audit: None,
-                })
-            })
+                    items.push(TimelineItem::Message(msg.clone()));
+                    let via = match (mail, channel) {
+                        (true, _) => Via::Email,
+                        (false, true) => Via::Channel,
+                        (false, false) => Via::Webhook,
+                    };
+                    let job = webhook
+                        .map(|_| Job::send(job_id, via, job_inbox, c.id, MessageId(msg_id), now));
+                    Ok(Change {
+                        items,
+                        job,
+                        mentions: mentions.clone(),
+                        audit: None,
+                    })
+                },
+            )
             .map_err(from_store)?;
         self.store.set_read(actor.id, id, Some(now))?;
         self.store.durable().await?;

@@ -54,6 +54,8 @@ pub struct ConversationPage {
     pub channel: Option<ChannelFacts>,
     /// Replies scheduled in this conversation, soonest first (see `service::scheduled`).
     pub scheduled: Vec<crate::store::Scheduled>,
+    /// The largest file the composer may upload (`inbox.max_upload_bytes`).
+    pub upload_limit: u64,
 }
 
 /// What the composer and the timeline show of a messaging channel.
@@ -318,6 +320,7 @@ impl Services {
             next,
             channel,
             scheduled,
+            upload_limit: self.settings.max_upload_bytes,
         })
     }
 

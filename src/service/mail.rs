@@ -352,6 +352,7 @@ fn parts_of(parsed: &mut ParsedEmail, html: Option<String>) -> InboundParts {
             stored: data.is_some(),
             inline: a.inline,
             content_id: a.content_id.clone(),
+            ..AttachmentMeta::default()
         });
         if let Some(d) = data {
             bytes.push((Part::Attachment(n as u32), d));

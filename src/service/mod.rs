@@ -32,12 +32,13 @@ mod throttle;
 mod transcript;
 mod two_factor;
 mod typing;
+mod uploads;
 pub mod website;
 pub mod widget;
 mod widget_rates;
 
 pub use accounts::{NewSession, SessionAuth};
-pub use attachments::AttachmentFile;
+pub use attachments::{AttachmentFile, FileBody};
 pub use channel_in::HookAnswer;
 pub use compose::Draft;
 pub use contacts::{ContactInput, ContactView, SHARED_CONTACT};
@@ -66,6 +67,7 @@ pub use two_factor::{
     Enrollment, FactorUsed, LoginOutcome, PENDING_TTL_SECS, TWO_FACTOR_REQUIRED,
     TWO_FACTOR_SELF_FIRST, TWO_FACTOR_STALE_SETUP,
 };
+pub use uploads::{DraftFile, FILES_NOT_ON_CHANNEL, UploadRefused, sniff};
 
 use crate::domain::account::SessionPolicy;
 use crate::domain::validate::Invalid;
@@ -186,6 +188,8 @@ pub struct ServiceSettings {
     pub webhook_max_attempts: u32,
     /// Inbound attachments larger than this are listed with a note but not stored.
     pub max_attachment_bytes: usize,
+    /// Largest file an agent or visitor may upload (`inbox.max_upload_bytes`).
+    pub max_upload_bytes: u64,
     /// The website widget's limits: per visitor and per IP a minute, new conversations
     /// per IP an hour.
     pub widget_limits: (usize, usize, usize),

@@ -284,6 +284,7 @@ impl Services {
                         .reply_to_plus_address
                         .then(|| plus_reply_to(&settings.from_address, &conv.token))
                         .flatten(),
+                    files: self.mail_files(conversation_id, &msg).map_err(e)?,
                 })?;
                 let password = if settings.smtp.password_sealed.is_empty() {
                     String::new()

@@ -100,7 +100,7 @@ pub(super) const REPORT: usize = 19;
 /// Scheduled replies (taken in the transaction that sends one).
 pub(super) const SCHED: usize = 20;
 /// How many trees a conversation transaction spans.
-pub(super) const CONV_TREES: usize = 21;
+pub(super) const CONV_TREES: usize = 24;
 
 impl Tx<'_> {
     /// Applies `f` to conversation `id` and writes it with what the change adds.
@@ -213,7 +213,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    fn apply_change(&self, conv: &Conversation, change: &Change) -> TxResult<()> {
+    pub(super) fn apply_change(&self, conv: &Conversation, change: &Change) -> TxResult<()> {
         for item in &change.items {
             self.push(conv.id, item)?;
         }
@@ -284,6 +284,10 @@ impl Store {
             &t.jobcount_n,
             &t.reporthour_tally,
             &t.convsched_scheduled,
+            // uploads (`store::uploads`): claimed when sent, deleted with the conversation
+            &t.blob_chunk,
+            &t.convupload_upload,
+            &t.uploaddue_unit,
         ]
     }
 
@@ -340,7 +344,9 @@ impl Store {
             .collect::<std::result::Result<_, _>>()?;
         let parts = self.part_keys(id)?;
         let scheduled = self.scheduled_of(id)?;
+        let uploads = self.upload_keys(id)?;
         self.conv_tx(|tx| {
+            tx.remove_uploads(&uploads)?;
             let conv = tx.conv(id)?.ok_or(TxErr::Abort(Abort::NotFound))?;
             super::scheduled::remove_all(tx, &scheduled)?;
             let (_, found) = super::reports::replay_stored(&conv, &items)

@@ -80,6 +80,11 @@ pub const KEYSPACES: &[(&str, Carried)] = &[
     (schema::OWNERSAVED_RESPONSE, Carried::Exported),
     (schema::SAVEDID_OWNER, Carried::Derived),
     (schema::TEMPLATEID_TEMPLATE, Carried::Exported),
+    // Uploaded files are not in the export format yet (backups carry them): an
+    // exported conversation lists its agents' attachments without their bytes.
+    (schema::BLOB_CHUNK, Carried::Runtime),
+    (schema::CONVUPLOAD_UPLOAD, Carried::Runtime),
+    (schema::UPLOADDUE_UNIT, Carried::Runtime),
 ];
 
 /// The installation-wide values of the `meta` keyspace (the schema version travels in

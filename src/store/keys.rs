@@ -74,6 +74,23 @@ pub fn part_prefix(conv: u64, msg: u64, part: u32) -> [u8; 20] {
     k
 }
 
+/// A chunk of an uploaded file: conversation · upload · chunk. A conversation's blobs
+/// are one prefix, an upload's chunks one range (`id_pair(conv, upload)`).
+pub fn blob_chunk(conv: u64, upload: u64, chunk: u32) -> [u8; 20] {
+    let mut k = [0u8; 20];
+    k[..16].copy_from_slice(&id_pair(conv, upload));
+    k[16..].copy_from_slice(&chunk.to_be_bytes());
+    k
+}
+
+/// An unclaimed upload in time order: time · conversation · upload.
+pub fn upload_due(ms: i64, conv: u64, upload: u64) -> [u8; 24] {
+    let mut k = [0u8; 24];
+    k[..8].copy_from_slice(&time_be(ms));
+    k[8..].copy_from_slice(&id_pair(conv, upload));
+    k
+}
+
 /// Key of a lease: its name (the whole key, so no separator).
 pub fn lease(name: &str) -> &[u8] {
     name.as_bytes()

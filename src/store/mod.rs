@@ -24,6 +24,7 @@ mod saved;
 mod scheduled;
 pub mod schema;
 mod templates;
+mod uploads;
 mod views;
 mod visitors;
 
@@ -37,7 +38,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use accounts::TokenRow;
-pub use attachments::{InboundParts, Part};
+pub use attachments::{CHUNK_BYTES, InboundParts, Part};
 pub use conversations::{
     Change, InboundMessage, InboundSender, Ingested, Position, Thread, View, ViewPage,
 };
@@ -45,6 +46,7 @@ pub use jobs::{Job, JobKind, Via};
 pub use leases::{Fence, Lease};
 pub use migrations::CURRENT_SCHEMA;
 pub use scheduled::Scheduled;
+pub use uploads::{PAGE_CHUNKS, Upload, Uploader};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -203,6 +205,9 @@ pub(crate) struct Trees {
     pub ownersaved_response: kv::Tree,
     pub savedid_owner: kv::Tree,
     pub templateid_template: kv::Tree,
+    pub blob_chunk: kv::Tree,
+    pub convupload_upload: kv::Tree,
+    pub uploaddue_unit: kv::Tree,
 }
 
 impl Trees {
@@ -250,6 +255,9 @@ impl Trees {
             ownersaved_response: tree(schema::OWNERSAVED_RESPONSE),
             savedid_owner: tree(schema::SAVEDID_OWNER),
             templateid_template: tree(schema::TEMPLATEID_TEMPLATE),
+            blob_chunk: tree(schema::BLOB_CHUNK),
+            convupload_upload: tree(schema::CONVUPLOAD_UPLOAD),
+            uploaddue_unit: tree(schema::UPLOADDUE_UNIT),
         }
     }
 }

@@ -10,6 +10,7 @@ use super::conversations::{CONV_TREES, Change, JOB, JOBCOUNT, LEASE, SCHED, Tx, 
 use super::jobs::{Job, JobKind, count_jobs};
 use super::leases::{Fence, fence_holds};
 use super::{Abort, Result, Store, StoreError, dec, keys, schema};
+use crate::domain::conversation::MessageId;
 use crate::domain::conversation::{Conversation, ConversationId};
 use crate::domain::{AgentId, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -188,36 +189,46 @@ impl Store {
         Ok(v)
     }
 
-    /// Like [`Store::update_conversation`], for the change that turns scheduled reply
-    /// `job` into a message: in the same transaction its job and record are taken, so
-    /// the message is written at most once however often this runs (aborts `NotFound`
-    /// when the job is gone, `LeaseLost` when `fence` no longer holds, writing nothing),
-    /// and at least once because the job stays queued until this commits.
-    /// Without a `claim` (an agent sending now), exactly `update_conversation`.
+    /// Like [`Store::update_conversation`], for the change that sends a message. With a
+    /// `claim`, the message is scheduled reply `job` coming due: in the same transaction
+    /// its job and record are taken, so the message is written at most once however
+    /// often this runs (aborts `NotFound` when the job is gone, `LeaseLost` when `fence`
+    /// no longer holds, writing nothing), and at least once because the job stays queued
+    /// until this commits. With `files`, the uploads named are claimed for the message
+    /// (`store::uploads`): the message and its files' ownership commit together.
     pub fn update_conversation_claiming<F>(
         &self,
         id: ConversationId,
         claim: Option<(&Job, Option<&Fence>)>,
+        files: Option<(MessageId, &[u64])>,
         f: F,
     ) -> Result<(Conversation, Change)>
     where
         F: Fn(&mut Conversation) -> std::result::Result<Change, Abort>,
     {
-        let Some((job, fence)) = claim else {
-            return self.update_conversation(id, f);
-        };
-        let JobKind::Scheduled { scheduled_id, .. } = job.kind else {
-            return Err(StoreError::Abort(Abort::NotFound));
+        let scheduled = match claim {
+            None => None,
+            Some((job, fence)) => match job.kind {
+                JobKind::Scheduled { scheduled_id, .. } => Some((job, fence, scheduled_id)),
+                _ => return Err(StoreError::Abort(Abort::NotFound)),
+            },
         };
         self.conv_tx(|tx: &Tx<'_>| {
-            if let Some(fc) = fence {
-                fence_holds(&tx.0[LEASE], fc)?;
+            if let Some((job, fence, scheduled_id)) = scheduled {
+                if let Some(fc) = fence {
+                    fence_holds(&tx.0[LEASE], fc)?;
+                }
+                if tx.0[JOB].take(&job.key()[..])?.is_none() {
+                    return Err(TxErr::Abort(Abort::NotFound));
+                }
+                count_jobs(&tx.0[JOBCOUNT], -1)?;
+                tx.0[SCHED].remove(&keys::id_pair(id.0, scheduled_id)[..])?;
             }
-            if tx.0[JOB].take(&job.key()[..])?.is_none() {
-                return Err(TxErr::Abort(Abort::NotFound));
+            if let Some((msg, uploads)) = files {
+                for &u in uploads {
+                    tx.claim(id, u, msg)?;
+                }
             }
-            count_jobs(&tx.0[JOBCOUNT], -1)?;
-            tx.0[SCHED].remove(&keys::id_pair(id.0, scheduled_id)[..])?;
             tx.update(id, &f)
         })
     }
@@ -279,6 +290,7 @@ mod tests {
         store.update_conversation_claiming(
             s.conversation_id,
             Some((&s.job().unwrap(), None)),
+            None,
             |_| {
                 Ok(Change {
                     items: vec![TimelineItem::Message(m.clone())],
@@ -329,6 +341,7 @@ mod tests {
             store.update_conversation_claiming(
                 c,
                 Some((&moved.job().unwrap(), Some(&stale))),
+                None,
                 |_| Ok(Change {
                     items: vec![TimelineItem::Message(m.clone())],
                     ..Change::default()

@@ -36,6 +36,9 @@
 //! | `ratekey_window`         | limiter name · 0xff · key (UTF-8)     | recent hits, oldest first (time ms BE each) |
 //! | `leasename_lease`        | lease name (UTF-8)                    | `Lease` (holder node, fencing token, expiry) |
 //! | `convsched_scheduled`    | conversation id · scheduled reply id  | `Scheduled` (send later; its due entry is a `JobKind::Scheduled` job) |
+//! | `blob_chunk`             | conversation id · upload id · chunk (u32 BE) | up to 64 KiB of an uploaded file (`codec::Bytes`) |
+//! | `convupload_upload`      | conversation id · upload id           | `Upload` (name, type, size, who, the message that claimed it) |
+//! | `uploaddue_unit`         | upload time (time BE) · conversation id · upload id | empty (unclaimed uploads, oldest first, for the cleanup) |
 //! | `reporthour_tally`       | dimension tag (1) · id (u64 BE) · hour (u32 BE, hours since 1970) | `Tally` (counts and exact durations of that hour) |
 //! | `ownersaved_response`    | owner agent id (u64 BE; 0: shared) · response id (u64 BE) | `SavedResponse` (an agent's list: two prefix scans, shared and own) |
 //! | `savedid_owner`          | response id (u64 BE)                  | owner agent id (u64 BE; 0: shared) |
@@ -57,6 +60,15 @@
 //! 10 ms and no growth). 64 KiB chunks keep pages near 1 MB and every log entry under
 //! sled's blob threshold (segment size / 4). A 25 MB part is ~400 inserts in its
 //! message's transaction: ~60 ms, during which other writers wait.
+//!
+//! `blob_chunk` holds files uploaded in the composer (and the API, and the widget): they
+//! stream in before the message exists, so their chunks are plain puts in order (a
+//! transaction would hold the whole file in memory), the `Upload` record is written
+//! last, and the upload id is answered only after `durable()`. Sending claims an upload
+//! in the message's transaction (the record names the message, its `uploaddue_unit`
+//! entry goes); unclaimed uploads older than a day are removed by the timers, chunks
+//! first and record last; a conversation's blobs go with it (one prefix). Read page by
+//! page (a range scan with a limit), never whole.
 //!
 //! `reporthour_tally` dimensions (see `domain::report::Dimension`): 0 total (id 0),
 //! 1 inbox, 2 team (0: no team), 3 agent (0: unassigned); 4 is kept for labels. Each
@@ -117,6 +129,9 @@ pub const TREES: &[&str] = &[
     OWNERSAVED_RESPONSE,
     SAVEDID_OWNER,
     TEMPLATEID_TEMPLATE,
+    BLOB_CHUNK,
+    CONVUPLOAD_UPLOAD,
+    UPLOADDUE_UNIT,
 ];
 
 pub const META: &str = "meta";
@@ -156,6 +171,9 @@ pub const CONVSCHED_SCHEDULED: &str = "convsched_scheduled";
 pub const OWNERSAVED_RESPONSE: &str = "ownersaved_response";
 pub const SAVEDID_OWNER: &str = "savedid_owner";
 pub const TEMPLATEID_TEMPLATE: &str = "templateid_template";
+pub const BLOB_CHUNK: &str = "blob_chunk";
+pub const CONVUPLOAD_UPLOAD: &str = "convupload_upload";
+pub const UPLOADDUE_UNIT: &str = "uploaddue_unit";
 
 /// The one key of `jobcount_n`: the outbox's queue depth, changed in the transaction
 /// that adds or removes a job, so reading it (`/metrics`) never counts the queue.

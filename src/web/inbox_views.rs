@@ -195,6 +195,12 @@ pub struct AttachmentView {
     pub stored: bool,
     /// A small raster image, shown as a thumbnail.
     pub thumb: bool,
+    /// Played in the timeline: `audio`, `video`, or empty.
+    pub player: &'static str,
+    /// A recorded voice note.
+    pub voice: bool,
+    /// The sender's caption.
+    pub caption: Option<String>,
 }
 
 /// Raster images the attachment route serves inline; small ones get a thumbnail.
@@ -225,6 +231,14 @@ impl AttachmentView {
             family,
             stored: a.stored,
             thumb: a.stored && a.size <= THUMB_MAX_BYTES && THUMB_TYPES.contains(&a.mime.as_str()),
+            player: match a.mime.split('/').next() {
+                _ if !a.stored => "",
+                Some("audio") => "audio",
+                Some("video") => "video",
+                _ => "",
+            },
+            voice: a.voice,
+            caption: a.caption.clone(),
         }
     }
 }
@@ -434,6 +448,9 @@ pub struct PanePartial {
     pub scheduled: Vec<super::care_views::ScheduledView>,
     /// The newest message shown: the composer's `seen` (the conflict guard).
     pub newest: u64,
+    /// The largest file the composer uploads, in bytes and for people.
+    pub upload_limit_bytes: u64,
+    pub upload_limit: String,
 }
 
 impl PanePartial {
@@ -514,6 +531,8 @@ impl PanePartial {
             email_unconfirmed: c.identity.email.is_some() && !c.identity.email_verified,
             is_admin,
             mention_names: members.iter().map(|a| a.name.clone()).collect(),
+            upload_limit_bytes: p.upload_limit,
+            upload_limit: labels::size(l, p.upload_limit),
             can_transcript: c.identity.email_verified
                 && c.identity.email.is_some()
                 && inbox.is_some_and(|i| {

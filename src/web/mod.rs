@@ -139,6 +139,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             post().to(conversation::conversation_confirm_email),
         )
         .route(
+            "/conversations/{id}/uploads",
+            post().to(uploads::upload_create),
+        )
+        .route(
             "/conversations/{cid}/messages/{mid}/attachments/{n}",
             get().to(attachments::attachment_download),
         )
@@ -343,6 +347,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/v1/conversations/{id}/scheduled/{sid}",
             delete().to(api_conversations::scheduled_delete),
+        )
+        .route(
+            "/api/v1/conversations/{id}/messages",
+            post()
+                .guard(actix_web::guard::fn_guard(|ctx| {
+                    ctx.head()
+                        .headers()
+                        .get(actix_web::http::header::CONTENT_TYPE)
+                        .is_some_and(|v| v.as_bytes().starts_with(b"multipart/form-data"))
+                }))
+                .to(uploads::api_messages_multipart),
         )
         .route(
             "/api/v1/conversations/{id}/messages",

@@ -88,8 +88,8 @@ impl Workers {
 }
 
 /// The timers, on the node holding the `timers` lease: wakes snoozed conversations
-/// when their time comes (checked every two seconds) and removes expired sessions
-/// (every ten minutes).
+/// when their time comes (checked every two seconds) and removes expired sessions and
+/// uploads never sent within a day (every ten minutes).
 async fn timers(s: Arc<Services>, stop: watch::Receiver<bool>) -> Result<(), String> {
     let t = s.clone();
     lease::under_lease(s, "timers", stop, move |duty| run_timers(t.clone(), duty)).await
@@ -100,6 +100,7 @@ async fn run_timers(s: Arc<Services>, mut duty: lease::Duty) -> Result<(), Strin
     loop {
         if tokio::time::Instant::now() >= next_purge {
             session_purge(&s).await?;
+            upload_purge(&s).await?;
             next_purge = tokio::time::Instant::now() + Duration::from_secs(600);
         }
         s.blocking_async(|s| async move { s.wake_due().await })
@@ -110,6 +111,19 @@ async fn run_timers(s: Arc<Services>, mut duty: lease::Duty) -> Result<(), Strin
             _ = duty.ended() => return Ok(()),
         }
     }
+}
+
+/// Removes uploads that were never sent within a day.
+async fn upload_purge(s: &Arc<Services>) -> Result<(), String> {
+    let svc = s.clone();
+    let n = tokio::task::spawn_blocking(move || svc.remove_unsent_uploads())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    if n > 0 {
+        tracing::info!(removed = n, "unsent uploads removed");
+    }
+    Ok(())
 }
 
 /// Removes expired sessions.

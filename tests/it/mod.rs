@@ -54,6 +54,7 @@ mod two_factor;
 mod webhook;
 mod widget;
 
+mod browser_uploads;
 mod browser_whatsapp;
 mod i18n;
 mod new_message;
@@ -61,4 +62,5 @@ mod notify;
 mod ops;
 #[path = "../support/twilio_fake.rs"]
 pub mod twilio_fake;
+mod uploads;
 mod whatsapp;

@@ -14,6 +14,7 @@ mod threading;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use parse::safe_filename;
 pub use parse::{content_key, legacy_content_key, parse};
 pub use quote::trim_quoted;
 pub use sanitize::{sanitize_html, show_images};

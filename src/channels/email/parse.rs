@@ -344,7 +344,7 @@ fn mime_of(p: &MessagePart<'_>) -> String {
 }
 
 /// The last path segment without control characters or leading dots, or a made-up name.
-fn safe_filename(name: Option<&str>, n: usize, mime: &str) -> String {
+pub(crate) fn safe_filename(name: Option<&str>, n: usize, mime: &str) -> String {
     let base = name
         .and_then(|s| s.rsplit(['/', '\\']).next())
         .unwrap_or("");

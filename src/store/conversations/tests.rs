@@ -75,6 +75,7 @@ fn every_timeline_and_conversation_shape_round_trips() {
             stored: true,
             inline: false,
             content_id: None,
+            ..crate::domain::message::AttachmentMeta::default()
         }],
         notes: vec!["n".into()],
         via_email: true,

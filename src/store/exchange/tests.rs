@@ -163,6 +163,7 @@ fn fill(s: &Store) {
         stored: true,
         inline: false,
         content_id: None,
+        ..AttachmentMeta::default()
     };
     // Two parts: an HTML body and an attachment over one chunk (two chunks).
     let big: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();

@@ -5,16 +5,31 @@
 //! scripts, is sandboxed without `allow-scripts`, and loads no remote image until asked.
 
 use crate::domain::conversation::{ConversationId, MessageId};
+use crate::service::{AttachmentFile, FileBody};
+use crate::store::{PAGE_CHUNKS, Store};
 use crate::web::AppState;
 use crate::web::auth::Signed;
 use crate::web::error::WebError;
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// Raster images a browser shows without running anything: the only types served inline
 /// (never SVG or HTML, which can carry script).
 const INLINE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/// Sound and video whose type was checked from their bytes (uploads): sent with their
+/// type, still as `attachment`, so `<audio>` and `<video>` play them; nothing in them runs.
+const MEDIA_TYPES: &[&str] = &[
+    "audio/mpeg",
+    "audio/ogg",
+    "audio/mp4",
+    "audio/webm",
+    "video/mp4",
+];
 
 /// A downloaded file is a document of its own: nothing may run or load in it.
 const ATTACHMENT_CSP: &str = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; \
@@ -49,22 +64,76 @@ pub async fn attachment_download(
                 .await
         })
         .await?;
-    let inline = INLINE_TYPES.contains(&file.meta.mime.as_str());
-    let content_type = if inline {
-        file.meta.mime.as_str()
+    Ok(serve_file(&st, file))
+}
+
+/// A file as a download with the headers that keep it from running here (see the
+/// module's note); an uploaded file is streamed page by page, never read whole.
+pub(crate) fn serve_file(st: &AppState, file: AttachmentFile) -> HttpResponse {
+    let mime = file.meta.mime.as_str();
+    let inline = INLINE_TYPES.contains(&mime);
+    let content_type = if inline || (file.meta.blob.is_some() && MEDIA_TYPES.contains(&mime)) {
+        mime
     } else {
         "application/octet-stream"
     };
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, content_type))
+    let mut r = HttpResponse::Ok();
+    r.insert_header((header::CONTENT_TYPE, content_type))
         .insert_header((
             header::CONTENT_DISPOSITION,
             content_disposition(inline, &file.meta.filename),
         ))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::CONTENT_SECURITY_POLICY, ATTACHMENT_CSP))
-        .insert_header(("Cross-Origin-Resource-Policy", "same-origin"))
-        .body(file.bytes))
+        .insert_header(("Cross-Origin-Resource-Policy", "same-origin"));
+    match file.body {
+        FileBody::Bytes(b) => r.body(b),
+        FileBody::Blob { conv, upload } => {
+            let size = file.meta.size;
+            r.no_chunking(size)
+                .streaming(blob_stream(st.services.store.clone(), conv, upload))
+        }
+    }
+}
+
+/// An upload's chunks, read a page at a time on the blocking pool as the client takes
+/// them: at most a page (about 1 MB) in memory per download.
+pub(crate) fn blob_stream(
+    store: Arc<Store>,
+    conv: ConversationId,
+    upload: u64,
+) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> + 'static {
+    futures_util::stream::unfold(Some(0u32), move |next| {
+        let store = store.clone();
+        async move {
+            let from = next?;
+            let page = tokio::task::spawn_blocking(move || {
+                store.blob_chunks(conv, upload, from, PAGE_CHUNKS)
+            })
+            .await;
+            let page = match page {
+                Ok(Ok(p)) => p,
+                Ok(Err(e)) => {
+                    return Some((Err(actix_web::error::ErrorInternalServerError(e)), None));
+                }
+                Err(e) => {
+                    return Some((Err(actix_web::error::ErrorInternalServerError(e)), None));
+                }
+            };
+            let more = (page.len() == PAGE_CHUNKS).then(|| from + PAGE_CHUNKS as u32);
+            let bytes: Vec<Result<Bytes, actix_web::Error>> =
+                page.into_iter().map(|c| Ok(Bytes::from(c))).collect();
+            Some((Ok(bytes), more))
+        }
+    })
+    .flat_map(
+        |page: Result<Vec<Result<Bytes, actix_web::Error>>, actix_web::Error>| {
+            futures_util::stream::iter(match page {
+                Ok(chunks) => chunks,
+                Err(e) => vec![Err(e)],
+            })
+        },
+    )
 }
 
 #[derive(Deserialize)]

@@ -121,6 +121,9 @@ pub struct MessageForm {
     template_id: String,
     #[serde(default)]
     fields: String,
+    /// The composer's files: `[{"id": "upload id", "caption": "…"}]` (JSON).
+    #[serde(default)]
+    attachments: String,
 }
 
 pub async fn conversation_message(
@@ -138,6 +141,7 @@ pub async fn conversation_message(
     let htmx = req.headers().contains_key("hx-request");
     let seen = f.seen.trim().parse().ok().filter(|_| htmx);
     let template = super::templates::template_use(&f.template_id, &f.fields)?;
+    let files = super::uploads::draft_files(&f.attachments)?;
     let sent = st
         .services
         .blocking_async(move |s| async move {
@@ -149,6 +153,7 @@ pub async fn conversation_message(
                 send_at,
                 seen,
                 force: f.force == "1",
+                attachments: files,
                 ..Draft::default()
             };
             s.submit(&me, id, draft).await

@@ -26,6 +26,7 @@ pub mod teams;
 pub mod templates;
 pub mod two_factor;
 pub mod typing;
+pub mod uploads;
 pub mod widget;
 
 use super::AppState;

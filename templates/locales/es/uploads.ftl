@@ -1,0 +1,20 @@
+# Adjuntos en el editor (subidas), la conversación y la API.
+upload-attach = Adjuntar archivos
+upload-drop = Suelta los archivos para adjuntarlos
+upload-remove = Quitar { $name }
+upload-caption = Pie de foto o comentario (opcional)
+upload-uploading = Subiendo…
+upload-failed = No se pudo subir { $name }: { $reason }
+upload-wait = Espera a que terminen de subirse los archivos.
+upload-too-large = { $name } pesa más de { $limit }, el máximo por archivo. No se ha guardado nada.
+upload-too-large-before = { $name } pesa { $size }, demasiado para subirlo.
+upload-type = No se puede enviar { $name }: se aceptan PDF, imágenes JPEG, PNG, GIF y WEBP, vídeo MP4, audio MP3, OGG, M4A y WEBM, documentos de Word (DOCX) y Excel (XLSX) y texto TXT y CSV (el tipo se lee del contenido del archivo, no de su nombre).
+upload-empty = { $name } está vacío.
+upload-unreadable = No se pudo leer { $name } hasta el final ({ $detail }).
+upload-no-file = La subida no traía ningún archivo.
+upload-bad-voice = El campo voice debe ser 1 o 0.
+upload-bad-list = La lista de archivos adjuntos no es válida ({ $detail }).
+upload-too-many = Como máximo { $count } archivos por mensaje.
+upload-limit = Hasta { $limit } por archivo
+upload-voice-note = Nota de voz
+upload-not-on-channel = Los archivos se pueden enviar por correo y en notas; este canal todavía no los admite. No se ha enviado nada.
