@@ -49,6 +49,9 @@ pub struct Agent {
     /// Two-factor sign-in, once the agent has set it up.
     #[serde(default)]
     pub two_factor: Option<TwoFactor>,
+    /// The agent's own signature (Markdown), under their mail replies before the inbox's.
+    #[serde(default)]
+    pub signature: String,
 }
 
 /// What an agent is notified of: the kinds (each shown as a count in the tab title and
@@ -429,6 +432,7 @@ mod tests {
             timezone: None,
             notify: NotifyPrefs::default(),
             two_factor: None,
+            signature: String::new(),
         };
         assert!(!a.can_sign_in());
         a.password_hash = Some("h".into());

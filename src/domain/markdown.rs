@@ -171,9 +171,9 @@ impl Closers {
             underscore: vec![],
             code: vec![],
         };
-        for i in 0..c.len() {
+        for (i, &ch) in c.iter().enumerate() {
             let escaped = before(i) == Some(&'\\');
-            match c[i] {
+            match ch {
                 '`' => k.code.push(i),
                 _ if escaped || space(before(i)) => {}
                 '*' if at(i + 1) == Some(&'*') => k.bold.push(i),

@@ -49,6 +49,7 @@ impl Services {
             timezone: None,
             notify: crate::domain::NotifyPrefs::default(),
             two_factor: None,
+            signature: String::new(),
         })
     }
 

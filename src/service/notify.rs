@@ -167,6 +167,7 @@ mod tests {
             timezone: None,
             notify: NotifyPrefs::default(),
             two_factor: None,
+            signature: String::new(),
         }
     }
 

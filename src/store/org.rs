@@ -172,6 +172,7 @@ mod tests {
             timezone: None,
             notify: crate::domain::NotifyPrefs::default(),
             two_factor: None,
+            signature: String::new(),
         };
         store.create_first_admin(&agent, &audit(5)).unwrap();
         assert_eq!(store.directory_version().unwrap(), 4);
@@ -368,6 +369,7 @@ mod tests {
             timezone: None,
             notify: crate::domain::NotifyPrefs::default(),
             two_factor: None,
+            signature: String::new(),
         };
         store.create_first_admin(&agent, &audit(1)).unwrap();
         let version = store.directory_version().unwrap();

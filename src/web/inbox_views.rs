@@ -238,12 +238,33 @@ fn sentence(note: &str) -> String {
     }
 }
 
+/// An agent's message or note as HTML, rendered from its Markdown by
+/// [`crate::domain::markdown::render::html`], which escapes every character typed and
+/// writes only its own few elements: the one HTML a template may print unescaped.
+pub struct Rich(String);
+
+impl Rich {
+    pub fn of(markdown: &str) -> Rich {
+        Rich(crate::domain::markdown::render::html(markdown))
+    }
+}
+
+impl std::fmt::Display for Rich {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl askama::filters::HtmlSafe for Rich {}
+
 /// One timeline entry, ready to show.
 pub struct ItemView {
     /// `in`, `out`, `note` or `event`.
     pub kind: &'static str,
     pub id: u64,
     pub text: String,
+    /// Agents' messages and notes: their formatting.
+    pub rich: Option<Rich>,
     pub author: String,
     pub at: TimeView,
     pub status: &'static str,
@@ -281,6 +302,7 @@ impl ItemView {
                 },
                 id: m.id.0,
                 text: m.content.clone(),
+                rich: (m.author.is_some() && !m.transcript).then(|| Rich::of(&m.content)),
                 author: match (m.author, &m.sender) {
                     (Some(a), _) => dir.agent_name(a),
                     // Someone other than the conversation's contact shows as themselves.
@@ -324,6 +346,7 @@ impl ItemView {
                 kind: "event",
                 id: id.0,
                 text: event_text(l, e, dir),
+                rich: None,
                 author: String::new(),
                 at: TimeView::new(l, e.at),
                 status: "",
@@ -430,6 +453,8 @@ pub struct PanePartial {
     pub window_left_ms: i64,
     /// The statuses this channel reports ("sent, delivered, read, failed").
     pub reported_statuses: Option<String>,
+    /// The signatures a reply by mail carries, previewed under the composer.
+    pub signature: Option<Rich>,
 }
 
 impl PanePartial {
@@ -533,7 +558,15 @@ impl PanePartial {
                 })
                 && c.identity.email_verified
                 && c.identity.email.is_some(),
+            signature: None,
         }
+    }
+
+    /// With the preview of the signatures a mail reply carries (see
+    /// `Services::composer_signature`).
+    pub fn with_signature(mut self, markdown: Option<String>) -> Self {
+        self.signature = markdown.map(|m| Rich::of(&m));
+        self
     }
 
     pub fn tags(&self) -> String {

@@ -101,6 +101,16 @@
     var verb = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.verb;
     // A refresh (GET) keeps the draft; an action (POST) answers with the new state.
     if (t && t.id === "pane") { if (verb === "get") keepPane(); else kept = null; }
+    // A message just sent from the composer: the new pane keeps Reply or Note as it was
+    // (a second note must not go to the customer), with an empty box at the bottom.
+    var from = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
+    if (t && t.id === "pane" && verb === "post" && from && from.id === "composer") {
+      keepPane();
+      kept.text = "";
+      kept.focus = true;
+      kept.open = [];
+      kept.atBottom = true;
+    }
   });
 
   // On a phone the views are one row that scrolls sideways: keep the current one in sight.

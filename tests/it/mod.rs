@@ -23,6 +23,7 @@ mod email_content;
 mod email_live;
 mod email_realworld;
 mod exchange;
+mod formatting;
 mod leases;
 mod mail_language;
 mod mail_servers;

@@ -180,7 +180,7 @@ fn plain_inlines(out: &mut String, items: &[Inline]) {
 }
 
 fn whatsapp_inlines(out: &mut String, items: &[Inline]) {
-    let mut wrap = |out: &mut String, m: &str, x: &[Inline]| {
+    let wrap = |out: &mut String, m: &str, x: &[Inline]| {
         out.push_str(m);
         whatsapp_inlines(out, x);
         out.push_str(m);

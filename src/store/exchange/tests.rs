@@ -50,6 +50,7 @@ fn agent(id: u64, role: Role) -> Agent {
             ..Default::default()
         },
         two_factor: None,
+        signature: String::new(),
     }
 }
 
