@@ -103,8 +103,8 @@
     if (t && t.id === "pane") { if (verb === "get") keepPane(); else kept = null; }
     // A message just sent from the composer: the new pane keeps Reply or Note as it was
     // (a second note must not go to the customer), with an empty box at the bottom.
-    var from = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
-    if (t && t.id === "pane" && verb === "post" && from && from.id === "composer") {
+    var path = (ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.path) || "";
+    if (t && t.id === "pane" && verb === "post" && /\/conversations\/\d+\/messages$/.test(path)) {
       keepPane();
       kept.text = "";
       kept.focus = true;

@@ -7,6 +7,7 @@ mod auth;
 mod browser;
 mod browser_a11y;
 mod browser_demo;
+mod browser_format;
 mod browser_i18n;
 mod browser_inbox;
 mod browser_messaging;
