@@ -82,8 +82,10 @@
       box.value = k.text;
       if (k.focus) { box.focus(); box.setSelectionRange(k.start, k.end); }
     } else if (box && k.focus) box.focus();
+    // Checked and announced even when the new form came checked already (the box's
+    // look and placeholder follow the change event).
     var mode = $('#composer input[value="' + k.mode + '"]');
-    if (mode && !mode.checked) { mode.checked = true; mode.dispatchEvent(new Event("change", { bubbles: true })); }
+    if (mode) { mode.checked = true; mode.dispatchEvent(new Event("change", { bubbles: true })); }
     k.open.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
     // A refreshed frame keeps its height while it reloads, so the timeline does not jump.
     k.frames.forEach(function (f) { var el = document.getElementsByName(f[0])[0]; if (el && f[1]) el.style.height = f[1]; });
