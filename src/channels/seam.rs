@@ -6,6 +6,7 @@
 
 use crate::domain::Timestamp;
 pub use crate::domain::contact::Identity;
+pub use crate::domain::markdown::render::TextMarkup;
 use crate::domain::message::DeliveryStatus;
 use std::time::Duration;
 
@@ -257,6 +258,8 @@ pub struct Capabilities {
     pub max_text: usize,
     /// Whether an agent can start a conversation with a new contact here.
     pub can_start: bool,
+    /// How the agent's formatting (the composer's Markdown) reaches the customer.
+    pub markup: TextMarkup,
 }
 
 /// A messaging window: free-form replies only within `hours` of the contact's last

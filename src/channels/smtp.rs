@@ -27,6 +27,8 @@ pub struct Reply<'a> {
     /// Used as given (see [`reply_subject`] for answers).
     pub subject: &'a str,
     pub text: &'a str,
+    /// The HTML part as rendered from the agent's formatting; `None`: the text, escaped.
+    pub html: Option<String>,
     /// `<id@domain>` with brackets.
     pub message_id: String,
     /// Without brackets.
@@ -60,7 +62,8 @@ pub fn reply_subject(subject: &str) -> String {
     }
 }
 
-fn html_of(text: &str) -> String {
+/// Plain text as HTML: escaped, line breaks kept.
+pub fn html_of(text: &str) -> String {
     let escaped = text
         .replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -117,7 +120,7 @@ pub fn build(r: &Reply<'_>) -> Result<Message, String> {
             .singlepart(
                 SinglePart::builder()
                     .header(ContentType::TEXT_HTML)
-                    .body(html_of(r.text)),
+                    .body(r.html.clone().unwrap_or_else(|| html_of(r.text))),
             ),
         &r.files,
     ))
@@ -321,6 +324,7 @@ mod tests {
             to: "maria@example.org",
             subject: "Order",
             text: "ok",
+            html: None,
             message_id: "<charla.t.1.ab@shop.example>".into(),
             in_reply_to: None,
             references: vec![],
@@ -351,6 +355,7 @@ mod tests {
             to: "maria@example.org",
             subject: "Re: x",
             text: "ok",
+            html: None,
             message_id: "<a@shop.example>".into(),
             in_reply_to: None,
             references: vec![],
@@ -389,6 +394,7 @@ mod tests {
             to: "maria@example.org",
             subject: "Re: Order",
             text: "Hola <b>Maria</b>\nok",
+            html: None,
             message_id: "<charla.t.1.ab@shop.example>".into(),
             in_reply_to: Some("abc@example.org".into()),
             references: vec!["root@example.org".into()],
@@ -421,6 +427,7 @@ mod tests {
                     to: "",
                     subject: "",
                     text: "",
+                    html: None,
                     message_id: "<x@y>".into(),
                     in_reply_to: None,
                     references: vec![],

@@ -53,6 +53,9 @@ pub struct Agent {
     /// posted (0: at once). Agents stored before it existed get the default.
     #[serde(default = "default_undo_send_secs")]
     pub undo_send_secs: u32,
+    /// The agent's own signature (Markdown), under their mail replies before the inbox's.
+    #[serde(default)]
+    pub signature: String,
 }
 
 /// How long a reply waits for an "Undo" unless the agent chose otherwise.
@@ -443,6 +446,7 @@ mod tests {
             notify: NotifyPrefs::default(),
             two_factor: None,
             undo_send_secs: crate::domain::account::DEFAULT_UNDO_SEND_SECS,
+            signature: String::new(),
         };
         assert!(!a.can_sign_in());
         a.password_hash = Some("h".into());

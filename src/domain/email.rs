@@ -64,6 +64,9 @@ pub struct EmailSettings {
     /// find their conversation even when a mail client drops the threading headers.
     #[serde(default)]
     pub reply_to_plus_address: bool,
+    /// The team's signature (the composer's Markdown), under every mail reply.
+    #[serde(default)]
+    pub signature: String,
 }
 
 /// Checks a host name or address: non-empty, no spaces or URL parts.

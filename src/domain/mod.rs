@@ -7,6 +7,7 @@ pub mod contact;
 pub mod conversation;
 pub mod email;
 pub mod ids;
+pub mod markdown;
 pub mod message;
 pub mod messaging;
 pub mod report;

@@ -50,6 +50,7 @@ impl Services {
             notify: crate::domain::NotifyPrefs::default(),
             two_factor: None,
             undo_send_secs: crate::domain::account::DEFAULT_UNDO_SEND_SECS,
+            signature: String::new(),
         })
     }
 

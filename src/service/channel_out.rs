@@ -29,9 +29,11 @@ impl Services {
         let provider = self.provider(inbox).map_err(|e| e.to_string())?;
         let to = super::messaging::recipient(inbox, conv)
             .ok_or("this conversation has no address on this channel")?;
+        // The composer's Markdown in the channel's own formatting (or none).
+        let markup = provider.capabilities().markup;
         let out = OutboundMessage {
             to,
-            text: msg.content.clone(),
+            text: crate::domain::markdown::render::for_channel(&msg.content, markup),
             media: vec![],
             template: None,
             window: self.window(inbox, conv).state,

@@ -40,6 +40,8 @@ pub struct EmailInput {
     pub poll_seconds: Option<u64>,
     pub mark_seen: bool,
     pub reply_to_plus_address: bool,
+    /// The team's signature under every mail reply (Markdown; empty: none).
+    pub signature: String,
 }
 
 /// What the settings page shows about an email inbox's poller.
@@ -152,6 +154,7 @@ impl Services {
             poll_seconds: email::poll_seconds(e.poll_seconds.unwrap_or(30))?,
             mark_seen: e.mark_seen,
             reply_to_plus_address: e.reply_to_plus_address,
+            signature: super::formatting::signature("email.signature", &e.signature)?,
         })
     }
 

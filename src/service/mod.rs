@@ -14,6 +14,7 @@ mod crypto;
 mod directory;
 mod email;
 pub mod exchange;
+pub mod formatting;
 pub mod live;
 mod mail;
 mod messaging;

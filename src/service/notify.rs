@@ -168,6 +168,7 @@ mod tests {
             notify: NotifyPrefs::default(),
             two_factor: None,
             undo_send_secs: crate::domain::account::DEFAULT_UNDO_SEND_SECS,
+            signature: String::new(),
         }
     }
 

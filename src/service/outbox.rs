@@ -254,22 +254,30 @@ impl Services {
                 } else {
                     smtp::reply_subject(&last.subject)
                 };
-                let text = if msg.transcript {
-                    format!(
+                let (text, html) = if msg.transcript {
+                    let t = format!(
                         "{}\n\n{}",
                         l.t1("email-transcript-intro", "inbox", &chat_name),
                         transcript(&items, &conv.contact_name, &dir, &l)
-                    )
-                } else if chat {
-                    // The visitor left the chat: the mail carries the thread so far.
-                    format!(
-                        "{}\n\n--\n{}\n\n{}",
-                        msg.content,
-                        l.t("email-chat-so-far"),
-                        transcript(&items, &conv.contact_name, &dir, &l)
-                    )
+                    );
+                    (t, None)
                 } else {
-                    msg.content.clone()
+                    // The agent's Markdown and signatures as text and HTML parts; a
+                    // visitor who left the chat gets the thread so far under it.
+                    let sigs = self.signatures(inbox, msg.author);
+                    let sigs: Vec<&str> = sigs.iter().map(String::as_str).collect();
+                    let md = super::formatting::with_signatures(&msg.content, &sigs);
+                    let so_far = chat.then(|| {
+                        (
+                            l.t("email-chat-so-far"),
+                            transcript(&items, &conv.contact_name, &dir, &l),
+                        )
+                    });
+                    let (t, h) = super::formatting::mail_parts(
+                        &md,
+                        so_far.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
+                    );
+                    (t, Some(h))
                 };
                 let message = smtp::build(&smtp::Reply {
                     from_name: &settings.from_name,
@@ -277,6 +285,7 @@ impl Services {
                     to: &to,
                     subject: &subject,
                     text: &text,
+                    html,
                     message_id: self.outgoing_message_id(&conv, message_id, &settings.from_address),
                     in_reply_to: last.message_id.clone(),
                     references,

@@ -68,6 +68,9 @@ pub struct WidgetMessage {
     pub cursor: String,
     /// The widget's `client_id` of a visitor's message.
     pub client_id: Option<String>,
+    /// An agent's message: its formatting as HTML (every character typed escaped; the
+    /// widget copies only the few elements it knows).
+    pub html: Option<String>,
 }
 
 /// What the widget needs before connecting.
@@ -285,6 +288,7 @@ impl Services {
                 .filter(|s| s.starts_with("w:"))
                 .and_then(|s| s.rsplit_once(':'))
                 .map(|(_, c)| c.to_string()),
+            html: from_agent.then(|| crate::domain::markdown::render::html(&m.content)),
         })
     }
 

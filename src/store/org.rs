@@ -173,6 +173,7 @@ mod tests {
             notify: crate::domain::NotifyPrefs::default(),
             two_factor: None,
             undo_send_secs: crate::domain::account::DEFAULT_UNDO_SEND_SECS,
+            signature: String::new(),
         };
         store.create_first_admin(&agent, &audit(5)).unwrap();
         assert_eq!(store.directory_version().unwrap(), 4);
@@ -370,6 +371,7 @@ mod tests {
             notify: crate::domain::NotifyPrefs::default(),
             two_factor: None,
             undo_send_secs: crate::domain::account::DEFAULT_UNDO_SEND_SECS,
+            signature: String::new(),
         };
         store.create_first_admin(&agent, &audit(1)).unwrap();
         let version = store.directory_version().unwrap();

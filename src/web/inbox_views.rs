@@ -252,12 +252,33 @@ fn sentence(note: &str) -> String {
     }
 }
 
+/// An agent's message or note as HTML, rendered from its Markdown by
+/// [`crate::domain::markdown::render::html`], which escapes every character typed and
+/// writes only its own few elements: the one HTML a template may print unescaped.
+pub struct Rich(String);
+
+impl Rich {
+    pub fn of(markdown: &str) -> Rich {
+        Rich(crate::domain::markdown::render::html(markdown))
+    }
+}
+
+impl std::fmt::Display for Rich {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl askama::filters::HtmlSafe for Rich {}
+
 /// One timeline entry, ready to show.
 pub struct ItemView {
     /// `in`, `out`, `note` or `event`.
     pub kind: &'static str,
     pub id: u64,
     pub text: String,
+    /// Agents' messages and notes: their formatting.
+    pub rich: Option<Rich>,
     pub author: String,
     pub at: TimeView,
     pub status: &'static str,
@@ -295,6 +316,7 @@ impl ItemView {
                 },
                 id: m.id.0,
                 text: m.content.clone(),
+                rich: (m.author.is_some() && !m.transcript).then(|| Rich::of(&m.content)),
                 author: match (m.author, &m.sender) {
                     (Some(a), _) => dir.agent_name(a),
                     // Someone other than the conversation's contact shows as themselves.
@@ -338,6 +360,7 @@ impl ItemView {
                 kind: "event",
                 id: id.0,
                 text: event_text(l, e, dir),
+                rich: None,
                 author: String::new(),
                 at: TimeView::new(l, e.at),
                 status: "",
@@ -451,6 +474,8 @@ pub struct PanePartial {
     /// The largest file the composer uploads, in bytes and for people.
     pub upload_limit_bytes: u64,
     pub upload_limit: String,
+    /// The signatures a reply by mail carries, previewed under the composer.
+    pub signature: Option<Rich>,
 }
 
 impl PanePartial {
@@ -570,7 +595,15 @@ impl PanePartial {
                 })
                 && c.identity.email_verified
                 && c.identity.email.is_some(),
+            signature: None,
         }
+    }
+
+    /// With the preview of the signatures a mail reply carries (see
+    /// `Services::composer_signature`).
+    pub fn with_signature(mut self, markdown: Option<String>) -> Self {
+        self.signature = markdown.map(|m| Rich::of(&m));
+        self
     }
 
     pub fn tags(&self) -> String {

@@ -164,6 +164,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         // profile and administration
         .route("/profile", get().to(profile::profile_show))
         .route("/profile", post().to(profile::profile_update))
+        .route("/profile/signature", post().to(profile::profile_signature))
         .route(
             "/profile/preferences",
             post().to(profile::profile_preferences),

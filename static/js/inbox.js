@@ -82,8 +82,10 @@
       box.value = k.text;
       if (k.focus) { box.focus(); box.setSelectionRange(k.start, k.end); }
     } else if (box && k.focus) box.focus();
+    // Checked and announced even when the new form came checked already (the box's
+    // look and placeholder follow the change event).
     var mode = $('#composer input[value="' + k.mode + '"]');
-    if (mode && !mode.checked) { mode.checked = true; mode.dispatchEvent(new Event("change", { bubbles: true })); }
+    if (mode) { mode.checked = true; mode.dispatchEvent(new Event("change", { bubbles: true })); }
     k.open.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
     // A refreshed frame keeps its height while it reloads, so the timeline does not jump.
     k.frames.forEach(function (f) { var el = document.getElementsByName(f[0])[0]; if (el && f[1]) el.style.height = f[1]; });
@@ -101,6 +103,16 @@
     var verb = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.verb;
     // A refresh (GET) keeps the draft; an action (POST) answers with the new state.
     if (t && t.id === "pane") { if (verb === "get") keepPane(); else kept = null; }
+    // A message just sent from the composer: the new pane keeps Reply or Note as it was
+    // (a second note must not go to the customer), with an empty box at the bottom.
+    var path = (ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.path) || "";
+    if (t && t.id === "pane" && verb === "post" && /\/conversations\/\d+\/messages$/.test(path)) {
+      keepPane();
+      kept.text = "";
+      kept.focus = true;
+      kept.open = [];
+      kept.atBottom = true;
+    }
   });
 
   // On a phone the views are one row that scrolls sideways: keep the current one in sight.

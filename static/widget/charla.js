@@ -104,6 +104,25 @@
       el.appendChild(D.createTextNode(line.slice(last)));
     });
   }
+  // An agent's formatting, as the server rendered it (every character typed already
+  // escaped): parsed inert, and only these elements copied, built with createElement.
+  var RICH = { P: 1, BR: 1, STRONG: 1, EM: 1, S: 1, CODE: 1, A: 1, UL: 1, OL: 1, LI: 1 };
+  function rich(el, html) {
+    var doc = new DOMParser().parseFromString('<body>' + html, 'text/html');
+    (function copy(from, to) {
+      Array.prototype.forEach.call(from.childNodes, function (n) {
+        if (n.nodeType === 3) { to.appendChild(D.createTextNode(n.nodeValue)); return; }
+        if (n.nodeType !== 1) return;
+        if (!RICH[n.tagName]) { to.appendChild(D.createTextNode(n.textContent)); return; }
+        var e = h(n.tagName.toLowerCase());
+        var href = n.tagName === 'A' ? n.getAttribute('href') || '' : '';
+        if (/^(https?:|mailto:)/i.test(href)) at(e, { href: href, target: '_blank', rel: 'noopener noreferrer nofollow' });
+        if (n.tagName === 'OL' && /^\d{1,9}$/.test(n.getAttribute('start') || '')) e.setAttribute('start', n.getAttribute('start'));
+        copy(n, e);
+        to.appendChild(e);
+      });
+    })(doc.body, el);
+  }
   function chars(s) { return Array.from(s).length; } // what the server counts (Unicode scalar values)
   function initials(name) {
     var w = String(name || '').trim().split(/\s+/);
@@ -347,6 +366,7 @@
     m.from = x.from === 'agent' ? 'agent' : 'visitor';
     m.author = x.author ? String(x.author) : null;
     m.content = x.content;
+    m.html = m.from === 'agent' && typeof x.html === 'string' ? x.html : null;
     m.at = Date.parse(x.at) || m.at;
     m.cursor = x.cursor || null;
     if ((RANK[x.status] || 0) >= (RANK[m.status] || 0)) m.status = x.status;
@@ -367,8 +387,8 @@
     li.className = 'msg ' + (m.from === 'agent' ? 'in' : 'out') + (m.pending ? ' pending' : '') + (m.error ? ' failed' : '');
     if (m.shown !== m.content) { // the text never changes in practice: keep the node, no re-announcement
       m.shown = m.content;
-      var b = h('div', 'bubble');
-      fill(b, m.content);
+      var b = h('div', 'bubble' + (m.html ? ' rich' : ''));
+      if (m.html) rich(b, m.html); else fill(b, m.content);
       if (m.bubble) li.replaceChild(b, m.bubble); else li.insertBefore(b, li.firstChild);
       m.bubble = b;
     }

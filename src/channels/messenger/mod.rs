@@ -91,6 +91,7 @@ impl Provider for Messenger {
             statuses: &[DeliveryStatus::Delivered, DeliveryStatus::Read],
             max_text: outbound::MAX_TEXT,
             can_start: false,
+            markup: crate::channels::seam::TextMarkup::Plain,
         }
     }
 

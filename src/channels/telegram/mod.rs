@@ -189,6 +189,7 @@ impl Provider for Telegram {
             max_text: MAX_TEXT,
             // A bot cannot write to a user who has not started it first.
             can_start: false,
+            markup: crate::channels::seam::TextMarkup::Plain,
         }
     }
 

@@ -145,6 +145,7 @@ impl Provider for Twilio {
                 ],
                 max_text: MAX_TEXT,
                 can_start: true,
+                markup: crate::channels::seam::TextMarkup::WhatsApp,
             }
         } else {
             Capabilities {
@@ -160,6 +161,7 @@ impl Provider for Twilio {
                 ],
                 max_text: MAX_TEXT,
                 can_start: true,
+                markup: crate::channels::seam::TextMarkup::Plain,
             }
         }
     }

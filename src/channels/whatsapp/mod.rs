@@ -95,6 +95,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     ],
     max_text: outbound::MAX_TEXT,
     can_start: true,
+    markup: crate::channels::seam::TextMarkup::WhatsApp,
 };
 
 impl Provider for WhatsApp {

@@ -51,6 +51,7 @@ fn agent(id: u64, role: Role) -> Agent {
         },
         two_factor: None,
         undo_send_secs: crate::domain::account::DEFAULT_UNDO_SEND_SECS,
+        signature: String::new(),
     }
 }
 

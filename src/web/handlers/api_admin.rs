@@ -321,7 +321,7 @@ impl WebsiteBody {
 }
 
 /// `{"imap": {...}, "smtp": {...}, "from_name", "from_address", "poll_seconds",
-/// "mark_seen", "reply_to_plus_address"}`.
+/// "mark_seen", "reply_to_plus_address", "signature"}`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailBody {
@@ -335,6 +335,9 @@ pub struct EmailBody {
     mark_seen: bool,
     #[serde(default)]
     reply_to_plus_address: bool,
+    /// Markdown, under every mail reply.
+    #[serde(default)]
+    signature: String,
 }
 
 #[derive(Deserialize)]
@@ -371,6 +374,7 @@ impl EmailBody {
             poll_seconds: self.poll_seconds,
             mark_seen: self.mark_seen,
             reply_to_plus_address: self.reply_to_plus_address,
+            signature: self.signature,
         }
     }
 }
@@ -381,7 +385,7 @@ fn inbox_json(i: &crate::domain::Inbox, base: &str) -> serde_json::Value {
     let email = i.email.as_ref().map(|e| {
         let mut imap = side(&e.imap);
         imap["folder"] = json!(e.folder);
-        json!({"imap": imap, "smtp": side(&e.smtp), "from_name": e.from_name, "from_address": e.from_address, "poll_seconds": e.poll_seconds, "mark_seen": e.mark_seen, "reply_to_plus_address": e.reply_to_plus_address})
+        json!({"imap": imap, "smtp": side(&e.smtp), "from_name": e.from_name, "from_address": e.from_address, "poll_seconds": e.poll_seconds, "mark_seen": e.mark_seen, "reply_to_plus_address": e.reply_to_plus_address, "signature": e.signature})
     });
     // The identity secret never leaves the server either.
     let website = i.website.as_ref().map(|w| json!({"key": w.key, "snippet": crate::domain::website::snippet(base, &w.key), "allowed_origins": w.allowed_origins, "greeting": w.greeting, "color": w.color, "prechat": w.prechat.as_str(), "identity_secret_set": !w.identity_secret_sealed.is_empty(), "reply_email_inbox_id": w.reply_email_inbox.map(|i| i.0)}));

@@ -39,7 +39,8 @@ fn pane(
         &s.directory(),
         &auth.session.csrf,
         auth.agent.is_admin(),
-    ))
+    )
+    .with_signature(s.composer_signature(&auth.agent, p.row.conversation.inbox_id)))
 }
 
 /// The answer to an action: the pane for htmx, else a redirect.

@@ -151,13 +151,10 @@ pub fn page(
     let pane = match open {
         Some(id) => {
             let p = s.conversation_page(agent, id, None, 50)?;
-            Some(PanePartial::new(
-                l,
-                &p,
-                &s.directory(),
-                &auth.session.csrf,
-                agent.is_admin(),
-            ))
+            Some(
+                PanePartial::new(l, &p, &s.directory(), &auth.session.csrf, agent.is_admin())
+                    .with_signature(s.composer_signature(agent, p.row.conversation.inbox_id)),
+            )
         }
         None => None,
     };

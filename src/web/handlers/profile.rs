@@ -21,6 +21,12 @@ pub struct NameForm {
 }
 
 #[derive(Deserialize)]
+pub struct SignatureForm {
+    #[serde(default)]
+    signature: String,
+}
+
+#[derive(Deserialize)]
 pub struct PasswordForm {
     current_password: String,
     new_password: String,
@@ -95,6 +101,18 @@ pub async fn profile_update(
         .blocking_async(move |s| async move { s.update_profile(&auth.agent, &f.name).await })
         .await?;
     Ok(see_other("/profile?flash=profile_saved"))
+}
+
+/// `POST /profile/signature`: the agent's own mail signature (Markdown).
+pub async fn profile_signature(
+    Signed(auth): Signed,
+    st: web::Data<AppState>,
+    Form(f): Form<SignatureForm>,
+) -> Result<HttpResponse, WebError> {
+    st.services
+        .blocking_async(move |s| async move { s.update_signature(&auth.agent, &f.signature).await })
+        .await?;
+    Ok(see_other("/profile?flash=profile_saved#signature"))
 }
 
 /// `POST /profile/preferences`: the interface language and time zone. A value the

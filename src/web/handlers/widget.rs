@@ -218,6 +218,7 @@ fn msg_json(m: &WidgetMessage) -> Value {
         "status": m.status.as_str(),
         "cursor": m.cursor,
         "client_id": m.client_id,
+        "html": m.html,
     })
 }
 

@@ -89,6 +89,7 @@ pub struct EmailForm {
     pub poll_seconds: String,
     pub mark_seen: bool,
     pub reply_to_plus_address: bool,
+    pub signature: String,
 }
 
 impl Default for EmailForm {
@@ -111,6 +112,7 @@ impl Default for EmailForm {
             poll_seconds: "30".into(),
             mark_seen: false,
             reply_to_plus_address: false,
+            signature: String::new(),
         }
     }
 }
@@ -135,6 +137,7 @@ impl EmailForm {
             poll_seconds: e.poll_seconds.to_string(),
             mark_seen: e.mark_seen,
             reply_to_plus_address: e.reply_to_plus_address,
+            signature: e.signature.clone(),
         }
     }
 }

@@ -54,6 +54,8 @@ pub struct InboxForm {
     /// Checkboxes: present when ticked.
     mark_seen: Option<String>,
     reply_to_plus_address: Option<String>,
+    #[serde(default)]
+    signature: String,
     /// Website inboxes (see `website_form.rs`).
     #[serde(default)]
     pub(super) allowed_origins: String,
@@ -169,6 +171,7 @@ impl InboxForm {
             poll_seconds,
             mark_seen: ticked(&self.mark_seen),
             reply_to_plus_address: ticked(&self.reply_to_plus_address),
+            signature: self.signature.clone(),
         })
     }
 
@@ -192,6 +195,7 @@ impl InboxForm {
             poll_seconds: self.poll_seconds.clone(),
             mark_seen: ticked(&self.mark_seen),
             reply_to_plus_address: ticked(&self.reply_to_plus_address),
+            signature: self.signature.clone(),
         }
     }
 
@@ -236,6 +240,7 @@ fn label(field: &str) -> Option<&'static str> {
         "email.imap.password" => "inboxes-f-imap-password",
         "email.smtp.password" => "inboxes-f-smtp-password",
         "email.from_address" => "inboxes-f-from-address",
+        "email.signature" => "signature-inbox",
         "poll_seconds" => "inboxes-f-poll-seconds",
         "channel" => "inboxes-f-channel",
         "webhook_url" => "inboxes-f-webhook-url",

@@ -1,0 +1,26 @@
+# Formatting, emoji and signatures (the composer).
+signature-inbox = Signature
+signature-inbox-hint = Added under every email reply from this inbox, after the agent's own signature. Formatting as in the composer: **bold**, _italic_, [link](https://…).
+signature-personal = Your email signature
+signature-personal-hint = Added under your email replies, above the inbox's signature. Formatting as in the composer.
+signature-preview = Signature added to this email
+signature-save = Save signature
+format-toolbar = Formatting
+format-word = text
+format-bold = Bold
+format-italic = Italic
+format-strike = Strikethrough
+format-code = Code
+format-link = Link
+format-link-prompt = Link address (https://…)
+format-link-text = link
+format-ul = Bulleted list
+format-ol = Numbered list
+format-bold-title = Bold (Ctrl+B or ⌘B)
+format-italic-title = Italic (Ctrl+I or ⌘I)
+format-link-title = Link (Ctrl+K or ⌘K)
+emoji-search = Search emoji
+emoji-recent = Recently used
+emoji-none = No emoji matches
+emoji-loading = Loading…
+emoji-failed = The emoji could not be loaded

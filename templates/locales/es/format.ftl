@@ -1,0 +1,26 @@
+# Formato, emojis y firmas (el editor de respuestas).
+signature-inbox = Firma
+signature-inbox-hint = Se añade bajo cada respuesta por correo de esta bandeja, después de la firma personal del agente. Con el mismo formato que el editor: **negrita**, _cursiva_, [enlace](https://…).
+signature-personal = Tu firma de correo
+signature-personal-hint = Se añade bajo tus respuestas por correo, encima de la firma de la bandeja. Con el mismo formato que el editor.
+signature-preview = Firma que se añadirá a este correo
+signature-save = Guardar firma
+format-toolbar = Formato
+format-word = texto
+format-bold = Negrita
+format-italic = Cursiva
+format-strike = Tachado
+format-code = Código
+format-link = Enlace
+format-link-prompt = Dirección del enlace (https://…)
+format-link-text = enlace
+format-ul = Lista con viñetas
+format-ol = Lista numerada
+format-bold-title = Negrita (Ctrl+B o ⌘B)
+format-italic-title = Cursiva (Ctrl+I o ⌘I)
+format-link-title = Enlace (Ctrl+K o ⌘K)
+emoji-search = Buscar emoji
+emoji-recent = Usados recientemente
+emoji-none = Ningún emoji coincide
+emoji-loading = Cargando…
+emoji-failed = No se pudieron cargar los emojis
