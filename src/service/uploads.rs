@@ -18,6 +18,28 @@ pub const UNSENT_UPLOAD_MS: i64 = 24 * 3600 * 1000;
 pub const FILES_NOT_ON_CHANNEL: &str =
     "files can be sent by email and in notes; this channel does not carry them yet";
 
+/// The longest voice note recorded in the composer (5:00) is a few MB of Opus; a voice
+/// note is read whole to be remuxed, so it may not be larger than this.
+pub const MAX_VOICE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads a whole (small) body, refusing it past `limit` bytes.
+async fn collect<S, B, E>(mut body: S, limit: u64) -> std::result::Result<Vec<u8>, UploadRefused>
+where
+    S: Stream<Item = std::result::Result<B, E>> + Unpin,
+    B: AsRef<[u8]>,
+    E: std::fmt::Display,
+{
+    let mut out = Vec::new();
+    while let Some(piece) = body.next().await {
+        let piece = piece.map_err(|e| UploadRefused::Unreadable(e.to_string()))?;
+        out.extend_from_slice(piece.as_ref());
+        if out.len() as u64 > limit {
+            return Err(UploadRefused::TooLarge(limit));
+        }
+    }
+    Ok(out)
+}
+
 /// One file of a draft: an upload of the conversation and its caption.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DraftFile {
@@ -130,8 +152,54 @@ impl Services {
 
     /// Stores `body` as a new upload of conversation `conv`, chunk by chunk. Refused
     /// (and whatever was written removed) when it is over the limit, not an accepted
-    /// type, empty or unreadable. Answers once the upload is durable.
+    /// type, empty or unreadable. Answers once the upload is durable. A voice note
+    /// recorded as WebM/Opus (what browsers record) is kept as Ogg/Opus, remuxed
+    /// without re-encoding (`channels::voice`): what WhatsApp and Telegram take as
+    /// voice notes, and what every browser plays.
     pub async fn receive_upload<S, B, E>(
+        self: &Arc<Self>,
+        conv: ConversationId,
+        by: Uploader,
+        filename: &str,
+        voice: bool,
+        body: S,
+    ) -> std::result::Result<Upload, UploadRefused>
+    where
+        S: Stream<Item = std::result::Result<B, E>> + Unpin,
+        B: AsRef<[u8]>,
+        E: std::fmt::Display,
+    {
+        if !voice {
+            return self.store_upload(conv, by, filename, false, body).await;
+        }
+        let limit = self.settings.max_upload_bytes.min(MAX_VOICE_BYTES);
+        let recording = collect(body, limit).await?;
+        let (bytes, name) = blocking(move || {
+            Ok(match crate::channels::voice::webm_opus_to_ogg(&recording) {
+                Ok(ogg) => (ogg, "voice-note.ogg"),
+                // Already Ogg (Firefox can record it), or not WebM at all: the type
+                // check below decides.
+                Err(crate::channels::voice::VoiceError::NotWebm(_)) => {
+                    (recording, "voice-note.ogg")
+                }
+                Err(_) => (Vec::new(), ""),
+            })
+        })
+        .await?;
+        if name.is_empty() {
+            return Err(UploadRefused::Type);
+        }
+        let name = if sniff(&bytes[..bytes.len().min(CHUNK_BYTES)], name) == Some("audio/ogg") {
+            name
+        } else {
+            filename
+        };
+        let body = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(bytes)]);
+        self.store_upload(conv, by, name, true, body).await
+    }
+
+    /// [`receive_upload`](Self::receive_upload)'s storing part.
+    async fn store_upload<S, B, E>(
         self: &Arc<Self>,
         conv: ConversationId,
         by: Uploader,

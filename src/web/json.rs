@@ -162,7 +162,7 @@ pub fn message_json(m: &Message, dir: &Directory) -> Value {
         "mentions": m.mentions.iter().map(|a| a.0).collect::<Vec<_>>(),
         "via_email": m.by_email(),
         "transcript": m.transcript,
-        "attachments": m.attachments.iter().filter(|a| !a.inline).map(|a| json!({"filename": a.filename, "mime": a.mime, "size": a.size, "stored": a.stored})).collect::<Vec<_>>(),
+        "attachments": m.attachments.iter().filter(|a| !a.inline).map(|a| json!({"filename": a.filename, "mime": a.mime, "size": a.size, "stored": a.stored, "voice": a.voice, "caption": a.caption})).collect::<Vec<_>>(),
         "notes": m.notes,
         "created_at": ts(m.created_at),
     })

@@ -121,6 +121,53 @@ async fn browser_voice_note_is_recorded_played_back_and_added() {
             js(&c, "return !document.querySelector('#voice-panel');").await? == json!(true),
             "the panel closes once the note is added"
         );
+
+        // It uploads like any file, and goes out with the message (a note here: every
+        // channel carries files in notes).
+        wait_js(
+            &c,
+            "the voice note uploaded",
+            "document.querySelector('#composer-attachments').value.includes('\"id\"')",
+            WAIT,
+        )
+        .await?;
+        click(&c, "#composer .tab-note").await?;
+        click(&c, "#send").await?;
+        let mut sent = serde_json::Value::Null;
+        for _ in 0..100 {
+            let (_, v) = api.get(&format!("/api/v1/conversations/{conv}")).await;
+            let found = v["messages"].as_array().and_then(|ms| {
+                ms.iter()
+                    .find(|m| m["attachments"].as_array().is_some_and(|a| !a.is_empty()))
+                    .cloned()
+            });
+            if let Some(m) = found {
+                sent = m;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let file = &sent["attachments"][0];
+        assert_eq!(file["voice"], json!(true), "{sent}");
+        // Kept as Ogg/Opus, remuxed from the browser's WebM without re-encoding.
+        assert_eq!(file["mime"], json!("audio/ogg"), "{sent}");
+        assert_eq!(file["filename"], json!("voice-note.ogg"), "{sent}");
+        let mid = sent["id"].as_u64().unwrap();
+        let bytes = http
+            .get(&format!("/conversations/{conv}/messages/{mid}/attachments/0"))
+            .await
+            .bytes()
+            .await?;
+        assert!(bytes.starts_with(b"OggS"), "an Ogg file");
+        assert_eq!(bytes.len() as u64, file["size"].as_u64().unwrap());
+        // The timeline plays it inline.
+        wait_js(
+            &c,
+            "the voice note in the timeline",
+            "document.querySelector('#timeline audio')",
+            WAIT,
+        )
+        .await?;
         Ok(())
     })
     .await;
