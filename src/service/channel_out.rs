@@ -9,7 +9,8 @@
 //! and the Bot API all lack one), so the window is kept as short as one request.
 
 use super::{Result, Services};
-use crate::channels::seam::{OutboundMessage, SendError};
+use crate::channels::seam::{MediaKind, OutboundMessage, SendError, Template, TemplateHeader};
+use crate::domain::template::WaHeaderKind;
 use crate::domain::Inbox;
 use crate::domain::conversation::Conversation;
 use crate::domain::message::{DeliveryStatus, Message};
@@ -33,7 +34,18 @@ impl Services {
             to,
             text: msg.content.clone(),
             media: vec![],
-            template: None,
+            template: msg.whatsapp_template.as_ref().map(|t| Template {
+                name: t.name.clone(),
+                language: t.language.clone(),
+                parameters: t.parameters.clone(),
+                header: t.header.as_ref().map(|(kind, url)| TemplateHeader {
+                    kind: match kind {
+                        WaHeaderKind::Document => MediaKind::Document,
+                        _ => MediaKind::Image,
+                    },
+                    url: url.clone(),
+                }),
+            }),
             window: self.window(inbox, conv).state,
         };
         let requests = provider

@@ -71,8 +71,8 @@ impl Services {
             claim,
             ..
         } = draft;
-        let (content, subject) = match template {
-            None => (content, None),
+        let (content, subject, whatsapp) = match template {
+            None => (content, None, None),
             Some(_) if !content.trim().is_empty() => {
                 return Err(ServiceError::Invalid(crate::domain::validate::Invalid {
                     field: "content",
@@ -81,7 +81,7 @@ impl Services {
             }
             Some(t) => {
                 let r = self.render_template(actor, &c, &t)?;
-                (r.text, r.subject)
+                (r.text, r.subject, r.whatsapp)
             }
         };
         let content = self.content(&content)?;
@@ -112,7 +112,10 @@ impl Services {
         // A messaging channel's reply goes through its provider, and only while the
         // channel's messaging window allows a free-form message.
         let channel = !private && !mail && inbox.messaging.is_some();
-        if channel {
+        if channel && whatsapp.is_some() {
+            // An approved template may go outside the messaging window.
+            self.check_can_send_template(&inbox, &c)?;
+        } else if channel {
             self.check_can_reply(&inbox, &c, content.chars().count())?;
         }
         let mentions = if private {
@@ -145,6 +148,7 @@ impl Services {
         );
         msg.mentions = mentions.clone();
         msg.via_email = mail;
+        msg.whatsapp_template = whatsapp.filter(|_| channel);
         if let Some(subject) = subject.filter(|_| mail) {
             msg.email = Some(crate::domain::message::MailMeta {
                 subject,
