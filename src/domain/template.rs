@@ -71,9 +71,9 @@ pub enum WaHeaderKind {
 pub struct WaHeader {
     #[serde(rename = "type")]
     pub kind: WaHeaderKind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub text: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub url: Option<String>,
 }
 
@@ -93,9 +93,9 @@ pub struct WaButton {
     #[serde(rename = "type")]
     pub kind: WaButtonKind,
     pub text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub phone_number: Option<String>,
 }
 
@@ -121,7 +121,10 @@ fn language_code(field: &'static str, raw: &str) -> Result<String, Invalid> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
-        return Err(invalid(field, "must be a language code such as es or en_US"));
+        return Err(invalid(
+            field,
+            "must be a language code such as es or en_US",
+        ));
     }
     Ok(language)
 }
@@ -133,7 +136,9 @@ fn web_url(field: &'static str, raw: &str) -> Result<String, Invalid> {
         .or_else(|| u.strip_prefix("http://"))
         .unwrap_or("");
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let ok = !host.is_empty() && u.len() <= 2000 && !u.chars().any(|c| c.is_whitespace() || c.is_control());
+    let ok = !host.is_empty()
+        && u.len() <= 2000
+        && !u.chars().any(|c| c.is_whitespace() || c.is_control());
     if !ok {
         return Err(invalid(field, "must be an http(s) URL"));
     }
@@ -189,10 +194,7 @@ impl WhatsAppTemplate {
                     }
                     at_most("whatsapp.header.text", &text, WA_HEADER_MAX)?;
                     if !variables::names(&text).is_empty() {
-                        return Err(invalid(
-                            "whatsapp.header.text",
-                            "must not have variables",
-                        ));
+                        return Err(invalid("whatsapp.header.text", "must not have variables"));
                     }
                     WaHeader {
                         kind: h.kind,
@@ -226,7 +228,10 @@ impl WhatsAppTemplate {
             let (url, phone_number) = match b.kind {
                 WaButtonKind::QuickReply => (None, None),
                 WaButtonKind::Url => (
-                    Some(web_url("whatsapp.buttons.url", b.url.as_deref().unwrap_or(""))?),
+                    Some(web_url(
+                        "whatsapp.buttons.url",
+                        b.url.as_deref().unwrap_or(""),
+                    )?),
                     None,
                 ),
                 WaButtonKind::PhoneNumber => {

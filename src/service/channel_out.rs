@@ -10,10 +10,10 @@
 
 use super::{Result, Services};
 use crate::channels::seam::{MediaKind, OutboundMessage, SendError, Template, TemplateHeader};
-use crate::domain::template::WaHeaderKind;
 use crate::domain::Inbox;
 use crate::domain::conversation::Conversation;
 use crate::domain::message::{DeliveryStatus, Message};
+use crate::domain::template::WaHeaderKind;
 use crate::store::{Abort, Fence, Job, JobKind, StoreError};
 
 impl Services {

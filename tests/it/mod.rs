@@ -62,3 +62,4 @@ mod ops;
 #[path = "../support/twilio_fake.rs"]
 pub mod twilio_fake;
 mod whatsapp;
+mod whatsapp_templates;
