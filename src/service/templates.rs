@@ -153,8 +153,9 @@ impl Services {
         Ok(())
     }
 
-    /// Every template with its fields prefilled from conversation `id` (one of the
-    /// agent's inboxes, else not found).
+    /// The templates that may go in conversation `id` (one of the agent's inboxes, else
+    /// not found) with their fields prefilled: a WhatsApp template only on its inbox,
+    /// and only those once the messaging window has closed.
     pub fn templates_for_conversation(
         &self,
         actor: &Agent,
@@ -162,10 +163,19 @@ impl Services {
     ) -> Result<Vec<TemplateForConversation>> {
         let c = self.conversation_for(actor, id)?;
         let values = self.variables_of(actor, &c)?;
+        let dir = self.directory();
+        let inbox = dir.inbox(c.inbox_id).ok_or(ServiceError::NotFound)?;
+        // Past the messaging window only this inbox's WhatsApp templates may go; a
+        // WhatsApp template is of use only on its own inbox.
+        let closed = self.window(inbox, &c).state == crate::channels::seam::WindowState::Closed;
         Ok(self
             .store
             .templates()?
             .into_iter()
+            .filter(|t| match &t.whatsapp {
+                Some(w) => w.inbox_id == inbox.id.0,
+                None => !closed,
+            })
             .map(|template| TemplateForConversation {
                 fields: template
                     .fields()

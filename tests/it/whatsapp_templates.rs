@@ -28,9 +28,25 @@ fn shipped(inbox: u64) -> Value {
     })
 }
 
+/// The composer's template list for conversation `conv`.
+async fn listed(web: &Client, conv: u64) -> Value {
+    let (s, text) = web
+        .get_text(&format!("/conversations/{conv}/templates"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
 #[actix_web::test]
 async fn whatsapp_template_goes_with_its_components_outside_the_window() {
-    let (app, _web, api, fake, inbox, hook) = whatsapp_inbox_web().await;
+    let (app, web, api, fake, inbox, hook) = whatsapp_inbox_web().await;
+    let (s, plain) = api
+        .post(
+            "/api/v1/templates",
+            json!({"name": "Gracias", "language": "es", "body": "¡Gracias, {{contact.first_name}}!"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{plain}");
     let (s, t) = api.post("/api/v1/templates", shipped(inbox)).await;
     assert_eq!(s, StatusCode::CREATED, "{t}");
     assert_eq!(
@@ -69,8 +85,38 @@ async fn whatsapp_template_goes_with_its_components_outside_the_window() {
         .as_u64()
         .unwrap();
 
+    // Inside the window the composer offers every template and the text box.
+    let names = |v: &Value| -> Vec<String> {
+        v["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        names(&listed(&web, conv).await),
+        ["Gracias", "Pedido en camino"]
+    );
+    let (_, pane) = web.get_text(&format!("/conversations/{conv}/pane")).await;
+    assert!(!pane.contains("templates-only"), "{pane}");
+
     // 25 hours later free text is refused, before anything is sent…
     app.clock.advance_secs(25 * 3600);
+    web.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    // …the composer offers only this inbox's WhatsApp templates…
+    let (_, pane) = web.get_text(&format!("/conversations/{conv}/pane")).await;
+    assert!(pane.contains("templates-only"), "{pane}");
+    assert!(pane.contains("id=\"template-open-closed\""), "{pane}");
+    assert_eq!(names(&listed(&web, conv).await), ["Pedido en camino"]);
+    // …and a plain template is free text there.
+    let (s, v) = api
+        .post(
+            &format!("/api/v1/conversations/{conv}/messages"),
+            json!({"template_id": plain["id"], "fields": {}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
     let url = format!("/api/v1/conversations/{conv}/messages");
     let (s, v) = api.post(&url, json!({"content": "¿Sigues ahí?"})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
