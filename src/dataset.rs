@@ -277,6 +277,7 @@ fn reply(
         via_email: false,
         transcript: false,
         sender: None,
+        whatsapp_template: None,
     };
     store
         .update_conversation(c, |conv| {

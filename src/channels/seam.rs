@@ -199,7 +199,17 @@ pub struct OutboundMedia {
 pub struct Template {
     pub name: String,
     pub language: String,
+    /// The body's parameters, in order.
     pub parameters: Vec<String>,
+    /// A media header's file (image or document), sent as the header's parameter.
+    pub header: Option<TemplateHeader>,
+}
+
+/// The file a template's media header shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateHeader {
+    pub kind: MediaKind,
+    pub url: String,
 }
 
 /// Where a contact's messaging window stands at send time.

@@ -115,6 +115,10 @@ pub struct Message {
     /// plus-address) shows as themselves and changes nothing about the conversation.
     #[serde(default)]
     pub sender: Option<Sender>,
+    /// An agent's WhatsApp template message: the provider gets it as a template (it
+    /// may go outside the messaging window); `content` is its filled body.
+    #[serde(default)]
+    pub whatsapp_template: Option<super::template::WaSend>,
 }
 
 /// The sender of one inbound message.
@@ -244,6 +248,7 @@ impl Message {
             via_email: false,
             transcript: false,
             sender: None,
+            whatsapp_template: None,
         }
     }
 
@@ -327,6 +332,7 @@ mod tests {
             via_email: false,
             transcript: false,
             sender: None,
+            whatsapp_template: None,
         }
     }
 

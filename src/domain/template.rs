@@ -25,6 +25,246 @@ pub struct MessageTemplate {
     pub subject: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// A WhatsApp approved template: sent as a template message on its inbox (also
+    /// outside the 24-hour window). Its body is then the template's `body`.
+    #[serde(default)]
+    pub whatsapp: Option<WhatsAppTemplate>,
+}
+
+/// Longest WhatsApp template body (Meta's limit), in characters.
+pub const WA_BODY_MAX: usize = 1024;
+/// Longest WhatsApp header text (Meta's limit), in characters.
+pub const WA_HEADER_MAX: usize = 60;
+/// Most buttons on a WhatsApp template (Meta's limit).
+pub const WA_BUTTONS_MAX: usize = 10;
+
+/// A WhatsApp approved template as Meta knows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhatsAppTemplate {
+    /// The approved template's name at Meta (`order_shipped`).
+    pub name: String,
+    /// Its language code (`es`, `en_US`).
+    pub language: String,
+    /// Its body, with numbered variables `{{1}}`, `{{2}}`…
+    pub body: String,
+    #[serde(default)]
+    pub header: Option<WaHeader>,
+    #[serde(default)]
+    pub buttons: Vec<WaButton>,
+    /// The WhatsApp inbox it was approved for.
+    pub inbox_id: u64,
+}
+
+/// What a WhatsApp template shows above its body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaHeaderKind {
+    Text,
+    Image,
+    Document,
+}
+
+/// A WhatsApp template's header: a text, or an image or document at a URL.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaHeader {
+    #[serde(rename = "type")]
+    pub kind: WaHeaderKind,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// A kind of WhatsApp template button.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaButtonKind {
+    QuickReply,
+    Url,
+    PhoneNumber,
+}
+
+/// One button of a WhatsApp template.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaButton {
+    #[serde(rename = "type")]
+    pub kind: WaButtonKind,
+    pub text: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub phone_number: Option<String>,
+}
+
+/// A WhatsApp template message as sent: what the provider's components need. Kept on
+/// the stored message so that the outbox sends it as a template.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaSend {
+    pub name: String,
+    pub language: String,
+    /// A media header's kind and URL.
+    pub header: Option<(WaHeaderKind, String)>,
+    /// The body's variables `{{1}}…` in order, filled.
+    pub parameters: Vec<String>,
+}
+
+fn language_code(field: &'static str, raw: &str) -> Result<String, Invalid> {
+    let language = raw.trim().to_string();
+    if language.is_empty() {
+        return Err(invalid(field, "must not be empty"));
+    }
+    if language.len() > 16
+        || !language
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(invalid(
+            field,
+            "must be a language code such as es or en_US",
+        ));
+    }
+    Ok(language)
+}
+
+fn web_url(field: &'static str, raw: &str) -> Result<String, Invalid> {
+    let u = raw.trim();
+    let rest = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"))
+        .unwrap_or("");
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let ok = !host.is_empty()
+        && u.len() <= 2000
+        && !u.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !ok {
+        return Err(invalid(field, "must be an http(s) URL"));
+    }
+    Ok(u.to_string())
+}
+
+impl WhatsAppTemplate {
+    /// How many numbered variables the body has (`{{1}}`…`{{n}}`).
+    pub fn variable_count(&self) -> usize {
+        variables::names(&self.body).len()
+    }
+
+    /// Trims and checks it: Meta's name rules, a language code, a body within Meta's
+    /// limit whose variables are exactly `{{1}}`…`{{n}}`, a header and buttons as Meta
+    /// takes them.
+    pub fn check(self) -> Result<WhatsAppTemplate, Invalid> {
+        let name = self.name.trim().to_string();
+        if name.is_empty()
+            || name.len() > 512
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(invalid(
+                "whatsapp.name",
+                "must be the approved template's name: lowercase letters, digits and _",
+            ));
+        }
+        let language = language_code("whatsapp.language", &self.language)?;
+        let body = self.body.trim().to_string();
+        if body.is_empty() {
+            return Err(invalid("whatsapp.body", "must not be empty"));
+        }
+        at_most("whatsapp.body", &body, WA_BODY_MAX)?;
+        let names = variables::names(&body);
+        let numbered = names
+            .iter()
+            .enumerate()
+            .all(|(i, n)| n.parse::<usize>().ok() == Some(i + 1));
+        if !numbered {
+            return Err(invalid(
+                "whatsapp.body",
+                "variables must be numbered {{1}}, {{2}}… in order",
+            ));
+        }
+        let header = match self.header {
+            None => None,
+            Some(h) => Some(match h.kind {
+                WaHeaderKind::Text => {
+                    let text = h.text.unwrap_or_default().trim().to_string();
+                    if text.is_empty() {
+                        return Err(invalid("whatsapp.header.text", "must not be empty"));
+                    }
+                    at_most("whatsapp.header.text", &text, WA_HEADER_MAX)?;
+                    if !variables::names(&text).is_empty() {
+                        return Err(invalid("whatsapp.header.text", "must not have variables"));
+                    }
+                    WaHeader {
+                        kind: h.kind,
+                        text: Some(text),
+                        url: None,
+                    }
+                }
+                WaHeaderKind::Image | WaHeaderKind::Document => WaHeader {
+                    kind: h.kind,
+                    text: None,
+                    url: Some(web_url(
+                        "whatsapp.header.url",
+                        h.url.as_deref().unwrap_or(""),
+                    )?),
+                },
+            }),
+        };
+        if self.buttons.len() > WA_BUTTONS_MAX {
+            return Err(invalid(
+                "whatsapp.buttons",
+                format!("must be at most {WA_BUTTONS_MAX}"),
+            ));
+        }
+        let mut buttons = Vec::new();
+        for b in self.buttons {
+            let text = b.text.trim().to_string();
+            if text.is_empty() {
+                return Err(invalid("whatsapp.buttons.text", "must not be empty"));
+            }
+            at_most("whatsapp.buttons.text", &text, 25)?;
+            let (url, phone_number) = match b.kind {
+                WaButtonKind::QuickReply => (None, None),
+                WaButtonKind::Url => (
+                    Some(web_url(
+                        "whatsapp.buttons.url",
+                        b.url.as_deref().unwrap_or(""),
+                    )?),
+                    None,
+                ),
+                WaButtonKind::PhoneNumber => {
+                    let p = b.phone_number.unwrap_or_default().trim().to_string();
+                    let digits = p.trim_start_matches('+');
+                    if digits.len() < 6
+                        || digits.len() > 20
+                        || !digits.chars().all(|c| c.is_ascii_digit())
+                    {
+                        return Err(invalid(
+                            "whatsapp.buttons.phone_number",
+                            "must be a phone number such as +34600111222",
+                        ));
+                    }
+                    (None, Some(p))
+                }
+            };
+            buttons.push(WaButton {
+                kind: b.kind,
+                text,
+                url,
+                phone_number,
+            });
+        }
+        Ok(WhatsAppTemplate {
+            name,
+            language,
+            body,
+            header,
+            buttons,
+            inbox_id: self.inbox_id,
+        })
+    }
 }
 
 /// The fields an admin types, checked by [`TemplateInput::check`].
@@ -34,6 +274,9 @@ pub struct TemplateInput {
     pub language: String,
     pub body: String,
     pub subject: String,
+    /// A WhatsApp approved template; its body becomes the template's body, and its
+    /// name and language fill `name` and `language` when they are empty.
+    pub whatsapp: Option<WhatsAppTemplate>,
 }
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> Invalid {
@@ -53,22 +296,17 @@ fn at_most(field: &'static str, s: &str, max: usize) -> Result<(), Invalid> {
 impl TemplateInput {
     /// Trims and checks every field: name, language and body are required.
     pub fn check(self) -> Result<TemplateInput, Invalid> {
-        let name = super::validate::name("name", &self.name, NAME_MAX)?;
-        let language = self.language.trim().to_string();
-        if language.is_empty() {
-            return Err(invalid("language", "must not be empty"));
-        }
-        if language.len() > 16
-            || !language
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            return Err(invalid(
-                "language",
-                "must be a language code such as es or en_US",
-            ));
-        }
-        let body = self.body.trim().to_string();
+        let whatsapp = self.whatsapp.map(WhatsAppTemplate::check).transpose()?;
+        let or_wa = |v: String, f: fn(&WhatsAppTemplate) -> &String| match &whatsapp {
+            Some(w) if v.trim().is_empty() => f(w).clone(),
+            _ => v,
+        };
+        let name = super::validate::name("name", &or_wa(self.name, |w| &w.name), NAME_MAX)?;
+        let language = language_code("language", &or_wa(self.language, |w| &w.language))?;
+        let body = match &whatsapp {
+            Some(w) => w.body.clone(),
+            None => self.body.trim().to_string(),
+        };
         if body.is_empty() {
             return Err(invalid("body", "must not be empty"));
         }
@@ -83,6 +321,7 @@ impl TemplateInput {
             language,
             body,
             subject,
+            whatsapp,
         })
     }
 }
@@ -137,6 +376,7 @@ mod tests {
             subject: Some("Pedido {{order_number}}".into()),
             created_at: Timestamp(0),
             updated_at: Timestamp(0),
+            whatsapp: None,
         }
     }
 
@@ -171,6 +411,7 @@ mod tests {
             language: " es ".into(),
             body: " Hola ".into(),
             subject: "".into(),
+            whatsapp: None,
         }
         .check()
         .unwrap();
@@ -181,6 +422,7 @@ mod tests {
                 language: language.into(),
                 body: body.into(),
                 subject: String::new(),
+                whatsapp: None,
             }
             .check()
             .unwrap_err()

@@ -9,10 +9,11 @@
 //! and the Bot API all lack one), so the window is kept as short as one request.
 
 use super::{Result, Services};
-use crate::channels::seam::{OutboundMessage, SendError};
+use crate::channels::seam::{MediaKind, OutboundMessage, SendError, Template, TemplateHeader};
 use crate::domain::Inbox;
 use crate::domain::conversation::Conversation;
 use crate::domain::message::{DeliveryStatus, Message};
+use crate::domain::template::WaHeaderKind;
 use crate::store::{Abort, Fence, Job, JobKind, StoreError};
 
 impl Services {
@@ -35,7 +36,18 @@ impl Services {
             to,
             text: crate::domain::markdown::render::for_channel(&msg.content, markup),
             media: vec![],
-            template: None,
+            template: msg.whatsapp_template.as_ref().map(|t| Template {
+                name: t.name.clone(),
+                language: t.language.clone(),
+                parameters: t.parameters.clone(),
+                header: t.header.as_ref().map(|(kind, url)| TemplateHeader {
+                    kind: match kind {
+                        WaHeaderKind::Document => MediaKind::Document,
+                        _ => MediaKind::Image,
+                    },
+                    url: url.clone(),
+                }),
+            }),
             window: self.window(inbox, conv).state,
         };
         let requests = provider

@@ -76,8 +76,8 @@ impl Services {
             ..
         } = draft;
         let files = self.draft_attachments(id, &attachments)?;
-        let (content, subject) = match template {
-            None => (content, None),
+        let (content, subject, whatsapp) = match template {
+            None => (content, None, None),
             Some(_) if !content.trim().is_empty() => {
                 return Err(ServiceError::Invalid(crate::domain::validate::Invalid {
                     field: "content",
@@ -86,7 +86,7 @@ impl Services {
             }
             Some(t) => {
                 let r = self.render_template(actor, &c, &t)?;
-                (r.text, r.subject)
+                (r.text, r.subject, r.whatsapp)
             }
         };
         let content = if files.is_empty() || !content.trim().is_empty() {
@@ -129,7 +129,10 @@ impl Services {
         {
             return Err(ServiceError::Conflict(super::uploads::FILES_NOT_ON_CHANNEL));
         }
-        if channel {
+        if channel && whatsapp.is_some() {
+            // An approved template may go outside the messaging window.
+            self.check_can_send_template(&inbox, &c)?;
+        } else if channel {
             self.check_can_reply(&inbox, &c, content.chars().count())?;
         }
         let mentions = if private {
@@ -162,6 +165,7 @@ impl Services {
         );
         msg.mentions = mentions.clone();
         msg.via_email = mail;
+        msg.whatsapp_template = whatsapp.filter(|_| channel);
         if let Some(subject) = subject.filter(|_| mail) {
             msg.email = Some(crate::domain::message::MailMeta {
                 subject,

@@ -69,6 +69,9 @@ pub struct ChannelFacts {
     pub statuses: Vec<&'static str>,
     /// Milliseconds left in the open window, by this server's clock.
     pub left_ms: i64,
+    /// WhatsApp approved templates can be sent here (the composer offers only them
+    /// once the window has closed).
+    pub templates: bool,
 }
 
 /// A status change asked for by an agent.
@@ -310,6 +313,7 @@ impl Services {
                 left_ms: window
                     .closes_at
                     .map_or(0, |t| t.0.saturating_sub(self.clock.now().0)),
+                templates: caps.templates && super::templates::whatsapp_cloud(inbox),
             })
         });
         let scheduled = self.store.scheduled_of(c.id)?;

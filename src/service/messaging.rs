@@ -260,6 +260,25 @@ impl Services {
         Ok(())
     }
 
+    /// Whether an approved template may go to conversation `c` now: the channel sends
+    /// templates and the conversation has an address on it. The window does not matter.
+    pub fn check_can_send_template(&self, inbox: &Inbox, c: &Conversation) -> Result<()> {
+        let caps = self.capabilities(inbox).ok_or(ServiceError::Conflict(
+            "this inbox's provider settings cannot be read",
+        ))?;
+        if !caps.templates || !super::templates::whatsapp_cloud(inbox) {
+            return Err(ServiceError::Conflict(
+                "this channel does not send WhatsApp approved templates",
+            ));
+        }
+        if recipient(inbox, c).is_none() {
+            return Err(ServiceError::Conflict(
+                "this conversation has no address on this channel to reply to",
+            ));
+        }
+        Ok(())
+    }
+
     /// Where a conversation's messaging window stands now.
     pub fn window(&self, inbox: &Inbox, conv: &Conversation) -> WindowView {
         let Some(w) = self.capabilities(inbox).and_then(|c| c.window) else {

@@ -4,7 +4,35 @@
 use super::{Result, ServiceError, Services, from_store};
 use crate::domain::conversation::ConversationId;
 use crate::domain::template::{MessageTemplate, TemplateInput};
-use crate::domain::{Agent, Timestamp};
+use crate::domain::template::{WaHeaderKind, WaSend, WhatsAppTemplate};
+use crate::domain::validate::Invalid;
+use crate::domain::{Agent, ChannelKind, Inbox, InboxId, Timestamp};
+
+/// The template message for `w` with the agent's values of `{{1}}…` (all given:
+/// rendering refused the send otherwise).
+fn wa_send(w: &WhatsAppTemplate, given: &[(String, String)]) -> WaSend {
+    let parameters = (1..=w.variable_count())
+        .map(|n| {
+            let name = n.to_string();
+            given
+                .iter()
+                .find(|(k, v)| *k == name && !v.trim().is_empty())
+                .map(|(_, v)| v.trim().to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    let header = w
+        .header
+        .as_ref()
+        .filter(|h| h.kind != WaHeaderKind::Text)
+        .and_then(|h| h.url.clone().map(|u| (h.kind, u)));
+    WaSend {
+        name: w.name.clone(),
+        language: w.language.clone(),
+        header,
+        parameters,
+    }
+}
 
 /// A template as the composer's dialog opens it for one conversation: each field with
 /// the value the conversation gives it (empty when none).
@@ -26,6 +54,9 @@ pub struct TemplateUse {
 pub(super) struct Rendered {
     pub text: String,
     pub subject: Option<String>,
+    /// On the WhatsApp inbox the template was approved for: what its template message
+    /// carries.
+    pub whatsapp: Option<crate::domain::template::WaSend>,
 }
 
 fn template_from(
@@ -42,10 +73,35 @@ fn template_from(
         subject: (!input.subject.is_empty()).then_some(input.subject),
         created_at,
         updated_at: now,
+        whatsapp: input.whatsapp,
     }
 }
 
+/// Whether `inbox` sends WhatsApp approved templates by name (WhatsApp Cloud).
+pub(super) fn whatsapp_cloud(inbox: &Inbox) -> bool {
+    inbox.channel == ChannelKind::WhatsApp
+        && inbox
+            .messaging
+            .as_ref()
+            .is_some_and(|m| m.provider == crate::domain::messaging::Provider::WhatsAppCloud)
+}
+
 impl Services {
+    /// A WhatsApp template belongs to a WhatsApp Cloud inbox.
+    fn check_whatsapp_inbox(&self, input: &TemplateInput) -> Result<()> {
+        let Some(w) = &input.whatsapp else {
+            return Ok(());
+        };
+        let dir = self.directory();
+        if !dir.inbox(InboxId(w.inbox_id)).is_some_and(whatsapp_cloud) {
+            return Err(ServiceError::Invalid(Invalid {
+                field: "whatsapp.inbox_id",
+                reason: "must be a WhatsApp Cloud API inbox".into(),
+            }));
+        }
+        Ok(())
+    }
+
     /// Every template (all agents may read and send them).
     pub fn templates(&self, _actor: &Agent) -> Result<Vec<MessageTemplate>> {
         Ok(self.store.templates()?)
@@ -64,6 +120,7 @@ impl Services {
     ) -> Result<MessageTemplate> {
         Self::require_admin(actor)?;
         let input = input.check()?;
+        self.check_whatsapp_inbox(&input)?;
         let now = self.clock.now();
         let t = template_from(input, self.store.generate_id()?, now, now);
         self.store.put_template(&t, false)?;
@@ -81,6 +138,7 @@ impl Services {
         Self::require_admin(actor)?;
         let cur = self.template(actor, id)?;
         let input = input.check()?;
+        self.check_whatsapp_inbox(&input)?;
         let t = template_from(input, id, cur.created_at, self.clock.now());
         self.store.put_template(&t, true).map_err(from_store)?;
         self.store.durable().await?;
@@ -95,8 +153,9 @@ impl Services {
         Ok(())
     }
 
-    /// Every template with its fields prefilled from conversation `id` (one of the
-    /// agent's inboxes, else not found).
+    /// The templates that may go in conversation `id` (one of the agent's inboxes, else
+    /// not found) with their fields prefilled: a WhatsApp template only on its inbox,
+    /// and only those once the messaging window has closed.
     pub fn templates_for_conversation(
         &self,
         actor: &Agent,
@@ -104,10 +163,19 @@ impl Services {
     ) -> Result<Vec<TemplateForConversation>> {
         let c = self.conversation_for(actor, id)?;
         let values = self.variables_of(actor, &c)?;
+        let dir = self.directory();
+        let inbox = dir.inbox(c.inbox_id).ok_or(ServiceError::NotFound)?;
+        // Past the messaging window only this inbox's WhatsApp templates may go; a
+        // WhatsApp template is of use only on its own inbox.
+        let closed = self.window(inbox, &c).state == crate::channels::seam::WindowState::Closed;
         Ok(self
             .store
             .templates()?
             .into_iter()
+            .filter(|t| match &t.whatsapp {
+                Some(w) => w.inbox_id == inbox.id.0,
+                None => !closed,
+            })
             .map(|template| TemplateForConversation {
                 fields: template
                     .fields()
@@ -136,9 +204,21 @@ impl Services {
         if !body.missing.is_empty() {
             return Err(ServiceError::Unfilled(body.missing));
         }
+        let dir = self.directory();
+        let inbox = dir.inbox(c.inbox_id).ok_or(ServiceError::NotFound)?;
+        let whatsapp = match &template.whatsapp {
+            Some(w) if w.inbox_id == inbox.id.0 => Some(wa_send(w, &t.fields)),
+            Some(_) if inbox.channel == ChannelKind::WhatsApp => {
+                return Err(ServiceError::Conflict(
+                    "this WhatsApp template was approved for another WhatsApp inbox",
+                ));
+            }
+            _ => None,
+        };
         Ok(Rendered {
             text: body.text,
             subject,
+            whatsapp,
         })
     }
 }

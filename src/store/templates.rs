@@ -55,7 +55,9 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use crate::domain::Timestamp;
-    use crate::domain::template::MessageTemplate;
+    use crate::domain::template::{
+        MessageTemplate, WaButton, WaButtonKind, WaHeader, WaHeaderKind, WhatsAppTemplate,
+    };
     use crate::store::Store;
     use crate::store::test_support::on_both_engines;
 
@@ -68,6 +70,7 @@ mod tests {
             subject: None,
             created_at: Timestamp(1),
             updated_at: Timestamp(1),
+            whatsapp: None,
         };
         store.put_template(&t, false).unwrap();
         t.id = 4;
@@ -89,7 +92,55 @@ mod tests {
         assert!(store.template(3).unwrap().is_none());
         assert!(store.delete_template(3).is_err());
         assert_eq!(store.template(4).unwrap().unwrap().name, "Otro");
+        // A WhatsApp template keeps its approved name, header and buttons.
+        t.whatsapp = Some(WhatsAppTemplate {
+            name: "order_shipped".into(),
+            language: "es".into(),
+            body: "Hola {{1}}".into(),
+            header: Some(WaHeader {
+                kind: WaHeaderKind::Image,
+                text: None,
+                url: Some("https://shop.example/logo.png".into()),
+            }),
+            buttons: vec![WaButton {
+                kind: WaButtonKind::QuickReply,
+                text: "Gracias".into(),
+                url: None,
+                phone_number: None,
+            }],
+            inbox_id: 9,
+        });
+        store.put_template(&t, true).unwrap();
+        assert_eq!(store.template(4).unwrap().unwrap(), t);
     }
 
     on_both_engines!(templates_are_kept_changed_and_deleted);
+
+    /// A template stored before WhatsApp templates existed still reads.
+    #[test]
+    fn templates_stored_before_whatsapp_read() {
+        #[derive(serde::Serialize)]
+        struct Before {
+            id: u64,
+            name: String,
+            language: String,
+            body: String,
+            subject: Option<String>,
+            created_at: Timestamp,
+            updated_at: Timestamp,
+        }
+        let old = Before {
+            id: 1,
+            name: "Envío".into(),
+            language: "es".into(),
+            body: "b".into(),
+            subject: None,
+            created_at: Timestamp(1),
+            updated_at: Timestamp(2),
+        };
+        let bytes = crate::store::enc(&old).unwrap();
+        let t: MessageTemplate =
+            crate::store::dec(crate::store::schema::TEMPLATEID_TEMPLATE, &bytes).unwrap();
+        assert_eq!((t.name.as_str(), t.whatsapp), ("Envío", None));
+    }
 }

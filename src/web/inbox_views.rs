@@ -461,6 +461,9 @@ pub struct PanePartial {
     pub window_closes_at: Option<TimeView>,
     /// The window has closed: only an approved template may go.
     pub window_closed: bool,
+    /// The window has closed on a channel with approved templates: the composer
+    /// offers only them (notes still go).
+    pub window_templates: bool,
     /// The time left in the open window, by the server's clock, in words and in ms
     /// (the page counts it down from there).
     pub window_left: String,
@@ -578,6 +581,9 @@ impl PanePartial {
                 .channel
                 .as_ref()
                 .is_some_and(|f| f.window.state == crate::channels::seam::WindowState::Closed),
+            window_templates: p.channel.as_ref().is_some_and(|f| {
+                f.templates && f.window.state == crate::channels::seam::WindowState::Closed
+            }),
             reported_statuses: p.channel.as_ref().map(|f| {
                 f.statuses
                     .iter()

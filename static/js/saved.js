@@ -408,7 +408,7 @@
   document.addEventListener("click", function (ev) {
     var t = ev.target;
     if (!t.closest) return;
-    var o = t.closest("#template-open");
+    var o = t.closest("#template-open, #template-open-closed");
     if (o) {
       var d = o.closest("details");
       if (d) d.open = false;

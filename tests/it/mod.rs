@@ -66,3 +66,4 @@ mod ops;
 pub mod twilio_fake;
 mod uploads;
 mod whatsapp;
+mod whatsapp_templates;

@@ -257,7 +257,11 @@ fn whatsapp_send(st: &mut State, body: &[u8]) -> HttpResponse {
         "image" | "audio" | "video" | "document" | "sticker" => {
             obj["link"].is_string() || obj["id"].is_string()
         }
-        "template" => obj["name"].is_string() && obj["language"]["code"].is_string(),
+        "template" => {
+            obj["name"].is_string()
+                && obj["language"]["code"].is_string()
+                && template_components_valid(&obj["components"])
+        }
         _ => false,
     };
     if !valid {
@@ -270,6 +274,37 @@ fn whatsapp_send(st: &mut State, body: &[u8]) -> HttpResponse {
         "contacts": [{"input": to, "wa_id": wa_id}],
         "messages": [{"id": format!("wamid.FAKE{:06}", st.next), "message_status": "accepted"}],
     }))
+}
+
+/// A template's `components` as the Cloud API takes them: absent, or a list of
+/// `header` (one media or text parameter), `body` (text parameters) and `button`
+/// components (with `sub_type` and `index`).
+fn template_components_valid(c: &Value) -> bool {
+    let Some(list) = c.as_array() else {
+        return c.is_null();
+    };
+    list.iter().all(|comp| {
+        let params = comp["parameters"].as_array();
+        match comp["type"].as_str() {
+            Some("header") => params.is_some_and(|p| {
+                p.len() == 1
+                    && match p[0]["type"].as_str() {
+                        Some("text") => p[0]["text"].is_string(),
+                        Some(k @ ("image" | "document" | "video")) => {
+                            p[0][k]["link"].is_string() || p[0][k]["id"].is_string()
+                        }
+                        _ => false,
+                    }
+            }),
+            Some("body") => params.is_some_and(|p| {
+                p.iter().all(|x| {
+                    x["type"] == "text" && x["text"].as_str().is_some_and(|t| !t.is_empty())
+                })
+            }),
+            Some("button") => comp["sub_type"].is_string() && comp["index"].is_string(),
+            _ => false,
+        }
+    })
 }
 
 fn messenger_send(st: &mut State, body: &[u8]) -> HttpResponse {

@@ -249,6 +249,7 @@ fn what_messenger_cannot_carry_is_refused_before_sending() {
         name: "t".into(),
         language: "en".into(),
         parameters: vec![],
+        header: None,
     });
     assert!(matches!(p.send(&tpl), Err(SendError::Permanent(_))));
     let mut phone = outbound("hi", vec![], WindowState::Open);

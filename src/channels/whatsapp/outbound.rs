@@ -99,15 +99,31 @@ pub(super) fn send(cfg: &Config, msg: &OutboundMessage) -> Result<HttpRequest, S
     Ok(HttpRequest::post_json(url, &body).bearer(&cfg.access_token))
 }
 
+/// A template message: a media header's file as the header's parameter, the body's
+/// variables as text parameters (Cloud API `type: "template"`).
 fn template(t: &Template) -> Value {
     let mut tpl = json!({"name": t.name, "language": {"code": t.language}});
+    let mut components = Vec::new();
+    if let Some(h) = &t.header {
+        let kind = match h.kind {
+            MediaKind::Document => "document",
+            MediaKind::Video => "video",
+            _ => "image",
+        };
+        components.push(json!({"type": "header", "parameters": [
+            {"type": kind, kind: {"link": h.url}}
+        ]}));
+    }
     if !t.parameters.is_empty() {
         let params: Vec<Value> = t
             .parameters
             .iter()
             .map(|p| json!({"type": "text", "text": p}))
             .collect();
-        tpl["components"] = json!([{"type": "body", "parameters": params}]);
+        components.push(json!({"type": "body", "parameters": params}));
+    }
+    if !components.is_empty() {
+        tpl["components"] = Value::Array(components);
     }
     json!({"type": "template", "template": tpl})
 }

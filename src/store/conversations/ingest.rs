@@ -397,6 +397,7 @@ impl Store {
                     name: m.sender.name.clone().unwrap_or_default(),
                     address: m.sender.email().or_else(|| m.sender.phone()),
                 }),
+                whatsapp_template: None,
             };
             let msg = TimelineItem::Message(msg);
             tx.push(conv.id, &msg)?;

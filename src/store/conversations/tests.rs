@@ -81,6 +81,7 @@ fn every_timeline_and_conversation_shape_round_trips() {
         via_email: true,
         transcript: false,
         sender: None,
+        whatsapp_template: None,
     });
     assert_eq!(
         super::super::codec::decode::<TimelineItem>(&super::super::codec::encode(&m).unwrap())

@@ -155,6 +155,7 @@ fn fill(s: &Store) {
         subject: Some("Pedido {{order_number}}".into()),
         created_at: Timestamp(7),
         updated_at: Timestamp(7),
+        whatsapp: None,
     };
     s.put_template(&template, false).unwrap();
     let pdf = AttachmentMeta {

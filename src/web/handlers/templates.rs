@@ -28,6 +28,7 @@ pub fn template_json(t: &MessageTemplate) -> Value {
         "body": t.body,
         "subject": t.subject,
         "fields": t.fields(),
+        "whatsapp": t.whatsapp,
         "created_at": ts(t.created_at),
         "updated_at": ts(t.updated_at),
     })
@@ -68,19 +69,43 @@ pub struct TemplateBody {
     language: Option<String>,
     body: Option<String>,
     subject: Option<String>,
+    /// Absent: unchanged; `null`: none; an object: the WhatsApp approved template.
+    #[serde(default, deserialize_with = "present")]
+    whatsapp: Option<Value>,
+}
+
+/// A field that is present (`null` included) reads as `Some`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 impl TemplateBody {
-    fn input(self, cur: Option<&MessageTemplate>) -> TemplateInput {
+    fn input(self, cur: Option<&MessageTemplate>) -> Result<TemplateInput, ServiceError> {
         let pick = |v: Option<String>, f: fn(&MessageTemplate) -> String| {
             v.or_else(|| cur.map(f)).unwrap_or_default()
         };
-        TemplateInput {
+        let whatsapp = match self.whatsapp {
+            None => cur.and_then(|c| c.whatsapp.clone()),
+            Some(Value::Null) => None,
+            Some(v) => Some(serde_json::from_value(v).map_err(|e| {
+                ServiceError::Invalid(Invalid {
+                    field: "whatsapp",
+                    reason: e.to_string(),
+                })
+            })?),
+        };
+        // A WhatsApp template's body is its WhatsApp body.
+        let body = match (&self.body, &whatsapp) {
+            (None, Some(_)) => String::new(),
+            _ => pick(self.body, |c| c.body.clone()),
+        };
+        Ok(TemplateInput {
             name: pick(self.name, |c| c.name.clone()),
             language: pick(self.language, |c| c.language.clone()),
-            body: pick(self.body, |c| c.body.clone()),
+            body,
             subject: pick(self.subject, |c| c.subject.clone().unwrap_or_default()),
-        }
+            whatsapp,
+        })
     }
 }
 
@@ -95,7 +120,7 @@ pub async fn api_create(
     st: web::Data<AppState>,
     Json(b): Json<TemplateBody>,
 ) -> R {
-    let input = b.input(None);
+    let input = b.input(None)?;
     let t = st
         .services
         .blocking_async(move |s| async move { s.create_template(&me, input).await })
@@ -114,7 +139,8 @@ pub async fn api_update(
         .services
         .blocking_async(move |s| async move {
             let cur = s.template(&me, id)?;
-            s.update_template(&me, id, b.input(Some(&cur))).await
+            let input = b.input(Some(&cur))?;
+            s.update_template(&me, id, input).await
         })
         .await?;
     Ok(HttpResponse::Ok().json(template_json(&t)))
@@ -174,6 +200,7 @@ impl TemplateForm {
             language: self.language,
             body: self.body,
             subject: self.subject,
+            whatsapp: None,
         }
     }
 }
@@ -218,7 +245,15 @@ pub async fn admin_update(
 ) -> Result<HttpResponse, WebError> {
     let id = *id;
     st.services
-        .blocking_async(move |s| async move { s.update_template(&auth.agent, id, f.input()).await })
+        .blocking_async(move |s| async move {
+            // The form without WhatsApp fields keeps the template's WhatsApp part.
+            let cur = s.template(&auth.agent, id)?;
+            let mut input = f.input();
+            if input.whatsapp.is_none() {
+                input.whatsapp = cur.whatsapp;
+            }
+            s.update_template(&auth.agent, id, input).await
+        })
         .await?;
     Ok(see_other("/admin/templates?flash=template_saved"))
 }

@@ -124,6 +124,7 @@ fn what_telegram_cannot_carry_is_refused_before_sending() {
         name: "t".into(),
         language: "es".into(),
         parameters: vec![],
+        header: None,
     });
     assert!(refused(&templated).contains("templates"));
 }

@@ -115,6 +115,7 @@ fn whatsapp_prefixes_both_addresses_and_sends_templates() {
         name: "HXb5b62575e6e4ff6129ad7c8efe1f983e".into(),
         language: "es".into(),
         parameters: vec!["Ana".into(), "12/1".into()],
+        header: None,
     });
     assert_eq!(
         form(&w.send(&m).unwrap()),

@@ -121,6 +121,7 @@ fn a_template_goes_even_when_the_window_is_closed() {
         name: "order_update".into(),
         language: "es".into(),
         parameters: vec!["Ana".into(), "#2291".into()],
+        header: None,
     });
     let body = body_of(&provider().send(&msg).unwrap());
     assert_eq!(
@@ -134,6 +135,30 @@ fn a_template_goes_even_when_the_window_is_closed() {
         })
     );
     assert_eq!(body["type"], "template");
+}
+
+#[test]
+fn a_template_with_a_media_header_sends_the_file_as_the_header_parameter() {
+    let mut msg = outbound("", vec![], WindowState::Closed);
+    msg.template = Some(Template {
+        name: "invoice_ready".into(),
+        language: "en_US".into(),
+        parameters: vec!["48213".into()],
+        header: Some(crate::channels::seam::TemplateHeader {
+            kind: MediaKind::Document,
+            url: "https://shop.example/f.pdf".into(),
+        }),
+    });
+    let body = body_of(&provider().send(&msg).unwrap());
+    assert_eq!(
+        body["template"]["components"],
+        json!([
+            {"type": "header", "parameters": [
+                {"type": "document", "document": {"link": "https://shop.example/f.pdf"}}
+            ]},
+            {"type": "body", "parameters": [{"type": "text", "text": "48213"}]}
+        ])
+    );
 }
 
 #[test]
