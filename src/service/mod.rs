@@ -62,7 +62,7 @@ pub use reports::{
 };
 pub use saved::FilledResponse;
 pub use scheduled::Sent;
-pub use templates::{TemplateForConversation, TemplateUse};
+pub use templates::{TemplateForConversation, TemplateUse, whatsapp_cloud};
 pub use throttle::{Refused, Throttle, ThrottleLimits, Windows};
 pub use two_factor::{
     Enrollment, FactorUsed, LoginOutcome, PENDING_TTL_SECS, TWO_FACTOR_REQUIRED,

@@ -78,7 +78,7 @@ fn template_from(
 }
 
 /// Whether `inbox` sends WhatsApp approved templates by name (WhatsApp Cloud).
-pub(super) fn whatsapp_cloud(inbox: &Inbox) -> bool {
+pub fn whatsapp_cloud(inbox: &Inbox) -> bool {
     inbox.channel == ChannelKind::WhatsApp
         && inbox
             .messaging

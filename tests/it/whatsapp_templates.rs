@@ -225,3 +225,67 @@ async fn whatsapp_template_input_is_checked() {
     assert_eq!(list["templates"], json!([]), "nothing was stored");
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn admin_enters_a_whatsapp_template_on_the_templates_page() {
+    let (app, web, api, _fake, inbox, _hook) = whatsapp_inbox_web().await;
+    let (_, page) = web.get_text("/admin/templates").await;
+    assert!(page.contains("WhatsApp approved template"), "{page}");
+    assert!(
+        page.contains("WhatsApp shop"),
+        "the inbox is offered: {page}"
+    );
+    let inbox_s = inbox.to_string();
+    let form = |name: &'static str| {
+        vec![
+            ("name", "Factura lista"),
+            ("language", "es"),
+            ("body", "Hola {{1}}, tu factura {{2}} está lista."),
+            ("wa_inbox_id", inbox_s.as_str()),
+            ("wa_name", name),
+            ("wa_language", "es"),
+            ("wa_header_type", "document"),
+            ("wa_header", "https://shop.example/factura.pdf"),
+            (
+                "wa_buttons",
+                "quick_reply | Gracias\nphone_number | Llamar | +34600111222",
+            ),
+        ]
+    };
+    // A name Meta would not have approved: refused in words, nothing stored.
+    let r = web
+        .submit(
+            "/admin/templates",
+            "/admin/templates",
+            &form("Factura Lista"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("whatsapp.name"));
+    let (_, list) = api.get("/api/v1/templates").await;
+    assert_eq!(list["templates"], json!([]));
+
+    let r = web
+        .submit(
+            "/admin/templates",
+            "/admin/templates",
+            &form("invoice_ready"),
+        )
+        .await;
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    let (_, list) = api.get("/api/v1/templates").await;
+    let w = &list["templates"][0]["whatsapp"];
+    assert_eq!(w["name"], "invoice_ready", "{list}");
+    assert_eq!(w["header"]["type"], "document");
+    assert_eq!(w["buttons"][1]["phone_number"], "+34600111222");
+    assert_eq!(w["inbox_id"], inbox);
+    // The page shows what Meta approved.
+    let (_, page) = web.get_text("/admin/templates").await;
+    assert!(page.contains("<code>invoice_ready</code>"), "{page}");
+    assert!(page.contains("https://shop.example/factura.pdf"), "{page}");
+    app.stop().await;
+}

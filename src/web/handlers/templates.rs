@@ -191,17 +191,104 @@ pub struct TemplateForm {
     body: String,
     #[serde(default)]
     subject: String,
+    /// A WhatsApp approved template: its inbox (empty: none), approved name and
+    /// language, header and buttons (one a line: `type | text | URL or phone`).
+    #[serde(default)]
+    wa_inbox_id: String,
+    #[serde(default)]
+    wa_name: String,
+    #[serde(default)]
+    wa_language: String,
+    #[serde(default)]
+    wa_header_type: String,
+    #[serde(default)]
+    wa_header: String,
+    #[serde(default)]
+    wa_buttons: String,
+}
+
+fn form_invalid(field: &'static str, reason: &str) -> ServiceError {
+    ServiceError::Invalid(Invalid {
+        field,
+        reason: reason.into(),
+    })
 }
 
 impl TemplateForm {
-    fn input(self) -> TemplateInput {
-        TemplateInput {
+    fn input(self) -> Result<TemplateInput, ServiceError> {
+        use crate::domain::template::{
+            WaButton, WaButtonKind, WaHeader, WaHeaderKind, WhatsAppTemplate,
+        };
+        let whatsapp = if self.wa_inbox_id.trim().is_empty() {
+            None
+        } else {
+            let inbox_id = self
+                .wa_inbox_id
+                .trim()
+                .parse()
+                .map_err(|_| form_invalid("whatsapp.inbox_id", "is not an id"))?;
+            let value = self.wa_header.trim().to_string();
+            let header = match self.wa_header_type.trim() {
+                "" => None,
+                "text" => Some(WaHeader {
+                    kind: WaHeaderKind::Text,
+                    text: Some(value),
+                    url: None,
+                }),
+                "image" | "document" => Some(WaHeader {
+                    kind: if self.wa_header_type.trim() == "image" {
+                        WaHeaderKind::Image
+                    } else {
+                        WaHeaderKind::Document
+                    },
+                    text: None,
+                    url: Some(value),
+                }),
+                _ => {
+                    return Err(form_invalid(
+                        "whatsapp.header",
+                        "must be text, image or document",
+                    ));
+                }
+            };
+            let mut buttons = Vec::new();
+            for line in self.wa_buttons.lines().filter(|l| !l.trim().is_empty()) {
+                let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+                let kind = match parts[0] {
+                    "quick_reply" => WaButtonKind::QuickReply,
+                    "url" => WaButtonKind::Url,
+                    "phone_number" => WaButtonKind::PhoneNumber,
+                    _ => {
+                        return Err(form_invalid(
+                            "whatsapp.buttons",
+                            "each line must start with quick_reply, url or phone_number",
+                        ));
+                    }
+                };
+                let extra = parts.get(2).map(|v| v.to_string());
+                buttons.push(WaButton {
+                    kind,
+                    text: parts.get(1).map(|v| v.to_string()).unwrap_or_default(),
+                    url: extra.clone().filter(|_| kind == WaButtonKind::Url),
+                    phone_number: extra.filter(|_| kind == WaButtonKind::PhoneNumber),
+                });
+            }
+            Some(WhatsAppTemplate {
+                name: self.wa_name,
+                language: self.wa_language,
+                body: self.body.clone(),
+                header,
+                buttons,
+                inbox_id,
+            })
+        };
+        Ok(TemplateInput {
             name: self.name,
             language: self.language,
             body: self.body,
             subject: self.subject,
-            whatsapp: None,
-        }
+            whatsapp,
+        })
     }
 }
 
@@ -213,6 +300,14 @@ pub async fn admin_list(
 ) -> Result<TemplatesView, WebError> {
     let me = auth.agent.clone();
     let templates = st.services.blocking(move |s| s.templates(&me)).await?;
+    let wa_inboxes = st
+        .services
+        .directory()
+        .inboxes
+        .iter()
+        .filter(|i| crate::service::whatsapp_cloud(i))
+        .map(|i| (i.id.0, i.name.clone()))
+        .collect();
     Ok(TemplatesView {
         page: Page::signed(
             &l,
@@ -223,6 +318,7 @@ pub async fn admin_list(
         )
         .with_flash(q.flash.as_deref()),
         templates,
+        wa_inboxes,
     })
 }
 
@@ -232,7 +328,7 @@ pub async fn admin_create(
     Form(f): Form<TemplateForm>,
 ) -> Result<HttpResponse, WebError> {
     st.services
-        .blocking_async(move |s| async move { s.create_template(&auth.agent, f.input()).await })
+        .blocking_async(move |s| async move { s.create_template(&auth.agent, f.input()?).await })
         .await?;
     Ok(see_other("/admin/templates?flash=template_saved"))
 }
@@ -248,7 +344,7 @@ pub async fn admin_update(
         .blocking_async(move |s| async move {
             // The form without WhatsApp fields keeps the template's WhatsApp part.
             let cur = s.template(&auth.agent, id)?;
-            let mut input = f.input();
+            let mut input = f.input()?;
             if input.whatsapp.is_none() {
                 input.whatsapp = cur.whatsapp;
             }

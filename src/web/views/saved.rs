@@ -21,6 +21,18 @@ pub struct SavedView {
 pub struct TemplatesView {
     pub page: Page,
     pub templates: Vec<crate::domain::template::MessageTemplate>,
+    /// The WhatsApp Cloud inboxes (id, name) an approved template can belong to.
+    pub wa_inboxes: Vec<(u64, String)>,
+}
+
+impl TemplatesView {
+    /// The name of WhatsApp inbox `id` (its number when it is gone).
+    pub fn wa_inbox_name(&self, id: &u64) -> String {
+        self.wa_inboxes
+            .iter()
+            .find(|(i, _)| i == id)
+            .map_or_else(|| format!("#{id}"), |(_, n)| n.clone())
+    }
 }
 
 localized!(page: SavedView, TemplatesView);

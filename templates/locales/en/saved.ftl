@@ -71,3 +71,21 @@ template-confirm = Send to the customer
 template-cancel = Cancel
 template-none-composer = There are no templates yet: an admin adds them under Admin → Templates.
 template-language-placeholder = es
+
+## WhatsApp approved templates (part: watpl)
+template-wa-section = WhatsApp approved template
+template-wa-hint = For a WhatsApp inbox: the template's name and language exactly as Meta approved them; the body above then uses numbered variables {"{{"}1{"}}"}, {"{{"}2{"}}"}… It can be sent even after the 24-hour window has closed.
+template-wa-inbox = WhatsApp inbox
+template-wa-inbox-none = None (not a WhatsApp template)
+template-wa-name = Approved name
+template-wa-language = Language code
+template-wa-header = Header
+template-wa-header-none = No header
+template-wa-header-text = Text
+template-wa-header-image = Image
+template-wa-header-document = Document
+template-wa-header-value = Header text or file URL
+template-wa-buttons = Buttons
+template-wa-buttons-hint = One a line: quick_reply | text, url | text | https://…, or phone_number | text | +34600111222.
+template-wa-name-placeholder = order_shipped
+template-wa-buttons-placeholder = quick_reply | Thanks

@@ -71,3 +71,21 @@ template-confirm = Enviar al cliente
 template-cancel = Cancelar
 template-none-composer = Todavía no hay plantillas: un administrador las añade en Administración → Plantillas.
 template-language-placeholder = es
+
+## WhatsApp approved templates (part: watpl)
+template-wa-section = Plantilla aprobada de WhatsApp
+template-wa-hint = Para una bandeja de WhatsApp: el nombre y el idioma de la plantilla exactamente como Meta los aprobó; el cuerpo de arriba usa entonces variables numeradas {"{{"}1{"}}"}, {"{{"}2{"}}"}… Se puede enviar incluso cuando la ventana de 24 horas ya se cerró.
+template-wa-inbox = Bandeja de WhatsApp
+template-wa-inbox-none = Ninguna (no es una plantilla de WhatsApp)
+template-wa-name = Nombre aprobado
+template-wa-language = Código de idioma
+template-wa-header = Encabezado
+template-wa-header-none = Sin encabezado
+template-wa-header-text = Texto
+template-wa-header-image = Imagen
+template-wa-header-document = Documento
+template-wa-header-value = Texto del encabezado o URL del archivo
+template-wa-buttons = Botones
+template-wa-buttons-hint = Uno por línea: quick_reply | texto, url | texto | https://…, o phone_number | texto | +34600111222.
+template-wa-name-placeholder = pedido_enviado
+template-wa-buttons-placeholder = quick_reply | Gracias
