@@ -18,6 +18,7 @@ pub(crate) mod locale;
 mod middleware;
 mod origin;
 mod report_views;
+mod timeline_views;
 mod views;
 
 use crate::service::Services;
