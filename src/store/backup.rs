@@ -263,6 +263,7 @@ pub fn restore(file: &Path, dir: &Path, mut progress: impl FnMut(u64)) -> Result
             path: dir.join("db"),
             cache_capacity: 64 << 20,
             flush_every_ms: None,
+            large_values: super::schema::LARGE_VALUES,
         },
         super::schema::TREES,
     )?;

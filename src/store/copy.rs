@@ -27,6 +27,7 @@ fn open(choice: &EngineChoice, dir: &Path) -> Result<Engine> {
                 path: dir.join("db"),
                 cache_capacity: 64 << 20,
                 flush_every_ms: None,
+                large_values: super::schema::LARGE_VALUES,
             },
             schema::TREES,
         )?,

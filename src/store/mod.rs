@@ -326,6 +326,7 @@ impl Store {
                     path: opts.path.join("db"),
                     cache_capacity: opts.cache_capacity,
                     flush_every_ms: opts.flush_every_ms,
+                    large_values: schema::LARGE_VALUES,
                 },
                 schema::TREES,
             )?,

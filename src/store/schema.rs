@@ -90,6 +90,10 @@
 //! in the same transaction as every change to agents, teams and inboxes: other nodes
 //! compare it to know their directory is stale).
 
+/// Keyspaces of file chunks (inbound mail parts, uploads), whose values the embedded
+/// engine keeps in files rather than in its pages (`engine::spill`).
+pub const LARGE_VALUES: &[&str] = &[MSGPART_CHUNK, BLOB_CHUNK];
+
 /// Names of all trees, in the order `Store::open` opens them.
 pub const TREES: &[&str] = &[
     META,

@@ -17,6 +17,7 @@ pub(crate) mod contract;
 pub(crate) mod pg_test_server;
 mod postgres;
 mod sled_engine;
+mod spill;
 
 pub use sled_engine::SledOptions;
 
@@ -302,7 +303,7 @@ impl Tx<'_> {
     /// transaction's writes together); this transaction's own reads see it at once.
     pub fn insert(&self, ks: Ks, key: &[u8], value: &[u8]) -> Result<(), TxEngineError> {
         match &self.0 {
-            TxImpl::Sled(t) => t.insert(ks, key, value).map(drop),
+            TxImpl::Sled(t) => t.insert(ks, key, value, false).map(drop),
             TxImpl::Postgres(t) => t.put(ks, key, Some(value)),
         }
     }
@@ -310,7 +311,7 @@ impl Tx<'_> {
     /// Removes a key (deferred like `insert`).
     pub fn remove(&self, ks: Ks, key: &[u8]) -> Result<(), TxEngineError> {
         match &self.0 {
-            TxImpl::Sled(t) => t.remove(ks, key).map(drop),
+            TxImpl::Sled(t) => t.remove(ks, key, false).map(drop),
             TxImpl::Postgres(t) => t.put(ks, key, None),
         }
     }
@@ -324,7 +325,7 @@ impl Tx<'_> {
         value: &[u8],
     ) -> Result<Option<Vec<u8>>, TxEngineError> {
         match &self.0 {
-            TxImpl::Sled(t) => t.insert(ks, key, value),
+            TxImpl::Sled(t) => t.insert(ks, key, value, true),
             TxImpl::Postgres(t) => {
                 let old = t.get(ks, key)?;
                 t.put(ks, key, Some(value))?;
@@ -336,7 +337,7 @@ impl Tx<'_> {
     /// Removes a key and returns its value (a read more than `remove`).
     pub fn take(&self, ks: Ks, key: &[u8]) -> Result<Option<Vec<u8>>, TxEngineError> {
         match &self.0 {
-            TxImpl::Sled(t) => t.remove(ks, key),
+            TxImpl::Sled(t) => t.remove(ks, key, true),
             TxImpl::Postgres(t) => {
                 let old = t.get(ks, key)?;
                 t.put(ks, key, None)?;
@@ -367,6 +368,8 @@ mod tests {
                 path: dir.path().join("db"),
                 cache_capacity: 8 << 20,
                 flush_every_ms: None,
+                // B's values go to files from 8 KiB: the contract holds for them too.
+                large_values: &["contract_b"],
             },
             contract::KEYSPACES,
         )

@@ -1,6 +1,8 @@
 //! The embedded engine: one sled database, one tree per keyspace, group commit over
-//! `flush_async`. The only file that names sled.
+//! `flush_async`; the values of large keyspaces in files beside it (`spill`). The only
+//! file that names sled.
 
+use super::spill::Spill;
 use super::{
     EngineError, Inner, Ks, Pair, Range, Scan, Tx, TxEngineError, TxError, TxImpl, TxOutcome,
 };
@@ -8,6 +10,7 @@ use sled::Transactional;
 use sled::transaction::{
     ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
 };
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use tokio::sync::Notify;
@@ -20,6 +23,15 @@ pub struct SledOptions {
     pub cache_capacity: u64,
     /// How often sled syncs on its own; `None`: only on `durable()`.
     pub flush_every_ms: Option<u64>,
+    /// Keyspaces whose values may be large (file chunks): values from 8 KiB up are
+    /// kept in files in `<path>.values/` rather than in sled's pages (see `spill`).
+    pub large_values: &'static [&'static str],
+}
+
+/// The sled tree of a large keyspace (its entries are tagged: a value or a pointer).
+/// The untagged tree of the keyspace's name, from before, is moved over once.
+fn large_tree_name(keyspace: &str) -> String {
+    format!("{keyspace}~v")
 }
 
 impl From<sled::Error> for EngineError {
@@ -37,7 +49,20 @@ impl From<UnabortableTransactionError> for TxEngineError {
 pub struct SledEngine {
     db: sled::Db,
     trees: Vec<sled::Tree>,
+    /// Per keyspace: its values are tagged and may be in `spill`.
+    large: Vec<bool>,
+    spill: Spill,
     commit: GroupCommit,
+}
+
+fn io_err(e: std::io::Error) -> EngineError {
+    EngineError::Failed(format!("large values: {e}"))
+}
+
+fn tx_io(e: std::io::Error) -> TxEngineError {
+    TxEngineError(Inner::Sled(UnabortableTransactionError::Storage(
+        sled::Error::Io(e),
+    )))
 }
 
 impl SledEngine {
@@ -61,15 +86,57 @@ impl SledEngine {
                 Err(e) => return Err(e.into()),
             }
         };
-        let trees = keyspaces
+        let large: Vec<bool> = keyspaces
             .iter()
-            .map(|n| db.open_tree(n))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|n| opts.large_values.contains(n))
+            .collect();
+        let spill = Spill::open(opts.path.with_extension("values")).map_err(io_err)?;
+        let existing: HashSet<Vec<u8>> = db.tree_names().into_iter().map(|n| n.to_vec()).collect();
+        let mut trees = Vec::with_capacity(keyspaces.len());
+        for (n, &big) in keyspaces.iter().zip(&large) {
+            if !big {
+                trees.push(db.open_tree(n)?);
+                continue;
+            }
+            let tree = db.open_tree(large_tree_name(n))?;
+            if existing.contains(n.as_bytes()) {
+                move_to_large(&db, n, &tree, &spill)?;
+            }
+            trees.push(tree);
+        }
+        // Files no pointer names: a crash between a file and its pointer, or before an
+        // unlink.
+        let mut named = HashSet::new();
+        for (tree, _) in trees.iter().zip(&large).filter(|(_, b)| **b) {
+            for kv in tree.iter() {
+                let (_, v) = kv?;
+                named.extend(Spill::file_of(&v));
+            }
+        }
+        let removed = spill.sweep(&named).map_err(io_err)?;
+        if removed > 0 {
+            tracing::info!(removed, "removed large-value files nothing pointed to");
+        }
         Ok(SledEngine {
             commit: GroupCommit::new(db.clone()),
             db,
             trees,
+            large,
+            spill,
         })
+    }
+
+    fn is_large(&self, ks: Ks) -> bool {
+        self.large.get(ks).copied().unwrap_or(false)
+    }
+
+    /// A stored entry as the value it stands for.
+    fn value(&self, ks: Ks, stored: sled::IVec) -> Result<Vec<u8>, EngineError> {
+        if self.is_large(ks) {
+            self.spill.load(&stored).map_err(io_err)
+        } else {
+            Ok(stored.to_vec())
+        }
     }
 
     fn tree(&self, ks: Ks) -> Result<&sled::Tree, EngineError> {
@@ -79,16 +146,38 @@ impl SledEngine {
     }
 
     pub(super) fn get(&self, ks: Ks, key: &[u8]) -> Result<Option<Vec<u8>>, EngineError> {
-        Ok(self.tree(ks)?.get(key)?.map(|v| v.to_vec()))
+        self.tree(ks)?
+            .get(key)?
+            .map(|v| self.value(ks, v))
+            .transpose()
     }
 
     pub(super) fn insert(&self, ks: Ks, key: &[u8], value: &[u8]) -> Result<(), EngineError> {
-        self.tree(ks)?.insert(key, value)?;
-        Ok(())
+        let tree = self.tree(ks)?;
+        if !self.is_large(ks) {
+            tree.insert(key, value)?;
+            return Ok(());
+        }
+        let (stored, file) = self.spill.store(value).map_err(io_err)?;
+        match tree.insert(key, stored) {
+            Ok(old) => {
+                self.spill
+                    .unlink_after_commit(old.and_then(|o| Spill::file_of(&o)));
+                Ok(())
+            }
+            Err(e) => {
+                self.spill.unlink(file);
+                Err(e.into())
+            }
+        }
     }
 
     pub(super) fn remove(&self, ks: Ks, key: &[u8]) -> Result<(), EngineError> {
-        self.tree(ks)?.remove(key)?;
+        let old = self.tree(ks)?.remove(key)?;
+        if self.is_large(ks) {
+            self.spill
+                .unlink_after_commit(old.and_then(|o| Spill::file_of(&o)));
+        }
         Ok(())
     }
 
@@ -98,9 +187,9 @@ impl SledEngine {
             Err(e) => return Box::new(std::iter::once(Err(e))),
         };
         let it = tree.range::<Vec<u8>, _>((range.start, range.end));
-        let map = |r: sled::Result<(sled::IVec, sled::IVec)>| -> Result<Pair, EngineError> {
+        let map = move |r: sled::Result<(sled::IVec, sled::IVec)>| -> Result<Pair, EngineError> {
             let (k, v) = r?;
-            Ok((k.to_vec(), v.to_vec()))
+            Ok((k.to_vec(), self.value(ks, v)?))
         };
         if range.reverse {
             Box::new(it.rev().map(map))
@@ -127,10 +216,18 @@ impl SledEngine {
             }
             trees.push(t);
         }
+        let files = Mutex::new(TxFiles::default());
         let r = trees[..].transaction(|v: &Vec<TransactionalTree>| {
+            // A new attempt: the files the last one wrote are named by nothing.
+            files
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .next_attempt();
             let tx = SledTx {
                 slot: &slot,
                 trees: v,
+                engine: self,
+                files: &files,
             };
             f(&Tx(TxImpl::Sled(&tx))).map_err(|e| match e {
                 TxError::Abort(a) => ConflictableTransactionError::Abort(a),
@@ -143,6 +240,14 @@ impl SledEngine {
                 }
             })
         });
+        let files = files.into_inner().unwrap_or_else(|e| e.into_inner());
+        if r.is_ok() {
+            self.spill.unlink(files.orphans);
+            self.spill.unlink_after_commit(files.replaced);
+        } else {
+            self.spill
+                .unlink(files.orphans.into_iter().chain(files.written));
+        }
         r.map_err(|e| match e {
             TransactionError::Abort(a) => TxOutcome::Abort(a),
             TransactionError::Storage(e) => TxOutcome::Failed(e.into()),
@@ -150,16 +255,75 @@ impl SledEngine {
     }
 
     pub(super) async fn durable(&self) -> Result<(), EngineError> {
-        self.commit.flush().await
+        let doomed = self.spill.take_doomed();
+        match self.commit.flush().await {
+            Ok(()) => {
+                self.spill.unlink(doomed);
+                Ok(())
+            }
+            Err(e) => {
+                self.spill.restore_doomed(doomed);
+                Err(e)
+            }
+        }
     }
 
     pub(super) fn flush_blocking(&self) -> Result<(), EngineError> {
-        self.db.flush()?;
+        let doomed = self.spill.take_doomed();
+        if let Err(e) = self.db.flush() {
+            self.spill.restore_doomed(doomed);
+            return Err(e.into());
+        }
+        self.spill.unlink(doomed);
         Ok(())
     }
 
     pub(super) fn size_on_disk(&self) -> Result<u64, EngineError> {
-        Ok(self.db.size_on_disk()?)
+        Ok(self.db.size_on_disk()? + self.spill.bytes())
+    }
+}
+
+/// Moves a large keyspace's untagged tree (from before large values had files) into
+/// its tagged tree, once; a crash midway resumes (keys already moved are skipped).
+fn move_to_large(
+    db: &sled::Db,
+    name: &str,
+    to: &sled::Tree,
+    spill: &Spill,
+) -> Result<(), EngineError> {
+    let from = db.open_tree(name)?;
+    let mut moved = 0u64;
+    for kv in from.iter() {
+        let (k, v) = kv?;
+        if to.contains_key(&k)? {
+            continue;
+        }
+        let (stored, _) = spill.store(&v).map_err(io_err)?;
+        to.insert(k, stored)?;
+        moved += 1;
+    }
+    db.flush()?;
+    db.drop_tree(name)?;
+    db.flush()?;
+    tracing::info!(keyspace = name, moved, "large values moved to their files");
+    Ok(())
+}
+
+/// The files a transaction wrote and dropped, across its attempts.
+#[derive(Default)]
+struct TxFiles {
+    /// Written by earlier attempts (never committed).
+    orphans: Vec<u64>,
+    /// Written by the current attempt.
+    written: Vec<u64>,
+    /// Pointed to by entries the current attempt replaced or removed.
+    replaced: Vec<u64>,
+}
+
+impl TxFiles {
+    fn next_attempt(&mut self) {
+        self.orphans.append(&mut self.written);
+        self.replaced.clear();
     }
 }
 
@@ -168,6 +332,8 @@ pub struct SledTx<'a> {
     /// Keyspace number → position in `trees` (`u8::MAX`: not in this transaction).
     slot: &'a [u8; 64],
     trees: &'a [TransactionalTree],
+    engine: &'a SledEngine,
+    files: &'a Mutex<TxFiles>,
 }
 
 impl SledTx<'_> {
@@ -184,21 +350,67 @@ impl SledTx<'_> {
             })
     }
 
-    pub(super) fn get(&self, ks: Ks, key: &[u8]) -> Result<Option<Vec<u8>>, TxEngineError> {
-        Ok(self.tree(ks)?.get(key)?.map(|v| v.to_vec()))
+    fn files(&self) -> std::sync::MutexGuard<'_, TxFiles> {
+        self.files.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// A stored entry as its value (read only when `want`); the file of a replaced or
+    /// removed one (`dropped`) is noted for unlinking after the commit.
+    fn value(
+        &self,
+        ks: Ks,
+        stored: Option<sled::IVec>,
+        dropped: bool,
+        want: bool,
+    ) -> Result<Option<Vec<u8>>, TxEngineError> {
+        let Some(stored) = stored else {
+            return Ok(None);
+        };
+        if !self.engine.is_large(ks) {
+            return Ok(want.then(|| stored.to_vec()));
+        }
+        if dropped {
+            self.files().replaced.extend(Spill::file_of(&stored));
+        }
+        if !want {
+            return Ok(None);
+        }
+        self.engine.spill.load(&stored).map(Some).map_err(tx_io)
+    }
+
+    pub(super) fn get(&self, ks: Ks, key: &[u8]) -> Result<Option<Vec<u8>>, TxEngineError> {
+        self.value(ks, self.tree(ks)?.get(key)?, false, true)
+    }
+
+    /// Writes a value; the previous one is read and returned only when `want_old`.
     pub(super) fn insert(
         &self,
         ks: Ks,
         key: &[u8],
         value: &[u8],
+        want_old: bool,
     ) -> Result<Option<Vec<u8>>, TxEngineError> {
-        Ok(self.tree(ks)?.insert(key, value)?.map(|v| v.to_vec()))
+        let tree = self.tree(ks)?;
+        if !self.engine.is_large(ks) {
+            let old = tree.insert(key, value)?;
+            return Ok(old.filter(|_| want_old).map(|v| v.to_vec()));
+        }
+        // Written before the pointer (the attempt may be run again: `TxFiles`).
+        let (stored, file) = self.engine.spill.store(value).map_err(tx_io)?;
+        self.files().written.extend(file);
+        let old = tree.insert(key, stored)?;
+        self.value(ks, old, true, want_old)
     }
 
-    pub(super) fn remove(&self, ks: Ks, key: &[u8]) -> Result<Option<Vec<u8>>, TxEngineError> {
-        Ok(self.tree(ks)?.remove(key)?.map(|v| v.to_vec()))
+    /// Removes a key; its value is read and returned only when `want_old`.
+    pub(super) fn remove(
+        &self,
+        ks: Ks,
+        key: &[u8],
+        want_old: bool,
+    ) -> Result<Option<Vec<u8>>, TxEngineError> {
+        let old = self.tree(ks)?.remove(key)?;
+        self.value(ks, old, true, want_old)
     }
 }
 
@@ -306,5 +518,90 @@ mod tests {
         let s = gc.lock();
         assert_eq!(s.completed, 200);
         assert!(!s.in_flight);
+    }
+
+    fn open(path: &std::path::Path, large: &'static [&'static str]) -> SledEngine {
+        SledEngine::open(
+            &SledOptions {
+                path: path.join("db"),
+                cache_capacity: 1 << 20,
+                flush_every_ms: None,
+                large_values: large,
+            },
+            &["small", "big"],
+        )
+        .unwrap()
+    }
+
+    fn files(path: &std::path::Path) -> usize {
+        std::fs::read_dir(path.join("db.values"))
+            .map(|d| {
+                d.flatten()
+                    .map(|sub| std::fs::read_dir(sub.path()).unwrap().count())
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+
+    /// A store from before large values had files is moved over on open; replaced and
+    /// removed values' files go after the next commit, never before; a transaction that
+    /// aborts or is retried leaves no file; a file nothing names is removed on open.
+    #[test]
+    fn large_values_live_in_files_that_follow_their_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (vec![1u8; 70_000], vec![2u8; 9_000], vec![3u8; 20_000]);
+        {
+            let e = open(dir.path(), &[]);
+            e.insert(1, b"a", &a).unwrap();
+            e.insert(1, b"s", b"small").unwrap();
+            e.flush_blocking().unwrap();
+        }
+        let e = open(dir.path(), &["big"]);
+        assert!(!e.db.tree_names().iter().any(|n| n == b"big"), "moved");
+        assert_eq!(e.get(1, b"a").unwrap(), Some(a.clone()));
+        assert_eq!(e.get(1, b"s").unwrap().as_deref(), Some(&b"small"[..]));
+        assert_eq!(files(dir.path()), 1, "only the large value has a file");
+        // Replacing keeps the old file until the replacement is durable.
+        e.insert(1, b"a", &b).unwrap();
+        assert_eq!(files(dir.path()), 2);
+        e.flush_blocking().unwrap();
+        assert_eq!(files(dir.path()), 1);
+        assert_eq!(e.get(1, b"a").unwrap(), Some(b.clone()));
+        // An aborted transaction's file goes at once.
+        let r: Result<(), TxOutcome<&str>> = e.transaction(&[0, 1], |t| {
+            t.insert(1, b"c", &c)?;
+            Err(TxError::Abort("no"))
+        });
+        assert!(matches!(r, Err(TxOutcome::Abort("no"))));
+        assert_eq!(files(dir.path()), 1);
+        // A committed one: its reads see the value; `take` returns the old one.
+        e.transaction(&[0, 1], |t| -> Result<(), TxError<()>> {
+            t.insert(1, b"c", &c)?;
+            assert_eq!(t.get(1, b"c")?, Some(c.clone()));
+            assert_eq!(t.take(1, b"a")?, Some(b.clone()));
+            t.insert(0, b"n", b"1")?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(e.get(1, b"a").unwrap(), None);
+        let scanned: Vec<_> = e.scan(1, Range::all(), 10).map(Result::unwrap).collect();
+        assert_eq!(
+            scanned,
+            vec![
+                (b"c".to_vec(), c.clone()),
+                (b"s".to_vec(), b"small".to_vec())
+            ]
+        );
+        e.remove(1, b"c").unwrap();
+        assert_eq!(files(dir.path()), 2, "until durable");
+        drop(e);
+        // The removal was never made durable here; whatever sled kept, every
+        // remaining pointer names a file and the rest are gone on open.
+        std::fs::create_dir_all(dir.path().join("db.values/aa")).unwrap();
+        std::fs::write(dir.path().join("db.values/aa/00000000000000aa"), b"stray").unwrap();
+        let e = open(dir.path(), &["big"]);
+        let kept = e.get(1, b"c").unwrap();
+        assert!(kept.is_none() || kept == Some(c.clone()));
+        assert_eq!(files(dir.path()), usize::from(kept.is_some()));
     }
 }
