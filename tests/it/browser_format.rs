@@ -134,3 +134,66 @@ async fn browser_format_toolbar_emoji_and_note_mode() {
     assert_eq!(reply["content"], "Your order **ships** 🚀today");
     app.stop().await;
 }
+
+/// Bold from the toolbar in Chromium reaches the customer's mail as an HTML part with
+/// `<strong>` and a plain-text part without markers (the real SMTP sink).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium + chromedriver and python3-aiosmtpd; run ./scripts/test (it installs them)"]
+async fn browser_bold_from_the_toolbar_reaches_an_email_as_html_and_text() {
+    let sink = super::mail_servers::SmtpSink::start();
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let (s, v) = api
+        .post(
+            "/api/v1/inboxes",
+            json!({"name": "Support mail", "channel": "email", "member_ids": [], "email": {
+                "imap": {"host": "127.0.0.1", "port": 9, "security": "none", "username": "shop", "password": "secret", "folder": "INBOX"},
+                "smtp": {"host": "127.0.0.1", "port": sink.port(), "security": "none"},
+                "from_name": "Shop", "from_address": "support@shop.example", "poll_seconds": 3600}}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{v}");
+    let mail = "From: Maria Lopez <maria@example.org>\r\nTo: support@shop.example\r\nSubject: Order 4411\r\nMessage-ID: <order-4411@example.org>\r\nDate: Sat, 21 Nov 2026 10:00:00 +0000\r\n\r\nWhere is my order?\r\n";
+    let r = app
+        .services()
+        .ingest_mail(
+            charla::domain::InboxId(v["id"].as_u64().unwrap()),
+            "INBOX",
+            1,
+            1,
+            mail.as_bytes().to_vec(),
+        )
+        .await
+        .unwrap();
+    let conv = r.conversation_id.0;
+    let url = app.url.clone();
+    with_browsers("browser_bold_from_the_toolbar_reaches_an_email_as_html_and_text", |b| async move {
+        let c = b.open().await?;
+        c.goto(&format!("{url}/login")).await?;
+        sign_in(&c, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+        open_inbox(&c, &url, "/?view=all").await?;
+        open_row(&c, conv).await?;
+        type_in(&c, "#composer-text", "Your order ships today").await?;
+        select(&c, 11, 16).await?;
+        click(&c, ".format-bar [data-format=bold]").await?;
+        assert_eq!(value(&c).await?, "Your order **ships** today");
+        click(&c, "#send").await?;
+        // The browser holds a reply for the undo delay before it goes.
+        wait_js(&c, "the formatted reply", "Array.from(document.querySelectorAll('#timeline .msg-rich strong')).some(s => s.textContent === 'ships')", Duration::from_secs(20)).await?;
+        Ok(())
+    })
+    .await;
+    let got = sink.wait_for(1, Duration::from_secs(20)).await;
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&got[0].raw)
+        .unwrap();
+    let text = parsed.body_text(0).unwrap();
+    assert!(text.starts_with("Your order ships today"), "{text}");
+    let html = parsed.body_html(0).unwrap();
+    assert!(
+        html.contains("Your order <strong>ships</strong> today"),
+        "{html}"
+    );
+    app.stop().await;
+}
