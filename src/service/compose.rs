@@ -133,7 +133,7 @@ impl Services {
             // An approved template may go outside the messaging window.
             self.check_can_send_template(&inbox, &c)?;
         } else if channel {
-            self.check_can_reply(&inbox, &c, content.chars().count())?;
+            self.check_can_reply(&inbox, &c, &content)?;
         }
         let mentions = if private {
             let candidates: Vec<(AgentId, String)> = dir

@@ -146,7 +146,7 @@ impl Services {
             super::outbound::reply_email(c, true)?;
         }
         if inbox.messaging.is_some() && !by_email {
-            self.check_can_reply(inbox, c, content.chars().count())?;
+            self.check_can_reply(inbox, c, &content)?;
             if let Some(end) = self.window(inbox, c).closes_at.filter(|end| at > *end) {
                 return Err(Invalid {
                     field: "send_at",

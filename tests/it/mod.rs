@@ -67,3 +67,4 @@ pub mod twilio_fake;
 mod uploads;
 mod whatsapp;
 mod whatsapp_templates;
+mod export_files;
