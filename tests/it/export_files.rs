@@ -42,3 +42,174 @@ async fn sms_limit_counts_the_text_as_sent_not_as_typed() {
     assert_eq!(fake.sent().len(), 1, "nothing more went out");
     app.stop().await;
 }
+
+/// A template with `send_at`, from the API and from the composer's form: scheduled
+/// with its final text (listed so on the conversation), nothing sent before its time,
+/// then each sent once, to the webhook, with that text.
+#[actix_web::test]
+async fn a_template_sent_later_is_scheduled_with_its_text_and_sent_once() {
+    let (hook_url, rx, hook) = super::webhook::start_receiver(vec![]).await;
+    let app = TestApp::start().await;
+    let web = app.admin().await;
+    let api = Api::for_client(&web).await;
+    let (inbox, token) = api.inbox("Tienda", &[], Some(&hook_url)).await;
+    let (_, v) = incoming(
+        &app.url,
+        inbox,
+        &token,
+        json!({"source_id": "t-1", "contact": {"identifier": "c-1", "name": "Lucía Fernández"}, "content": "¿Y mi pedido?"}),
+    )
+    .await;
+    let conv = v["conversation_id"].as_u64().unwrap();
+    let (s, t) = api
+        .post(
+            "/api/v1/templates",
+            json!({"name": "Pedido enviado", "language": "es", "body": "Hola {{contact.first_name}}, tu pedido {{order_number}} ya salió."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let tid = t["id"].as_u64().unwrap();
+    let path = format!("/api/v1/conversations/{conv}/messages");
+    // The test clock starts at 2026-05-28 20:26:40 UTC.
+    let (s, v) = api
+        .post(
+            &path,
+            json!({"template_id": tid, "fields": {"order_number": "48213"}, "send_at": "2026-05-28T21:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["status"], "scheduled", "{v}");
+    assert_eq!(v["content"], "Hola Lucía, tu pedido 48213 ya salió.");
+    // A field left empty is refused at scheduling, as when sending now.
+    let (s, e) = api
+        .post(
+            &path,
+            json!({"template_id": tid, "fields": {}, "send_at": "2026-05-28T21:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e.to_string().contains("order_number"), "{e}");
+    // The composer's form (template id, fields as JSON, a picked time).
+    let page = format!("/conversations/{conv}");
+    let fields = json!({"order_number": "777"}).to_string();
+    let r = web
+        .submit(
+            &page,
+            &format!("{page}/messages"),
+            &[
+                ("mode", "reply"),
+                ("template_id", &tid.to_string()),
+                ("fields", &fields),
+                ("schedule", "custom"),
+                ("send_at_local", "2026-05-28T22:00"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, list) = api
+        .get(&format!("/api/v1/conversations/{conv}/scheduled"))
+        .await;
+    let texts: Vec<&str> = list["scheduled"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "Hola Lucía, tu pedido 48213 ya salió.",
+            "Hola Lucía, tu pedido 777 ya salió."
+        ]
+    );
+    let (_, pane) = web.get_text(&format!("/conversations/{conv}/pane")).await;
+    assert!(pane.contains("id=\"scheduled\""), "{pane}");
+    assert!(pane.contains("tu pedido 777 ya salió"), "{pane}");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(rx.got.lock().unwrap().is_empty(), "nothing before its time");
+
+    // At their time: each once, with its final text.
+    app.clock.advance_secs(2 * 3600);
+    let mut got = vec![];
+    for _ in 0..100 {
+        got = rx.got.lock().unwrap().clone();
+        if got.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let got = rx.got.lock().unwrap().clone();
+    let mut sent: Vec<String> = got
+        .iter()
+        .map(|g| {
+            let v: serde_json::Value = serde_json::from_slice(&g.2).unwrap();
+            v["message"]["content"].as_str().unwrap().to_string()
+        })
+        .collect();
+    sent.sort();
+    assert_eq!(
+        sent,
+        [
+            "Hola Lucía, tu pedido 48213 ya salió.",
+            "Hola Lucía, tu pedido 777 ya salió."
+        ]
+    );
+    let (_, list) = api
+        .get(&format!("/api/v1/conversations/{conv}/scheduled"))
+        .await;
+    assert!(list["scheduled"].as_array().unwrap().is_empty(), "{list}");
+    hook.stop(true).await;
+    app.stop().await;
+}
+
+/// By email a template scheduled for later keeps its filled subject: the mail that goes
+/// at its time has it.
+#[actix_web::test]
+#[ignore = "needs python3-aiosmtpd; run ./scripts/test (it installs it)"]
+async fn a_template_scheduled_by_email_keeps_its_subject() {
+    let sink = super::mail_servers::SmtpSink::start();
+    let app = TestApp::start().await;
+    let web = app.admin().await;
+    let api = Api::for_client(&web).await;
+    let mail = super::security_contacts::email_inbox(&api, sink.port()).await;
+    let r = web
+        .submit(
+            "/",
+            "/conversations/new",
+            &[
+                ("inbox_id", &mail.to_string()),
+                ("to", "marta@example.org"),
+                ("subject", "Hola"),
+                ("content", "Te escribimos por tu pedido."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    sink.wait_for(1, std::time::Duration::from_secs(10)).await;
+    let (_, list) = api.get("/api/v1/conversations?view=all").await;
+    let conv = list["conversations"][0]["id"].as_u64().unwrap();
+    let (s, t) = api
+        .post(
+            "/api/v1/templates",
+            json!({"name": "Envío", "language": "es", "subject": "Pedido {{order_number}} enviado", "body": "Tu pedido {{order_number}} sale hoy."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let (s, v) = api
+        .post(
+            &format!("/api/v1/conversations/{conv}/messages"),
+            json!({"template_id": t["id"], "fields": {"order_number": "4411"}, "send_at": "2026-05-28T21:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["status"], "scheduled", "{v}");
+    app.clock.advance_secs(3600);
+    let got = sink.wait_for(2, std::time::Duration::from_secs(10)).await;
+    let raw = String::from_utf8_lossy(&got[1].raw);
+    assert!(raw.contains("Subject: Pedido 4411 enviado"), "{raw}");
+    assert!(raw.contains("Tu pedido 4411 sale hoy."), "{raw}");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(sink.messages().len(), 2, "sent once");
+    app.stop().await;
+}

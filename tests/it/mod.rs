@@ -58,6 +58,7 @@ mod widget;
 
 mod browser_uploads;
 mod browser_whatsapp;
+mod export_files;
 mod i18n;
 mod new_message;
 mod notify;
@@ -67,4 +68,3 @@ pub mod twilio_fake;
 mod uploads;
 mod whatsapp;
 mod whatsapp_templates;
-mod export_files;
