@@ -352,7 +352,8 @@ mod tests {
     fn the_limit_counts_the_text_as_the_channel_receives_it() {
         assert_eq!(channel_chars("**bold**", TextMarkup::Plain), 4);
         assert_eq!(channel_chars("**bold**", TextMarkup::WhatsApp), 6);
-        assert_eq!(channel_chars("_ñandú_ ~no~", TextMarkup::Plain), 8);
+        assert_eq!(channel_chars("_ñandú_ ~~no~~", TextMarkup::Plain), 8);
+        assert_eq!(channel_chars("_ñandú_ ~~no~~", TextMarkup::WhatsApp), 12);
         assert_eq!(channel_chars("plain text", TextMarkup::Plain), 10);
     }
 }
