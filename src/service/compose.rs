@@ -36,6 +36,9 @@ pub struct Draft {
     /// Files uploaded to this conversation beforehand (`service::uploads`), each with an
     /// optional caption; with files the text may be empty.
     pub attachments: Vec<super::uploads::DraftFile>,
+    /// A scheduled template's subject, filled when it was scheduled (its `content` is
+    /// the template's text then): by email, the mail's subject.
+    pub subject: Option<String>,
 }
 
 impl Draft {
@@ -73,11 +76,12 @@ impl Services {
             template,
             claim,
             attachments,
+            subject,
             ..
         } = draft;
         let files = self.draft_attachments(id, &attachments)?;
         let (content, subject, whatsapp) = match template {
-            None => (content, None, None),
+            None => (content, subject, None),
             Some(_) if !content.trim().is_empty() => {
                 return Err(ServiceError::Invalid(crate::domain::validate::Invalid {
                     field: "content",
@@ -133,7 +137,7 @@ impl Services {
             // An approved template may go outside the messaging window.
             self.check_can_send_template(&inbox, &c)?;
         } else if channel {
-            self.check_can_reply(&inbox, &c, content.chars().count())?;
+            self.check_can_reply(&inbox, &c, &content)?;
         }
         let mentions = if private {
             let candidates: Vec<(AgentId, String)> = dir

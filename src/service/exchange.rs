@@ -30,6 +30,9 @@ pub const FORMAT: &str = "charla-export";
 pub const FORMAT_VERSION: u32 = 1;
 /// Records per import transaction.
 const BATCH: usize = 256;
+/// File bytes (base64, as read) per import transaction: a batch of file chunks is
+/// written before it holds more, so an import's memory stays small whatever the files.
+const BATCH_BYTES: usize = 4 << 20;
 const KEY_CHECK: &str = "charla-export-key-check";
 
 /// The first line of a JSONL export.
@@ -249,15 +252,18 @@ impl Services {
             records: 0,
         };
         w.record(&Record::Contact(contact))?;
+        // Written as read (a conversation's files chunk by chunk), never gathered.
+        let mut failed: Option<ServiceError> = None;
         for c in convs {
-            let mut records = Vec::new();
-            self.store.export_conversation(c, true, &mut |r| {
-                records.push(r);
-                Ok(())
-            })?;
-            for r in &records {
-                w.record(r)?;
-            }
+            self.store
+                .export_conversation(c, true, &mut |r| {
+                    w.record(&r).map_err(|e| {
+                        let msg = e.to_string();
+                        failed = Some(e);
+                        crate::store::StoreError::Engine(msg)
+                    })
+                })
+                .map_err(|e| failed.take().unwrap_or(ServiceError::Store(e)))?;
         }
         w.end()
     }
@@ -474,17 +480,23 @@ pub fn import_file(
     progress: &mut dyn FnMut(u64, u64),
 ) -> std::result::Result<Imported, String> {
     let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
-    let mut done = 0u64;
+    let (mut done, mut bytes) = (0u64, 0usize);
     let write = |batch: &mut Vec<Record>| -> std::result::Result<(), String> {
         store.import_batch(batch).map_err(|e| e.to_string())?;
         batch.clear();
         Ok(())
     };
     read_file(file, Some(keys), &mut |_, r| {
+        bytes += match &r {
+            Record::UploadChunk(c) => c.data.len(),
+            Record::Attachment(a) => a.data.len(),
+            _ => 0,
+        };
         batch.push(r);
         done += 1;
-        if batch.len() == BATCH {
+        if batch.len() == BATCH || bytes >= BATCH_BYTES {
             write(&mut batch)?;
+            bytes = 0;
             progress(done, total);
         }
         Ok(())

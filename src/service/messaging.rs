@@ -235,10 +235,12 @@ impl Services {
         self.provider(inbox).ok().map(|p| p.capabilities())
     }
 
-    /// Whether a free-form reply of `chars` characters may go to conversation `c` of a
-    /// messaging inbox now: somewhere to send it, within the channel's longest text,
-    /// and inside its messaging window. Refused before anything is stored or sent.
-    pub fn check_can_reply(&self, inbox: &Inbox, c: &Conversation, chars: usize) -> Result<()> {
+    /// Whether the free-form reply `content` (the composer's Markdown) may go to
+    /// conversation `c` of a messaging inbox now: somewhere to send it, within the
+    /// channel's longest text as the channel receives it (rendered for its markup:
+    /// `**bold**` is 4 characters on SMS), and inside its messaging window. Refused
+    /// before anything is stored or sent.
+    pub fn check_can_reply(&self, inbox: &Inbox, c: &Conversation, content: &str) -> Result<()> {
         let caps = self.capabilities(inbox).ok_or(ServiceError::Conflict(
             "this inbox's provider settings cannot be read",
         ))?;
@@ -247,7 +249,7 @@ impl Services {
                 "this conversation has no address on this channel to reply to",
             ));
         }
-        if chars > caps.max_text {
+        if channel_chars(content, caps.markup) > caps.max_text {
             return Err(ServiceError::TooLong(caps.max_text));
         }
         let w = self.window(inbox, c);
@@ -298,6 +300,14 @@ impl Services {
     }
 }
 
+/// How many characters the channel receives for the composer's Markdown `content`: its
+/// text rendered for the channel's `markup`, what its length limit is about.
+pub fn channel_chars(content: &str, markup: crate::channels::seam::TextMarkup) -> usize {
+    crate::domain::markdown::render::for_channel(content, markup)
+        .chars()
+        .count()
+}
+
 /// Who a reply in conversation `c` goes to on the inbox's channel: its phone number
 /// (SMS, WhatsApp) or the channel's own id (Messenger, Telegram).
 pub(super) fn recipient(inbox: &Inbox, c: &Conversation) -> Option<Identity> {
@@ -331,4 +341,19 @@ fn url_host(raw: &str) -> Option<&str> {
     let rest = raw.split_once("://")?.1;
     let host = rest.split('/').next()?;
     (!host.is_empty()).then_some(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::channel_chars;
+    use crate::channels::seam::TextMarkup;
+
+    #[test]
+    fn the_limit_counts_the_text_as_the_channel_receives_it() {
+        assert_eq!(channel_chars("**bold**", TextMarkup::Plain), 4);
+        assert_eq!(channel_chars("**bold**", TextMarkup::WhatsApp), 6);
+        assert_eq!(channel_chars("_ñandú_ ~~no~~", TextMarkup::Plain), 8);
+        assert_eq!(channel_chars("_ñandú_ ~~no~~", TextMarkup::WhatsApp), 12);
+        assert_eq!(channel_chars("plain text", TextMarkup::Plain), 10);
+    }
 }

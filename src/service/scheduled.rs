@@ -25,6 +25,12 @@ pub enum Sent {
 /// The refusal of a time past the end of the messaging window; what follows is the
 /// window's end (RFC 3339), for the catalog's message.
 pub const PAST_WINDOW: &str = "is after the messaging window closes, at ";
+/// A WhatsApp approved template goes as a template message, which is sent at once.
+pub const WA_TEMPLATE_NOW: &str =
+    "an approved WhatsApp template is sent at once: it cannot be scheduled";
+/// Files go with a reply sent now.
+pub const FILES_NOW: &str =
+    "files are sent with a reply sent now: a scheduled reply cannot carry them yet";
 
 /// A send-later preset in the agent's time zone: `one_hour`, `tomorrow` (09:00) or
 /// `monday` (next Monday 09:00).
@@ -128,6 +134,9 @@ impl Services {
         at: Timestamp,
     ) -> Result<String> {
         let content = self.content(content)?;
+        if !private {
+            super::saved::check_filled(&content)?;
+        }
         if private {
             return Err(Invalid {
                 field: "send_at",
@@ -146,7 +155,7 @@ impl Services {
             super::outbound::reply_email(c, true)?;
         }
         if inbox.messaging.is_some() && !by_email {
-            self.check_can_reply(inbox, c, content.chars().count())?;
+            self.check_can_reply(inbox, c, &content)?;
             if let Some(end) = self.window(inbox, c).closes_at.filter(|end| at > *end) {
                 return Err(Invalid {
                     field: "send_at",
@@ -175,14 +184,29 @@ impl Services {
             field: "send_at",
             reason: "is required".into(),
         })?;
-        let content = self.check_schedule(
-            &c,
-            &inbox,
-            &draft.content,
-            draft.private,
-            draft.by_email,
-            at,
-        )?;
+        // A template is scheduled as its final text (and subject), filled now: what the
+        // agent sees listed is what goes.
+        let (text, subject) = match &draft.template {
+            None => (draft.content.clone(), None),
+            Some(_) if !draft.content.trim().is_empty() => {
+                return Err(Invalid {
+                    field: "content",
+                    reason: "must be empty when a template is sent".into(),
+                }
+                .into());
+            }
+            Some(t) => {
+                let r = self.render_template(actor, &c, t)?;
+                if r.whatsapp.is_some() {
+                    return Err(ServiceError::Conflict(WA_TEMPLATE_NOW));
+                }
+                (r.text, r.subject)
+            }
+        };
+        if !draft.attachments.is_empty() {
+            return Err(ServiceError::Conflict(FILES_NOW));
+        }
+        let content = self.check_schedule(&c, &inbox, &text, draft.private, draft.by_email, at)?;
         let s = Scheduled {
             id: self.store.generate_id()?,
             conversation_id: id,
@@ -192,6 +216,7 @@ impl Services {
             send_at: at,
             created_at: self.clock.now(),
             failed: None,
+            subject,
         };
         self.store.put_scheduled(&s, None).map_err(from_store)?;
         self.store.durable().await?;
@@ -282,6 +307,7 @@ impl Services {
                 let draft = Draft {
                     content: s.content.clone(),
                     by_email: s.by_email,
+                    subject: s.subject.clone(),
                     claim: Some((job.clone(), fence.cloned())),
                     ..Draft::default()
                 };

@@ -80,10 +80,11 @@ pub const KEYSPACES: &[(&str, Carried)] = &[
     (schema::OWNERSAVED_RESPONSE, Carried::Exported),
     (schema::SAVEDID_OWNER, Carried::Derived),
     (schema::TEMPLATEID_TEMPLATE, Carried::Exported),
-    // Uploaded files are not in the export format yet (backups carry them): an
-    // exported conversation lists its agents' attachments without their bytes.
-    (schema::BLOB_CHUNK, Carried::Runtime),
-    (schema::CONVUPLOAD_UPLOAD, Carried::Runtime),
+    // Uploaded files sent with a message travel as `upload` and `upload_chunk` records.
+    // An upload never sent (a draft's, removed by the cleanup within a day) belongs to
+    // the running installation, as its due entry does.
+    (schema::BLOB_CHUNK, Carried::Exported),
+    (schema::CONVUPLOAD_UPLOAD, Carried::Exported),
     (schema::UPLOADDUE_UNIT, Carried::Runtime),
 ];
 
@@ -170,6 +171,18 @@ pub struct AttachmentRecord {
     pub data: String,
 }
 
+/// One chunk of an uploaded file's bytes (`upload` record `upload_id`), in order: a
+/// file is written and read back a chunk at a time, never whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadChunkRecord {
+    pub conversation_id: ConversationId,
+    pub upload_id: u64,
+    /// The chunk's number, from 0.
+    pub n: u32,
+    /// Standard base64 with padding; at most 64 KB decoded.
+    pub data: String,
+}
+
 /// An agent @mentioned in a conversation, and when last.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MentionRecord {
@@ -237,6 +250,10 @@ pub enum Record {
     Event(EventRecord),
     MailHtml(MailHtml),
     Attachment(AttachmentRecord),
+    /// A file uploaded and sent with a message (composer, API, widget); its bytes follow
+    /// as `upload_chunk` records.
+    Upload(super::uploads::Upload),
+    UploadChunk(UploadChunkRecord),
     Mention(MentionRecord),
     Dedupe(DedupeRecord),
     ReadState(ReadStateRecord),
@@ -267,6 +284,8 @@ impl Record {
             Record::Event(_) => "event",
             Record::MailHtml(_) => "mail_html",
             Record::Attachment(_) => "attachment",
+            Record::Upload(_) => "upload",
+            Record::UploadChunk(_) => "upload_chunk",
             Record::Mention(_) => "mention",
             Record::Dedupe(_) => "dedupe",
             Record::ReadState(_) => "read_state",
@@ -427,6 +446,7 @@ impl Store {
             take_upto(&mut mentions, u64::MAX)?,
             sink,
         )?;
+        self.export_uploads(None, sink)?;
         for kv in t.extref_msgref.iter().expect(1024) {
             let (k, v) = kv?;
             let tree = schema::EXTREF_MSGREF;
@@ -509,7 +529,66 @@ impl Store {
             Vec::new()
         };
         bundle(items, parts, Vec::new(), sink)?;
+        if with_parts {
+            self.export_uploads(Some(id), sink)?;
+        }
         Ok(Some(conv))
+    }
+
+    /// The uploaded files sent with a message (of conversation `conv`, or every one):
+    /// each its `upload` record, then its bytes as `upload_chunk` records read a page
+    /// at a time, so a file is never whole in memory. Uploads never sent are left out.
+    fn export_uploads(
+        &self,
+        conv: Option<ConversationId>,
+        sink: &mut dyn FnMut(Record) -> Result<()>,
+    ) -> Result<()> {
+        use base64::Engine;
+        let records = match conv {
+            Some(c) => self.t.convupload_upload.scan_prefix(keys::id(c.0)),
+            None => self.t.convupload_upload.iter(),
+        };
+        for kv in records.expect(256) {
+            let (k, v) = kv?;
+            let tree = schema::CONVUPLOAD_UPLOAD;
+            let u: super::uploads::Upload = dec(tree, &v)?;
+            let (c, id) = (u.conversation, u.id);
+            if (id_at(tree, &k, 0)?, id_at(tree, &k, 8)?) != (c.0, id) {
+                return Err(corrupt(
+                    tree,
+                    format!("upload {id} of conversation {c} is stored under another key"),
+                ));
+            }
+            if u.message.is_none() {
+                continue;
+            }
+            sink(Record::Upload(u))?;
+            let (start, end) = (
+                keys::blob_chunk(c.0, id, 0),
+                keys::blob_chunk(c.0, id, u32::MAX),
+            );
+            for kv in self
+                .t
+                .blob_chunk
+                .range(start..=end)
+                .expect(super::uploads::PAGE_CHUNKS)
+            {
+                let (k, v) = kv?;
+                let n = k
+                    .get(16..20)
+                    .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                    .map(u32::from_be_bytes)
+                    .ok_or_else(|| corrupt(schema::BLOB_CHUNK, "a key is too short"))?;
+                let ByteBuf(chunk) = dec(schema::BLOB_CHUNK, &v)?;
+                sink(Record::UploadChunk(UploadChunkRecord {
+                    conversation_id: c,
+                    upload_id: id,
+                    n,
+                    data: base64::engine::general_purpose::STANDARD.encode(&chunk),
+                }))?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -32,6 +32,10 @@ pub struct Scheduled {
     /// agent edits it (a new time) or cancels it.
     #[serde(default)]
     pub failed: Option<String>,
+    /// A template's subject, filled when it was scheduled: the mail's subject when it
+    /// goes by email.
+    #[serde(default)]
+    pub subject: Option<String>,
 }
 
 impl Scheduled {
@@ -274,6 +278,7 @@ mod tests {
             send_at: Timestamp(at),
             created_at: Timestamp(10),
             failed: None,
+            subject: Some("Pedido".into()),
         }
     }
 

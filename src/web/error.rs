@@ -189,6 +189,8 @@ pub fn refusal_msg(text: &str) -> Msg {
     let key = match text {
         crate::service::SHARED_CONTACT => "error-shared-contact",
         crate::service::FILES_NOT_ON_CHANNEL => "upload-not-on-channel",
+        crate::service::scheduled::WA_TEMPLATE_NOW => "xfiles-wa-template-now",
+        crate::service::scheduled::FILES_NOW => "xfiles-files-now",
         crate::service::TWO_FACTOR_REQUIRED => "error-two-factor-required",
         crate::service::TWO_FACTOR_SELF_FIRST => "error-two-factor-self-first",
         crate::service::TWO_FACTOR_STALE_SETUP => "error-two-factor-stale",

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-const PNG: &[u8] = &[
+pub(super) const PNG: &[u8] = &[
     0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0,
     1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
 ];
@@ -39,7 +39,7 @@ fn multipart(name: &str, mime: &str, bytes: &[u8], voice: bool) -> (String, Vec<
 }
 
 /// Uploads a file to conversation `conv` as the composer does (CSRF header).
-async fn upload(
+pub(super) async fn upload(
     web: &Client,
     conv: u64,
     name: &str,
@@ -63,7 +63,7 @@ async fn upload(
 }
 
 /// Sends the composer's form with these files.
-async fn send(web: &Client, conv: u64, text: &str, files: Value) -> reqwest::Response {
+pub(super) async fn send(web: &Client, conv: u64, text: &str, files: Value) -> reqwest::Response {
     let csrf = web.csrf(&format!("/conversations/{conv}")).await;
     web.post(
         &format!("/conversations/{conv}/messages"),
@@ -78,7 +78,7 @@ async fn send(web: &Client, conv: u64, text: &str, files: Value) -> reqwest::Res
 }
 
 /// An API inbox with one conversation from a customer; answers (inbox, conversation).
-async fn conversation(api: &Api) -> (u64, u64) {
+pub(super) async fn conversation(api: &Api) -> (u64, u64) {
     let (inbox, token) = api.inbox("Shop API", &[], None).await;
     let (s, v) = incoming(
         &api.base,

@@ -28,8 +28,11 @@ const SCHEDULED: usize = 30;
 const SAVED: usize = 31;
 const SAVED_ID: usize = 32;
 const TEMPLATE: usize = 33;
+/// Uploaded files (`Store::conv_trees`' too, kept here for the same reason).
+const BLOB: usize = 34;
+const UPLOAD: usize = 35;
 /// All the trees of an import transaction.
-const TREES: usize = 34;
+const TREES: usize = 36;
 
 fn bad(what: String) -> TxErr {
     TxErr::Abort(Abort::Codec(what))
@@ -77,6 +80,8 @@ impl Store {
             &t.ownersaved_response,
             &t.savedid_owner,
             &t.templateid_template,
+            c[super::super::uploads::BLOB],
+            c[super::super::uploads::UPLOAD],
         ];
         self.tx(trees, |h| {
             for r in records {
@@ -213,6 +218,36 @@ fn apply(h: &[TxTree<'_>; TREES], r: &Record) -> TxResult<()> {
                 p.message_id,
                 Part::Attachment(p.index),
                 bytes,
+            )?;
+        }
+        Record::Upload(u) => {
+            // Only uploads sent with a message are exported; one never sent would need
+            // the cleanup's due entry, and an export never holds one.
+            if u.message.is_none() {
+                return Err(bad(format!(
+                    "upload {} of conversation {} names no message: only files sent with a message are imported",
+                    u.id, u.conversation
+                )));
+            }
+            h[UPLOAD].insert(&keys::id_pair(u.conversation.0, u.id)[..], tx_enc(u)?)?;
+        }
+        Record::UploadChunk(p) => {
+            use base64::Engine;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(&p.data)
+                .map_err(|e| bad(format!("upload chunk data is not base64: {e}")))?;
+            if bytes.len() > super::super::attachments::CHUNK_BYTES {
+                return Err(bad(format!(
+                    "upload chunk {} of upload {} holds {} bytes, more than a chunk's {}",
+                    p.n,
+                    p.upload_id,
+                    bytes.len(),
+                    super::super::attachments::CHUNK_BYTES
+                )));
+            }
+            h[BLOB].insert(
+                &keys::blob_chunk(p.conversation_id.0, p.upload_id, p.n)[..],
+                tx_enc(&super::super::codec::Bytes(&bytes))?,
             )?;
         }
         Record::Mention(m) => {

@@ -34,3 +34,7 @@ conflict-title = New messages arrived while you were typing.
 conflict-body = Nothing was sent yet. Read them, then send anyway or edit your reply.
 conflict-send-anyway = Send anyway
 conflict-edit = Edit
+
+## xfiles: a template or files with send later
+xfiles-wa-template-now = An approved WhatsApp template is sent at once: it cannot be scheduled. Nothing was scheduled.
+xfiles-files-now = Files go with a reply sent now: a scheduled reply cannot carry them yet. Nothing was scheduled.

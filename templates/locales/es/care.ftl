@@ -34,3 +34,7 @@ conflict-title = Llegaron mensajes nuevos mientras escribías.
 conflict-body = Aún no se ha enviado nada. Léelos y después envía de todos modos o edita tu respuesta.
 conflict-send-anyway = Enviar de todos modos
 conflict-edit = Editar
+
+## xfiles: a template or files with send later
+xfiles-wa-template-now = Una plantilla aprobada de WhatsApp se envía al momento: no se puede programar. No se ha programado nada.
+xfiles-files-now = Los archivos se envían con una respuesta enviada ahora: una respuesta programada todavía no puede llevarlos. No se ha programado nada.
