@@ -189,6 +189,7 @@ pub fn refusal_msg(text: &str) -> Msg {
     let key = match text {
         crate::service::SHARED_CONTACT => "error-shared-contact",
         crate::service::FILES_NOT_ON_CHANNEL => "upload-not-on-channel",
+        crate::service::widget_files::VISITOR_FILES_OFF => "widgetfiles-off",
         crate::service::TWO_FACTOR_REQUIRED => "error-two-factor-required",
         crate::service::TWO_FACTOR_SELF_FIRST => "error-two-factor-self-first",
         crate::service::TWO_FACTOR_STALE_SETUP => "error-two-factor-stale",
