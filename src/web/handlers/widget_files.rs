@@ -110,7 +110,17 @@ pub async fn widget_upload(
     let l = st.services.widget_l10n(&inbox, lang);
     let limit = st.services.widget_upload_limit();
     let refuse = |name: &str, r: UploadRefused| {
+        let status = match &r {
+            UploadRefused::Service(ServiceError::RateLimited { .. }) => {
+                Some(StatusCode::TOO_MANY_REQUESTS)
+            }
+            UploadRefused::Service(ServiceError::Conflict(_)) => Some(StatusCode::CONFLICT),
+            _ => None,
+        };
         let mut resp = refusal(&l, name, r);
+        if let Some(s) = status {
+            *resp.status_mut() = s;
+        }
         resp.headers_mut().insert(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
             header::HeaderValue::from_str(&origin)
