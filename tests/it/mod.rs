@@ -55,6 +55,7 @@ mod twilio_fake_selftest;
 mod two_factor;
 mod webhook;
 mod widget;
+mod widget_files;
 
 mod browser_uploads;
 mod browser_whatsapp;

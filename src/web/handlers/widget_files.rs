@@ -110,10 +110,14 @@ pub async fn widget_upload(
     let l = st.services.widget_l10n(&inbox, lang);
     let limit = st.services.widget_upload_limit();
     let refuse = |name: &str, r: UploadRefused| {
+        if let UploadRefused::Service(ServiceError::RateLimited { retry_after_secs }) = &r {
+            return answer(
+                StatusCode::TOO_MANY_REQUESTS,
+                &origin,
+                json!({"error": l.t1("widgetfiles-too-many", "seconds", *retry_after_secs)}),
+            );
+        }
         let status = match &r {
-            UploadRefused::Service(ServiceError::RateLimited { .. }) => {
-                Some(StatusCode::TOO_MANY_REQUESTS)
-            }
             UploadRefused::Service(ServiceError::Conflict(_)) => Some(StatusCode::CONFLICT),
             _ => None,
         };
@@ -137,10 +141,10 @@ pub async fn widget_upload(
     let (identifier, conv) = match target {
         Ok(t) => t,
         Err(ServiceError::NotFound) => {
-            return Err(ApiError::new(
+            return Ok(answer(
                 StatusCode::FORBIDDEN,
-                "forbidden",
-                "the widget's session is not valid here; reconnect the chat",
+                &origin,
+                json!({"error": l.t("widgetfiles-session")}),
             ));
         }
         Err(e) => return Ok(refuse("", UploadRefused::Service(e))),

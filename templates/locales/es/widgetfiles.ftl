@@ -9,6 +9,8 @@ widgetfiles-remove = Quitar { $name }
 widgetfiles-download = Descargar { $name }
 widgetfiles-image = Imagen
 widgetfiles-off = Este chat no admite archivos. No se ha enviado nada.
+widgetfiles-session = El chat tiene que volver a conectarse antes de enviar archivos; inténtalo de nuevo en un momento.
+widgetfiles-too-many = Demasiados archivos; vuelve a intentarlo en { $seconds } s. No se ha guardado nada.
 # Administración: el ajuste de la bandeja web.
 widgetfiles-setting = Los visitantes pueden enviar archivos
 widgetfiles-setting-hint = Imágenes, PDF y los demás tipos aceptados, comprobados por su contenido, hasta el límite de tamaño del widget.
