@@ -75,6 +75,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/widget/v1/{key}/uploads",
             post().to(widget_files::widget_upload),
         )
+        .route(
+            "/widget/v1/{key}/uploads",
+            web::route()
+                .method(actix_web::http::Method::OPTIONS)
+                .to(widget_files::widget_upload_preflight),
+        )
         // first run, sign-in, invites
         .route("/setup", get().to(setup::setup_form))
         .route("/setup", post().to(setup::setup_submit))

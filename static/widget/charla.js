@@ -495,7 +495,7 @@
       return add(h('div', 'media ' + f.kind), p, h('span', 'fname', name));
     }
     var card = url
-      ? at(h('a', 'card'), { href: url, download: name, rel: 'noopener noreferrer', 'aria-label': fmt(T.download, 'name', name) + ' (' + size(f.size) + ')' })
+      ? at(h('a', 'card'), { href: url, download: name, rel: 'noopener noreferrer', title: fmt(T.download, 'name', name) })
       : h('div', 'card');
     return add(card, icon(DOC, 'i-doc'), add(h('span', 'ftext'), h('span', 'fname', name), h('span', 'fsize', size(f.size))));
   }
@@ -655,7 +655,7 @@
     };
     x.onerror = function () {
       unattach(c);
-      notice(fmt(fmt(T.upload_failed, 'name', c.name), 'reason', T.re));
+      notice(fmt(fmt(T.upload_failed, 'name', c.name), 'reason', T.network));
     };
     c.xhr = x;
     x.send(fd);

@@ -17,6 +17,7 @@ mod browser_reports;
 mod browser_saved;
 mod browser_voice;
 mod browser_widget;
+mod browser_widget_files;
 mod cli;
 mod cluster;
 mod cluster_bus;

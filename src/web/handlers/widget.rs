@@ -136,6 +136,7 @@ fn widget_text(l: &crate::i18n::L10n) -> Value {
         "image": l.t("widgetfiles-image"),
         "too_large": l.t2("upload-too-large", "name", "{name}", "limit", "{limit}"),
         "upload_failed": l.t2("upload-failed", "name", "{name}", "reason", "{reason}"),
+        "network": l.t("widgetfiles-network"),
     })
 }
 

@@ -71,6 +71,25 @@ pub async fn widget_download(
     Ok(resp)
 }
 
+/// `OPTIONS /widget/v1/{key}/uploads`: the preflight a browser makes when the widget
+/// follows the upload's progress; allowed origins only.
+pub async fn widget_upload_preflight(
+    req: HttpRequest,
+    st: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let inbox: Inbox = st.services.looked_up(|s| s.website_inbox(&key)).await?;
+    match origin(&req) {
+        Some(o) if Services::widget_origin_allowed(&inbox, &o) => Ok(HttpResponse::NoContent()
+            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, o))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "POST"))
+            .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
+            .insert_header((header::VARY, "Origin"))
+            .finish()),
+        _ => Ok(HttpResponse::Forbidden().finish()),
+    }
+}
+
 /// A JSON answer to the widget on `origin` (allowed: checked before).
 fn answer(status: StatusCode, origin: &str, body: serde_json::Value) -> HttpResponse {
     HttpResponse::build(status)

@@ -9,6 +9,7 @@ widgetfiles-remove = Remove { $name }
 widgetfiles-download = Download { $name }
 widgetfiles-image = Image
 widgetfiles-off = This chat does not take files. Nothing was sent.
+widgetfiles-network = the connection was lost
 widgetfiles-session = The chat has to reconnect before it can send files; try again in a moment.
 widgetfiles-too-many = Too many files; try again in { $seconds } s. Nothing was kept.
 # Admin: the website inbox's setting.

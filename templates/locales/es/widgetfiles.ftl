@@ -9,6 +9,7 @@ widgetfiles-remove = Quitar { $name }
 widgetfiles-download = Descargar { $name }
 widgetfiles-image = Imagen
 widgetfiles-off = Este chat no admite archivos. No se ha enviado nada.
+widgetfiles-network = se perdió la conexión
 widgetfiles-session = El chat tiene que volver a conectarse antes de enviar archivos; inténtalo de nuevo en un momento.
 widgetfiles-too-many = Demasiados archivos; vuelve a intentarlo en { $seconds } s. No se ha guardado nada.
 # Administración: el ajuste de la bandeja web.
