@@ -195,7 +195,7 @@ impl Services {
         &self,
         visitor: &Visitor,
         refs: &[String],
-    ) -> Result<Option<(ConversationId, Vec<u64>, Vec<AttachmentMeta>)>> {
+    ) -> Result<Option<VisitorFiles>> {
         if refs.is_empty() {
             return Ok(None);
         }
@@ -250,6 +250,10 @@ impl Services {
         Ok(conv.map(|c| (ConversationId(c), ids, metas)))
     }
 }
+
+/// A visitor's files for one message: the conversation they were uploaded to, their
+/// upload ids, and how the message describes them.
+pub(super) type VisitorFiles = (ConversationId, Vec<u64>, Vec<AttachmentMeta>);
 
 /// The website inbox's settings turn visitors' files off.
 pub const VISITOR_FILES_OFF: &str = "this chat does not take files";
