@@ -131,6 +131,10 @@ pub fn build_services(
             cfg.widget.messages_per_minute_per_ip,
             cfg.widget.conversations_per_hour_per_ip,
         ),
+        widget_files: (
+            cfg.widget.max_upload_bytes.0,
+            cfg.widget.files_per_hour_per_visitor,
+        ),
         outbound: crate::channels::guard::AddressPolicy::new(cfg.allow_private_addresses()),
         shared_limits: cfg.cluster.enabled(),
     };

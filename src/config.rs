@@ -125,6 +125,11 @@ pub struct WidgetConfig {
     pub messages_per_minute_per_ip: usize,
     /// New conversations one IP address may start per hour.
     pub conversations_per_hour_per_ip: usize,
+    /// Largest file a visitor may send from the widget (never more than
+    /// `inbox.max_upload_bytes`).
+    pub max_upload_bytes: ByteSize,
+    /// Files one visitor may upload per hour.
+    pub files_per_hour_per_visitor: usize,
 }
 
 impl Default for WidgetConfig {
@@ -133,6 +138,8 @@ impl Default for WidgetConfig {
             messages_per_minute_per_visitor: 20,
             messages_per_minute_per_ip: 60,
             conversations_per_hour_per_ip: 10,
+            max_upload_bytes: ByteSize(10_000_000),
+            files_per_hour_per_visitor: 20,
         }
     }
 }

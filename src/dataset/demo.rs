@@ -181,6 +181,7 @@ fn make_inboxes(s: &Services, store: &Store, members: &[AgentId]) -> Result<Vec<
                     prechat: Prechat::Optional,
                     identity_secret_sealed: String::new(),
                     reply_email_inbox: None,
+                    visitor_files_off: false,
                 })
             }
             ChannelKind::WhatsApp => {

@@ -54,6 +54,9 @@ pub struct WebsiteSettings {
     pub identity_secret_sealed: String,
     /// The email inbox whose SMTP answers visitors who went offline (and transcripts).
     pub reply_email_inbox: Option<InboxId>,
+    /// Visitors may not send files from the widget.
+    #[serde(default)]
+    pub visitor_files_off: bool,
 }
 
 /// The greeting's longest length, in characters.

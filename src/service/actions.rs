@@ -116,11 +116,27 @@ impl Services {
         channel: ChannelKind,
     ) -> Result<Ingested> {
         let ids = self.ingest_ids()?;
-        let store = self.store.clone();
-        let r = tokio::task::spawn_blocking(move || store.ingest(&msg, ids))
+        self.ingest_durably_with(msg, ids, Default::default(), vec![], channel)
             .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))?
-            .map_err(from_store)?;
+    }
+
+    /// [`ingest_durably`](Self::ingest_durably) with fresh `ids`, the message's `parts`,
+    /// and the `uploads` it claims in its transaction (a website visitor's files).
+    pub(super) async fn ingest_durably_with(
+        &self,
+        msg: InboundMessage,
+        ids: [u64; 5],
+        parts: crate::store::InboundParts,
+        uploads: Vec<u64>,
+        channel: ChannelKind,
+    ) -> Result<Ingested> {
+        let store = self.store.clone();
+        let r = tokio::task::spawn_blocking(move || {
+            store.ingest_claiming(&msg, ids, &parts, None, &uploads)
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?
+        .map_err(from_store)?;
         self.store.durable().await?;
         self.count_ingested(&r, channel);
         Ok(r)

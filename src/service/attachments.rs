@@ -50,6 +50,17 @@ impl Services {
         n: usize,
     ) -> Result<AttachmentFile> {
         let m = self.message_for(actor, conv, msg)?;
+        self.file_of(conv, &m, n).await
+    }
+
+    /// Attachment `n` of message `m` of conversation `conv` (checked by the caller).
+    pub(super) async fn file_of(
+        &self,
+        conv: ConversationId,
+        m: &Message,
+        n: usize,
+    ) -> Result<AttachmentFile> {
+        let msg = m.id;
         let meta = m
             .attachments
             .get(n)

@@ -125,12 +125,9 @@ impl Services {
         // A messaging channel's reply goes through its provider, and only while the
         // channel's messaging window allows a free-form message.
         let channel = !private && !mail && inbox.messaging.is_some();
-        // Files go by mail (and stay in notes and webhook-less API inboxes) for now.
-        if !files.is_empty()
-            && !private
-            && !mail
-            && (channel || inbox.webhook_url.is_some() || inbox.website.is_some())
-        {
+        // Files go by mail (and stay in notes and webhook-less API inboxes) for now;
+        // website chats show them in the widget (`service::widget_files`).
+        if !files.is_empty() && !private && !mail && (channel || inbox.webhook_url.is_some()) {
             return Err(ServiceError::Conflict(super::uploads::FILES_NOT_ON_CHANNEL));
         }
         if channel && whatsapp.is_some() {

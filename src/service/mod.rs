@@ -36,6 +36,7 @@ mod typing;
 mod uploads;
 pub mod website;
 pub mod widget;
+pub mod widget_files;
 mod widget_rates;
 
 pub use accounts::{NewSession, SessionAuth};
@@ -194,6 +195,9 @@ pub struct ServiceSettings {
     /// The website widget's limits: per visitor and per IP a minute, new conversations
     /// per IP an hour.
     pub widget_limits: (usize, usize, usize),
+    /// Website visitors' files: the largest one (under `max_upload_bytes` too) and how
+    /// many one visitor may upload an hour (`[widget]`).
+    pub widget_files: (u64, usize),
     /// Where outbound connections (webhooks, mail servers) may go.
     pub outbound: crate::channels::guard::AddressPolicy,
     /// Count sign-in and widget limits in the store, together with every other node
@@ -256,7 +260,12 @@ impl Services {
         Services {
             hasher: Hasher::new(settings.max_concurrent_hashes),
             throttle: Throttle::new(clock.clone(), settings.login, windows()),
-            widget_rates: widget::Rates::new(clock.clone(), settings.widget_limits, windows),
+            widget_rates: widget::Rates::new(
+                clock.clone(),
+                settings.widget_limits,
+                settings.widget_files.1,
+                windows,
+            ),
             store,
             keys,
             settings,

@@ -169,8 +169,11 @@ impl Services {
         B: AsRef<[u8]>,
         E: std::fmt::Display,
     {
+        let limit = self.settings.max_upload_bytes;
         if !voice {
-            return self.store_upload(conv, by, filename, false, body).await;
+            return self
+                .store_upload(conv, by, filename, false, limit, body)
+                .await;
         }
         let limit = self.settings.max_upload_bytes.min(MAX_VOICE_BYTES);
         let recording = collect(body, limit).await?;
@@ -195,7 +198,27 @@ impl Services {
             filename
         };
         let body = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(bytes)]);
-        self.store_upload(conv, by, name, true, body).await
+        self.store_upload(conv, by, name, true, limit, body).await
+    }
+
+    /// A website visitor's file for conversation `conv` (the one their next message
+    /// joins): [`receive_upload`](Self::receive_upload)'s checks, within `limit` bytes
+    /// (never over `inbox.max_upload_bytes`).
+    pub async fn receive_visitor_upload<S, B, E>(
+        self: &Arc<Self>,
+        conv: ConversationId,
+        filename: &str,
+        limit: u64,
+        body: S,
+    ) -> std::result::Result<Upload, UploadRefused>
+    where
+        S: Stream<Item = std::result::Result<B, E>> + Unpin,
+        B: AsRef<[u8]>,
+        E: std::fmt::Display,
+    {
+        let limit = limit.min(self.settings.max_upload_bytes);
+        self.store_upload(conv, Uploader::Visitor, filename, false, limit, body)
+            .await
     }
 
     /// [`receive_upload`](Self::receive_upload)'s storing part.
@@ -205,6 +228,7 @@ impl Services {
         by: Uploader,
         filename: &str,
         voice: bool,
+        limit: u64,
         mut body: S,
     ) -> std::result::Result<Upload, UploadRefused>
     where
@@ -212,7 +236,6 @@ impl Services {
         B: AsRef<[u8]>,
         E: std::fmt::Display,
     {
-        let limit = self.settings.max_upload_bytes;
         let id = rand::random::<u64>() >> 1 | 1;
         let filename = crate::channels::email::safe_filename(Some(filename), 1, "");
         let mut w = Writer {

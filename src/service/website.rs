@@ -16,6 +16,8 @@ pub struct WebsiteInput {
     pub identity_secret: Option<String>,
     /// `Some(None)` clears it.
     pub reply_email_inbox: Option<Option<InboxId>>,
+    /// Whether visitors may send files from the widget.
+    pub visitor_files: Option<bool>,
 }
 
 /// The colour a new widget gets.
@@ -90,6 +92,10 @@ impl Services {
             prechat,
             identity_secret_sealed,
             reply_email_inbox,
+            visitor_files_off: match input.visitor_files {
+                Some(on) => !on,
+                None => old.is_some_and(|o| o.visitor_files_off),
+            },
         })
     }
 }

@@ -71,6 +71,8 @@ pub struct WidgetMessage {
     /// An agent's message: its formatting as HTML (every character typed escaped; the
     /// widget copies only the few elements it knows).
     pub html: Option<String>,
+    /// Its files (an agent's or the visitor's).
+    pub files: Vec<super::widget_files::WidgetFile>,
 }
 
 /// What the widget needs before connecting.
@@ -289,6 +291,7 @@ impl Services {
                 .and_then(|s| s.rsplit_once(':'))
                 .map(|(_, c)| c.to_string()),
             html: from_agent.then(|| crate::domain::markdown::render::html(&m.content)),
+            files: self.widget_files(m),
         })
     }
 
@@ -330,13 +333,15 @@ impl Services {
     }
 
     /// Stores a visitor's message durably (once per `client_id`) and returns it.
-    /// `ip` is the client's address, for the per-IP limits.
+    /// `ip` is the client's address, for the per-IP limits; `files` name the visitor's
+    /// uploads it sends (see `service::widget_files`), with which the text may be empty.
     pub async fn widget_send(
         &self,
         visitor: &mut Visitor,
         ip: &str,
         client_id: &str,
         content: &str,
+        files: &[String],
     ) -> Result<WidgetMessage> {
         let client_id = client_id.trim();
         if client_id.is_empty()
@@ -361,7 +366,12 @@ impl Services {
         {
             return Ok(w);
         }
-        let content = self.content(content)?;
+        let files = self.visitor_files(visitor, files)?;
+        let content = if files.is_none() || !content.trim().is_empty() {
+            self.content(content)?
+        } else {
+            String::new()
+        };
         self.widget_rates
             .hit(&visitor.identifier, ip, visitor.conversation.is_none())?;
         let msg = InboundMessage {
@@ -392,8 +402,28 @@ impl Services {
             quiet: false,
             mail: None,
         };
+        let mut ids = self.ingest_ids()?;
+        let (uploads, parts) = match files {
+            Some((conv, uploads, attachments)) => {
+                // Files uploaded before the first message: it creates the conversation
+                // they were uploaded to.
+                ids[0] = conv.0;
+                let parts = crate::store::InboundParts {
+                    attachments,
+                    ..Default::default()
+                };
+                (uploads, parts)
+            }
+            None => (vec![], crate::store::InboundParts::default()),
+        };
         let r = self
-            .ingest_durably(msg, crate::domain::ChannelKind::Website)
+            .ingest_durably_with(
+                msg,
+                ids,
+                parts,
+                uploads,
+                crate::domain::ChannelKind::Website,
+            )
             .await?;
         let conv = r.conversation.as_ref().ok_or(ServiceError::NotFound)?;
         visitor.conversation = Some(conv.id);

@@ -15,6 +15,8 @@ pub struct Rates {
     per_ip: Rate,
     /// New conversations per client IP an hour.
     new_per_ip: Rate,
+    /// Files per visitor an hour.
+    files_per_visitor: Rate,
 }
 
 impl Rates {
@@ -23,9 +25,17 @@ impl Rates {
     pub fn new(
         clock: Arc<dyn Clock>,
         limits: (usize, usize, usize),
+        files_per_hour: usize,
         windows: impl Fn() -> super::Windows,
     ) -> Rates {
         Rates {
+            files_per_visitor: Rate::counted_in(
+                clock.clone(),
+                files_per_hour,
+                3600,
+                "widget-files",
+                windows(),
+            ),
             per_visitor: Rate::counted_in(clock.clone(), limits.0, 60, "widget-visitor", windows()),
             per_ip: Rate::counted_in(clock.clone(), limits.1, 60, "widget-ip", windows()),
             new_per_ip: Rate::counted_in(clock, limits.2, 3600, "widget-new-ip", windows()),
@@ -35,15 +45,23 @@ impl Rates {
     /// Counts one message of `visitor` from `ip` (`new`: it starts a conversation), or
     /// refuses it with how long to wait.
     pub fn hit(&self, visitor: &str, ip: &str, new: bool) -> Result<()> {
-        let limited = |r| match r {
-            Refused::Wait(retry_after_secs) => ServiceError::RateLimited { retry_after_secs },
-            Refused::Failed(m) => ServiceError::Internal(m),
-        };
         self.per_visitor.hit(visitor).map_err(limited)?;
         self.per_ip.hit(ip).map_err(limited)?;
         if new {
             self.new_per_ip.hit(ip).map_err(limited)?;
         }
         Ok(())
+    }
+
+    /// Counts one file `visitor` uploads, or refuses it with how long to wait.
+    pub fn hit_file(&self, visitor: &str) -> Result<()> {
+        self.files_per_visitor.hit(visitor).map_err(limited)
+    }
+}
+
+fn limited(r: Refused) -> ServiceError {
+    match r {
+        Refused::Wait(retry_after_secs) => ServiceError::RateLimited { retry_after_secs },
+        Refused::Failed(m) => ServiceError::Internal(m),
     }
 }

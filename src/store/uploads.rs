@@ -239,7 +239,84 @@ mod tests {
     use super::*;
     use crate::store::test_support::on_both_engines;
 
-    on_both_engines!(chunks_read_back_in_pages_and_discard_leaves_nothing);
+    on_both_engines!(
+        chunks_read_back_in_pages_and_discard_leaves_nothing,
+        an_inbound_message_claims_its_uploads_or_writes_nothing,
+    );
+
+    fn visitor_message(client: &str) -> crate::store::InboundMessage {
+        crate::store::InboundMessage {
+            inbox_id: crate::domain::InboxId(1),
+            source_id: Some(format!("w:v:1:{client}")),
+            sender: crate::store::InboundSender::of(None, Some("v:1".into()), None, None),
+            content: String::new(),
+            at: crate::domain::Timestamp(10),
+            token: "tok".into(),
+            thread: crate::store::Thread::Latest,
+            position: None,
+            quiet: false,
+            mail: None,
+        }
+    }
+
+    /// A website visitor's files: uploaded to the conversation their first message
+    /// creates (its id chosen beforehand), claimed by that message in its transaction;
+    /// an upload of another conversation, or one already sent, stores nothing.
+    fn an_inbound_message_claims_its_uploads_or_writes_nothing(s: &Store) {
+        let parts = crate::store::InboundParts::default();
+        let mut u = upload(500, 7, 1_000);
+        u.by = Uploader::Visitor;
+        s.put_blob_chunk(ConversationId(500), 7, 0, b"png").unwrap();
+        s.finish_upload(&u).unwrap();
+        // Another conversation's upload: refused, nothing written.
+        let mut other = upload(900, 8, 1_000);
+        other.by = Uploader::Visitor;
+        s.finish_upload(&other).unwrap();
+        let refused = s.ingest_claiming(
+            &visitor_message("a"),
+            [500, 501, 502, 503, 504],
+            &parts,
+            None,
+            &[7, 8],
+        );
+        assert!(
+            matches!(
+                refused,
+                Err(crate::store::StoreError::Abort(Abort::NotFound))
+            ),
+            "{refused:?}"
+        );
+        assert!(s.conversation(ConversationId(500)).unwrap().is_none());
+        assert_eq!(
+            s.upload(ConversationId(500), 7).unwrap().unwrap().message,
+            None
+        );
+        let r = s
+            .ingest_claiming(
+                &visitor_message("b"),
+                [500, 501, 502, 503, 504],
+                &parts,
+                None,
+                &[7],
+            )
+            .unwrap();
+        assert_eq!(r.conversation_id, ConversationId(500));
+        let claimed = s.upload(ConversationId(500), 7).unwrap().unwrap();
+        assert_eq!(claimed.message, Some(r.message_id));
+        assert_eq!(
+            s.stale_uploads(i64::MAX, 10).unwrap(),
+            vec![(ConversationId(900), 8)]
+        );
+        // Sent once only.
+        let again = s.ingest_claiming(
+            &visitor_message("c"),
+            [600, 601, 602, 603, 604],
+            &parts,
+            None,
+            &[7],
+        );
+        assert!(again.is_err());
+    }
 
     fn upload(conv: u64, id: u64, at: i64) -> Upload {
         Upload {

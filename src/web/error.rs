@@ -191,6 +191,7 @@ pub fn refusal_msg(text: &str) -> Msg {
         crate::service::FILES_NOT_ON_CHANNEL => "upload-not-on-channel",
         crate::service::scheduled::WA_TEMPLATE_NOW => "xfiles-wa-template-now",
         crate::service::scheduled::FILES_NOW => "xfiles-files-now",
+        crate::service::widget_files::VISITOR_FILES_OFF => "widgetfiles-off",
         crate::service::TWO_FACTOR_REQUIRED => "error-two-factor-required",
         crate::service::TWO_FACTOR_SELF_FIRST => "error-two-factor-self-first",
         crate::service::TWO_FACTOR_STALE_SETUP => "error-two-factor-stale",

@@ -67,6 +67,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/widget/{file}", get().to(widget::widget_file))
         .route("/widget/v1/{key}/config", get().to(widget::widget_config))
         .route("/widget/v1/{key}/socket", get().to(widget::widget_socket))
+        .route(
+            "/widget/v1/{key}/files/{file}",
+            get().to(widget_files::widget_download),
+        )
+        .route(
+            "/widget/v1/{key}/uploads",
+            post().to(widget_files::widget_upload),
+        )
+        .route(
+            "/widget/v1/{key}/uploads",
+            web::route()
+                .method(actix_web::http::Method::OPTIONS)
+                .to(widget_files::widget_upload_preflight),
+        )
         // first run, sign-in, invites
         .route("/setup", get().to(setup::setup_form))
         .route("/setup", post().to(setup::setup_submit))

@@ -28,7 +28,10 @@
   function outbox() {
     var o;
     try { o = JSON.parse(sget('outbox')); } catch (e) { o = null; }
-    return Array.isArray(o) ? o.filter(function (x) { return x && typeof x.client_id === 'string' && typeof x.content === 'string'; }) : [];
+    return Array.isArray(o) ? o.filter(function (x) {
+      if (x && !Array.isArray(x.files)) x.files = [];
+      return x && typeof x.client_id === 'string' && typeof x.content === 'string';
+    }) : [];
   }
   function unqueue(cid) {
     var o = outbox(), n = o.filter(function (x) { return x.client_id !== cid; });
@@ -43,6 +46,9 @@
   var msgs = [], byId = {}, seq = 0, seen = new Set(), byEl = new WeakMap(), toDeliver = [];
   var maxChars = 5000, agentsOnline = false, agentName = null, agentInitials = null;
   var RANK = { sent: 1, delivered: 2, read: 3 };
+  // Files: the socket's session (for file requests), whether visitors may send files,
+  // how large, and the files attached to the message being written.
+  var session = null, filesOn = false, maxBytes = 0, tray = [], dragDepth = 0;
 
   // ---- The page's API: window.Charla ----------------------------------------------
   var api = {
@@ -86,6 +92,8 @@
   var CHAT = 'M4 6.5A2.5 2.5 0 0 1 6.5 4h11A2.5 2.5 0 0 1 20 6.5v8a2.5 2.5 0 0 1-2.5 2.5H11.2l-4 3.3c-.6.5-1.5.1-1.5-.7V17A2.5 2.5 0 0 1 4 14.5z';
   var CROSS = 'M6.5 6.5l11 11M17.5 6.5l-11 11';
   var DOWN = 'M6 9.5l6 6 6-6';
+  var CLIP = 'M16.5 7.5 9.4 14.6a1.8 1.8 0 0 0 2.6 2.6l7.4-7.4a3.6 3.6 0 0 0-5.1-5.1L6.8 12.2a5.4 5.4 0 0 0 7.6 7.6l5.1-5.1';
+  var DOC = 'M7 3h7l5 5v12a1 1 0 0 1-1 1H7a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zM14 3v5h5M8.5 13h7M8.5 16.5h5';
   var SEND = 'M3.6 20.2 21 12.8a.9.9 0 0 0 0-1.6L3.6 3.8a.9.9 0 0 0-1.2 1.1L4.5 11 13 12l-8.5 1-2.1 6.1a.9.9 0 0 0 1.2 1.1z';
 
   // Plain text → text nodes, <br> for line breaks, <a> for http(s) URLs.
@@ -122,6 +130,13 @@
         to.appendChild(e);
       });
     })(doc.body, el);
+  }
+  // A file's size, in the widget's language.
+  function size(n) {
+    n = +n || 0;
+    var units = ['B', 'KB', 'MB', 'GB'], i = 0;
+    while (n >= 1000 && i < 3) { n /= 1000; i++; }
+    return n.toLocaleString(LOC, { maximumFractionDigits: i ? 1 : 0 }) + ' ' + units[i];
   }
   function chars(s) { return Array.from(s).length; } // what the server counts (Unicode scalar values)
   function initials(name) {
@@ -170,6 +185,7 @@
     var color = /^#[0-9a-fA-F]{6}$/.test(cfg.color) ? cfg.color : '#4f46e5';
     if (+cfg.max_chars > 0) maxChars = +cfg.max_chars;
     agentsOnline = !!cfg.agents_online;
+    if (cfg.files && typeof cfg.files === 'object') { filesOn = !!cfg.files.on; maxBytes = +cfg.files.max_bytes || 0; }
     if (cfg.agent && cfg.agent.name) { agentName = String(cfg.agent.name); agentInitials = cfg.agent.initials ? String(cfg.agent.initials) : null; }
 
     var host = h('div');
@@ -234,9 +250,19 @@
     u.count.hidden = true;
     u.send = at(h('button', 'send'), { type: 'submit', 'aria-label': T.send, title: T.send });
     u.send.appendChild(icon(SEND, 'i-send'));
-    add(u.form, add(h('div', 'field'), u.ta, u.count, u.send));
+    // Files: the paperclip (and drop, and paste), what is attached above the field.
+    u.attach = at(h('button', 'attach'), { type: 'button', 'aria-label': T.attach, title: T.attach });
+    u.attach.appendChild(icon(CLIP, 'i-clip'));
+    u.attach.hidden = !filesOn;
+    u.attach.disabled = true; // until the socket gave a session
+    u.file = at(h('input', 'sr'), { type: 'file', multiple: '', tabindex: '-1', 'aria-hidden': 'true' });
+    u.tray = at(h('ul', 'tray'), { 'aria-label': T.attach });
+    u.tray.hidden = true;
+    add(u.form, u.tray, add(h('div', 'field'), u.attach, u.ta, u.count, u.send), u.file);
+    u.dropHint = at(h('div', 'drophint'), { 'aria-hidden': 'true' });
+    add(u.dropHint, add(h('span'), icon(CLIP, 'i-clip'), h('span', null, T.drop)));
 
-    add(u.panel, u.banner, u.scroll, u.notice, u.form);
+    add(u.panel, u.banner, u.scroll, u.notice, u.form, u.dropHint);
     add(u.root, u.launcher, u.panel); // tab order: the toggle, then what it opens
     add(shadow, css, u.root);
 
@@ -249,6 +275,37 @@
     });
     u.ta.addEventListener('input', function () { grow(); counter(); typed(); });
     u.ta.addEventListener('blur', typingOff);
+    u.attach.addEventListener('click', function () { u.file.click(); });
+    u.file.addEventListener('change', function () { addFiles(u.file.files); u.file.value = ''; });
+    u.ta.addEventListener('paste', function (e) {
+      var f = e.clipboardData && e.clipboardData.files;
+      if (filesOn && f && f.length) { e.preventDefault(); addFiles(f); }
+    });
+    function dragged(e) {
+      var t = e.dataTransfer && e.dataTransfer.types;
+      return filesOn && !!t && Array.prototype.indexOf.call(t, 'Files') >= 0;
+    }
+    u.panel.addEventListener('dragenter', function (e) {
+      if (!dragged(e)) return;
+      e.preventDefault();
+      dragDepth++;
+      u.root.classList.add('dropping');
+    });
+    u.panel.addEventListener('dragover', function (e) {
+      if (!dragged(e)) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+    });
+    u.panel.addEventListener('dragleave', function () {
+      if (--dragDepth <= 0) { dragDepth = 0; u.root.classList.remove('dropping'); }
+    });
+    u.panel.addEventListener('drop', function (e) {
+      if (!dragged(e)) return;
+      e.preventDefault();
+      dragDepth = 0;
+      u.root.classList.remove('dropping');
+      addFiles(e.dataTransfer.files);
+    });
 
     io = new IntersectionObserver(function (es) {
       es.forEach(function (e) {
@@ -259,7 +316,7 @@
     }, { root: u.scroll, rootMargin: '-16px 0px' });
 
     D.body.appendChild(host);
-    outbox().forEach(function (o) { pend(o.client_id, o.content); }); // typed before a reload, still unsent
+    outbox().forEach(function (o) { pend(o.client_id, o.content, o.files); }); // typed before a reload, still unsent
     header(); counter(); badge(); status();
     setOpen(wantOpen);
   }
@@ -332,8 +389,8 @@
     for (var i = 0; i < msgs.length; i++) if (msgs[i].pending && msgs[i].cid === cid) return msgs[i];
     return null;
   }
-  function pend(cid, content) {
-    var m = pendingOf(cid) || record({ pending: true, cid: cid, from: 'visitor', content: content });
+  function pend(cid, content, files) {
+    var m = pendingOf(cid) || record({ pending: true, cid: cid, from: 'visitor', content: content, files: files || [] });
     draw(m);
     place(m);
     pre();
@@ -367,6 +424,9 @@
     m.author = x.author ? String(x.author) : null;
     m.content = x.content;
     m.html = m.from === 'agent' && typeof x.html === 'string' ? x.html : null;
+    m.files = (Array.isArray(x.files) ? x.files : []).filter(function (f) {
+      return f && typeof f.id === 'string' && typeof f.url === 'string' && f.url.indexOf('/widget/v1/') === 0;
+    });
     m.at = Date.parse(x.at) || m.at;
     m.cursor = x.cursor || null;
     if ((RANK[x.status] || 0) >= (RANK[m.status] || 0)) m.status = x.status;
@@ -385,10 +445,17 @@
   function draw(m) {
     var li = m.el;
     li.className = 'msg ' + (m.from === 'agent' ? 'in' : 'out') + (m.pending ? ' pending' : '') + (m.error ? ' failed' : '');
-    if (m.shown !== m.content) { // the text never changes in practice: keep the node, no re-announcement
-      m.shown = m.content;
-      var b = h('div', 'bubble' + (m.html ? ' rich' : ''));
-      if (m.html) rich(b, m.html); else fill(b, m.content);
+    var files = m.files || [];
+    var shown = m.content + '\u0000' + files.map(function (f) { return f.url || f.id; }).join(' ');
+    if (m.shown !== shown) { // the text never changes in practice: keep the node, no re-announcement
+      m.shown = shown;
+      var b = h('div', 'body');
+      if (m.content || !files.length) {
+        var t = h('div', 'bubble' + (m.html ? ' rich' : ''));
+        if (m.html) rich(t, m.html); else fill(t, m.content);
+        b.appendChild(t);
+      }
+      if (files.length) b.appendChild(add.apply(null, [h('div', 'files')].concat(files.map(fileEl))));
       if (m.bubble) li.replaceChild(b, m.bubble); else li.insertBefore(b, li.firstChild);
       m.bubble = b;
     }
@@ -403,11 +470,34 @@
     var err = null;
     if (m.error) {
       var r = at(h('button', 'retry', T.retry), { type: 'button' });
-      r.addEventListener('click', function () { forget(m); queue(m.content); toBottom(); });
+      r.addEventListener('click', function () { forget(m); queue(m.content, m.files); toBottom(); });
       err = add(h('div', 'err'), h('span', null, m.error), r);
     }
     while (li.lastChild && li.lastChild !== m.bubble) li.removeChild(li.lastChild);
     add(li, meta, err);
+  }
+
+  // One file of a message: an image shown inline, a player, or a download card. Its
+  // URL carries the session (the visitor's own files only); a file still being sent
+  // (no URL yet) is a card.
+  function fileEl(f) {
+    var name = String(f.name || ''), url = f.url && session ? BASE + f.url + '?s=' + encodeURIComponent(session) : null;
+    if (url && f.kind === 'image') {
+      var img = at(h('img'), { src: url, alt: name || T.image, loading: 'lazy' });
+      img.addEventListener('load', function () { // taller now: stay at the bottom if we were near it
+        var s = ui.scroll;
+        if (s.scrollHeight - s.scrollTop - s.clientHeight < img.clientHeight + 64) toBottom();
+      });
+      return add(at(h('a', 'img'), { href: url, target: '_blank', rel: 'noopener noreferrer', title: name }), img);
+    }
+    if (url && (f.kind === 'audio' || f.kind === 'video')) {
+      var p = at(h(f.kind), { src: url, controls: '', preload: 'metadata', title: name });
+      return add(h('div', 'media ' + f.kind), p, h('span', 'fname', name));
+    }
+    var card = url
+      ? at(h('a', 'card'), { href: url, download: name, rel: 'noopener noreferrer', title: fmt(T.download, 'name', name) })
+      : h('div', 'card');
+    return add(card, icon(DOC, 'i-doc'), add(h('span', 'ftext'), h('span', 'fname', name), h('span', 'fsize', size(f.size))));
   }
 
   // Insert or move an element only when it is out of place (moving re-announces it).
@@ -493,24 +583,100 @@
     ui.count.hidden = n < maxChars - Math.max(20, maxChars / 10);
     ui.count.textContent = n.toLocaleString() + ' / ' + maxChars.toLocaleString();
     ui.count.classList.toggle('over', n > maxChars);
-    ui.send.disabled = n > maxChars || !ui.ta.value.trim();
+    var ready = tray.filter(function (c) { return c.id; }).length;
+    ui.send.disabled = n > maxChars || (!ui.ta.value.trim() && !ready) || uploading();
   }
+  function uploading() { return tray.some(function (c) { return !c.id; }); }
   function submit() {
     var t = ui.ta.value.trim();
-    if (!t || chars(t) > maxChars) return;
+    var files = tray.map(function (c) { return { id: c.id, name: c.name, size: c.size, kind: c.kind, mime: c.mime }; });
+    if (uploading() || (!t && !files.length) || chars(t) > maxChars) return;
     ui.ta.value = '';
+    tray = [];
+    drawTray();
     grow(); counter(); typingOff();
     skipPre = true;
-    queue(t);
+    queue(t, files);
     toBottom();
     ui.ta.focus();
   }
-  function queue(content) {
+  function ids(files) { return (files || []).map(function (f) { return f.id; }); }
+  function queue(content, files) {
     var cid = rid(), o = outbox();
-    o.push({ client_id: cid, content: content });
+    files = files || [];
+    o.push({ client_id: cid, content: content, files: files });
     sset('outbox', JSON.stringify(o));
-    pend(cid, content);
-    put({ type: 'send', client_id: cid, content: content });
+    pend(cid, content, files);
+    put({ type: 'send', client_id: cid, content: content, files: ids(files) });
+  }
+
+  // ---- Files the visitor attaches -------------------------------------------------
+  // Each is uploaded at once (the server checks its type and size as it streams in);
+  // the message names the uploads when it is sent.
+  function addFiles(list) {
+    if (!filesOn || !session) return;
+    Array.prototype.forEach.call(list || [], function (f) {
+      if (tray.length >= 10) return;
+      if (maxBytes && f.size > maxBytes) {
+        notice(fmt(fmt(T.too_large, 'name', f.name), 'limit', size(maxBytes)));
+        return;
+      }
+      var c = { name: String(f.name || 'file'), size: f.size, id: null, pct: 0 };
+      tray.push(c);
+      upload(c, f);
+    });
+    drawTray();
+    counter();
+  }
+  function unattach(c) {
+    var i = tray.indexOf(c);
+    if (i >= 0) tray.splice(i, 1);
+    drawTray();
+    counter();
+  }
+  function upload(c, f) {
+    var x = new XMLHttpRequest(), fd = new FormData();
+    fd.append('file', f, c.name);
+    x.open('POST', BASE + '/widget/v1/' + KEY + '/uploads?s=' + encodeURIComponent(session));
+    x.upload.onprogress = function (e) {
+      if (e.lengthComputable && c.bar) c.bar.style.width = Math.round(100 * e.loaded / e.total) + '%';
+    };
+    x.onload = function () {
+      var r = null;
+      try { r = JSON.parse(x.responseText); } catch (e) { /* not JSON */ }
+      if (x.status === 201 && r && typeof r.id === 'string') {
+        c.id = r.id; c.mime = String(r.mime || ''); c.kind = String(r.kind || 'file'); c.size = +r.size || c.size;
+        drawTray();
+        counter();
+      } else {
+        unattach(c);
+        notice(r && typeof r.error === 'string' ? r.error : fmt(fmt(T.upload_failed, 'name', c.name), 'reason', 'HTTP ' + x.status));
+      }
+    };
+    x.onerror = function () {
+      unattach(c);
+      notice(fmt(fmt(T.upload_failed, 'name', c.name), 'reason', T.network));
+    };
+    c.xhr = x;
+    x.send(fd);
+  }
+  function drawTray() {
+    var t = ui.tray;
+    while (t.firstChild) t.removeChild(t.firstChild);
+    tray.forEach(function (c) {
+      var rm = at(h('button', 'rm'), { type: 'button', 'aria-label': fmt(T.remove, 'name', c.name), title: fmt(T.remove, 'name', c.name) });
+      rm.appendChild(icon(CROSS, 'i-x'));
+      rm.addEventListener('click', function () {
+        if (!c.id && c.xhr) { c.xhr.onload = c.xhr.onerror = null; c.xhr.abort(); }
+        unattach(c);
+        ui.ta.focus();
+      });
+      var bar = null;
+      if (!c.id) { c.bar = h('i'); bar = add(h('span', 'bar'), c.bar); }
+      var txt = add(h('span', 'ftext'), h('span', 'fname', c.name), h('span', 'fsize', c.id ? size(c.size) : T.uploading));
+      t.appendChild(add(h('li', 'chip' + (c.id ? '' : ' up')), icon(DOC, 'i-doc'), txt, bar, rm));
+    });
+    t.hidden = !tray.length;
   }
   function typed() {
     if (!ui.ta.value.trim()) { typingOff(); return; }
@@ -620,6 +786,10 @@
       sset('token', token);
     }
     visitor = f.visitor && typeof f.visitor === 'object' ? f.visitor : {};
+    if (typeof f.session === 'string' && f.session) session = f.session;
+    if (f.files && typeof f.files === 'object') { filesOn = !!f.files.on; maxBytes = +f.files.max_bytes || maxBytes; }
+    ui.attach.hidden = !filesOn;
+    ui.attach.disabled = !session;
     if (+f.max_chars > 0) maxChars = +f.max_chars;
     agentsOnline = !!f.agents_online;
     (Array.isArray(f.messages) ? f.messages : []).forEach(take);
@@ -629,11 +799,11 @@
     receipts();
     var out = outbox(); // plus what this tab still sends, should the storage be blocked
     msgs.forEach(function (m) {
-      if (m.pending && !m.error && !out.some(function (o) { return o.client_id === m.cid; })) out.push({ client_id: m.cid, content: m.content });
+      if (m.pending && !m.error && !out.some(function (o) { return o.client_id === m.cid; })) out.push({ client_id: m.cid, content: m.content, files: m.files });
     });
     out.forEach(function (o) { // same client_ids: the server stores each once
-      pend(o.client_id, o.content);
-      put({ type: 'send', client_id: o.client_id, content: o.content });
+      pend(o.client_id, o.content, o.files);
+      put({ type: 'send', client_id: o.client_id, content: o.content, files: ids(o.files) });
     });
     if (prePending) { put(prePending); prePending = null; }
     ui.list.setAttribute('aria-live', 'polite'); // history in: only news is announced from now on

@@ -17,6 +17,7 @@ mod browser_reports;
 mod browser_saved;
 mod browser_voice;
 mod browser_widget;
+mod browser_widget_files;
 mod cli;
 mod cluster;
 mod cluster_bus;
@@ -55,6 +56,7 @@ mod twilio_fake_selftest;
 mod two_factor;
 mod webhook;
 mod widget;
+mod widget_files;
 
 mod browser_uploads;
 mod browser_whatsapp;

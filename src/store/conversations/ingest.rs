@@ -200,6 +200,21 @@ impl Store {
         parts: &InboundParts,
         fence: Option<&Fence>,
     ) -> Result<Ingested> {
+        self.ingest_claiming(m, ids, parts, fence, &[])
+    }
+
+    /// `ingest_fenced` whose message also sends `uploads` (a website visitor's files,
+    /// uploaded to the conversation the message joins beforehand): each is claimed in
+    /// the same transaction, and one that is not an unsent upload of that conversation
+    /// aborts it with `Abort::NotFound`, writing nothing.
+    pub fn ingest_claiming(
+        &self,
+        m: &InboundMessage,
+        ids: [u64; 5],
+        parts: &InboundParts,
+        fence: Option<&Fence>,
+        uploads: &[u64],
+    ) -> Result<Ingested> {
         self.conv_tx(|tx| {
             if let Some(f) = fence {
                 fence_holds(&tx.0[LEASE], f)?;
@@ -403,6 +418,9 @@ impl Store {
             tx.push(conv.id, &msg)?;
             items.push(msg);
             put_parts(&tx.0[PART], conv.id, MessageId(ids[4]), parts)?;
+            for &u in uploads {
+                tx.claim(conv.id, u, MessageId(ids[4]))?;
+            }
             if let Some(ext) = &ext {
                 let mut v = keys::id(conv.id.0).to_vec();
                 v.extend_from_slice(&keys::id(ids[4]));

@@ -292,7 +292,7 @@ impl InboxBody {
 }
 
 /// `{"allowed_origins": [...], "greeting", "color", "prechat", "identity_secret",
-/// "reply_email_inbox_id"}`; every field optional (absent: kept, or the default).
+/// "reply_email_inbox_id", "visitor_files"}`; every field optional (absent: kept, or the default).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebsiteBody {
@@ -305,6 +305,8 @@ pub struct WebsiteBody {
     /// `null` clears it.
     #[serde(default, deserialize_with = "crate::web::json::present")]
     reply_email_inbox_id: Option<Option<u64>>,
+    /// Whether visitors may send files from the widget (default true).
+    visitor_files: Option<bool>,
 }
 
 impl WebsiteBody {
@@ -316,6 +318,7 @@ impl WebsiteBody {
             prechat: self.prechat,
             identity_secret: self.identity_secret,
             reply_email_inbox: self.reply_email_inbox_id.map(|o| o.map(InboxId)),
+            visitor_files: self.visitor_files,
         }
     }
 }
@@ -388,7 +391,7 @@ fn inbox_json(i: &crate::domain::Inbox, base: &str) -> serde_json::Value {
         json!({"imap": imap, "smtp": side(&e.smtp), "from_name": e.from_name, "from_address": e.from_address, "poll_seconds": e.poll_seconds, "mark_seen": e.mark_seen, "reply_to_plus_address": e.reply_to_plus_address, "signature": e.signature})
     });
     // The identity secret never leaves the server either.
-    let website = i.website.as_ref().map(|w| json!({"key": w.key, "snippet": crate::domain::website::snippet(base, &w.key), "allowed_origins": w.allowed_origins, "greeting": w.greeting, "color": w.color, "prechat": w.prechat.as_str(), "identity_secret_set": !w.identity_secret_sealed.is_empty(), "reply_email_inbox_id": w.reply_email_inbox.map(|i| i.0)}));
+    let website = i.website.as_ref().map(|w| json!({"key": w.key, "snippet": crate::domain::website::snippet(base, &w.key), "allowed_origins": w.allowed_origins, "greeting": w.greeting, "color": w.color, "prechat": w.prechat.as_str(), "identity_secret_set": !w.identity_secret_sealed.is_empty(), "reply_email_inbox_id": w.reply_email_inbox.map(|i| i.0), "visitor_files": !w.visitor_files_off}));
     let mut v = json!({"id": i.id.0, "name": i.name, "channel": i.channel.as_str(), "webhook_url": i.webhook_url, "email": email, "website": website, "member_ids": i.members.iter().map(|m| m.0).collect::<Vec<_>>(), "language": i.language});
     if let Some(m) = &i.messaging {
         v[i.channel.as_str()] = messaging_json(m);

@@ -28,6 +28,7 @@ pub mod two_factor;
 pub mod typing;
 pub mod uploads;
 pub mod widget;
+pub mod widget_files;
 
 use super::AppState;
 use super::auth::{PRE_COOKIE, pre_cookie};

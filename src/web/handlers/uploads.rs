@@ -210,7 +210,7 @@ pub async fn upload_create(
 /// Reads the rest of a refused file without keeping it, up to `limit` bytes, so the
 /// client gets the answer rather than a reset connection. The field must then be
 /// dropped before [`drain_rest`] (the multipart reader waits for it).
-async fn drain_field<S>(field: &mut S, limit: u64)
+pub(crate) async fn drain_field<S>(field: &mut S, limit: u64)
 where
     S: futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_multipart::MultipartError>>
         + futures_util::stream::FusedStream
@@ -226,7 +226,7 @@ where
 }
 
 /// Reads (and drops) whatever fields follow a refused file, up to `limit` bytes.
-async fn drain_rest(parts: &mut Multipart, limit: u64) {
+pub(crate) async fn drain_rest(parts: &mut Multipart, limit: u64) {
     let mut seen: u64 = 0;
     while let Some(Ok(mut f)) = parts.next().await {
         while let Some(Ok(b)) = f.next().await {

@@ -85,6 +85,7 @@ pub async fn widget_config(
         "agent": c.agent.map(|(name, initials)| json!({"name": name, "initials": initials})),
         "agents_online": c.agents_online,
         "max_chars": c.max_chars,
+        "files": files_json(&st.services, &inbox),
         "lang": l.code(),
         "text": widget_text(&l),
     })))
@@ -127,6 +128,23 @@ fn widget_text(l: &crate::i18n::L10n) -> Value {
         "start": l.t("widget-start"),
         "skip": l.t("widget-skip"),
         "chat": l.t("widget-chat"),
+        "attach": l.t("widgetfiles-attach"),
+        "drop": l.t("widgetfiles-drop"),
+        "uploading": l.t("widgetfiles-uploading"),
+        "remove": l.t1("widgetfiles-remove", "name", "{name}"),
+        "download": l.t1("widgetfiles-download", "name", "{name}"),
+        "image": l.t("widgetfiles-image"),
+        "too_large": l.t2("upload-too-large", "name", "{name}", "limit", "{limit}"),
+        "upload_failed": l.t2("upload-failed", "name", "{name}", "reason", "{reason}"),
+        "network": l.t("widgetfiles-network"),
+    })
+}
+
+/// Whether visitors may send files, and how large.
+fn files_json(s: &Services, inbox: &crate::domain::Inbox) -> Value {
+    json!({
+        "on": !inbox.website.as_ref().is_some_and(|w| w.visitor_files_off),
+        "max_bytes": s.widget_upload_limit(),
     })
 }
 
@@ -166,6 +184,7 @@ pub async fn widget_socket(
             lang,
             l10n,
             known: HashMap::new(),
+            key: key.into_inner(),
         };
         socket.run(inbox, stream).await;
     });
@@ -193,6 +212,9 @@ enum Frame {
     Send {
         client_id: String,
         content: String,
+        /// Uploads sent with it (the `id`s the upload endpoint answered).
+        #[serde(default)]
+        files: Vec<String>,
     },
     Prechat {
         name: Option<String>,
@@ -208,8 +230,24 @@ enum Frame {
     Ping,
 }
 
-fn msg_json(m: &WidgetMessage) -> Value {
+/// A message for the widget; its files' `url`s are under the inbox's `key`.
+fn msg_json(m: &WidgetMessage, key: &str) -> Value {
+    let files: Vec<Value> = m
+        .files
+        .iter()
+        .map(|f| {
+            json!({
+                "id": f.id,
+                "name": f.name,
+                "mime": f.mime,
+                "size": f.size,
+                "kind": f.kind,
+                "url": format!("/widget/v1/{key}/files/{}", f.id),
+            })
+        })
+        .collect();
     json!({
+        "files": files,
         "id": m.id,
         "from": if m.from_agent { "agent" } else { "visitor" },
         "author": m.author,
@@ -241,6 +279,8 @@ struct Socket {
     l10n: crate::i18n::L10n,
     /// Messages this widget has, with the status it was last told.
     known: HashMap<String, DeliveryStatus>,
+    /// The inbox's public key (the files' URLs).
+    key: String,
 }
 
 impl Socket {
@@ -315,11 +355,14 @@ impl Socket {
             .widget_config(&inbox)
             .map(|c| c.agents_online)
             .unwrap_or(false);
+        let key = self.key.clone();
         let welcome = json!({
             "type": "welcome",
             "token": visitor.token,
+            "session": s.widget_session(&visitor).ok(),
+            "files": files_json(&s, &inbox),
             "visitor": {"name": visitor.name, "email": visitor.email},
-            "messages": messages.iter().map(msg_json).collect::<Vec<_>>(),
+            "messages": messages.iter().map(|m| msg_json(m, &key)).collect::<Vec<_>>(),
             "cursor": messages.last().map(|m| m.cursor.clone()),
             "agents_online": agents_online,
             "max_chars": s.settings.max_message_chars,
@@ -402,7 +445,7 @@ impl Socket {
         };
         for m in &messages {
             let frame = match self.known.get(&m.id) {
-                None => json!({"type": "message", "message": msg_json(m)}),
+                None => json!({"type": "message", "message": msg_json(m, &self.key)}),
                 Some(st) if *st != m.status => {
                     json!({"type": "status", "id": m.id, "status": m.status.as_str()})
                 }
@@ -433,11 +476,15 @@ impl Socket {
                     .await
             }
             Frame::Ping => self.send(json!({"type": "pong"})).await,
-            Frame::Send { client_id, content } => {
+            Frame::Send {
+                client_id,
+                content,
+                files,
+            } => {
                 let (mut v, ip, id) = (visitor.clone(), self.ip.clone(), client_id.clone());
                 let (sent, v) = s
                     .blocking_async(move |s| async move {
-                        let sent = s.widget_send(&mut v, &ip, &id, &content).await;
+                        let sent = s.widget_send(&mut v, &ip, &id, &content, &files).await;
                         (sent, v)
                     })
                     .await;
@@ -445,7 +492,7 @@ impl Socket {
                 match sent {
                     Ok(m) => {
                         self.known.insert(m.id.clone(), m.status);
-                        self.send(json!({"type": "ack", "client_id": client_id, "message": msg_json(&m)}))
+                        self.send(json!({"type": "ack", "client_id": client_id, "message": msg_json(&m, &self.key)}))
                             .await
                     }
                     Err(e) => {

@@ -70,6 +70,8 @@ pub struct InboxForm {
     pub(super) identity_off: Option<String>,
     #[serde(default)]
     pub(super) reply_email_inbox_id: String,
+    /// The website section's "visitors may send files" box (absent: unticked).
+    pub(super) visitor_files: Option<String>,
     /// Messaging inboxes (see `messaging_form.rs`): each channel's fields under its
     /// own prefix, so a page without script can show every section at once.
     #[serde(default)]

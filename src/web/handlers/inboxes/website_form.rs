@@ -19,6 +19,7 @@ pub struct WebsiteForm {
     pub identity_set: bool,
     /// The reply email inbox id, empty for none.
     pub reply_email_inbox: String,
+    pub visitor_files: bool,
 }
 
 impl Default for WebsiteForm {
@@ -30,6 +31,7 @@ impl Default for WebsiteForm {
             prechat: "off".into(),
             identity_set: false,
             reply_email_inbox: String::new(),
+            visitor_files: true,
         }
     }
 }
@@ -46,6 +48,7 @@ impl WebsiteForm {
                 .reply_email_inbox
                 .map(|i| i.0.to_string())
                 .unwrap_or_default(),
+            visitor_files: !w.visitor_files_off,
         }
     }
 }
@@ -71,6 +74,7 @@ impl InboxForm {
                 Some(self.identity_secret.clone()).filter(|s| !s.trim().is_empty())
             },
             reply_email_inbox: Some(reply),
+            visitor_files: Some(self.visitor_files.is_some()),
         })
     }
 
@@ -87,6 +91,7 @@ impl InboxForm {
             prechat: self.prechat.clone(),
             identity_set: stored.is_some_and(|s| s.identity_set) && self.identity_off.is_none(),
             reply_email_inbox: self.reply_email_inbox_id.clone(),
+            visitor_files: self.visitor_files.is_some(),
         }
     }
 }
