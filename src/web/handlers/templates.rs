@@ -235,11 +235,11 @@ impl TemplateForm {
                     text: Some(value),
                     url: None,
                 }),
-                "image" | "document" => Some(WaHeader {
-                    kind: if self.wa_header_type.trim() == "image" {
-                        WaHeaderKind::Image
-                    } else {
-                        WaHeaderKind::Document
+                kind @ ("image" | "document" | "video") => Some(WaHeader {
+                    kind: match kind {
+                        "image" => WaHeaderKind::Image,
+                        "video" => WaHeaderKind::Video,
+                        _ => WaHeaderKind::Document,
                     },
                     text: None,
                     url: Some(value),
@@ -247,7 +247,7 @@ impl TemplateForm {
                 _ => {
                     return Err(form_invalid(
                         "whatsapp.header",
-                        "must be text, image or document",
+                        "must be text, image, document or video",
                     ));
                 }
             };
@@ -280,6 +280,9 @@ impl TemplateForm {
                 header,
                 buttons,
                 inbox_id,
+                footer: None,
+                examples: vec![],
+                synced: false,
             })
         };
         Ok(TemplateInput {
