@@ -40,9 +40,9 @@ impl std::fmt::Display for SyncError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SyncError::Service(e) => write!(f, "{e}"),
-            SyncError::NoWabaId => f.write_str(
-                "set the inbox's WhatsApp Business Account ID in its settings first",
-            ),
+            SyncError::NoWabaId => {
+                f.write_str("set the inbox's WhatsApp Business Account ID in its settings first")
+            }
             SyncError::Graph(ListError::TokenRefused(d)) => write!(
                 f,
                 "Meta refused the access token (expired, revoked or mistyped): {d}"
@@ -52,7 +52,10 @@ impl std::fmt::Display for SyncError {
                 "Meta does not let this access token read that WhatsApp Business Account: {d}"
             ),
             SyncError::Graph(ListError::RateLimited(d)) => {
-                write!(f, "Meta is limiting requests; try again in a few minutes: {d}")
+                write!(
+                    f,
+                    "Meta is limiting requests; try again in a few minutes: {d}"
+                )
             }
             SyncError::Graph(ListError::Failed(d)) => write!(f, "Meta refused: {d}"),
             SyncError::Unreachable(d) => write!(f, "Meta could not be reached: {d}"),
@@ -307,7 +310,12 @@ mod tests {
         let mut cur = new.clone();
         cur.name = "Factura".into();
         cur.whatsapp = Some(wa("https://shop.example/factura.pdf"));
-        let (same, changed) = merged(wa("https://scontent.example/b"), Some(&cur), 6, Timestamp(10));
+        let (same, changed) = merged(
+            wa("https://scontent.example/b"),
+            Some(&cur),
+            6,
+            Timestamp(10),
+        );
         assert!(!changed, "only Meta's sample file differs");
         assert_eq!((same.id, same.name.as_str()), (5, "Factura"));
         let mut body = wa("https://scontent.example/b");

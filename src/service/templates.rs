@@ -3,8 +3,8 @@
 
 use super::{Result, ServiceError, Services, from_store};
 use crate::domain::conversation::ConversationId;
-use crate::domain::template::{MessageTemplate, TemplateInput};
 use crate::domain::template::{HEADER_FIELD, WaHeaderKind, WaSend, WhatsAppTemplate, button_field};
+use crate::domain::template::{MessageTemplate, TemplateInput};
 use crate::domain::validate::Invalid;
 use crate::domain::{Agent, ChannelKind, Inbox, InboxId, Timestamp};
 
@@ -39,10 +39,7 @@ fn wa_send(w: &WhatsAppTemplate, given: &[(String, String)]) -> Result<WaSend> {
         language: w.language.clone(),
         header,
         parameters,
-        header_text: w
-            .header_variable()
-            .then(|| value(HEADER_FIELD))
-            .flatten(),
+        header_text: w.header_variable().then(|| value(HEADER_FIELD)).flatten(),
         url_buttons: w
             .url_button_variables()
             .into_iter()

@@ -66,4 +66,5 @@ mod ops;
 pub mod twilio_fake;
 mod uploads;
 mod whatsapp;
+mod whatsapp_template_sync;
 mod whatsapp_templates;

@@ -173,7 +173,11 @@ fn map(t: &Value, name: &str, language: &str) -> Result<WhatsAppTemplate, String
         synced: true,
     };
     let empty = vec![];
-    for c in t.get("components").and_then(Value::as_array).unwrap_or(&empty) {
+    for c in t
+        .get("components")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty)
+    {
         match upper(c.get("type")).as_str() {
             "HEADER" => w.header = Some(header(c)?),
             "BODY" => {
@@ -223,7 +227,10 @@ fn header(c: &Value) -> Result<WaHeader, String> {
         "IMAGE" => media(WaHeaderKind::Image),
         "DOCUMENT" => media(WaHeaderKind::Document),
         "VIDEO" => media(WaHeaderKind::Video),
-        other => Err(format!("a {} header is not supported", other.to_lowercase())),
+        other => Err(format!(
+            "a {} header is not supported",
+            other.to_lowercase()
+        )),
     }
 }
 
@@ -341,13 +348,12 @@ mod tests {
                 Skip::NotApproved(status.into())
             );
         }
-        let unsupported = |components: Value| {
-            match skipped(json!({"name": "x", "language": "es", "status": "APPROVED",
-                "components": components}))
-            {
-                Skip::Unsupported(why) => why,
-                other => panic!("{other:?}"),
-            }
+        let unsupported = |components: Value| match skipped(
+            json!({"name": "x", "language": "es", "status": "APPROVED",
+                "components": components}),
+        ) {
+            Skip::Unsupported(why) => why,
+            other => panic!("{other:?}"),
         };
         assert!(
             unsupported(json!([{"type": "HEADER", "format": "LOCATION"},

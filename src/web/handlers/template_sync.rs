@@ -161,3 +161,28 @@ pub async fn api_sync(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn the_report_and_errors_read_in_both_languages() {
+        let en = L10n::new(Lang::En, "UTC");
+        let es = L10n::new(Lang::Es, "UTC");
+        assert_eq!(
+            report_text(&en, 12, 3, 0),
+            "12 approved templates synced, 3 skipped."
+        );
+        assert_eq!(
+            report_text(&es, 1, 0, 2),
+            "1 plantilla aprobada sincronizada, 0 omitidas, 2 quitadas."
+        );
+        let token = || SyncError::Graph(ListError::TokenRefused("Invalid OAuth (190)".into()));
+        assert!(error_text(&en, token()).starts_with("Meta refused the inbox's access token"));
+        let es_text = error_text(&es, token());
+        assert!(es_text.starts_with("Meta rechazó el token"), "{es_text}");
+        assert!(es_text.ends_with("Invalid OAuth (190)"), "{es_text}");
+    }
+}
