@@ -15,6 +15,7 @@ mod browser_messaging;
 mod browser_notify;
 mod browser_reports;
 mod browser_saved;
+mod browser_template_sync;
 mod browser_voice;
 mod browser_widget;
 mod cli;
