@@ -77,19 +77,30 @@ async fn browser_synced_whatsapp_template_outside_the_window() {
             )
             .await?;
             wait_text(&c, "#template-fields", "Header {{1}}").await?;
-            wait_text(&c, "#template-fields", "End of the link of “Seguir el envío”").await?;
+            wait_text(
+                &c,
+                "#template-fields",
+                "End of the link of “Seguir el envío”",
+            )
+            .await?;
             for (field, value) in [
                 ("1", "Lucía"),
                 ("2", "lunes"),
                 ("header.1", "48213"),
                 ("button.1", "48213"),
             ] {
-                c.find(css(&format!("#template-fields input[data-field='{field}']")))
-                    .await?
-                    .send_keys(value)
-                    .await?;
+                c.find(css(&format!(
+                    "#template-fields input[data-field='{field}']"
+                )))
+                .await?
+                .send_keys(value)
+                .await?;
             }
-            for part in ["Pedido 48213", "Hola Lucía, tu pedido sale el lunes.", "Lucky Shrub"] {
+            for part in [
+                "Pedido 48213",
+                "Hola Lucía, tu pedido sale el lunes.",
+                "Lucky Shrub",
+            ] {
                 wait_text(&c, "#template-text", part).await?;
             }
             shot(&c, 1280, "whatsapp-sync-template-1280").await?;
