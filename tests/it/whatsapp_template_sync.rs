@@ -64,6 +64,17 @@ async fn sync_reads_every_page_keeps_approved_and_resync_updates() {
     let (_, edit) = web.get_text(&format!("/admin/inboxes/{inbox}")).await;
     assert!(edit.contains("name=\"whatsapp_waba_id\""), "{edit}");
 
+    // A WABA id that is not Meta's numeric id is refused, named.
+    let (s, v) = api
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/inboxes/{inbox}"),
+            Some(json!({"whatsapp": {"waba_id": "1022-abc"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v.to_string().contains("whatsapp.waba_id"), "{v}");
+
     set_waba(&api, inbox).await;
     let (s, v) = api.post(&sync_url(inbox), json!({})).await;
     assert_eq!(s, StatusCode::OK, "{v}");

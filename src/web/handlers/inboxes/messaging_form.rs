@@ -298,6 +298,22 @@ mod tests {
     }
 
     #[test]
+    fn the_cloud_api_form_reads_and_shows_the_waba_id() {
+        let f = form(&[
+            ("whatsapp_provider", "cloud"),
+            ("whatsapp_phone_number_id", "106540352242922"),
+            ("whatsapp_waba_id", "102290129340398"),
+        ]);
+        let w = f.messaging_input(ChannelKind::WhatsApp, String::new());
+        assert_eq!(w.waba_id.as_deref(), Some("102290129340398"));
+        assert_eq!(
+            f.messaging_form(None).value("whatsapp_waba_id"),
+            "102290129340398"
+        );
+        assert_eq!(label("whatsapp.waba_id"), Some("wasync-f-waba-id"));
+    }
+
+    #[test]
     fn field_codes_have_labels() {
         assert_eq!(
             label("whatsapp.phone_number_id"),
