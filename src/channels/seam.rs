@@ -195,7 +195,7 @@ pub struct OutboundMedia {
 }
 
 /// An approved template (WhatsApp) with its parameters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Template {
     pub name: String,
     pub language: String,
@@ -203,6 +203,10 @@ pub struct Template {
     pub parameters: Vec<String>,
     /// A media header's file (image or document), sent as the header's parameter.
     pub header: Option<TemplateHeader>,
+    /// A text header's `{{1}}` (WhatsApp), sent as the header's text parameter.
+    pub header_text: Option<String>,
+    /// URL buttons' `{{1}}` suffixes (WhatsApp): the button's index and the suffix.
+    pub url_buttons: Vec<(u32, String)>,
 }
 
 /// The file a template's media header shows.

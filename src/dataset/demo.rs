@@ -148,6 +148,7 @@ fn messaging(keys: &Keys, provider: Provider, account: &str) -> Result<Messaging
             String::new()
         },
         webhook_base: "https://charla.demo.invalid".into(),
+        waba_id: String::new(),
     })
 }
 

@@ -75,6 +75,10 @@ pub struct MessagingSettings {
     /// else the address the admin used): where status callbacks are asked to go.
     #[serde(default)]
     pub webhook_base: String,
+    /// WhatsApp Cloud: the WhatsApp Business Account id whose approved templates
+    /// "Sync templates" reads (empty: none given).
+    #[serde(default)]
+    pub waba_id: String,
 }
 
 impl MessagingSettings {
@@ -106,6 +110,8 @@ pub struct MessagingInput {
     pub mode: Option<String>,
     /// The public origin the webhook URL is built on (set by the web layer).
     pub webhook_base: String,
+    /// WhatsApp Cloud: the WhatsApp Business Account id (`None`: kept).
+    pub waba_id: Option<String>,
 }
 
 /// The name a form or JSON field has for `channel` (`whatsapp.phone_number_id`).
@@ -122,6 +128,7 @@ pub fn field(channel: ChannelKind, provider: Provider, what: Part) -> &'static s
         (C::WhatsApp, _, P::VerifyToken) => "whatsapp.verify_token",
         (C::WhatsApp, _, P::ApiBase) => "whatsapp.api_base",
         (C::WhatsApp, _, P::Provider) => "whatsapp.provider",
+        (C::WhatsApp, _, P::WabaId) => "whatsapp.waba_id",
         (C::Messenger, _, P::Account) => "messenger.page_id",
         (C::Messenger, _, P::Token) => "messenger.page_access_token",
         (C::Messenger, _, P::AppSecret) => "messenger.app_secret",
@@ -150,6 +157,7 @@ pub enum Part {
     Token,
     AppSecret,
     VerifyToken,
+    WabaId,
 }
 
 /// Which provider an input names for `channel`.
@@ -211,6 +219,19 @@ pub fn account(
         }
         _ => Ok(v.to_string()),
     }
+}
+
+/// Reads a WhatsApp Business Account id: empty (none) or the numeric id shown in
+/// Meta's console.
+pub fn waba_id(raw: &str) -> Result<String, Invalid> {
+    let v = raw.trim();
+    if v.len() > 40 || !v.chars().all(|c| c.is_ascii_digit()) {
+        return Err(Invalid {
+            field: "whatsapp.waba_id",
+            reason: "must be the numeric id shown in Meta's console".into(),
+        });
+    }
+    Ok(v.to_string())
 }
 
 /// Reads a Twilio sender: a number (made E.164), `MG…` (a messaging service) or an RCS
@@ -293,6 +314,9 @@ mod tests {
         assert_eq!(e.field, "sms.account_sid");
         let e = account(ChannelKind::WhatsApp, Provider::WhatsAppCloud, Some("12ab")).unwrap_err();
         assert_eq!(e.field, "whatsapp.phone_number_id");
+        assert_eq!(waba_id(" 102290129340398 ").unwrap(), "102290129340398");
+        assert_eq!(waba_id("").unwrap(), "");
+        assert_eq!(waba_id("1022-x").unwrap_err().field, "whatsapp.waba_id");
         assert_eq!(
             twilio_from(ChannelKind::Sms, Some("+1 415 523 8886")).unwrap(),
             "+14155238886"

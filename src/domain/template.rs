@@ -54,6 +54,15 @@ pub struct WhatsAppTemplate {
     pub buttons: Vec<WaButton>,
     /// The WhatsApp inbox it was approved for.
     pub inbox_id: u64,
+    /// The footer's fixed text.
+    #[serde(default)]
+    pub footer: Option<String>,
+    /// Meta's sample values of the body's variables, in order (shown as hints).
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Read from Meta's template list ("Sync templates"), not typed by an admin.
+    #[serde(default)]
+    pub synced: bool,
 }
 
 /// What a WhatsApp template shows above its body.
@@ -63,6 +72,7 @@ pub enum WaHeaderKind {
     Text,
     Image,
     Document,
+    Video,
 }
 
 /// A WhatsApp template's header: a text, or an image or document at a URL.
@@ -109,6 +119,21 @@ pub struct WaSend {
     pub header: Option<(WaHeaderKind, String)>,
     /// The body's variables `{{1}}…` in order, filled.
     pub parameters: Vec<String>,
+    /// A text header's `{{1}}`, filled.
+    #[serde(default)]
+    pub header_text: Option<String>,
+    /// Each URL button with a `{{1}}` suffix: its index among the buttons and the
+    /// suffix, filled.
+    #[serde(default)]
+    pub url_buttons: Vec<(u32, String)>,
+}
+
+/// The composer's field for a text header's `{{1}}`.
+pub const HEADER_FIELD: &str = "header.1";
+
+/// The composer's field for the `{{1}}` suffix of the URL button at `index`.
+pub fn button_field(index: usize) -> String {
+    format!("button.{index}")
 }
 
 fn language_code(field: &'static str, raw: &str) -> Result<String, Invalid> {
@@ -193,8 +218,12 @@ impl WhatsAppTemplate {
                         return Err(invalid("whatsapp.header.text", "must not be empty"));
                     }
                     at_most("whatsapp.header.text", &text, WA_HEADER_MAX)?;
-                    if !variables::names(&text).is_empty() {
-                        return Err(invalid("whatsapp.header.text", "must not have variables"));
+                    let names = variables::names(&text);
+                    if !(names.is_empty() || names == ["1"]) {
+                        return Err(invalid(
+                            "whatsapp.header.text",
+                            "may have one variable, {{1}}",
+                        ));
                     }
                     WaHeader {
                         kind: h.kind,
@@ -202,7 +231,7 @@ impl WhatsAppTemplate {
                         url: None,
                     }
                 }
-                WaHeaderKind::Image | WaHeaderKind::Document => WaHeader {
+                WaHeaderKind::Image | WaHeaderKind::Document | WaHeaderKind::Video => WaHeader {
                     kind: h.kind,
                     text: None,
                     url: Some(web_url(
@@ -227,13 +256,18 @@ impl WhatsAppTemplate {
             at_most("whatsapp.buttons.text", &text, 25)?;
             let (url, phone_number) = match b.kind {
                 WaButtonKind::QuickReply => (None, None),
-                WaButtonKind::Url => (
-                    Some(web_url(
-                        "whatsapp.buttons.url",
-                        b.url.as_deref().unwrap_or(""),
-                    )?),
-                    None,
-                ),
+                WaButtonKind::Url => {
+                    let url = web_url("whatsapp.buttons.url", b.url.as_deref().unwrap_or(""))?;
+                    // Meta allows one variable, at the end: `https://shop.example/t/{{1}}`.
+                    let names = variables::names(&url);
+                    if !(names.is_empty() || (names == ["1"] && url.ends_with("{{1}}"))) {
+                        return Err(invalid(
+                            "whatsapp.buttons.url",
+                            "may have one variable, {{1}}, at its end",
+                        ));
+                    }
+                    (Some(url), None)
+                }
                 WaButtonKind::PhoneNumber => {
                     let p = b.phone_number.unwrap_or_default().trim().to_string();
                     let digits = p.trim_start_matches('+');
@@ -256,6 +290,19 @@ impl WhatsAppTemplate {
                 phone_number,
             });
         }
+        let footer = self
+            .footer
+            .map(|f| f.trim().to_string())
+            .filter(|f| !f.is_empty());
+        if let Some(f) = &footer {
+            at_most("whatsapp.footer", f, 60)?;
+        }
+        let examples: Vec<String> = self
+            .examples
+            .into_iter()
+            .take(names.len())
+            .map(|e| e.trim().chars().take(200).collect())
+            .collect();
         Ok(WhatsAppTemplate {
             name,
             language,
@@ -263,7 +310,46 @@ impl WhatsAppTemplate {
             header,
             buttons,
             inbox_id: self.inbox_id,
+            footer,
+            examples,
+            synced: self.synced,
         })
+    }
+
+    /// Whether its text header has a `{{1}}` the agent fills.
+    pub fn header_variable(&self) -> bool {
+        self.header.as_ref().is_some_and(|h| {
+            h.kind == WaHeaderKind::Text
+                && h.text
+                    .as_deref()
+                    .is_some_and(|t| !variables::names(t).is_empty())
+        })
+    }
+
+    /// The indexes of its URL buttons whose URL ends with a `{{1}}` the agent fills.
+    pub fn url_button_variables(&self) -> Vec<usize> {
+        self.buttons
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| {
+                b.kind == WaButtonKind::Url
+                    && b.url
+                        .as_deref()
+                        .is_some_and(|u| !variables::names(u).is_empty())
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The composer's fields beyond the body's: the header's `{{1}}`, then each URL
+    /// button's suffix.
+    pub fn extra_fields(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.header_variable() {
+            out.push(HEADER_FIELD.to_string());
+        }
+        out.extend(self.url_button_variables().into_iter().map(button_field));
+        out
     }
 }
 
@@ -330,7 +416,9 @@ impl MessageTemplate {
     /// Every field of the body and the subject, in order, each once.
     pub fn fields(&self) -> Vec<String> {
         let mut all = variables::names(&self.body);
-        for n in variables::names(self.subject.as_deref().unwrap_or("")) {
+        let subject = variables::names(self.subject.as_deref().unwrap_or(""));
+        let extra = self.whatsapp.as_ref().map(WhatsAppTemplate::extra_fields);
+        for n in subject.into_iter().chain(extra.into_iter().flatten()) {
             if !all.contains(&n) {
                 all.push(n);
             }

@@ -43,10 +43,13 @@ impl Services {
                 header: t.header.as_ref().map(|(kind, url)| TemplateHeader {
                     kind: match kind {
                         WaHeaderKind::Document => MediaKind::Document,
+                        WaHeaderKind::Video => MediaKind::Video,
                         _ => MediaKind::Image,
                     },
                     url: url.clone(),
                 }),
+                header_text: t.header_text.clone(),
+                url_buttons: t.url_buttons.clone(),
             }),
             window: self.window(inbox, conv).state,
         };

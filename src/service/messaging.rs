@@ -90,6 +90,11 @@ impl Services {
             _ if provider == Kind::Telegram => self.keys.seal(&super::random_token(24))?,
             _ => String::new(),
         };
+        let waba_id = match (provider, &input.waba_id, old) {
+            (Kind::WhatsAppCloud, None, Some(o)) => o.waba_id.clone(),
+            (Kind::WhatsAppCloud, Some(w), _) => messaging::waba_id(w)?,
+            _ => String::new(),
+        };
         Ok(MessagingSettings {
             provider,
             account,
@@ -107,6 +112,7 @@ impl Services {
                 .unwrap_or_else(|| super::random_token(16)),
             hook_secret_sealed,
             webhook_base: input.webhook_base.trim_end_matches('/').to_string(),
+            waba_id,
         })
     }
 
@@ -145,13 +151,7 @@ impl Services {
         };
         let token = open(&m.token_sealed)?;
         Ok(match m.provider {
-            Kind::WhatsAppCloud => Arc::new(whatsapp::WhatsApp::new(whatsapp::Config {
-                phone_number_id: m.account.clone(),
-                access_token: token,
-                app_secret: open(&m.app_secret_sealed)?,
-                verify_token: open(&m.verify_token_sealed)?,
-                api_base: m.api_base.clone(),
-            })),
+            Kind::WhatsAppCloud => Arc::new(whatsapp::WhatsApp::new(self.whatsapp_config(inbox)?)),
             Kind::Messenger => Arc::new(messenger::Messenger::new(messenger::Config {
                 page_id: m.account.clone(),
                 page_access_token: token,
@@ -178,6 +178,33 @@ impl Services {
                     TelegramMode::Poll => None,
                 },
             })),
+        })
+    }
+
+    /// A WhatsApp Cloud inbox's settings, its secrets opened.
+    pub(super) fn whatsapp_config(&self, inbox: &Inbox) -> Result<whatsapp::Config> {
+        let Some(m) = inbox
+            .messaging
+            .as_ref()
+            .filter(|m| m.provider == Kind::WhatsAppCloud)
+        else {
+            return Err(ServiceError::Conflict(
+                "this inbox has no messaging provider",
+            ));
+        };
+        let open = |sealed: &str| -> Result<String> {
+            if sealed.is_empty() {
+                Ok(String::new())
+            } else {
+                self.keys.open(sealed)
+            }
+        };
+        Ok(whatsapp::Config {
+            phone_number_id: m.account.clone(),
+            access_token: open(&m.token_sealed)?,
+            app_secret: open(&m.app_secret_sealed)?,
+            verify_token: open(&m.verify_token_sealed)?,
+            api_base: m.api_base.clone(),
         })
     }
 

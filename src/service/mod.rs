@@ -28,6 +28,7 @@ mod outbox;
 mod reports;
 mod saved;
 pub mod scheduled;
+mod template_sync;
 mod templates;
 mod throttle;
 mod transcript;
@@ -63,6 +64,7 @@ pub use reports::{
 };
 pub use saved::FilledResponse;
 pub use scheduled::Sent;
+pub use template_sync::{Fetched, Skipped, SyncError, SyncReport};
 pub use templates::{TemplateForConversation, TemplateUse, whatsapp_cloud};
 pub use throttle::{Refused, Throttle, ThrottleLimits, Windows};
 pub use two_factor::{

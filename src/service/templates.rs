@@ -3,35 +3,49 @@
 
 use super::{Result, ServiceError, Services, from_store};
 use crate::domain::conversation::ConversationId;
+use crate::domain::template::{HEADER_FIELD, WaHeaderKind, WaSend, WhatsAppTemplate, button_field};
 use crate::domain::template::{MessageTemplate, TemplateInput};
-use crate::domain::template::{WaHeaderKind, WaSend, WhatsAppTemplate};
 use crate::domain::validate::Invalid;
 use crate::domain::{Agent, ChannelKind, Inbox, InboxId, Timestamp};
 
-/// The template message for `w` with the agent's values of `{{1}}…` (all given:
-/// rendering refused the send otherwise).
-fn wa_send(w: &WhatsAppTemplate, given: &[(String, String)]) -> WaSend {
+/// The template message for `w` with the agent's values of `{{1}}…`, of a text
+/// header's `{{1}}` and of URL buttons' suffixes; a header or button value left empty
+/// is refused, named (the body's were checked by rendering).
+fn wa_send(w: &WhatsAppTemplate, given: &[(String, String)]) -> Result<WaSend> {
+    let value = |name: &str| {
+        given
+            .iter()
+            .find(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let missing: Vec<String> = w
+        .extra_fields()
+        .into_iter()
+        .filter(|f| value(f).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(ServiceError::Unfilled(missing));
+    }
     let parameters = (1..=w.variable_count())
-        .map(|n| {
-            let name = n.to_string();
-            given
-                .iter()
-                .find(|(k, v)| *k == name && !v.trim().is_empty())
-                .map(|(_, v)| v.trim().to_string())
-                .unwrap_or_default()
-        })
+        .map(|n| value(&n.to_string()).unwrap_or_default())
         .collect();
     let header = w
         .header
         .as_ref()
         .filter(|h| h.kind != WaHeaderKind::Text)
         .and_then(|h| h.url.clone().map(|u| (h.kind, u)));
-    WaSend {
+    Ok(WaSend {
         name: w.name.clone(),
         language: w.language.clone(),
         header,
         parameters,
-    }
+        header_text: w.header_variable().then(|| value(HEADER_FIELD)).flatten(),
+        url_buttons: w
+            .url_button_variables()
+            .into_iter()
+            .filter_map(|i| Some((i as u32, value(&button_field(i))?)))
+            .collect(),
+    })
 }
 
 /// A template as the composer's dialog opens it for one conversation: each field with
@@ -207,7 +221,7 @@ impl Services {
         let dir = self.directory();
         let inbox = dir.inbox(c.inbox_id).ok_or(ServiceError::NotFound)?;
         let whatsapp = match &template.whatsapp {
-            Some(w) if w.inbox_id == inbox.id.0 => Some(wa_send(w, &t.fields)),
+            Some(w) if w.inbox_id == inbox.id.0 => Some(wa_send(w, &t.fields)?),
             Some(_) if inbox.channel == ChannelKind::WhatsApp => {
                 return Err(ServiceError::Conflict(
                     "this WhatsApp template was approved for another WhatsApp inbox",

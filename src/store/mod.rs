@@ -46,6 +46,7 @@ pub use jobs::{Job, JobKind, Via};
 pub use leases::{Fence, Lease};
 pub use migrations::CURRENT_SCHEMA;
 pub use scheduled::Scheduled;
+pub use templates::TEMPLATES_MAX;
 pub use uploads::{PAGE_CHUNKS, Upload, Uploader};
 
 /// Why a store operation failed.

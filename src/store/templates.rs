@@ -41,6 +41,25 @@ impl Store {
         })
     }
 
+    /// A template sync's changes in one transaction: `puts` written (created or
+    /// replaced), `removes` deleted (those already gone are skipped). All or nothing.
+    pub fn sync_templates(&self, puts: &[MessageTemplate], removes: &[u64]) -> Result<()> {
+        let _g = self.write_gate();
+        let bytes = puts
+            .iter()
+            .map(|t| Ok((keys::id(t.id), enc(t)?)))
+            .collect::<Result<Vec<_>>>()?;
+        self.tx([&self.t.templateid_template], |[tree]| {
+            for (k, v) in &bytes {
+                tree.replace(*k, v.clone())?;
+            }
+            for id in removes {
+                tree.take(keys::id(*id))?;
+            }
+            Ok(())
+        })
+    }
+
     /// Deletes a template; `NotFound` when there is none.
     pub fn delete_template(&self, id: u64) -> Result<()> {
         let _g = self.write_gate();
@@ -109,12 +128,42 @@ mod tests {
                 phone_number: None,
             }],
             inbox_id: 9,
+            footer: Some("Lucky Shrub".into()),
+            examples: vec!["Ana".into()],
+            synced: true,
         });
         store.put_template(&t, true).unwrap();
         assert_eq!(store.template(4).unwrap().unwrap(), t);
     }
 
     on_both_engines!(templates_are_kept_changed_and_deleted);
+
+    fn a_sync_writes_and_removes_in_one_go(store: &Store) {
+        let t = |id: u64, name: &str| MessageTemplate {
+            id,
+            name: name.into(),
+            language: "es".into(),
+            body: "b".into(),
+            subject: None,
+            created_at: Timestamp(1),
+            updated_at: Timestamp(1),
+            whatsapp: None,
+        };
+        store.put_template(&t(1, "old"), false).unwrap();
+        store.put_template(&t(2, "kept"), false).unwrap();
+        store
+            .sync_templates(&[t(2, "changed"), t(3, "new")], &[1, 99])
+            .unwrap();
+        let names: Vec<String> = store
+            .templates()
+            .unwrap()
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(names, ["changed", "new"]);
+    }
+
+    on_both_engines!(a_sync_writes_and_removes_in_one_go);
 
     /// A template stored before WhatsApp templates existed still reads.
     #[test]

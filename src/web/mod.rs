@@ -280,6 +280,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/templates", get().to(templates::admin_list))
         .route("/admin/templates", post().to(templates::admin_create))
+        // Before `/admin/templates/{id}`, which would take "sync" for an id.
+        .route(
+            "/admin/templates/sync",
+            post().to(template_sync::admin_sync),
+        )
         .route("/admin/templates/{id}", post().to(templates::admin_update))
         .route(
             "/admin/templates/{id}/delete",
@@ -288,6 +293,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/conversations/{id}/templates",
             get().to(templates::for_conversation),
+        )
+        .route(
+            "/api/v1/inboxes/{id}/whatsapp_templates/sync",
+            post().to(template_sync::api_sync),
         )
         .route("/api/v1/templates", get().to(templates::api_index))
         .route("/api/v1/templates", post().to(templates::api_create))

@@ -334,7 +334,11 @@
     var subj = $("template-subject");
     subj.hidden = !t.subject;
     subj.textContent = t.subject ? fill(t.subject, v) : "";
-    $("template-text").textContent = fill(t.body, v);
+    // A WhatsApp template's text header (its {{1}} is the "header.1" field) and footer
+    // frame the body as the customer sees them.
+    var head = t.header ? fill(t.header.replace(/\{\{\s*1\s*\}\}/, "{{header.1}}"), v) + "\n\n" : "";
+    var foot = t.footer ? "\n\n" + t.footer : "";
+    $("template-text").textContent = head + fill(t.body, v) + foot;
   }
   function showFields() {
     var t = current(), box = $("template-fields");
@@ -342,8 +346,9 @@
     if (!t) return;
     t.fields.forEach(function (f, i) {
       var label = document.createElement("label");
-      label.textContent = f.name;
+      label.textContent = f.label || f.name;
       var input = document.createElement("input");
+      if (f.placeholder) input.placeholder = f.placeholder;
       input.id = "template-field-" + i;
       input.setAttribute("data-field", f.name);
       input.value = f.value;

@@ -189,8 +189,19 @@ async fn whatsapp_template_input_is_checked() {
             "whatsapp.header.url",
         ),
         (
-            with(&|w| w["header"] = json!({"type": "video", "url": "https://x.example/v.mp4"})),
+            with(&|w| w["header"] = json!({"type": "location"})),
             "whatsapp",
+        ),
+        (
+            with(&|w| w["header"] = json!({"type": "text", "text": "Pedido {{2}}"})),
+            "whatsapp.header.text",
+        ),
+        (
+            with(&|w| {
+                w["buttons"] =
+                    json!([{"type": "url", "text": "Ver", "url": "https://x.example/{{1}}/a"}])
+            }),
+            "whatsapp.buttons.url",
         ),
         (
             with(&|w| w["header"] = json!({"type": "text", "text": "x".repeat(61)})),

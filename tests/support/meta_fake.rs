@@ -42,6 +42,8 @@ pub enum Route {
     MessengerFile,
     /// `GET /{psid}`.
     Profile,
+    /// `GET /{WABA-ID}/message_templates`: the account's templates, a page at a time.
+    TemplateList,
     Unknown,
 }
 
@@ -72,6 +74,66 @@ struct State {
     files: HashMap<String, (String, Vec<u8>)>,
     profiles: HashMap<String, (String, String)>,
     next: u64,
+    /// The WABA's templates as Graph lists them (`None`: [`default_templates`]).
+    templates: Option<Vec<Value>>,
+    /// Where `paging.next` points (`None`: the fake itself).
+    next_origin: Option<String>,
+}
+
+/// Templates per page of `message_templates`, whatever `limit` asks (Graph may answer
+/// fewer than asked; three makes the default list two pages).
+pub const TEMPLATE_PAGE: usize = 3;
+
+/// A WABA's templates in Graph's shape (Meta's "Get templates" documentation): three
+/// approved (a text header with {{1}}, body with examples, footer, quick-reply, URL
+/// with a {{1}} suffix and phone buttons; a document header; a plain body), one
+/// pending and one rejected, over two pages.
+pub fn default_templates() -> Vec<Value> {
+    vec![
+        json!({
+            "name": "order_shipped", "language": "es", "status": "APPROVED",
+            "category": "UTILITY", "parameter_format": "POSITIONAL", "id": "1502236480002",
+            "components": [
+                {"type": "HEADER", "format": "TEXT", "text": "Pedido {{1}}",
+                 "example": {"header_text": ["48213"]}},
+                {"type": "BODY", "text": "Hola {{1}}, tu pedido sale el {{2}}.",
+                 "example": {"body_text": [["Lucía", "lunes"]]}},
+                {"type": "FOOTER", "text": "Lucky Shrub"},
+                {"type": "BUTTONS", "buttons": [
+                    {"type": "QUICK_REPLY", "text": "Gracias"},
+                    {"type": "URL", "text": "Seguir el envío",
+                     "url": "https://shop.example/track/{{1}}",
+                     "example": ["https://shop.example/track/48213"]},
+                    {"type": "PHONE_NUMBER", "text": "Llamar", "phone_number": "+34600111222"}
+                ]}
+            ]
+        }),
+        json!({
+            "name": "summer_sale", "language": "es", "status": "PENDING",
+            "category": "MARKETING", "id": "1502236480003",
+            "components": [{"type": "BODY", "text": "¡Rebajas de verano!"}]
+        }),
+        json!({
+            "name": "invoice_ready", "language": "en_US", "status": "APPROVED",
+            "category": "UTILITY", "id": "1502236480004",
+            "components": [
+                {"type": "HEADER", "format": "DOCUMENT",
+                 "example": {"header_handle": ["https://scontent.whatsapp.net/v/t61.29466-34/invoice.pdf"]}},
+                {"type": "BODY", "text": "Your invoice {{1}} is ready.",
+                 "example": {"body_text": [["INV-7"]]}}
+            ]
+        }),
+        json!({
+            "name": "win_back", "language": "es", "status": "REJECTED",
+            "category": "MARKETING", "id": "1502236480005", "rejected_reason": "PROMOTIONAL",
+            "components": [{"type": "BODY", "text": "Te echamos de menos"}]
+        }),
+        json!({
+            "name": "welcome", "language": "es", "status": "APPROVED",
+            "category": "UTILITY", "id": "1502236480006",
+            "components": [{"type": "BODY", "text": "¡Bienvenida a Lucky Shrub!"}]
+        }),
+    ]
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -144,6 +206,7 @@ impl State {
                 ("GET", [id]) if *id == PHONE_NUMBER_ID || *id == PAGE_ID => Route::Probe,
                 ("GET", [id]) if self.media.contains_key(*id) => Route::MediaInfo,
                 ("GET", [id]) if self.profiles.contains_key(*id) => Route::Profile,
+                ("GET", [id, "message_templates"]) if *id == WABA_ID => Route::TemplateList,
                 _ => Route::Unknown,
             };
         }
@@ -232,6 +295,8 @@ async fn graph(req: HttpRequest, body: web::Bytes, state: web::Data<Shared>) -> 
             let (first, last) = &st.profiles[psid];
             HttpResponse::Ok().json(json!({"first_name": first, "last_name": last, "id": psid}))
         }
+        Route::TemplateList if !wa_ok => token_refused(),
+        Route::TemplateList => template_page(&st, &query),
         Route::Unknown => HttpResponse::BadRequest().json(json!({"error": {
             "message": "Unsupported get request. Object does not exist, cannot be loaded due to missing permissions, or does not support this operation.",
             "type": "GraphMethodException", "code": 100, "error_subcode": 33,
@@ -301,10 +366,61 @@ fn template_components_valid(c: &Value) -> bool {
                     x["type"] == "text" && x["text"].as_str().is_some_and(|t| !t.is_empty())
                 })
             }),
-            Some("button") => comp["sub_type"].is_string() && comp["index"].is_string(),
+            // A URL button's {{1}} suffix: `sub_type: url`, its `index` as a string of
+            // digits, one text parameter; a quick reply's payload likewise.
+            Some("button") => {
+                let index = comp["index"]
+                    .as_str()
+                    .is_some_and(|i| !i.is_empty() && i.chars().all(|c| c.is_ascii_digit()));
+                let one = params.filter(|p| p.len() == 1).map(|p| &p[0]);
+                index
+                    && match comp["sub_type"].as_str() {
+                        Some("url") => one.is_some_and(|p| {
+                            p["type"] == "text" && p["text"].as_str().is_some_and(|t| !t.is_empty())
+                        }),
+                        Some("quick_reply") => {
+                            one.is_some_and(|p| p["type"] == "payload" && p["payload"].is_string())
+                        }
+                        _ => false,
+                    }
+            }
             _ => false,
         }
     })
+}
+
+/// One page of `message_templates`: `data`, and `paging` with `cursors` and, when
+/// there are more, `next` (the same query with `after`), as Graph pages its lists.
+fn template_page(st: &State, query: &HashMap<String, String>) -> HttpResponse {
+    let all = st.templates.clone().unwrap_or_else(default_templates);
+    let start = match query.get("after") {
+        None => 0,
+        Some(c) => match c
+            .strip_prefix("QVFIU")
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            Some(n) if n <= all.len() => n,
+            _ => return bad_parameter("after is not a cursor of this list"),
+        },
+    };
+    let end = (start + TEMPLATE_PAGE).min(all.len());
+    let cursor = |n: usize| format!("QVFIU{n}");
+    let mut paging = json!({"cursors": {"before": cursor(start), "after": cursor(end)}});
+    if end < all.len() {
+        let origin = st.next_origin.clone().unwrap_or_else(|| st.origin.clone());
+        let mut q: Vec<(String, String)> = query
+            .iter()
+            .filter(|(k, _)| k.as_str() != "after")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        q.sort();
+        q.push(("after".into(), cursor(end)));
+        paging["next"] = json!(format!(
+            "{origin}/{VERSION}/{WABA_ID}/message_templates?{}",
+            serde_urlencoded::to_string(&q).unwrap()
+        ));
+    }
+    HttpResponse::Ok().json(json!({"data": all[start..end], "paging": paging}))
 }
 
 fn messenger_send(st: &mut State, body: &[u8]) -> HttpResponse {
@@ -395,6 +511,17 @@ impl MetaFake {
             .entry(route)
             .or_default()
             .push_back((status, body));
+    }
+
+    /// The WABA's template list, replacing [`default_templates`].
+    pub fn set_templates(&self, templates: Vec<Value>) {
+        self.state.lock().unwrap().templates = Some(templates);
+    }
+
+    /// `paging.next` points at `origin` instead of the fake (a host the token must
+    /// never reach).
+    pub fn set_next_origin(&self, origin: &str) {
+        self.state.lock().unwrap().next_origin = Some(origin.to_string());
     }
 
     /// Every request so far.

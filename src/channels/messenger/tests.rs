@@ -250,6 +250,7 @@ fn what_messenger_cannot_carry_is_refused_before_sending() {
         language: "en".into(),
         parameters: vec![],
         header: None,
+        ..Default::default()
     });
     assert!(matches!(p.send(&tpl), Err(SendError::Permanent(_))));
     let mut phone = outbound("hi", vec![], WindowState::Open);

@@ -4,6 +4,7 @@
 
 mod inbound;
 mod outbound;
+pub mod templates;
 
 use super::http::{HttpRequest, HttpResponse};
 use super::meta;

@@ -99,9 +99,11 @@ pub(super) fn send(cfg: &Config, msg: &OutboundMessage) -> Result<HttpRequest, S
     Ok(HttpRequest::post_json(url, &body).bearer(&cfg.access_token))
 }
 
-/// A template message: a media header's file as the header's parameter, the body's
-/// variables as text parameters (Cloud API `type: "template"`).
-fn template(t: &Template) -> Value {
+/// A template message (Cloud API `type: "template"`): a media header's file or a text
+/// header's `{{1}}` as the header's parameter, the body's variables as text
+/// parameters, and a `button` component (`sub_type: url`, its `index`) for each URL
+/// button whose `{{1}}` suffix is filled.
+pub(super) fn template(t: &Template) -> Value {
     let mut tpl = json!({"name": t.name, "language": {"code": t.language}});
     let mut components = Vec::new();
     if let Some(h) = &t.header {
@@ -113,6 +115,10 @@ fn template(t: &Template) -> Value {
         components.push(json!({"type": "header", "parameters": [
             {"type": kind, kind: {"link": h.url}}
         ]}));
+    } else if let Some(text) = &t.header_text {
+        components.push(json!({"type": "header", "parameters": [
+            {"type": "text", "text": text}
+        ]}));
     }
     if !t.parameters.is_empty() {
         let params: Vec<Value> = t
@@ -121,6 +127,14 @@ fn template(t: &Template) -> Value {
             .map(|p| json!({"type": "text", "text": p}))
             .collect();
         components.push(json!({"type": "body", "parameters": params}));
+    }
+    for (index, suffix) in &t.url_buttons {
+        components.push(json!({
+            "type": "button",
+            "sub_type": "url",
+            "index": index.to_string(),
+            "parameters": [{"type": "text", "text": suffix}],
+        }));
     }
     if !components.is_empty() {
         tpl["components"] = Value::Array(components);

@@ -223,7 +223,7 @@ pub struct InboxBody {
 
 /// A messaging inbox's provider settings, under the channel's name:
 /// WhatsApp `{"provider": "cloud", "phone_number_id", "access_token", "app_secret",
-/// "verify_token", "api_base"}` or `{"provider": "twilio", "account_sid", "auth_token",
+/// "verify_token", "api_base", "waba_id"}` or `{"provider": "twilio", "account_sid", "auth_token",
 /// "from", "api_base"}`; SMS the Twilio form; Messenger `{"page_id",
 /// "page_access_token", "app_secret", "verify_token", "human_agent_tag", "api_base"}`;
 /// Telegram `{"bot_token", "mode": "poll" | "webhook", "api_base"}`. Secrets sent
@@ -245,6 +245,8 @@ pub struct MessagingBody {
     bot_token: Option<String>,
     mode: Option<String>,
     api_base: Option<String>,
+    /// WhatsApp Cloud: the WhatsApp Business Account id ("Sync templates").
+    waba_id: Option<String>,
 }
 
 impl MessagingBody {
@@ -264,6 +266,7 @@ impl MessagingBody {
             human_agent_tag: self.human_agent_tag,
             mode: self.mode,
             webhook_base,
+            waba_id: self.waba_id,
         }
     }
 }
@@ -406,7 +409,7 @@ fn messaging_json(m: &crate::domain::messaging::MessagingSettings) -> serde_json
     let set = |s: &str| !s.is_empty();
     match m.provider {
         Provider::WhatsAppCloud => {
-            json!({"provider": "cloud", "phone_number_id": m.account, "access_token_set": set(&m.token_sealed), "app_secret_set": set(&m.app_secret_sealed), "verify_token_set": set(&m.verify_token_sealed), "api_base": m.api_base})
+            json!({"provider": "cloud", "phone_number_id": m.account, "access_token_set": set(&m.token_sealed), "app_secret_set": set(&m.app_secret_sealed), "verify_token_set": set(&m.verify_token_sealed), "api_base": m.api_base, "waba_id": m.waba_id})
         }
         Provider::Twilio => {
             json!({"provider": "twilio", "account_sid": m.account, "auth_token_set": set(&m.token_sealed), "from": m.from, "api_base": m.api_base})

@@ -23,6 +23,7 @@ pub mod saved;
 pub mod session;
 pub mod setup;
 pub mod teams;
+pub mod template_sync;
 pub mod templates;
 pub mod two_factor;
 pub mod typing;

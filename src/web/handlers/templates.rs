@@ -158,6 +158,7 @@ pub async fn api_delete(ApiAgent(me): ApiAgent, st: web::Data<AppState>, id: web
 /// this conversation, for the composer's "Send template" dialog.
 pub async fn for_conversation(
     Signed(auth): Signed,
+    Loc(l): Loc,
     st: web::Data<AppState>,
     id: web::Path<u64>,
 ) -> Result<HttpResponse, WebError> {
@@ -175,13 +176,50 @@ pub async fn for_conversation(
                 "language": t.template.language,
                 "body": t.template.body,
                 "subject": t.template.subject,
-                "fields": t.fields.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Vec<_>>(),
+                "fields": t.fields.iter().map(|(n, v)| {
+                    let (label, placeholder) = field_words(&l, &t.template, n);
+                    json!({"name": n, "value": v, "label": label, "placeholder": placeholder})
+                }).collect::<Vec<_>>(),
+                "header": t.template.whatsapp.as_ref().and_then(|w| w.header.as_ref()).and_then(|h| h.text.clone()),
+                "footer": t.template.whatsapp.as_ref().and_then(|w| w.footer.clone()),
             })
         })
         .collect();
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(json!({ "templates": list })))
+}
+
+/// The composer's label and placeholder of a WhatsApp template's field: the text
+/// header's `{{1}}`, a URL button's suffix (named after its button), a body variable
+/// with Meta's sample value; other fields are named as written.
+fn field_words(l: &crate::i18n::L10n, t: &MessageTemplate, name: &str) -> (String, String) {
+    use crate::domain::template::{HEADER_FIELD, button_field};
+    let Some(w) = &t.whatsapp else {
+        return (name.to_string(), String::new());
+    };
+    if name == HEADER_FIELD {
+        return (l.t("wasync-field-header"), String::new());
+    }
+    if let Some((_, b)) = w
+        .buttons
+        .iter()
+        .enumerate()
+        .find(|(i, _)| button_field(*i) == name)
+    {
+        return (
+            l.t1("wasync-field-button", "button", b.text.as_str()),
+            b.url.clone().unwrap_or_default(),
+        );
+    }
+    let example = name
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| w.examples.get(n.wrapping_sub(1)))
+        .filter(|e| !e.is_empty())
+        .map(|e| l.t1("wasync-field-example", "example", e.as_str()))
+        .unwrap_or_default();
+    (format!("{{{{{name}}}}}"), example)
 }
 
 #[derive(Deserialize)]
@@ -235,11 +273,11 @@ impl TemplateForm {
                     text: Some(value),
                     url: None,
                 }),
-                "image" | "document" => Some(WaHeader {
-                    kind: if self.wa_header_type.trim() == "image" {
-                        WaHeaderKind::Image
-                    } else {
-                        WaHeaderKind::Document
+                kind @ ("image" | "document" | "video") => Some(WaHeader {
+                    kind: match kind {
+                        "image" => WaHeaderKind::Image,
+                        "video" => WaHeaderKind::Video,
+                        _ => WaHeaderKind::Document,
                     },
                     text: None,
                     url: Some(value),
@@ -247,7 +285,7 @@ impl TemplateForm {
                 _ => {
                     return Err(form_invalid(
                         "whatsapp.header",
-                        "must be text, image or document",
+                        "must be text, image, document or video",
                     ));
                 }
             };
@@ -280,6 +318,9 @@ impl TemplateForm {
                 header,
                 buttons,
                 inbox_id,
+                footer: None,
+                examples: vec![],
+                synced: false,
             })
         };
         Ok(TemplateInput {
@@ -292,34 +333,54 @@ impl TemplateForm {
     }
 }
 
-pub async fn admin_list(
-    Admin(auth): Admin,
-    Loc(l): Loc,
-    st: web::Data<AppState>,
-    q: web::Query<FlashQuery>,
+/// Admin → Templates, with a sync's note (or error) when there is one.
+pub(super) async fn templates_view(
+    auth: &crate::service::SessionAuth,
+    l: &crate::i18n::L10n,
+    st: &AppState,
+    flash: Option<&str>,
+    sync_note: Option<String>,
+    sync_error: Option<String>,
 ) -> Result<TemplatesView, WebError> {
     let me = auth.agent.clone();
     let templates = st.services.blocking(move |s| s.templates(&me)).await?;
-    let wa_inboxes = st
+    let wa_sync: Vec<(u64, String, String)> = st
         .services
         .directory()
         .inboxes
         .iter()
         .filter(|i| crate::service::whatsapp_cloud(i))
-        .map(|i| (i.id.0, i.name.clone()))
+        .map(|i| {
+            let waba = i.messaging.as_ref().map(|m| m.waba_id.clone());
+            (i.id.0, i.name.clone(), waba.unwrap_or_default())
+        })
         .collect();
     Ok(TemplatesView {
         page: Page::signed(
-            &l,
+            l,
             &auth.agent,
             &auth.session.csrf,
             l.t("template-admin-title"),
             "templates",
         )
-        .with_flash(q.flash.as_deref()),
+        .with_flash(flash),
         templates,
-        wa_inboxes,
+        wa_inboxes: wa_sync.iter().map(|(i, n, _)| (*i, n.clone())).collect(),
+        wa_sync,
+        sync_note,
+        sync_error,
     })
+}
+
+pub async fn admin_list(
+    Admin(auth): Admin,
+    Loc(l): Loc,
+    st: web::Data<AppState>,
+    q: web::Query<FlashQuery>,
+    synced: web::Query<super::template_sync::SyncedQuery>,
+) -> Result<TemplatesView, WebError> {
+    let note = synced.note(&l);
+    templates_view(&auth, &l, &st, q.flash.as_deref(), note, None).await
 }
 
 pub async fn admin_create(

@@ -23,6 +23,12 @@ pub struct TemplatesView {
     pub templates: Vec<crate::domain::template::MessageTemplate>,
     /// The WhatsApp Cloud inboxes (id, name) an approved template can belong to.
     pub wa_inboxes: Vec<(u64, String)>,
+    /// The same inboxes with their WhatsApp Business Account id (empty: none), for
+    /// "Sync templates".
+    pub wa_sync: Vec<(u64, String, String)>,
+    /// What the last sync did, or why it failed, in the reader's language.
+    pub sync_note: Option<String>,
+    pub sync_error: Option<String>,
 }
 
 impl TemplatesView {

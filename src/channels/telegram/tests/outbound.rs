@@ -125,6 +125,7 @@ fn what_telegram_cannot_carry_is_refused_before_sending() {
         language: "es".into(),
         parameters: vec![],
         header: None,
+        ..Default::default()
     });
     assert!(refused(&templated).contains("templates"));
 }

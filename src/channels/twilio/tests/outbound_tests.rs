@@ -116,6 +116,7 @@ fn whatsapp_prefixes_both_addresses_and_sends_templates() {
         language: "es".into(),
         parameters: vec!["Ana".into(), "12/1".into()],
         header: None,
+        ..Default::default()
     });
     assert_eq!(
         form(&w.send(&m).unwrap()),

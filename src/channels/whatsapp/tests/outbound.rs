@@ -122,6 +122,7 @@ fn a_template_goes_even_when_the_window_is_closed() {
         language: "es".into(),
         parameters: vec!["Ana".into(), "#2291".into()],
         header: None,
+        ..Default::default()
     });
     let body = body_of(&provider().send(&msg).unwrap());
     assert_eq!(
@@ -148,6 +149,7 @@ fn a_template_with_a_media_header_sends_the_file_as_the_header_parameter() {
             kind: MediaKind::Document,
             url: "https://shop.example/f.pdf".into(),
         }),
+        ..Default::default()
     });
     let body = body_of(&provider().send(&msg).unwrap());
     assert_eq!(
@@ -296,4 +298,27 @@ fn debug_never_shows_secrets() {
         !shown.contains("EAAJB-token") && !shown.contains(SECRET) && !shown.contains("verify-me")
     );
     assert!(shown.contains("106540352242922"));
+}
+
+#[test]
+fn a_text_header_variable_and_url_button_suffixes_go_as_their_components() {
+    let mut msg = outbound("", vec![], WindowState::Closed);
+    msg.template = Some(Template {
+        name: "order_shipped".into(),
+        language: "es".into(),
+        parameters: vec!["Ana".into()],
+        header_text: Some("48213".into()),
+        url_buttons: vec![(1, "48213".into())],
+        ..Default::default()
+    });
+    let body = body_of(&provider().send(&msg).unwrap());
+    assert_eq!(
+        body["template"]["components"],
+        json!([
+            {"type": "header", "parameters": [{"type": "text", "text": "48213"}]},
+            {"type": "body", "parameters": [{"type": "text", "text": "Ana"}]},
+            {"type": "button", "sub_type": "url", "index": "1",
+             "parameters": [{"type": "text", "text": "48213"}]}
+        ])
+    );
 }

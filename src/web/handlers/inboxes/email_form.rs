@@ -93,6 +93,8 @@ pub struct InboxForm {
     #[serde(default)]
     pub(super) whatsapp_api_base: String,
     #[serde(default)]
+    pub(super) whatsapp_waba_id: String,
+    #[serde(default)]
     pub(super) sms_account_sid: String,
     #[serde(default)]
     pub(super) sms_auth_token: String,

@@ -82,6 +82,9 @@ impl MessagingForm {
         };
         value(account, &m.account);
         value("api_base", &m.api_base);
+        if channel == ChannelKind::WhatsApp && !twilio {
+            value("waba_id", &m.waba_id);
+        }
         if twilio {
             value("from", &m.from);
         }
@@ -150,6 +153,7 @@ impl InboxForm {
             "whatsapp_auth_token" => &self.whatsapp_auth_token,
             "whatsapp_from" => &self.whatsapp_from,
             "whatsapp_api_base" => &self.whatsapp_api_base,
+            "whatsapp_waba_id" => &self.whatsapp_waba_id,
             "sms_account_sid" => &self.sms_account_sid,
             "sms_auth_token" => &self.sms_auth_token,
             "sms_from" => &self.sms_from,
@@ -188,6 +192,7 @@ impl InboxForm {
                 input.app_secret = given(&self.whatsapp_app_secret);
                 input.verify_token = given(&self.whatsapp_verify_token);
                 input.api_base = given(&self.whatsapp_api_base);
+                input.waba_id = given(&self.whatsapp_waba_id);
             }
             ChannelKind::Sms => {
                 input.account = given(&self.sms_account_sid);
@@ -290,6 +295,22 @@ mod tests {
                 .all(|x| !x.secret || x.value.is_empty())
         );
         assert_eq!(shown.value("whatsapp_from"), "+1 415");
+    }
+
+    #[test]
+    fn the_cloud_api_form_reads_and_shows_the_waba_id() {
+        let f = form(&[
+            ("whatsapp_provider", "cloud"),
+            ("whatsapp_phone_number_id", "106540352242922"),
+            ("whatsapp_waba_id", "102290129340398"),
+        ]);
+        let w = f.messaging_input(ChannelKind::WhatsApp, String::new());
+        assert_eq!(w.waba_id.as_deref(), Some("102290129340398"));
+        assert_eq!(
+            f.messaging_form(None).value("whatsapp_waba_id"),
+            "102290129340398"
+        );
+        assert_eq!(label("whatsapp.waba_id"), Some("wasync-f-waba-id"));
     }
 
     #[test]

@@ -73,6 +73,14 @@ pub(super) const SPECS: &[Spec] = &[
         VERIFY_HINT,
     ),
     spec(
+        "whatsapp_cloud",
+        "whatsapp_waba_id",
+        "wasync-f-waba-id",
+        false,
+        "102290129340398",
+        "wasync-h-waba-id",
+    ),
+    spec(
         "whatsapp_twilio",
         "whatsapp_account_sid",
         "inboxes-f-account-sid",
