@@ -3,8 +3,9 @@
 //! socket gave them (`?s=`), from the customer's site. Downloads carry the same headers
 //! as the agents' (`attachments::serve_file`: attachment disposition, raster images
 //! inline, nosniff, sandboxing CSP) and may be embedded cross-origin; an upload is a
-//! `multipart/form-data` body with one `file` (a simple request: no preflight), streamed
-//! into the store as the composer's are, and answered with CORS for allowed origins.
+//! `multipart/form-data` body with one `file` (its `OPTIONS` preflight answered for
+//! allowed origins), streamed into the store as the composer's are, and answered with
+//! CORS for allowed origins.
 
 use super::uploads::{drain_field, drain_rest, refusal};
 use crate::domain::Inbox;
