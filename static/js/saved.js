@@ -391,6 +391,12 @@
     if (via) body.set("via", via.value);
     body.set("template_id", String(t.id));
     body.set("fields", JSON.stringify(values()));
+    // Send later (xfiles): the composer's presets, or a picked time.
+    var when = $("template-when");
+    if (when && when.value) {
+      body.set("schedule", when.value);
+      if (when.value === "custom") body.set("send_at_local", $("template-when-at").value);
+    }
     $("template-confirm").disabled = true;
     fetch(form.getAttribute("action"), {
       method: "POST", body: body, credentials: "same-origin", headers: { "HX-Request": "true" }
@@ -423,7 +429,14 @@
     if (t.closest("#template-cancel")) { $("template-dialog").close(); return; }
     if (t.closest("#template-confirm")) send();
   });
-  document.addEventListener("change", function (ev) { if (ev.target.id === "template-choice") showFields(); });
+  document.addEventListener("change", function (ev) {
+    if (ev.target.id === "template-choice") showFields();
+    if (ev.target.id === "template-when") {
+      $("template-when-pick").hidden = ev.target.value !== "custom";
+      var b = $("template-confirm");
+      b.textContent = b.getAttribute(ev.target.value ? "data-later" : "data-now");
+    }
+  });
   document.addEventListener("input", function (ev) {
     if (ev.target.closest && ev.target.closest("#template-fields")) preview();
   });

@@ -461,3 +461,105 @@ async fn uploaded_files_go_through_export_and_import_on_sled() {
     app.resume().await;
     app.stop().await;
 }
+
+/// The composer's "Send template" dialog in a real browser: "When" → a picked date and
+/// time schedules the filled template, listed above the composer with its final text;
+/// at its time it is sent once. Screenshots at 1280 and 390 px.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium + chromedriver; run ./scripts/test (it installs them)"]
+async fn browser_template_sent_later_from_the_dialog() {
+    use super::browser::{css, sign_in, wait_path, wait_text, with_browsers};
+    use super::browser_messaging::shot;
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let api = Api::for_client(&admin).await;
+    let (inbox, token) = api.inbox("Tienda", &[], None).await;
+    let (_, v) = incoming(
+        &app.url,
+        inbox,
+        &token,
+        json!({"source_id": "b-9", "contact": {"identifier": "c-9", "name": "Lucía Fernández"}, "content": "¿Mi pedido?"}),
+    )
+    .await;
+    let conv = v["conversation_id"].as_u64().unwrap();
+    let (s, e) = api
+        .post(
+            "/api/v1/templates",
+            json!({"name": "Pedido enviado", "language": "es", "body": "Hola {{contact.first_name}}, tu pedido {{order_number}} ya salió."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    let url = app.url.clone();
+    with_browsers(
+        "browser_template_sent_later_from_the_dialog",
+        |b| async move {
+            let c = b.open().await?;
+            c.goto(&format!("{url}/login")).await?;
+            sign_in(&c, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+            c.goto(&format!("{url}/conversations/{conv}")).await?;
+            wait_path(&c, &format!("/conversations/{conv}")).await?;
+            c.find(css("#composer-plus > summary"))
+                .await?
+                .click()
+                .await?;
+            c.find(css("#template-open")).await?.click().await?;
+            let order = c
+                .find(css("#template-fields input[data-field=order_number]"))
+                .await?;
+            order.send_keys("48213").await?;
+            wait_text(
+                &c,
+                "#template-text",
+                "Hola Lucía, tu pedido 48213 ya salió.",
+            )
+            .await?;
+            let pick = c.find(css("#template-when-pick")).await?;
+            assert!(!pick.is_displayed().await?, "no time to pick for Now");
+            c.find(css("#template-when"))
+                .await?
+                .select_by_value("custom")
+                .await?;
+            assert!(pick.is_displayed().await?, "a time to pick");
+            wait_text(&c, "#template-confirm", "Schedule").await?;
+            c.execute(
+                "document.getElementById('template-when-at').value = '2026-05-29T10:00';",
+                vec![],
+            )
+            .await?;
+            shot(&c, 1280, "template-later-1280").await?;
+            shot(&c, 390, "template-later-390").await?;
+            c.find(css("#template-confirm")).await?.click().await?;
+            wait_text(&c, "#scheduled", "Hola Lucía, tu pedido 48213 ya salió.").await?;
+            Ok(())
+        },
+    )
+    .await;
+    let (_, list) = api
+        .get(&format!("/api/v1/conversations/{conv}/scheduled"))
+        .await;
+    assert_eq!(
+        list["scheduled"][0]["send_at"], "2026-05-29T10:00:00Z",
+        "{list}"
+    );
+    assert_eq!(
+        conversation_messages(&api, conv).await.len(),
+        1,
+        "not sent yet"
+    );
+    app.clock.advance_secs(14 * 3600);
+    for _ in 0..100 {
+        if conversation_messages(&api, conv).await.len() > 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let sent: Vec<serde_json::Value> = conversation_messages(&api, conv)
+        .await
+        .into_iter()
+        .filter(|m| m["direction"] == "outbound")
+        .collect();
+    assert_eq!(sent.len(), 1, "sent once: {sent:?}");
+    assert_eq!(sent[0]["content"], "Hola Lucía, tu pedido 48213 ya salió.");
+    app.stop().await;
+}

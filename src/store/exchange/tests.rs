@@ -471,3 +471,14 @@ fn one_conversation_exports_alone(s: &Store) {
             .is_none()
     );
 }
+
+/// A file written before scheduled replies kept a template's subject still reads.
+#[test]
+fn a_scheduled_record_without_a_subject_still_reads() {
+    let line = r#"{"type":"scheduled","id":5,"conversation_id":3,"author":1,"content":"Hola","by_email":false,"send_at":9000,"created_at":10,"failed":null}"#;
+    let r: Record = serde_json::from_str(line).unwrap();
+    assert!(
+        matches!(&r, Record::Scheduled(s) if s.subject.is_none() && s.content == "Hola"),
+        "{r:?}"
+    );
+}

@@ -38,3 +38,5 @@ conflict-edit = Edit
 ## xfiles: a template or files with send later
 xfiles-wa-template-now = An approved WhatsApp template is sent at once: it cannot be scheduled. Nothing was scheduled.
 xfiles-files-now = Files go with a reply sent now: a scheduled reply cannot carry them yet. Nothing was scheduled.
+xfiles-template-when = When
+xfiles-template-now = Now

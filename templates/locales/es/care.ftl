@@ -38,3 +38,5 @@ conflict-edit = Editar
 ## xfiles: a template or files with send later
 xfiles-wa-template-now = Una plantilla aprobada de WhatsApp se envía al momento: no se puede programar. No se ha programado nada.
 xfiles-files-now = Los archivos se envían con una respuesta enviada ahora: una respuesta programada todavía no puede llevarlos. No se ha programado nada.
+xfiles-template-when = Cuándo
+xfiles-template-now = Ahora
