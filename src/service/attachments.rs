@@ -50,6 +50,17 @@ impl Services {
         n: usize,
     ) -> Result<AttachmentFile> {
         let m = self.message_for(actor, conv, msg)?;
+        self.attachment_of(&m, conv, msg, n).await
+    }
+
+    /// Attachment `n` of message `m` (already checked to be within reach).
+    pub(super) async fn attachment_of(
+        &self,
+        m: &Message,
+        conv: ConversationId,
+        msg: MessageId,
+        n: usize,
+    ) -> Result<AttachmentFile> {
         let meta = m
             .attachments
             .get(n)

@@ -122,18 +122,20 @@ impl Services {
         // channel's messaging window allows a free-form message.
         let channel = !private && !mail && inbox.messaging.is_some();
         // Files go by mail (and stay in notes and webhook-less API inboxes) for now.
-        if !files.is_empty()
-            && !private
-            && !mail
-            && (channel || inbox.webhook_url.is_some() || inbox.website.is_some())
-        {
+        if !files.is_empty() && !private && !mail && inbox.website.is_some() {
             return Err(ServiceError::Conflict(super::uploads::FILES_NOT_ON_CHANNEL));
+        }
+        // Messaging channels and API webhooks: each file as the channel carries it (or
+        // as a signed link), checked now so that nothing goes that cannot go whole.
+        let mut chars = content.chars().count();
+        if !private && !mail && (channel || inbox.webhook_url.is_some()) {
+            chars = self.check_channel_files(&inbox, &files, &content)?;
         }
         if channel && whatsapp.is_some() {
             // An approved template may go outside the messaging window.
             self.check_can_send_template(&inbox, &c)?;
         } else if channel {
-            self.check_can_reply(&inbox, &c, content.chars().count())?;
+            self.check_can_reply(&inbox, &c, chars)?;
         }
         let mentions = if private {
             let candidates: Vec<(AgentId, String)> = dir

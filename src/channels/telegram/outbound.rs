@@ -5,7 +5,7 @@
 use super::{ApiError, MAX_CAPTION, MAX_TEXT, Telegram, api_result};
 use crate::channels::http::{HttpRequest, HttpResponse};
 use crate::channels::seam::{
-    Identity, MediaKind, OutboundMedia, OutboundMessage, ProviderError, SendError,
+    FileRefusal, Identity, MediaKind, OutboundMedia, OutboundMessage, ProviderError, SendError,
 };
 use serde_json::{Value, json};
 
@@ -18,6 +18,30 @@ fn refuse(text: impl Into<String>) -> SendError {
         code: String::new(),
         text: text.into(),
     })
+}
+
+const MB: u64 = 1024 * 1024;
+
+/// How a file goes to Telegram by URL (Telegram downloads it), after the Bot API's
+/// rules for sending by URL: photos (JPEG, PNG, WEBP) up to 5 MB, other files up to
+/// 20 MB; a recorded voice note (OGG/Opus) with `sendVoice`; MP3 and M4A with
+/// `sendAudio`; MP4 with `sendVideo`; and with `sendDocument` only PDF and GIF, the
+/// document types Telegram fetches from a URL (Word, Excel, text and CSV are refused).
+pub(super) fn media_kind(mime: &str, size: u64, _voice: bool) -> Result<MediaKind, FileRefusal> {
+    let (kind, limit) = match mime {
+        "image/jpeg" | "image/png" | "image/webp" => (MediaKind::Image, 5 * MB),
+        // A voice note; an OGG file that is not one plays as one too (sendAudio takes
+        // only MP3 and M4A).
+        "audio/ogg" => (MediaKind::Voice, super::MAX_FILE_BYTES),
+        "audio/mpeg" | "audio/mp4" => (MediaKind::Audio, super::MAX_FILE_BYTES),
+        "video/mp4" => (MediaKind::Video, super::MAX_FILE_BYTES),
+        "application/pdf" | "image/gif" => (MediaKind::Document, super::MAX_FILE_BYTES),
+        _ => return Err(FileRefusal::Type),
+    };
+    if size > limit {
+        return Err(FileRefusal::TooLarge(limit));
+    }
+    Ok(kind)
 }
 
 /// Telegram counts text in UTF-16 code units (its entity offsets do too).
@@ -80,6 +104,36 @@ fn check_caption(text: &str) -> Result<(), SendError> {
         )));
     }
     Ok(())
+}
+
+/// The messages `msg` goes as: itself when it has at most one file or its files share
+/// one album; otherwise each file on its own, the text as the first one's caption when
+/// it fits (else on its own, first).
+pub(super) fn parts(msg: &OutboundMessage) -> Vec<OutboundMessage> {
+    if msg.media.len() <= 1 || group(&msg.media, "").is_ok() {
+        return vec![msg.clone()];
+    }
+    let text = msg.text.trim_end();
+    let as_caption = telegram_len(text) <= MAX_CAPTION;
+    let mut out = Vec::new();
+    if !text.trim().is_empty() && !as_caption {
+        out.push(OutboundMessage {
+            media: vec![],
+            ..msg.clone()
+        });
+    }
+    for (i, m) in msg.media.iter().enumerate() {
+        out.push(OutboundMessage {
+            text: if i == 0 && as_caption {
+                text.to_string()
+            } else {
+                String::new()
+            },
+            media: vec![m.clone()],
+            ..msg.clone()
+        });
+    }
+    out
 }
 
 /// The method and its file field for one file of `kind`.

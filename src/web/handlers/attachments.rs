@@ -67,6 +67,52 @@ pub async fn attachment_download(
     Ok(serve_file(&st, file))
 }
 
+#[derive(Deserialize)]
+pub struct LinkQuery {
+    exp: Option<i64>,
+    sig: Option<String>,
+}
+
+/// `/f/{conv}/{msg}/{n}?exp=…&sig=…`: a sent file by its signed, expiring link (what API
+/// webhooks, SMS and link-based channels carry), with no session. A wrong signature is
+/// 403 and an expired one 410, with nothing of the file served.
+pub async fn file_link(
+    st: web::Data<AppState>,
+    path: web::Path<(u64, u64, usize)>,
+    q: web::Query<LinkQuery>,
+) -> HttpResponse {
+    use crate::service::file_links::LinkRefused;
+    let target = path.into_inner();
+    let (exp, sig) = (q.exp.unwrap_or(0), q.sig.clone().unwrap_or_default());
+    let found = st
+        .services
+        .blocking_async(move |s| async move { s.linked_file(target, exp, &sig).await })
+        .await;
+    let refused = |status: actix_web::http::StatusCode, text: &'static str| {
+        HttpResponse::build(status)
+            .content_type("text/plain; charset=utf-8")
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(text)
+    };
+    use actix_web::http::StatusCode;
+    match found {
+        Ok(file) => serve_file(&st, file),
+        Err(LinkRefused::Wrong) => refused(
+            StatusCode::FORBIDDEN,
+            "This link is not valid.\nEste enlace no es válido.\n",
+        ),
+        Err(LinkRefused::Expired) => refused(
+            StatusCode::GONE,
+            "This link has expired.\nEste enlace ha caducado.\n",
+        ),
+        Err(LinkRefused::NotFound) => refused(
+            StatusCode::NOT_FOUND,
+            "This file is no longer here.\nEste archivo ya no está aquí.\n",
+        ),
+    }
+}
+
 /// A file as a download with the headers that keep it from running here (see the
 /// module's note); an uploaded file is streamed page by page, never read whole.
 pub(crate) fn serve_file(st: &AppState, file: AttachmentFile) -> HttpResponse {
