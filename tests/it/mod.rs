@@ -58,6 +58,7 @@ mod widget;
 
 mod browser_uploads;
 mod browser_whatsapp;
+mod channel_files;
 mod i18n;
 mod new_message;
 mod notify;

@@ -9,15 +9,15 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const PDF: &[u8] =
+pub(super) const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-const PNG: &[u8] = &[
+pub(super) const PNG: &[u8] = &[
     0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0,
     1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
 ];
 
 /// A `multipart/form-data` body with a `voice` field and one `file`.
-fn multipart(name: &str, mime: &str, bytes: &[u8], voice: bool) -> (String, Vec<u8>) {
+pub(super) fn multipart(name: &str, mime: &str, bytes: &[u8], voice: bool) -> (String, Vec<u8>) {
     let boundary = "----charla-test-boundary-7d1f";
     let mut b = Vec::with_capacity(bytes.len() + 512);
     b.extend_from_slice(
@@ -63,7 +63,7 @@ async fn upload(
 }
 
 /// Sends the composer's form with these files.
-async fn send(web: &Client, conv: u64, text: &str, files: Value) -> reqwest::Response {
+pub(super) async fn send(web: &Client, conv: u64, text: &str, files: Value) -> reqwest::Response {
     let csrf = web.csrf(&format!("/conversations/{conv}")).await;
     web.post(
         &format!("/conversations/{conv}/messages"),
@@ -637,13 +637,14 @@ async fn a_reply_with_files_is_refused_where_the_channel_does_not_carry_them_yet
     let conv = v["conversation_id"].as_u64().unwrap();
     let (s, pdf) = upload(&web, conv, "a.pdf", "application/pdf", PDF).await;
     assert_eq!(s, StatusCode::CREATED);
+    // An API webhook carries files as links, which need server.public_url.
     let r = send(&web, conv, "here", json!([{"id": pdf["id"]}])).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(
         r.text()
             .await
             .unwrap()
-            .contains("this channel does not carry them yet")
+            .contains("server.public_url is not set")
     );
     // The file is still there, and goes in a note.
     let csrf = web.csrf(&format!("/conversations/{conv}")).await;

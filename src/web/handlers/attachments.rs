@@ -97,7 +97,7 @@ pub async fn file_link(
     };
     use actix_web::http::StatusCode;
     match found {
-        Ok(file) => serve_file(&st, file),
+        Ok(file) => serve_typed(&st, file, true),
         Err(LinkRefused::Wrong) => refused(
             StatusCode::FORBIDDEN,
             "This link is not valid.\nEste enlace no es válido.\n",
@@ -116,9 +116,18 @@ pub async fn file_link(
 /// A file as a download with the headers that keep it from running here (see the
 /// module's note); an uploaded file is streamed page by page, never read whole.
 pub(crate) fn serve_file(st: &AppState, file: AttachmentFile) -> HttpResponse {
+    serve_typed(st, file, false)
+}
+
+/// [`serve_file`]; with `sniffed_type`, an upload (its type read from its bytes) goes
+/// with that type whatever it is: providers fetching a signed link check the type
+/// (WhatsApp and Twilio refuse `application/octet-stream` for a PDF), and the file is
+/// still an `attachment`, `nosniff` and sandboxed.
+fn serve_typed(st: &AppState, file: AttachmentFile, sniffed_type: bool) -> HttpResponse {
     let mime = file.meta.mime.as_str();
     let inline = INLINE_TYPES.contains(&mime);
-    let content_type = if inline || (file.meta.blob.is_some() && MEDIA_TYPES.contains(&mime)) {
+    let known = file.meta.blob.is_some() && (sniffed_type || MEDIA_TYPES.contains(&mime));
+    let content_type = if inline || known {
         mime
     } else {
         "application/octet-stream"
