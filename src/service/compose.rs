@@ -131,6 +131,11 @@ impl Services {
         if !private && !mail && (channel || inbox.webhook_url.is_some()) {
             chars = self.check_channel_files(&inbox, &files, &content)?;
         }
+        if channel && whatsapp.is_some() && !files.is_empty() {
+            return Err(ServiceError::Conflict(
+                super::file_links::FILES_NOT_WITH_TEMPLATE,
+            ));
+        }
         if channel && whatsapp.is_some() {
             // An approved template may go outside the messaging window.
             self.check_can_send_template(&inbox, &c)?;

@@ -17,6 +17,10 @@ const PURPOSE: &str = "file-link";
 pub const FILES_NEED_PUBLIC_URL: &str = "files go on this channel as download links, and \
      server.public_url is not set: set it to the address customers reach Charla at";
 
+/// Files with an approved template, which carries only its own header's file.
+pub const FILES_NOT_WITH_TEMPLATE: &str = "an approved template goes without files: send \
+     them in a reply once the customer writes back";
+
 /// The signed data: which file of which message, and until when (Unix seconds).
 fn signed_data(conv: u64, msg: u64, index: usize, exp: i64) -> String {
     format!("{conv}/{msg}/{index}/{exp}")

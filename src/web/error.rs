@@ -190,6 +190,7 @@ pub fn refusal_msg(text: &str) -> Msg {
         crate::service::SHARED_CONTACT => "error-shared-contact",
         crate::service::FILES_NOT_ON_CHANNEL => "upload-not-on-channel",
         crate::service::file_links::FILES_NEED_PUBLIC_URL => "chanfiles-no-public-url",
+        crate::service::file_links::FILES_NOT_WITH_TEMPLATE => "chanfiles-not-with-template",
         crate::service::TWO_FACTOR_REQUIRED => "error-two-factor-required",
         crate::service::TWO_FACTOR_SELF_FIRST => "error-two-factor-self-first",
         crate::service::TWO_FACTOR_STALE_SETUP => "error-two-factor-stale",

@@ -324,6 +324,49 @@ async fn whatsapp_gets_native_media_and_the_voice_note_as_ogg_audio() {
         || fake.requests_to(Route::WhatsAppSend).len(),
     )
     .await;
+
+    // An approved template carries no files: refused in words, the upload kept.
+    let (s, t) = api
+        .post(
+            "/api/v1/templates",
+            json!({"name": "Hola", "whatsapp": {"name": "hello", "language": "es",
+                "body": "Hola, ¿seguimos?", "inbox_id": inbox}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let png = upload(&web, conv, "foto.png", "image/png", PNG, false).await;
+    let before = (
+        fake.requests_to(Route::WhatsAppSend).len(),
+        footprint(&app, conv),
+    );
+    let csrf = web.csrf(&format!("/conversations/{conv}")).await;
+    let r = web
+        .post(
+            &format!("/conversations/{conv}/messages"),
+            &[
+                ("csrf", &csrf),
+                ("content", ""),
+                ("mode", "reply"),
+                ("template_id", &t["id"].to_string()),
+                ("fields", "{}"),
+                ("attachments", &json!([{"id": png["id"]}]).to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("An approved template goes without files")
+    );
+    assert_eq!(
+        (
+            fake.requests_to(Route::WhatsAppSend).len(),
+            footprint(&app, conv)
+        ),
+        before
+    );
     app.stop().await;
 }
 

@@ -191,3 +191,65 @@ fn capabilities_are_telegrams() {
     }
     assert_eq!(c.max_media_bytes, 20 * 1024 * 1024);
 }
+
+#[test]
+fn files_by_url_follow_the_bot_apis_rules() {
+    use crate::channels::seam::FileRefusal;
+    let tg = bot(None);
+    let mb = 1024 * 1024;
+    assert_eq!(
+        tg.media_kind("application/pdf", mb, false),
+        Ok(MediaKind::Document)
+    );
+    assert_eq!(
+        tg.media_kind("image/gif", mb, false),
+        Ok(MediaKind::Document)
+    );
+    assert_eq!(tg.media_kind("image/png", mb, false), Ok(MediaKind::Image));
+    assert_eq!(tg.media_kind("audio/ogg", mb, true), Ok(MediaKind::Voice));
+    assert_eq!(tg.media_kind("audio/mpeg", mb, false), Ok(MediaKind::Audio));
+    assert_eq!(tg.media_kind("video/mp4", mb, false), Ok(MediaKind::Video));
+    // sendDocument fetches only PDF, GIF and ZIP from a URL.
+    assert_eq!(
+        tg.media_kind("text/plain", 10, false),
+        Err(FileRefusal::Type)
+    );
+    assert_eq!(
+        tg.media_kind("audio/webm", 10, false),
+        Err(FileRefusal::Type)
+    );
+    assert_eq!(
+        tg.media_kind("image/jpeg", 6 * mb, false),
+        Err(FileRefusal::TooLarge(5 * mb))
+    );
+    assert_eq!(
+        tg.media_kind("application/pdf", 21 * mb, false),
+        Err(FileRefusal::TooLarge(20 * mb))
+    );
+}
+
+#[test]
+fn files_that_cannot_share_an_album_go_one_by_one_with_the_caption_first() {
+    let tg = bot(None);
+    let three = vec![
+        file(MediaKind::Document, "https://x/a.pdf"),
+        file(MediaKind::Image, "https://x/b.png"),
+        file(MediaKind::Voice, "https://x/c.ogg"),
+    ];
+    let parts = tg.parts(&msg("Aquí tienes", three.clone()));
+    assert_eq!(parts.len(), 3);
+    assert_eq!(parts[0].text, "Aquí tienes");
+    assert!(parts[1].text.is_empty() && parts[2].text.is_empty());
+    assert_eq!(parts[2].media, vec![three[2].clone()]);
+    // A caption too long for a file goes first on its own.
+    let long = "a".repeat(2000);
+    let parts = tg.parts(&msg(&long, three));
+    assert_eq!(parts.len(), 4);
+    assert!(parts[0].media.is_empty());
+    // Photos and videos share one album: one request.
+    let album = vec![
+        file(MediaKind::Image, "https://x/1.png"),
+        file(MediaKind::Video, "https://x/2.mp4"),
+    ];
+    assert_eq!(tg.parts(&msg("", album)).len(), 1);
+}
