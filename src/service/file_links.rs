@@ -237,10 +237,11 @@ impl Services {
             Some(_) => Some(self.provider(inbox)?),
             None => None,
         };
+        // Links or native media, every file goes by its link.
+        let base = self
+            .file_link_base(inbox)
+            .ok_or(ServiceError::Conflict(FILES_NEED_PUBLIC_URL))?;
         if provider.as_ref().is_none_or(|p| p.files_as_links()) {
-            let base = self
-                .file_link_base(inbox)
-                .ok_or(ServiceError::Conflict(FILES_NEED_PUBLIC_URL))?;
             // The longest a link can be: 20-digit ids, a 64-digit signature.
             let url = format!(
                 "{base}/f/{n}/{n}/{i}?exp={e}&sig={s}",
