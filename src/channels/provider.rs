@@ -62,6 +62,13 @@ pub trait Provider: Send + Sync {
         false
     }
 
+    /// Whether files go up with the request (`multipart/form-data`, Telegram) rather than
+    /// by a link the provider fetches: `OutboundMedia.url` is then `upload:` and the
+    /// stored file's locator, and the sender streams its bytes.
+    fn uploads_files(&self) -> bool {
+        false
+    }
+
     /// Reads the answer to [`Provider::send`]: the provider's id for the message.
     fn sent(&self, resp: &HttpResponse) -> Result<String, SendError>;
 

@@ -54,7 +54,11 @@ impl Services {
             for f in &files {
                 media.push(OutboundMedia {
                     kind: self.sent_file_kind(inbox, provider.as_ref(), &f.meta)?,
-                    url: f.url.clone().unwrap_or_default(),
+                    url: if provider.uploads_files() {
+                        format!("upload:{}/{}/{}", msg.conversation_id.0, msg.id.0, f.index)
+                    } else {
+                        f.url.clone().unwrap_or_default()
+                    },
                     mime: f.meta.mime.clone(),
                     filename: f.meta.filename.clone(),
                 });

@@ -9,6 +9,7 @@ use crate::channels::seam::{FileRefusal, MediaKind};
 use crate::domain::Inbox;
 use crate::domain::conversation::{ConversationId, MessageId};
 use crate::domain::message::{AttachmentMeta, Direction, Message};
+use std::sync::Arc;
 
 /// What the links' signatures are made for (no other signature of the secret fits).
 const PURPOSE: &str = "file-link";
@@ -237,10 +238,13 @@ impl Services {
             Some(_) => Some(self.provider(inbox)?),
             None => None,
         };
-        // Links or native media, every file goes by its link.
-        let base = self
-            .file_link_base(inbox)
-            .ok_or(ServiceError::Conflict(FILES_NEED_PUBLIC_URL))?;
+        // Every file goes by its link, unless the channel uploads it.
+        let base = match provider.as_ref().is_some_and(|p| p.uploads_files()) {
+            true => String::new(),
+            false => self
+                .file_link_base(inbox)
+                .ok_or(ServiceError::Conflict(FILES_NEED_PUBLIC_URL))?,
+        };
         if provider.as_ref().is_none_or(|p| p.files_as_links()) {
             // The longest a link can be: 20-digit ids, a 64-digit signature.
             let url = format!(
@@ -291,6 +295,87 @@ impl Services {
                 }
                 .to_string()
             })
+    }
+}
+
+/// One piece of a multipart upload's body.
+enum Piece {
+    Bytes(Vec<u8>),
+    Blob(ConversationId, u64),
+}
+
+/// An upload's chunks, a page (about 1 MB) at a time, read on the blocking pool as the
+/// request takes them.
+fn blob_pages(
+    store: Arc<crate::store::Store>,
+    conv: ConversationId,
+    upload: u64,
+) -> impl futures_util::Stream<Item = std::io::Result<Vec<u8>>> + Send + 'static {
+    use crate::store::PAGE_CHUNKS;
+    futures_util::stream::unfold(Some(0u32), move |next| {
+        let store = store.clone();
+        async move {
+            let from = next?;
+            let page = tokio::task::spawn_blocking(move || {
+                store.blob_chunks(conv, upload, from, PAGE_CHUNKS)
+            })
+            .await;
+            match page {
+                Ok(Ok(p)) => {
+                    let more = (p.len() == PAGE_CHUNKS).then(|| from + PAGE_CHUNKS as u32);
+                    Some((Ok(p.concat()), more))
+                }
+                Ok(Err(e)) => Some((Err(std::io::Error::other(e.to_string())), None)),
+                Err(e) => Some((Err(std::io::Error::other(e.to_string())), None)),
+            }
+        }
+    })
+}
+
+impl Services {
+    /// The body of a multipart request whose files the provider only named: its text
+    /// parts, each file's head, its bytes streamed from the store page by page (one
+    /// page in memory at a time, whatever the file's size), and the closing boundary;
+    /// with its length, so it goes with a `Content-Length`.
+    pub fn upload_body(
+        &self,
+        req: &crate::channels::http::HttpRequest,
+    ) -> std::result::Result<(reqwest::Body, u64), String> {
+        use futures_util::StreamExt;
+        let mut pieces = vec![Piece::Bytes(req.body.clone())];
+        let mut len = req.body.len() as u64;
+        for f in &req.files {
+            let mut ids = f.locator.split('/').map(str::parse::<u64>);
+            let (Some(Ok(c)), Some(Ok(m)), Some(Ok(i))) = (ids.next(), ids.next(), ids.next())
+            else {
+                return Err(format!("{} names no stored file", f.locator));
+            };
+            let (conv, msg) = (ConversationId(c), MessageId(m));
+            let message = self
+                .store
+                .message(conv, msg)
+                .map_err(|e| e.to_string())?
+                .ok_or("the message no longer exists")?;
+            let (size, upload) = message
+                .attachments
+                .get(i as usize)
+                .and_then(|a| Some((a.size, a.blob?)))
+                .ok_or("the file is no longer stored")?;
+            let head = f.head();
+            len += head.len() as u64 + size + 2;
+            pieces.push(Piece::Bytes(head));
+            pieces.push(Piece::Blob(conv, upload));
+            pieces.push(Piece::Bytes(b"\r\n".to_vec()));
+        }
+        let tail = crate::channels::http::MULTIPART_TAIL;
+        len += tail.len() as u64;
+        pieces.push(Piece::Bytes(tail.to_vec()));
+        let store = self.store.clone();
+        let stream = futures_util::stream::iter(pieces).flat_map(move |p| match p {
+            Piece::Bytes(b) => futures_util::stream::once(async move { Ok(b) }).boxed(),
+            Piece::Blob(conv, upload) => blob_pages(store.clone(), conv, upload).boxed(),
+        });
+        Ok((reqwest::Body::wrap_stream(stream), len))
     }
 }
 

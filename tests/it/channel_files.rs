@@ -1,7 +1,8 @@
 //! Agents' files on every channel that is not mail (issue 13, §3 and §4): an agent sends
 //! a PDF, an image and a voice note through WhatsApp, Messenger, Telegram, SMS and an
 //! API inbox's webhook, and what the provider or receiver gets is checked byte for byte
-//! (the fakes fetch the signed links from the app, as the providers do). Per channel,
+//! (the fakes fetch the signed links from the app, as the providers do; Telegram's
+//! reads the multipart upload). Per channel,
 //! a file it cannot carry is refused when the agent sends: nothing goes, the uploads
 //! stay. The signed links themselves: good, tampered, expired.
 
@@ -451,7 +452,10 @@ async fn messenger_gets_the_text_then_each_file_by_url() {
 #[actix_web::test]
 async fn telegram_gets_a_document_a_photo_and_send_voice() {
     let fake = TelegramFake::start().await;
-    let app = TestApp::start().await;
+    // Room for a file over Telegram's 50 MB.
+    let app =
+        TestApp::start_with(|c| c.inbox.max_upload_bytes = charla::config::ByteSize(60 << 20))
+            .await;
     let web = app.admin().await;
     let api = Api::for_client(&web).await;
     let (s, v) = api
@@ -484,43 +488,39 @@ async fn telegram_gets_a_document_a_photo_and_send_voice() {
     wait_status(&api, conv, mid, "sent").await;
 
     // A voice note cannot share an album: each file its own message, the text as the
-    // first one's caption; the fake downloaded each link as Telegram does.
+    // first one's caption, each file uploaded as multipart (no public URL needed).
     let sent = fake.sent();
     let methods: Vec<_> = sent.iter().map(|m| m.method.as_str()).collect();
     assert_eq!(methods, ["sendDocument", "sendPhoto", "sendVoice"]);
     assert_eq!(sent[0].caption.as_deref(), Some("Aquí la tienes"));
     assert_eq!(sent[1].caption, None);
-    for (n, m) in sent.iter().enumerate() {
-        assert!(
-            m.media_url
-                .as_deref()
-                .unwrap()
-                .starts_with(&format!("{}/f/{conv}/{mid}/{n}?", app.url)),
-            "{:?}",
-            m.media_url
+    for (n, (m, name)) in sent
+        .iter()
+        .zip(["factura.pdf", "talla.png", "voice-note.ogg"])
+        .enumerate()
+    {
+        assert_eq!(
+            m.media_url.as_deref(),
+            Some(format!("upload:{name}").as_str())
         );
         assert_eq!(
             m.media.clone().unwrap(),
             agent_bytes(&web, conv, mid, n).await
         );
     }
+    let voice = &fake.requests_to("sendVoice")[0];
+    assert_eq!(voice.params["voice"]["upload"]["content_type"], "audio/ogg");
 
-    // Telegram fetches only PDF, GIF and ZIP documents by URL: a text file is refused.
-    let txt = upload(
-        &web,
-        conv,
-        "notas.txt",
-        "text/plain",
-        b"talla M, color verde\n",
-        false,
-    )
-    .await;
+    // Over the 50 MB a bot uploads: refused before anything goes; the upload stays.
+    let mut big = PDF.to_vec();
+    big.resize(51 * 1024 * 1024, b' ');
+    let pdf = upload(&web, conv, "catalogo.pdf", "application/pdf", &big, false).await;
     assert_refused(
         &app,
         &web,
         conv,
-        json!([{"id": txt["id"]}]),
-        "notas.txt cannot be sent on Telegram",
+        json!([{"id": pdf["id"]}]),
+        "catalogo.pdf cannot be sent on Telegram: it is larger than the 52.4 MB",
         || fake.sent().len(),
     )
     .await;

@@ -56,11 +56,27 @@ pub(crate) fn send_message(st: &State, p: &Map<String, Value>) -> HttpResponse {
 /// URL, `sendDocument` works only for PDF, GIF and ZIP files; a voice note must be OGG
 /// with Opus, or MP3, or M4A; a photo is an image): checked on the downloaded file's
 /// `Content-Type` and its bytes.
-fn check_fetched(kind: &str, content_type: &str, bytes: &[u8]) -> Result<(), HttpResponse> {
+/// A file part the request uploaded: its name, type and bytes.
+fn uploaded(v: &Value) -> Option<(String, String, Vec<u8>)> {
+    let u = v.get("upload")?;
+    Some((
+        u["filename"].as_str()?.to_string(),
+        u["content_type"].as_str()?.to_string(),
+        hex::decode(u["hex"].as_str()?).ok()?,
+    ))
+}
+
+/// Uploaded (`upload`), a document may be any file.
+fn check_fetched(
+    kind: &str,
+    content_type: &str,
+    bytes: &[u8],
+    upload: bool,
+) -> Result<(), HttpResponse> {
     let ct = content_type.split(';').next().unwrap_or("").trim();
     let ogg_opus = bytes.starts_with(b"OggS") && bytes.windows(8).any(|w| w == b"OpusHead");
     let ok = match kind {
-        "document" => ["application/pdf", "image/gif", "application/zip"].contains(&ct),
+        "document" => upload || ["application/pdf", "image/gif", "application/zip"].contains(&ct),
         "voice" => (ct == "audio/ogg" && ogg_opus) || ["audio/mpeg", "audio/mp4"].contains(&ct),
         // A photo is read as an image from its bytes.
         "photo" => {
@@ -104,7 +120,7 @@ async fn fetch_checked(st: &State, kind: &str, url: &str) -> Result<Option<Vec<u
         .unwrap_or("")
         .to_string();
     let bytes = resp.bytes().await.map_err(|_| wrong())?.to_vec();
-    check_fetched(kind, &ct, &bytes)?;
+    check_fetched(kind, &ct, &bytes, false)?;
     Ok(Some(bytes))
 }
 
@@ -182,19 +198,27 @@ pub(crate) async fn send_file(st: &State, method: &str, p: &Map<String, Value>) 
         Ok(c) => c,
         Err(e) => return e,
     };
-    let Some(url) = text(p, &kind) else {
-        return err(
-            400,
-            &format!("Bad Request: there is no {kind} in the request"),
-        );
-    };
     let caption = match caption_of(p) {
         Ok(c) => c,
         Err(e) => return e,
     };
-    let bytes = match fetch_checked(st, &kind, &url).await {
-        Ok(b) => b,
-        Err(e) => return e,
+    let (url, bytes) = match p.get(&kind).and_then(uploaded) {
+        Some((name, ct, bytes)) => match check_fetched(&kind, &ct, &bytes, true) {
+            Ok(()) => (format!("upload:{name}"), Some(bytes)),
+            Err(e) => return e,
+        },
+        None => {
+            let Some(url) = text(p, &kind) else {
+                return err(
+                    400,
+                    &format!("Bad Request: there is no {kind} in the request"),
+                );
+            };
+            match fetch_checked(st, &kind, &url).await {
+                Ok(b) => (url, b),
+                Err(e) => return e,
+            }
+        }
     };
     let mut inner = st.inner.lock().unwrap();
     ok(sent_file(
@@ -226,6 +250,18 @@ pub(crate) async fn send_media_group(st: &State, p: &Map<String, Value>) -> Http
         let kind = item["type"].as_str().unwrap_or("").to_string();
         if !["photo", "video", "document", "audio"].contains(&kind.as_str()) {
             return err(400, "Bad Request: invalid media type");
+        }
+        // `attach://<name>`: a file part of this request.
+        if let Some(name) = url.strip_prefix("attach://") {
+            let Some((file, ct, bytes)) = p.get(name).and_then(uploaded) else {
+                return err(400, "Bad Request: wrong file identifier/HTTP URL specified");
+            };
+            if let Err(e) = check_fetched(&kind, &ct, &bytes, true) {
+                return e;
+            }
+            let caption = item["caption"].as_str().map(str::to_string);
+            fetched.push((kind, format!("upload:{file}"), caption, Some(bytes)));
+            continue;
         }
         match fetch_checked(st, &kind, &url).await {
             Ok(b) => fetched.push((kind, url, item["caption"].as_str().map(str::to_string), b)),

@@ -209,6 +209,11 @@ impl Provider for Telegram {
         outbound::parts(msg)
     }
 
+    /// Files go up with the request: no public URL needed (a polling bot may have none).
+    fn uploads_files(&self) -> bool {
+        true
+    }
+
     fn sent(&self, resp: &HttpResponse) -> Result<String, SendError> {
         outbound::sent(resp)
     }

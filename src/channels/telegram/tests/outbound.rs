@@ -193,7 +193,7 @@ fn capabilities_are_telegrams() {
 }
 
 #[test]
-fn files_by_url_follow_the_bot_apis_rules() {
+fn uploads_follow_the_bot_apis_rules() {
     use crate::channels::seam::FileRefusal;
     let tg = bot(None);
     let mb = 1024 * 1024;
@@ -202,30 +202,72 @@ fn files_by_url_follow_the_bot_apis_rules() {
         Ok(MediaKind::Document)
     );
     assert_eq!(
+        tg.media_kind("text/csv", mb, false),
+        Ok(MediaKind::Document)
+    );
+    assert_eq!(
         tg.media_kind("image/gif", mb, false),
         Ok(MediaKind::Document)
     );
     assert_eq!(tg.media_kind("image/png", mb, false), Ok(MediaKind::Image));
+    // A photo over 10 MB goes as a document.
+    assert_eq!(
+        tg.media_kind("image/jpeg", 11 * mb, false),
+        Ok(MediaKind::Document)
+    );
     assert_eq!(tg.media_kind("audio/ogg", mb, true), Ok(MediaKind::Voice));
     assert_eq!(tg.media_kind("audio/mpeg", mb, false), Ok(MediaKind::Audio));
     assert_eq!(tg.media_kind("video/mp4", mb, false), Ok(MediaKind::Video));
-    // sendDocument fetches only PDF, GIF and ZIP from a URL.
     assert_eq!(
-        tg.media_kind("text/plain", 10, false),
-        Err(FileRefusal::Type)
+        tg.media_kind("application/pdf", 51 * mb, false),
+        Err(FileRefusal::TooLarge(50 * mb))
     );
-    assert_eq!(
-        tg.media_kind("audio/webm", 10, false),
-        Err(FileRefusal::Type)
+    assert!(tg.uploads_files());
+}
+
+#[test]
+fn uploaded_files_go_as_multipart_parts_named_by_the_method() {
+    let tg = bot(None);
+    let mut voice = file(MediaKind::Voice, "upload:7/42/2");
+    voice.filename = "voice-note.ogg".into();
+    voice.mime = "audio/ogg".into();
+    let req = tg.send(&msg("hola", vec![voice])).unwrap();
+    assert!(req.url.ends_with("/sendVoice"));
+    let ct = &req
+        .headers
+        .iter()
+        .find(|(n, _)| n == "content-type")
+        .unwrap()
+        .1;
+    assert!(ct.starts_with("multipart/form-data; boundary="));
+    let body = String::from_utf8(req.body.clone()).unwrap();
+    assert!(
+        body.contains("name=\"chat_id\"\r\n\r\n5123456789\r\n"),
+        "{body}"
     );
-    assert_eq!(
-        tg.media_kind("image/jpeg", 6 * mb, false),
-        Err(FileRefusal::TooLarge(5 * mb))
+    assert!(body.contains("name=\"caption\"\r\n\r\nhola\r\n"), "{body}");
+    assert_eq!(req.files.len(), 1);
+    assert_eq!(req.files[0].field, "voice");
+    assert_eq!(req.files[0].locator, "7/42/2");
+    assert!(
+        String::from_utf8(req.files[0].head())
+            .unwrap()
+            .contains("name=\"voice\"; filename=\"voice-note.ogg\"\r\nContent-Type: audio/ogg")
     );
-    assert_eq!(
-        tg.media_kind("application/pdf", 21 * mb, false),
-        Err(FileRefusal::TooLarge(20 * mb))
+    // An album: each item points at its part.
+    let album = vec![
+        file(MediaKind::Image, "upload:7/42/0"),
+        file(MediaKind::Video, "upload:7/42/1"),
+    ];
+    let req = tg.send(&msg("", album)).unwrap();
+    assert!(req.url.ends_with("/sendMediaGroup"));
+    let body = String::from_utf8(req.body.clone()).unwrap();
+    assert!(
+        body.contains("attach://file0") && body.contains("attach://file1"),
+        "{body}"
     );
+    let fields: Vec<_> = req.files.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(fields, ["file0", "file1"]);
 }
 
 #[test]
