@@ -305,8 +305,8 @@ enum Piece {
 }
 
 /// An upload's chunks, a page (about 1 MB) at a time, read on the blocking pool as the
-/// request takes them.
-fn blob_pages(
+/// request (or download) takes them.
+pub(crate) fn blob_pages(
     store: Arc<crate::store::Store>,
     conv: ConversationId,
     upload: u64,

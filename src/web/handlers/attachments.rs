@@ -6,7 +6,7 @@
 
 use crate::domain::conversation::{ConversationId, MessageId};
 use crate::service::{AttachmentFile, FileBody};
-use crate::store::{PAGE_CHUNKS, Store};
+use crate::store::Store;
 use crate::web::AppState;
 use crate::web::auth::Signed;
 use crate::web::error::WebError;
@@ -158,37 +158,10 @@ pub(crate) fn blob_stream(
     conv: ConversationId,
     upload: u64,
 ) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> + 'static {
-    futures_util::stream::unfold(Some(0u32), move |next| {
-        let store = store.clone();
-        async move {
-            let from = next?;
-            let page = tokio::task::spawn_blocking(move || {
-                store.blob_chunks(conv, upload, from, PAGE_CHUNKS)
-            })
-            .await;
-            let page = match page {
-                Ok(Ok(p)) => p,
-                Ok(Err(e)) => {
-                    return Some((Err(actix_web::error::ErrorInternalServerError(e)), None));
-                }
-                Err(e) => {
-                    return Some((Err(actix_web::error::ErrorInternalServerError(e)), None));
-                }
-            };
-            let more = (page.len() == PAGE_CHUNKS).then(|| from + PAGE_CHUNKS as u32);
-            let bytes: Vec<Result<Bytes, actix_web::Error>> =
-                page.into_iter().map(|c| Ok(Bytes::from(c))).collect();
-            Some((Ok(bytes), more))
-        }
+    crate::service::file_links::blob_pages(store, conv, upload).map(|page| {
+        page.map(Bytes::from)
+            .map_err(actix_web::error::ErrorInternalServerError)
     })
-    .flat_map(
-        |page: Result<Vec<Result<Bytes, actix_web::Error>>, actix_web::Error>| {
-            futures_util::stream::iter(match page {
-                Ok(chunks) => chunks,
-                Err(e) => vec![Err(e)],
-            })
-        },
-    )
 }
 
 #[derive(Deserialize)]
