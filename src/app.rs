@@ -126,6 +126,9 @@ pub fn build_services(
         max_attachment_bytes: usize::try_from(cfg.inbox.max_attachment_bytes.0)
             .unwrap_or(usize::MAX),
         max_upload_bytes: cfg.inbox.max_upload_bytes.0,
+        file_link_ttl_secs: i64::try_from(cfg.inbox.file_link_ttl_hours.max(1))
+            .unwrap_or(i64::MAX / 7200)
+            .saturating_mul(3600),
         widget_limits: (
             cfg.widget.messages_per_minute_per_visitor,
             cfg.widget.messages_per_minute_per_ip,
@@ -140,6 +143,7 @@ pub fn build_services(
     };
     let mut services = Services::new(store, clock, keys, settings)?;
     services.node = crate::service::Node::from_config(&cfg.cluster);
+    services.public_url = cfg.server.public_url.trim_end_matches('/').to_string();
     services.ui = crate::i18n::Defaults {
         language: crate::i18n::Lang::parse(&cfg.ui.language).unwrap_or_default(),
         timezone: cfg.ui.timezone.clone(),

@@ -165,6 +165,9 @@ pub struct InboxConfig {
     /// Largest file an agent (or a website visitor) may upload, per file; a larger one
     /// is refused while it streams in, with nothing kept.
     pub max_upload_bytes: ByteSize,
+    /// How long the signed download links of sent files stay valid (hours): the links
+    /// API webhooks, SMS and link-based messaging channels carry.
+    pub file_link_ttl_hours: u64,
 }
 
 impl Default for InboxConfig {
@@ -179,6 +182,7 @@ impl Default for InboxConfig {
                 crate::channels::email::Limits::default().max_attachment_bytes as u64,
             ),
             max_upload_bytes: ByteSize(30_000_000),
+            file_link_ttl_hours: 168,
         }
     }
 }

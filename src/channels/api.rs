@@ -44,6 +44,9 @@ pub struct Reply<'a> {
     pub agent_id: Option<u64>,
     pub agent_name: String,
     pub contact: Value,
+    /// The reply's files: `[{"filename", "mime", "size", "url", "caption", "voice"}]`,
+    /// each `url` a signed download link that expires.
+    pub files: Value,
 }
 
 /// The JSON body for a reply.
@@ -57,6 +60,7 @@ pub fn payload(r: &Reply<'_>) -> Vec<u8> {
             "content": r.content,
             "created_at": r.created_at,
             "sender": {"type": "agent", "id": r.agent_id, "name": r.agent_name},
+            "files": r.files,
         },
         "contact": r.contact,
     });
@@ -252,6 +256,7 @@ mod tests {
             agent_id: Some(4),
             agent_name: "Ana".into(),
             contact: json!({"identifier": "c-1"}),
+            files: json!([]),
         });
         let v: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["message"]["content"], "hola \"amigo\"");

@@ -14,7 +14,49 @@ pub struct HttpRequest {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// A multipart request's files, after the parts in `body`: provider modules only
+    /// name them; the sender streams their bytes from the store (see [`FilePart`]).
+    pub files: Vec<FilePart>,
 }
+
+/// The boundary of the multipart requests we build.
+pub const BOUNDARY: &str = "charla-part-5f0c3a7e91d24b68";
+
+/// A file a multipart request uploads (Telegram's `multipart/form-data`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilePart {
+    /// The form field (`document`, `photo`, `attach://` names in albums).
+    pub field: String,
+    pub filename: String,
+    pub mime: String,
+    /// Which stored file: `"{conversation}/{message}/{index}"`.
+    pub locator: String,
+}
+
+impl FilePart {
+    /// The part's head, up to its bytes.
+    pub fn head(&self) -> Vec<u8> {
+        let name: String = self
+            .filename
+            .chars()
+            .map(|c| {
+                if c == '"' || c == '\\' || c.is_control() {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{name}\"\r\nContent-Type: {}\r\n\r\n",
+            self.field, self.mime
+        )
+        .into_bytes()
+    }
+}
+
+/// What ends a multipart body.
+pub const MULTIPART_TAIL: &[u8] = b"--charla-part-5f0c3a7e91d24b68--\r\n";
 
 // Requests carry credentials in headers (and Telegram's in the URL): never printed.
 impl std::fmt::Debug for HttpRequest {
@@ -36,6 +78,7 @@ impl HttpRequest {
             url: url.into(),
             headers: vec![],
             body: vec![],
+            files: vec![],
         }
     }
 
@@ -46,6 +89,7 @@ impl HttpRequest {
             url: url.into(),
             headers: vec![("content-type".into(), "application/json".into())],
             body: serde_json::to_vec(body).unwrap_or_default(),
+            files: vec![],
         }
     }
 
@@ -61,6 +105,35 @@ impl HttpRequest {
             body: serde_urlencoded::to_string(pairs)
                 .unwrap_or_default()
                 .into_bytes(),
+            files: vec![],
+        }
+    }
+
+    /// A `multipart/form-data` POST: the text `fields` in the body, then `files`, whose
+    /// bytes the sender streams (the body ends with [`MULTIPART_TAIL`] after them).
+    pub fn post_multipart(
+        url: impl Into<String>,
+        fields: &[(&str, String)],
+        files: Vec<FilePart>,
+    ) -> HttpRequest {
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        HttpRequest {
+            method: Method::Post,
+            url: url.into(),
+            headers: vec![(
+                "content-type".into(),
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )],
+            body,
+            files,
         }
     }
 
@@ -178,13 +251,29 @@ pub async fn execute(
     timeout: Duration,
     limit: usize,
 ) -> Result<HttpResponse, NetError> {
+    execute_with(policy, client, req, None, timeout, limit).await
+}
+
+/// [`execute`] with `body` sent instead of the request's own (a multipart upload
+/// streamed from the store).
+pub async fn execute_with(
+    policy: AddressPolicy,
+    client: &reqwest::Client,
+    req: &HttpRequest,
+    body: Option<reqwest::Body>,
+    timeout: Duration,
+    limit: usize,
+) -> Result<HttpResponse, NetError> {
     let url = policy
         .check_url(&req.url)
         .map_err(|e| NetError::Refused(e.to_string()))?;
     let host = url.host_str().unwrap_or("").to_string();
     let mut b = match req.method {
         Method::Get => client.get(url),
-        Method::Post => client.post(url).body(req.body.clone()),
+        Method::Post => match body {
+            Some(b) => client.post(url).body(b),
+            None => client.post(url).body(req.body.clone()),
+        },
     };
     for (n, v) in &req.headers {
         b = b.header(n.as_str(), v.as_str());

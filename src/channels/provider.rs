@@ -5,7 +5,8 @@
 
 use super::http::{HttpRequest, HttpResponse};
 use super::seam::{
-    Accepted, Capabilities, InboundEvent, MediaRef, OutboundMessage, RawRequest, Refused, SendError,
+    Accepted, Capabilities, FileRefusal, InboundEvent, MediaKind, MediaRef, OutboundMessage,
+    RawRequest, Refused, SendError,
 };
 use crate::domain::Timestamp;
 
@@ -47,6 +48,25 @@ pub trait Provider: Send + Sync {
     /// each file become their own part, in order.
     fn parts(&self, msg: &OutboundMessage) -> Vec<OutboundMessage> {
         vec![msg.clone()]
+    }
+
+    /// How a file of type `mime`, `size` bytes (`voice`: a recorded voice note) goes on
+    /// this channel as native media, or why it cannot: checked when the agent sends, so
+    /// nothing goes that the provider would refuse later.
+    fn media_kind(&self, mime: &str, size: u64, voice: bool) -> Result<MediaKind, FileRefusal> {
+        super::seam::kind_by_capabilities(&self.capabilities(), mime, size, voice)
+    }
+
+    /// Whether files go as signed download links in the text (SMS) rather than as media.
+    fn files_as_links(&self) -> bool {
+        false
+    }
+
+    /// Whether files go up with the request (`multipart/form-data`, Telegram) rather than
+    /// by a link the provider fetches: `OutboundMedia.url` is then `upload:` and the
+    /// stored file's locator, and the sender streams its bytes.
+    fn uploads_files(&self) -> bool {
+        false
     }
 
     /// Reads the answer to [`Provider::send`]: the provider's id for the message.

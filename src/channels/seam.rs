@@ -194,6 +194,52 @@ pub struct OutboundMedia {
     pub filename: String,
 }
 
+/// Why a file cannot go on a channel, found before anything is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileRefusal {
+    /// The channel does not carry files of this type.
+    Type,
+    /// Larger than the channel carries for this kind of file (its limit in bytes).
+    TooLarge(u64),
+}
+
+/// The kind a file of type `mime` is sent as where the channel carries every kind: a
+/// recorded voice note (`voice`) as one, then by the type's family; the rest documents.
+pub fn media_kind(mime: &str, voice: bool) -> MediaKind {
+    match mime.split('/').next().unwrap_or("") {
+        _ if voice => MediaKind::Voice,
+        "image" => MediaKind::Image,
+        "audio" => MediaKind::Audio,
+        "video" => MediaKind::Video,
+        _ => MediaKind::Document,
+    }
+}
+
+/// How a file goes on a channel that has `caps`: its own kind when the channel carries
+/// it (a voice note as audio where there are none), else as a document when the
+/// channel carries documents; within the channel's size limit.
+pub fn kind_by_capabilities(
+    caps: &Capabilities,
+    mime: &str,
+    size: u64,
+    voice: bool,
+) -> Result<MediaKind, FileRefusal> {
+    let mut kind = media_kind(mime, voice);
+    if kind == MediaKind::Voice && !caps.voice_notes {
+        kind = MediaKind::Audio;
+    }
+    if !caps.media.contains(&kind) {
+        if !caps.media.contains(&MediaKind::Document) {
+            return Err(FileRefusal::Type);
+        }
+        kind = MediaKind::Document;
+    }
+    if size > caps.max_media_bytes {
+        return Err(FileRefusal::TooLarge(caps.max_media_bytes));
+    }
+    Ok(kind)
+}
+
 /// An approved template (WhatsApp) with its parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Template {

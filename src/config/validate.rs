@@ -85,6 +85,12 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
     {
         return bad("security.secret_key: must be at least 32 characters".into());
     }
+    if !(1..=8760).contains(&c.inbox.file_link_ttl_hours) {
+        return bad(format!(
+            "inbox.file_link_ttl_hours: expected 1 to 8760 (a year), got {}",
+            c.inbox.file_link_ttl_hours
+        ));
+    }
     validate_metrics(&c.metrics, &c.server.listen)?;
     if !c.server.public_url.is_empty() && !c.server.public_url.starts_with("http") {
         return bad(format!(

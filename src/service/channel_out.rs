@@ -9,7 +9,9 @@
 //! and the Bot API all lack one), so the window is kept as short as one request.
 
 use super::{Result, Services};
-use crate::channels::seam::{MediaKind, OutboundMessage, SendError, Template, TemplateHeader};
+use crate::channels::seam::{
+    MediaKind, OutboundMedia, OutboundMessage, SendError, Template, TemplateHeader,
+};
 use crate::domain::Inbox;
 use crate::domain::conversation::Conversation;
 use crate::domain::message::{DeliveryStatus, Message};
@@ -32,10 +34,40 @@ impl Services {
             .ok_or("this conversation has no address on this channel")?;
         // The composer's Markdown in the channel's own formatting (or none).
         let markup = provider.capabilities().markup;
+        let mut text = crate::domain::markdown::render::for_channel(&msg.content, markup);
+        // The message's files: signed links the provider fetches, or lines in the text.
+        let mut media = Vec::new();
+        let files = self.sent_files(inbox, msg);
+        if provider.files_as_links() {
+            let lines = files
+                .iter()
+                .map(|f| {
+                    let url = f
+                        .url
+                        .as_deref()
+                        .ok_or(super::file_links::FILES_NEED_PUBLIC_URL)?;
+                    Ok((f.meta.filename.as_str(), url))
+                })
+                .collect::<std::result::Result<Vec<_>, &str>>()?;
+            text = super::file_links::with_links(&text, &lines);
+        } else {
+            for f in &files {
+                media.push(OutboundMedia {
+                    kind: self.sent_file_kind(inbox, provider.as_ref(), &f.meta)?,
+                    url: if provider.uploads_files() {
+                        format!("upload:{}/{}/{}", msg.conversation_id.0, msg.id.0, f.index)
+                    } else {
+                        f.url.clone().unwrap_or_default()
+                    },
+                    mime: f.meta.mime.clone(),
+                    filename: f.meta.filename.clone(),
+                });
+            }
+        }
         let out = OutboundMessage {
             to,
-            text: crate::domain::markdown::render::for_channel(&msg.content, markup),
-            media: vec![],
+            text,
+            media,
             template: msg.whatsapp_template.as_ref().map(|t| Template {
                 name: t.name.clone(),
                 language: t.language.clone(),

@@ -125,16 +125,24 @@ impl Services {
         // A messaging channel's reply goes through its provider, and only while the
         // channel's messaging window allows a free-form message.
         let channel = !private && !mail && inbox.messaging.is_some();
-        // Files go by mail (and stay in notes and webhook-less API inboxes) for now;
-        // website chats show them in the widget (`service::widget_files`).
-        if !files.is_empty() && !private && !mail && (channel || inbox.webhook_url.is_some()) {
-            return Err(ServiceError::Conflict(super::uploads::FILES_NOT_ON_CHANNEL));
+        // Files go by mail, to the widget (`service::widget_files`) and, below, on
+        // messaging channels and API webhooks; notes keep them anywhere.
+        // Messaging channels and API webhooks: each file as the channel carries it (or
+        // as a signed link), checked now so that nothing goes that cannot go whole.
+        let mut link_chars = 0;
+        if !private && !mail && (channel || inbox.webhook_url.is_some()) {
+            link_chars = self.check_channel_files(&inbox, &files)?;
+        }
+        if channel && whatsapp.is_some() && !files.is_empty() {
+            return Err(ServiceError::Conflict(
+                super::file_links::FILES_NOT_WITH_TEMPLATE,
+            ));
         }
         if channel && whatsapp.is_some() {
             // An approved template may go outside the messaging window.
             self.check_can_send_template(&inbox, &c)?;
         } else if channel {
-            self.check_can_reply(&inbox, &c, &content)?;
+            self.check_can_reply(&inbox, &c, &content, link_chars)?;
         }
         let mentions = if private {
             let candidates: Vec<(AgentId, String)> = dir

@@ -267,7 +267,14 @@ impl Services {
     /// channel's longest text as the channel receives it (rendered for its markup:
     /// `**bold**` is 4 characters on SMS), and inside its messaging window. Refused
     /// before anything is stored or sent.
-    pub fn check_can_reply(&self, inbox: &Inbox, c: &Conversation, content: &str) -> Result<()> {
+    /// `extra`: characters the reply's files add to its text (links under it).
+    pub fn check_can_reply(
+        &self,
+        inbox: &Inbox,
+        c: &Conversation,
+        content: &str,
+        extra: usize,
+    ) -> Result<()> {
         let caps = self.capabilities(inbox).ok_or(ServiceError::Conflict(
             "this inbox's provider settings cannot be read",
         ))?;
@@ -276,7 +283,7 @@ impl Services {
                 "this conversation has no address on this channel to reply to",
             ));
         }
-        if channel_chars(content, caps.markup) > caps.max_text {
+        if channel_chars(content, caps.markup) + extra > caps.max_text {
             return Err(ServiceError::TooLong(caps.max_text));
         }
         let w = self.window(inbox, c);

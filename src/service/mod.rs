@@ -14,6 +14,7 @@ mod crypto;
 mod directory;
 mod email;
 pub mod exchange;
+pub mod file_links;
 pub mod formatting;
 pub mod live;
 mod mail;
@@ -71,7 +72,7 @@ pub use two_factor::{
     Enrollment, FactorUsed, LoginOutcome, PENDING_TTL_SECS, TWO_FACTOR_REQUIRED,
     TWO_FACTOR_SELF_FIRST, TWO_FACTOR_STALE_SETUP,
 };
-pub use uploads::{DraftFile, FILES_NOT_ON_CHANNEL, UploadRefused, sniff};
+pub use uploads::{DraftFile, UploadRefused, sniff};
 
 use crate::domain::account::SessionPolicy;
 use crate::domain::validate::Invalid;
@@ -138,6 +139,10 @@ pub enum ServiceError {
     /// Variables or fields still unfilled in what would be sent (their names).
     #[error("fill in {} before sending: {}", .0.iter().map(|n| format!("{{{{{n}}}}}")).collect::<Vec<_>>().join(", "), if .0.len() == 1 { "it has no value here" } else { "they have no value here" })]
     Unfilled(Vec<String>),
+    /// A file the conversation's channel cannot carry (type or size), refused before
+    /// anything was sent.
+    #[error("{0}")]
+    ChannelFile(file_links::ChannelFileRefused),
     #[error("internal error: {0}")]
     Internal(String),
     #[error(transparent)]
@@ -194,6 +199,8 @@ pub struct ServiceSettings {
     pub max_attachment_bytes: usize,
     /// Largest file an agent or visitor may upload (`inbox.max_upload_bytes`).
     pub max_upload_bytes: u64,
+    /// How long a sent file's signed download link stays valid (`inbox.file_link_ttl_hours`).
+    pub file_link_ttl_secs: i64,
     /// The website widget's limits: per visitor and per IP a minute, new conversations
     /// per IP an hour.
     pub widget_limits: (usize, usize, usize),
@@ -233,6 +240,9 @@ pub struct Services {
     /// The installation's `[ui]` language and time zone: what customers read when
     /// neither their contact nor the inbox names a language.
     pub ui: crate::i18n::Defaults,
+    /// `server.public_url` without its trailing slash (empty when not set): the origin of
+    /// links sent outside (signed file links).
+    pub public_url: String,
     /// Cancelled when the server begins to stop: long-lived streams end at once.
     pub shutdown: tokio_util::sync::CancellationToken,
     /// The HTTP client for requests to messaging providers while receiving (profiles,
@@ -276,6 +286,7 @@ impl Services {
             contacts_index: crate::search::ContactIndex::default(),
             node: Node::solo(),
             ui: crate::i18n::Defaults::default(),
+            public_url: String::new(),
             shutdown: tokio_util::sync::CancellationToken::new(),
             provider_client: std::sync::OnceLock::new(),
             mail_health: MailHealthBoard::default(),

@@ -204,6 +204,25 @@ impl Services {
                     }
                     None => serde_json::Value::Null,
                 };
+                // Each file by a signed link; without `server.public_url` there is
+                // no address to link to (the composer refuses such a send).
+                let files = self
+                    .sent_files(inbox, &msg)
+                    .into_iter()
+                    .map(|f| {
+                        let url = f
+                            .url
+                            .ok_or(super::file_links::FILES_NEED_PUBLIC_URL.to_string())?;
+                        Ok(serde_json::json!({
+                            "filename": f.meta.filename,
+                            "mime": f.meta.mime,
+                            "size": f.meta.size,
+                            "url": url,
+                            "caption": f.meta.caption,
+                            "voice": f.meta.voice,
+                        }))
+                    })
+                    .collect::<std::result::Result<Vec<_>, String>>()?;
                 let body = crate::channels::api::payload(&Reply {
                     inbox_id: inbox_id.0,
                     conversation_id: conversation_id.0,
@@ -213,6 +232,7 @@ impl Services {
                     agent_id: msg.author.map(|a| a.0),
                     agent_name: msg.author.map(|a| dir.agent_name(a)).unwrap_or_default(),
                     contact: contact_json,
+                    files: serde_json::Value::Array(files),
                 });
                 Ok(Some(Delivery::Webhook {
                     job: job.clone(),

@@ -155,7 +155,7 @@ impl Services {
             super::outbound::reply_email(c, true)?;
         }
         if inbox.messaging.is_some() && !by_email {
-            self.check_can_reply(inbox, c, &content)?;
+            self.check_can_reply(inbox, c, &content, 0)?;
             if let Some(end) = self.window(inbox, c).closes_at.filter(|end| at > *end) {
                 return Err(Invalid {
                     field: "send_at",

@@ -14,10 +14,6 @@ use std::sync::Arc;
 /// How long an upload may wait to be sent before the cleanup removes it.
 pub const UNSENT_UPLOAD_MS: i64 = 24 * 3600 * 1000;
 
-/// A reply with files on a channel that does not carry them yet.
-pub const FILES_NOT_ON_CHANNEL: &str =
-    "files can be sent by email and in notes; this channel does not carry them yet";
-
 /// The longest voice note recorded in the composer (5:00) is a few MB of Opus; a voice
 /// note is read whole to be remuxed, so it may not be larger than this.
 pub const MAX_VOICE_BYTES: u64 = 16 * 1024 * 1024;

@@ -188,10 +188,11 @@ pub fn invalid_msg(i: &Invalid) -> Msg {
 pub fn refusal_msg(text: &str) -> Msg {
     let key = match text {
         crate::service::SHARED_CONTACT => "error-shared-contact",
-        crate::service::FILES_NOT_ON_CHANNEL => "upload-not-on-channel",
         crate::service::scheduled::WA_TEMPLATE_NOW => "xfiles-wa-template-now",
         crate::service::scheduled::FILES_NOW => "xfiles-files-now",
         crate::service::widget_files::VISITOR_FILES_OFF => "widgetfiles-off",
+        crate::service::file_links::FILES_NEED_PUBLIC_URL => "chanfiles-no-public-url",
+        crate::service::file_links::FILES_NOT_WITH_TEMPLATE => "chanfiles-not-with-template",
         crate::service::TWO_FACTOR_REQUIRED => "error-two-factor-required",
         crate::service::TWO_FACTOR_SELF_FIRST => "error-two-factor-self-first",
         crate::service::TWO_FACTOR_STALE_SETUP => "error-two-factor-stale",
@@ -253,6 +254,18 @@ pub fn refusal_msg(text: &str) -> Msg {
     Msg::new(key)
 }
 
+/// A file the channel cannot carry, with its name and the channel's.
+pub fn channel_file_msg(r: &crate::service::file_links::ChannelFileRefused) -> Msg {
+    use crate::channels::seam::FileRefusal;
+    let m = match r.why {
+        FileRefusal::Type => Msg::new("chanfiles-type"),
+        FileRefusal::TooLarge(limit) => {
+            Msg::new("chanfiles-too-large").arg("limit", crate::domain::message::human_size(limit))
+        }
+    };
+    m.arg("name", r.file.clone()).arg("channel", r.channel)
+}
+
 /// Variables still to fill, named as the agent typed them.
 pub fn unfilled_msg(names: &[String]) -> Msg {
     let names: Vec<String> = names.iter().map(|n| format!("{{{{{n}}}}}")).collect();
@@ -302,6 +315,7 @@ impl From<ServiceError> for WebError {
             ServiceError::Conflict(m) => WebError::BadRequest(refusal_msg(m)),
             ServiceError::WindowClosed(m) => WebError::BadRequest(refusal_msg(&m)),
             ServiceError::Unfilled(names) => WebError::BadRequest(unfilled_msg(&names)),
+            ServiceError::ChannelFile(r) => WebError::BadRequest(channel_file_msg(&r)),
             other => WebError::bad_request(capitalise(&other.to_string())),
         }
     }
@@ -423,6 +437,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::TooLong(_) => (StatusCode::UNPROCESSABLE_ENTITY, "too_long"),
             ServiceError::WindowClosed(_) => (StatusCode::CONFLICT, "window_closed"),
             ServiceError::Unfilled(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unfilled"),
+            ServiceError::ChannelFile(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "file_not_on_channel")
+            }
             ServiceError::HookRefused(r) => match r {
                 crate::channels::seam::Refused::Unauthorized(_) => {
                     (StatusCode::UNAUTHORIZED, "unauthorized")

@@ -63,6 +63,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/{path:.*}", get().to(assets::serve))
         .route("/hooks/{token}", get().to(hooks::hook))
         .route("/hooks/{token}", post().to(hooks::hook))
+        // a sent file by its signed, expiring link (webhooks, SMS, messaging providers)
+        .route("/f/{cid}/{mid}/{n}", get().to(attachments::file_link))
         // the website chat widget, used from customers' sites
         .route("/widget/{file}", get().to(widget::widget_file))
         .route("/widget/v1/{key}/config", get().to(widget::widget_config))

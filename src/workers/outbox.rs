@@ -27,6 +27,7 @@ enum Attempt {
 }
 
 async fn deliver(
+    s: &Services,
     client: &reqwest::Client,
     d: Delivery,
     timeout: Duration,
@@ -38,7 +39,26 @@ async fn deliver(
     {
         let mut accepted = Vec::new();
         for req in &requests {
-            let answer = http::execute(policy, client, req, timeout, 1 << 20).await;
+            let answer = if req.files.is_empty() {
+                http::execute(policy, client, req, timeout, 1 << 20).await
+            } else {
+                // A multipart upload: its files stream from the store as it goes.
+                let (body, len) = match s.upload_body(req) {
+                    Ok(b) => b,
+                    Err(text) => {
+                        let e = SendError::Permanent(crate::channels::seam::ProviderError {
+                            code: String::new(),
+                            text,
+                        });
+                        return Attempt::Parts(accepted, Some(e));
+                    }
+                };
+                let mut sized = req.clone();
+                sized
+                    .headers
+                    .push(("content-length".into(), len.to_string()));
+                http::execute_with(policy, client, &sized, Some(body), timeout, 1 << 20).await
+            };
             match answer.map_err(http::NetError::into_send_error) {
                 Ok(resp) => match provider.sent(&resp) {
                     Ok(id) => accepted.push(id),
@@ -121,7 +141,7 @@ async fn send(
                         (s.clone(), client.clone(), fence.clone(), lost.clone());
                     async move {
                         let job = d.job().clone();
-                        let outcome = deliver(&client, d, timeout, policy).await;
+                        let outcome = deliver(&s, &client, d, timeout, policy).await;
                         let finished = s
                             .blocking_async(move |s| async move {
                                 match outcome {

@@ -61,6 +61,7 @@ mod widget_files;
 
 mod browser_uploads;
 mod browser_whatsapp;
+mod channel_files;
 mod export_files;
 mod i18n;
 mod new_message;

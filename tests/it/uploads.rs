@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const PDF: &[u8] =
+pub(super) const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 pub(super) const PNG: &[u8] = &[
     0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0,
@@ -17,7 +17,7 @@ pub(super) const PNG: &[u8] = &[
 ];
 
 /// A `multipart/form-data` body with a `voice` field and one `file`.
-fn multipart(name: &str, mime: &str, bytes: &[u8], voice: bool) -> (String, Vec<u8>) {
+pub(super) fn multipart(name: &str, mime: &str, bytes: &[u8], voice: bool) -> (String, Vec<u8>) {
     let boundary = "----charla-test-boundary-7d1f";
     let mut b = Vec::with_capacity(bytes.len() + 512);
     b.extend_from_slice(
@@ -637,13 +637,14 @@ async fn a_reply_with_files_is_refused_where_the_channel_does_not_carry_them_yet
     let conv = v["conversation_id"].as_u64().unwrap();
     let (s, pdf) = upload(&web, conv, "a.pdf", "application/pdf", PDF).await;
     assert_eq!(s, StatusCode::CREATED);
+    // An API webhook carries files as links, which need server.public_url.
     let r = send(&web, conv, "here", json!([{"id": pdf["id"]}])).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(
         r.text()
             .await
             .unwrap()
-            .contains("this channel does not carry them yet")
+            .contains("server.public_url is not set")
     );
     // The file is still there, and goes in a note.
     let csrf = web.csrf(&format!("/conversations/{conv}")).await;

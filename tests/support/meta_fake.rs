@@ -73,6 +73,7 @@ struct State {
     media: HashMap<String, (String, Vec<u8>)>,
     files: HashMap<String, (String, Vec<u8>)>,
     profiles: HashMap<String, (String, String)>,
+    fetched: Vec<Fetched>,
     next: u64,
     /// The WABA's templates as Graph lists them (`None`: [`default_templates`]).
     templates: Option<Vec<Value>>,
@@ -134,6 +135,115 @@ pub fn default_templates() -> Vec<Value> {
             "components": [{"type": "BODY", "text": "¡Bienvenida a Lucky Shrub!"}]
         }),
     ]
+}
+
+/// A file a send named by link, as the fake downloaded it (as Meta does).
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub route: Route,
+    /// The message type (`image`, `document`…; Messenger's attachment type).
+    pub kind: String,
+    pub url: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The MIME types the Cloud API sends for each media type (its "Supported media types").
+fn whatsapp_types(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "image" => &["image/jpeg", "image/png"],
+        "audio" => &[
+            "audio/aac",
+            "audio/amr",
+            "audio/mpeg",
+            "audio/mp4",
+            "audio/ogg",
+        ],
+        "video" => &["video/mp4", "video/3gpp"],
+        "sticker" => &["image/webp"],
+        "document" => &[
+            "text/plain",
+            "application/pdf",
+            "application/msword",
+            "application/vnd.ms-excel",
+            "application/vnd.ms-powerpoint",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ],
+        _ => &[],
+    }
+}
+
+/// The link a send names, with its type: WhatsApp's `{type: {link}}`, Messenger's
+/// `attachment.payload.url`.
+fn sent_link(route: Route, body: &[u8]) -> Option<(String, String)> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    match route {
+        Route::WhatsAppSend => {
+            let kind = v["type"].as_str()?;
+            let link = v[kind]["link"].as_str()?;
+            Some((kind.to_string(), link.to_string()))
+        }
+        Route::MessengerSend => {
+            let a = &v["message"]["attachment"];
+            Some((
+                a["type"].as_str()?.to_string(),
+                a["payload"]["url"].as_str()?.to_string(),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Downloads a sent link as Meta does, and checks it: WhatsApp takes only its
+/// supported types (by the answer's `Content-Type`), Messenger files up to 25 MB.
+async fn fetch_link(route: Route, kind: &str, url: &str) -> Result<Fetched, HttpResponse> {
+    let failed = |what: &str| {
+        HttpResponse::BadRequest().json(graph_error(131053, "Media upload error", Some(what)))
+    };
+    let resp = reqwest::Client::new()
+        .get(url)
+        .timeout(std::time::Duration::from_secs(10))
+        .send()
+        .await
+        .map_err(|_| failed("the media URL could not be downloaded"))?;
+    if !resp.status().is_success() {
+        return Err(failed(&format!(
+            "downloading the media URL answered HTTP {}",
+            resp.status().as_u16()
+        )));
+    }
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|_| failed("the download broke off"))?
+        .to_vec();
+    if route == Route::WhatsAppSend && !whatsapp_types(kind).contains(&content_type.as_str()) {
+        return Err(failed(&format!(
+            "Param {kind} has unsupported mime type {content_type}"
+        )));
+    }
+    if route == Route::MessengerSend && bytes.len() > 25 * 1024 * 1024 {
+        return Err(bad_parameter("the attachment is larger than 25 MB"));
+    }
+    Ok(Fetched {
+        route,
+        kind: kind.to_string(),
+        url: url.to_string(),
+        content_type,
+        bytes,
+    })
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -223,8 +333,13 @@ impl State {
 async fn graph(req: HttpRequest, body: web::Bytes, state: web::Data<Shared>) -> HttpResponse {
     let method = req.method().as_str().to_string();
     let path = req.path().to_string();
+    let route = state.lock().unwrap().route(&method, &path);
+    // A file by link is downloaded before the send is answered (outside the lock).
+    let fetched = match sent_link(route, &body) {
+        Some((kind, url)) => Some(fetch_link(route, &kind, &url).await),
+        None => None,
+    };
     let mut st = state.lock().unwrap();
-    let route = st.route(&method, &path);
     st.requests.push(Recorded {
         route,
         method: method.clone(),
@@ -243,6 +358,11 @@ async fn graph(req: HttpRequest, body: web::Bytes, state: web::Data<Shared>) -> 
     if let Some((status, answer)) = st.scripts.get_mut(&route).and_then(VecDeque::pop_front) {
         return HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
             .json(answer);
+    }
+    match fetched {
+        Some(Ok(f)) => st.fetched.push(f),
+        Some(Err(refused)) => return refused,
+        None => {}
     }
     let token = token_of(&req);
     let wa_ok = token.as_deref() == Some(ACCESS_TOKEN);
@@ -319,8 +439,11 @@ fn whatsapp_send(st: &mut State, body: &[u8]) -> HttpResponse {
     let obj = &v[kind];
     let valid = match kind {
         "text" => obj["body"].as_str().is_some_and(|b| !b.is_empty()),
+        // A caption only on images, videos and documents; a filename only on documents.
         "image" | "audio" | "video" | "document" | "sticker" => {
-            obj["link"].is_string() || obj["id"].is_string()
+            (obj["link"].is_string() || obj["id"].is_string())
+                && (obj.get("caption").is_none() || matches!(kind, "image" | "video" | "document"))
+                && (obj.get("filename").is_none() || kind == "document")
         }
         "template" => {
             obj["name"].is_string()
@@ -437,7 +560,12 @@ fn messenger_send(st: &mut State, body: &[u8]) -> HttpResponse {
     }
     let m = &v["message"];
     let text = m["text"].as_str().is_some_and(|t| !t.is_empty());
-    let file = m["attachment"]["type"].is_string() && m["attachment"]["payload"]["url"].is_string();
+    let a = &m["attachment"];
+    let file = matches!(
+        a["type"].as_str(),
+        Some("image" | "audio" | "video" | "file")
+    ) && a["payload"]["url"].is_string()
+        && a["payload"]["is_reusable"].is_boolean();
     if text == file {
         return bad_parameter("message needs text or one attachment");
     }
@@ -535,6 +663,11 @@ impl MetaFake {
             .into_iter()
             .filter(|r| r.route == route)
             .collect()
+    }
+
+    /// The files sends named by link, as the fake downloaded them, in order.
+    pub fn fetched(&self) -> Vec<Fetched> {
+        self.state.lock().unwrap().fetched.clone()
     }
 
     /// A file a WhatsApp user sent: its media id.

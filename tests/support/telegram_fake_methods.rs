@@ -66,6 +66,72 @@ fn params(req: &HttpRequest, body: &[u8]) -> Map<String, Value> {
     {
         out.extend(o);
     }
+    if let Some(boundary) = ctype
+        .strip_prefix("multipart/form-data")
+        .and_then(|r| r.split("boundary=").nth(1))
+    {
+        out.extend(multipart(body, boundary.trim_matches('"')));
+    }
+    out
+}
+
+/// A `multipart/form-data` body (RFC 7578), as Telegram reads uploads: text parts as
+/// values (JSON-serialized ones parsed), file parts as `{"upload": {"filename",
+/// "content_type", "hex"}}`. A malformed body reads as no parameters.
+fn multipart(body: &[u8], boundary: &str) -> Map<String, Value> {
+    let mut out = Map::new();
+    let delim = format!("--{boundary}");
+    let find = |hay: &[u8], from: usize, needle: &[u8]| {
+        hay.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|p| p + from)
+    };
+    let Some(mut at) = find(body, 0, delim.as_bytes()) else {
+        return out;
+    };
+    loop {
+        at += delim.len();
+        if body.get(at..at + 2) == Some(b"--") {
+            break;
+        }
+        let Some(head_end) = find(body, at, b"\r\n\r\n") else {
+            break;
+        };
+        let head = String::from_utf8_lossy(&body[at..head_end]).to_string();
+        let start = head_end + 4;
+        let Some(next) = find(body, start, format!("\r\n{delim}").as_bytes()) else {
+            break;
+        };
+        let data = &body[start..next];
+        let disposition = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
+            .unwrap_or("");
+        let attr = |name: &str| {
+            disposition
+                .split(';')
+                .filter_map(|kv| kv.trim().strip_prefix(&format!("{name}=\"")))
+                .map(|v| v.trim_end_matches(['"', '\r', '\n']).to_string())
+                .next()
+        };
+        let ctype = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Type: "))
+            .map(str::to_string);
+        if let Some(name) = attr("name") {
+            let v = match attr("filename") {
+                Some(filename) => json!({"upload": {"filename": filename,
+                    "content_type": ctype.unwrap_or_default(), "hex": hex::encode(data)}}),
+                None => {
+                    let text = String::from_utf8_lossy(data).to_string();
+                    serde_json::from_str(&text).unwrap_or(Value::String(text))
+                }
+            };
+            out.insert(name, v);
+        }
+        at = next + 2;
+    }
     out
 }
 

@@ -52,8 +52,52 @@ pub(crate) fn send_message(st: &State, p: &Map<String, Value>) -> HttpResponse {
     ok(m)
 }
 
-/// Downloads a file given by URL, as Telegram does before sending it.
-async fn fetch(st: &State, url: &str) -> Result<Option<Vec<u8>>, HttpResponse> {
+/// What Telegram takes from a URL for each kind (the Bot API's "Sending files": by
+/// URL, `sendDocument` works only for PDF, GIF and ZIP files; a voice note must be OGG
+/// with Opus, or MP3, or M4A; a photo is an image): checked on the downloaded file's
+/// `Content-Type` and its bytes.
+/// A file part the request uploaded: its name, type and bytes.
+fn uploaded(v: &Value) -> Option<(String, String, Vec<u8>)> {
+    let u = v.get("upload")?;
+    Some((
+        u["filename"].as_str()?.to_string(),
+        u["content_type"].as_str()?.to_string(),
+        hex::decode(u["hex"].as_str()?).ok()?,
+    ))
+}
+
+/// Uploaded (`upload`), a document may be any file.
+fn check_fetched(
+    kind: &str,
+    content_type: &str,
+    bytes: &[u8],
+    upload: bool,
+) -> Result<(), HttpResponse> {
+    let ct = content_type.split(';').next().unwrap_or("").trim();
+    let ogg_opus = bytes.starts_with(b"OggS") && bytes.windows(8).any(|w| w == b"OpusHead");
+    let ok = match kind {
+        "document" => upload || ["application/pdf", "image/gif", "application/zip"].contains(&ct),
+        "voice" => (ct == "audio/ogg" && ogg_opus) || ["audio/mpeg", "audio/mp4"].contains(&ct),
+        // A photo is read as an image from its bytes.
+        "photo" => {
+            bytes.starts_with(b"\xff\xd8")
+                || bytes.starts_with(b"\x89PNG")
+                || (bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP"))
+        }
+        "audio" => ["audio/mpeg", "audio/mp4"].contains(&ct),
+        "video" => ct == "video/mp4",
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(err(400, "Bad Request: wrong type of the web page content"))
+    }
+}
+
+/// Downloads a file given by URL, as Telegram does before sending it, and checks it is
+/// what the method takes.
+async fn fetch_checked(st: &State, kind: &str, url: &str) -> Result<Option<Vec<u8>>, HttpResponse> {
     let fetch = st.inner.lock().unwrap().fetch_sent_media;
     if !fetch || !(url.starts_with("http://") || url.starts_with("https://")) {
         return Ok(None);
@@ -69,7 +113,15 @@ async fn fetch(st: &State, url: &str) -> Result<Option<Vec<u8>>, HttpResponse> {
     if !resp.status().is_success() {
         return Err(wrong());
     }
-    Ok(Some(resp.bytes().await.map_err(|_| wrong())?.to_vec()))
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let bytes = resp.bytes().await.map_err(|_| wrong())?.to_vec();
+    check_fetched(kind, &ct, &bytes, false)?;
+    Ok(Some(bytes))
 }
 
 /// The `Message` field for a sent file of `kind` (`photo`, `document`…).
@@ -146,19 +198,27 @@ pub(crate) async fn send_file(st: &State, method: &str, p: &Map<String, Value>) 
         Ok(c) => c,
         Err(e) => return e,
     };
-    let Some(url) = text(p, &kind) else {
-        return err(
-            400,
-            &format!("Bad Request: there is no {kind} in the request"),
-        );
-    };
     let caption = match caption_of(p) {
         Ok(c) => c,
         Err(e) => return e,
     };
-    let bytes = match fetch(st, &url).await {
-        Ok(b) => b,
-        Err(e) => return e,
+    let (url, bytes) = match p.get(&kind).and_then(uploaded) {
+        Some((name, ct, bytes)) => match check_fetched(&kind, &ct, &bytes, true) {
+            Ok(()) => (format!("upload:{name}"), Some(bytes)),
+            Err(e) => return e,
+        },
+        None => {
+            let Some(url) = text(p, &kind) else {
+                return err(
+                    400,
+                    &format!("Bad Request: there is no {kind} in the request"),
+                );
+            };
+            match fetch_checked(st, &kind, &url).await {
+                Ok(b) => (url, b),
+                Err(e) => return e,
+            }
+        }
     };
     let mut inner = st.inner.lock().unwrap();
     ok(sent_file(
@@ -191,7 +251,19 @@ pub(crate) async fn send_media_group(st: &State, p: &Map<String, Value>) -> Http
         if !["photo", "video", "document", "audio"].contains(&kind.as_str()) {
             return err(400, "Bad Request: invalid media type");
         }
-        match fetch(st, &url).await {
+        // `attach://<name>`: a file part of this request.
+        if let Some(name) = url.strip_prefix("attach://") {
+            let Some((file, ct, bytes)) = p.get(name).and_then(uploaded) else {
+                return err(400, "Bad Request: wrong file identifier/HTTP URL specified");
+            };
+            if let Err(e) = check_fetched(&kind, &ct, &bytes, true) {
+                return e;
+            }
+            let caption = item["caption"].as_str().map(str::to_string);
+            fetched.push((kind, format!("upload:{file}"), caption, Some(bytes)));
+            continue;
+        }
+        match fetch_checked(st, &kind, &url).await {
             Ok(b) => fetched.push((kind, url, item["caption"].as_str().map(str::to_string), b)),
             Err(e) => return e,
         }

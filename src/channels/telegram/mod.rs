@@ -16,8 +16,8 @@ mod tests;
 use super::http::{HttpRequest, HttpResponse};
 use super::provider::{MediaStep, Polled, Provider};
 use super::seam::{
-    Accepted, Capabilities, MediaKind, MediaRef, OutboundMessage, ProviderError, RawRequest,
-    Refused, SendError,
+    Accepted, Capabilities, FileRefusal, MediaKind, MediaRef, OutboundMessage, ProviderError,
+    RawRequest, Refused, SendError,
 };
 use crate::domain::Timestamp;
 use crate::domain::message::DeliveryStatus;
@@ -199,6 +199,19 @@ impl Provider for Telegram {
 
     fn send(&self, msg: &OutboundMessage) -> Result<HttpRequest, SendError> {
         outbound::send(self, msg)
+    }
+
+    fn media_kind(&self, mime: &str, size: u64, voice: bool) -> Result<MediaKind, FileRefusal> {
+        outbound::media_kind(mime, size, voice)
+    }
+
+    fn parts(&self, msg: &OutboundMessage) -> Vec<OutboundMessage> {
+        outbound::parts(msg)
+    }
+
+    /// Files go up with the request: no public URL needed (a polling bot may have none).
+    fn uploads_files(&self) -> bool {
+        true
     }
 
     fn sent(&self, resp: &HttpResponse) -> Result<String, SendError> {

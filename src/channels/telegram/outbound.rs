@@ -3,9 +3,9 @@
 //! `sendMediaGroup` for several files of kinds that may share one album.
 
 use super::{ApiError, MAX_CAPTION, MAX_TEXT, Telegram, api_result};
-use crate::channels::http::{HttpRequest, HttpResponse};
+use crate::channels::http::{FilePart, HttpRequest, HttpResponse};
 use crate::channels::seam::{
-    Identity, MediaKind, OutboundMedia, OutboundMessage, ProviderError, SendError,
+    FileRefusal, Identity, MediaKind, OutboundMedia, OutboundMessage, ProviderError, SendError,
 };
 use serde_json::{Value, json};
 
@@ -17,6 +17,43 @@ fn refuse(text: impl Into<String>) -> SendError {
     SendError::Permanent(ProviderError {
         code: String::new(),
         text: text.into(),
+    })
+}
+
+const MB: u64 = 1024 * 1024;
+
+/// What an uploaded file's `OutboundMedia.url` starts with (see `Provider::uploads_files`).
+const UPLOAD: &str = "upload:";
+
+/// The largest file a bot uploads (`multipart/form-data`), and the largest photo.
+pub const MAX_UPLOAD_BYTES: u64 = 50 * MB;
+const MAX_PHOTO_BYTES: u64 = 10 * MB;
+
+/// The part that uploads `m` under form field `field`.
+fn upload_part(field: &str, m: &OutboundMedia) -> FilePart {
+    FilePart {
+        field: field.to_string(),
+        filename: m.filename.clone(),
+        mime: m.mime.clone(),
+        locator: m.url.trim_start_matches(UPLOAD).to_string(),
+    }
+}
+
+/// How a file goes up to Telegram (`multipart/form-data`, the Bot API's way for new
+/// files), after its rules: photos (JPEG, PNG, WEBP) up to 10 MB with `sendPhoto`,
+/// larger ones and GIFs as documents; OGG (a recorded voice note, OGG/Opus) with
+/// `sendVoice`; MP3 and M4A with `sendAudio`; MP4 with `sendVideo`; anything else with
+/// `sendDocument`; every file up to 50 MB.
+pub(super) fn media_kind(mime: &str, size: u64, _voice: bool) -> Result<MediaKind, FileRefusal> {
+    if size > MAX_UPLOAD_BYTES {
+        return Err(FileRefusal::TooLarge(MAX_UPLOAD_BYTES));
+    }
+    Ok(match mime {
+        "image/jpeg" | "image/png" | "image/webp" if size <= MAX_PHOTO_BYTES => MediaKind::Image,
+        "audio/ogg" => MediaKind::Voice,
+        "audio/mpeg" | "audio/mp4" => MediaKind::Audio,
+        "video/mp4" => MediaKind::Video,
+        _ => MediaKind::Document,
     })
 }
 
@@ -53,6 +90,19 @@ pub(super) fn send(tg: &Telegram, msg: &OutboundMessage) -> Result<HttpRequest, 
                 &json!({ "chat_id": chat_id, "text": text }),
             ))
         }
+        [one] if one.url.starts_with(UPLOAD) => {
+            check_caption(text)?;
+            let (method, field) = single(one.kind)?;
+            let mut fields = vec![("chat_id", chat_id.to_string())];
+            if !text.is_empty() {
+                fields.push(("caption", text.to_string()));
+            }
+            Ok(HttpRequest::post_multipart(
+                tg.method_url(method),
+                &fields,
+                vec![upload_part(field, one)],
+            ))
+        }
         [one] => {
             check_caption(text)?;
             let (method, field) = single(one.kind)?;
@@ -61,6 +111,24 @@ pub(super) fn send(tg: &Telegram, msg: &OutboundMessage) -> Result<HttpRequest, 
                 body["caption"] = json!(text);
             }
             Ok(HttpRequest::post_json(tg.method_url(method), &body))
+        }
+        many if many.iter().any(|m| m.url.starts_with(UPLOAD)) => {
+            check_caption(text)?;
+            let mut items = group(many, text)?;
+            let mut files = Vec::new();
+            for (i, (item, m)) in items.iter_mut().zip(many).enumerate() {
+                let name = format!("file{i}");
+                item["media"] = json!(format!("attach://{name}"));
+                files.push(upload_part(&name, m));
+            }
+            Ok(HttpRequest::post_multipart(
+                tg.method_url("sendMediaGroup"),
+                &[
+                    ("chat_id", chat_id.to_string()),
+                    ("media", Value::Array(items).to_string()),
+                ],
+                files,
+            ))
         }
         many => {
             check_caption(text)?;
@@ -80,6 +148,36 @@ fn check_caption(text: &str) -> Result<(), SendError> {
         )));
     }
     Ok(())
+}
+
+/// The messages `msg` goes as: itself when it has at most one file or its files share
+/// one album; otherwise each file on its own, the text as the first one's caption when
+/// it fits (else on its own, first).
+pub(super) fn parts(msg: &OutboundMessage) -> Vec<OutboundMessage> {
+    if msg.media.len() <= 1 || group(&msg.media, "").is_ok() {
+        return vec![msg.clone()];
+    }
+    let text = msg.text.trim_end();
+    let as_caption = telegram_len(text) <= MAX_CAPTION;
+    let mut out = Vec::new();
+    if !text.trim().is_empty() && !as_caption {
+        out.push(OutboundMessage {
+            media: vec![],
+            ..msg.clone()
+        });
+    }
+    for (i, m) in msg.media.iter().enumerate() {
+        out.push(OutboundMessage {
+            text: if i == 0 && as_caption {
+                text.to_string()
+            } else {
+                String::new()
+            },
+            media: vec![m.clone()],
+            ..msg.clone()
+        });
+    }
+    out
 }
 
 /// The method and its file field for one file of `kind`.

@@ -174,6 +174,12 @@ impl Provider for Twilio {
         outbound::send(&self.config, &self.account_url("/Messages.json"), msg)
     }
 
+    /// Files go as signed links in the text (seed 000): every phone opens a link, while
+    /// MMS reaches only some carriers and sizes.
+    fn files_as_links(&self) -> bool {
+        true
+    }
+
     fn sent(&self, resp: &HttpResponse) -> Result<String, SendError> {
         outbound::sent(resp)
     }

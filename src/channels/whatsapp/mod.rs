@@ -10,8 +10,8 @@ use super::http::{HttpRequest, HttpResponse};
 use super::meta;
 use super::provider::{MediaStep, Provider};
 use super::seam::{
-    Accepted, Capabilities, MediaKind, MediaRef, OutboundMessage, RawRequest, Refused, SendError,
-    Window,
+    Accepted, Capabilities, FileRefusal, MediaKind, MediaRef, OutboundMessage, RawRequest, Refused,
+    SendError, Window,
 };
 use crate::domain::Timestamp;
 use crate::domain::message::DeliveryStatus;
@@ -123,6 +123,10 @@ impl Provider for WhatsApp {
 
     fn parts(&self, msg: &OutboundMessage) -> Vec<OutboundMessage> {
         outbound::parts(msg)
+    }
+
+    fn media_kind(&self, mime: &str, size: u64, voice: bool) -> Result<MediaKind, FileRefusal> {
+        outbound::media_kind(mime, size, voice)
     }
 
     fn sent(&self, resp: &HttpResponse) -> Result<String, SendError> {

@@ -6,7 +6,8 @@ use crate::channels::http::{HttpRequest, HttpResponse};
 use crate::channels::meta::{self, GraphError};
 use crate::channels::provider::MediaStep;
 use crate::channels::seam::{
-    Identity, MediaKind, MediaRef, OutboundMessage, ProviderError, SendError, Template, WindowState,
+    FileRefusal, Identity, MediaKind, MediaRef, OutboundMessage, ProviderError, SendError,
+    Template, WindowState,
 };
 use serde_json::{Value, json};
 
@@ -27,6 +28,42 @@ fn captioned(kind: MediaKind) -> bool {
         kind,
         MediaKind::Image | MediaKind::Video | MediaKind::Document
     )
+}
+
+/// The types the Cloud API sends as documents (its supported media types).
+const DOCUMENT_TYPES: &[&str] = &[
+    "application/pdf",
+    "text/plain",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+];
+
+const MB: u64 = 1024 * 1024;
+
+/// How a file goes on WhatsApp, after the Cloud API's supported media types: JPEG and
+/// PNG images up to 5 MB; AAC, AMR, MP3, M4A and OGG (Opus) audio up to 16 MB, a
+/// recorded voice note (OGG/Opus) as audio, which WhatsApp plays as a voice message;
+/// MP4 and 3GPP video up to 16 MB; PDF, text and Office documents up to 100 MB. Nothing
+/// else (GIF, WEBP, WEBM audio, CSV).
+pub(super) fn media_kind(mime: &str, size: u64, voice: bool) -> Result<MediaKind, FileRefusal> {
+    let (kind, limit) = match mime {
+        "image/jpeg" | "image/png" => (MediaKind::Image, 5 * MB),
+        "audio/ogg" if voice => (MediaKind::Voice, 16 * MB),
+        "audio/aac" | "audio/amr" | "audio/mpeg" | "audio/mp4" | "audio/ogg" => {
+            (MediaKind::Audio, 16 * MB)
+        }
+        "video/mp4" | "video/3gpp" | "video/3gp" => (MediaKind::Video, 16 * MB),
+        m if DOCUMENT_TYPES.contains(&m) => (MediaKind::Document, 100 * MB),
+        _ => return Err(FileRefusal::Type),
+    };
+    if size > limit {
+        return Err(FileRefusal::TooLarge(limit));
+    }
+    Ok(kind)
 }
 
 /// Splits a message into what WhatsApp sends one at a time: each file is its own

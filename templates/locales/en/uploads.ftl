@@ -17,4 +17,8 @@ upload-bad-list = The list of attached files is not valid ({ $detail }).
 upload-too-many = At most { $count } files per message.
 upload-limit = Up to { $limit } per file
 upload-voice-note = Voice note
-upload-not-on-channel = Files can be sent by email and in notes; this channel does not carry them yet. Nothing was sent.
+# Files on messaging channels and API inboxes (chanfiles).
+chanfiles-type = { $name } cannot be sent on { $channel }: the channel does not carry this type of file. Nothing was sent; your files are still attached.
+chanfiles-too-large = { $name } cannot be sent on { $channel }: it is larger than the { $limit } the channel carries. Nothing was sent; your files are still attached.
+chanfiles-no-public-url = Files go on this channel as download links, and server.public_url is not set: set it to the address customers reach Charla at. Nothing was sent.
+chanfiles-not-with-template = An approved template goes without files: send them in a reply once the customer writes back. Nothing was sent.

@@ -17,4 +17,8 @@ upload-bad-list = La lista de archivos adjuntos no es válida ({ $detail }).
 upload-too-many = Como máximo { $count } archivos por mensaje.
 upload-limit = Hasta { $limit } por archivo
 upload-voice-note = Nota de voz
-upload-not-on-channel = Los archivos se pueden enviar por correo y en notas; este canal todavía no los admite. No se ha enviado nada.
+# Files on messaging channels and API inboxes (chanfiles).
+chanfiles-type = { $name } no se puede enviar por { $channel }: el canal no admite este tipo de archivo. No se ha enviado nada; tus archivos siguen adjuntos.
+chanfiles-too-large = { $name } no se puede enviar por { $channel }: supera los { $limit } que admite el canal. No se ha enviado nada; tus archivos siguen adjuntos.
+chanfiles-no-public-url = Los archivos van por este canal como enlaces de descarga, y server.public_url no está configurado: pon la dirección por la que los clientes llegan a Charla. No se ha enviado nada.
+chanfiles-not-with-template = Una plantilla aprobada se envía sin archivos: mándalos en una respuesta cuando el cliente vuelva a escribir. No se ha enviado nada.

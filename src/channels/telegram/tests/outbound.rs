@@ -192,3 +192,107 @@ fn capabilities_are_telegrams() {
     }
     assert_eq!(c.max_media_bytes, 20 * 1024 * 1024);
 }
+
+#[test]
+fn uploads_follow_the_bot_apis_rules() {
+    use crate::channels::seam::FileRefusal;
+    let tg = bot(None);
+    let mb = 1024 * 1024;
+    assert_eq!(
+        tg.media_kind("application/pdf", mb, false),
+        Ok(MediaKind::Document)
+    );
+    assert_eq!(
+        tg.media_kind("text/csv", mb, false),
+        Ok(MediaKind::Document)
+    );
+    assert_eq!(
+        tg.media_kind("image/gif", mb, false),
+        Ok(MediaKind::Document)
+    );
+    assert_eq!(tg.media_kind("image/png", mb, false), Ok(MediaKind::Image));
+    // A photo over 10 MB goes as a document.
+    assert_eq!(
+        tg.media_kind("image/jpeg", 11 * mb, false),
+        Ok(MediaKind::Document)
+    );
+    assert_eq!(tg.media_kind("audio/ogg", mb, true), Ok(MediaKind::Voice));
+    assert_eq!(tg.media_kind("audio/mpeg", mb, false), Ok(MediaKind::Audio));
+    assert_eq!(tg.media_kind("video/mp4", mb, false), Ok(MediaKind::Video));
+    assert_eq!(
+        tg.media_kind("application/pdf", 51 * mb, false),
+        Err(FileRefusal::TooLarge(50 * mb))
+    );
+    assert!(tg.uploads_files());
+}
+
+#[test]
+fn uploaded_files_go_as_multipart_parts_named_by_the_method() {
+    let tg = bot(None);
+    let mut voice = file(MediaKind::Voice, "upload:7/42/2");
+    voice.filename = "voice-note.ogg".into();
+    voice.mime = "audio/ogg".into();
+    let req = tg.send(&msg("hola", vec![voice])).unwrap();
+    assert!(req.url.ends_with("/sendVoice"));
+    let ct = &req
+        .headers
+        .iter()
+        .find(|(n, _)| n == "content-type")
+        .unwrap()
+        .1;
+    assert!(ct.starts_with("multipart/form-data; boundary="));
+    let body = String::from_utf8(req.body.clone()).unwrap();
+    assert!(
+        body.contains("name=\"chat_id\"\r\n\r\n5123456789\r\n"),
+        "{body}"
+    );
+    assert!(body.contains("name=\"caption\"\r\n\r\nhola\r\n"), "{body}");
+    assert_eq!(req.files.len(), 1);
+    assert_eq!(req.files[0].field, "voice");
+    assert_eq!(req.files[0].locator, "7/42/2");
+    assert!(
+        String::from_utf8(req.files[0].head())
+            .unwrap()
+            .contains("name=\"voice\"; filename=\"voice-note.ogg\"\r\nContent-Type: audio/ogg")
+    );
+    // An album: each item points at its part.
+    let album = vec![
+        file(MediaKind::Image, "upload:7/42/0"),
+        file(MediaKind::Video, "upload:7/42/1"),
+    ];
+    let req = tg.send(&msg("", album)).unwrap();
+    assert!(req.url.ends_with("/sendMediaGroup"));
+    let body = String::from_utf8(req.body.clone()).unwrap();
+    assert!(
+        body.contains("attach://file0") && body.contains("attach://file1"),
+        "{body}"
+    );
+    let fields: Vec<_> = req.files.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(fields, ["file0", "file1"]);
+}
+
+#[test]
+fn files_that_cannot_share_an_album_go_one_by_one_with_the_caption_first() {
+    let tg = bot(None);
+    let three = vec![
+        file(MediaKind::Document, "https://x/a.pdf"),
+        file(MediaKind::Image, "https://x/b.png"),
+        file(MediaKind::Voice, "https://x/c.ogg"),
+    ];
+    let parts = tg.parts(&msg("Aquí tienes", three.clone()));
+    assert_eq!(parts.len(), 3);
+    assert_eq!(parts[0].text, "Aquí tienes");
+    assert!(parts[1].text.is_empty() && parts[2].text.is_empty());
+    assert_eq!(parts[2].media, vec![three[2].clone()]);
+    // A caption too long for a file goes first on its own.
+    let long = "a".repeat(2000);
+    let parts = tg.parts(&msg(&long, three));
+    assert_eq!(parts.len(), 4);
+    assert!(parts[0].media.is_empty());
+    // Photos and videos share one album: one request.
+    let album = vec![
+        file(MediaKind::Image, "https://x/1.png"),
+        file(MediaKind::Video, "https://x/2.mp4"),
+    ];
+    assert_eq!(tg.parts(&msg("", album)).len(), 1);
+}

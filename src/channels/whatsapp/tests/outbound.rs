@@ -322,3 +322,41 @@ fn a_text_header_variable_and_url_button_suffixes_go_as_their_components() {
         ])
     );
 }
+
+#[test]
+fn only_the_cloud_apis_media_types_go_within_their_sizes() {
+    use crate::channels::seam::FileRefusal;
+    let wa = provider();
+    let mb = 1024 * 1024;
+    assert_eq!(
+        wa.media_kind("application/pdf", mb, false),
+        Ok(MediaKind::Document)
+    );
+    assert_eq!(
+        wa.media_kind(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            mb,
+            false
+        ),
+        Ok(MediaKind::Document)
+    );
+    assert_eq!(wa.media_kind("image/jpeg", mb, false), Ok(MediaKind::Image));
+    // A recorded voice note is OGG/Opus, sent as `audio`.
+    assert_eq!(wa.media_kind("audio/ogg", mb, true), Ok(MediaKind::Voice));
+    assert_eq!(wa.media_kind("audio/mp4", mb, false), Ok(MediaKind::Audio));
+    for refused in ["image/gif", "image/webp", "text/csv", "audio/webm"] {
+        assert_eq!(
+            wa.media_kind(refused, 10, false),
+            Err(FileRefusal::Type),
+            "{refused}"
+        );
+    }
+    assert_eq!(
+        wa.media_kind("image/png", 5 * mb + 1, false),
+        Err(FileRefusal::TooLarge(5 * mb))
+    );
+    assert_eq!(
+        wa.media_kind("video/mp4", 17 * mb, false),
+        Err(FileRefusal::TooLarge(16 * mb))
+    );
+}
