@@ -344,6 +344,15 @@
     var t = current(), box = $("template-fields");
     box.textContent = "";
     if (!t) return;
+    // A WhatsApp approved template cannot be scheduled: its "When" goes.
+    var when = $("template-when"), row = when && when.closest(".template-when");
+    if (row) {
+      row.hidden = !!t.approved;
+      if (t.approved && when.value) {
+        when.value = "";
+        when.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    }
     t.fields.forEach(function (f, i) {
       var label = document.createElement("label");
       label.textContent = f.label || f.name;

@@ -103,6 +103,14 @@ async fn browser_synced_whatsapp_template_outside_the_window() {
             ] {
                 wait_text(&c, "#template-text", part).await?;
             }
+            // An approved template goes now: the dialog offers no "When".
+            let when = c
+                .execute(
+                    "return document.querySelector('.template-when').offsetParent === null;",
+                    vec![],
+                )
+                .await?;
+            assert_eq!(when, json!(true), "no When for an approved template");
             shot(&c, 1280, "whatsapp-sync-template-1280").await?;
             shot(&c, 390, "whatsapp-sync-template-390").await?;
             c.set_window_size(1280, 900).await?;

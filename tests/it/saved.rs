@@ -411,8 +411,13 @@ async fn templates_are_managed_by_admins_and_sent_filled_to_the_webhook() {
     let v: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(
         v["templates"][0]["fields"],
-        json!([{"name": "contact.first_name", "value": "Lucía"}, {"name": "order_number", "value": ""}, {"name": "agent.name", "value": "Luis Pérez"}])
+        json!([
+            {"name": "contact.first_name", "value": "Lucía", "label": "contact.first_name", "placeholder": ""},
+            {"name": "order_number", "value": "", "label": "order_number", "placeholder": ""},
+            {"name": "agent.name", "value": "Luis Pérez", "label": "agent.name", "placeholder": ""}
+        ])
     );
+    assert_eq!(v["templates"][0]["approved"], false, "may be sent later");
     // Sending: a missing free field is a 422 naming it; nothing is stored or sent.
     let path = format!("/api/v1/conversations/{conv}/messages");
     let (s, e) = luis_api.post(&path, json!({"template_id": tid})).await;

@@ -182,6 +182,8 @@ pub async fn for_conversation(
                 }).collect::<Vec<_>>(),
                 "header": t.template.whatsapp.as_ref().and_then(|w| w.header.as_ref()).and_then(|h| h.text.clone()),
                 "footer": t.template.whatsapp.as_ref().and_then(|w| w.footer.clone()),
+                // A WhatsApp approved template goes now only (no "When").
+                "approved": t.template.whatsapp.is_some(),
             })
         })
         .collect();
